@@ -1,0 +1,1 @@
+"""The clinical picture stage: FHIR record -> typed NetPicture (see model.py)."""

@@ -1,0 +1,390 @@
+"""The clinical picture: one typed, immutable view of a patient's neuroendocrine neoplasm.
+
+This module is the contract between the FHIR side (``service.fhir_adapter`` and the
+extractors in ``service.picture``) and the rules (``service.rules``). Rules read only these
+types; they never see FHIR JSON.
+
+Every datum is a :class:`Fact`. A fact always says *whether* it is known (``state``), its
+value when it is, and where it came from (``sources``: resource reference, date, and a
+short human display of the raw value). Missing, stale and contradictory data are explicit
+states, never ``None`` and never a negative finding.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class FactState(str, enum.Enum):
+    PRESENT = "present"            # known and recent enough
+    STALE = "stale"                # known, but older than the configured lookback
+    CONTRADICTORY = "contradictory"  # sources disagree and none can be preferred
+    MISSING = "missing"            # nothing on record (NOT a negative finding)
+    UNAVAILABLE = "unavailable"    # the data source itself could not be read
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Provenance of one fact: which resource, when, and how it read."""
+
+    reference: str | None  # relative FHIR reference, e.g. "Observation/123"
+    date: date | None      # effective / onset / recorded date (partial dates rounded down)
+    display: str           # short, plain text of the raw value, e.g. "Ki-67 12 %"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact(Generic[T]):
+    state: FactState
+    value: T | None = None
+    sources: tuple[Source, ...] = ()
+    note: str = ""  # why stale/contradictory/unavailable, in plain words
+
+    @property
+    def known(self) -> bool:
+        """True when a value is on record (present or stale)."""
+        return self.state in (FactState.PRESENT, FactState.STALE) and self.value is not None
+
+    @property
+    def date(self) -> date | None:
+        dates = [s.date for s in self.sources if s.date is not None]
+        return max(dates) if dates else None
+
+    def is_(self, value: object) -> bool:
+        """True only when the fact is known and equals ``value`` (missing is never a match)."""
+        return self.known and self.value == value
+
+    @staticmethod
+    def missing(note: str = "") -> "Fact":
+        return Fact(FactState.MISSING, None, (), note)
+
+    @staticmethod
+    def unavailable(note: str = "") -> "Fact":
+        return Fact(FactState.UNAVAILABLE, None, (), note)
+
+
+# --------------------------------------------------------------------------- enums
+
+
+class Scope(str, enum.Enum):
+    NONE = "none"                  # no neuroendocrine neoplasm on record: no cards at all
+    NET = "net"                    # well-differentiated NET (or differentiation not yet known)
+    NEC = "nec"                    # poorly differentiated neuroendocrine carcinoma (extrapulmonary/unknown)
+    MINEN = "minen"                # mixed neuroendocrine-non-neuroendocrine neoplasm
+    SCLC = "sclc"                  # pulmonary small-cell carcinoma: out of scope (G-03)
+    EXCLUDED = "excluded"          # e.g. Merkel cell carcinoma: not handled by this service
+
+
+class PrimarySite(str, enum.Enum):
+    PANCREAS = "pancreas"
+    MIDGUT = "midgut"              # jejunum, ileum, appendix, caecum, ascending colon, midgut NOS
+    LUNG_THYMUS = "lung_thymus"
+    OTHER_GI = "other_gi"          # stomach, duodenum, transverse->sigmoid colon, rectum, fore/hindgut NOS
+    UNKNOWN = "unknown"            # unknown primary
+    OTHER = "other"                # kidney, other sites
+
+
+class Differentiation(str, enum.Enum):
+    WELL = "well"
+    POOR = "poor"
+    MIXED = "mixed"
+
+
+class Grade(str, enum.Enum):
+    G1 = "G1"
+    G2 = "G2"
+    G3 = "G3"      # well-differentiated NET G3 (NOT NEC)
+    NEC = "NEC"    # poorly differentiated neuroendocrine carcinoma
+
+
+class LungType(str, enum.Enum):
+    TYPICAL = "typical"
+    ATYPICAL = "atypical"
+
+
+class Extent(str, enum.Enum):
+    LOCALIZED = "localized"
+    LOCOREGIONAL = "locoregional"
+    METASTATIC = "metastatic"
+
+
+class Resectability(str, enum.Enum):
+    RESECTABLE = "resectable"
+    CYTOREDUCTION_FEASIBLE = "cytoreduction-feasible"
+    UNRESECTABLE = "unresectable"
+
+
+class SstrStatus(str, enum.Enum):
+    POSITIVE_ALL = "positive_all"                    # every target lesion >= liver
+    POSITIVE_HETEROGENEOUS = "positive_heterogeneous"  # some lesions < liver or SSTR-negative/FDG+
+    POSITIVE_DEGREE_UNKNOWN = "positive_degree_unknown"  # "positive" with no comparison to liver
+    LOWER_THAN_LIVER = "lower_than_liver"            # uptake present but below liver everywhere
+    NEGATIVE = "negative"
+
+
+class DiseaseStatus(str, enum.Enum):
+    PROGRESSIVE = "progressive"
+    STABLE = "stable"
+    IMPROVED = "improved"
+    REMISSION = "remission"
+    UNDETERMINED = "undetermined"
+
+
+class Syndrome(str, enum.Enum):
+    CARCINOID = "carcinoid"
+    INSULINOMA = "insulinoma"
+    GASTRINOMA = "gastrinoma"
+    VIPOMA = "vipoma"
+    GLUCAGONOMA = "glucagonoma"
+    SOMATOSTATINOMA = "somatostatinoma"
+    ACTH = "acth"
+
+
+class Hereditary(str, enum.Enum):
+    MEN1 = "MEN1"
+    VHL = "VHL"
+    NF1 = "NF1"
+    TSC = "TSC"
+    MEN4 = "MEN4"
+
+
+class Agent(str, enum.Enum):
+    """Therapy classes the rules reason about (one per card topic where possible)."""
+
+    SSA = "somatostatin-analog"
+    EVEROLIMUS = "everolimus"
+    SUNITINIB = "sunitinib"
+    CABOZANTINIB = "cabozantinib"
+    PRRT = "prrt"
+    TELOTRISTAT = "telotristat"
+    CAPTEM = "captem"                      # temozolomide and/or capecitabine
+    STREPTOZOCIN = "streptozocin-chemotherapy"
+    PLATINUM_ETOPOSIDE = "platinum-etoposide"
+    OTHER_CHEMOTHERAPY = "other-chemotherapy"  # FOLFOX/FOLFIRI/CAPOX, 5-FU, oxaliplatin, irinotecan...
+    IMMUNOTHERAPY = "immunotherapy"
+    INTERFERON = "interferon-alpha"
+    BELZUTIFAN = "belzutifan"
+    DIAZOXIDE = "diazoxide"
+    PPI = "proton-pump-inhibitor"
+    PASIREOTIDE = "pasireotide"
+    SURGERY = "surgery"                     # resection of primary and/or metastases
+    LIVER_DIRECTED = "liver-directed-therapy"  # TAE/TACE/TARE/ablation
+
+
+class TherapyStatus(str, enum.Enum):
+    ACTIVE = "active"          # ongoing now
+    COMPLETED = "completed"
+    STOPPED = "stopped"        # stopped / cancelled / on-hold ended
+    PLANNED = "planned"        # draft / proposal / intended, not started
+    UNKNOWN = "unknown"
+
+
+# --------------------------------------------------------------------------- value objects
+
+
+@dataclass(frozen=True, slots=True)
+class Ki67:
+    """A Ki-67 labelling index as reported.
+
+    ``percent`` is the number the grade is computed from: for "<2%" it is 2 with
+    ``comparator='<'``; for a range "10-15%" it is the upper bound with ``low`` set.
+    """
+
+    percent: float
+    comparator: str = "="       # "=", "<", "<=", ">", ">="
+    low: float | None = None    # lower bound when reported as a range
+    specimen: str | None = None  # "primary", "metastasis", "liver", free text kept short
+
+
+@dataclass(frozen=True, slots=True)
+class GradeAssessment:
+    """The WHO grade of one specimen on one date, and how it was reached."""
+
+    grade: Grade
+    date: date | None
+    specimen: str | None
+    ki67_percent: float | None
+    mitoses_per_2mm2: float | None
+    basis: str                  # e.g. "Ki-67 12 % (G2); mitoses 1/2 mm2 (G1) -> higher wins"
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Therapy:
+    """One exposure to a therapy class, merged from orders, statements, administrations, procedures."""
+
+    agent: Agent
+    drug: str                    # ingredient or procedure name in plain words, e.g. "octreotide LAR"
+    status: TherapyStatus
+    start: date | None
+    end: date | None
+    references: tuple[str, ...]
+    long_acting: bool | None = None     # SSA depot (True) vs short-acting (False); None if not an SSA
+    dose_text: str | None = None
+    codes: tuple[str, ...] = ()         # RxNorm / HCPCS / SNOMED / CPT codes seen, "system|code"
+    progressed_on: bool | None = None   # progression documented while on it / after start (None = unknown)
+    cycles: int | None = None           # e.g. PRRT doses given
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure:
+    kind: str                   # "resection", "r0-resection", "pancreaticoduodenectomy",
+                                # "bilio-enteric-anastomosis", "tae", "tace", "tare", "ablation",
+                                # "liver-resection", "cholecystectomy", "prrt"
+    date: date | None
+    reference: str | None
+    display: str
+
+
+@dataclass(frozen=True, slots=True)
+class Medication:
+    """A current medication, for interaction checks (e.g. strong CYP3A4 inhibitors)."""
+
+    name: str
+    codes: tuple[str, ...]
+    reference: str | None
+    flags: frozenset[str] = frozenset()  # e.g. {"strong-cyp3a4-inhibitor", "live-vaccine"}
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    value: float
+    unit: str                   # canonical unit after conversion (see Labs field docs)
+
+
+@dataclass(frozen=True, slots=True)
+class Labs:
+    """Latest valid value of each lab/vital, converted to one canonical unit each.
+
+    Canonical units: creatinine clearance and eGFR mL/min (eGFR mL/min/1.73m2 kept separately),
+    creatinine mg/dL, haemoglobin g/dL, WBC and platelets 10^9/L (= 10^3/mm3), bilirubin mg/dL,
+    albumin g/dL, glucose mg/dL, HbA1c %, cholesterol/triglycerides mg/dL, BP mm[Hg],
+    NT-proBNP pg/mL, 5-HIAA as reported (unit kept), chromogranin A as reported, gastrin pg/mL.
+    """
+
+    creatinine_clearance: Fact[float] = field(default_factory=Fact.missing)
+    egfr: Fact[float] = field(default_factory=Fact.missing)
+    creatinine: Fact[float] = field(default_factory=Fact.missing)
+    hemoglobin: Fact[float] = field(default_factory=Fact.missing)
+    wbc: Fact[float] = field(default_factory=Fact.missing)
+    neutrophils: Fact[float] = field(default_factory=Fact.missing)
+    platelets: Fact[float] = field(default_factory=Fact.missing)
+    bilirubin: Fact[float] = field(default_factory=Fact.missing)
+    bilirubin_uln: Fact[float] = field(default_factory=Fact.missing)  # from referenceRange.high
+    albumin: Fact[float] = field(default_factory=Fact.missing)
+    alt: Fact[float] = field(default_factory=Fact.missing)
+    ast: Fact[float] = field(default_factory=Fact.missing)
+    glucose: Fact[float] = field(default_factory=Fact.missing)
+    hba1c: Fact[float] = field(default_factory=Fact.missing)
+    cholesterol: Fact[float] = field(default_factory=Fact.missing)
+    triglycerides: Fact[float] = field(default_factory=Fact.missing)
+    systolic_bp: Fact[float] = field(default_factory=Fact.missing)
+    diastolic_bp: Fact[float] = field(default_factory=Fact.missing)
+    nt_probnp: Fact[float] = field(default_factory=Fact.missing)
+    hiaa5: Fact[Quantity] = field(default_factory=Fact.missing)
+    chromogranin_a: Fact[Quantity] = field(default_factory=Fact.missing)
+    chromogranin_a_rising: Fact[bool] = field(default_factory=Fact.missing)
+    gastrin: Fact[float] = field(default_factory=Fact.missing)
+
+
+@dataclass(frozen=True, slots=True)
+class NetPicture:
+    """Everything the rules may know about one patient's neuroendocrine neoplasm."""
+
+    patient_ref: str                       # "Patient/123"
+    as_of: date
+    scope: Scope                           # NONE -> no cards at all
+    scope_sources: tuple[Source, ...] = ()
+
+    # diagnosis
+    primary_site: Fact[PrimarySite] = field(default_factory=Fact.missing)
+    site_detail: Fact[str] = field(default_factory=Fact.missing)  # "ileum", "rectum", "appendix", "stomach", "thymus"...
+    differentiation: Fact[Differentiation] = field(default_factory=Fact.missing)
+    lung_type: Fact[LungType] = field(default_factory=Fact.missing)
+    gastric_type: Fact[int] = field(default_factory=Fact.missing)  # gastric NET type 1/2/3
+    tumor_size_cm: Fact[float] = field(default_factory=Fact.missing)
+    diagnosis_date: Fact[date] = field(default_factory=Fact.missing)
+
+    # grade
+    ki67: Fact[Ki67] = field(default_factory=Fact.missing)            # latest valid tissue value
+    ki67_history: tuple[tuple[Ki67, Source], ...] = ()
+    mitoses_per_2mm2: Fact[float] = field(default_factory=Fact.missing)
+    coded_grade: Fact[Grade] = field(default_factory=Fact.missing)   # grade as reported, if any
+    grade: Fact[Grade] = field(default_factory=Fact.missing)         # WHO grade (computed, or coded if nothing to compute from)
+    grade_assessments: tuple[GradeAssessment, ...] = ()              # per specimen and date
+    grade_discordant: Fact[bool] = field(default_factory=Fact.missing)
+
+    # disease
+    extent: Fact[Extent] = field(default_factory=Fact.missing)
+    metastatic_sites: frozenset[str] = frozenset()                   # "liver", "bone", "peritoneum", "lymph-node-distant", "lung", "other"
+    liver_metastases: Fact[bool] = field(default_factory=Fact.missing)
+    hepatic_burden_percent: Fact[float] = field(default_factory=Fact.missing)
+    liver_dominant: Fact[bool] = field(default_factory=Fact.missing)
+    resectability: Fact[Resectability] = field(default_factory=Fact.missing)
+    sstr: Fact[SstrStatus] = field(default_factory=Fact.missing)     # MISSING = not done / not on file
+    fdg_avid: Fact[bool] = field(default_factory=Fact.missing)
+    disease_status: Fact[DiseaseStatus] = field(default_factory=Fact.missing)  # latest status
+    progression: Fact[bool] = field(default_factory=Fact.missing)    # progressive within lookback (12 mo)
+    progression_date: Fact[date] = field(default_factory=Fact.missing)
+    r0_resection: Fact[bool] = field(default_factory=Fact.missing)   # curative (R0) resection documented
+    newly_diagnosed: Fact[bool] = field(default_factory=Fact.missing)  # no prior antitumour systemic therapy
+
+    # function and heredity
+    syndromes: frozenset[Syndrome] = frozenset()
+    syndrome_sources: tuple[Source, ...] = ()
+    carcinoid_syndrome: Fact[bool] = field(default_factory=Fact.missing)
+    refractory_carcinoid_syndrome: Fact[bool] = field(default_factory=Fact.missing)
+    bowel_movements_per_day: Fact[float] = field(default_factory=Fact.missing)
+    flushing_per_day: Fact[float] = field(default_factory=Fact.missing)
+    carcinoid_heart_disease: Fact[bool] = field(default_factory=Fact.missing)
+    hypoglycaemia: Fact[bool] = field(default_factory=Fact.missing)
+    severe_constipation: Fact[bool] = field(default_factory=Fact.missing)
+    abdominal_pain: Fact[bool] = field(default_factory=Fact.missing)
+    hereditary: frozenset[Hereditary] = frozenset()
+    hereditary_sources: tuple[Source, ...] = ()
+    family_history_net: Fact[bool] = field(default_factory=Fact.missing)
+    multiple_primaries: Fact[bool] = field(default_factory=Fact.missing)
+
+    # therapy
+    therapies: tuple[Therapy, ...] = ()
+    procedures: tuple[Procedure, ...] = ()
+    current_medications: tuple[Medication, ...] = ()
+    bilio_enteric_anastomosis: Fact[bool] = field(default_factory=Fact.missing)
+    next_prrt_date: Fact[date] = field(default_factory=Fact.missing)  # planned PRRT dose date, if any
+
+    # fitness and labs
+    age_years: Fact[int] = field(default_factory=Fact.missing)
+    sex: Fact[str] = field(default_factory=Fact.missing)
+    pregnant: Fact[bool] = field(default_factory=Fact.missing)
+    breastfeeding: Fact[bool] = field(default_factory=Fact.missing)
+    ecog: Fact[int] = field(default_factory=Fact.missing)
+    labs: Labs = field(default_factory=Labs)
+
+    # data completeness
+    unavailable: tuple[str, ...] = ()      # data categories that could not be read (e.g. "observations")
+    incomplete: tuple[str, ...] = ()       # categories read only partly (paging stopped early)
+
+    # ---- conveniences for rules (pure, derived) ----
+
+    def therapies_of(self, agent: Agent) -> tuple[Therapy, ...]:
+        return tuple(t for t in self.therapies if t.agent == agent)
+
+    def on(self, agent: Agent) -> bool:
+        """Currently receiving this therapy class."""
+        return any(t.status == TherapyStatus.ACTIVE for t in self.therapies_of(agent))
+
+    def ever_had(self, agent: Agent) -> bool:
+        """Has started this therapy class at some point (planned orders do not count)."""
+        return any(t.status != TherapyStatus.PLANNED for t in self.therapies_of(agent))
+
+    def has_syndrome(self, syndrome: Syndrome) -> bool:
+        return syndrome in self.syndromes
+
+    def has_procedure(self, kind: str) -> bool:
+        return any(p.kind == kind for p in self.procedures)
+
+    def medication_flagged(self, flag: str) -> tuple[Medication, ...]:
+        return tuple(m for m in self.current_medications if flag in m.flags)
