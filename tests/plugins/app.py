@@ -1,0 +1,1 @@
+"""pytest fixtures: app (see tests/conftest.py)."""

@@ -1,0 +1,1 @@
+"""pytest fixtures: clinical (see tests/conftest.py)."""

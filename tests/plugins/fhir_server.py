@@ -1,0 +1,1 @@
+"""pytest fixtures: fhir_server (see tests/conftest.py)."""

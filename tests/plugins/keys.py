@@ -1,0 +1,1 @@
+"""pytest fixtures: keys (see tests/conftest.py)."""

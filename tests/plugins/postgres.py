@@ -1,0 +1,1 @@
+"""pytest fixtures: postgres (see tests/conftest.py)."""
