@@ -1,0 +1,325 @@
+"""Cards stage: applicable outcomes -> CDS Hooks 2.0 cards, per the card contract.
+
+* One card per topic: outcomes of the same topic merge; the strongest statement wins
+  (critical first, then not-recommended > caution > recommend > consider > needs-data > info),
+  so a therapy that is not recommended is never also suggested. The merged card lists every
+  contributing rule id, fact, missing datum and citation.
+* Order: critical -> recommend -> consider -> caution -> not-recommended -> needs-data -> info.
+* ``detail`` is GitHub-flavoured Markdown without raw HTML; every patient-derived string
+  goes through :func:`escape_markdown`.
+* Outcomes that are not applicable make no card; insufficient outcomes make a card only
+  when the rule named one (a needs-data card).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from service.knowledge import CardSpec, DrugSpec, Knowledge, ServiceSpec, fill
+from service.picture.model import NetPicture
+from service.rules.outcome import FactUse, Outcome, Status
+
+logger = logging.getLogger(__name__)
+
+TOPIC_SYSTEM = "https://net-cds.org/fhir/CodeSystem/card-topic"
+OVERRIDE_SYSTEM = "https://net-cds.org/fhir/CodeSystem/override-reason"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SNOMED = "http://snomed.info/sct"
+EXTENSION_KEY = "net-cds"
+
+# Merge precedence within a topic (lower wins) and card order in the response.
+_PRECEDENCE = {"not-recommended": 0, "caution": 1, "recommend": 2, "consider": 3, "needs-data": 4, "info": 5}
+_ORDER = {"recommend": 1, "consider": 2, "caution": 3, "not-recommended": 4, "needs-data": 5, "info": 6}
+_INDICATOR_RANK = {"critical": 0, "warning": 1, "info": 2}
+
+# SNOMED CT route of administration codes for draft orders.
+_ROUTES = {
+    "oral": ("26643006", "Oral route"),
+    "intravenous": ("47625008", "Intravenous route"),
+    "intramuscular": ("78421000", "Intramuscular route"),
+    "subcutaneous": ("34206005", "Subcutaneous route"),
+}
+
+MAX_VALUE_LENGTH = 120
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>&~")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_markdown(text: str, *, max_length: int = MAX_VALUE_LENGTH) -> str:
+    """Make a patient-derived string inert in GitHub-flavoured Markdown.
+
+    Control and bidi characters become spaces, runs of whitespace collapse, very long values
+    are cut (with an ellipsis) and every Markdown/HTML special character is backslash-escaped,
+    so the value shows as typed and can never become a link, emphasis, heading or HTML.
+    """
+    cleaned = " ".join(_CONTROL.sub(" ", str(text)).split())
+    if len(cleaned) > max_length:
+        cleaned = cleaned[: max_length - 1].rstrip() + "…"
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in cleaned)
+
+
+def plain_text(text: str, *, max_length: int = MAX_VALUE_LENGTH) -> str:
+    """A patient-derived string for plain-text fields (summary, labels): no control chars, bounded."""
+    cleaned = " ".join(_CONTROL.sub(" ", str(text)).split())
+    return cleaned if len(cleaned) <= max_length else cleaned[: max_length - 1].rstrip() + "…"
+
+
+@dataclass
+class _Group:
+    topic: str
+    lead: tuple[Outcome, CardSpec]
+    members: list[tuple[Outcome, CardSpec]]
+
+
+def render(
+    outcomes: Iterable[Outcome],
+    picture: NetPicture,
+    *,
+    knowledge: Knowledge,
+    uuid_factory: Callable[[], str],
+) -> list[dict[str, Any]]:
+    """Render the outcomes that make cards into CDS Hooks cards, one per topic, in card order."""
+    shown: list[tuple[Outcome, CardSpec]] = []
+    for outcome in outcomes:
+        if outcome.status is Status.NOT_APPLICABLE:
+            continue
+        if outcome.status is Status.INSUFFICIENT and outcome.card is None:
+            continue
+        card_id = outcome.card or knowledge.rules[outcome.rule_id].cards[0]
+        shown.append((outcome, knowledge.cards[card_id]))
+
+    groups: dict[str, _Group] = {}
+    for outcome, spec in shown:
+        group = groups.get(spec.topic)
+        if group is None:
+            groups[spec.topic] = _Group(spec.topic, (outcome, spec), [(outcome, spec)])
+            continue
+        group.members.append((outcome, spec))
+        if _rank(spec) < _rank(group.lead[1]):
+            group.lead = (outcome, spec)
+
+    ordered = sorted(groups.values(), key=lambda g: (_order(g), g.topic))
+    cards = [_card(g, picture, knowledge, uuid_factory) for g in ordered]
+    logger.info(
+        "cards rendered",
+        extra={"card_count": len(cards), "rule_ids": sorted({o.rule_id for o, _ in shown}),
+               "knowledge_version": knowledge.version},
+    )
+    return cards
+
+
+def _rank(spec: CardSpec) -> tuple[int, int]:
+    return (0 if spec.indicator == "critical" else 1, _PRECEDENCE[spec.strength])
+
+
+def _indicator(group: _Group) -> str:
+    return min((spec.indicator for _, spec in group.members), key=_INDICATOR_RANK.__getitem__)
+
+
+def _order(group: _Group) -> int:
+    return 0 if _indicator(group) == "critical" else _ORDER[group.lead[1].strength]
+
+
+def _params(outcome: Outcome, knowledge: Knowledge) -> dict[str, str]:
+    values = {}
+    for name, placeholder in knowledge.placeholders.items():
+        raw = outcome.params.get(name)
+        values[name] = plain_text(raw, max_length=placeholder.max_length) if raw else placeholder.default
+    return values
+
+
+def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory: Callable[[], str]) -> dict[str, Any]:
+    lead_outcome, lead = group.lead
+    params = _params(lead_outcome, knowledge)
+    md_params = {k: escape_markdown(v) for k, v in params.items()}
+
+    rules = sorted({o.rule_id for o, _ in group.members})
+    facts = _unique(f for o, _ in group.members for f in o.facts)
+    # What the rules found missing; a card's own `missing` list is the fallback for rules
+    # that name none.
+    missing = _unique(m for o, s in group.members for m in (o.missing or s.missing))
+    evidence_ids = _unique(e for _, s in group.members for e in s.evidence)
+    evidence = [knowledge.evidence[e] for e in evidence_ids]
+    guideline = _unique(g for _, s in group.members for g in s.guideline)
+
+    card: dict[str, Any] = {
+        "uuid": uuid_factory(),
+        "summary": fill(lead.summary, params),
+        "indicator": _indicator(group),
+        "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge),
+        "source": {
+            "label": knowledge.source_label,
+            "url": knowledge.source_url,
+            "topic": {"system": TOPIC_SYSTEM, "code": group.topic, "display": group.topic.replace("-", " ")},
+        },
+    }
+    suggestion = _suggestion(lead, picture, knowledge, uuid_factory)
+    if suggestion is not None:
+        card["suggestions"] = [suggestion]
+        card["selectionBehavior"] = "at-most-one"
+    card["overrideReasons"] = [
+        {"system": OVERRIDE_SYSTEM, "code": code, "display": display} for code, display in knowledge.override_reasons
+    ]
+    links = _unique([*({"label": e.label, "url": e.url, "type": "absolute"} for e in evidence),
+                     *({"label": g.label, "url": g.url, "type": "absolute"} for g in guideline)],
+                    key=lambda link: link["url"])
+    if links:
+        card["links"] = links
+    extension: dict[str, Any] = {
+        "topic": group.topic,
+        "strength": lead.strength,
+        "rules": rules,
+        "knowledgeVersion": knowledge.version,
+        "evidence": [{"label": e.label, "citation": e.citation, "url": e.url} for e in evidence]
+        + [{"label": g.label, "citation": g.citation, "url": g.url} for g in guideline],
+        "facts": [_fact_json(f) for f in facts],
+    }
+    if missing:
+        extension["missing"] = [plain_text(m) for m in missing]
+    card["extension"] = {EXTENSION_KEY: _drop_empty(extension, keep={"evidence", "facts", "rules"})}
+    return card
+
+
+def _fact_json(fact: FactUse) -> dict[str, str]:
+    out = {"name": plain_text(fact.name), "display": plain_text(fact.display)}
+    if fact.date is not None:
+        out["date"] = fact.date.isoformat()
+    if fact.reference:
+        out["reference"] = plain_text(fact.reference)
+    return out
+
+
+def _drop_empty(mapping: dict[str, Any], *, keep: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if k in keep or v not in (None, "", [], {})}
+
+
+def _unique(items: Iterable[Any], key: Callable[[Any], Any] | None = None) -> list[Any]:
+    seen: set[Any] = set()
+    out = []
+    for item in items:
+        marker = key(item) if key else item
+        if marker not in seen:
+            seen.add(marker)
+            out.append(item)
+    return out
+
+
+# --------------------------------------------------------------------------- detail
+
+
+def _detail(
+    group: _Group,
+    md_params: Mapping[str, str],
+    facts: list[FactUse],
+    missing: list[str],
+    evidence: list[Any],
+    guideline: list[Any],
+    knowledge: Knowledge,
+) -> str:
+    lead_outcome, lead = group.lead
+    parts: list[str] = ["**Why**", "", fill(lead.why, md_params)]
+    if lead_outcome.reason:
+        parts += ["", "Finding: " + escape_markdown(lead_outcome.reason, max_length=300)]
+    others = [(o, s) for o, s in group.members if (o, s) != group.lead]
+    if others:
+        parts += ["", "Also on this topic:"]
+        for o, s in others:
+            line = f"- {escape_markdown(o.rule_id)}: {escape_markdown(fill(s.summary, _params(o, knowledge)), max_length=200)}"
+            parts.append(line)
+    parts += ["", "**Patient facts used**", ""]
+    if facts:
+        for f in facts:
+            bits = [f"- {escape_markdown(f.name)}: {escape_markdown(f.display)}"]
+            if f.date is not None:
+                bits.append(f"({f.date.isoformat()})")
+            if f.reference:
+                bits.append(f"— {escape_markdown(f.reference)}")
+            parts.append(" ".join(bits))
+    else:
+        parts.append("- none recorded for this card")
+    if evidence or guideline:
+        parts += ["", "**Evidence**", ""]
+        for e in evidence:
+            result = f" — {e.result}" if e.result else ""
+            parts.append(f"- [{e.label}]({e.url}): {e.citation}{result}")
+        for g in guideline:
+            parts.append(f"- [{g.label}]({g.url}): {g.citation}")
+    if lead.dose and lead.strength in ("recommend", "consider", "caution"):
+        parts += ["", "**Dose and schedule**", "", fill(lead.dose, md_params)]
+    cautions = _unique([*(c for _, s in group.members for c in s.cautions)])
+    monitoring = _unique([*(m for _, s in group.members for m in s.monitoring)])
+    if cautions or monitoring:
+        parts += ["", "**Cautions and monitoring**", ""]
+        parts += [f"- {fill(c, md_params)}" for c in cautions]
+        parts += [f"- Monitor: {fill(m, md_params)}" for m in monitoring]
+    if missing:
+        parts += ["", "**Missing data**", ""]
+        parts += [f"- {escape_markdown(m)}" for m in missing]
+    return "\n".join(parts).strip()
+
+
+# --------------------------------------------------------------------------- suggestions
+
+
+def _suggestion(
+    spec: CardSpec, picture: NetPicture, knowledge: Knowledge, uuid_factory: Callable[[], str]
+) -> dict[str, Any] | None:
+    if spec.order is None or spec.strength not in ("recommend", "consider", "needs-data"):
+        return None
+    actions = [_medication_action(knowledge.drugs[d], picture) for d in spec.order.medications]
+    actions += [_service_action(knowledge.services[s], picture) for s in spec.order.services]
+    names = [knowledge.drugs[d].display for d in spec.order.medications] + [
+        knowledge.services[s].display for s in spec.order.services
+    ]
+    label = spec.suggestion_label or ("Draft order: " + " + ".join(names))
+    return {"label": label[:80], "uuid": uuid_factory(), "isRecommended": True, "actions": actions}
+
+
+def _subject(picture: NetPicture) -> dict[str, str]:
+    return {"reference": picture.patient_ref}
+
+
+def _medication_action(drug: DrugSpec, picture: NetPicture) -> dict[str, Any]:
+    dosage: dict[str, Any] = {"text": drug.dosage}
+    if drug.timing:
+        repeat: dict[str, Any] = {
+            "frequency": drug.timing["frequency"],
+            "period": drug.timing["period"],
+            "periodUnit": drug.timing["period_unit"],
+        }
+        if "count" in drug.timing:
+            repeat["count"] = drug.timing["count"]
+        dosage["timing"] = {"repeat": repeat}
+    if drug.route:
+        code, display = _ROUTES[drug.route]
+        dosage["route"] = {"coding": [{"system": SNOMED, "code": code, "display": display}]}
+    resource = {
+        "resourceType": "MedicationRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "subject": _subject(picture),
+        "medicationCodeableConcept": {
+            "coding": [{"system": RXNORM, "code": drug.rxnorm, "display": drug.rxnorm_display}],
+            "text": drug.display,
+        },
+        "dosageInstruction": [dosage],
+    }
+    return {"type": "create", "description": f"Draft order: {drug.display}", "resource": resource}
+
+
+def _service_action(service: ServiceSpec, picture: NetPicture) -> dict[str, Any]:
+    code: dict[str, Any] = {"text": service.display}
+    if service.code:
+        code["coding"] = [dict(service.code)]
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "subject": _subject(picture),
+        "code": code,
+    }
+    if service.category:
+        resource["category"] = [{"coding": [dict(service.category)]}]
+    return {"type": "create", "description": f"Draft request: {service.display}", "resource": resource}

@@ -1,0 +1,353 @@
+"""Load and validate the reviewed clinical knowledge (``cards/knowledge/*.yaml``).
+
+Every file is checked against ``cards/schema/knowledge.schema.json``; then the files are
+merged (a duplicate id across files is an error) and the loader checks what a schema cannot:
+
+* every registered rule has knowledge and every rule in the knowledge is registered;
+* rules and cards name each other consistently; every evidence, drug and service id resolves;
+* recommend/consider cards about a drug topic carry an order (the card's suggestion);
+* every ``{placeholder}`` in card text is declared, and every summary stays under 140
+  characters with each placeholder at its declared worst-case length.
+
+Any problem raises :class:`service.errors.KnowledgeError` naming the file and the problem,
+so the service refuses to start on broken knowledge. Each loaded rule is logged as
+``rule@version``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import jsonschema
+import yaml
+
+from service.errors import KnowledgeError
+from service.rules.registry import RuleKnowledge
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_MAX = 139  # CDS Hooks: summary "<140 characters"
+
+# Card topics whose recommend/consider cards must offer a draft order.
+DRUG_TOPICS = frozenset({
+    "somatostatin-analog", "telotristat", "everolimus", "sunitinib", "cabozantinib", "prrt", "captem",
+    "streptozocin-chemotherapy", "platinum-etoposide", "other-chemotherapy", "immunotherapy",
+    "interferon-alpha", "belzutifan", "diazoxide", "proton-pump-inhibitor",
+})
+SUGGESTING_STRENGTHS = frozenset({"recommend", "consider"})
+_SECTIONS = ("thresholds", "lists", "evidence", "drugs", "services", "cards", "rules", "placeholders")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    value: float
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    label: str
+    citation: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: str
+    label: str
+    citation: str
+    url: str
+    result: str = ""
+
+
+@dataclass(frozen=True)
+class DrugSpec:
+    id: str
+    display: str
+    rxnorm: str
+    rxnorm_display: str
+    dosage: str
+    timing: Mapping[str, Any] | None = None
+    route: str | None = None
+    rxnorm_tty: str = "SCD"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    id: str
+    display: str
+    code: Mapping[str, str] | None = None
+    category: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class OrderSpec:
+    medications: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    id: str
+    rules: tuple[str, ...]
+    topic: str
+    strength: str
+    indicator: str
+    summary: str
+    why: str
+    dose: str = ""
+    cautions: tuple[str, ...] = ()
+    monitoring: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    guideline: tuple[Citation, ...] = ()
+    order: OrderSpec | None = None
+    suggestion_label: str = ""
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    id: str
+    version: int
+    title: str
+    when: str
+    then: str
+    cards: tuple[str, ...]
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    name: str
+    max_length: int
+    default: str
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    version: str
+    guideline_versions: tuple[str, ...]
+    source_label: str
+    source_url: str
+    thresholds: Mapping[str, Threshold]
+    lists: Mapping[str, tuple[str, ...]]
+    evidence: Mapping[str, Evidence]
+    drugs: Mapping[str, DrugSpec]
+    services: Mapping[str, ServiceSpec]
+    cards: Mapping[str, CardSpec]
+    rules: Mapping[str, RuleMeta]
+    placeholders: Mapping[str, Placeholder]
+    override_reasons: tuple[tuple[str, str], ...]  # (code, display)
+    files: tuple[str, ...]
+
+    def for_rule(self, rule_id: str) -> RuleKnowledge:
+        return RuleKnowledge(self, rule_id)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_knowledge(cards_dir: Path, *, rule_ids: Iterable[str] | None = None) -> Knowledge:
+    """Load, validate and merge every ``cards_dir/knowledge/*.yaml``.
+
+    ``rule_ids`` are the rows the code implements; by default every rule registered in
+    ``service.rules``.
+    """
+    if rule_ids is None:
+        from service.rules import load_rules
+
+        rule_ids = load_rules().keys()
+    schema = _load_schema(cards_dir / "schema" / "knowledge.schema.json")
+    files = sorted((cards_dir / "knowledge").glob("*.yaml"))
+    if not files:
+        raise KnowledgeError(f"no knowledge files in {cards_dir.name}/knowledge")
+
+    merged: dict[str, dict[str, tuple[str, Any]]] = {section: {} for section in _SECTIONS}
+    meta: tuple[str, Mapping[str, Any]] | None = None
+    override_reasons: tuple[str, list[Mapping[str, str]]] | None = None
+    for path in files:
+        document = _load_yaml(path)
+        _validate(document, schema, path.name)
+        if "knowledge" in document:
+            if meta is not None:
+                raise KnowledgeError(f"{path.name}: 'knowledge' metadata already given in {meta[0]}")
+            meta = (path.name, document["knowledge"])
+        if "override_reasons" in document:
+            if override_reasons is not None:
+                raise KnowledgeError(f"{path.name}: 'override_reasons' already given in {override_reasons[0]}")
+            override_reasons = (path.name, document["override_reasons"])
+        for section in _SECTIONS:
+            for key, value in (document.get(section) or {}).items():
+                if key in merged[section]:
+                    raise KnowledgeError(
+                        f"{path.name}: duplicate {section} id {key!r} (already in {merged[section][key][0]})"
+                    )
+                merged[section][key] = (path.name, value)
+    if meta is None:
+        raise KnowledgeError("no file gives the 'knowledge' metadata (version, guideline_versions, source)")
+    if override_reasons is None:
+        raise KnowledgeError("no file gives 'override_reasons'")
+
+    knowledge = _build(merged, meta[1], override_reasons[1], tuple(p.name for p in files))
+    _check(knowledge, set(rule_ids))
+    for rule_meta in sorted(knowledge.rules.values(), key=lambda r: r.id):
+        logger.info(
+            "rule loaded %s@%s", rule_meta.id, rule_meta.version,
+            extra={"rule_id": rule_meta.id, "rule_version": rule_meta.version,
+                   "knowledge_version": knowledge.version},
+        )
+    logger.info(
+        "knowledge loaded version %s: %d rules, %d cards", knowledge.version, len(knowledge.rules),
+        len(knowledge.cards), extra={"knowledge_version": knowledge.version},
+    )
+    return knowledge
+
+
+def _load_schema(path: Path) -> Mapping[str, Any]:
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except (OSError, ValueError, jsonschema.SchemaError) as exc:
+        raise KnowledgeError(f"schema/{path.name}: cannot load: {exc}") from exc
+    return schema
+
+
+def _load_yaml(path: Path) -> Mapping[str, Any]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"{path.name}: invalid YAML: {exc}") from exc
+    if not isinstance(document, dict):
+        raise KnowledgeError(f"{path.name}: top level must be a mapping")
+    return document
+
+
+def _validate(document: Mapping[str, Any], schema: Mapping[str, Any], filename: str) -> None:
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        raise KnowledgeError(f"{filename}: {where}: {first.message}")
+
+
+def _build(
+    merged: Mapping[str, Mapping[str, tuple[str, Any]]],
+    meta: Mapping[str, Any],
+    override_reasons: list[Mapping[str, str]],
+    files: tuple[str, ...],
+) -> Knowledge:
+    def section(name: str) -> Iterable[tuple[str, str, Mapping[str, Any]]]:
+        return ((key, filename, value) for key, (filename, value) in merged[name].items())
+
+    cards: dict[str, CardSpec] = {}
+    for key, filename, c in section("cards"):
+        order = None
+        if "order" in c:
+            o = c["order"]
+            meds = tuple(o["medications"]) if "medications" in o else ((o["medication"],) if "medication" in o else ())
+            order = OrderSpec(medications=meds, services=(o["service"],) if "service" in o else ())
+        cards[key] = CardSpec(
+            id=key, rules=tuple(c["rules"]), topic=c["topic"], strength=c["strength"],
+            indicator=c["indicator"], summary=c["summary"].strip(), why=c["why"].strip(),
+            dose=c.get("dose", "").strip(), cautions=tuple(c.get("cautions", ())),
+            monitoring=tuple(c.get("monitoring", ())), missing=tuple(c.get("missing", ())),
+            evidence=tuple(c.get("evidence", ())),
+            guideline=tuple(Citation(g["label"], g["citation"], g["url"]) for g in c.get("guideline", ())),
+            order=order, suggestion_label=c.get("suggestion_label", ""), file=filename,
+        )
+    return Knowledge(
+        version=meta["version"],
+        guideline_versions=tuple(meta["guideline_versions"]),
+        source_label=meta["source"]["label"],
+        source_url=meta["source"]["url"],
+        thresholds={k: Threshold(float(v["value"]), v["unit"], v["source"]) for k, _, v in section("thresholds")},
+        lists={k: tuple(v["values"]) for k, _, v in section("lists")},
+        evidence={k: Evidence(k, v["label"], v["citation"], v["url"], v.get("result", ""))
+                  for k, _, v in section("evidence")},
+        drugs={k: DrugSpec(k, v["display"], v["rxnorm"], v["rxnorm_display"], v["dosage"],
+                           v.get("timing"), v.get("route"), v.get("rxnorm_tty", "SCD"))
+                for k, _, v in section("drugs")},
+        services={k: ServiceSpec(k, v["display"], v.get("code"), v.get("category"))
+                  for k, _, v in section("services")},
+        cards=cards,
+        rules={k: RuleMeta(k, v["version"], v["title"], v["when"], v["then"], tuple(v["cards"]), f)
+               for k, f, v in section("rules")},
+        placeholders={k: Placeholder(k, v["max_length"], v["default"]) for k, _, v in section("placeholders")},
+        override_reasons=tuple((r["code"], r["display"]) for r in override_reasons),
+        files=files,
+    )
+
+
+# --------------------------------------------------------------------------- cross-checks
+
+
+def template_fields(template: str) -> set[str]:
+    """The ``{placeholder}`` names used in a template."""
+    try:
+        return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+    except ValueError as exc:
+        raise KnowledgeError(f"malformed template {template[:40]!r}: {exc}") from exc
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """Substitute ``{placeholders}`` (all must be in ``values``)."""
+    return template.format_map(dict(values))
+
+
+def worst_case_values(knowledge: Knowledge) -> dict[str, str]:
+    return {name: "W" * p.max_length for name, p in knowledge.placeholders.items()}
+
+
+def _check(k: Knowledge, rule_ids: set[str]) -> None:
+    for rule_id in sorted(rule_ids - set(k.rules)):
+        raise KnowledgeError(f"rule {rule_id} is implemented but has no entry under 'rules' in any knowledge file")
+    for rule_id in sorted(set(k.rules) - rule_ids):
+        raise KnowledgeError(f"{k.rules[rule_id].file}: rules/{rule_id} has knowledge but no implementation")
+
+    for meta in k.rules.values():
+        for card_id in meta.cards:
+            card = k.cards.get(card_id)
+            if card is None:
+                raise KnowledgeError(f"{meta.file}: rules/{meta.id}: unknown card {card_id!r}")
+            if meta.id not in card.rules:
+                raise KnowledgeError(f"{card.file}: cards/{card_id}: rules must list {meta.id} (which emits it)")
+
+    worst = worst_case_values(k)
+    for card in k.cards.values():
+        where = f"{card.file}: cards/{card.id}"
+        for rule_id in card.rules:
+            if rule_id not in k.rules:
+                raise KnowledgeError(f"{where}: unknown rule {rule_id!r}")
+            if card.id not in k.rules[rule_id].cards:
+                raise KnowledgeError(f"{where}: rule {rule_id} does not list this card under 'cards'")
+        for evidence_id in card.evidence:
+            if evidence_id not in k.evidence:
+                raise KnowledgeError(f"{where}: unknown evidence id {evidence_id!r}")
+        if card.order is not None:
+            for drug_id in card.order.medications:
+                if drug_id not in k.drugs:
+                    raise KnowledgeError(f"{where}: unknown drug id {drug_id!r}")
+            for service_id in card.order.services:
+                if service_id not in k.services:
+                    raise KnowledgeError(f"{where}: unknown service id {service_id!r}")
+        if card.topic in DRUG_TOPICS and card.strength in SUGGESTING_STRENGTHS and card.order is None:
+            raise KnowledgeError(f"{where}: a {card.strength} card about {card.topic} needs an order")
+        if card.order is not None and card.strength not in SUGGESTING_STRENGTHS | {"needs-data"}:
+            raise KnowledgeError(f"{where}: a {card.strength} card must not offer an order")
+        texts = (card.summary, card.why, card.dose, *card.cautions, *card.monitoring)
+        for text in texts:
+            for name in template_fields(text):
+                if name not in k.placeholders:
+                    raise KnowledgeError(f"{where}: unknown placeholder {{{name}}}")
+        rendered = fill(card.summary, worst)
+        if len(rendered) > SUMMARY_MAX:
+            raise KnowledgeError(
+                f"{where}: summary is {len(rendered)} characters with worst-case placeholders (max {SUMMARY_MAX})"
+            )

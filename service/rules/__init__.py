@@ -1,0 +1,57 @@
+"""Rules stage: run every decision-table row over one ``NetPicture``.
+
+Every module in this package registers its rows with ``@rule`` at import; ``load_rules``
+imports them all (pkgutil), so a new group module needs no edit here. Scope comes first:
+
+* ``Scope.NONE`` / ``Scope.EXCLUDED``: no outcomes at all (the service is not for them);
+* ``Scope.SCLC``: only the rows registered for SCLC (the out-of-scope card, G-03 / NR-22);
+* otherwise every row registered for the picture's scope, in row-id order.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from datetime import date
+from typing import TYPE_CHECKING
+
+from service.picture.model import NetPicture, Scope
+from service.rules.outcome import FactUse, Outcome, Status
+from service.rules.registry import RegisteredRule, RuleKnowledge, registered_rules, rule
+
+if TYPE_CHECKING:  # pragma: no cover
+    from service.knowledge import Knowledge
+
+__all__ = ["evaluate", "load_rules", "rule", "Outcome", "Status", "FactUse", "RuleKnowledge"]
+
+_NO_CARDS = frozenset({Scope.NONE, Scope.EXCLUDED})
+_FRAMEWORK = frozenset({"outcome", "registry"})
+
+
+def load_rules() -> dict[str, RegisteredRule]:
+    """Import every rule module of this package and return the registered rules by id."""
+    _import_rule_modules()
+    return registered_rules()
+
+
+@functools.cache
+def _import_rule_modules() -> None:
+    for module in pkgutil.iter_modules(__path__):
+        if module.name not in _FRAMEWORK and not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+def evaluate(picture: NetPicture, *, as_of: date, knowledge: "Knowledge") -> list[Outcome]:
+    """All outcomes (applicable, not applicable, insufficient) for one picture."""
+    if picture.scope in _NO_CARDS:
+        return []
+    outcomes: list[Outcome] = []
+    for rule_id, registered in sorted(load_rules().items()):
+        if picture.scope not in registered.scopes:
+            continue
+        result = registered.function(picture, as_of, knowledge.for_rule(rule_id))
+        for outcome in result if isinstance(result, tuple) else (result,):
+            if not isinstance(outcome, Outcome) or outcome.rule_id != rule_id:
+                raise TypeError(f"rule {rule_id} returned {outcome!r}, not an Outcome of its own row")
+            outcomes.append(outcome)
+    return outcomes

@@ -1,0 +1,128 @@
+"""What a rule returns: one decision-table row's verdict about one patient.
+
+A rule never builds card JSON. It says *whether* its row fires (``Status``), *which*
+patient facts it used (``FactUse``) and *what* is missing; the renderer in
+``service.cards`` turns applicable outcomes into cards from the reviewed knowledge.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Mapping
+
+from service.picture.model import Fact, Ki67, Quantity
+
+
+class Status(str, enum.Enum):
+    APPLICABLE = "applicable"          # the row fires
+    NOT_APPLICABLE = "not-applicable"  # the row does not fire; `reason` says why
+    INSUFFICIENT = "insufficient-data"  # the row cannot be decided; `missing` says what is needed
+
+
+@dataclass(frozen=True)
+class FactUse:
+    """A patient fact shown on the card (plain text; the renderer escapes it)."""
+
+    name: str                      # "Ki-67", "SSTR imaging", "Progression"
+    display: str                   # "12 %", "uptake higher than liver", "progressive (RECIST)"
+    date: date | None = None
+    reference: str | None = None   # "Observation/123"
+
+    @classmethod
+    def of(cls, name: str, fact: Fact[Any], display: str | None = None) -> "FactUse":
+        """Describe a picture ``Fact``: its newest source gives date and reference.
+
+        ``display`` overrides the text; otherwise the source's own display (or the value) is used.
+        A fact that is not known is shown with its state ("missing", "unavailable", ...).
+        """
+        newest = None
+        for source in fact.sources:
+            if newest is None or (source.date is not None and (newest.date is None or source.date > newest.date)):
+                newest = source
+        if display is None:
+            if not fact.known:
+                display = fact.state.value
+            elif newest is not None and newest.display:
+                display = newest.display
+            else:
+                display = _plain(fact.value)
+        return cls(
+            name=name,
+            display=display,
+            date=newest.date if newest is not None else None,
+            reference=newest.reference if newest is not None else None,
+        )
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _plain(value: object) -> str:
+    """Plain words for a picture value (used when a source gives no display)."""
+    if isinstance(value, enum.Enum):
+        return str(value.value).replace("_", " ")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Ki67):
+        prefix = "" if value.comparator == "=" else value.comparator
+        if value.low is not None:
+            return f"{_number(value.low)}-{_number(value.percent)} %"
+        return f"{prefix}{_number(value.percent)} %"
+    if isinstance(value, Quantity):
+        return f"{_number(value.value)} {value.unit}"
+    if isinstance(value, float):
+        return _number(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule_id: str                   # "M-04"
+    status: Status
+    card: str | None = None        # card id in the knowledge (defaults to the rule's own card)
+    facts: tuple[FactUse, ...] = ()
+    missing: tuple[str, ...] = ()
+    reason: str = ""               # finding (applicable) or why not (not applicable), plain words
+    params: Mapping[str, str] = field(default_factory=dict)  # template values, plain text
+
+    @property
+    def fires(self) -> bool:
+        return self.status is Status.APPLICABLE
+
+    # Named constructors, so rules read like the decision table.
+    @classmethod
+    def applicable(
+        cls,
+        rule_id: str,
+        *,
+        card: str | None = None,
+        facts: tuple[FactUse, ...] = (),
+        missing: tuple[str, ...] = (),
+        reason: str = "",
+        params: Mapping[str, str] | None = None,
+    ) -> "Outcome":
+        return cls(rule_id, Status.APPLICABLE, card, tuple(facts), tuple(missing), reason, dict(params or {}))
+
+    @classmethod
+    def not_applicable(cls, rule_id: str, reason: str) -> "Outcome":
+        return cls(rule_id, Status.NOT_APPLICABLE, reason=reason)
+
+    @classmethod
+    def insufficient(
+        cls,
+        rule_id: str,
+        missing: tuple[str, ...],
+        *,
+        reason: str = "",
+        facts: tuple[FactUse, ...] = (),
+        card: str | None = None,
+    ) -> "Outcome":
+        """The row cannot be decided. With ``card`` set the renderer shows it (a needs-data card)."""
+        return cls(rule_id, Status.INSUFFICIENT, card, tuple(facts), tuple(missing), reason)
+
+
+def unknown(fact: Fact[Any]) -> bool:
+    """True when a fact cannot be used to decide: missing, unavailable or contradictory."""
+    return not fact.known

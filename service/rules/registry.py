@@ -1,0 +1,111 @@
+"""The rule registry: ``@rule("M-04")`` registers a decision-table row.
+
+A rule is a pure function ``(picture, as_of, knowledge) -> Outcome`` (or a tuple of
+outcomes, all with the rule's own id). It reads its numbers and words through the
+``RuleKnowledge`` it is given, never from Python literals. The registry is filled once, at
+import of the rule modules (``service.rules`` imports every module of the package), and is
+read-only afterwards.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Callable, Iterable, Union
+
+from service.errors import KnowledgeError
+from service.picture.model import NetPicture, Scope
+from service.rules.outcome import Outcome
+
+if TYPE_CHECKING:  # pragma: no cover - import for type checkers only
+    from service.knowledge import CardSpec, DrugSpec, Knowledge, ServiceSpec
+
+RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{2}$")
+
+# Scopes a rule runs in unless it says otherwise. NONE and EXCLUDED never reach a rule;
+# SCLC reaches only the rules registered for it (the out-of-scope card).
+TUMOUR_SCOPES: frozenset[Scope] = frozenset({Scope.NET, Scope.NEC, Scope.MINEN})
+
+RuleResult = Union[Outcome, tuple[Outcome, ...]]
+RuleFunction = Callable[[NetPicture, date, "RuleKnowledge"], RuleResult]
+
+
+@dataclass(frozen=True)
+class RegisteredRule:
+    rule_id: str
+    function: RuleFunction
+    module: str
+    scopes: frozenset[Scope]
+
+
+_RULES: dict[str, RegisteredRule] = {}
+
+
+def rule(rule_id: str, *, scopes: Iterable[Scope] = TUMOUR_SCOPES) -> Callable[[RuleFunction], RuleFunction]:
+    """Register ``function`` as the logic of decision-table row ``rule_id``."""
+    if not RULE_ID.match(rule_id):
+        raise ValueError(f"rule id {rule_id!r} does not look like a decision-table row id (e.g. 'M-04')")
+    scope_set = frozenset(scopes)
+
+    def register(function: RuleFunction) -> RuleFunction:
+        existing = _RULES.get(rule_id)
+        if existing is not None and (existing.module, existing.function.__qualname__) != (
+            function.__module__, function.__qualname__
+        ):
+            raise ValueError(f"rule {rule_id} registered twice ({existing.module} and {function.__module__})")
+        _RULES[rule_id] = RegisteredRule(rule_id, function, function.__module__, scope_set)
+        return function
+
+    return register
+
+
+def registered_rules() -> dict[str, RegisteredRule]:
+    """Every registered rule by id (a copy; import ``service.rules`` first to load them all)."""
+    return dict(_RULES)
+
+
+class RuleKnowledge:
+    """The knowledge a rule may read: thresholds, value lists, cards, drugs, services."""
+
+    def __init__(self, knowledge: "Knowledge", rule_id: str):
+        self._knowledge = knowledge
+        self.rule_id = rule_id
+
+    @property
+    def version(self) -> int:
+        return self._knowledge.rules[self.rule_id].version
+
+    @property
+    def default_card(self) -> str:
+        return self._knowledge.rules[self.rule_id].cards[0]
+
+    def threshold(self, name: str) -> float:
+        try:
+            return self._knowledge.thresholds[name].value
+        except KeyError:
+            raise KnowledgeError(f"rule {self.rule_id}: unknown threshold {name!r}") from None
+
+    def values(self, name: str) -> tuple[str, ...]:
+        """A named list of codes/words from the knowledge (e.g. medication flags)."""
+        try:
+            return self._knowledge.lists[name]
+        except KeyError:
+            raise KnowledgeError(f"rule {self.rule_id}: unknown list {name!r}") from None
+
+    def card(self, card_id: str) -> "CardSpec":
+        try:
+            return self._knowledge.cards[card_id]
+        except KeyError:
+            raise KnowledgeError(f"rule {self.rule_id}: unknown card {card_id!r}") from None
+
+    def drug(self, drug_id: str) -> "DrugSpec":
+        try:
+            return self._knowledge.drugs[drug_id]
+        except KeyError:
+            raise KnowledgeError(f"rule {self.rule_id}: unknown drug {drug_id!r}") from None
+
+    def service(self, service_id: str) -> "ServiceSpec":
+        try:
+            return self._knowledge.services[service_id]
+        except KeyError:
+            raise KnowledgeError(f"rule {self.rule_id}: unknown service {service_id!r}") from None

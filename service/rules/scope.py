@@ -1,0 +1,63 @@
+"""Scope rows: who the NET pathway is not for, and records that could not be read.
+
+G-03 / NR-22 — pulmonary small-cell carcinoma
+    When: the picture's scope is SCLC (lung primary with small-cell carcinoma morphology).
+    Then: only the out-of-scope card ("manage per small-cell lung cancer guideline"); no NET
+    card at all. ``service.rules.evaluate`` runs nothing else for this scope.
+    Source: decision table G-03 and NR-22; NCCN NET; ESMO lung/thymic carcinoids 2021.
+
+DG-01 — record category unavailable or incomplete
+    When: an optional data category (observations, medications, procedures...) could not be
+    read, or paging stopped early.
+    Then: NEEDS DATA card naming the categories; missing data is never a negative finding.
+    Source: net-cds architecture (PatientRecord.unavailable / incomplete).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from service.picture.model import NetPicture, Scope
+from service.rules.outcome import FactUse, Outcome
+from service.rules.registry import RuleKnowledge, rule
+
+_CATEGORY_WORDS = {
+    "observations": "observations (labs, pathology, imaging results)",
+    "medicationRequests": "medication orders",
+    "medicationStatements": "medication statements",
+    "medicationAdministrations": "medication administrations",
+    "procedures": "procedures",
+    "conditions": "conditions",
+    "patient": "patient demographics",
+}
+
+
+def _sclc(rule_id: str, p: NetPicture) -> Outcome:
+    if p.scope is not Scope.SCLC:
+        return Outcome.not_applicable(rule_id, "not a pulmonary small-cell carcinoma")
+    facts = tuple(FactUse(name="Diagnosis", display=s.display, date=s.date, reference=s.reference)
+                  for s in p.scope_sources)
+    return Outcome.applicable(rule_id, facts=facts, reason="pulmonary small-cell carcinoma on record")
+
+
+@rule("G-03", scopes=(Scope.SCLC,))
+def small_cell_lung_carcinoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    return _sclc("G-03", p)
+
+
+@rule("NR-22", scopes=(Scope.SCLC,))
+def no_net_card_for_sclc(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    return _sclc("NR-22", p)
+
+
+@rule("DG-01")
+def record_category_unavailable(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if not p.unavailable and not p.incomplete:
+        return Outcome.not_applicable("DG-01", "every record category was read in full")
+    missing = tuple(f"{_CATEGORY_WORDS.get(c, c)}: could not be read" for c in p.unavailable) + tuple(
+        f"{_CATEGORY_WORDS.get(c, c)}: read only in part" for c in p.incomplete
+    )
+    names = ", ".join(dict.fromkeys((*p.unavailable, *p.incomplete)))
+    return Outcome.applicable(
+        "DG-01", missing=missing, params={"categories": names},
+        reason="record categories unavailable or incomplete",
+    )
