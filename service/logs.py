@@ -1,0 +1,144 @@
+"""Structured logging: one JSON object per line on stderr.
+
+Every record carries the request id, the CDS Hooks ``hookInstance`` and the service id of the
+request being handled (set by the views through :func:`bind` and held in ``contextvars``, so
+threads and requests never mix). Context goes in ``extra=``; the formatter writes the
+``extra`` keys beside the message.
+
+What never reaches a log line: request or resource bodies, bearer tokens, JWTs, patient data.
+As a second line of defence the formatter drops ``extra`` keys that name credentials or
+bodies, masks anything shaped like a JWT or a ``Bearer`` credential, and writes exception
+type and stack frames but not the exception message (which may quote data).
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+import traceback
+from datetime import datetime, timezone
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("netcds_request_id", default=None)
+_hook_instance: contextvars.ContextVar[str | None] = contextvars.ContextVar("netcds_hook_instance", default=None)
+_service_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("netcds_service_id", default=None)
+
+_CONTEXT = {"request_id": _request_id, "hook_instance": _hook_instance, "service_id": _service_id}
+
+# Attributes every LogRecord has; anything else on a record came from ``extra=``.
+_STANDARD = frozenset(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime", "taskName"}
+# ``extra`` keys never written, whatever their value.
+_FORBIDDEN_KEYS = re.compile(r"token|authorization|jwt|secret|password|body|prefetch|resource", re.I)
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
+_HANDLER_MARK = "_netcds_handler"
+
+
+def bind(**values: str | None) -> None:
+    """Set request context (``request_id``, ``hook_instance``, ``service_id``) for later records."""
+    for key, value in values.items():
+        _CONTEXT[key].set(value)
+
+
+def clear() -> None:
+    for var in _CONTEXT.values():
+        var.set(None)
+
+
+@contextmanager
+def bound(**values: str | None) -> Iterator[None]:
+    tokens = [(_CONTEXT[k], _CONTEXT[k].set(v)) for k, v in values.items()]
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
+
+
+def current(key: str) -> str | None:
+    return _CONTEXT[key].get()
+
+
+def scrub(text: str) -> str:
+    """Mask JWTs and bearer credentials in free text."""
+    return _BEARER.sub(r"\1 ***", _JWT.sub("***jwt***", text))
+
+
+class ContextFilter(logging.Filter):
+    """Copies the request context onto each record (``record.request_id`` ...)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, var in _CONTEXT.items():
+            if getattr(record, key, None) is None:
+                setattr(record, key, var.get())
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": scrub(record.getMessage()),
+        }
+        for key in _CONTEXT:
+            value = getattr(record, key, None)
+            if value is not None:
+                entry[key] = value
+        for key, value in record.__dict__.items():
+            if key in _STANDARD or key in _CONTEXT or key.startswith("_") or key in entry:
+                continue
+            if _FORBIDDEN_KEYS.search(key):
+                continue
+            entry[key] = _plain(value)
+        if record.exc_info and record.exc_info[0] is not None:
+            exc_type, _exc, tb = record.exc_info
+            entry["error_type"] = f"{exc_type.__module__}.{exc_type.__qualname__}"
+            entry["error_stack"] = [
+                f"{'/'.join(frame.filename.replace(chr(92), '/').rsplit('/', 2)[-2:])}:{frame.lineno} {frame.name}"
+                for frame in traceback.extract_tb(tb)
+            ]
+        return json.dumps(entry, default=str, ensure_ascii=False, separators=(",", ":"))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items() if not _FORBIDDEN_KEYS.search(str(k))}
+    return scrub(str(value))
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at emit time (test runners swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: D401
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Install the JSON handler on the root logger (idempotent: replaces an earlier one)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, _HANDLER_MARK, False):
+            root.removeHandler(handler)
+    handler = _StderrHandler()
+    setattr(handler, _HANDLER_MARK, True)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(ContextFilter())
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("service").setLevel(level)
