@@ -1,0 +1,646 @@
+"""Feedback store: SQLAlchemy 2 Core over SQLite (default, embedded) or PostgreSQL (by URL).
+
+Two tables (schema owned by the Alembic migrations under ``service/migrations/``):
+
+- ``feedback``: one row per CDS Hooks feedback item, UNIQUE on
+  ``(service_id, card_uuid, outcome, outcome_timestamp)``; inserts use
+  ``INSERT ... ON CONFLICT DO NOTHING`` so a repeated or concurrent submission of the same
+  item is stored once.
+- ``card_issued``: one row per card the service returned (uuid, topic, strength, rules), so
+  the report can tell acceptance per topic and rule.
+
+Durability contract: ``record`` returns only after the transaction committed; any database
+failure raises ``errors.FeedbackStoreError`` (HTTP 503, the client may retry; retries are
+harmless because inserts are idempotent). ``record_issued`` is analytics: it never raises.
+
+Schema management: ``migrate(url)`` upgrades to head (``python -m service migrate``);
+``ensure_schema(url, auto_migrate)`` is what the app factory calls at start-up.
+
+Nothing here logs SQL parameters, URLs with passwords, user comments or card contents.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from service.errors import ConfigError, FeedbackStoreError
+from service.feedback import FeedbackItem
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL = "sqlite:///.netcds/feedback.sqlite3"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+PG_CONNECT_TIMEOUT_S = 5
+ISSUED_BACKOFF_S = 30.0        # after a failed record_issued, skip analytics writes this long
+TOP_REASONS = 3
+UNKNOWN = "(unknown)"
+
+
+# --------------------------------------------------------------------------- schema
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
+
+    PostgreSQL: ``timestamp with time zone``. SQLite has no time zones: the value is stored
+    as naive UTC in one canonical text form, so the UNIQUE constraint compares like with like.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; an aware UTC datetime is required")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+metadata = sa.MetaData()
+
+feedback_table = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("service_id", sa.String(200), nullable=False),
+    sa.Column("card_uuid", sa.String(256), nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("accepted_suggestions", sa.JSON(), nullable=False),
+    sa.Column("override_reason_system", sa.String(2048), nullable=True),
+    sa.Column("override_reason_code", sa.String(256), nullable=True),
+    sa.Column("override_reason_display", sa.Text(), nullable=True),
+    sa.Column("user_comment", sa.Text(), nullable=True),
+    sa.Column("outcome_timestamp", UTCDateTime(), nullable=False),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
+    sa.Column("hook_instance", sa.String(256), nullable=True),
+    sa.UniqueConstraint("service_id", "card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_item"),
+    sa.CheckConstraint("outcome IN ('accepted', 'overridden')", name="ck_feedback_outcome"),
+    sa.Index("ix_feedback_card_uuid", "card_uuid"),
+)
+
+card_issued_table = sa.Table(
+    "card_issued",
+    metadata,
+    sa.Column("card_uuid", sa.String(256), primary_key=True),
+    sa.Column("service_id", sa.String(200), nullable=False),
+    sa.Column("topic", sa.String(100), nullable=True),
+    sa.Column("strength", sa.String(40), nullable=True),
+    sa.Column("rules", sa.String(1000), nullable=True),      # comma-separated rule ids
+    sa.Column("knowledge_version", sa.String(100), nullable=True),
+    sa.Column("issued_at", UTCDateTime(), nullable=False),
+    sa.Column("hook_instance", sa.String(256), nullable=True),
+)
+
+
+# --------------------------------------------------------------------------- engines
+
+def normalise_url(url: str | URL) -> URL:
+    """Parse and check a database URL: SQLite (pysqlite) or PostgreSQL (psycopg 3) only.
+
+    ``postgresql://`` and ``postgres://`` are read as ``postgresql+psycopg://``.
+    """
+    try:
+        parsed = make_url(url.replace("postgres://", "postgresql://", 1) if isinstance(url, str) else url)
+    except ArgumentError:
+        raise ConfigError("NETCDS_DATABASE_URL is not a valid database URL.") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        return parsed.set(drivername="sqlite")
+    if backend == "postgresql" and driver in ("", "psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    raise ConfigError(
+        "NETCDS_DATABASE_URL must be sqlite:///<path> or postgresql+psycopg://...; "
+        f"driver {parsed.drivername!r} is not supported."
+    )
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    db = url.database
+    if not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    return Path(db)
+
+
+def make_engine(url: str | URL, *, immediate_transactions: bool = False) -> Engine:
+    """Create an engine with the store's settings.
+
+    SQLite: parent directory created, WAL, ``synchronous=FULL`` (a commit is on disk),
+    busy timeout, foreign keys. ``immediate_transactions`` makes every transaction
+    ``BEGIN IMMEDIATE`` (used by migrations so concurrent migrators serialise).
+    PostgreSQL: psycopg 3, connect timeout, ``pool_pre_ping``.
+    Parameters are never rendered into error messages or logs (``hide_parameters``).
+    """
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = _sqlite_file(parsed)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            parsed,
+            hide_parameters=True,
+            pool_pre_ping=True,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            if immediate_transactions:
+                dbapi_connection.isolation_level = None     # we emit BEGIN ourselves
+            cur = dbapi_connection.cursor()
+            try:
+                cur.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+                if path is not None:
+                    cur.execute("PRAGMA journal_mode = WAL")
+                cur.execute("PRAGMA synchronous = FULL")
+                cur.execute("PRAGMA foreign_keys = ON")
+            finally:
+                cur.close()
+
+        if immediate_transactions:
+            @event.listens_for(engine, "begin")
+            def _begin_immediate(conn: sa.Connection) -> None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+
+    return sa.create_engine(
+        parsed,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "net-cds"},
+    )
+
+
+def _insert(engine: Engine, table: sa.Table):  # -> dialect Insert with on_conflict_do_nothing
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+# --------------------------------------------------------------------------- store
+
+@dataclass(frozen=True)
+class StoredFeedback:
+    service_id: str
+    item: FeedbackItem
+    received_at: datetime
+    hook_instance: str | None
+
+
+@dataclass(frozen=True)
+class OverrideReasonCount:
+    system: str
+    code: str
+    display: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """Acceptance per card topic and rule.
+
+    ``accepted`` / ``overridden`` count distinct cards with at least one such feedback item;
+    ``feedback_items`` counts items. Rates are per card issued (``None`` when no card of
+    this topic/rule was recorded as issued); cards neither accepted nor overridden were ignored.
+    Feedback about cards with no ``card_issued`` row is reported under topic and rule ``(unknown)``.
+    """
+
+    topic: str
+    rule: str
+    cards_issued: int
+    feedback_items: int
+    accepted: int
+    overridden: int
+    acceptance_rate: float | None
+    override_rate: float | None
+    top_override_reasons: tuple[OverrideReasonCount, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "rule": self.rule,
+            "cardsIssued": self.cards_issued,
+            "feedbackItems": self.feedback_items,
+            "accepted": self.accepted,
+            "overridden": self.overridden,
+            "acceptanceRate": self.acceptance_rate,
+            "overrideRate": self.override_rate,
+            "topOverrideReasons": [
+                {"system": r.system, "code": r.code, "display": r.display, "count": r.count}
+                for r in self.top_override_reasons
+            ],
+        }
+
+
+class FeedbackStore:
+    """Durable, idempotent feedback storage. Thread-safe; one instance per process."""
+
+    def __init__(self, url: str | URL, *, engine: Engine | None = None):
+        self.url = normalise_url(url)
+        self.engine = engine if engine is not None else make_engine(self.url)
+        self._issued_suspended_until = 0.0
+        self._issued_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "FeedbackStore":
+        return cls(settings.database_url)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "FeedbackStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writes ------------------------------------------------------------
+
+    def record(self, service_id: str, items: Sequence[FeedbackItem], *, hook_instance: str | None = None) -> int:
+        """Store feedback items in one transaction; return how many were new.
+
+        Returns only after commit. Items already stored (same service, card, outcome and
+        timestamp) are skipped, also under concurrent submissions. Any database failure
+        raises ``FeedbackStoreError``; nothing is partially stored.
+        """
+        if not items:
+            return 0
+        now = datetime.now(timezone.utc)
+        rows: list[dict[str, Any]] = []
+        seen: set[tuple[str, str, datetime]] = set()
+        for item in items:
+            key = (item.card_uuid, item.outcome, item.outcome_timestamp)
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append({
+                "service_id": service_id,
+                "card_uuid": item.card_uuid,
+                "outcome": item.outcome,
+                "accepted_suggestions": list(item.accepted_suggestions),
+                "override_reason_system": item.override_reason_system,
+                "override_reason_code": item.override_reason_code,
+                "override_reason_display": item.override_reason_display,
+                "user_comment": item.user_comment,
+                "outcome_timestamp": item.outcome_timestamp,
+                "received_at": now,
+                "hook_instance": hook_instance,
+            })
+        stmt = (
+            _insert(self.engine, feedback_table)
+            .on_conflict_do_nothing(index_elements=["service_id", "card_uuid", "outcome", "outcome_timestamp"])
+            .returning(feedback_table.c.id)
+        )
+        try:
+            with self.engine.begin() as conn:
+                inserted = len(conn.execute(stmt, rows).all())
+        except SQLAlchemyError as exc:
+            log.error(
+                "feedback not stored",
+                extra={"service_id": service_id, "items": len(rows), "backend": self.backend,
+                       "error": type(exc).__name__, "hook_instance": hook_instance},
+            )
+            raise FeedbackStoreError("Feedback could not be stored; retry later.") from None
+        log.info(
+            "feedback stored",
+            extra={"service_id": service_id, "items": len(items), "inserted": inserted, "backend": self.backend},
+        )
+        return inserted
+
+    def record_issued(self, cards: Iterable[dict], *, service_id: str, hook_instance: str | None) -> int:
+        """Remember the cards a hook call returned (uuid, topic, strength, rules). Never raises.
+
+        One multi-row insert; a card uuid already recorded is left alone. After a failure,
+        further calls are skipped for ``ISSUED_BACKOFF_S`` so an analytics outage cannot slow
+        down hook calls. Returns the number of rows attempted (0 when skipped or failed).
+        """
+        try:
+            if time.monotonic() < self._issued_suspended_until:
+                return 0
+            now = datetime.now(timezone.utc)
+            rows = []
+            for card in cards:
+                if not isinstance(card, dict):
+                    continue
+                uuid = card.get("uuid")
+                if not isinstance(uuid, str) or not uuid:
+                    continue
+                ext = card.get("extension")
+                ext = ext.get("net-cds") if isinstance(ext, dict) else None
+                ext = ext if isinstance(ext, dict) else {}
+                rules = ext.get("rules")
+                rules_text = ",".join(str(r) for r in rules) if isinstance(rules, list) else None
+                rows.append({
+                    "card_uuid": uuid[:256],
+                    "service_id": service_id,
+                    "topic": _short(ext.get("topic"), 100),
+                    "strength": _short(ext.get("strength"), 40),
+                    "rules": _short(rules_text, 1000),
+                    "knowledge_version": _short(ext.get("knowledgeVersion"), 100),
+                    "issued_at": now,
+                    "hook_instance": _short(hook_instance, 256),
+                })
+            if not rows:
+                return 0
+            stmt = _insert(self.engine, card_issued_table).on_conflict_do_nothing(index_elements=["card_uuid"])
+            with self.engine.begin() as conn:
+                conn.execute(stmt, rows)
+            return len(rows)
+        except Exception as exc:  # analytics must never fail a hook call
+            with self._issued_lock:
+                self._issued_suspended_until = time.monotonic() + ISSUED_BACKOFF_S
+            log.warning(
+                "issued cards not recorded; analytics writes paused",
+                extra={"service_id": service_id, "error": type(exc).__name__,
+                       "hook_instance": hook_instance, "pause_s": ISSUED_BACKOFF_S},
+            )
+            return 0
+
+    # -- reads -------------------------------------------------------------
+
+    def ping(self) -> bool:
+        """True when the database answers and the schema is there (for /readyz)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.select(feedback_table.c.id).limit(1)).all()
+            return True
+        except SQLAlchemyError as exc:
+            log.warning("feedback store ping failed", extra={"backend": self.backend, "error": type(exc).__name__})
+            return False
+
+    def list_feedback(self, service_id: str | None = None) -> list[StoredFeedback]:
+        """All stored feedback (optionally for one service), oldest first."""
+        t = feedback_table
+        query = sa.select(t).order_by(t.c.outcome_timestamp, t.c.id)
+        if service_id is not None:
+            query = query.where(t.c.service_id == service_id)
+        with self._reading() as conn:
+            result = conn.execute(query).mappings().all()
+        return [
+            StoredFeedback(
+                service_id=r["service_id"],
+                item=FeedbackItem(
+                    card_uuid=r["card_uuid"],
+                    outcome=r["outcome"],
+                    outcome_timestamp=r["outcome_timestamp"],
+                    accepted_suggestions=tuple(r["accepted_suggestions"] or ()),
+                    override_reason_code=r["override_reason_code"],
+                    override_reason_system=r["override_reason_system"],
+                    override_reason_display=r["override_reason_display"],
+                    user_comment=r["user_comment"],
+                ),
+                received_at=r["received_at"],
+                hook_instance=r["hook_instance"],
+            )
+            for r in result
+        ]
+
+    def report(self) -> list[ReportRow]:
+        """Acceptance and override rates per card topic and rule (see ``ReportRow``).
+
+        Aggregates in SQL by (topic, rules-list) so the work in Python is proportional to the
+        number of distinct rule combinations, not to the number of cards.
+        """
+        ci, fb = card_issued_table, feedback_table
+        issued_q = sa.select(ci.c.topic, ci.c.rules, sa.func.count().label("n")).group_by(ci.c.topic, ci.c.rules)
+        outcome_q = (
+            sa.select(
+                ci.c.topic, ci.c.rules, fb.c.outcome,
+                sa.func.count().label("items"),
+                sa.func.count(sa.distinct(fb.c.card_uuid)).label("cards"),
+            )
+            .select_from(fb.outerjoin(ci, ci.c.card_uuid == fb.c.card_uuid))
+            .group_by(ci.c.topic, ci.c.rules, fb.c.outcome)
+        )
+        reason_q = (
+            sa.select(
+                ci.c.topic, ci.c.rules, fb.c.override_reason_system, fb.c.override_reason_code,
+                sa.func.max(fb.c.override_reason_display).label("display"),
+                sa.func.count().label("n"),
+            )
+            .select_from(fb.outerjoin(ci, ci.c.card_uuid == fb.c.card_uuid))
+            .where(fb.c.outcome == "overridden", fb.c.override_reason_code.is_not(None))
+            .group_by(ci.c.topic, ci.c.rules, fb.c.override_reason_system, fb.c.override_reason_code)
+        )
+        with self._reading() as conn:
+            issued = conn.execute(issued_q).all()
+            outcomes = conn.execute(outcome_q).all()
+            reasons = conn.execute(reason_q).all()
+
+        def keys(topic: str | None, rules: str | None) -> list[tuple[str, str]]:
+            rule_ids = sorted({r.strip() for r in (rules or "").split(",") if r.strip()}) or [UNKNOWN]
+            return [(topic or UNKNOWN, rule) for rule in rule_ids]
+
+        acc: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        reason_counts: dict[tuple[str, str], dict[tuple[str, str], list]] = defaultdict(dict)
+        for topic, rules, n in issued:
+            for k in keys(topic, rules):
+                acc[k]["issued"] += n
+        for topic, rules, outcome, items, cards in outcomes:
+            for k in keys(topic, rules):
+                acc[k]["items"] += items
+                acc[k][outcome] += cards
+        for topic, rules, system, code, display, n in reasons:
+            for k in keys(topic, rules):
+                entry = reason_counts[k].setdefault((system, code), [display, 0])
+                entry[0] = entry[0] or display
+                entry[1] += n
+
+        rows = []
+        for (topic, rule), c in sorted(acc.items()):
+            issued_n = c["issued"]
+            top = sorted(
+                (OverrideReasonCount(system=s, code=code, display=d, count=n)
+                 for (s, code), (d, n) in reason_counts[(topic, rule)].items()),
+                key=lambda r: (-r.count, r.system, r.code),
+            )[:TOP_REASONS]
+            rows.append(ReportRow(
+                topic=topic,
+                rule=rule,
+                cards_issued=issued_n,
+                feedback_items=c["items"],
+                accepted=c["accepted"],
+                overridden=c["overridden"],
+                acceptance_rate=(c["accepted"] / issued_n) if issued_n else None,
+                override_rate=(c["overridden"] / issued_n) if issued_n else None,
+                top_override_reasons=tuple(top),
+            ))
+        return rows
+
+    def _reading(self):
+        return _GuardedConnection(self)
+
+
+class _GuardedConnection:
+    """``with store._reading() as conn`` -> a connection; database errors -> FeedbackStoreError."""
+
+    def __init__(self, store: FeedbackStore):
+        self._store = store
+        self._conn: sa.Connection | None = None
+
+    def __enter__(self) -> sa.Connection:
+        try:
+            self._conn = self._store.engine.connect()
+        except SQLAlchemyError as exc:
+            self._fail(exc)
+        return self._conn
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        assert self._conn is not None
+        self._conn.close()
+        if isinstance(exc, SQLAlchemyError):
+            self._fail(exc)
+        return False
+
+    def _fail(self, exc: Exception):
+        log.error("feedback store read failed", extra={"backend": self._store.backend, "error": type(exc).__name__})
+        raise FeedbackStoreError("The feedback store could not be read.") from None
+
+
+def _short(value: object, limit: int) -> str | None:
+    if value is None:
+        return None
+    return str(value)[:limit]
+
+
+# --------------------------------------------------------------------------- migrations
+
+def _alembic_config(connection: sa.Connection):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(url: str | URL) -> str | None:
+    """The schema revision of the database (None for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as exc:
+        log.error("feedback store unavailable", extra={"error": type(exc).__name__})
+        raise FeedbackStoreError("The feedback database is unavailable.") from None
+    finally:
+        engine.dispose()
+
+
+def migrate(url: str | URL) -> str:
+    """Upgrade the database schema to head; safe to run again and from several processes at once.
+
+    Runs in one transaction: SQLite takes the write lock up front (``BEGIN IMMEDIATE``),
+    PostgreSQL takes a transaction-level advisory lock, so concurrent migrators serialise and
+    the later ones find the schema already at head. Returns the head revision.
+    """
+    from alembic import command
+
+    engine = make_engine(url, immediate_transactions=True)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7417280001)")
+            command.upgrade(_alembic_config(conn), "head")
+    except SQLAlchemyError as exc:
+        log.error("feedback store migration failed", extra={"error": type(exc).__name__})
+        raise FeedbackStoreError("The feedback database could not be migrated.") from None
+    finally:
+        engine.dispose()
+    return head_revision()
+
+
+def auto_migrate_default(url: str | URL) -> bool:
+    """Default for NETCDS_AUTO_MIGRATE: on for SQLite (embedded), off for PostgreSQL."""
+    return normalise_url(url).get_backend_name() == "sqlite"
+
+
+def ensure_schema(url: str | URL, auto_migrate: bool | None = None) -> None:
+    """Called once by the app factory.
+
+    ``auto_migrate`` true: migrate to head (idempotent; cheap when already there).
+    ``auto_migrate`` false: only check that the schema is at head; raise ``ConfigError``
+    telling the operator to run ``python -m service migrate`` if it is not.
+    ``None``: ``auto_migrate_default(url)``. Database unreachable -> ``FeedbackStoreError``.
+    """
+    if auto_migrate is None:
+        auto_migrate = auto_migrate_default(url)
+    if auto_migrate:
+        migrate(url)
+        return
+    current, head = current_revision(url), head_revision()
+    if current != head:
+        raise ConfigError(
+            f"The feedback database schema is at revision {current or 'none'}, expected {head}: "
+            "run `python -m service migrate` (or set NETCDS_AUTO_MIGRATE=true)."
+        )
+
+
+def _url_from_args(value: str | None) -> str:
+    return value or os.environ.get("NETCDS_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def migrate_main(argv: Sequence[str] | None = None) -> int:
+    """``python -m service migrate [--database-url URL]``: upgrade the feedback schema to head."""
+    parser = argparse.ArgumentParser(prog="python -m service migrate",
+                                     description="Upgrade the feedback database schema to the latest revision.")
+    parser.add_argument("--database-url", help="default: $NETCDS_DATABASE_URL or " + DEFAULT_DATABASE_URL)
+    args = parser.parse_args(argv)
+    url = _url_from_args(args.database_url)
+    try:
+        revision = migrate(url)
+    except (ConfigError, FeedbackStoreError) as exc:
+        print(f"migrate: {exc.message}", file=sys.stderr)
+        return 1
+    shown = normalise_url(url).render_as_string(hide_password=True)
+    print(f"feedback database {shown} is at revision {revision}")
+    return 0
