@@ -366,6 +366,7 @@ class NetPicture:
     # data completeness
     unavailable: tuple[str, ...] = ()      # data categories that could not be read (e.g. "observations")
     incomplete: tuple[str, ...] = ()       # categories read only partly (paging stopped early)
+    invalid_resources: int = 0             # resources skipped because they failed FHIR R4 validation
 
     # ---- conveniences for rules (pure, derived) ----
 

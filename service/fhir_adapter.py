@@ -1,0 +1,433 @@
+"""FHIR R4 dicts -> small typed records. The only module that imports ``fhir.resources``.
+
+Validation with the R4B models costs ~70 µs a resource, so the caller first says, with a
+cheap dict-level check, which resources it reads (``relevant``); only those are validated.
+A resource that fails validation is skipped and counted, never raised. Values are read from
+the (now known to be well-formed) dict, keeping partial dates, units and codings as sent.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from fhir.resources.R4B import get_fhir_model_class
+
+log = logging.getLogger(__name__)
+
+READ_TYPES = (
+    "Patient",
+    "Condition",
+    "Observation",
+    "MedicationRequest",
+    "MedicationStatement",
+    "MedicationAdministration",
+    "Procedure",
+)
+MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement", "MedicationAdministration")
+
+_MODELS: dict[str, type] = {}
+
+
+def _model(resource_type: str) -> type:
+    cls = _MODELS.get(resource_type)
+    if cls is None:
+        cls = get_fhir_model_class(resource_type)
+        _MODELS[resource_type] = cls
+    return cls
+
+
+# --------------------------------------------------------------------------- typed records
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    system: str
+    code: str
+    display: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    codings: tuple[Coding, ...] = ()
+    text: str = ""
+
+    @property
+    def all_text(self) -> str:
+        """Text and code displays together (for text fall-backs)."""
+        return " ".join([self.text, *(c.display for c in self.codings)]).strip()
+
+    def has(self, system: str, code: str) -> bool:
+        return any(c.system == system and c.code == code for c in self.codings)
+
+
+@dataclass(frozen=True, slots=True)
+class Qty:
+    value: float
+    unit: str = ""          # the human unit as sent (``unit``)
+    code: str = ""          # the UCUM code (``code``) when sent
+    comparator: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    code: Concept
+    quantity: Qty | None = None
+    concept: Concept | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationRec:
+    ref: str
+    status: str
+    code: Concept
+    date: date | None
+    quantity: Qty | None = None
+    concept: Concept | None = None
+    string: str | None = None
+    integer: int | None = None
+    boolean: bool | None = None
+    range_low: Qty | None = None
+    range_high: Qty | None = None
+    interpretation: tuple[Concept, ...] = ()
+    method: Concept | None = None
+    body_site: Concept | None = None
+    specimen_ref: str | None = None
+    components: tuple[Component, ...] = ()
+    reference_high: Qty | None = None
+    note: str = ""
+    issued: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionRec:
+    ref: str
+    code: Concept
+    clinical_status: str          # "" when not sent
+    verification_status: str
+    onset: date | None
+    recorded: date | None
+    abatement: date | None
+    body_site: tuple[Concept, ...] = ()
+    morphology: tuple[Concept, ...] = ()   # mCODE histology-morphology-behavior extension
+    profiles: tuple[str, ...] = ()
+    categories: tuple[Concept, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationRec:
+    ref: str
+    kind: str                     # "MedicationRequest" | "MedicationStatement" | "MedicationAdministration"
+    status: str
+    intent: str
+    medication: Concept
+    start: date | None
+    end: date | None
+    authored: date | None
+    dose_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureRec:
+    ref: str
+    status: str
+    code: Concept
+    date: date | None
+    end: date | None = None
+    outcome: Concept | None = None
+    body_site: tuple[Concept, ...] = ()
+    note: str = ""
+    used: tuple[Concept, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRec:
+    ref: str
+    birth_date: date | None
+    gender: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptedRecord:
+    patient: PatientRec | None = None
+    conditions: tuple[ConditionRec, ...] = ()
+    observations: tuple[ObservationRec, ...] = ()
+    medications: tuple[MedicationRec, ...] = ()
+    procedures: tuple[ProcedureRec, ...] = ()
+    invalid: int = 0                     # relevant resources that failed validation (skipped)
+    counts: dict[str, int] = field(default_factory=dict)  # resourceType -> read
+
+
+# --------------------------------------------------------------------------- dict helpers
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def parse_date(value: object) -> date | None:
+    """FHIR date/dateTime/instant -> date; partial dates are rounded down (2024-03 -> 2024-03-01)."""
+    if not isinstance(value, str):
+        return None
+    m = _DATE_RE.match(value)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+    except ValueError:
+        return None
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def concept(value: object) -> Concept:
+    if not isinstance(value, dict):
+        return Concept()
+    codings = []
+    for c in value.get("coding") or ():
+        if isinstance(c, dict) and isinstance(c.get("code"), str):
+            codings.append(Coding(_str(c.get("system")), c["code"].strip(), _str(c.get("display"))))
+    return Concept(tuple(codings), _str(value.get("text")))
+
+
+def quantity(value: object) -> Qty | None:
+    if not isinstance(value, dict):
+        return None
+    v = value.get("value")
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return Qty(float(v), _str(value.get("unit")), _str(value.get("code")), _str(value.get("comparator")))
+
+
+def _notes(resource: dict) -> str:
+    notes = resource.get("note") or ()
+    return " ".join(n["text"] for n in notes if isinstance(n, dict) and isinstance(n.get("text"), str))
+
+
+def _ref(resource: dict) -> str:
+    rid = resource.get("id")
+    return f"{resource.get('resourceType')}/{rid}" if isinstance(rid, str) else ""
+
+
+def _period(value: object) -> tuple[date | None, date | None]:
+    if isinstance(value, dict):
+        return parse_date(value.get("start")), parse_date(value.get("end"))
+    return None, None
+
+
+def _effective(resource: dict, prefix: str) -> tuple[date | None, date | None]:
+    for key in (f"{prefix}DateTime", f"{prefix}Instant", f"{prefix}Date"):
+        if key in resource:
+            d = parse_date(resource[key])
+            return d, d
+    if f"{prefix}Period" in resource:
+        return _period(resource[f"{prefix}Period"])
+    return None, None
+
+
+# --------------------------------------------------------------------------- readers
+
+MORPHOLOGY_EXTENSION = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
+
+
+def _observation(r: dict) -> ObservationRec:
+    start, end = _effective(r, "effective")
+    when = start or end or parse_date(r.get("issued"))
+    rng = r.get("valueRange") if isinstance(r.get("valueRange"), dict) else None
+    components = []
+    for c in r.get("component") or ():
+        if isinstance(c, dict):
+            components.append(Component(
+                concept(c.get("code")), quantity(c.get("valueQuantity")),
+                concept(c["valueCodeableConcept"]) if isinstance(c.get("valueCodeableConcept"), dict) else None,
+            ))
+    ref_high = None
+    for rr in r.get("referenceRange") or ():
+        if isinstance(rr, dict) and quantity(rr.get("high")) is not None:
+            ref_high = quantity(rr.get("high"))
+            break
+    specimen = r.get("specimen")
+    return ObservationRec(
+        ref=_ref(r),
+        status=_str(r.get("status")),
+        code=concept(r.get("code")),
+        date=when,
+        quantity=quantity(r.get("valueQuantity")),
+        concept=concept(r["valueCodeableConcept"]) if isinstance(r.get("valueCodeableConcept"), dict) else None,
+        string=r.get("valueString") if isinstance(r.get("valueString"), str) else None,
+        integer=r.get("valueInteger") if type(r.get("valueInteger")) is int else None,
+        boolean=r.get("valueBoolean") if isinstance(r.get("valueBoolean"), bool) else None,
+        range_low=quantity(rng.get("low")) if rng else None,
+        range_high=quantity(rng.get("high")) if rng else None,
+        interpretation=tuple(concept(i) for i in r.get("interpretation") or () if isinstance(i, dict)),
+        method=concept(r["method"]) if isinstance(r.get("method"), dict) else None,
+        body_site=concept(r["bodySite"]) if isinstance(r.get("bodySite"), dict) else None,
+        specimen_ref=(_str(specimen.get("reference")) or _str(specimen.get("display")) or None)
+        if isinstance(specimen, dict) else None,
+        components=tuple(components),
+        reference_high=ref_high,
+        note=_notes(r),
+        issued=parse_date(r.get("issued")),
+    )
+
+
+def _condition(r: dict) -> ConditionRec:
+    def status(key: str) -> str:
+        c = concept(r.get(key))
+        return c.codings[0].code if c.codings else c.text.lower()
+
+    morph = []
+    for ext in r.get("extension") or ():
+        if isinstance(ext, dict) and ext.get("url") == MORPHOLOGY_EXTENSION:
+            morph.append(concept(ext.get("valueCodeableConcept")))
+    onset, _ = _effective(r, "onset")
+    abatement, _ = _effective(r, "abatement")
+    meta = r.get("meta") if isinstance(r.get("meta"), dict) else {}
+    return ConditionRec(
+        ref=_ref(r),
+        code=concept(r.get("code")),
+        clinical_status=status("clinicalStatus"),
+        verification_status=status("verificationStatus"),
+        onset=onset,
+        recorded=parse_date(r.get("recordedDate")),
+        abatement=abatement,
+        body_site=tuple(concept(b) for b in r.get("bodySite") or () if isinstance(b, dict)),
+        morphology=tuple(morph),
+        profiles=tuple(p for p in meta.get("profile") or () if isinstance(p, str)),
+        categories=tuple(concept(c) for c in r.get("category") or () if isinstance(c, dict)),
+        note=_notes(r),
+    )
+
+
+def _contained_medication(r: dict, reference: str, medications: dict[str, dict]) -> Concept:
+    if reference.startswith("#"):
+        for c in r.get("contained") or ():
+            if isinstance(c, dict) and c.get("resourceType") == "Medication" and c.get("id") == reference[1:]:
+                return concept(c.get("code"))
+        return Concept()
+    med = medications.get(reference)
+    return concept(med.get("code")) if med else Concept()
+
+
+def medication_concept(r: dict, medications: dict[str, dict] | None = None) -> Concept:
+    """medicationCodeableConcept, or the code of a referenced (contained or bundled) Medication."""
+    if isinstance(r.get("medicationCodeableConcept"), dict):
+        return concept(r["medicationCodeableConcept"])
+    ref = r.get("medicationReference")
+    if isinstance(ref, dict):
+        target = _str(ref.get("reference"))
+        c = _contained_medication(r, target, medications or {}) if target else Concept()
+        if not c.codings and not c.text and _str(ref.get("display")):
+            return Concept((), ref["display"])
+        return c
+    return Concept()
+
+
+def _dose_text(r: dict) -> str:
+    texts = []
+    for key in ("dosageInstruction", "dosage"):
+        val = r.get(key)
+        for d in (val if isinstance(val, list) else [val] if isinstance(val, dict) else ()):
+            if isinstance(d, dict) and isinstance(d.get("text"), str):
+                texts.append(d["text"])
+    return "; ".join(texts)
+
+
+def _medication(r: dict, medications: dict[str, dict]) -> MedicationRec:
+    kind = r["resourceType"]
+    start, end = _effective(r, "effective") if kind != "MedicationRequest" else (None, None)
+    authored = parse_date(r.get("authoredOn")) if kind == "MedicationRequest" else parse_date(r.get("dateAsserted"))
+    if kind == "MedicationRequest":
+        for d in r.get("dosageInstruction") or ():
+            if isinstance(d, dict) and isinstance(d.get("timing"), dict):
+                rep = d["timing"].get("repeat")
+                if isinstance(rep, dict) and isinstance(rep.get("boundsPeriod"), dict):
+                    start, end = _period(rep["boundsPeriod"])
+        disp = r.get("dispenseRequest")
+        if start is None and isinstance(disp, dict) and isinstance(disp.get("validityPeriod"), dict):
+            start, end = _period(disp["validityPeriod"])
+        if start is None:
+            start = authored
+    return MedicationRec(
+        ref=_ref(r), kind=kind, status=_str(r.get("status")), intent=_str(r.get("intent")),
+        medication=medication_concept(r, medications), start=start, end=end, authored=authored,
+        dose_text=_dose_text(r),
+    )
+
+
+def _procedure(r: dict) -> ProcedureRec:
+    start, end = _effective(r, "performed")
+    used = tuple(concept(u) for u in r.get("usedCode") or () if isinstance(u, dict))
+    return ProcedureRec(
+        ref=_ref(r), status=_str(r.get("status")), code=concept(r.get("code")), date=start, end=end,
+        outcome=concept(r["outcome"]) if isinstance(r.get("outcome"), dict) else None,
+        body_site=tuple(concept(b) for b in r.get("bodySite") or () if isinstance(b, dict)),
+        note=_notes(r), used=used,
+    )
+
+
+def _patient(r: dict) -> PatientRec:
+    return PatientRec(_ref(r), parse_date(r.get("birthDate")), _str(r.get("gender")))
+
+
+def valid(resource: dict) -> bool:
+    """True when the R4B model accepts the resource."""
+    try:
+        _model(resource["resourceType"]).model_validate(resource)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return False
+    return True
+
+
+def adapt(resources: Iterable[object], *, relevant: Callable[[dict], bool]) -> AdaptedRecord:
+    """Validate and read the resources ``relevant`` selects; skip (and count) the invalid ones."""
+    medications: dict[str, dict] = {}
+    pending: list[dict] = []
+    for r in resources:
+        if not isinstance(r, dict):
+            continue
+        rtype = r.get("resourceType")
+        if rtype == "Medication" and isinstance(r.get("id"), str):
+            medications[f"Medication/{r['id']}"] = r
+        elif rtype in READ_TYPES:
+            pending.append(r)
+    patient = None
+    conditions: list[ConditionRec] = []
+    observations: list[ObservationRec] = []
+    meds: list[MedicationRec] = []
+    procedures: list[ProcedureRec] = []
+    invalid = 0
+    counts: dict[str, int] = {}
+    for r in pending:
+        rtype = r["resourceType"]
+        try:
+            if rtype != "Patient" and not relevant(r):
+                continue
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue
+        if not valid(r):
+            invalid += 1
+            continue
+        try:
+            if rtype == "Patient":
+                if patient is None:
+                    patient = _patient(r)
+            elif rtype == "Condition":
+                conditions.append(_condition(r))
+            elif rtype == "Observation":
+                observations.append(_observation(r))
+            elif rtype in MEDICATION_TYPES:
+                meds.append(_medication(r, medications))
+            elif rtype == "Procedure":
+                procedures.append(_procedure(r))
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+            invalid += 1
+            continue
+        counts[rtype] = counts.get(rtype, 0) + 1
+    if invalid:
+        log.info("skipped invalid FHIR resources", extra={"invalid_resources": invalid})
+    return AdaptedRecord(patient, tuple(conditions), tuple(observations), tuple(meds), tuple(procedures),
+                         invalid, counts)

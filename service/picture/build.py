@@ -1,0 +1,141 @@
+"""PatientRecord (raw FHIR R4 dicts) -> one immutable NetPicture with provenance.
+
+Never raises on FHIR-shaped input: resources that fail validation are skipped and counted
+(``NetPicture.invalid_resources``); facts that cannot be read stay MISSING (or UNAVAILABLE when
+their data category could not be fetched), never a negative finding.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from service import fhir_adapter
+from service.picture import disease, fitness, pathology, therapy
+from service.picture.context import Context
+from service.picture.diagnosis import diagnose, relevant_condition
+from service.picture.facts import or_unavailable
+from service.picture.model import Fact, NetPicture, Scope
+from service.picture.terminology import Terminology
+from service.records import PatientRecord
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOOKBACK_DAYS = 365
+
+
+def relevance(term: Terminology):
+    """The cheap dict-level check deciding which resources are validated and read."""
+    def relevant(resource: dict) -> bool:
+        rtype = resource.get("resourceType")
+        if rtype == "Observation":
+            code = resource.get("code")
+            if not isinstance(code, dict):
+                return False
+            return any(
+                isinstance(c, dict) and isinstance(c.get("system"), str) and isinstance(c.get("code"), str)
+                and term.is_observation_code(c["system"], c["code"])
+                for c in code.get("coding") or ()
+            )
+        if rtype == "Condition":
+            ctx = Context(fhir_adapter.AdaptedRecord(), date.min, 0, term, frozenset())
+            return relevant_condition(ctx, resource)
+        if rtype in fhir_adapter.MEDICATION_TYPES:
+            return therapy.relevant_medication(term, resource)
+        if rtype == "Procedure":
+            return therapy.relevant_procedure(term, resource)
+        return False
+    return relevant
+
+
+def build_picture(
+    record: PatientRecord,
+    *,
+    as_of: date,
+    terminology: Terminology,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+) -> NetPicture:
+    adapted = fhir_adapter.adapt(record.resources, relevant=relevance(terminology))
+    ctx = Context(adapted, as_of, lookback_days, terminology, frozenset(record.unavailable))
+    ctx.index_observations()
+    patient_ref = f"Patient/{record.patient_id}"
+
+    dx = diagnose(ctx)
+    unavailable = tuple(sorted(record.unavailable))
+    if dx.scope == Scope.NONE:
+        # No NEN: the rules emit nothing; keep the picture small.
+        return NetPicture(patient_ref=patient_ref, as_of=as_of, scope=Scope.NONE,
+                          unavailable=unavailable, incomplete=tuple(sorted(record.incomplete)),
+                          invalid_resources=adapted.invalid)
+
+    path = pathology.read(ctx, dx)
+    dis = disease.read(ctx, dx)
+    tx = therapy.read(ctx, dis.progression_events)
+    fit = fitness.read(ctx, dx)
+    obs_unavail = ctx.unavailable_obs()
+
+    def obs_fact(fact: Fact, what: str) -> Fact:
+        return or_unavailable(fact, obs_unavail, what)
+
+    picture = NetPicture(
+        patient_ref=patient_ref,
+        as_of=as_of,
+        scope=dx.scope,
+        scope_sources=dx.scope_sources,
+        primary_site=dx.primary_site,
+        site_detail=dx.site_detail,
+        differentiation=obs_fact(dx.differentiation, "differentiation"),
+        lung_type=dx.lung_type,
+        gastric_type=Fact.missing(),
+        tumor_size_cm=Fact.missing(),
+        diagnosis_date=dx.diagnosis_date,
+        ki67=obs_fact(path.ki67, "Ki-67"),
+        ki67_history=path.ki67_history,
+        mitoses_per_2mm2=obs_fact(path.mitoses, "mitotic count"),
+        coded_grade=obs_fact(path.coded_grade, "grade"),
+        grade=obs_fact(path.grade, "grade"),
+        grade_assessments=path.assessments,
+        grade_discordant=obs_fact(path.discordant, "grade"),
+        extent=dis.extent,
+        metastatic_sites=dis.metastatic_sites,
+        liver_metastases=dis.liver_metastases,
+        hepatic_burden_percent=obs_fact(dis.hepatic_burden, "hepatic tumour burden"),
+        liver_dominant=dis.liver_dominant,
+        resectability=obs_fact(dis.resectability, "resectability"),
+        sstr=obs_fact(dis.sstr, "SSTR imaging"),
+        fdg_avid=obs_fact(dis.fdg_avid, "FDG-PET"),
+        disease_status=obs_fact(dis.disease_status, "disease status"),
+        progression=obs_fact(dis.progression, "progression"),
+        progression_date=obs_fact(dis.progression_date, "progression"),
+        r0_resection=tx.r0_resection,
+        newly_diagnosed=tx.newly_diagnosed,
+        syndromes=dx.syndromes,
+        syndrome_sources=dx.syndrome_sources,
+        carcinoid_syndrome=dx.carcinoid_syndrome,
+        refractory_carcinoid_syndrome=fit.refractory_cs(tx.therapies),
+        bowel_movements_per_day=obs_fact(fit.bowel_movements, "bowel movements"),
+        flushing_per_day=obs_fact(fit.flushing, "flushing episodes"),
+        carcinoid_heart_disease=dx.carcinoid_heart_disease,
+        hypoglycaemia=fit.symptom("hypoglycaemia"),
+        severe_constipation=fit.symptom("severe-constipation"),
+        abdominal_pain=fit.symptom("abdominal-pain"),
+        hereditary=dx.hereditary,
+        hereditary_sources=dx.hereditary_sources,
+        family_history_net=Fact.missing(),
+        multiple_primaries=dx.multiple_primaries,
+        therapies=tx.therapies,
+        procedures=tx.procedures,
+        current_medications=tx.current_medications,
+        bilio_enteric_anastomosis=tx.bilio_enteric_anastomosis,
+        next_prrt_date=tx.next_prrt_date,
+        age_years=fit.age,
+        sex=fit.sex,
+        pregnant=fit.pregnant,
+        breastfeeding=fit.breastfeeding,
+        ecog=obs_fact(fit.ecog, "ECOG"),
+        labs=fit.labs,
+        unavailable=unavailable,
+        incomplete=tuple(sorted(record.incomplete)),
+        invalid_resources=adapted.invalid,
+    )
+    log.debug("picture built", extra={"scope": picture.scope.value, "invalid_resources": adapted.invalid})
+    return picture

@@ -1,0 +1,58 @@
+"""What every extractor needs: the adapted record, the date, the lookback, the value sets."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from service.fhir_adapter import AdaptedRecord, Concept, ObservationRec
+from service.picture.facts import VALID_OBSERVATION_STATUSES
+from service.picture.terminology import Entry, Terminology
+
+
+@dataclass(slots=True)
+class Context:
+    record: AdaptedRecord
+    as_of: date
+    lookback_days: int
+    term: Terminology
+    unavailable: frozenset[str]
+    by_role: dict[str, list[tuple[ObservationRec, Entry]]] = field(default_factory=dict)
+
+    def index_observations(self) -> None:
+        for obs in self.record.observations:
+            if obs.status not in VALID_OBSERVATION_STATUSES:
+                continue
+            entry = self.observation_entry(obs.code)
+            if entry is not None:
+                self.by_role.setdefault(str(entry.get("role")), []).append((obs, entry))
+
+    def observation_entry(self, code: Concept) -> Entry | None:
+        for c in code.codings:
+            e = self.term.lookup("observation", c.system, c.code)
+            if e is not None:
+                return e
+        return None
+
+    def role(self, role: str) -> list[tuple[ObservationRec, Entry]]:
+        return self.by_role.get(role, [])
+
+    def answer(self, concept: Concept | None, key: str) -> tuple[object, str] | None:
+        """The first coded answer in ``concept`` with attribute ``key``: (value, display)."""
+        if concept is None:
+            return None
+        for c in concept.codings:
+            e = self.term.lookup("answer", c.system, c.code)
+            if e is not None and key in e.attrs:
+                return e.attrs[key], c.display or c.code
+        return None
+
+    def unavailable_obs(self) -> bool:
+        return "observations" in self.unavailable
+
+    def meds_unavailable(self) -> bool:
+        return any(k in self.unavailable for k in
+                   ("medicationRequests", "medicationStatements", "medicationAdministrations"))
+
+    def all_meds_unavailable(self) -> bool:
+        return all(k in self.unavailable for k in
+                   ("medicationRequests", "medicationStatements", "medicationAdministrations"))

@@ -1,0 +1,412 @@
+"""Diagnosis and scope from Conditions (+ morphology Observations): is there an NEN, which kind, where.
+
+- An NEN needs an NEN code (C7A/C7B/C25.4/D3A, SNOMED NEN disorders) or an ambiguous malignant code
+  (C25.x, C34.x, C80.1, GI sites) together with an NEN morphology. A Ki-67 never makes an NEN.
+- Small-cell carcinoma of the lung -> SCLC; Merkel cell carcinoma -> EXCLUDED; poorly differentiated
+  (extrapulmonary, unknown, or large-cell lung) -> NEC; mixed (8154/8244) -> MINEN; else NET.
+- Differentiation comes from the pathologist's differentiation code, morphology, the condition code or
+  pathology text; never from Ki-67.
+- Conditions entered-in-error or refuted are ignored; resolved/inactive ones count for history
+  (scope, site) but not for active facts (metastases, syndromes, pregnancy).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from service.fhir_adapter import Concept, ConditionRec
+from service.picture.context import Context
+from service.picture.facts import Candidate, choose, present
+from service.picture.model import (
+    Differentiation,
+    Extent,
+    Fact,
+    FactState,
+    Hereditary,
+    LungType,
+    PrimarySite,
+    Scope,
+    Source,
+    Syndrome,
+)
+from service.picture.terminology import Entry
+
+IGNORED_VERIFICATION = frozenset({"entered-in-error", "refuted"})
+INACTIVE_CLINICAL = frozenset({"resolved", "inactive", "remission"})
+PRIMARY_PROFILE = "mcode-primary-cancer-condition"
+SECONDARY_PROFILE = "mcode-secondary-cancer-condition"
+
+
+@dataclass(slots=True)
+class ConditionInfo:
+    rec: ConditionRec
+    entries: list[tuple[Entry, str]]          # (entry, display) from condition codes
+    morphology: list[tuple[Entry, str]]       # from the histology extension
+    topography: list[tuple[Entry, str]]
+    active: bool
+
+    @property
+    def when(self) -> date | None:
+        return self.rec.onset or self.rec.recorded
+
+    def source(self, display: str) -> Source:
+        return Source(self.rec.ref or None, self.when, display)
+
+    def attr(self, key: str) -> list[tuple[Entry, str]]:
+        return [(e, d) for e, d in self.entries if key in e.attrs]
+
+    def text(self) -> str:
+        return " ".join([self.rec.code.all_text, self.rec.note])
+
+
+@dataclass(slots=True)
+class Diagnosis:
+    scope: Scope = Scope.NONE
+    scope_sources: tuple[Source, ...] = ()
+    nen_morphology: bool = False
+    primary_site: Fact = field(default_factory=Fact.missing)
+    site_detail: Fact = field(default_factory=Fact.missing)
+    differentiation: Fact = field(default_factory=Fact.missing)
+    lung_type: Fact = field(default_factory=Fact.missing)
+    diagnosis_date: Fact = field(default_factory=Fact.missing)
+    multiple_primaries: Fact = field(default_factory=Fact.missing)
+    extent: Fact = field(default_factory=Fact.missing)
+    metastatic_sites: frozenset[str] = frozenset()
+    liver_metastases: Fact = field(default_factory=Fact.missing)
+    syndromes: frozenset[Syndrome] = frozenset()
+    syndrome_sources: tuple[Source, ...] = ()
+    carcinoid_syndrome: Fact = field(default_factory=Fact.missing)
+    carcinoid_heart_disease: Fact = field(default_factory=Fact.missing)
+    hereditary: frozenset[Hereditary] = frozenset()
+    hereditary_sources: tuple[Source, ...] = ()
+    pregnant_sources: tuple[Source, ...] = ()
+    breastfeeding_sources: tuple[Source, ...] = ()
+    symptoms: dict[str, tuple[Source, ...]] = field(default_factory=dict)
+    history_only: bool = False
+
+
+def _lookup_all(ctx: Context, table: str, concept: Concept) -> list[tuple[Entry, str]]:
+    out = []
+    for c in concept.codings:
+        e = ctx.term.lookup(table, c.system, c.code)
+        if e is not None:
+            out.append((e, f"{c.display or c.code}"))
+    return out
+
+
+def condition_infos(ctx: Context) -> list[ConditionInfo]:
+    infos = []
+    for rec in ctx.record.conditions:
+        if rec.verification_status in IGNORED_VERIFICATION:
+            continue
+        morph: list[tuple[Entry, str]] = []
+        for m in rec.morphology:
+            morph.extend(_lookup_all(ctx, "morphology", m))
+        topo: list[tuple[Entry, str]] = []
+        for b in rec.body_site:
+            topo.extend(_lookup_all(ctx, "topography", b))
+        infos.append(ConditionInfo(
+            rec, _lookup_all(ctx, "condition", rec.code), morph, topo,
+            rec.clinical_status not in INACTIVE_CLINICAL and rec.abatement is None,
+        ))
+    return infos
+
+
+def relevant_condition(ctx: Context, resource: dict) -> bool:
+    """Cheap dict-level check: does this Condition carry a code or morphology the picture reads?"""
+    code = resource.get("code")
+    if isinstance(code, dict):
+        for c in code.get("coding") or ():
+            if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("system"), str):
+                if ctx.term.lookup("condition", c["system"], c["code"]) is not None:
+                    return True
+    for ext in resource.get("extension") or ():
+        if isinstance(ext, dict) and "histology-morphology" in str(ext.get("url", "")):
+            return True
+    return False
+
+
+def _morphology_observations(ctx: Context) -> list[tuple[Entry, Source]]:
+    out = []
+    for obs, _ in ctx.role("morphology"):
+        if obs.concept is None:
+            continue
+        for e, disp in _lookup_all(ctx, "morphology", obs.concept):
+            out.append((e, Source(obs.ref or None, obs.date, f"morphology {disp}")))
+    return out
+
+
+def _is_small_cell(entries: list[tuple[Entry, object]]) -> bool:
+    return any(e.get("small_cell") == "yes" or e.get("small_cell") is True for e, _ in entries)
+
+
+def _yes(value: object) -> bool:
+    return value is True or value == "yes"
+
+
+def _site_of(info: ConditionInfo) -> tuple[str, str] | None:
+    for e, _ in info.entries + info.topography:
+        if e.get("site"):
+            return str(e.get("site")), str(e.get("site_detail") or e.get("site"))
+    return None
+
+
+def _is_lung(info: ConditionInfo) -> bool:
+    site = _site_of(info)
+    return site is not None and site[1] == "lung"
+
+
+def diagnose(ctx: Context) -> Diagnosis:
+    infos = condition_infos(ctx)
+    morph_obs = _morphology_observations(ctx)
+    global_nen_morph = [(e, s) for e, s in morph_obs if _yes(e.get("nen"))]
+    dx = Diagnosis()
+
+    nen: list[ConditionInfo] = []
+    excluded: list[ConditionInfo] = []
+    sclc: list[ConditionInfo] = []
+    for info in infos:
+        own_morph_nen = any(_yes(e.get("nen")) for e, _ in info.morphology)
+        merkel = any(e.get("scope") == "excluded" for e, _ in info.entries + info.morphology)
+        if merkel:
+            excluded.append(info)
+            continue
+        if any(e.get("scope") == "sclc" for e, _ in info.entries):
+            sclc.append(info)
+            continue
+        code_nen = [e.get("nen") for e, _ in info.entries if e.get("nen")]
+        is_nen = (any(_yes(v) for v in code_nen) or own_morph_nen
+                  or ("needs-morphology" in code_nen and bool(global_nen_morph)))
+        if not is_nen:
+            continue
+        morph_here = info.morphology or [(e, "") for e, _ in global_nen_morph]
+        if _is_lung(info) and _is_small_cell(morph_here):
+            sclc.append(info)
+            continue
+        nen.append(info)
+
+    if not nen:
+        if sclc:
+            dx.scope = Scope.SCLC
+            dx.scope_sources = tuple(i.source(i.rec.code.all_text or "small-cell lung carcinoma") for i in sclc)
+        elif excluded:
+            dx.scope = Scope.EXCLUDED
+            dx.scope_sources = tuple(i.source(i.rec.code.all_text or "Merkel cell carcinoma") for i in excluded)
+        return dx
+    if sclc:
+        dx.scope = Scope.SCLC
+        dx.scope_sources = tuple(i.source(i.rec.code.all_text or "small-cell lung carcinoma") for i in sclc)
+        # keep reading the rest: the rules only emit the out-of-scope card for SCLC
+
+    all_morph: list[tuple[Entry, Source]] = []
+    for info in nen:
+        for e, disp in info.morphology:
+            all_morph.append((e, info.source(f"morphology {disp}")))
+    all_morph.extend(global_nen_morph)
+    dx.nen_morphology = any(_yes(e.get("nen")) for e, _ in all_morph)
+
+    _differentiation(ctx, dx, nen, all_morph)
+    _site(ctx, dx, nen)
+    _lung_type(dx, nen, all_morph)
+
+    mixed = dx.differentiation.is_(Differentiation.MIXED) or any(e.get("scope") == "minen" for e, _ in all_morph)
+    if dx.scope != Scope.SCLC:
+        if mixed:
+            dx.scope = Scope.MINEN
+        elif dx.differentiation.is_(Differentiation.POOR):
+            dx.scope = Scope.NEC
+        else:
+            dx.scope = Scope.NET
+        dx.scope_sources = tuple(i.source(i.rec.code.all_text or "neuroendocrine neoplasm") for i in nen)
+
+    dates = [i.when for i in nen if i.when is not None]
+    if dates:
+        first = min(dates)
+        dx.diagnosis_date = present(first, [i.source(i.rec.code.all_text) for i in nen if i.when == first])
+    dx.history_only = all(_yes(e.get("history")) for i in nen for e, _ in i.entries if e.get("nen"))
+    _metastases(ctx, dx, infos)
+    _function_and_heredity(ctx, dx, infos)
+    return dx
+
+
+def _differentiation(ctx: Context, dx: Diagnosis, nen: list[ConditionInfo],
+                     all_morph: list[tuple[Entry, Source]]) -> None:
+    # 1. the pathologist's differentiation code (latest valid)
+    cands = []
+    for obs, _ in ctx.role("differentiation"):
+        ans = ctx.answer(obs.concept, "differentiation")
+        if ans is not None:
+            cands.append(Candidate(Differentiation(str(ans[0])),
+                                   Source(obs.ref or None, obs.date, f"differentiation: {ans[1]}")))
+    if cands:
+        fact = choose(cands, as_of=ctx.as_of, lookback_days=None, what="differentiation")
+        if fact.state != FactState.MISSING:
+            dx.differentiation = fact
+            return
+    # 2. morphology (mixed > poor > well when several are recorded: the worse component decides)
+    order = {"mixed": 3, "poor": 2, "well": 1}
+    best: tuple[int, str, list[Source]] | None = None
+    for e, src in all_morph:
+        d = e.get("differentiation")
+        if d in order:
+            if best is None or order[str(d)] > best[0]:
+                best = (order[str(d)], str(d), [src])
+            elif order[str(d)] == best[0]:
+                best[2].append(src)
+    # 3. the condition code itself (C7A.1 -> poor; SNOMED NEC/NET disorders)
+    for info in nen:
+        for e, disp in info.entries:
+            d = e.get("differentiation")
+            if d in order and (best is None or order[str(d)] > best[0]):
+                best = (order[str(d)], str(d), [info.source(disp)])
+    if best is not None:
+        dx.differentiation = present(Differentiation(best[1]), best[2])
+        return
+    # 4. pathology text on the conditions and pathology observations
+    texts: list[tuple[str, Source]] = [(i.text(), i.source(i.rec.code.all_text)) for i in nen]
+    for role in ("ki67", "grade", "morphology", "mitoses"):
+        for obs, _ in ctx.role(role):
+            texts.append((" ".join(filter(None, [obs.code.text, obs.string or "", obs.note])),
+                          Source(obs.ref or None, obs.date, "pathology text")))
+    text_cands = []
+    for text, src in texts:
+        e = ctx.term.match_text("differentiation_text", text)
+        if e is not None:
+            d = Differentiation(str(e.get("differentiation")))
+            text_cands.append(Candidate(d, Source(src.reference, src.date, f"pathology text: {d.value} differentiated")))
+    if text_cands:
+        fact = choose(text_cands, as_of=ctx.as_of, lookback_days=None, what="differentiation")
+        if fact.state != FactState.MISSING:
+            dx.differentiation = fact
+
+
+def _site(ctx: Context, dx: Diagnosis, nen: list[ConditionInfo]) -> None:
+    found: list[tuple[str, str, ConditionInfo]] = []
+    for info in nen:
+        s = _site_of(info)
+        if s is not None:
+            found.append((s[0], s[1], info))
+    if not found:
+        return
+    specific = [f for f in found if f[0] != PrimarySite.UNKNOWN.value] or found
+    specific.sort(key=lambda f: (f[2].when or date.min, f[2].active))
+    site, detail, info = specific[-1]
+    src = info.source(info.rec.code.all_text or detail)
+    dx.primary_site = present(PrimarySite(site), [src])
+    dx.site_detail = present(detail, [src])
+    distinct = {f[1] for f in specific}
+    if len(distinct) > 1:
+        dx.multiple_primaries = present(True, [f[2].source(f[1]) for f in specific],
+                                        "NEN coded at more than one primary site")
+
+
+def _lung_type(dx: Diagnosis, nen: list[ConditionInfo], all_morph: list[tuple[Entry, Source]]) -> None:
+    if not dx.primary_site.is_(PrimarySite.LUNG_THYMUS):
+        return
+    for info in nen:
+        for e, disp in info.entries:
+            if e.get("lung_type"):
+                dx.lung_type = present(LungType(str(e.get("lung_type"))), [info.source(disp)])
+                return
+    if dx.differentiation.is_(Differentiation.POOR):
+        return
+    types = {}
+    for e, src in all_morph:
+        if e.get("lung_type"):
+            types.setdefault(str(e.get("lung_type")), []).append(src)
+    if "atypical" in types:
+        dx.lung_type = present(LungType.ATYPICAL, types["atypical"])
+    elif "typical" in types:
+        dx.lung_type = present(LungType.TYPICAL, types["typical"])
+
+
+def _metastases(ctx: Context, dx: Diagnosis, infos: list[ConditionInfo]) -> None:
+    sites: set[str] = set()
+    sources: list[Source] = []
+    liver: list[Source] = []
+    for info in infos:
+        if not info.active:
+            continue
+        for e, disp in info.attr("metastatic"):
+            if e.get("regional_possible"):
+                continue   # lymph-node codes without "distant" may be regional
+            site = str(e.get("met_site") or "other")
+            sites.add(site)
+            sources.append(info.source(disp))
+            if site == "liver":
+                liver.append(info.source(disp))
+    # staging M1 / "distant metastasis present" answers
+    for obs, _ in ctx.role("stage-m") + ctx.role("disease-status"):
+        m = None
+        if obs.concept is not None:
+            if ctx.answer(obs.concept, "metastatic") is not None:
+                m = "M1"
+            else:
+                e = ctx.term.match_text("stage_m_text", obs.concept.all_text)
+                m = str(e.get("stage_m")) if e is not None else None
+        elif obs.string:
+            e = ctx.term.match_text("stage_m_text", obs.string)
+            m = str(e.get("stage_m")) if e is not None else None
+        if m == "M1" and (obs.date is None or obs.date <= ctx.as_of):
+            sources.append(Source(obs.ref or None, obs.date, "distant metastasis (M1)"))
+    if sources:
+        dx.extent = present(Extent.METASTATIC, sources)
+        dx.metastatic_sites = frozenset(sites)
+    if liver:
+        dx.liver_metastases = present(True, liver)
+
+
+_TEXT_SYNDROMES = (("vip", Syndrome.VIPOMA), ("vasoactive", Syndrome.VIPOMA),
+                   ("somatostatin", Syndrome.SOMATOSTATINOMA))
+
+
+def _function_and_heredity(ctx: Context, dx: Diagnosis, infos: list[ConditionInfo]) -> None:
+    import re
+
+    syndromes: dict[Syndrome, list[Source]] = {}
+    hereditary: dict[Hereditary, list[Source]] = {}
+    heart: list[Source] = []
+    pregnant: list[Source] = []
+    breastfeeding: list[Source] = []
+    symptoms: dict[str, list[Source]] = {}
+    nen_present = dx.scope != Scope.NONE
+    for info in infos:
+        text = info.text().lower()
+        for e, disp in info.entries:
+            needs_text = e.get("needs_text")
+            if needs_text and not re.search(str(needs_text), text, re.IGNORECASE):
+                continue
+            src = info.source(disp)
+            if e.get("hereditary"):
+                hereditary.setdefault(Hereditary(str(e.get("hereditary"))), []).append(src)
+            if not info.active:
+                continue
+            if e.get("syndrome") and (not e.get("needs_nen") or nen_present):
+                syndromes.setdefault(Syndrome(str(e.get("syndrome"))), []).append(src)
+            if e.get("syndrome_from_text"):
+                for word, syn in _TEXT_SYNDROMES:
+                    if word in text:
+                        syndromes.setdefault(syn, []).append(src)
+            if _yes(e.get("carcinoid_heart")):
+                heart.append(src)
+            if _yes(e.get("pregnancy")):
+                pregnant.append(src)
+            if _yes(e.get("breastfeeding")):
+                breastfeeding.append(src)
+            if e.get("symptom"):
+                symptoms.setdefault(str(e.get("symptom")), []).append(src)
+        if info.active:
+            for e, disp in info.morphology:
+                if e.get("syndrome"):
+                    syndromes.setdefault(Syndrome(str(e.get("syndrome"))), []).append(info.source(disp))
+    dx.syndromes = frozenset(syndromes)
+    dx.syndrome_sources = tuple(s for v in syndromes.values() for s in v)
+    if Syndrome.CARCINOID in syndromes:
+        dx.carcinoid_syndrome = present(True, syndromes[Syndrome.CARCINOID])
+    if heart:
+        dx.carcinoid_heart_disease = present(True, heart)
+    dx.hereditary = frozenset(hereditary)
+    dx.hereditary_sources = tuple(s for v in hereditary.values() for s in v)
+    dx.pregnant_sources = tuple(pregnant)
+    dx.breastfeeding_sources = tuple(breastfeeding)
+    dx.symptoms = {k: tuple(v) for k, v in symptoms.items()}

@@ -1,0 +1,104 @@
+"""Ki-67 labelling index from one Observation, in every shape labs send it.
+
+valueQuantity in %; a fraction (unit "1" or no unit, value <= 1: 0.12 -> 12 %) — but 1 with unit "%" is 1 %;
+valueString "12%", "Ki-67: 12 %", "<2%", "≤ 2 %", "10-15%", "10 to 15 %", "approximately 5%"; valueRange.
+Anything else (unknown unit, no number) -> None: never guessed.
+"""
+from __future__ import annotations
+
+import re
+
+from service.fhir_adapter import ObservationRec, Qty
+from service.picture.model import Ki67
+
+_PERCENT_UNITS = frozenset({"%", "percent", "pct", "%{cells}", "{%}"})
+_FRACTION_UNITS = frozenset({"", "1", "{ratio}", "ratio", "fraction"})
+
+_NUM = r"(\d+(?:[.,]\d+)?)"
+_CMP = r"(<=|>=|≤|≥|<|>|=)?"
+_RANGE_RE = re.compile(rf"{_NUM}\s*%?\s*(?:-|–|—|to)\s*{_NUM}\s*(%|percent)?", re.IGNORECASE)
+_SINGLE_RE = re.compile(rf"{_CMP}\s*{_NUM}\s*(%|percent)?", re.IGNORECASE)
+_LABEL_RE = re.compile(r"ki[- ]?67|mib[- ]?1|labell?ing index|proliferation index", re.IGNORECASE)
+_APPROX_RE = re.compile(r"\b(approx(?:imately)?|about|around|circa|ca\.?|~)\s*", re.IGNORECASE)
+_LESS_WORDS = re.compile(r"\b(less than|below|under)\s+", re.IGNORECASE)
+_MORE_WORDS = re.compile(r"\b(more than|greater than|above|over)\s+", re.IGNORECASE)
+_CMP_NORMAL = {"≤": "<=", "≥": ">=", "": "=", None: "=", "=": "="}
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def _unit_key(q: Qty) -> str:
+    return (q.code or q.unit).strip().casefold()
+
+
+def percent_of(q: Qty) -> float | None:
+    """The % a Ki-67 quantity stands for, or None when its unit is not understood."""
+    unit = _unit_key(q)
+    human = q.unit.strip().casefold()
+    if unit in _PERCENT_UNITS or human in _PERCENT_UNITS:
+        return q.value
+    if unit in _FRACTION_UNITS and human in _FRACTION_UNITS:
+        if 0 <= q.value <= 1:
+            return q.value * 100.0
+        return None    # a number > 1 with no unit: % or count? not guessed
+    return None
+
+
+def parse_text(text: str) -> Ki67 | None:
+    """Ki-67 from free text; None when no single reading is possible."""
+    if not text:
+        return None
+    t = _LABEL_RE.sub(" ", text)
+    t = _APPROX_RE.sub("", t)
+    t = _LESS_WORDS.sub("<", t)
+    t = _MORE_WORDS.sub(">", t)
+    m = _RANGE_RE.search(t)
+    if m and (m.group(3) or "%" in t):
+        low, high = _num(m.group(1)), _num(m.group(2))
+        if low > high:
+            low, high = high, low
+        if not (0 <= low <= 100 and 0 <= high <= 100):
+            return None
+        return Ki67(percent=high, low=low)
+    matches = list(_SINGLE_RE.finditer(t))
+    if len(matches) != 1:
+        return None
+    m = matches[0]
+    value = _num(m.group(2))
+    if not m.group(3) and "%" not in t:
+        return None           # a bare number in text: unit unknown
+    if not 0 <= value <= 100:
+        return None
+    cmp = _CMP_NORMAL.get(m.group(1), m.group(1) or "=")
+    return Ki67(percent=value, comparator=cmp)
+
+
+def from_observation(obs: ObservationRec) -> Ki67 | None:
+    """Named constructor: the Ki-67 an Observation reports, or None (unknown unit / no number)."""
+    q = obs.quantity
+    if q is not None:
+        pct = percent_of(q)
+        if pct is None or not 0 <= pct <= 100:
+            return None
+        cmp = _CMP_NORMAL.get(q.comparator, q.comparator or "=")
+        return Ki67(percent=round(pct, 4), comparator=cmp)
+    if obs.range_high is not None:
+        high = percent_of(obs.range_high)
+        low = percent_of(obs.range_low) if obs.range_low is not None else None
+        if high is None or not 0 <= high <= 100:
+            return None
+        return Ki67(percent=round(high, 4), low=None if low is None else round(low, 4))
+    if obs.string:
+        return parse_text(obs.string)
+    if obs.integer is not None and 0 <= obs.integer <= 100:
+        return None   # an integer with no unit: not guessed
+    return None
+
+
+def display(k: Ki67) -> str:
+    if k.low is not None:
+        return f"Ki-67 {k.low:g}-{k.percent:g} %"
+    cmp = "" if k.comparator == "=" else k.comparator + " "
+    return f"Ki-67 {cmp}{k.percent:g} %"

@@ -1,0 +1,218 @@
+"""Ki-67, mitotic count, coded grade and the WHO grade (per specimen and date) with discordance."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from service.fhir_adapter import ObservationRec
+from service.picture import grade as who
+from service.picture import ki67 as ki67_reader
+from service.picture.context import Context
+from service.picture.diagnosis import Diagnosis
+from service.picture.facts import Candidate, choose, dedupe_sources
+from service.picture.model import (
+    Differentiation,
+    Fact,
+    FactState,
+    Grade,
+    GradeAssessment,
+    Ki67,
+    Source,
+)
+
+_PER_2MM2 = re.compile(r"^/?(per)?\s*2\s*mm\s*(2|²|\^2)$|^/\[?2\.?mm2\]?$", re.IGNORECASE)
+_PER_10HPF = re.compile(r"^/?(per)?\s*10\s*(hpf|\[hpf\]|high[- ]power[- ]fields?)$", re.IGNORECASE)
+_GRADE_TEXT = re.compile(r"\b(?:NET\s*)?G(?:rade)?\s*([123])\b|\b(NEC)\b", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Pathology:
+    ki67: Fact = field(default_factory=Fact.missing)
+    ki67_history: tuple[tuple[Ki67, Source], ...] = ()
+    mitoses: Fact = field(default_factory=Fact.missing)
+    coded_grade: Fact = field(default_factory=Fact.missing)
+    grade: Fact = field(default_factory=Fact.missing)
+    assessments: tuple[GradeAssessment, ...] = ()
+    discordant: Fact = field(default_factory=Fact.missing)
+
+
+def _specimen(obs: ObservationRec) -> str | None:
+    parts = []
+    if obs.body_site is not None:
+        parts.append(obs.body_site.all_text)
+    if obs.specimen_ref:
+        parts.append(obs.specimen_ref)
+    text = " ".join(p for p in parts if p).strip()
+    return text[:60] or None
+
+
+def _ki67_candidates(ctx: Context, dx: Diagnosis) -> tuple[list[Candidate[Ki67]], list[str]]:
+    out: list[Candidate[Ki67]] = []
+    notes: list[str] = []
+    for obs, entry in ctx.role("ki67"):
+        if entry.get("needs_nen_morphology") and not dx.nen_morphology:
+            notes.append("breast-specific Ki-67 code ignored: no NEN morphology on record")
+            continue
+        k = ki67_reader.from_observation(obs)
+        if k is None:
+            notes.append("a Ki-67 result could not be read (unit or format not understood)")
+            continue
+        spec = _specimen(obs)
+        if spec:
+            k = Ki67(k.percent, k.comparator, k.low, spec)
+        out.append(Candidate(k, Source(obs.ref or None, obs.date, ki67_reader.display(k))))
+    return out, notes
+
+
+def _mitoses_candidates(ctx: Context) -> tuple[list[Candidate[float]], list[str], set[str]]:
+    out: list[Candidate[float]] = []
+    notes: list[str] = []
+    converted: set[str] = set()
+    for obs, _ in ctx.role("mitoses"):
+        q = obs.quantity
+        if q is None or q.value < 0:
+            notes.append("a mitotic count had no number with a unit")
+            continue
+        unit = (q.unit or q.code).strip()
+        if _PER_2MM2.match(unit.replace(" ", "")) or _PER_2MM2.match(unit):
+            disp = f"mitoses {q.value:g}/2 mm2"
+        elif _PER_10HPF.match(unit.replace(" ", "")) or _PER_10HPF.match(unit):
+            disp = f"mitoses {q.value:g}/10 HPF (taken as /2 mm2)"
+            if obs.ref:
+                converted.add(obs.ref)
+        else:
+            notes.append(f"a mitotic count in unit '{unit[:20]}' was not used: area not understood")
+            continue
+        out.append(Candidate(q.value, Source(obs.ref or None, obs.date, disp)))
+    return out, notes, converted
+
+
+def _coded_grade(ctx: Context) -> list[Candidate[Grade]]:
+    out = []
+    for obs, _ in ctx.role("grade"):
+        g = None
+        ans = ctx.answer(obs.concept, "grade")
+        if ans is not None:
+            g = Grade(str(ans[0]))
+        else:
+            text = obs.string or (obs.concept.all_text if obs.concept else "")
+            m = _GRADE_TEXT.search(text or "")
+            if m:
+                g = Grade.NEC if m.group(2) else Grade(f"G{m.group(1)}")
+        if g is not None:
+            out.append(Candidate(g, Source(obs.ref or None, obs.date, f"grade reported {g.value}")))
+    return out
+
+
+def _ki67_fact(ctx: Context, cands: list[Candidate[Ki67]]) -> Fact:
+    fact = choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="Ki-67")
+    if fact.state != FactState.CONTRADICTORY:
+        return fact
+    # Different specimens on the same date are discordance, not contradiction: the highest decides.
+    latest = max((c.source.date for c in cands if c.source.date and c.source.date <= ctx.as_of), default=None)
+    same_day = [c for c in cands if c.source.date == latest]
+    specimens = {c.value.specimen for c in same_day}
+    if len(specimens) == len(same_day) and None not in specimens:
+        top = max(same_day, key=lambda c: c.value.percent)
+        state = fact.state
+        state = FactState.PRESENT
+        return Fact(state, top.value, fact.sources, "different specimens on the same date; highest Ki-67 used")
+    return fact
+
+
+def read(ctx: Context, dx: Diagnosis) -> Pathology:
+    p = Pathology()
+    k_cands, k_notes = _ki67_candidates(ctx, dx)
+    p.ki67 = _ki67_fact(ctx, k_cands)
+    if p.ki67.state == FactState.MISSING and k_notes:
+        p.ki67 = Fact.missing(k_notes[0])
+    history = {}
+    for c in sorted(k_cands, key=lambda c: (c.source.date or date.min, c.source.reference or "")):
+        key = (c.value, c.source.date)
+        if key not in history:
+            history[key] = (c.value, c.source)
+    p.ki67_history = tuple(history.values())
+
+    m_cands, m_notes, converted = _mitoses_candidates(ctx)
+    p.mitoses = choose(m_cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="mitotic count")
+    if p.mitoses.state == FactState.MISSING and m_notes:
+        p.mitoses = Fact.missing(m_notes[0])
+    elif p.mitoses.known and any(s.reference in converted for s in p.mitoses.sources):
+        p.mitoses = Fact(p.mitoses.state, p.mitoses.value, p.mitoses.sources,
+                         (p.mitoses.note + "; " if p.mitoses.note else "")
+                         + "counted per 10 HPF, taken 1:1 as per 2 mm2")
+
+    p.coded_grade = choose(_coded_grade(ctx), as_of=ctx.as_of, lookback_days=ctx.lookback_days,
+                           what="reported grade")
+    diff = dx.differentiation.value if dx.differentiation.known else None
+    p.assessments = _assessments(k_cands, m_cands, diff, ctx.as_of)
+    p.grade = _overall(p, dx)
+    p.discordant = _discordance(p.assessments)
+    return p
+
+
+def _assessments(k_cands: list[Candidate[Ki67]], m_cands: list[Candidate[float]],
+                 diff: Differentiation | None, as_of: date) -> tuple[GradeAssessment, ...]:
+    groups: dict[tuple[date | None, str | None], dict] = {}
+    for c in k_cands:
+        if c.source.date is not None and c.source.date > as_of:
+            continue
+        g = groups.setdefault((c.source.date, c.value.specimen), {"k": [], "m": [], "refs": []})
+        g["k"].append(c.value)
+        g["refs"].append(c.source.reference)
+    for c in m_cands:
+        if c.source.date is not None and c.source.date > as_of:
+            continue
+        key = next((k for k in groups if k[0] == c.source.date), (c.source.date, None))
+        g = groups.setdefault(key, {"k": [], "m": [], "refs": []})
+        g["m"].append(c.value)
+        g["refs"].append(c.source.reference)
+    out = []
+    for (when, specimen), g in groups.items():
+        k = max(g["k"], key=lambda v: v.percent) if g["k"] else None
+        m = max(g["m"]) if g["m"] else None
+        res = who.compute_grade(ki67=k, mitoses_per_2mm2=m, differentiation=diff)
+        if res is None:
+            continue
+        out.append(GradeAssessment(res.grade, when, specimen, k.percent if k else None, m, res.basis,
+                                   tuple(dict.fromkeys(r for r in g["refs"] if r))))
+    out.sort(key=lambda a: (a.date or date.min, a.specimen or ""))
+    return tuple(out)
+
+
+def _overall(p: Pathology, dx: Diagnosis) -> Fact:
+    diff = dx.differentiation
+    if diff.is_(Differentiation.POOR):
+        return Fact(FactState.PRESENT if diff.state == FactState.PRESENT else diff.state, Grade.NEC,
+                    diff.sources, "poorly differentiated -> NEC")
+    if p.ki67.state == FactState.CONTRADICTORY:
+        return Fact(FactState.CONTRADICTORY, None, p.ki67.sources, "Ki-67 results disagree on the same date")
+    k = p.ki67.value if p.ki67.known else None
+    m = p.mitoses.value if p.mitoses.known else None
+    res = who.compute_grade(ki67=k, mitoses_per_2mm2=m,
+                            differentiation=diff.value if diff.known else None)
+    if res is None:
+        if p.coded_grade.known:
+            return Fact(p.coded_grade.state, p.coded_grade.value, p.coded_grade.sources,
+                        "grade as reported (no Ki-67 or mitotic count to compute from)")
+        return Fact.missing("no Ki-67, mitotic count or reported grade")
+    facts = [f for f in (p.ki67, p.mitoses) if f.known]
+    stale = any(f.state == FactState.STALE for f in facts)
+    sources = dedupe_sources(s for f in facts for s in f.sources)
+    note = res.basis
+    if p.coded_grade.known and p.coded_grade.value != res.grade:
+        note += f"; reported grade {p.coded_grade.value.value} differs"
+    return Fact(FactState.STALE if stale else FactState.PRESENT, res.grade, sources, note)
+
+
+def _discordance(assessments: tuple[GradeAssessment, ...]) -> Fact:
+    if len(assessments) < 2:
+        return Fact.missing("fewer than two graded specimens")
+    grades = {a.grade for a in assessments}
+    sources = tuple(Source(a.references[0] if a.references else None, a.date,
+                           f"{a.grade.value} ({a.specimen or 'specimen'})") for a in assessments)
+    if len(grades) > 1:
+        return Fact(FactState.PRESENT, True, sources,
+                    "grades differ between specimens/dates: " + ", ".join(sorted(g.value for g in grades)))
+    return Fact(FactState.PRESENT, False, sources)
