@@ -70,7 +70,7 @@ _ISSUER_FIELDS = frozenset({"jwks", "jwks_url", "jku", "audiences", "tenants"})
 
 MAX_TOKEN_CHARS = 16 * 1024
 _MAX_LOGGED_CHARS = 128
-_COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+_COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")  # empty sig: alg none, refused below
 
 JWKS_FETCH_TIMEOUT_SECONDS = 3.0
 JWKS_MAX_BYTES = 64 * 1024
