@@ -60,6 +60,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 10_000_000
     database_url: str = "sqlite:///.netcds/feedback.sqlite3"
+    auto_migrate: bool | None = None   # None: on for SQLite, off for PostgreSQL
     cards_dir: Path = _default_cards_dir()
     lookback_days: int = 365
     log_level: str = "INFO"
@@ -274,6 +275,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "cors_origins": _origins,
     "max_body_bytes": _int_range(1, 1_000_000_000),
     "database_url": _database_url,
+    "auto_migrate": _bool,
     "cards_dir": _path,
     "lookback_days": _int_range(1, 36500),
     "log_level": _log_level,

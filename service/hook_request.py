@@ -28,24 +28,27 @@ _USER_ID = re.compile(rf"({'|'.join(USER_TYPES)})/([A-Za-z0-9\-.]{{1,64}})")
 _MAX_HOOK_INSTANCE = 256
 
 
-@dataclass(frozen=True, slots=True)
-class FhirAuthorization:
-    """``fhirAuthorization`` (§5). The token is transient: never logged, never stored."""
+class FhirAuthorization(dict):
+    """``fhirAuthorization`` (§5) as a dict of its fields (``access_token``, ``token_type``,
+    ``expires_in``, ``scope``, ``subject``, ``patient``; absent ones omitted).
 
-    access_token: str = field(repr=False)
-    token_type: str = "Bearer"
-    expires_in: int | None = None
-    scope: str | None = None
-    subject: str | None = None
-    patient: str | None = None
+    The token is transient: never logged, never stored. ``repr``/``str`` mask it.
+    """
 
-    def __repr__(self) -> str:
-        return f"FhirAuthorization(access_token='***', token_type={self.token_type!r}, scope={self.scope!r})"
+    @property
+    def access_token(self) -> str:
+        return self["access_token"]
 
     @property
     def header(self) -> str:
         """The ``Authorization`` header value for calls to ``fhirServer``."""
-        return f"Bearer {self.access_token}"
+        return f"Bearer {self['access_token']}"
+
+    def __repr__(self) -> str:
+        shown = {k: ("***" if k == "access_token" else v) for k, v in self.items()}
+        return f"FhirAuthorization({shown!r})"
+
+    __str__ = __repr__
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,11 +236,12 @@ def _fhir_authorization(data: Mapping[str, Any], fhir_server: str | None) -> Fhi
     expires_in = auth.get("expires_in")
     if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, int)):
         raise BadRequest("fhirAuthorization.expires_in must be an integer.", expression="fhirAuthorization.expires_in")
-    return FhirAuthorization(
-        access_token=token,
-        token_type="Bearer",
-        expires_in=expires_in,
-        scope=_optional_string(auth, "scope", "fhirAuthorization.scope"),
-        subject=_optional_string(auth, "subject", "fhirAuthorization.subject"),
-        patient=_optional_string(auth, "patient", "fhirAuthorization.patient"),
-    )
+    fields = {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+        "scope": _optional_string(auth, "scope", "fhirAuthorization.scope"),
+        "subject": _optional_string(auth, "subject", "fhirAuthorization.subject"),
+        "patient": _optional_string(auth, "patient", "fhirAuthorization.patient"),
+    }
+    return FhirAuthorization({k: v for k, v in fields.items() if v is not None})

@@ -1,0 +1,106 @@
+"""``python -m service [COMMAND] [ARGS...]``
+
+=================  ============================================================
+(none) / ``serve``  serve the CDS service with gunicorn (``service.serve``)
+``check``           validate settings, trusted issuers and knowledge, then exit
+``demo``            local demo: FHIR server with fixtures + service (``service.demo``)
+``demo-token``      mint a JWT for the local demo issuer (``service.auth_demo``)
+``feedback-report`` summarise stored feedback (``service.feedback_report``)
+``migrate``         create/upgrade the feedback database (``service.feedback_store``)
+=================  ============================================================
+
+Commands are imported lazily, so each one needs only its own modules. Exit status: 0 on
+success, 2 on a configuration or knowledge error (with a message naming the problem).
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Callable, Sequence
+
+from service.errors import ConfigError, KnowledgeError
+
+USAGE = """usage: python -m service [serve|check|demo|demo-token|feedback-report|migrate] [ARGS...]
+
+  serve            serve the CDS service (default)
+  check            validate configuration and knowledge, then exit
+  demo             run the local demo (FHIR server with fixtures + service)
+  demo-token       print a JWT for the local demo issuer
+  feedback-report  summarise stored feedback
+  migrate          create or upgrade the feedback database
+
+Settings come from NETCDS_* environment variables (see README.md).
+"""
+
+# command -> "module:function"; the function takes argv (list[str]) and returns an exit code.
+DELEGATED = {
+    "demo": "service.demo:main",
+    "demo-token": "service.auth_demo:main",
+    "feedback-report": "service.feedback_report:main",
+    "migrate": "service.feedback_store:migrate_main",
+}
+
+
+def _resolve(target: str) -> Callable[[list[str]], int | None]:
+    module_name, _, function = target.partition(":")
+    return getattr(importlib.import_module(module_name), function)
+
+
+def check(argv: Sequence[str] = ()) -> int:
+    from service.app import load_clinical, load_settings
+    from service.auth import Verifier
+    from service.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    Verifier.from_settings(settings)
+    _terminology, knowledge = load_clinical(settings)
+    rules = getattr(knowledge, "rules", {}) or {}
+    print(f"net-cds: configuration OK; knowledge {getattr(knowledge, 'version', '?')} "
+          f"({len(rules)} rules) from {settings.cards_dir}")
+    return 0
+
+
+def serve(argv: Sequence[str] = ()) -> int:
+    from service.app import load_clinical, load_settings
+    from service.auth import Verifier
+    from service.logs import configure_logging
+    from service.serve import serve as run_server
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    # Fail in the master, before forking, on anything a worker would fail on.
+    Verifier.from_settings(settings)
+    load_clinical(settings)
+    run_server(settings)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args.pop(0) if args else "serve"
+    try:
+        if command in ("-h", "--help", "help"):
+            print(USAGE)
+            return 0
+        if command == "serve":
+            return serve(args)
+        if command == "check":
+            return check(args)
+        if command in DELEGATED:
+            result = _resolve(DELEGATED[command])(args)
+            return int(result or 0)
+        print(f"net-cds: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"net-cds: configuration error: {exc.message}", file=sys.stderr)
+        return 2
+    except KnowledgeError as exc:
+        print(f"net-cds: knowledge error (refusing to start): {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())

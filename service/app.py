@@ -1,0 +1,244 @@
+"""The application factory: the one place that wires config, logging, knowledge, auth, storage,
+the blueprint and the error handlers together.
+
+``create_app(overrides)`` reads ``os.environ`` updated by ``overrides`` (tests pass a dict),
+refuses to start on a bad setting (``ConfigError``) or broken knowledge (``KnowledgeError``),
+and keeps everything it built in ``app.extensions["netcds"]`` (a :class:`NetCds`). Nothing is
+bound at import time.
+
+Errors are mapped to HTTP here and only here: every :class:`service.errors.NetCdsError`, every
+werkzeug ``HTTPException`` and any unexpected exception becomes a FHIR ``OperationOutcome``
+with the status of its class. Unexpected exceptions are logged (type and stack, with the
+``hookInstance``) and answered 500 with a generic message; no stack trace leaves the service.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from service import cors, logs
+from service.config import Settings
+from service.errors import NetCdsError, Unauthorized
+
+logger = logging.getLogger(__name__)
+
+EXTENSION = "netcds"
+
+# FHIR IssueType for werkzeug's own HTTP errors (routing, method, size).
+_HTTP_ISSUE_CODES = {
+    400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
+    408: "timeout", 412: "not-found", 413: "too-costly", 415: "not-supported", 429: "throttled",
+}
+
+
+@dataclass
+class NetCds:
+    """What the factory built, for the views (``app.extensions["netcds"]``)."""
+
+    settings: Settings
+    knowledge: Any
+    terminology: Any
+    verifier: Any
+    feedback_store: Any
+    cors: cors.CorsPolicy
+    clock: Callable[[], datetime]
+    uuid_factory: Callable[[], str]
+    prefetch_templates: dict[str, str]
+    fhir_policy: Any
+    fhir_session: Any
+    in_flight: threading.BoundedSemaphore = field(repr=False, default_factory=threading.BoundedSemaphore)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _uuid4() -> str:
+    return str(uuid.uuid4())
+
+
+def load_settings(overrides: Mapping[str, str] | None = None) -> Settings:
+    env = dict(os.environ)
+    env.update(overrides or {})
+    settings = Settings.from_env(env)
+    for name in Settings.unknown_variables(env):
+        logger.warning("unknown setting ignored", extra={"variable": name})
+    return settings
+
+
+def load_clinical(settings: Settings) -> tuple[Any, Any]:
+    """Terminology and knowledge from ``settings.cards_dir``; raises ``KnowledgeError`` if broken."""
+    from service.knowledge import load_knowledge
+    from service.picture.terminology import load_terminology
+
+    terminology = load_terminology(settings.cards_dir / "terminology")
+    knowledge = load_knowledge(settings.cards_dir)
+    return terminology, knowledge
+
+
+def create_app(
+    overrides: Mapping[str, str] | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    uuid_factory: Callable[[], str] | None = None,
+) -> Flask:
+    settings = load_settings(overrides)
+    logs.configure_logging(settings.log_level)
+
+    terminology, knowledge = load_clinical(settings)
+
+    from service.auth import Verifier
+    from service.feedback_store import FeedbackStore, ensure_schema
+    from service.fhir_client import FhirPolicy, new_session
+    from service.prefetch import discovery_prefetch
+
+    ensure_schema(settings.database_url, settings.auto_migrate)
+
+    policy = cors.CorsPolicy.from_settings(settings)
+    state = NetCds(
+        settings=settings,
+        knowledge=knowledge,
+        terminology=terminology,
+        verifier=Verifier.from_settings(settings),
+        feedback_store=FeedbackStore.from_settings(settings),
+        cors=policy,
+        clock=clock or _utc_now,
+        uuid_factory=uuid_factory or _uuid4,
+        prefetch_templates=dict(discovery_prefetch(terminology)),
+        fhir_policy=FhirPolicy.from_settings(settings),
+        fhir_session=new_session(),
+        in_flight=threading.BoundedSemaphore(settings.max_in_flight),
+    )
+
+    app = Flask("service")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[EXTENSION] = state
+
+    from service import hooks
+
+    register_request_context(app)
+    app.register_blueprint(hooks.blueprint)
+    cors.init_app(app, policy)
+    register_error_handlers(app)
+    logger.info(
+        "net-cds ready",
+        extra={
+            "knowledge_version": getattr(knowledge, "version", None),
+            "auth": "disabled" if settings.auth_disabled else "enabled",
+            "public_base_url": settings.public_base_url,
+            "cors_origins": list(settings.cors_origins),
+        },
+    )
+    return app
+
+
+def state_of(app: Flask) -> NetCds:
+    return app.extensions[EXTENSION]
+
+
+# ---------------------------------------------------------------------- per-request context
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def register_request_context(app: Flask) -> None:
+    """Request id + log context for every request, one access line per response, safe headers."""
+
+    @app.before_request
+    def _begin() -> None:
+        logs.clear()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+        logs.bind(request_id=g.request_id)
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        request_id = g.get("request_id")
+        if request_id:
+            response.headers["X-Request-ID"] = request_id
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        started = g.get("started")
+        logger.info("request", extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+        })
+        return response
+
+    @app.teardown_request
+    def _end(_exc: BaseException | None) -> None:
+        logs.clear()
+
+
+# ---------------------------------------------------------------------- errors -> OperationOutcome
+
+
+def operation_outcome(*, severity: str, code: str, diagnostics: str, expression: str | None = None) -> dict:
+    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    if expression:
+        issue["expression"] = [expression]
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
+
+
+def _outcome_response(status: int, body: dict, headers: Mapping[str, str] | None = None) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(NetCdsError)
+    def _netcds_error(exc: NetCdsError) -> Response:
+        status = exc.status
+        headers: dict[str, str] = {}
+        if isinstance(exc, Unauthorized):
+            # The same body for every reason: never say why a token was refused.
+            body = operation_outcome(severity="error", code=exc.code, diagnostics=Unauthorized.public_message)
+            headers["WWW-Authenticate"] = "Bearer"
+        elif status >= 500:
+            body = operation_outcome(severity=exc.severity, code=exc.code, diagnostics=type(exc).public_message)
+        else:
+            body = operation_outcome(severity=exc.severity, code=exc.code, diagnostics=exc.message,
+                                     expression=exc.expression)
+        if status in (429, 503):
+            headers["Retry-After"] = "1"
+        level = logging.ERROR if status >= 500 else logging.INFO
+        logger.log(level, "request failed", extra={
+            "status": status, "error_type": type(exc).__name__, "expression": exc.expression,
+        })
+        return _outcome_response(status, body, headers)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        headers = {}
+        allow = exc.get_response().headers.get("Allow")
+        if allow:
+            headers["Allow"] = allow
+        diagnostics = exc.name + "."
+        body = operation_outcome(severity="error", code=_HTTP_ISSUE_CODES.get(status, "exception"),
+                                 diagnostics=diagnostics)
+        logger.info("request failed", extra={"status": status, "error_type": type(exc).__name__})
+        return _outcome_response(status, body, headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        logger.error("unexpected error", exc_info=exc, extra={"status": 500, "error_type": type(exc).__name__})
+        body = operation_outcome(severity="fatal", code="exception", diagnostics=NetCdsError.public_message)
+        return _outcome_response(500, body)

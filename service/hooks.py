@@ -1,0 +1,226 @@
+"""The CDS Hooks endpoints (blueprint): discovery, the hook call, feedback; health and readiness.
+
+=========================================  =====================================================
+``GET  /cds-services``                       discovery (JWT ``aud`` = ``<public base>/cds-services``;
+                                             public when ``NETCDS_PUBLIC_DISCOVERY=true``)
+``POST /cds-services/net-treatment``         hook call -> ``{"cards": [...]}``
+``POST /cds-services/net-treatment/feedback`` feedback -> ``{}``
+``OPTIONS`` on each of the above            CORS preflight (``service.cors``), never authenticated
+``GET  /healthz``                            the process is alive
+``GET  /readyz``                             knowledge loaded and database reachable, else 503
+=========================================  =====================================================
+
+A hook call, in order: JWT (401, same body for every reason) -> service id (404) ->
+Content-Type (415) -> size (413, checked on Content-Length before reading, and reading capped)
+-> JSON and the CDS Hooks fields (400 naming the element) -> data (412 when required data
+cannot be had) -> advice -> 200. Any failure after that is an error response, never
+``{"cards": []}``: an empty list means "no advice for this patient", nothing else.
+
+The JWT audience is always the configured public base URL plus the route, never
+``request.url`` (reverse proxies change scheme, host and port).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from service import logs
+from service.errors import NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, UnsupportedMediaType
+from service.hook_request import HOOK, load_json, parse_hook_request
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("hooks", __name__)
+
+SERVICE_ID = "net-treatment"
+SERVICE_TITLE = "Neuroendocrine tumour treatment advice"
+SERVICE_DESCRIPTION = (
+    "Guideline-based treatment and work-up advice for adults with a neuroendocrine neoplasm "
+    "(site, grade, Ki-67, SSTR imaging, stage, functional syndrome, prior therapy), with the "
+    "evidence behind each recommendation and the data that is missing to decide."
+)
+USAGE_REQUIREMENTS = (
+    "Needs the patient and conditions prefetch, or fhirServer with fhirAuthorization allowing "
+    "read of Patient and Condition. Observations, medications and procedures (prefetch or FHIR "
+    "read) make the advice complete; without them the cards say which data could not be read."
+)
+# Media types accepted for request bodies (charset, if given, must be UTF-8).
+JSON_TYPES = frozenset({"application/json", "application/fhir+json"})
+
+
+def _state():
+    from service.app import state_of
+
+    return state_of(current_app)
+
+
+def _authenticate(path: str) -> Any:
+    """Verify the client JWT for the endpoint at ``<public base URL><path>``."""
+    state = _state()
+    return state.verifier.verify(request.headers.get("Authorization"), state.settings.public_base_url + path)
+
+
+def _known_service(service_id: str) -> None:
+    if service_id != SERVICE_ID:
+        raise NotFound("No CDS service with this id.")
+
+
+def read_json_body(max_bytes: int) -> Any:
+    """The request body as JSON: 415 for another media type, 413 over ``max_bytes``, 400 if malformed."""
+    if request.mimetype not in JSON_TYPES:
+        raise UnsupportedMediaType()
+    charset = request.mimetype_params.get("charset")
+    if charset and charset.lower() not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType("Content-Type charset must be utf-8.")
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        raise PayloadTooLarge()
+    chunks: list[bytes] = []
+    total = 0
+    stream = request.stream
+    while True:
+        chunk = stream.read(min(65536, max_bytes + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            raise PayloadTooLarge()
+    return load_json(b"".join(chunks))
+
+
+def _bind_hook_instance(data: Any) -> None:
+    """Put the hookInstance in the log context as early as possible (even for a request we reject)."""
+    if isinstance(data, dict):
+        value = data.get("hookInstance")
+        if isinstance(value, str) and 0 < len(value) <= 256:
+            logs.bind(hook_instance=value)
+
+
+# ---------------------------------------------------------------------- discovery
+
+
+@blueprint.get("/cds-services")
+def discovery():
+    state = _state()
+    if not state.settings.public_discovery:
+        _authenticate("/cds-services")
+    service = {
+        "hook": HOOK,
+        "id": SERVICE_ID,
+        "title": SERVICE_TITLE,
+        "description": SERVICE_DESCRIPTION,
+        "prefetch": state.prefetch_templates,
+        "usageRequirements": USAGE_REQUIREMENTS,
+    }
+    return jsonify({"services": [service]})
+
+
+# ---------------------------------------------------------------------- the hook call
+
+
+@blueprint.post("/cds-services/<service_id>")
+def call_service(service_id: str):
+    from service.pipeline import advise
+
+    state = _state()
+    _authenticate(f"/cds-services/{service_id}")
+    _known_service(service_id)
+    logs.bind(service_id=service_id)
+    data = read_json_body(state.settings.max_body_bytes)
+    _bind_hook_instance(data)
+    hook_request = parse_hook_request(data)
+
+    if not state.in_flight.acquire(blocking=False):
+        raise TooManyRequests()
+    try:
+        started = time.monotonic()
+        deadline = started + state.settings.hook_deadline_seconds
+        record = _gather(state, hook_request, deadline)
+        gathered = time.monotonic()
+        timings: dict[str, float] = {"data": gathered - started}
+        cards = advise(
+            record,
+            as_of=_as_of(state.clock()),
+            knowledge=state.knowledge,
+            terminology=state.terminology,
+            uuid_factory=state.uuid_factory,
+            timings=timings,
+        )
+    finally:
+        state.in_flight.release()
+    if not isinstance(cards, list) or not all(isinstance(card, dict) for card in cards):
+        raise TypeError("the pipeline returned something other than a list of cards")
+
+    logger.info("cards returned", extra={
+        "card_count": len(cards),
+        "card_uuids": [card.get("uuid") for card in cards],
+        "knowledge_version": getattr(state.knowledge, "version", None),
+        "data_sources": dict(getattr(record, "sources", {}) or {}),
+        "unavailable": sorted(getattr(record, "unavailable", ()) or ()),
+        "incomplete": sorted(getattr(record, "incomplete", ()) or ()),
+        "timings_ms": {k: round(v * 1000, 1) for k, v in timings.items()},
+    })
+    return jsonify({"cards": cards})
+
+
+def _gather(state, hook_request, deadline: float):
+    """The data stage: prefetch, then the EHR's FHIR server for what is missing (412 if required data is not had)."""
+    from service.fhir_client import FhirClient
+    from service.prefetch import gather
+
+    client = FhirClient.for_request(hook_request, state.fhir_policy, session=state.fhir_session)
+    return gather(hook_request, client=client, templates=state.prefetch_templates, deadline=deadline)
+
+
+def _as_of(now: datetime | date) -> date:
+    return now.date() if isinstance(now, datetime) else now
+
+
+# ---------------------------------------------------------------------- feedback
+
+
+@blueprint.post("/cds-services/<service_id>/feedback")
+def feedback(service_id: str):
+    from service.feedback import parse_feedback
+
+    state = _state()
+    _authenticate(f"/cds-services/{service_id}/feedback")
+    _known_service(service_id)
+    logs.bind(service_id=service_id)
+    data = read_json_body(state.settings.max_body_bytes)
+    items = parse_feedback(data)
+    stored = state.feedback_store.record(service_id, items)
+    logger.info("feedback stored", extra={
+        "feedback_count": len(items),
+        "feedback_new": stored,
+        "card_uuids": sorted({str(getattr(item, "card", "")) for item in items}),
+    })
+    return jsonify({})
+
+
+# ---------------------------------------------------------------------- health
+
+
+@blueprint.get("/healthz")
+def healthz():
+    return jsonify({"status": "ok"})
+
+
+@blueprint.get("/readyz")
+def readyz():
+    state = _state()
+    if state.knowledge is None:
+        raise ServiceUnavailable("Knowledge not loaded.")
+    try:
+        reachable = bool(state.feedback_store.ping())
+    except Exception:  # noqa: BLE001 - any failure to reach the database means "not ready"
+        logger.warning("readiness: database check raised", exc_info=True)
+        reachable = False
+    if not reachable:
+        raise ServiceUnavailable("Database unreachable.")
+    return jsonify({"status": "ready", "knowledgeVersion": getattr(state.knowledge, "version", None)})
