@@ -305,6 +305,8 @@ class FeedbackStore:
         rows: list[dict[str, Any]] = []
         seen: set[tuple[str, str, datetime]] = set()
         for item in items:
+            if item.outcome_timestamp.tzinfo is None:
+                raise ValueError("FeedbackItem.outcome_timestamp must be timezone-aware")
             key = (item.card_uuid, item.outcome, item.outcome_timestamp)
             if key in seen:
                 continue
