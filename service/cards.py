@@ -74,7 +74,7 @@ class _Group:
 
 
 def render(
-    outcomes: Iterable[Outcome],
+    outcomes: list[Outcome],
     picture: NetPicture,
     *,
     knowledge: Knowledge,
@@ -87,8 +87,10 @@ def render(
             continue
         if outcome.status is Status.INSUFFICIENT and outcome.card is None:
             continue
-        card_id = outcome.card or knowledge.rules[outcome.rule_id].cards[0]
-        shown.append((outcome, knowledge.cards[card_id]))
+        own_cards = knowledge.rules[outcome.rule_id].cards
+        card_id = outcome.card or (own_cards[0] if own_cards else None)
+        if card_id is not None:  # rows without a card (G-07) only steer the order
+            shown.append((outcome, knowledge.cards[card_id]))
 
     groups: dict[str, _Group] = {}
     for outcome, spec in shown:
@@ -100,7 +102,14 @@ def render(
         if _rank(spec) < _rank(group.lead[1]):
             group.lead = (outcome, spec)
 
-    ordered = sorted(groups.values(), key=lambda g: (_order(g), g.topic))
+    # G-07: with a functional syndrome, symptom-control (F-row) cards lead within their rank.
+    symptom_first = any(o.rule_id == "G-07" and o.status is Status.APPLICABLE for o in outcomes)
+    symptom_groups = set(knowledge.lists.get("symptom_control_rule_groups", ()))
+
+    def symptom_rank(g: _Group) -> int:
+        return 0 if symptom_first and any(o.rule_id.split("-", 1)[0] in symptom_groups for o, _ in g.members) else 1
+
+    ordered = sorted(groups.values(), key=lambda g: (_order(g), symptom_rank(g), g.topic))
     cards = [_card(g, picture, knowledge, uuid_factory) for g in ordered]
     logger.info(
         "cards rendered",

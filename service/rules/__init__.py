@@ -54,4 +54,25 @@ def evaluate(picture: NetPicture, *, as_of: date, knowledge: "Knowledge") -> lis
             if not isinstance(outcome, Outcome) or outcome.rule_id != rule_id:
                 raise TypeError(f"rule {rule_id} returned {outcome!r}, not an Outcome of its own row")
             outcomes.append(outcome)
-    return outcomes
+    return _suppress_for_nec(outcomes, knowledge)
+
+
+def rule_group(rule_id: str) -> str:
+    """The decision-table group of a row id: "M-04" -> "M", "G3-01" -> "G3"."""
+    return rule_id.split("-", 1)[0]
+
+
+def _suppress_for_nec(outcomes: list[Outcome], knowledge: "Knowledge") -> list[Outcome]:
+    """G-02: a NEC gets no WD-NET antiproliferative suggestion (recommend/consider card of a site row)."""
+    if not any(o.rule_id == "G-02" and o.status is Status.APPLICABLE for o in outcomes):
+        return outcomes
+    groups = set(knowledge.lists.get("nec_suppressed_rule_groups", ()))
+    kept: list[Outcome] = []
+    for o in outcomes:
+        if o.status is Status.APPLICABLE and rule_group(o.rule_id) in groups:
+            cards = knowledge.rules[o.rule_id].cards
+            card_id = o.card or (cards[0] if cards else None)
+            if card_id is not None and knowledge.cards[card_id].strength in ("recommend", "consider"):
+                o = Outcome.not_applicable(o.rule_id, "suppressed by G-02: poorly differentiated NEC")
+        kept.append(o)
+    return kept

@@ -1,19 +1,162 @@
 """Universal gates (decision table section 4.1), evaluated for every NET/NEC/MiNEN picture.
 
+G-01 — localized, resectable WD NET
+    When: well-differentiated NET G1/G2, extent localized, not judged unresectable, no R0
+    resection yet on record.
+    Then: RECOMMEND referral for resection (endoscopic or surgical by site) / MDT. Adjuvant
+    therapy after R0 resection is NR-08. Source: NCCN NET; ESMO-GEP 2020.
+G-02 — neuroendocrine carcinoma (poorly differentiated), extrapulmonary or unknown primary
+    When: scope NEC (or differentiation poor / grade NEC).
+    Then: RECOMMEND NET-MDT discussion on the NEC pathway (section 4.8); ``evaluate`` suppresses
+    every WD-NET antiproliferative recommend/consider outcome. Source: WHO 2022; ENETS NEC 2023.
+G-03 — see ``service.rules.scope``.
+G-04 — MiNEN
+    When: scope MiNEN or differentiation mixed.
+    Then: NEEDS DATA / MDT: treat by the most aggressive component. Source: WHO 2019.
 G-05 — differentiation or grade unknown
-    When: a neuroendocrine tumour (scope NET) whose differentiation or WHO grade is not known
-    (missing, unavailable or contradictory).
-    Then: NEEDS DATA card: request Ki-67 (LOINC 29593-1), mitotic count and differentiation;
-    no antiproliferative therapy card until known (site rules return insufficient data).
-    Source: WHO 2019/2022 grading; decision table G-05.
+    When: a NET whose differentiation or WHO grade is not known (missing, unavailable,
+    contradictory).
+    Then: NEEDS DATA: request Ki-67 (LOINC 29593-1), mitotic count and differentiation; site rows
+    return insufficient data instead of therapy cards. Source: WHO 2019/2022.
+G-06 — advanced WD NET without SSTR imaging
+    When: advanced (metastatic, or locoregional unresectable) WD NET and no SSTR imaging result.
+    Then: NEEDS DATA: SSTR PET/CT (Ga-68 DOTATATE/DOTATOC, Cu-64 DOTATATE) before SSA-for-
+    antiproliferation or PRRT decisions, shortly before the next long-acting SSA dose. Source: NCCN.
+G-07 — functional syndrome present
+    When: any functional syndrome (carcinoid syndrome, insulinoma, gastrinoma, ...).
+    Then: no card of its own; symptom-control cards (F-rows) are shown before antiproliferative
+    cards of the same rank. Source: ENETS carcinoid-syndrome 2022, functioning pNET 2023.
+G-08 — germline testing
+    When: pNET, gastrinoma, multiple primary NETs, age under the threshold at pNET diagnosis, or a
+    family history of NET, and no hereditary syndrome yet on record.
+    Then: CONSIDER genetic counselling and germline testing (MEN1, VHL, NF1, TSC1/2, CDKN1B).
+    Source: NCCN NET.
+G-09 — chromogranin A rising with a confounder
+    When: chromogranin A rising while on a PPI, with renal impairment, or with type 1 gastric NET
+    (atrophic gastritis).
+    Then: CAUTION: do not call progression on chromogranin A alone; confirm with imaging (merges
+    with NR-21). Source: ENETS; labels.
+
+Shared population predicates used by several groups live here (``is_advanced``,
+``in_play``, ``well_differentiated``).
 """
 from __future__ import annotations
 
 from datetime import date
 
-from service.picture.model import NetPicture, Scope
+from service.picture.model import (
+    Agent,
+    Differentiation,
+    Extent,
+    Grade,
+    NetPicture,
+    PrimarySite,
+    Resectability,
+    Scope,
+    Syndrome,
+    TherapyStatus,
+)
 from service.rules.outcome import FactUse, Outcome
 from service.rules.registry import RuleKnowledge, rule
+
+_ACTIVE_OR_PLANNED = (TherapyStatus.ACTIVE, TherapyStatus.PLANNED)
+
+
+# --------------------------------------------------------------------------- shared predicates
+
+
+def is_advanced(p: NetPicture) -> bool | None:
+    """Metastatic, or locoregional and unresectable. ``None`` when extent is not known."""
+    if not p.extent.known:
+        return None
+    if p.extent.value is Extent.METASTATIC:
+        return True
+    if p.extent.value is Extent.LOCOREGIONAL:
+        if p.resectability.is_(Resectability.UNRESECTABLE):
+            return True
+        return False if p.resectability.known else None
+    return False
+
+
+def in_play(p: NetPicture, agent: Agent) -> bool:
+    """The patient is on this therapy class now or it is ordered/planned."""
+    return any(t.status in _ACTIVE_OR_PLANNED for t in p.therapies_of(agent))
+
+
+def is_nec(p: NetPicture) -> bool:
+    return (p.scope is Scope.NEC or p.differentiation.is_(Differentiation.POOR)
+            or p.grade.is_(Grade.NEC))
+
+
+def well_differentiated(p: NetPicture) -> bool | None:
+    """True for a WD NET (differentiation well, or grade G1/G2/G3 with no contrary datum)."""
+    if is_nec(p) or p.scope is Scope.MINEN or p.differentiation.is_(Differentiation.MIXED):
+        return False
+    if p.differentiation.is_(Differentiation.WELL):
+        return True
+    return None
+
+
+def therapy_facts(p: NetPicture, *agents: Agent) -> tuple[FactUse, ...]:
+    out = []
+    for agent in agents:
+        for t in p.therapies_of(agent):
+            out.append(FactUse(name="Therapy", display=f"{t.drug} ({t.status.value})",
+                               date=t.start, reference=t.references[0] if t.references else None))
+    return tuple(out)
+
+
+def site_words(p: NetPicture) -> str:
+    if p.site_detail.known:
+        return str(p.site_detail.value)
+    if p.primary_site.known:
+        return str(p.primary_site.value.value).replace("_", "/")
+    return "NET"
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@rule("G-01")
+def localized_resectable(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if well_differentiated(p) is False:
+        return Outcome.not_applicable("G-01", "not a well-differentiated NET")
+    if p.r0_resection.is_(True):
+        return Outcome.not_applicable("G-01", "R0 resection already on record")
+    if p.extent.known and p.extent.value is not Extent.LOCALIZED:
+        return Outcome.not_applicable("G-01", "disease is not localized")
+    if p.resectability.is_(Resectability.UNRESECTABLE):
+        return Outcome.not_applicable("G-01", "judged unresectable")
+    if p.grade.known and p.grade.value not in (Grade.G1, Grade.G2):
+        return Outcome.not_applicable("G-01", "not grade G1/G2")
+    missing = tuple(m for m, f in (("disease extent (staging)", p.extent), ("WHO grade", p.grade)) if not f.known)
+    if missing:
+        return Outcome.insufficient("G-01", missing, reason="extent or grade unknown")
+    facts = (FactUse.of("Extent", p.extent), FactUse.of("WHO grade", p.grade))
+    if p.resectability.known:
+        facts += (FactUse.of("Resectability", p.resectability),)
+    return Outcome.applicable("G-01", facts=facts, reason="localized WD NET G1/G2",
+                              params={"site": site_words(p), "grade": p.grade.value.value})
+
+
+@rule("G-02")
+def neuroendocrine_carcinoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if not is_nec(p):
+        return Outcome.not_applicable("G-02", "not a poorly differentiated NEC")
+    facts = tuple(FactUse.of(n, f) for n, f in (("Differentiation", p.differentiation), ("WHO grade", p.grade))
+                  if f.known)
+    return Outcome.applicable("G-02", facts=facts, reason="poorly differentiated NEC",
+                              params={"site": site_words(p)})
+
+
+@rule("G-04")
+def mixed_neoplasm(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if p.scope is not Scope.MINEN and not p.differentiation.is_(Differentiation.MIXED):
+        return Outcome.not_applicable("G-04", "not a MiNEN")
+    facts = tuple(FactUse(name="Diagnosis", display=s.display, date=s.date, reference=s.reference)
+                  for s in p.scope_sources)
+    return Outcome.applicable("G-04", facts=facts, reason="mixed neuroendocrine-non-neuroendocrine neoplasm",
+                              missing=("histology, proportion and grade of each component (expert pathology)",))
 
 
 @rule("G-05")
@@ -38,3 +181,75 @@ def grade_or_differentiation_unknown(p: NetPicture, as_of: date, k: RuleKnowledg
     )
     return Outcome.applicable("G-05", facts=facts, missing=tuple(missing),
                               reason="grade or differentiation not on record")
+
+
+@rule("G-06")
+def sstr_imaging_missing(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if well_differentiated(p) is False:
+        return Outcome.not_applicable("G-06", "not a well-differentiated NET")
+    if p.sstr.known:
+        return Outcome.not_applicable("G-06", "SSTR imaging on record")
+    advanced = is_advanced(p)
+    if advanced is False:
+        return Outcome.not_applicable("G-06", "not advanced disease")
+    if advanced is None:
+        return Outcome.insufficient("G-06", ("disease extent (staging)",), reason="extent unknown")
+    return Outcome.applicable(
+        "G-06", facts=(FactUse.of("Extent", p.extent), FactUse.of("SSTR imaging", p.sstr)),
+        missing=("SSTR PET/CT result (uptake compared with normal liver)",),
+        reason="advanced WD NET without SSTR imaging",
+    )
+
+
+@rule("G-07")
+def functional_syndrome_first(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if not p.syndromes and not p.carcinoid_syndrome.is_(True):
+        return Outcome.not_applicable("G-07", "no functional syndrome on record")
+    names = sorted(s.value for s in p.syndromes) or [Syndrome.CARCINOID.value]
+    facts = tuple(FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+                  for s in p.syndrome_sources)
+    return Outcome.applicable("G-07", facts=facts, reason="functional syndrome: " + ", ".join(names))
+
+
+@rule("G-08")
+def germline_testing(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if p.hereditary:
+        return Outcome.not_applicable("G-08", "hereditary syndrome already on record")
+    triggers: list[FactUse] = []
+    if p.primary_site.is_(PrimarySite.PANCREAS):
+        triggers.append(FactUse.of("Primary site", p.primary_site))
+    if p.has_syndrome(Syndrome.GASTRINOMA):
+        triggers.append(FactUse(name="Functional syndrome", display="gastrinoma"))
+    if p.multiple_primaries.is_(True):
+        triggers.append(FactUse.of("Multiple primary NETs", p.multiple_primaries))
+    if p.family_history_net.is_(True):
+        triggers.append(FactUse.of("Family history of NET", p.family_history_net))
+    if p.primary_site.is_(PrimarySite.PANCREAS) and p.age_years.known and p.age_years.value < k.threshold(
+            "germline_pnet_age_below"):
+        triggers.append(FactUse.of("Age", p.age_years, f"{p.age_years.value} years"))
+    if triggers:
+        return Outcome.applicable("G-08", facts=tuple(triggers), reason="germline-testing criteria met",
+                                  params={"site": site_words(p)})
+    missing = tuple(m for m, f in (("primary site", p.primary_site),
+                                   ("family history of NET", p.family_history_net)) if not f.known)
+    if missing:
+        return Outcome.insufficient("G-08", missing, reason="testing criteria cannot be excluded")
+    return Outcome.not_applicable("G-08", "no germline-testing criterion")
+
+
+@rule("G-09")
+def chromogranin_confounded(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if not p.labs.chromogranin_a_rising.is_(True):
+        return Outcome.not_applicable("G-09", "chromogranin A not rising (or not on record)")
+    confounders: list[FactUse] = []
+    if p.on(Agent.PPI):
+        confounders += therapy_facts(p, Agent.PPI)
+    crcl = p.labs.creatinine_clearance if p.labs.creatinine_clearance.known else p.labs.egfr
+    if crcl.known and crcl.value < k.threshold("cga_confounding_crcl_below"):
+        confounders.append(FactUse.of("Renal function", crcl, f"{crcl.value:g} mL/min"))
+    if p.gastric_type.is_(1):
+        confounders.append(FactUse.of("Gastric NET type", p.gastric_type, "type 1 (atrophic gastritis)"))
+    if not confounders:
+        return Outcome.not_applicable("G-09", "no known cause of false chromogranin A rise")
+    facts = (FactUse.of("Chromogranin A", p.labs.chromogranin_a_rising, "rising"), *confounders)
+    return Outcome.applicable("G-09", facts=facts, reason="chromogranin A rise has a non-tumour explanation")

@@ -1,0 +1,111 @@
+"""Well-differentiated NET G3 (Ki-67 >20 %), any GEP site (decision table section 4.6).
+
+G3-01 — WD G3, SSTR uptake >= liver in every lesion, Ki-67 <= 55 %
+    Then: RECOMMEND (MDT) first-line Lu-177 dotatate + octreotide LAR 30 mg (NETTER-2), or
+    CAPTEM (recommended for pancreas, considered elsewhere). SSA alone is NR-15.
+    Source: NETTER-2 (PFS 22.8 vs 8.5 mo); E2211; ENETS/ESMO.
+G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 55 %, or FDG-avid
+    Then: RECOMMEND cytotoxic chemotherapy: CAPTEM (or FOLFOX) when Ki-67 <= 55 %;
+    platinum + etoposide when Ki-67 > 55 %. PRRT (SSTR-negative) is NR-03.
+    Source: ENETS NEC 2023 / ESMO-GEP 2020; NORDIC NEC.
+G3-03 — discordant grades between sites or over time (any WD NET)
+    Then: NEEDS DATA: biopsy the progressing lesion; treat by the worst grade. Source: WHO 2022.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from service.picture.model import Grade, NetPicture, PrimarySite, SstrStatus
+from service.rules.gates import is_advanced, site_words, well_differentiated
+from service.rules.outcome import FactUse, Outcome
+from service.rules.registry import RuleKnowledge, rule
+
+_PRRT_UPTAKE = (SstrStatus.POSITIVE_ALL,)
+_NOT_PRRT_UPTAKE = (SstrStatus.NEGATIVE, SstrStatus.POSITIVE_HETEROGENEOUS, SstrStatus.LOWER_THAN_LIVER)
+
+
+def _wd_g3(p: NetPicture, rule_id: str) -> Outcome | None:
+    """``None`` when the picture is an advanced WD NET G3; else the outcome that says why not."""
+    if well_differentiated(p) is False:
+        return Outcome.not_applicable(rule_id, "not a well-differentiated NET")
+    if not p.grade.known:
+        return Outcome.insufficient(rule_id, ("WHO grade (Ki-67)",), reason="grade unknown")
+    if p.grade.value is not Grade.G3:
+        return Outcome.not_applicable(rule_id, "not grade G3")
+    advanced = is_advanced(p)
+    if advanced is False:
+        return Outcome.not_applicable(rule_id, "not advanced disease")
+    if advanced is None:
+        return Outcome.insufficient(rule_id, ("disease extent (staging)",), reason="extent unknown")
+    return None
+
+
+def _facts(p: NetPicture) -> tuple[FactUse, ...]:
+    return tuple(FactUse.of(n, f) for n, f in (("WHO grade", p.grade), ("Ki-67", p.ki67), ("SSTR imaging", p.sstr),
+                                                 ("FDG PET", p.fdg_avid)) if f.known)
+
+
+def _params(p: NetPicture) -> dict[str, str]:
+    ki67 = f"{p.ki67.value.percent:g} %" if p.ki67.known else ""
+    return {"site": site_words(p), "ki67": ki67}
+
+
+@rule("G3-01")
+def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    early = _wd_g3(p, "G3-01")
+    if early is not None:
+        return early
+    if not p.sstr.known:
+        return Outcome.insufficient("G3-01", ("SSTR PET/CT result",), reason="SSTR imaging not on file")
+    if p.sstr.value is SstrStatus.POSITIVE_DEGREE_UNKNOWN:
+        return Outcome.insufficient("G3-01", ("SSTR uptake compared with normal liver",),
+                                    reason="SSTR positive, degree of uptake unknown")
+    if p.sstr.value not in _PRRT_UPTAKE:
+        return Outcome.not_applicable("G3-01", "SSTR uptake not at least liver in every lesion")
+    if not p.ki67.known:
+        return Outcome.insufficient("G3-01", ("Ki-67 index",), reason="Ki-67 unknown")
+    if p.ki67.value.percent > k.threshold("ki67_g3_prrt_max"):
+        return Outcome.not_applicable("G3-01", "Ki-67 above the NETTER-2 upper limit")
+    facts, params = _facts(p), _params(p)
+    captem = "g3-captem-pancreas" if p.primary_site.is_(PrimarySite.PANCREAS) else "g3-captem"
+    return (
+        Outcome.applicable("G3-01", card="g3-prrt-first-line", facts=facts, params=params,
+                           reason="WD G3, SSTR uptake >= liver in every lesion, Ki-67 within NETTER-2 range"),
+        Outcome.applicable("G3-01", card=captem, facts=facts, params=params, reason="WD G3 alternative: CAPTEM"),
+    )
+
+
+@rule("G3-02")
+def g3_aggressive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    early = _wd_g3(p, "G3-02")
+    if early is not None:
+        return early
+    high_ki67 = p.ki67.known and p.ki67.value.percent > k.threshold("ki67_g3_prrt_max")
+    sstr_poor = p.sstr.known and p.sstr.value in _NOT_PRRT_UPTAKE
+    fdg = p.fdg_avid.is_(True)
+    if not (high_ki67 or sstr_poor or fdg):
+        missing = tuple(m for m, f in (("SSTR PET/CT result", p.sstr), ("Ki-67 index", p.ki67)) if not f.known)
+        if missing:
+            return Outcome.insufficient("G3-02", missing, reason="aggressiveness criteria cannot be excluded")
+        return Outcome.not_applicable("G3-02", "SSTR uptake >= liver, Ki-67 <= 55 %, not FDG-avid")
+    facts, params = _facts(p), _params(p)
+    if high_ki67:
+        return Outcome.applicable("G3-02", card="g3-platinum-etoposide", facts=facts, params=params,
+                                  reason="WD G3 with Ki-67 above 55 %")
+    return Outcome.applicable("G3-02", card="g3-chemotherapy", facts=facts, params=params,
+                              reason="WD G3 with SSTR-poor or FDG-avid disease")
+
+
+@rule("G3-03")
+def discordant_grades(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if well_differentiated(p) is False:
+        return Outcome.not_applicable("G3-03", "not a well-differentiated NET")
+    if not p.grade_discordant.is_(True):
+        return Outcome.not_applicable("G3-03", "no discordant grades on record")
+    facts = tuple(
+        FactUse(name="Grade", display=f"{a.grade.value}: {a.basis}", date=a.date,
+                reference=a.references[0] if a.references else None)
+        for a in p.grade_assessments
+    )
+    return Outcome.applicable("G3-03", facts=facts, missing=("grade of the currently progressing lesion",),
+                              reason="grades differ between specimens or over time")
