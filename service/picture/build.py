@@ -69,7 +69,7 @@ def build_picture(
 
     path = pathology.read(ctx, dx)
     dis = disease.read(ctx, dx)
-    tx = therapy.read(ctx, dis.progression_events)
+    tx = therapy.read(ctx, dis.progression_events, dis.status_dates)
     fit = fitness.read(ctx, dx)
     obs_unavail = ctx.unavailable_obs()
 

@@ -1,12 +1,27 @@
-"""Disease extent, imaging (SSTR, FDG), hepatic burden, resectability, status and progression."""
+"""Disease extent, imaging (SSTR, FDG), hepatic burden, resectability, status and progression.
+
+- SSTR imaging (local ``sstr-imaging``): the coded uptake decides; else Krenning/"vs liver" text;
+  else interpretation POS (degree unknown) / NEG. Not done -> MISSING, never NEGATIVE.
+- Progression: a CancerDiseaseStatus (97509-4 / legacy 88040-1) "worsened" within the lookback.
+  Tumour markers (chromogranin A, 5-HIAA) are never read as progression.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from service.fhir_adapter import ObservationRec
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
-from service.picture.model import Fact
+from service.picture.facts import Candidate, choose, present
+from service.picture.model import (
+    DiseaseStatus,
+    Fact,
+    FactState,
+    Resectability,
+    Source,
+    SstrStatus,
+)
 
 
 @dataclass(slots=True)
@@ -26,5 +41,131 @@ class Disease:
     status_dates: tuple[date, ...] = ()
 
 
+def _src(obs: ObservationRec, display: str) -> Source:
+    return Source(obs.ref or None, obs.date, display)
+
+
+def _positive(ctx: Context, obs: ObservationRec) -> bool | None:
+    for interp in obs.interpretation:
+        ans = ctx.answer(interp, "positive")
+        if ans is not None:
+            return ans[0] is True or ans[0] == "yes"
+    return None
+
+
+def _sstr(ctx: Context) -> Fact:
+    cands = []
+    for obs, _ in ctx.role("sstr"):
+        value: SstrStatus | None = None
+        shown = ""
+        ans = ctx.answer(obs.concept, "sstr")
+        if ans is not None:
+            value, shown = SstrStatus(str(ans[0])), f"SSTR uptake {ans[1]}"
+        else:
+            text = " ".join(filter(None, [obs.string or "", obs.concept.all_text if obs.concept else "",
+                                          obs.note, obs.code.text]))
+            e = ctx.term.match_text("sstr_text", text)
+            if e is not None:
+                value, shown = SstrStatus(str(e.get("sstr"))), f"SSTR imaging: {value.value.replace('_', ' ')}"
+            else:
+                pos = _positive(ctx, obs)
+                if pos is True:
+                    value, shown = SstrStatus.POSITIVE_DEGREE_UNKNOWN, "SSTR imaging positive (uptake vs liver not stated)"
+                elif pos is False:
+                    value, shown = SstrStatus.NEGATIVE, "SSTR imaging negative"
+        if value is not None:
+            cands.append(Candidate(value, _src(obs, shown)))
+    return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="SSTR imaging result")
+
+
+def _fdg(ctx: Context) -> Fact:
+    cands = []
+    for obs, _ in ctx.role("fdg"):
+        ans = ctx.answer(obs.concept, "fdg")
+        avid = None
+        if ans is not None:
+            avid = ans[0] is True or ans[0] == "yes"
+        else:
+            avid = _positive(ctx, obs)
+        if avid is not None:
+            cands.append(Candidate(avid, _src(obs, "FDG-avid" if avid else "not FDG-avid")))
+    return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="FDG-PET result")
+
+
+def _number(ctx: Context, role: str, label: str, unit: str) -> Fact:
+    cands = []
+    for obs, _ in ctx.role(role):
+        q = obs.quantity
+        if q is None:
+            continue
+        if (q.code or q.unit).strip() not in (unit, "") and q.unit.strip() != unit:
+            continue   # unknown unit: not guessed
+        cands.append(Candidate(q.value, _src(obs, f"{label} {q.value:g} {unit}")))
+    return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what=label)
+
+
+def _resectability(ctx: Context) -> Fact:
+    cands = []
+    for obs, _ in ctx.role("resectability"):
+        ans = ctx.answer(obs.concept, "resectability")
+        if ans is not None:
+            cands.append(Candidate(Resectability(str(ans[0])), _src(obs, f"resectability: {ans[1]}")))
+    return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="resectability judgement")
+
+
+def _status(ctx: Context, d: Disease) -> None:
+    cands = []
+    for obs, _ in ctx.role("disease-status"):
+        ans = ctx.answer(obs.concept, "status")
+        if ans is None:
+            continue
+        cands.append(Candidate(DiseaseStatus(str(ans[0])), _src(obs, f"disease status: {ans[1]}")))
+    cands = [c for c in cands if c.source.date is None or c.source.date <= ctx.as_of]
+    d.disease_status = choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="disease status")
+    d.progression_events = tuple(sorted({c.source.date for c in cands
+                                         if c.value == DiseaseStatus.PROGRESSIVE and c.source.date}))
+    d.status_dates = tuple(sorted({c.source.date for c in cands if c.source.date}))
+    if not cands:
+        return
+    window_start = ctx.as_of - timedelta(days=ctx.lookback_days)
+    recent_prog = [c for c in cands if c.value == DiseaseStatus.PROGRESSIVE and c.source.date
+                   and c.source.date >= window_start]
+    if recent_prog:
+        last = max(recent_prog, key=lambda c: c.source.date)  # type: ignore[arg-type,return-value]
+        d.progression = present(True, [c.source for c in recent_prog])
+        d.progression_date = present(last.source.date, [last.source])
+        return
+    recent = [c for c in cands if c.source.date and c.source.date >= window_start
+              and c.value != DiseaseStatus.UNDETERMINED]
+    if recent:
+        d.progression = present(False, [c.source for c in recent],
+                                f"no progression documented in the last {ctx.lookback_days} days")
+        return
+    old_prog = [c for c in cands if c.value == DiseaseStatus.PROGRESSIVE and c.source.date]
+    if old_prog:
+        last = max(old_prog, key=lambda c: c.source.date)  # type: ignore[arg-type,return-value]
+        d.progression = Fact(FactState.STALE, True, (last.source,),
+                             f"last documented progression older than {ctx.lookback_days} days")
+        d.progression_date = Fact(FactState.STALE, last.source.date, (last.source,))
+    else:
+        d.progression = Fact(FactState.STALE, None, tuple(c.source for c in cands),
+                             f"no disease status in the last {ctx.lookback_days} days")
+
+
 def read(ctx: Context, dx: Diagnosis) -> Disease:
-    return Disease(extent=dx.extent, metastatic_sites=dx.metastatic_sites, liver_metastases=dx.liver_metastases)
+    d = Disease(extent=dx.extent, metastatic_sites=dx.metastatic_sites, liver_metastases=dx.liver_metastases)
+    d.hepatic_burden = _number(ctx, "hepatic-burden", "hepatic tumour burden", "%")
+    if d.hepatic_burden.known and d.hepatic_burden.value and d.hepatic_burden.value > 0 \
+            and not d.liver_metastases.known:
+        d.liver_metastases = present(True, d.hepatic_burden.sources)
+    if d.liver_metastases.known:
+        other = dx.metastatic_sites - {"liver"}
+        if not other:
+            d.liver_dominant = present(True, d.liver_metastases.sources, "no extrahepatic metastasis coded")
+        else:
+            d.liver_dominant = Fact.missing("extrahepatic metastases coded: liver dominance needs imaging review")
+    d.resectability = _resectability(ctx)
+    d.sstr = _sstr(ctx)
+    d.fdg_avid = _fdg(ctx)
+    _status(ctx, d)
+    return d

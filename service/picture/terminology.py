@@ -8,6 +8,8 @@ Every value set file has a ``review`` block and any of:
               ``pattern`` (regular expression) matched against free text; every other key is an
               attribute the picture reads (``site``, ``agent``, ``role``...).
 ``units``     lab name -> canonical unit and accepted units with their conversion.
+``parameters`` name -> {value, unit?, source}: the few numbers the picture itself needs
+              (e.g. how long on an SSA before carcinoid syndrome can be called refractory).
 
 Lookups are built once at load. A broken file raises :class:`service.errors.KnowledgeError`
 so the service refuses to start.
@@ -89,8 +91,10 @@ class Terminology:
     """Immutable lookups over the reviewed value sets. Build with :func:`load_terminology`."""
 
     def __init__(self, systems: Mapping[str, str], tables: Mapping[str, _Table],
-                 units: Mapping[str, UnitRule], files: tuple[str, ...]):
+                 units: Mapping[str, UnitRule], files: tuple[str, ...],
+                 parameters: Mapping[str, object] | None = None):
         self._systems = MappingProxyType(dict(systems))
+        self._parameters = MappingProxyType(dict(parameters or {}))
         self._tables = dict(tables)
         self._units = MappingProxyType(dict(units))
         self.files = files
@@ -136,6 +140,12 @@ class Terminology:
             out.extend(per_system.values())
         return tuple(out) + tuple(t.patterns)
 
+    def parameter(self, name: str) -> object:
+        """A reviewed parameter value; KeyError names it when the files lack it."""
+        if name not in self._parameters:
+            raise KeyError(f"terminology parameter {name!r} is not defined")
+        return self._parameters[name]
+
     def unit_rule(self, lab: str) -> UnitRule | None:
         return self._units.get(lab)
 
@@ -162,7 +172,7 @@ def _read(path: Path) -> dict:
     review = data.get("review")
     if not isinstance(review, dict) or not review.get("reviewed_by") or not review.get("sources"):
         raise _fail(path, "needs a review block with reviewed_by and sources")
-    unknown = set(data) - {"review", "systems", "tables", "units"}
+    unknown = set(data) - {"review", "systems", "tables", "units", "parameters"}
     if unknown:
         raise _fail(path, f"unknown sections {sorted(unknown)}")
     return data
@@ -185,6 +195,7 @@ def load_terminology(directory: Path) -> Terminology:
             systems[alias] = uri
     tables: dict[str, _Table] = {}
     units: dict[str, UnitRule] = {}
+    parameters: dict[str, object] = {}
     for path, data in docs:
         for name, entries in (data.get("tables") or {}).items():
             if not isinstance(entries, list):
@@ -194,7 +205,13 @@ def load_terminology(directory: Path) -> Terminology:
                 _add_entry(path, name, table, raw, systems)
         for lab, spec in (data.get("units") or {}).items():
             units[lab] = _unit_rule(path, lab, spec)
-    return Terminology(systems, tables, units, tuple(p.name for p in paths))
+        for name, spec in (data.get("parameters") or {}).items():
+            if not isinstance(spec, dict) or "value" not in spec or not spec.get("source"):
+                raise _fail(path, f"parameter {name!r} needs value and source")
+            if name in parameters:
+                raise _fail(path, f"parameter {name!r} defined twice")
+            parameters[name] = spec["value"]
+    return Terminology(systems, tables, units, tuple(p.name for p in paths), parameters)
 
 
 def _add_entry(path: Path, table_name: str, table: _Table, raw: object, systems: Mapping[str, str]) -> None:

@@ -1,11 +1,45 @@
-"""Therapy history and current medications from MedicationRequest/Statement/Administration and Procedure."""
+"""Therapy history and current medications.
+
+Medication orders, statements and administrations (coded RxNorm/HCPCS, contained Medication, or drug
+names in text) and Procedures are merged into one :class:`Therapy` per therapy class and drug. Planned
+orders never count as "had"; entered-in-error and not-taken/not-done records are ignored.
+"""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
+from service.fhir_adapter import Concept, MedicationRec, ProcedureRec
 from service.picture.context import Context
-from service.picture.model import Fact, Medication, Procedure, Therapy
-from service.picture.terminology import Terminology
+from service.picture.facts import absent_fact, present
+from service.picture.model import (
+    Agent,
+    Fact,
+    FactState,
+    Medication,
+    Procedure,
+    Source,
+    Therapy,
+    TherapyStatus,
+)
+from service.picture.terminology import Entry, Terminology
+
+IGNORED_MED_STATUS = frozenset({"entered-in-error", "not-taken", "not-done"})
+IGNORED_PROC_STATUS = frozenset({"entered-in-error", "not-done"})
+PLANNED_INTENTS = frozenset({"proposal", "plan"})
+
+_REQUEST_STATUS = {"active": TherapyStatus.ACTIVE, "completed": TherapyStatus.COMPLETED,
+                   "stopped": TherapyStatus.STOPPED, "cancelled": TherapyStatus.STOPPED,
+                   "on-hold": TherapyStatus.STOPPED, "draft": TherapyStatus.PLANNED}
+_STATEMENT_STATUS = {"active": TherapyStatus.ACTIVE, "completed": TherapyStatus.COMPLETED,
+                     "stopped": TherapyStatus.STOPPED, "on-hold": TherapyStatus.STOPPED,
+                     "intended": TherapyStatus.PLANNED}
+_ADMIN_STATUS = {"completed": TherapyStatus.COMPLETED, "in-progress": TherapyStatus.ACTIVE,
+                 "stopped": TherapyStatus.STOPPED, "on-hold": TherapyStatus.STOPPED}
+_PROC_STATUS = {"completed": TherapyStatus.COMPLETED, "in-progress": TherapyStatus.ACTIVE,
+                "stopped": TherapyStatus.STOPPED, "preparation": TherapyStatus.PLANNED,
+                "on-hold": TherapyStatus.PLANNED}
 
 
 @dataclass(slots=True)
@@ -19,13 +53,347 @@ class TherapyHistory:
     next_prrt_date: Fact = field(default_factory=Fact.missing)
 
 
+# --------------------------------------------------------------------------- cheap relevance checks
+
+
+def _codings(value: object) -> list[tuple[str, str]]:
+    if not isinstance(value, dict):
+        return []
+    return [(c["system"], c["code"]) for c in value.get("coding") or ()
+            if isinstance(c, dict) and isinstance(c.get("system"), str) and isinstance(c.get("code"), str)]
+
+
+def _med_concept_dict(resource: dict) -> list[dict]:
+    out = []
+    if isinstance(resource.get("medicationCodeableConcept"), dict):
+        out.append(resource["medicationCodeableConcept"])
+    for c in resource.get("contained") or ():
+        if isinstance(c, dict) and c.get("resourceType") == "Medication" and isinstance(c.get("code"), dict):
+            out.append(c["code"])
+    ref = resource.get("medicationReference")
+    if isinstance(ref, dict) and isinstance(ref.get("display"), str):
+        out.append({"text": ref["display"]})
+    return out
+
+
+def _text_of(cc: dict) -> str:
+    parts = [cc.get("text")] + [c.get("display") for c in cc.get("coding") or () if isinstance(c, dict)]
+    return " ".join(p for p in parts if isinstance(p, str))
+
+
 def relevant_medication(term: Terminology, resource: dict) -> bool:
+    if isinstance(resource.get("medicationReference"), dict) and str(
+            resource["medicationReference"].get("reference", "")).startswith("Medication/"):
+        return True   # the referenced Medication is resolved during adaptation; decided afterwards
+    for cc in _med_concept_dict(resource):
+        for system, code in _codings(cc):
+            if term.lookup("medication", system, code) or term.lookup("medication_flag", system, code):
+                return True
+        text = _text_of(cc)
+        if term.match_text("medication_text", text) or term.match_text("medication_flag_text", text):
+            return True
     return False
 
 
 def relevant_procedure(term: Terminology, resource: dict) -> bool:
-    return False
+    cc = resource.get("code")
+    for system, code in _codings(cc):
+        if term.lookup("procedure", system, code):
+            return True
+    return isinstance(cc, dict) and term.match_text("procedure_text", _text_of(cc)) is not None
 
 
-def read(ctx: Context, progression_events, status_dates=()) -> TherapyHistory:
-    return TherapyHistory()
+# --------------------------------------------------------------------------- classification
+
+
+def _classify_med(term: Terminology, med: Concept) -> tuple[Entry | None, tuple[str, ...]]:
+    codes = tuple(f"{c.system}|{c.code}" for c in med.codings)
+    # the most specific code wins: a product code (SCD/SBD) over an ingredient
+    found: list[Entry] = []
+    for c in med.codings:
+        e = term.lookup("medication", c.system, c.code)
+        if e is not None:
+            found.append(e)
+    if found:
+        excluded = [e for e in found if e.get("exclude")]
+        if excluded:
+            return excluded[0], codes
+        specific = [e for e in found if e.get("long_acting") is not None] or found
+        return specific[0], codes
+    return term.match_text("medication_text", med.all_text), codes
+
+
+def _flags(term: Terminology, med: Concept) -> frozenset[str]:
+    flags: set[str] = set()
+    for c in med.codings:
+        e = term.lookup("medication_flag", c.system, c.code)
+        if e is not None:
+            flags.update(str(f) for f in e.get("flags") or ())
+    e = term.match_text("medication_flag_text", med.all_text)
+    if e is not None:
+        flags.update(str(f) for f in e.get("flags") or ())
+    return frozenset(flags)
+
+
+def _med_status(rec: MedicationRec, as_of: date) -> TherapyStatus | None:
+    if rec.status in IGNORED_MED_STATUS:
+        return None
+    if rec.kind == "MedicationRequest":
+        if rec.intent in PLANNED_INTENTS:
+            return TherapyStatus.PLANNED
+        status = _REQUEST_STATUS.get(rec.status, TherapyStatus.UNKNOWN)
+    elif rec.kind == "MedicationStatement":
+        status = _STATEMENT_STATUS.get(rec.status, TherapyStatus.UNKNOWN)
+    else:
+        status = _ADMIN_STATUS.get(rec.status, TherapyStatus.UNKNOWN)
+    if status == TherapyStatus.ACTIVE:
+        if rec.start is not None and rec.start > as_of:
+            return TherapyStatus.PLANNED
+        if rec.end is not None and rec.end < as_of:
+            return TherapyStatus.COMPLETED
+    return status
+
+
+@dataclass(slots=True)
+class _Exposure:
+    agent: Agent
+    drug: str
+    status: TherapyStatus
+    start: date | None
+    end: date | None
+    ref: str | None
+    long_acting: bool | None
+    dose_text: str
+    codes: tuple[str, ...]
+    is_admin: bool = False
+    prrt_dose: bool = False
+
+
+def _med_name(med: Concept) -> str:
+    return (med.text or next((c.display for c in med.codings if c.display), "")
+            or next((c.code for c in med.codings), "") or "medication")[:80]
+
+
+def _lo(value: object) -> bool | None:
+    if value is None:
+        return None
+    return value is True or value == "yes"
+
+
+# --------------------------------------------------------------------------- main
+
+
+def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple[date, ...] = ()) -> TherapyHistory:
+    term = ctx.term
+    as_of = ctx.as_of
+    exposures: list[_Exposure] = []
+    current: dict[str, Medication] = {}
+    for rec in ctx.record.medications:
+        status = _med_status(rec, as_of)
+        if status is None:
+            continue
+        entry, codes = _classify_med(term, rec.medication)
+        flags = _flags(term, rec.medication)
+        name = _med_name(rec.medication)
+        if status == TherapyStatus.ACTIVE or (rec.kind == "MedicationAdministration" and rec.start
+                                               and (as_of - rec.start).days <= 31 and rec.start <= as_of):
+            if flags or (entry is not None and not entry.get("exclude")):
+                key = codes[0] if codes else name.lower()
+                if key not in current:
+                    current[key] = Medication(name, codes, rec.ref or None, flags)
+        if entry is None or entry.get("exclude") or not entry.get("agent"):
+            continue
+        try:
+            agent = Agent(str(entry.get("agent")))
+        except ValueError:
+            continue
+        start = rec.start or rec.authored
+        end = rec.end
+        if rec.kind == "MedicationAdministration":
+            end = rec.end or rec.start
+        exposures.append(_Exposure(agent, str(entry.get("drug") or name), status, start, end, rec.ref or None,
+                                   _lo(entry.get("long_acting")) if agent == Agent.SSA else None,
+                                   rec.dose_text, codes, rec.kind == "MedicationAdministration",
+                                   _lo(entry.get("prrt")) is True))
+
+    procedures: list[Procedure] = []
+    r0_sources: list[Source] = []
+    r1_sources: list[Source] = []
+    bilio: list[Source] = []
+    for proc in ctx.record.procedures:
+        if proc.status in IGNORED_PROC_STATUS:
+            continue
+        entry = _classify_proc(term, proc)
+        if entry is None:
+            continue
+        status = _PROC_STATUS.get(proc.status, TherapyStatus.UNKNOWN)
+        if status == TherapyStatus.COMPLETED and proc.date is not None and proc.date > as_of:
+            status = TherapyStatus.PLANNED
+        kind = str(entry.get("kind"))
+        display = proc.code.all_text or str(entry.get("drug") or kind)
+        text = " ".join([proc.code.all_text, proc.note, proc.outcome.all_text if proc.outcome else ""])
+        if status in (TherapyStatus.COMPLETED, TherapyStatus.ACTIVE, TherapyStatus.UNKNOWN):
+            procedures.append(Procedure(kind, proc.date, proc.ref or None, display[:80]))
+            src = Source(proc.ref or None, proc.date, display[:80])
+            if _lo(entry.get("bilio_enteric")):
+                bilio.append(src)
+            if kind == "r0-resection":
+                r0_sources.append(src)
+            elif entry.get("agent") == Agent.SURGERY.value:
+                r0 = term.match_text("r0_text", text)
+                if r0 is not None:
+                    (r0_sources if _lo(r0.get("r0")) else r1_sources).append(src)
+        if entry.get("agent"):
+            agent = Agent(str(entry.get("agent")))
+            codes = tuple(f"{c.system}|{c.code}" for c in proc.code.codings)
+            exposures.append(_Exposure(agent, str(entry.get("drug") or kind), status, proc.date,
+                                       proc.end or proc.date, proc.ref or None, None, "", codes, True,
+                                       agent == Agent.PRRT))
+    # a resection whose text says R0 is also listed as an "r0-resection"
+    r0_refs = {s.reference for s in r0_sources}
+    procedures.extend([Procedure("r0-resection", p.date, p.reference, p.display) for p in procedures
+                       if p.kind != "r0-resection" and p.reference in r0_refs])
+
+    therapies = _merge(ctx, exposures, progression_events, status_dates)
+    hist = TherapyHistory()
+    hist.therapies = therapies
+    hist.procedures = tuple(sorted(procedures, key=lambda p: (p.date or date.min, p.kind)))
+    hist.current_medications = tuple(current.values())
+    procs_unavailable = "procedures" in ctx.unavailable
+    if r0_sources and not r1_sources:
+        hist.r0_resection = present(True, r0_sources)
+    elif r1_sources and not r0_sources:
+        hist.r0_resection = present(False, r1_sources, "resection with involved margins")
+    elif r0_sources and r1_sources:
+        hist.r0_resection = Fact(FactState.CONTRADICTORY, None, tuple(r0_sources + r1_sources),
+                                 "resection margins recorded differently")
+    else:
+        hist.r0_resection = absent_fact(procs_unavailable, "resection")
+    hist.bilio_enteric_anastomosis = (present(True, bilio) if bilio
+                                      else absent_fact(procs_unavailable, "bilio-enteric anastomosis"))
+    hist.newly_diagnosed = _newly_diagnosed(ctx, therapies)
+    hist.next_prrt_date = _next_prrt(ctx, exposures)
+    return hist
+
+
+def _classify_proc(term: Terminology, proc: ProcedureRec) -> Entry | None:
+    text = " ".join([proc.code.all_text, proc.note]).lower()
+    for c in proc.code.codings:
+        e = term.lookup("procedure", c.system, c.code)
+        if e is not None:
+            needs = e.get("needs_text")
+            if needs and not re.search(str(needs), text + " " + " ".join(u.all_text for u in proc.used),
+                                       re.IGNORECASE):
+                continue
+            return e
+    return term.match_text("procedure_text", proc.code.all_text)
+
+
+def _merge(ctx: Context, exposures: list[_Exposure], progression_events: tuple[date, ...],
+           status_dates: tuple[date, ...]) -> tuple[Therapy, ...]:
+    as_of = ctx.as_of
+    active_days = int(ctx.term.parameter("ssa_administration_active_days"))
+    grace = int(ctx.term.parameter("progression_grace_days"))
+    groups: dict[tuple[Agent, str], list[_Exposure]] = {}
+    for e in exposures:
+        drug_key = e.drug.split(" (")[0].split(" ")[0].lower() if e.agent != Agent.SSA else e.drug.split(" ")[0].lower()
+        if e.agent in (Agent.PRRT, Agent.SURGERY, Agent.LIVER_DIRECTED, Agent.CAPTEM,
+                       Agent.PLATINUM_ETOPOSIDE):
+            drug_key = e.agent.value if e.agent in (Agent.PRRT, Agent.CAPTEM, Agent.PLATINUM_ETOPOSIDE) else e.drug
+        groups.setdefault((e.agent, drug_key), []).append(e)
+    out: list[Therapy] = []
+    for (agent, _), items in groups.items():
+        started = [i for i in items if i.status != TherapyStatus.PLANNED]
+        if not started:
+            start = min((i.start for i in items if i.start), default=None)
+            out.append(Therapy(agent, items[0].drug, TherapyStatus.PLANNED, start, None,
+                               tuple(dict.fromkeys(i.ref for i in items if i.ref)), _long(items),
+                               _dose(items), _codes(items)))
+            continue
+        start = min((i.start for i in started if i.start), default=None)
+        ends = [i.end for i in started if i.end]
+        end = max(ends) if ends else None
+        statuses = {i.status for i in started}
+        admins = [i for i in started if i.is_admin]
+        if TherapyStatus.ACTIVE in statuses and not (
+                agent in (Agent.SURGERY, Agent.LIVER_DIRECTED) and len(statuses) > 1):
+            status = TherapyStatus.ACTIVE
+        elif admins and len(admins) == len(started) and agent == Agent.SSA and end is not None \
+                and (as_of - end).days <= active_days:
+            status = TherapyStatus.ACTIVE
+        else:
+            latest = max(started, key=lambda i: (i.end or i.start or date.min))
+            status = latest.status if latest.status != TherapyStatus.ACTIVE else TherapyStatus.COMPLETED
+        if status == TherapyStatus.ACTIVE:
+            end = None
+        drug = _drug(items)
+        cycles = None
+        if agent == Agent.PRRT:
+            dose_dates = {i.start for i in started if i.prrt_dose and i.start and i.is_admin}
+            cycles = len(dose_dates) or None
+        out.append(Therapy(
+            agent=agent, drug=drug, status=status, start=start, end=end,
+            references=tuple(dict.fromkeys(i.ref for i in items if i.ref)),
+            long_acting=_long(items) if agent == Agent.SSA else None,
+            dose_text=_dose(items), codes=_codes(items),
+            progressed_on=_progressed_on(start, end, progression_events, status_dates, grace, as_of),
+            cycles=cycles,
+        ))
+    out.sort(key=lambda t: (t.start or date.min, t.agent.value, t.drug))
+    return tuple(out)
+
+
+def _drug(items: list[_Exposure]) -> str:
+    # the most specific name: a depot/short-acting label over the bare ingredient
+    names = [i.drug for i in items]
+    return max(names, key=len)
+
+
+def _long(items: list[_Exposure]) -> bool | None:
+    values = {i.long_acting for i in items if i.long_acting is not None}
+    if values == {True}:
+        return True
+    if values == {False}:
+        return False
+    return True if True in values else None
+
+
+def _dose(items: list[_Exposure]) -> str | None:
+    return next((i.dose_text for i in items if i.dose_text), None)
+
+
+def _codes(items: list[_Exposure]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c for i in items for c in i.codes))
+
+
+def _progressed_on(start: date | None, end: date | None, events: tuple[date, ...],
+                   status_dates: tuple[date, ...], grace: int, as_of: date) -> bool | None:
+    if start is None:
+        return None
+    until = (end + timedelta(days=grace)) if end else as_of
+    if any(start < d <= until for d in events):
+        return True
+    if any(start < d <= until for d in status_dates):
+        return False
+    return None
+
+
+def _newly_diagnosed(ctx: Context, therapies: tuple[Therapy, ...]) -> Fact:
+    antitumour = {Agent(a) for a in ctx.term.parameter("antitumour_agents")}  # type: ignore[union-attr]
+    prior = [t for t in therapies if t.agent in antitumour and t.status != TherapyStatus.PLANNED]
+    if prior:
+        srcs = [Source(t.references[0] if t.references else None, t.start, t.drug) for t in prior]
+        return present(False, srcs, "prior antitumour systemic therapy")
+    if ctx.meds_unavailable():
+        return Fact.unavailable("medication history could not be read")
+    return Fact(FactState.PRESENT, True, (), "no antitumour systemic therapy on record")
+
+
+def _next_prrt(ctx: Context, exposures: list[_Exposure]) -> Fact:
+    future = [e for e in exposures if e.agent == Agent.PRRT and e.start and e.start > ctx.as_of
+              and e.status in (TherapyStatus.PLANNED, TherapyStatus.ACTIVE, TherapyStatus.UNKNOWN)]
+    if not future:
+        return Fact.missing()
+    first = min(future, key=lambda e: e.start)  # type: ignore[arg-type,return-value]
+    return present(first.start, [Source(first.ref, first.start, f"planned {first.drug}")])
+
