@@ -161,7 +161,12 @@ def make_engine(url: str | URL, *, immediate_transactions: bool = False) -> Engi
     if parsed.get_backend_name() == "sqlite":
         path = _sqlite_file(parsed)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                raise ConfigError(
+                    "NETCDS_DATABASE_URL: the directory of the SQLite database cannot be created."
+                ) from None
         engine = sa.create_engine(
             parsed,
             hide_parameters=True,
