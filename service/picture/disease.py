@@ -66,7 +66,8 @@ def _sstr(ctx: Context) -> Fact:
                                           obs.note, obs.code.text]))
             e = ctx.term.match_text("sstr_text", text)
             if e is not None:
-                value, shown = SstrStatus(str(e.get("sstr"))), f"SSTR imaging: {value.value.replace('_', ' ')}"
+                value = SstrStatus(str(e.get("sstr")))
+                shown = f"SSTR imaging: {value.value.replace('_', ' ')}"
             else:
                 pos = _positive(ctx, obs)
                 if pos is True:
