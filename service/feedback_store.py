@@ -48,6 +48,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 PG_CONNECT_TIMEOUT_S = 5
+PG_STATEMENT_TIMEOUT_MS = 15000   # store statements (not migrations): a hung server must not hang requests
 ISSUED_BACKOFF_S = 30.0        # after a failed record_issued, skip analytics writes this long
 TOP_REASONS = 3
 UNKNOWN = "(unknown)"
@@ -148,13 +149,13 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(db)
 
 
-def make_engine(url: str | URL, *, immediate_transactions: bool = False) -> Engine:
+def make_engine(url: str | URL, *, immediate_transactions: bool = False, statement_timeout_ms: int = 0) -> Engine:
     """Create an engine with the store's settings.
 
     SQLite: parent directory created, WAL, ``synchronous=FULL`` (a commit is on disk),
     busy timeout, foreign keys. ``immediate_transactions`` makes every transaction
     ``BEGIN IMMEDIATE`` (used by migrations so concurrent migrators serialise).
-    PostgreSQL: psycopg 3, connect timeout, ``pool_pre_ping``.
+    PostgreSQL: psycopg 3, connect timeout, ``pool_pre_ping``, optional ``statement_timeout``.
     Parameters are never rendered into error messages or logs (``hide_parameters``).
     """
     parsed = normalise_url(url)
@@ -195,6 +196,9 @@ def make_engine(url: str | URL, *, immediate_transactions: bool = False) -> Engi
 
         return engine
 
+    connect_args: dict[str, Any] = {"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "net-cds"}
+    if statement_timeout_ms:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
     return sa.create_engine(
         parsed,
         hide_parameters=True,
@@ -202,7 +206,7 @@ def make_engine(url: str | URL, *, immediate_transactions: bool = False) -> Engi
         pool_size=5,
         max_overflow=5,
         pool_recycle=1800,
-        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "net-cds"},
+        connect_args=connect_args,
     )
 
 
@@ -274,7 +278,8 @@ class FeedbackStore:
 
     def __init__(self, url: str | URL, *, engine: Engine | None = None):
         self.url = normalise_url(url)
-        self.engine = engine if engine is not None else make_engine(self.url)
+        self.engine = engine if engine is not None else make_engine(
+            self.url, statement_timeout_ms=PG_STATEMENT_TIMEOUT_MS)
         self._issued_suspended_until = 0.0
         self._issued_lock = threading.Lock()
 
@@ -344,7 +349,7 @@ class FeedbackStore:
                        "error": type(exc).__name__, "hook_instance": hook_instance},
             )
             raise FeedbackStoreError("Feedback could not be stored; retry later.") from None
-        log.info(
+        log.debug(
             "feedback stored",
             extra={"service_id": service_id, "items": len(items), "inserted": inserted, "backend": self.backend},
         )

@@ -233,3 +233,12 @@ def test_report_rates_per_topic_and_rule(store):
 
 def test_report_of_empty_store_is_empty(store):
     assert store.report() == []
+
+
+def test_largest_allowed_batch_is_stored_in_one_call(store):
+    from service.feedback import MAX_ITEMS
+
+    items = parse_feedback(body(*[overridden(f"card-{i}", code="x", comment="c") for i in range(MAX_ITEMS)]))
+    assert store.record(SERVICE, items) == MAX_ITEMS
+    assert store.record(SERVICE, items) == 0
+    assert count_rows(store) == MAX_ITEMS

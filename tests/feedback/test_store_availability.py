@@ -82,3 +82,10 @@ def test_accepted_feedback_survives_a_postgresql_crash(postgres_server, pg_db):
         assert [s.item for s in store.list_feedback()] == items
         assert store.record(SERVICE, items) == 0
 
+
+
+def test_store_statements_time_out_so_a_hung_server_cannot_hang_requests(pg_db):
+    import sqlalchemy as sa
+
+    with FeedbackStore(pg_db) as store, store.engine.connect() as conn:
+        assert conn.execute(sa.text("SHOW statement_timeout")).scalar_one() == "15s"
