@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,8 @@ from service.rules.registry import RuleKnowledge
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_MAX = 139  # CDS Hooks: summary "<140 characters"
+SUMMARY_MAX = 139
+_RAW_HTML = re.compile(r"<[A-Za-z/!?]")  # CDS Hooks: summary "<140 characters"
 
 # Card topics whose recommend/consider cards must offer a draft order.
 DRUG_TOPICS = frozenset({
@@ -346,6 +348,9 @@ def _check(k: Knowledge, rule_ids: set[str]) -> None:
             for name in template_fields(text):
                 if name not in k.placeholders:
                     raise KnowledgeError(f"{where}: unknown placeholder {{{name}}}")
+        for text in texts:
+            if _RAW_HTML.search(text):
+                raise KnowledgeError(f"{where}: raw HTML is not allowed in card text ({_RAW_HTML.search(text).group(0)!r})")
         rendered = fill(card.summary, worst)
         if len(rendered) > SUMMARY_MAX:
             raise KnowledgeError(

@@ -114,6 +114,8 @@ def make_picture(**overrides: Any) -> NetPicture:
         "progression": False,
         "newly_diagnosed": True,
     }
+    if "primary_site" in overrides and "site_detail" not in overrides:
+        defaults["site_detail"] = MISSING  # the default "ileum" belongs to the default midgut site
     defaults.update(overrides)
     return NetPicture(**_wrap(defaults, _PICTURE_FACTS))
 

@@ -1,0 +1,381 @@
+"""Drug-safety rows (decision table section 5 and the safety NR rows of section 6).
+
+Each row reads current/ordered therapies, current medications and labs from the picture.
+Where a therapy is only *in play* (it would be suggested) the row speaks on the therapy's own
+topic so the suggestion is withheld; where the patient is already on it, a ``drug-safety``
+card says what to do now (critical when it is a hazard to act on now).
+
+NR-04 — PRRT in pregnancy/breast-feeding, or below renal/marrow/liver thresholds
+    When: PRRT ordered/active/scheduled, or in play (advanced WD NET, SSTR uptake >= liver, and
+    progression, Ki-67 >= 10 % when newly diagnosed, or G3), and pregnant/breast-feeding, or
+    CrCl < 50 mL/min (< 30 not studied), Hb < 8 g/dL, WBC < 2.0, platelets < 75 (10^9/L),
+    bilirubin > 3 x ULN, albumin <= 3.0 g/dL.
+    Then: NOT RECOMMENDED in pregnancy/breast-feeding; CAUTION/MDT for the lab thresholds; NEEDS
+    DATA for missing labs when PRRT is ordered. Source: Lutathera label; NETTER-1 eligibility.
+NR-09 — telotristat outside label
+    When: telotristat ordered/active without a current SSA, at a 500 mg dose, or without carcinoid
+    syndrome. Then: NOT RECOMMENDED (label: 250 mg TID with SSA). Source: Xermelo label; TELESTAR.
+NR-10 — telotristat with severe constipation or severe/worsening abdominal pain
+    Then: CRITICAL: stop telotristat and assess. Source: Xermelo label.
+NR-11 — belzutifan in pregnancy; belzutifan without VHL on record
+    Then: NOT RECOMMENDED in pregnancy (boxed embryo-fetal toxicity; critical when on it); CAUTION
+    when no VHL diagnosis is on record (label restricted to VHL). Source: Welireg label.
+NR-17 — long-acting SSA within 4 weeks before a PRRT dose
+    When: a PRRT dose is scheduled and a long-acting SSA is active.
+    Then: CAUTION: stop long-acting SSA >= 4 weeks (short-acting 24 h) before each dose.
+    Source: Lutathera label.
+NR-18 — liver embolisation/ablation after bilio-enteric anastomosis
+    When: bilio-enteric anastomosis or pancreaticoduodenectomy on record and liver-directed therapy
+    ordered or in play (liver-dominant liver metastases).
+    Then: CAUTION: high liver-abscess risk; IR review, prolonged antibiotic prophylaxis, or prefer
+    systemic options (merges with P-08). Source: IR literature.
+NR-19 — everolimus with a strong CYP3A4/P-gp inhibitor; live vaccine on everolimus
+    Then: CRITICAL: avoid the combination. Source: Afinitor label.
+NR-20 — Cometriq capsules in place of Cabometyx tablets
+    Then: NOT RECOMMENDED: different formulations/doses. Source: Cabometyx label.
+SB-01 — on everolimus: stomatitis prophylaxis, glucose/lipids, pneumonitis; hyperglycaemia flagged.
+SB-02 — on sunitinib: hepatotoxicity (boxed), BP, TSH, glucose, LVEF.
+SB-03 — on cabozantinib: BP, LFT, proteinuria; stop >= 3 weeks before planned surgery.
+SB-04 — on/ordered capecitabine (CAPTEM): DPYD test; CRITICAL when CrCl < 30 mL/min.
+SB-05 — on belzutifan: anaemia (hold for Hb < 9 g/dL), hypoxia, contraception.
+SB-06 — on/ordered platinum: prefer carboplatin when CrCl < 60 mL/min.
+    Source for SB rows: product labels as summarised in decision table section 5.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from service.picture.model import (
+    Agent,
+    Fact,
+    Grade,
+    Hereditary,
+    NetPicture,
+    PrimarySite,
+    SstrStatus,
+    TherapyStatus,
+)
+from service.rules.gates import in_play, is_advanced, therapy_facts, well_differentiated
+from service.rules.outcome import FactUse, Outcome
+from service.rules.registry import RuleKnowledge, rule
+
+
+def _lab(name: str, fact: Fact[Any], unit: str) -> FactUse:
+    return FactUse.of(name, fact, f"{fact.value:g} {unit}" if fact.known else None)
+
+
+def _prrt_ordered(p: NetPicture) -> bool:
+    return in_play(p, Agent.PRRT) or p.next_prrt_date.known
+
+
+def prrt_in_play(p: NetPicture, k: RuleKnowledge) -> bool:
+    """PRRT is ordered/scheduled, or would plausibly be proposed for this patient."""
+    if _prrt_ordered(p):
+        return True
+    if well_differentiated(p) is False or is_advanced(p) is not True:
+        return False
+    if not p.sstr.is_(SstrStatus.POSITIVE_ALL):
+        return False
+    if p.progression.is_(True) or p.grade.is_(Grade.G3):
+        return True
+    return (p.newly_diagnosed.is_(True) and p.ki67.known
+            and p.ki67.value.percent >= k.threshold("netter2_ki67_min"))
+
+
+@rule("NR-04")
+def prrt_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    if not prrt_in_play(p, k):
+        return Outcome.not_applicable("NR-04", "PRRT not ordered and not in play")
+    ordered = _prrt_ordered(p)
+    facts = therapy_facts(p, Agent.PRRT)
+    out: list[Outcome] = []
+    pregnancy = [FactUse.of(n, f, "yes") for n, f in (("Pregnant", p.pregnant), ("Breast-feeding", p.breastfeeding))
+                 if f.is_(True)]
+    if pregnancy:
+        out.append(Outcome.applicable("NR-04", card="prrt-pregnancy", facts=(*pregnancy, *facts),
+                                      reason="pregnancy or breast-feeding excludes PRRT"))
+        if ordered:
+            out.append(Outcome.applicable("NR-04", card="prrt-pregnancy-current", facts=(*pregnancy, *facts),
+                                          reason="PRRT ordered in pregnancy or breast-feeding"))
+    labs = p.labs
+    crcl = labs.creatinine_clearance
+    checks = (
+        ("Creatinine clearance", crcl, "mL/min", lambda v: v < k.threshold("prrt_crcl_min")),
+        ("Haemoglobin", labs.hemoglobin, "g/dL", lambda v: v < k.threshold("prrt_hb_min")),
+        ("WBC", labs.wbc, "10^9/L", lambda v: v < k.threshold("prrt_wbc_min")),
+        ("Platelets", labs.platelets, "10^9/L", lambda v: v < k.threshold("prrt_platelets_min")),
+        ("Albumin", labs.albumin, "g/dL", lambda v: v <= k.threshold("prrt_albumin_above")),
+    )
+    low: list[FactUse] = []
+    missing: list[str] = []
+    for name, fact, unit, fails in checks:
+        if not fact.known:
+            missing.append(name)
+        elif fails(fact.value):
+            low.append(_lab(name, fact, unit))
+    if labs.bilirubin.known:
+        uln = labs.bilirubin_uln.value if labs.bilirubin_uln.known else k.threshold("bilirubin_uln_default")
+        if labs.bilirubin.value > k.threshold("prrt_bilirubin_uln_multiple_max") * uln:
+            low.append(_lab("Bilirubin", labs.bilirubin, "mg/dL"))
+    else:
+        missing.append("Bilirubin")
+    if low:
+        not_studied = crcl.known and crcl.value < k.threshold("prrt_crcl_not_studied_below")
+        out.append(Outcome.applicable(
+            "NR-04", card="prrt-labs-caution", facts=(*low, *facts),
+            params={"lab": ", ".join(f.name for f in low)},
+            reason="CrCl below 30 mL/min: PRRT not studied" if not_studied else "below PRRT eligibility thresholds",
+        ))
+    if missing and ordered:
+        out.append(Outcome.insufficient("NR-04", tuple(missing), card="prrt-labs-needed",
+                                        reason="labs needed before each PRRT dose"))
+    if out:
+        return tuple(out)
+    if missing:
+        return Outcome.insufficient("NR-04", tuple(missing), reason="PRRT eligibility labs not on record")
+    return Outcome.not_applicable("NR-04", "no pregnancy; labs within PRRT thresholds")
+
+
+@rule("NR-09")
+def telotristat_off_label(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if not in_play(p, Agent.TELOTRISTAT):
+        return Outcome.not_applicable("NR-09", "telotristat not ordered")
+    facts = therapy_facts(p, Agent.TELOTRISTAT)
+    reasons = []
+    if not p.on(Agent.SSA):
+        reasons.append("no current somatostatin analogue")
+    markers = k.values("telotristat_off_label_dose_markers")
+    for t in p.therapies_of(Agent.TELOTRISTAT):
+        text = (t.dose_text or "").lower().replace(" ", "")
+        if any(m.replace(" ", "") in text for m in markers):
+            reasons.append("dose above 250 mg three times daily")
+            break
+    if p.carcinoid_syndrome.is_(False):
+        reasons.append("no carcinoid syndrome on record")
+        facts += (FactUse.of("Carcinoid syndrome", p.carcinoid_syndrome, "no"),)
+    if not reasons:
+        return Outcome.not_applicable("NR-09", "telotristat used within label")
+    return Outcome.applicable("NR-09", facts=facts, reason="; ".join(reasons))
+
+
+@rule("NR-10")
+def telotristat_constipation(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if not p.on(Agent.TELOTRISTAT):
+        return Outcome.not_applicable("NR-10", "not on telotristat")
+    findings = [FactUse.of(n, f, "yes") for n, f in (("Severe constipation", p.severe_constipation),
+                                                       ("Severe abdominal pain", p.abdominal_pain)) if f.is_(True)]
+    if findings:
+        return Outcome.applicable("NR-10", facts=(*findings, *therapy_facts(p, Agent.TELOTRISTAT)),
+                                  reason="severe constipation or abdominal pain on telotristat")
+    unknown = tuple(n for n, f in (("bowel habit (constipation)", p.severe_constipation),
+                                   ("abdominal pain", p.abdominal_pain)) if not f.known)
+    if unknown:
+        return Outcome.insufficient("NR-10", unknown, reason="symptoms on telotristat not recorded")
+    return Outcome.not_applicable("NR-10", "no severe constipation or abdominal pain")
+
+
+@rule("NR-11")
+def belzutifan_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    ordered = in_play(p, Agent.BELZUTIFAN)
+    vhl = Hereditary.VHL in p.hereditary
+    vhl_pnet = vhl and p.primary_site.is_(PrimarySite.PANCREAS)
+    if not ordered and not vhl_pnet:
+        return Outcome.not_applicable("NR-11", "belzutifan neither ordered nor in play")
+    facts = therapy_facts(p, Agent.BELZUTIFAN)
+    out: list[Outcome] = []
+    if p.pregnant.is_(True):
+        pregnancy = (FactUse.of("Pregnant", p.pregnant, "yes"), *facts)
+        out.append(Outcome.applicable("NR-11", card="belzutifan-pregnancy", facts=pregnancy,
+                                      reason="belzutifan in pregnancy (boxed embryo-fetal toxicity)"))
+        if ordered:
+            out.append(Outcome.applicable("NR-11", card="belzutifan-pregnancy-current", facts=pregnancy,
+                                          reason="belzutifan ordered in pregnancy"))
+    if ordered and not vhl:
+        out.append(Outcome.applicable("NR-11", card="belzutifan-non-vhl", facts=facts,
+                                      missing=("germline VHL result",),
+                                      reason="no VHL diagnosis on record; label restricted to VHL"))
+    if out:
+        return tuple(out)
+    if not p.pregnant.known and p.sex.is_("female"):
+        return Outcome.insufficient("NR-11", ("pregnancy status",), reason="pregnancy status unknown")
+    return Outcome.not_applicable("NR-11", "VHL on record and not pregnant")
+
+
+def _next_prrt(p: NetPicture, as_of: date) -> date | None:
+    dates = [p.next_prrt_date.value] if p.next_prrt_date.known else []
+    dates += [t.start for t in p.therapies_of(Agent.PRRT) if t.status is TherapyStatus.PLANNED and t.start]
+    upcoming = [d for d in dates if d >= as_of]
+    return min(upcoming) if upcoming else None
+
+
+@rule("NR-17")
+def ssa_before_prrt(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    prrt_date = _next_prrt(p, as_of)
+    if prrt_date is None:
+        return Outcome.not_applicable("NR-17", "no PRRT dose scheduled")
+    washout = timedelta(days=k.threshold("ssa_long_acting_washout_days"))
+    depots = [t for t in p.therapies_of(Agent.SSA)
+              if t.long_acting is True and t.status is TherapyStatus.ACTIVE
+              and (t.end is None or t.end > prrt_date - washout)]
+    if not depots:
+        return Outcome.not_applicable("NR-17", "no long-acting SSA within the washout window")
+    facts = (FactUse(name="Next PRRT dose", display=prrt_date.isoformat(), date=prrt_date,
+                     reference=(p.next_prrt_date.sources[0].reference if p.next_prrt_date.sources else None)),
+             *therapy_facts(p, Agent.SSA))
+    return Outcome.applicable("NR-17", facts=facts, params={"date": prrt_date.isoformat()},
+                              reason="long-acting SSA active with a PRRT dose scheduled")
+
+
+@rule("NR-18")
+def embolisation_after_bilioenteric(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    kinds = set(k.values("bilio_enteric_procedures"))
+    anastomosis = [FactUse(name="Procedure", display=pr.display, date=pr.date, reference=pr.reference)
+                   for pr in p.procedures if pr.kind in kinds]
+    if p.bilio_enteric_anastomosis.is_(True) and not anastomosis:
+        anastomosis.append(FactUse.of("Bilio-enteric anastomosis", p.bilio_enteric_anastomosis, "yes"))
+    if not anastomosis:
+        if p.bilio_enteric_anastomosis.known:
+            return Outcome.not_applicable("NR-18", "no bilio-enteric anastomosis")
+        return Outcome.not_applicable("NR-18", "no bilio-enteric anastomosis or pancreaticoduodenectomy on record")
+    ordered = in_play(p, Agent.LIVER_DIRECTED)
+    liver_dominant = p.liver_metastases.is_(True) and p.liver_dominant.is_(True)
+    if not ordered and not liver_dominant:
+        return Outcome.not_applicable("NR-18", "liver-directed therapy neither ordered nor in play")
+    facts = (*anastomosis, *therapy_facts(p, Agent.LIVER_DIRECTED))
+    if liver_dominant:
+        facts += (FactUse.of("Liver-dominant disease", p.liver_dominant, "yes"),)
+    return Outcome.applicable("NR-18", facts=facts, reason="liver abscess risk after bilio-enteric anastomosis")
+
+
+@rule("NR-19")
+def everolimus_interactions(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    if not in_play(p, Agent.EVEROLIMUS):
+        return Outcome.not_applicable("NR-19", "everolimus not ordered")
+    facts = therapy_facts(p, Agent.EVEROLIMUS)
+    out = []
+    for card, flags in (("everolimus-cyp3a4", k.values("strong_cyp3a4_inhibitor_flags")),
+                        ("everolimus-live-vaccine", k.values("live_vaccine_flags"))):
+        meds = [m for m in p.current_medications if m.flags & set(flags)]
+        if meds:
+            used = tuple(FactUse(name="Current medication", display=m.name, reference=m.reference) for m in meds)
+            out.append(Outcome.applicable("NR-19", card=card, facts=(*used, *facts),
+                                          params={"drug": ", ".join(m.name for m in meds)},
+                                          reason="interacting medication with everolimus"))
+    if out:
+        return tuple(out)
+    if "medicationRequests" in p.unavailable or "medicationStatements" in p.unavailable:
+        return Outcome.insufficient("NR-19", ("current medication list",), reason="medications could not be read")
+    return Outcome.not_applicable("NR-19", "no strong CYP3A4 inhibitor or live vaccine on record")
+
+
+@rule("NR-20")
+def cometriq_substitution(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    codes = set(k.values("cometriq_rxnorm"))
+    hits = [t for t in p.therapies_of(Agent.CABOZANTINIB)
+            if t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED)
+            and ("cometriq" in t.drug.lower() or any(c.rsplit("|", 1)[-1] in codes for c in t.codes))]
+    if not hits:
+        return Outcome.not_applicable("NR-20", "no Cometriq capsules ordered")
+    facts = tuple(FactUse(name="Therapy", display=t.drug, date=t.start,
+                          reference=t.references[0] if t.references else None) for t in hits)
+    return Outcome.applicable("NR-20", facts=facts, reason="cabozantinib capsules (Cometriq) ordered for NET")
+
+
+# --------------------------------------------------------------------------- section 5 safety boxes
+
+
+def _on_or_ordered(p: NetPicture, agent: Agent, rule_id: str) -> Outcome | None:
+    if not in_play(p, agent):
+        return Outcome.not_applicable(rule_id, f"not on {agent.value}")
+    return None
+
+
+@rule("SB-01")
+def everolimus_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    early = _on_or_ordered(p, Agent.EVEROLIMUS, "SB-01")
+    if early:
+        return early
+    facts = therapy_facts(p, Agent.EVEROLIMUS)
+    high = []
+    if p.labs.hba1c.known and p.labs.hba1c.value >= k.threshold("hba1c_diabetes_min"):
+        high.append(_lab("HbA1c", p.labs.hba1c, "%"))
+    if p.labs.glucose.known and p.labs.glucose.value >= k.threshold("fasting_glucose_diabetes_min"):
+        high.append(_lab("Glucose", p.labs.glucose, "mg/dL"))
+    if high:
+        return Outcome.applicable("SB-01", card="everolimus-hyperglycaemia", facts=(*high, *facts),
+                                  reason="raised glucose/HbA1c on or before everolimus")
+    missing = tuple(n for n, f in (("fasting glucose or HbA1c", p.labs.hba1c if p.labs.hba1c.known else p.labs.glucose),
+                                   ("lipids", p.labs.cholesterol)) if not f.known)
+    return Outcome.applicable("SB-01", facts=facts, missing=missing, reason="everolimus monitoring")
+
+
+@rule("SB-02")
+def sunitinib_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    early = _on_or_ordered(p, Agent.SUNITINIB, "SB-02")
+    if early:
+        return early
+    facts = therapy_facts(p, Agent.SUNITINIB)
+    if p.labs.systolic_bp.known and p.labs.systolic_bp.value >= k.threshold("systolic_bp_uncontrolled_min"):
+        facts += (_lab("Systolic BP", p.labs.systolic_bp, "mm[Hg]"),)
+    return Outcome.applicable("SB-02", facts=facts, reason="sunitinib monitoring")
+
+
+@rule("SB-03")
+def cabozantinib_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    early = _on_or_ordered(p, Agent.CABOZANTINIB, "SB-03")
+    if early:
+        return early
+    facts = therapy_facts(p, Agent.CABOZANTINIB)
+    window = timedelta(days=k.threshold("cabozantinib_stop_before_surgery_days"))
+    surgery = [t for t in p.therapies_of(Agent.SURGERY) if t.status is TherapyStatus.PLANNED]
+    if surgery:
+        soon = [t for t in surgery if t.start is None or t.start - as_of <= window + timedelta(days=7)]
+        if soon:
+            facts += therapy_facts(p, Agent.SURGERY)
+            return Outcome.applicable("SB-03", card="cabozantinib-surgery", facts=facts,
+                                      reason="planned surgery while on cabozantinib")
+    return Outcome.applicable("SB-03", facts=facts, reason="cabozantinib monitoring")
+
+
+@rule("SB-04")
+def capecitabine_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    early = _on_or_ordered(p, Agent.CAPTEM, "SB-04")
+    if early:
+        return early
+    facts = therapy_facts(p, Agent.CAPTEM)
+    crcl = p.labs.creatinine_clearance
+    if crcl.known and crcl.value < k.threshold("capecitabine_crcl_contraindicated_below"):
+        return Outcome.applicable("SB-04", card="capecitabine-renal", facts=(_lab("Creatinine clearance", crcl, "mL/min"), *facts),
+                                  reason="capecitabine contraindicated at this renal function")
+    missing = () if crcl.known else ("creatinine clearance",)
+    return Outcome.applicable("SB-04", facts=facts, missing=(*missing, "DPYD genotype / DPD activity"),
+                              reason="fluoropyrimidine safety checks")
+
+
+@rule("SB-05")
+def belzutifan_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if not p.on(Agent.BELZUTIFAN):
+        return Outcome.not_applicable("SB-05", "not on belzutifan")
+    facts = therapy_facts(p, Agent.BELZUTIFAN)
+    hb = p.labs.hemoglobin
+    if hb.known and hb.value < k.threshold("belzutifan_hb_hold_below"):
+        return Outcome.applicable("SB-05", card="belzutifan-anaemia", facts=(_lab("Haemoglobin", hb, "g/dL"), *facts),
+                                  reason="anaemia below the belzutifan hold threshold")
+    return Outcome.applicable("SB-05", facts=facts, missing=() if hb.known else ("haemoglobin",),
+                              reason="belzutifan monitoring")
+
+
+@rule("SB-06")
+def platinum_renal(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    early = _on_or_ordered(p, Agent.PLATINUM_ETOPOSIDE, "SB-06")
+    if early:
+        return early
+    crcl = p.labs.creatinine_clearance
+    if not crcl.known:
+        return Outcome.insufficient("SB-06", ("creatinine clearance",), reason="renal function unknown")
+    if crcl.value >= k.threshold("cisplatin_crcl_prefer_carboplatin_below"):
+        return Outcome.not_applicable("SB-06", "renal function allows cisplatin")
+    return Outcome.applicable("SB-06", facts=(_lab("Creatinine clearance", crcl, "mL/min"),
+                                              *therapy_facts(p, Agent.PLATINUM_ETOPOSIDE)),
+                              reason="reduced renal function: carboplatin preferred")
