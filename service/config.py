@@ -78,7 +78,7 @@ class Settings:
         for name, parse in _PARSERS.items():
             var = env_var(name)
             raw = env.get(var)
-            if raw is None:
+            if raw is None or not raw.strip():   # empty = unset (as env files write it)
                 continue
             try:
                 values[name] = parse(raw.strip())

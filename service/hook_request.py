@@ -127,7 +127,13 @@ def _too_deep(text: str) -> bool:
 
 
 def parse_hook_request(body: bytes | str | Mapping[str, Any]) -> HookRequest:
+    """Parse a raw body (bytes/str) or an already-decoded JSON object into a ``HookRequest``."""
     data = body if isinstance(body, Mapping) else load_json(body)
+    return hook_request_from_json(data)
+
+
+def hook_request_from_json(data: Any) -> HookRequest:
+    """Validate decoded JSON (any value) as a patient-view hook request."""
     if not isinstance(data, Mapping):
         raise BadRequest("The request body must be a JSON object.")
 

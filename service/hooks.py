@@ -30,7 +30,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from service import logs
 from service.errors import NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, UnsupportedMediaType
-from service.hook_request import HOOK, load_json, parse_hook_request
+from service.hook_request import HOOK, hook_request_from_json, load_json
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def call_service(service_id: str):
     logs.bind(service_id=service_id)
     data = read_json_body(state.settings.max_body_bytes)
     _bind_hook_instance(data)
-    hook_request = parse_hook_request(data)
+    hook_request = hook_request_from_json(data)
 
     if not state.in_flight.acquire(blocking=False):
         raise TooManyRequests()
