@@ -1,0 +1,306 @@
+"""Functional syndromes (decision table 4.9). Symptom-control rows fire in addition to the
+antiproliferative rows and take priority (G-07).
+
+Scope NET (any WD grade) unless stated; the syndrome comes from ``picture.syndromes`` (or the
+``carcinoid_syndrome`` fact). Numbers come from ``cards/knowledge/functional.yaml``.
+
+F-01 — carcinoid syndrome: SSA  (seeds 002/004; labels)
+    When: carcinoid syndrome, not currently on an SSA.
+    Then: RECOMMEND octreotide LAR 20-30 mg or lanreotide 120 mg q4w + SC octreotide for breakthrough.
+F-02 — refractory carcinoid diarrhoea  (TELESTAR -0.81 BM/day vs placebo; TELECAST)
+    When: carcinoid syndrome, on an SSA >= ssa_min_months_refractory (3 months), bowel movements
+          >= refractory_bm_per_day (4/day) (or recorded refractory with BM count missing), no
+          severe constipation, not on telotristat.
+    Then: RECOMMEND telotristat 250 mg TID with the SSA; CONSIDER SSA escalation (shared card).
+F-03 — refractory flushing  (ENETS-CS 2022)
+    When: carcinoid syndrome, on an SSA >= 3 months, flushing >= refractory_flushing_per_day.
+    Then: CONSIDER SSA escalation (liver-directed therapy and PRRT come from LD-02/F-06).
+F-04 — carcinoid heart disease  (ENETS-CS 2022; Bhattacharyya 2008)
+    When: carcinoid heart disease on record, or carcinoid syndrome with NT-proBNP > ntprobnp_chd_screen
+          (260 pg/mL). Carcinoid syndrome with NT-proBNP missing -> needs-data card.
+    Then: RECOMMEND echocardiography + cardiology/cardiac-surgery review.
+F-05 — crisis prophylaxis  (ENETS/NANETS)
+    When: functional NET (any syndrome except insulinoma alone) and surgery, liver-directed therapy
+          or PRRT planned (planned order, or a next PRRT date on/after today).
+    Then: RECOMMEND octreotide cover before/during the procedure.
+F-06 — progression with carcinoid syndrome  (NETTER-1; everolimus label limitation, RADIANT-2)
+    When: WD G1/G2 GEP or unknown-primary NET, carcinoid syndrome, progressive on an SSA.
+    Then: RECOMMEND PRRT if SSTR positive_all and no PRRT yet (needs-data when SSTR vs liver unknown);
+          CONSIDER liver-directed therapy if liver-dominant (no anastomosis: LD-02 gives the caution).
+          Everolimus is never suggested here (NR-02).
+F-07 — insulinoma  (ENETS-fpNET 2023)
+    When: insulinoma.
+    Then: localized -> RECOMMEND enucleation/resection; hypoglycaemia not known to be controlled and not
+          on diazoxide -> RECOMMEND diazoxide; metastatic and no everolimus yet -> RECOMMEND everolimus.
+F-08 — gastrinoma / ZES  (ENETS-fpNET 2023; seed 001)
+    When: gastrinoma.
+    Then: RECOMMEND high-dose PPI (info card "continue" if already on a PPI); sporadic (no MEN1) and
+          localized -> RECOMMEND curative surgery.
+F-09 — VIPoma: RECOMMEND fluids, K/Mg and octreotide when not on an SSA.
+F-10 — glucagonoma: RECOMMEND SSA, nutrition, VTE prophylaxis when not on an SSA.
+F-11 — ACTH-secreting NET: RECOMMEND control of hypercortisolism (endocrinology).
+F-12 — somatostatinoma: CONSIDER an SSA trial when not on an SSA.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from service.picture.model import (
+    Agent,
+    Differentiation,
+    Extent,
+    Grade,
+    Hereditary,
+    NetPicture,
+    PrimarySite,
+    Scope,
+    Syndrome,
+    TherapyStatus,
+)
+from service.rules.midgut import (
+    card_params,
+    fact_uses,
+    functional_carcinoid,
+    is_advanced,
+    on_ssa_for,
+    progressed_on,
+    progression_known,
+    received,
+    refractory_symptoms,
+    sstr_needs_data,
+    therapy_facts,
+    well_differentiated_low_grade,
+)
+from service.rules.outcome import FactUse, Outcome, Status, unknown
+from service.rules.pancreas import has_bilio_enteric_anastomosis
+from service.rules.registry import RuleKnowledge, rule
+
+
+def _net(rule_id: str, p: NetPicture) -> Outcome | None:
+    if p.scope is not Scope.NET or p.differentiation.is_(Differentiation.POOR) or p.grade.is_(Grade.NEC):
+        return Outcome.not_applicable(rule_id, "functional rows are for well-differentiated NET")
+    return None
+
+
+def _syndrome(rule_id: str, p: NetPicture, syndrome: Syndrome) -> Outcome | None:
+    stop = _net(rule_id, p)
+    if stop is not None:
+        return stop
+    if not p.has_syndrome(syndrome):
+        return Outcome.not_applicable(rule_id, f"no {syndrome.value} syndrome on record")
+    return None
+
+
+def _syndrome_facts(p: NetPicture) -> tuple[FactUse, ...]:
+    return tuple(FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+                 for s in p.syndrome_sources)
+
+
+@rule("F-01")
+def ssa_for_carcinoid_syndrome(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    stop = _net("F-01", p)
+    if stop is not None:
+        return stop
+    if not functional_carcinoid(p):
+        return Outcome.not_applicable("F-01", "no carcinoid syndrome on record")
+    if p.on(Agent.SSA):
+        return Outcome.not_applicable("F-01", "already on an SSA (refractory symptoms: F-02/F-03/M-08)")
+    return Outcome.applicable("F-01", params=card_params(p),
+                              facts=_syndrome_facts(p) + fact_uses(p, "carcinoid_syndrome", "bowel_movements_per_day",
+                                                                   "flushing_per_day"),
+                              reason="carcinoid syndrome without SSA")
+
+
+@rule("F-02")
+def telotristat_for_refractory_diarrhoea(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    stop = _net("F-02", p)
+    if stop is not None:
+        return stop
+    if not functional_carcinoid(p):
+        return Outcome.not_applicable("F-02", "no carcinoid syndrome on record")
+    if p.on(Agent.TELOTRISTAT):
+        return Outcome.not_applicable("F-02", "already on telotristat")
+    if p.severe_constipation.is_(True) or (p.abdominal_pain.is_(True) and received(p, Agent.TELOTRISTAT)):
+        return Outcome.not_applicable("F-02", "severe constipation / abdominal pain: telotristat not advised (NR-10)")
+    long_enough = on_ssa_for(p, as_of, k.threshold("ssa_min_months_refractory"))
+    if long_enough is None:
+        return Outcome.insufficient("F-02", ("start date of the somatostatin analogue",), reason="SSA start unknown")
+    if not long_enough:
+        return Outcome.not_applicable("F-02", "not on a standard-dose SSA for 3 months yet (telotristat is added to an SSA)")
+    bm = p.bowel_movements_per_day
+    missing: tuple[str, ...] = ()
+    if bm.known:
+        if float(bm.value) < k.threshold("refractory_bm_per_day"):  # type: ignore[arg-type]
+            return Outcome.not_applicable("F-02", "fewer than 4 bowel movements per day")
+    elif p.refractory_carcinoid_syndrome.is_(True):
+        missing = ("bowel movements per day (diary)",)
+    else:
+        return Outcome.insufficient("F-02", ("bowel movements per day (diary)",), reason="stool frequency not recorded")
+    facts = (fact_uses(p, "carcinoid_syndrome", "bowel_movements_per_day", "refractory_carcinoid_syndrome")
+             + therapy_facts(p, (Agent.SSA,)))
+    params = card_params(p)
+    return (
+        Outcome.applicable("F-02", card="telotristat-refractory", params=params, facts=facts, missing=missing,
+                           reason="carcinoid diarrhoea refractory to >=3 months of SSA"),
+        Outcome.applicable("F-02", card="ssa-escalation-symptoms", params=params, facts=facts,
+                           reason="refractory carcinoid diarrhoea"),
+    )
+
+
+@rule("F-03")
+def refractory_flushing(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    stop = refractory_symptoms("F-03", p, as_of, k, flushing_only=True)
+    if stop is not None:
+        return stop
+    return Outcome.applicable("F-03", card="ssa-escalation-symptoms", params=card_params(p),
+                              facts=fact_uses(p, "carcinoid_syndrome", "flushing_per_day") + therapy_facts(p, (Agent.SSA,)),
+                              reason="daily flushing despite >=3 months of SSA")
+
+
+@rule("F-04")
+def carcinoid_heart_disease(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    stop = _net("F-04", p)
+    if stop is not None:
+        return stop
+    if p.carcinoid_heart_disease.is_(True):
+        return Outcome.applicable("F-04", card="chd-cardiology", params=card_params(p),
+                                  facts=fact_uses(p, "carcinoid_heart_disease"), reason="carcinoid heart disease on record")
+    if not functional_carcinoid(p):
+        return Outcome.not_applicable("F-04", "no carcinoid syndrome or heart disease on record")
+    bnp = p.labs.nt_probnp
+    if unknown(bnp):
+        return Outcome.insufficient("F-04", ("NT-proBNP", "echocardiogram"), card="chd-screening-needs-data",
+                                    facts=fact_uses(p, "carcinoid_syndrome"), reason="heart not assessed")
+    if float(bnp.value) > k.threshold("ntprobnp_chd_screen"):  # type: ignore[arg-type]
+        return Outcome.applicable("F-04", card="chd-cardiology", params=card_params(p),
+                                  facts=(FactUse.of("NT-proBNP", bnp),) + fact_uses(p, "carcinoid_syndrome"),
+                                  reason="carcinoid syndrome with raised NT-proBNP")
+    return Outcome.not_applicable("F-04", "NT-proBNP not raised; rescreen periodically")
+
+
+_PROCEDURE_AGENTS = (Agent.SURGERY, Agent.LIVER_DIRECTED, Agent.PRRT)
+
+
+@rule("F-05")
+def crisis_prophylaxis(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    stop = _net("F-05", p)
+    if stop is not None:
+        return stop
+    syndromes = set(p.syndromes)
+    if p.carcinoid_syndrome.is_(True):
+        syndromes.add(Syndrome.CARCINOID)
+    if not syndromes - {Syndrome.INSULINOMA}:
+        return Outcome.not_applicable("F-05", "no hormone syndrome with crisis risk on record")
+    planned = [t for a in _PROCEDURE_AGENTS for t in p.therapies_of(a) if t.status is TherapyStatus.PLANNED]
+    next_prrt = p.next_prrt_date.value if p.next_prrt_date.known else None
+    if not planned and (next_prrt is None or next_prrt < as_of):  # type: ignore[operator]
+        return Outcome.not_applicable("F-05", "no procedure or PRRT planned on record")
+    facts = tuple(FactUse(name="Planned", display=t.drug, date=t.start, reference=t.references[0] if t.references else None)
+                  for t in planned)
+    if next_prrt is not None and next_prrt >= as_of:  # type: ignore[operator]
+        facts += (FactUse.of("Next PRRT dose", p.next_prrt_date),)
+    return Outcome.applicable("F-05", params=card_params(p), facts=_syndrome_facts(p) + facts,
+                              reason="functional NET with a procedure planned")
+
+
+@rule("F-06")
+def progression_with_carcinoid_syndrome(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    stop = well_differentiated_low_grade("F-06", p)
+    if stop is not None:
+        return stop
+    if not functional_carcinoid(p):
+        return Outcome.not_applicable("F-06", "no carcinoid syndrome on record")
+    if p.primary_site.is_(PrimarySite.LUNG_THYMUS):
+        return Outcome.not_applicable("F-06", "lung/thymic primary: L-04 (PRRT off-label)")
+    stop = progression_known("F-06", p)
+    if stop is not None:
+        return stop
+    if not progressed_on(p, Agent.SSA):
+        return Outcome.not_applicable("F-06", "no documented progression on an SSA")
+    params = card_params(p)
+    facts = fact_uses(p, "carcinoid_syndrome", "progression", "sstr", "liver_dominant") + therapy_facts(p, (Agent.SSA,))
+    out: list[Outcome] = []
+    if not received(p, Agent.PRRT):
+        gate = sstr_needs_data("F-06", p)
+        if gate is None:
+            out.append(Outcome.applicable("F-06", card="prrt-second-line", params=params, facts=facts,
+                                          reason="carcinoid syndrome, progressive on SSA, SSTR >= liver everywhere"))
+        elif gate.status is Status.INSUFFICIENT:
+            out.append(gate)
+    if p.liver_dominant.is_(True) and not has_bilio_enteric_anastomosis(p):
+        out.append(Outcome.applicable("F-06", card="liver-directed-therapy", params=params, facts=facts,
+                                      reason="carcinoid syndrome, progressive, liver-dominant"))
+    if not out:
+        return Outcome.not_applicable("F-06", "PRRT given/not possible and disease not liver-dominant: M-07 / MDT")
+    return tuple(out)
+
+
+@rule("F-07")
+def insulinoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    stop = _syndrome("F-07", p, Syndrome.INSULINOMA)
+    if stop is not None:
+        return stop
+    params, facts = card_params(p), _syndrome_facts(p) + fact_uses(p, "hypoglycaemia", "extent", "tumor_size_cm")
+    out: list[Outcome] = []
+    if p.extent.is_(Extent.LOCALIZED):
+        out.append(Outcome.applicable("F-07", card="insulinoma-surgery", params=params, facts=facts,
+                                      reason="localized insulinoma"))
+    if not p.hypoglycaemia.is_(False) and not p.on(Agent.DIAZOXIDE):
+        out.append(Outcome.applicable("F-07", card="diazoxide-insulinoma", params=params, facts=facts,
+                                      reason="insulinoma, hypoglycaemia not controlled on record"))
+    advanced_state = is_advanced(p)
+    if advanced_state and not received(p, Agent.EVEROLIMUS):
+        out.append(Outcome.applicable("F-07", card="everolimus-insulinoma", params=params, facts=facts,
+                                      reason="malignant (advanced) insulinoma"))
+    if not out:
+        if advanced_state is None:
+            return Outcome.insufficient("F-07", ("disease extent (staging imaging)",), reason="extent not known")
+        return Outcome.not_applicable("F-07", "glucose controlled and options already in use")
+    return tuple(out)
+
+
+@rule("F-08")
+def gastrinoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    stop = _syndrome("F-08", p, Syndrome.GASTRINOMA)
+    if stop is not None:
+        return stop
+    params, facts = card_params(p), _syndrome_facts(p) + fact_uses(p, "extent", "primary_site")
+    out = [Outcome.applicable("F-08", card="ppi-gastrinoma-continue" if p.on(Agent.PPI) else "ppi-gastrinoma",
+                              params=params, facts=facts + therapy_facts(p, (Agent.PPI,)), reason="gastrinoma")]
+    if p.extent.is_(Extent.LOCALIZED) and Hereditary.MEN1 not in p.hereditary:
+        out.append(Outcome.applicable("F-08", card="gastrinoma-surgery", params=params, facts=facts,
+                                      reason="sporadic localized gastrinoma"))
+    return tuple(out)
+
+
+def _ssa_syndrome(rule_id: str, p: NetPicture, syndrome: Syndrome, reason: str) -> Outcome:
+    stop = _syndrome(rule_id, p, syndrome)
+    if stop is not None:
+        return stop
+    if p.on(Agent.SSA):
+        return Outcome.not_applicable(rule_id, "already on an SSA")
+    return Outcome.applicable(rule_id, params=card_params(p), facts=_syndrome_facts(p), reason=reason)
+
+
+@rule("F-09")
+def vipoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    return _ssa_syndrome("F-09", p, Syndrome.VIPOMA, "VIPoma without SSA")
+
+
+@rule("F-10")
+def glucagonoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    return _ssa_syndrome("F-10", p, Syndrome.GLUCAGONOMA, "glucagonoma without SSA")
+
+
+@rule("F-11")
+def acth_secreting(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    stop = _syndrome("F-11", p, Syndrome.ACTH)
+    if stop is not None:
+        return stop
+    return Outcome.applicable("F-11", params=card_params(p), facts=_syndrome_facts(p),
+                              reason="ectopic ACTH syndrome")
+
+
+@rule("F-12")
+def somatostatinoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    return _ssa_syndrome("F-12", p, Syndrome.SOMATOSTATINOMA, "somatostatinoma without SSA")

@@ -1,0 +1,165 @@
+"""Liver-directed therapy and surgical cytoreduction for well-differentiated NET (decision table 4.7).
+
+Any primary site. Scope NET, not NEC/MiNEN. Numbers come from ``cards/knowledge/liver.yaml``.
+
+LD-01 — surgical evaluation  (seed 001: resect if >=90 % resectable; NANETS 2017: >=70 %; ENETS)
+    When: WD G1/G2, liver metastases, resectability "resectable" or "cytoreduction-feasible"
+          (>=70-90 % of disease), and no bone metastases unless judged fully resectable.
+    Then: RECOMMEND surgical evaluation (hepatectomy +/- ablation).
+          Resectability not assessed -> needs-data card (ask surgeon/MDT), unless hepatic burden is
+          > hepatic_replacement_high (50 %) (diffuse disease: not applicable).
+LD-02 — liver-directed therapy  (seed 001: no technique superior; ENETS/ESMO)
+    When: WD NET G1-G3, liver-dominant, not resectable/cytoreducible, and progressive (12 months)
+          or symptomatic (functional syndrome or abdominal pain).
+    Then: CONSIDER TAE/TACE/TARE/ablation -- but CAUTION card instead when a bilio-enteric
+          anastomosis is on record (abscess risk, P-08) or hepatic replacement > 50 % / bilirubin
+          above the upper limit of normal (liver-failure risk).
+LD-03 — liver transplantation  (seed 001; Milan-NET, Maspero 2022)
+    When: WD G1/G2 with Ki-67 < transplant_ki67_max (10 %), metastases in the liver only,
+          portal-drained primary (pancreas, midgut, other GI) removed (resection on record),
+          liver not resectable, >= 1 prior systemic or liver-directed therapy, age <= transplant_age_max
+          (60), hepatic burden <= transplant_hepatic_burden_max (50 %).
+    Then: CONSIDER transplant-centre referral.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from service.picture.model import (
+    Agent,
+    Differentiation,
+    Grade,
+    NetPicture,
+    PrimarySite,
+    Resectability,
+    Scope,
+)
+from service.rules.midgut import (
+    SYSTEMIC,
+    any_functional,
+    card_params,
+    fact_uses,
+    had_any,
+    ki67_low,
+    therapy_facts,
+    well_differentiated_low_grade,
+)
+from service.rules.outcome import Outcome, unknown
+from service.rules.pancreas import anastomosis_facts, has_bilio_enteric_anastomosis
+from service.rules.registry import RuleKnowledge, rule
+
+_OPERABLE = (Resectability.RESECTABLE, Resectability.CYTOREDUCTION_FEASIBLE)
+_PORTAL_DRAINED = (PrimarySite.PANCREAS, PrimarySite.MIDGUT, PrimarySite.OTHER_GI)
+_PRIMARY_RESECTIONS = ("resection", "r0-resection", "pancreaticoduodenectomy")
+
+
+def _liver_mets(rule_id: str, p: NetPicture) -> Outcome | None:
+    if unknown(p.liver_metastases):
+        return Outcome.insufficient(rule_id, ("liver metastases (cross-sectional imaging)",),
+                                    reason="liver status not known")
+    if not p.liver_metastases.value:
+        return Outcome.not_applicable(rule_id, "no liver metastases")
+    return None
+
+
+def _burden(p: NetPicture) -> float | None:
+    return float(p.hepatic_burden_percent.value) if p.hepatic_burden_percent.known else None  # type: ignore[arg-type]
+
+
+@rule("LD-01")
+def surgical_evaluation(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    stop = well_differentiated_low_grade("LD-01", p) or _liver_mets("LD-01", p)
+    if stop is not None:
+        return stop
+    burden = _burden(p)
+    if unknown(p.resectability):
+        if burden is not None and burden > k.threshold("hepatic_replacement_high"):
+            return Outcome.not_applicable("LD-01", "diffuse liver disease (>50 % replaced)")
+        return Outcome.insufficient("LD-01", ("surgical/MDT resectability assessment",),
+                                    card="liver-resectability-needs-data",
+                                    facts=fact_uses(p, "liver_metastases", "hepatic_burden_percent", "grade"),
+                                    reason="resectability of liver metastases not assessed")
+    if p.resectability.value not in _OPERABLE:
+        return Outcome.not_applicable("LD-01", "judged unresectable")
+    if "bone" in p.metastatic_sites and not p.resectability.is_(Resectability.RESECTABLE):
+        return Outcome.not_applicable("LD-01", "unresectable extrahepatic (bone) disease")
+    return Outcome.applicable("LD-01", card="liver-surgery-evaluation", params=card_params(p),
+                              facts=fact_uses(p, "grade", "liver_metastases", "resectability", "hepatic_burden_percent"),
+                              reason=f"liver metastases, {p.resectability.value.value}")  # type: ignore[union-attr]
+
+
+@rule("LD-02")
+def liver_directed_therapy(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if p.scope is not Scope.NET or p.differentiation.is_(Differentiation.POOR) or p.grade.is_(Grade.NEC):
+        return Outcome.not_applicable("LD-02", "not a well-differentiated NET")
+    if p.differentiation.is_(Differentiation.MIXED):
+        return Outcome.not_applicable("LD-02", "MiNEN (G-04)")
+    stop = _liver_mets("LD-02", p)
+    if stop is not None:
+        return stop
+    if unknown(p.liver_dominant):
+        return Outcome.insufficient("LD-02", ("liver-dominant disease? (imaging/MDT)",), reason="not known if liver-dominant")
+    if not p.liver_dominant.value:
+        return Outcome.not_applicable("LD-02", "extrahepatic disease dominates")
+    if p.resectability.known and p.resectability.value in _OPERABLE:
+        return Outcome.not_applicable("LD-02", "resectable/cytoreducible: surgical evaluation (LD-01)")
+    symptomatic = any_functional(p) or p.abdominal_pain.is_(True)
+    progressive = p.progression.is_(True)
+    if not (symptomatic or progressive):
+        if unknown(p.progression):
+            return Outcome.insufficient("LD-02", ("documented progression within 12 months",),
+                                        reason="progression status not on record")
+        return Outcome.not_applicable("LD-02", "stable and asymptomatic")
+    facts = fact_uses(p, "liver_dominant", "hepatic_burden_percent", "progression", "carcinoid_syndrome",
+                      "abdominal_pain", "resectability")
+    missing = () if p.resectability.known else ("resectability assessment",)
+    params = card_params(p)
+    if has_bilio_enteric_anastomosis(p):
+        return Outcome.applicable("LD-02", card="liver-directed-anastomosis-caution", params=params,
+                                  facts=facts + anastomosis_facts(p), missing=missing,
+                                  reason="liver-directed therapy considered after bilio-enteric anastomosis")
+    burden = _burden(p)
+    bili, uln = p.labs.bilirubin, p.labs.bilirubin_uln
+    bilirubin_high = bili.known and uln.known and float(bili.value) > float(uln.value)  # type: ignore[arg-type]
+    if (burden is not None and burden > k.threshold("hepatic_replacement_high")) or bilirubin_high:
+        return Outcome.applicable("LD-02", card="liver-directed-high-burden-caution", params=params,
+                                  facts=facts, missing=missing,
+                                  reason="high hepatic replacement or raised bilirubin")
+    if burden is None:
+        missing = missing + ("hepatic tumour burden (% of liver)",)
+    return Outcome.applicable("LD-02", card="liver-directed-therapy", params=params, facts=facts, missing=missing,
+                              reason="liver-dominant, unresectable, " + ("progressive" if progressive else "symptomatic"))
+
+
+@rule("LD-03")
+def liver_transplant_referral(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    stop = well_differentiated_low_grade("LD-03", p) or _liver_mets("LD-03", p)
+    if stop is not None:
+        return stop
+    if p.metastatic_sites - {"liver"}:
+        return Outcome.not_applicable("LD-03", "extrahepatic metastases")
+    if unknown(p.primary_site) or p.primary_site.value not in _PORTAL_DRAINED:
+        return Outcome.not_applicable("LD-03", "primary not known to be portal-drained (GEP)")
+    if not any(p.has_procedure(kind) for kind in _PRIMARY_RESECTIONS):
+        return Outcome.not_applicable("LD-03", "primary not removed")
+    if not had_any(p, SYSTEMIC | {Agent.LIVER_DIRECTED}):
+        return Outcome.not_applicable("LD-03", "no prior therapy")
+    if p.resectability.known and p.resectability.value in _OPERABLE:
+        return Outcome.not_applicable("LD-03", "resectable: LD-01")
+    low = ki67_low(p, k.threshold("transplant_ki67_max"))
+    if low is False:
+        return Outcome.not_applicable("LD-03", "Ki-67 >= 10 %")
+    if p.age_years.known and p.age_years.value > k.threshold("transplant_age_max"):  # type: ignore[operator]
+        return Outcome.not_applicable("LD-03", "older than Milan-NET age limit")
+    burden = _burden(p)
+    if burden is not None and burden > k.threshold("transplant_hepatic_burden_max"):
+        return Outcome.not_applicable("LD-03", "hepatic involvement >50 %")
+    missing = tuple(what for what, gap in (("Ki-67 index", low is None), ("age", not p.age_years.known),
+                                            ("hepatic tumour burden", burden is None),
+                                            ("resectability assessment", not p.resectability.known)) if gap)
+    if missing:
+        return Outcome.insufficient("LD-03", missing, reason="Milan-NET criteria cannot be checked")
+    return Outcome.applicable("LD-03", params=card_params(p),
+                              facts=fact_uses(p, "primary_site", "grade", "ki67", "hepatic_burden_percent", "age_years")
+                              + therapy_facts(p, (*sorted(SYSTEMIC, key=lambda a: a.value), Agent.LIVER_DIRECTED)),
+                              reason="liver-only low-grade NET within Milan-NET criteria")

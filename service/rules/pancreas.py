@@ -1,0 +1,298 @@
+"""Pancreatic NET, well-differentiated G1-G2 (decision table 4.3).
+
+Rows P-01..P-07 need scope NET, WD G1/G2 (G3/NEC/unknown grade handled as in midgut.py) and
+primary site pancreas (an unknown primary is never treated as pancreatic: M-11). P-02..P-07
+need advanced disease. Functioning pNETs also get these antitumour rows (F-09); insulinoma is
+excluded from the SSA and sunitinib suggestions (SSA may worsen hypoglycaemia; sunitinib can
+cause it). MEN1/VHL pNETs: hereditary.py; advanced hereditary pNET follows these rows (H-03).
+Numbers come from ``cards/knowledge/pancreas.yaml``.
+
+P-01 — small localized NF-pNET  (ENETS NF-pNET 2023)
+    When: localized, <= pnet_small_max_cm (2 cm), G1, no functional syndrome, no MEN1/VHL.
+    Then: CONSIDER surveillance vs resection (MDT). Size unknown -> insufficient.
+P-02 — first-line SSA  (CLARINET PFS NR vs 18.0 mo)
+    When: advanced, SSTR positive (any degree), Ki-67 < ki67_clarinet_low_max (10 %), hepatic
+          burden not > hepatic_replacement_high (50 %), not insulinoma, no SSA yet.
+    Then: RECOMMEND lanreotide 120 mg q4w (octreotide LAR acceptable).
+P-03 — everolimus / sunitinib  (RADIANT-3 11.0 vs 4.6 mo; A6181111 11.4 vs 5.5 mo)
+    When: advanced and (progressive within 12 months, or Ki-67 >= pnet_aggressive_ki67_min (10 %)).
+    Then: RECOMMEND everolimus 10 mg daily and/or sunitinib 37.5 mg daily (each if not yet given;
+          sunitinib not in insulinoma).
+P-04 — CAPTEM  (E2211 22.7 vs 14.4 mo)
+    When: advanced, no CAPTEM yet, and bulky (hepatic burden > 50 %), symptomatic from tumour
+          (abdominal pain) or aggressive (progression with Ki-67 >= 10 %).
+    Then: RECOMMEND capecitabine + temozolomide; CONSIDER streptozocin + 5-FU.
+P-05 — PRRT  (FDA label all GEP-NET; NETTER-1/-2)
+    When: advanced, no PRRT yet, SSTR positive_all, and progressed on >= 1 line; or newly
+          diagnosed with Ki-67 10-55 % (first line as M-03).
+    Then: RECOMMEND Lu-177 dotatate after >= 1 line; CONSIDER first line; needs-data when SSTR
+          missing or degree unknown.
+P-06 — cabozantinib  (CABINET pNET 13.8 vs 4.4 mo)
+    When: advanced, progressive after >= 1 non-SSA systemic therapy, no cabozantinib yet.
+    Then: RECOMMEND cabozantinib 60 mg daily.
+P-07 — SSTR-negative pNET
+    When: advanced, SSTR negative or below liver.
+    Then: CONSIDER MDT review of everolimus/sunitinib/CAPTEM/cabozantinib/liver-directed; never PRRT/SSA.
+P-08 — liver-directed therapy after bilio-enteric anastomosis  (IR literature; NR-18)
+    When: WD NET (any site, any WD grade) with liver metastases and a bilio-enteric anastomosis
+          (fact, or a pancreaticoduodenectomy / bilio-enteric-anastomosis procedure).
+    Then: CAUTION card: high liver-abscess risk with TAE/TACE/TARE/ablation.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from service.picture.model import (
+    Agent,
+    Differentiation,
+    Extent,
+    Grade,
+    Hereditary,
+    NetPicture,
+    PrimarySite,
+    Scope,
+    SstrStatus,
+    Syndrome,
+)
+from service.rules.midgut import (
+    NON_SSA_SYSTEMIC,
+    SSTR_POSITIVE,
+    SYSTEMIC,
+    advanced,
+    any_functional,
+    card_params,
+    fact_uses,
+    first,
+    ki67_at_least,
+    ki67_low,
+    newly_diagnosed,
+    prrt_first_line,
+    progressed_on,
+    progression_known,
+    received,
+    site_is,
+    sstr_needs_data,
+    therapy_facts,
+    well_differentiated_low_grade,
+)
+from service.rules.outcome import Outcome, unknown
+from service.rules.registry import RuleKnowledge, rule
+
+PANCREAS = frozenset({PrimarySite.PANCREAS})
+
+
+def _pnet(rule_id: str, p: NetPicture, *, need_advanced: bool = True) -> Outcome | None:
+    return first(
+        well_differentiated_low_grade(rule_id, p),
+        site_is(rule_id, p, PANCREAS, "pancreatic NET"),
+        advanced(rule_id, p) if need_advanced else None,
+    )
+
+
+def _insulinoma(p: NetPicture) -> bool:
+    return p.has_syndrome(Syndrome.INSULINOMA)
+
+
+def _hepatic_burden_high(p: NetPicture, k: RuleKnowledge) -> bool | None:
+    if p.liver_metastases.is_(False):
+        return False
+    if p.hepatic_burden_percent.known:
+        return float(p.hepatic_burden_percent.value) > k.threshold("hepatic_replacement_high")  # type: ignore[arg-type]
+    return None
+
+
+@rule("P-01")
+def small_nonfunctioning_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    stop = _pnet("P-01", p, need_advanced=False)
+    if stop is not None:
+        return stop
+    if unknown(p.extent):
+        return Outcome.insufficient("P-01", ("disease extent (staging imaging)",), reason="extent not known")
+    if p.extent.value is not Extent.LOCALIZED:
+        return Outcome.not_applicable("P-01", "not localized")
+    if p.hereditary & {Hereditary.MEN1, Hereditary.VHL}:
+        return Outcome.not_applicable("P-01", "hereditary syndrome: H-rows apply")
+    if any_functional(p):
+        return Outcome.not_applicable("P-01", "functioning pNET: F-rows apply (resection)")
+    if not p.grade.is_(Grade.G1):
+        return Outcome.not_applicable("P-01", "G2: resection advised (G-01)")
+    if unknown(p.tumor_size_cm):
+        return Outcome.insufficient("P-01", ("tumour size (cm)",), reason="size not on record")
+    if float(p.tumor_size_cm.value) > k.threshold("pnet_small_max_cm"):  # type: ignore[arg-type]
+        return Outcome.not_applicable("P-01", "larger than 2 cm: resection (G-01)")
+    return Outcome.applicable("P-01", params=card_params(p),
+                              facts=fact_uses(p, "tumor_size_cm", "grade", "extent"),
+                              reason="sporadic NF-pNET <=2 cm, G1, localized")
+
+
+@rule("P-02")
+def first_line_ssa_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    stop = _pnet("P-02", p)
+    if stop is not None:
+        return stop
+    if _insulinoma(p):
+        return Outcome.not_applicable("P-02", "insulinoma: SSA only with SSTR+ imaging and monitored test dose (F-07, NR-12)")
+    if p.on(Agent.SSA) or progressed_on(p, Agent.SSA):
+        return Outcome.not_applicable("P-02", "already on (or progressed on) an SSA")
+    if unknown(p.sstr):
+        return Outcome.insufficient("P-02", ("SSTR imaging (G-06)",), reason="no SSTR imaging on record")
+    if p.sstr.value not in SSTR_POSITIVE:
+        return Outcome.not_applicable("P-02", "SSTR negative/below liver: SSA not antiproliferative here (NR-16)")
+    low = ki67_low(p, k.threshold("ki67_clarinet_low_max"))
+    if low is None:
+        return Outcome.insufficient("P-02", ("Ki-67 index",), reason="Ki-67 not known")
+    if not low:
+        return Outcome.not_applicable("P-02", "Ki-67 >= 10 %: outside CLARINET; P-03/P-05 apply")
+    high = _hepatic_burden_high(p, k)
+    if high:
+        return Outcome.not_applicable("P-02", "hepatic burden >50 %: cytoreductive options (P-04)")
+    missing = ("hepatic tumour burden (% of liver)",) if high is None else ()
+    return Outcome.applicable("P-02", params=card_params(p), missing=missing,
+                              facts=fact_uses(p, "grade", "ki67", "sstr", "extent", "hepatic_burden_percent"),
+                              reason="advanced SSTR+ pNET, Ki-67 <10 %")
+
+
+@rule("P-03")
+def everolimus_or_sunitinib(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    stop = _pnet("P-03", p)
+    if stop is not None:
+        return stop
+    progressive = p.progression.is_(True)
+    proliferative = (ki67_at_least(p.ki67.value, k.threshold("pnet_aggressive_ki67_min"))  # type: ignore[arg-type]
+                     if not unknown(p.ki67) else None)
+    if not progressive and not proliferative:
+        if unknown(p.progression):
+            return progression_known("P-03", p)  # type: ignore[return-value]
+        if proliferative is None:
+            return Outcome.insufficient("P-03", ("Ki-67 index",), reason="stable; Ki-67 not known")
+        return Outcome.not_applicable("P-03", "stable and Ki-67 <10 %")
+    params = card_params(p)
+    facts = fact_uses(p, "grade", "ki67", "progression", "extent") + therapy_facts(p, SYSTEMIC)
+    out = []
+    if not received(p, Agent.EVEROLIMUS):
+        out.append(Outcome.applicable("P-03", card="everolimus-pnet", params=params, facts=facts,
+                                      reason="progressive or Ki-67 >=10 % pNET"))
+    if not received(p, Agent.SUNITINIB) and not _insulinoma(p):
+        out.append(Outcome.applicable("P-03", card="sunitinib-pnet", params=params, facts=facts,
+                                      reason="progressive or Ki-67 >=10 % pNET"))
+    if not out:
+        return Outcome.not_applicable("P-03", "everolimus and sunitinib both given already")
+    return tuple(out)
+
+
+@rule("P-04")
+def captem_for_shrinkage(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    stop = _pnet("P-04", p)
+    if stop is not None:
+        return stop
+    if received(p, Agent.CAPTEM):
+        return Outcome.not_applicable("P-04", "CAPTEM already given")
+    bulky = _hepatic_burden_high(p, k)
+    symptomatic = p.abdominal_pain.is_(True)
+    aggressive = p.progression.is_(True) and not unknown(p.ki67) and bool(
+        ki67_at_least(p.ki67.value, k.threshold("pnet_aggressive_ki67_min")))  # type: ignore[arg-type]
+    if not (bulky or symptomatic or aggressive):
+        if bulky is None:
+            return Outcome.insufficient("P-04", ("hepatic tumour burden (% of liver)",),
+                                        reason="burden not known; no other reason for shrinkage on record")
+        return Outcome.not_applicable("P-04", "no bulky, symptomatic or aggressive disease on record")
+    params = card_params(p)
+    facts = fact_uses(p, "grade", "ki67", "progression", "hepatic_burden_percent", "abdominal_pain")
+    reason = ", ".join(w for w, on in (("bulky liver disease", bulky), ("symptomatic", symptomatic),
+                                       ("progressive with Ki-67 >=10 %", aggressive)) if on)
+    out = [Outcome.applicable("P-04", card="captem-pnet", params=params, facts=facts, reason=reason)]
+    if not received(p, Agent.STREPTOZOCIN):
+        out.append(Outcome.applicable("P-04", card="streptozocin-pnet", params=params, facts=facts, reason=reason))
+    return tuple(out)
+
+
+@rule("P-05")
+def prrt_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    stop = _pnet("P-05", p)
+    if stop is not None:
+        return stop
+    if received(p, Agent.PRRT):
+        return Outcome.not_applicable("P-05", "PRRT already given")
+    if newly_diagnosed(p):
+        return prrt_first_line("P-05", p, k)
+    stop = progression_known("P-05", p)
+    if stop is not None:
+        return stop
+    if not any(progressed_on(p, a) for a in SYSTEMIC):
+        return Outcome.not_applicable("P-05", "no progression on a prior line")
+    stop = sstr_needs_data("P-05", p)
+    if stop is not None:
+        return stop
+    return Outcome.applicable("P-05", card="prrt-pnet", params=card_params(p),
+                              facts=fact_uses(p, "grade", "sstr", "progression") + therapy_facts(p, SYSTEMIC),
+                              reason="pNET progressing after >=1 line, SSTR >= liver everywhere")
+
+
+@rule("P-06")
+def cabozantinib_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    stop = _pnet("P-06", p) or progression_known("P-06", p)
+    if stop is not None:
+        return stop
+    if received(p, Agent.CABOZANTINIB):
+        return Outcome.not_applicable("P-06", "cabozantinib already given")
+    prior = NON_SSA_SYSTEMIC - {Agent.INTERFERON}
+    if not any(progressed_on(p, a) for a in prior):
+        return Outcome.not_applicable("P-06", "no progression after a non-SSA systemic therapy")
+    return Outcome.applicable("P-06", params=card_params(p),
+                              facts=fact_uses(p, "grade", "progression") + therapy_facts(p, prior),
+                              reason="pNET progressing after non-SSA systemic therapy")
+
+
+@rule("P-07")
+def sstr_negative_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    stop = _pnet("P-07", p)
+    if stop is not None:
+        return stop
+    if unknown(p.sstr):
+        return Outcome.insufficient("P-07", ("SSTR imaging",), reason="no SSTR imaging on record")
+    if p.sstr.value not in (SstrStatus.NEGATIVE, SstrStatus.LOWER_THAN_LIVER):
+        return Outcome.not_applicable("P-07", "SSTR-positive pNET")
+    return Outcome.applicable("P-07", params=card_params(p), facts=fact_uses(p, "sstr", "grade", "ki67"),
+                              reason="SSTR-negative advanced pNET")
+
+
+@rule("P-08")
+def liver_directed_after_anastomosis(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if p.scope is not Scope.NET or p.differentiation.is_(Differentiation.POOR) or p.grade.is_(Grade.NEC):
+        return Outcome.not_applicable("P-08", "not a well-differentiated NET")
+    if unknown(p.liver_metastases):
+        return Outcome.insufficient("P-08", ("liver metastases (imaging)",), reason="liver status unknown")
+    if not p.liver_metastases.value:
+        return Outcome.not_applicable("P-08", "no liver metastases")
+    anastomosis = has_bilio_enteric_anastomosis(p)
+    if anastomosis is None:
+        return Outcome.insufficient("P-08", ("history of bilio-enteric anastomosis / Whipple",),
+                                    reason="surgical history not known")
+    if not anastomosis:
+        return Outcome.not_applicable("P-08", "no bilio-enteric anastomosis")
+    return Outcome.applicable("P-08", card="liver-directed-anastomosis-caution", params=card_params(p),
+                              facts=anastomosis_facts(p) + fact_uses(p, "liver_metastases", "liver_dominant"),
+                              reason="liver metastases after bilio-enteric anastomosis")
+
+
+_ANASTOMOSIS_PROCEDURES = ("pancreaticoduodenectomy", "bilio-enteric-anastomosis")
+
+
+def has_bilio_enteric_anastomosis(p: NetPicture) -> bool | None:
+    if p.bilio_enteric_anastomosis.is_(True) or any(p.has_procedure(kd) for kd in _ANASTOMOSIS_PROCEDURES):
+        return True
+    if p.bilio_enteric_anastomosis.known:
+        return False
+    if "procedures" in p.unavailable:
+        return None
+    return False  # procedures were read and none is an anastomosis
+
+
+def anastomosis_facts(p: NetPicture) -> tuple:
+    from service.rules.outcome import FactUse
+
+    out = [FactUse(name="Procedure", display=pr.display, date=pr.date, reference=pr.reference)
+           for pr in p.procedures if pr.kind in _ANASTOMOSIS_PROCEDURES]
+    if p.bilio_enteric_anastomosis.is_(True) and not out:
+        out.append(FactUse.of("Bilio-enteric anastomosis", p.bilio_enteric_anastomosis))
+    return tuple(out)
