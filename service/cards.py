@@ -191,12 +191,21 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     return card
 
 
+_REFERENCE = re.compile(r"^[A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
+
+
+def _reference(fact: FactUse) -> str | None:
+    """A relative FHIR reference ("Observation/123"), or None when the value is not one."""
+    return fact.reference if fact.reference and _REFERENCE.match(fact.reference) else None
+
+
 def _fact_json(fact: FactUse) -> dict[str, str]:
-    out = {"name": plain_text(fact.name), "display": plain_text(fact.display)}
+    out = {"name": plain_text(fact.name) or "fact", "display": plain_text(fact.display) or "recorded"}
     if fact.date is not None:
         out["date"] = fact.date.isoformat()
-    if fact.reference:
-        out["reference"] = plain_text(fact.reference)
+    reference = _reference(fact)
+    if reference:
+        out["reference"] = reference
     return out
 
 
@@ -243,8 +252,9 @@ def _detail(
             bits = [f"- {escape_markdown(f.name)}: {escape_markdown(f.display)}"]
             if f.date is not None:
                 bits.append(f"({f.date.isoformat()})")
-            if f.reference:
-                bits.append(f"— {escape_markdown(f.reference)}")
+            reference = _reference(f)
+            if reference:
+                bits.append(f"— {escape_markdown(reference)}")
             parts.append(" ".join(bits))
     else:
         parts.append("- none recorded for this card")

@@ -14,8 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from datetime import date
+from pathlib import Path
 from typing import Any
+
+from service.knowledge import Knowledge, load_knowledge
+from service.rules import Outcome, load_rules
 
 from service.picture.model import (
     Agent,
@@ -138,3 +143,27 @@ def medication(name: str, *flags: str, ref: str | None = None) -> Medication:
 
 def procedure(kind: str, *, on: date | None = date(2025, 6, 1), display: str | None = None) -> Procedure:
     return Procedure(kind=kind, date=on, reference=f"Procedure/pr{next(_counter)}", display=display or kind)
+
+
+CARDS_DIR = Path(__file__).resolve().parents[2] / "cards"
+
+
+@functools.cache
+def knowledge() -> Knowledge:
+    """The project's real knowledge base (loaded once per test session)."""
+    return load_knowledge(CARDS_DIR)
+
+
+def run(rule_id: str, picture: NetPicture | None = None, **overrides: Any) -> tuple[Outcome, ...]:
+    """Run one registered row on ``picture`` (or ``make_picture(**overrides)``); always a tuple."""
+    if picture is None:
+        picture = make_picture(**overrides)
+    registered = load_rules()[rule_id]
+    result = registered.function(picture, picture.as_of, knowledge().for_rule(rule_id))
+    return result if isinstance(result, tuple) else (result,)
+
+
+def fired_cards(rule_id: str, picture: NetPicture | None = None, **overrides: Any) -> set[str]:
+    """Card ids of the applicable outcomes of one row (the row's own card when none is named)."""
+    own = knowledge().rules[rule_id].cards
+    return {o.card or own[0] for o in run(rule_id, picture, **overrides) if o.status.value == "applicable"}
