@@ -343,6 +343,9 @@ def _medication(r: dict, medications: dict[str, dict]) -> MedicationRec:
     if kind == "MedicationRequest":
         for d in r.get("dosageInstruction") or ():
             if isinstance(d, dict) and isinstance(d.get("timing"), dict):
+                events = [e for e in (parse_date(x) for x in d["timing"].get("event") or ()) if e]
+                if events and start is None:
+                    start = min(events)
                 rep = d["timing"].get("repeat")
                 if isinstance(rep, dict) and isinstance(rep.get("boundsPeriod"), dict):
                     start, end = _period(rep["boundsPeriod"])

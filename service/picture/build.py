@@ -14,7 +14,7 @@ from service.picture import disease, fitness, pathology, therapy
 from service.picture.context import Context
 from service.picture.diagnosis import diagnose, relevant_condition
 from service.picture.facts import or_unavailable
-from service.picture.model import Fact, NetPicture, Scope
+from service.picture.model import Extent, Fact, FactState, NetPicture, Resectability, Scope
 from service.picture.terminology import Terminology
 from service.records import PatientRecord
 
@@ -72,6 +72,15 @@ def build_picture(
     tx = therapy.read(ctx, dis.progression_events, dis.status_dates)
     fit = fitness.read(ctx, dx)
     obs_unavail = ctx.unavailable_obs()
+    extent = dis.extent
+    if extent.state == FactState.MISSING:
+        # localized only on positive evidence (never from the absence of a metastasis code)
+        if dis.resectability.is_(Resectability.RESECTABLE):
+            extent = Fact(dis.resectability.state, Extent.LOCALIZED, dis.resectability.sources,
+                          "judged resectable, no metastasis coded")
+        elif tx.r0_resection.is_(True):
+            extent = Fact(FactState.PRESENT, Extent.LOCALIZED, tx.r0_resection.sources,
+                          "R0 resection, no metastasis coded")
 
     def obs_fact(fact: Fact, what: str) -> Fact:
         return or_unavailable(fact, obs_unavail, what)
@@ -95,7 +104,7 @@ def build_picture(
         grade=obs_fact(path.grade, "grade"),
         grade_assessments=path.assessments,
         grade_discordant=obs_fact(path.discordant, "grade"),
-        extent=dis.extent,
+        extent=extent,
         metastatic_sites=dis.metastatic_sites,
         liver_metastases=dis.liver_metastases,
         hepatic_burden_percent=obs_fact(dis.hepatic_burden, "hepatic tumour burden"),

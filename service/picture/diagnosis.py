@@ -104,7 +104,12 @@ def condition_infos(ctx: Context) -> list[ConditionInfo]:
             morph.extend(_lookup_all(ctx, "morphology", m))
         topo: list[tuple[Entry, str]] = []
         for b in rec.body_site:
-            topo.extend(_lookup_all(ctx, "topography", b))
+            found = _lookup_all(ctx, "topography", b)
+            if not found:
+                e = ctx.term.match_text("topography_text", b.all_text)
+                if e is not None:
+                    found = [(e, b.all_text[:40])]
+            topo.extend(found)
         infos.append(ConditionInfo(
             rec, _lookup_all(ctx, "condition", rec.code), morph, topo,
             rec.clinical_status not in INACTIVE_CLINICAL and rec.abatement is None,
@@ -146,6 +151,8 @@ def _yes(value: object) -> bool:
 
 def _site_of(info: ConditionInfo) -> tuple[str, str] | None:
     for e, _ in info.entries + info.topography:
+        if e.get("site") == "unknown" and info.topography:
+            continue
         if e.get("site"):
             return str(e.get("site")), str(e.get("site_detail") or e.get("site"))
     return None
@@ -189,6 +196,8 @@ def diagnose(ctx: Context) -> Diagnosis:
         if sclc:
             dx.scope = Scope.SCLC
             dx.scope_sources = tuple(i.source(i.rec.code.all_text or "small-cell lung carcinoma") for i in sclc)
+            _site(ctx, dx, sclc)
+            dx.differentiation = present(Differentiation.POOR, dx.scope_sources)
         elif excluded:
             dx.scope = Scope.EXCLUDED
             dx.scope_sources = tuple(i.source(i.rec.code.all_text or "Merkel cell carcinoma") for i in excluded)

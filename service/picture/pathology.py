@@ -18,6 +18,8 @@ from service.picture.model import (
     Grade,
     GradeAssessment,
     Ki67,
+    PrimarySite,
+    Scope,
     Source,
 )
 
@@ -183,6 +185,12 @@ def _assessments(k_cands: list[Candidate[Ki67]], m_cands: list[Candidate[float]]
 
 def _overall(p: Pathology, dx: Diagnosis) -> Fact:
     diff = dx.differentiation
+    if dx.scope == Scope.SCLC:
+        return Fact.missing("small-cell lung carcinoma: no WHO NET grade")
+    if dx.scope == Scope.MINEN:
+        return Fact.missing("MiNEN: each component is graded separately (pathology review)")
+    if dx.primary_site.is_(PrimarySite.LUNG_THYMUS) and not diff.is_(Differentiation.POOR):
+        return Fact.missing("lung/thymic carcinoid: classified typical/atypical (lung_type), no WHO G-grade")
     if diff.is_(Differentiation.POOR):
         return Fact(FactState.PRESENT if diff.state == FactState.PRESENT else diff.state, Grade.NEC,
                     diff.sources, "poorly differentiated -> NEC")

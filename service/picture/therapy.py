@@ -296,7 +296,8 @@ def _merge(ctx: Context, exposures: list[_Exposure], progression_events: tuple[d
     grace = int(ctx.term.parameter("progression_grace_days"))
     groups: dict[tuple[Agent, str], list[_Exposure]] = {}
     for e in exposures:
-        drug_key = e.drug.split(" (")[0].split(" ")[0].lower() if e.agent != Agent.SSA else e.drug.split(" ")[0].lower()
+        # an SSA depot and its short-acting form are different exposures; other drugs merge by ingredient
+        drug_key = e.drug.lower() if e.agent == Agent.SSA else e.drug.split(" (")[0].split(" ")[0].lower()
         if e.agent in (Agent.PRRT, Agent.SURGERY, Agent.LIVER_DIRECTED, Agent.CAPTEM,
                        Agent.PLATINUM_ETOPOSIDE):
             drug_key = e.agent.value if e.agent in (Agent.PRRT, Agent.CAPTEM, Agent.PLATINUM_ETOPOSIDE) else e.drug
@@ -315,7 +316,11 @@ def _merge(ctx: Context, exposures: list[_Exposure], progression_events: tuple[d
         end = max(ends) if ends else None
         statuses = {i.status for i in started}
         admins = [i for i in started if i.is_admin]
-        if TherapyStatus.ACTIVE in statuses and not (
+        future_planned = any(i.status == TherapyStatus.PLANNED and i.start and i.start > as_of for i in items)
+        if future_planned and agent in (Agent.PRRT, Agent.SSA, Agent.CAPTEM, Agent.PLATINUM_ETOPOSIDE,
+                                        Agent.STREPTOZOCIN, Agent.OTHER_CHEMOTHERAPY):
+            status = TherapyStatus.ACTIVE        # a course under way: doses given and more scheduled
+        elif TherapyStatus.ACTIVE in statuses and not (
                 agent in (Agent.SURGERY, Agent.LIVER_DIRECTED) and len(statuses) > 1):
             status = TherapyStatus.ACTIVE
         elif admins and len(admins) == len(started) and agent == Agent.SSA and end is not None \

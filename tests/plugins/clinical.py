@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TERMINOLOGY_DIR = ROOT / "cards" / "terminology"
 FIXTURES_DIR = ROOT / "fhir_fixtures"
 #: The fixed "today" of the fixture patients and goldens.
-FIXTURE_AS_OF = date(2026, 11, 20)
+FIXTURE_AS_OF = date(2026, 11, 22)
 
 
 @pytest.fixture(scope="session")
