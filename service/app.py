@@ -67,9 +67,14 @@ def _uuid4() -> str:
     return str(uuid.uuid4())
 
 
-def load_settings(overrides: Mapping[str, str] | None = None) -> Settings:
+def environment(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(overrides or {})
+    return env
+
+
+def load_settings(overrides: Mapping[str, str] | None = None) -> Settings:
+    env = environment(overrides)
     settings = Settings.from_env(env)
     for name in Settings.unknown_variables(env):
         logger.warning("unknown setting ignored", extra={"variable": name})
@@ -92,6 +97,7 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     uuid_factory: Callable[[], str] | None = None,
 ) -> Flask:
+    env = environment(overrides)
     settings = load_settings(overrides)
     logs.configure_logging(settings.log_level)
 
@@ -120,6 +126,8 @@ def create_app(
         in_flight=threading.BoundedSemaphore(settings.max_in_flight),
     )
 
+    from service.metrics import Metrics
+
     app = Flask("service")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -130,6 +138,7 @@ def create_app(
     register_request_context(app)
     app.register_blueprint(hooks.blueprint)
     cors.init_app(app, policy)
+    Metrics(env=env).init_app(app)
     register_error_handlers(app)
     logger.info(
         "net-cds ready",

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
 from service import logs
+from service.metrics import metrics_of
 from service.errors import NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, UnsupportedMediaType
 from service.hook_request import HOOK, hook_request_from_json, load_json
 
@@ -128,7 +130,10 @@ def call_service(service_id: str):
     from service.pipeline import advise
 
     state = _state()
+    metrics = metrics_of(current_app)
+    started_auth = time.perf_counter()
     _authenticate(f"/cds-services/{service_id}")
+    auth_seconds = time.perf_counter() - started_auth
     _known_service(service_id)
     logs.bind(service_id=service_id)
     data = read_json_body(state.settings.max_body_bytes)
@@ -140,9 +145,12 @@ def call_service(service_id: str):
     try:
         started = time.monotonic()
         deadline = started + state.settings.hook_deadline_seconds
-        record = _gather(state, hook_request, deadline)
-        gathered = time.monotonic()
-        timings: dict[str, float] = {"data": gathered - started}
+        stats: Counter = Counter()
+        try:
+            record = _gather(state, hook_request, deadline, stats)
+        finally:
+            metrics.fhir_calls(stats)
+        timings: dict[str, float] = {"auth": auth_seconds, "data": time.monotonic() - started}
         cards = advise(
             record,
             as_of=_as_of(state.clock()),
@@ -155,6 +163,9 @@ def call_service(service_id: str):
         state.in_flight.release()
     if not isinstance(cards, list) or not all(isinstance(card, dict) for card in cards):
         raise TypeError("the pipeline returned something other than a list of cards")
+    metrics.observe_stages(timings)
+    metrics.count_cards(cards)
+    state.feedback_store.record_issued(cards, service_id=service_id, hook_instance=hook_request.hook_instance)
 
     logger.info("cards returned", extra={
         "card_count": len(cards),
@@ -168,13 +179,18 @@ def call_service(service_id: str):
     return jsonify({"cards": cards})
 
 
-def _gather(state, hook_request, deadline: float):
+def _gather(state, hook_request, deadline: float, stats: Counter):
     """The data stage: prefetch, then the EHR's FHIR server for what is missing (412 if required data is not had)."""
     from service.fhir_client import FhirClient
     from service.prefetch import gather
 
     client = FhirClient.for_request(hook_request, state.fhir_policy, session=state.fhir_session)
-    return gather(hook_request, client=client, templates=state.prefetch_templates, deadline=deadline)
+    try:
+        return gather(hook_request, client=client, templates=state.prefetch_templates, deadline=deadline,
+                      stats=stats)
+    finally:
+        if client is not None:
+            stats.update(client.stats)
 
 
 def _as_of(now: datetime | date) -> date:
