@@ -1,0 +1,106 @@
+"""NOT RECOMMENDED rows (decision table section 6): each fires when its therapy is in play, not otherwise."""
+from __future__ import annotations
+
+import pytest
+
+from service.picture.model import (
+    Agent,
+    Differentiation,
+    DiseaseStatus,
+    Extent,
+    Grade,
+    Ki67,
+    LungType,
+    PrimarySite,
+    Scope,
+    SstrStatus,
+    Syndrome,
+    TherapyStatus,
+)
+from service.rules import Status
+from tests.rules.factories import MISSING, fired_cards, make_labs, run, therapy
+
+SSA = therapy(Agent.SSA, drug="octreotide LAR")
+PROGRESSING_ON_SSA = {"progression": True, "therapies": (SSA,)}
+NEC = {"scope": Scope.NEC, "differentiation": Differentiation.POOR, "grade": Grade.NEC, "ki67": Ki67(70.0)}
+CARCINOID = {"carcinoid_syndrome": True, "syndromes": frozenset({Syndrome.CARCINOID})}
+R0 = {"r0_resection": True, "extent": Extent.LOCALIZED, "metastatic_sites": frozenset(), "liver_metastases": False}
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "fires", "expected", "near_miss"),
+    [
+        ("NR-01", PROGRESSING_ON_SSA, {"sunitinib-non-pancreatic"},
+         {**PROGRESSING_ON_SSA, "primary_site": PrimarySite.PANCREAS}),
+        ("NR-01", {"therapies": (therapy(Agent.SUNITINIB),), "primary_site": PrimarySite.UNKNOWN},
+         {"sunitinib-non-pancreatic"}, {}),
+        ("NR-02", {**CARCINOID, "progression": True}, {"everolimus-functional-carcinoid"}, {"progression": True}),
+        ("NR-02", {**CARCINOID, "therapies": (therapy(Agent.EVEROLIMUS),)}, {"everolimus-functional-carcinoid"},
+         {**CARCINOID, "primary_site": PrimarySite.PANCREAS, "therapies": (therapy(Agent.EVEROLIMUS),)}),
+        ("NR-03", {**PROGRESSING_ON_SSA, "sstr": SstrStatus.NEGATIVE}, {"prrt-sstr-negative"},
+         {**PROGRESSING_ON_SSA, "sstr": SstrStatus.POSITIVE_ALL}),
+        ("NR-03", {**PROGRESSING_ON_SSA, "sstr": SstrStatus.POSITIVE_HETEROGENEOUS}, {"prrt-sstr-negative"},
+         {"sstr": SstrStatus.NEGATIVE}),  # stable, not newly diagnosed high Ki-67: PRRT not in play
+        ("NR-03", {"sstr": MISSING, "therapies": (therapy(Agent.PRRT, status=TherapyStatus.PLANNED),)},
+         {"prrt-no-sstr-imaging"}, {"sstr": MISSING, **PROGRESSING_ON_SSA}),
+        ("NR-05", {**NEC, "sstr": SstrStatus.POSITIVE_ALL}, {"ssa-in-nec"}, {**NEC, "sstr": SstrStatus.NEGATIVE}),
+        ("NR-05", {**NEC, "sstr": MISSING, "therapies": (SSA,)}, {"ssa-in-nec"}, {"therapies": (SSA,)}),
+        ("NR-06", {**NEC, "therapies": (therapy(Agent.EVEROLIMUS), therapy(Agent.CABOZANTINIB))},
+         {"nec-everolimus", "nec-cabozantinib"}, {"therapies": (therapy(Agent.EVEROLIMUS),)}),
+        ("NR-06", {**NEC, "therapies": (therapy(Agent.PRRT, status=TherapyStatus.PLANNED),)}, {"nec-prrt"},
+         {**NEC, "ki67": Ki67(30.0), "sstr": SstrStatus.POSITIVE_ALL,
+          "therapies": (therapy(Agent.PRRT, status=TherapyStatus.PLANNED),
+                        therapy(Agent.PLATINUM_ETOPOSIDE, status=TherapyStatus.COMPLETED))}),
+        ("NR-07", {"therapies": (therapy(Agent.PLATINUM_ETOPOSIDE),)}, {"platinum-wd-net"},
+         {"therapies": (therapy(Agent.PLATINUM_ETOPOSIDE),), "primary_site": PrimarySite.LUNG_THYMUS,
+          "lung_type": LungType.ATYPICAL}),
+        ("NR-07", {"progression": True, "ki67": Ki67(15.0)}, {"platinum-wd-net"},
+         {"progression": True, "ki67": Ki67(4.0)}),
+        ("NR-08", {**R0, "therapies": (therapy(Agent.EVEROLIMUS),)}, {"adjuvant-everolimus"},
+         {**R0, "r0_resection": MISSING, "therapies": (therapy(Agent.EVEROLIMUS),)}),
+        ("NR-08", {**R0, "therapies": (SSA, therapy(Agent.CAPTEM))}, {"adjuvant-ssa", "adjuvant-captem"},
+         {**R0, **CARCINOID, "therapies": (SSA,)}),
+        ("NR-12", {"syndromes": frozenset({Syndrome.INSULINOMA}), "sstr": MISSING}, {"ssa-insulinoma"},
+         {"syndromes": frozenset({Syndrome.INSULINOMA}), "sstr": SstrStatus.POSITIVE_ALL}),
+        ("NR-13", {"therapies": (therapy(Agent.INTERFERON),)}, {"interferon-first-line"},
+         {"therapies": (therapy(Agent.INTERFERON), therapy(Agent.SSA, status=TherapyStatus.STOPPED))}),
+        ("NR-14", {"therapies": (therapy(Agent.PASIREOTIDE),)}, {"pasireotide-routine"},
+         {"therapies": (therapy(Agent.PASIREOTIDE, status=TherapyStatus.STOPPED),)}),
+        ("NR-15", {"grade": Grade.G3, "ki67": Ki67(25.0)}, {"ssa-g3-monotherapy"},
+         {"grade": Grade.G3, "ki67": Ki67(25.0), "therapies": (therapy(Agent.CAPTEM),)}),
+        ("NR-15", {"grade": Grade.G3, "ki67": Ki67(25.0), "therapies": (SSA,)}, {"ssa-g3-monotherapy"},
+         {"grade": Grade.G3, "ki67": Ki67(25.0), **CARCINOID}),
+        ("NR-16", {"sstr": SstrStatus.NEGATIVE}, {"ssa-sstr-negative"}, {"sstr": SstrStatus.NEGATIVE, **CARCINOID}),
+        ("NR-16", {"sstr": SstrStatus.NEGATIVE}, {"ssa-sstr-negative"}, {"sstr": MISSING}),
+        ("NR-21", {"labs": make_labs(chromogranin_a_rising=True)}, {"cga-alone"},
+         {"labs": make_labs(chromogranin_a_rising=True), "disease_status": DiseaseStatus.PROGRESSIVE}),
+        ("NR-23", {"therapies": (SSA, therapy(Agent.SSA, drug="lanreotide"))}, {"ssa-combination"},
+         {"therapies": (SSA, therapy(Agent.SSA, drug="octreotide", long_acting=False))}),
+        ("NR-23", {"therapies": (SSA, therapy(Agent.EVEROLIMUS))}, {"everolimus-ssa-combination"},
+         {"therapies": (SSA, therapy(Agent.EVEROLIMUS)), **CARCINOID}),
+    ],
+)
+def test_nr_row_fires_when_in_play_and_not_on_near_miss(rule_id, fires, expected, near_miss):
+    assert fired_cards(rule_id, **fires) == expected
+    assert fired_cards(rule_id, **near_miss) == set()
+
+
+def test_nr01_unknown_site_with_sunitinib_is_insufficient():
+    (o,) = run("NR-01", primary_site=MISSING, therapies=(therapy(Agent.SUNITINIB),))
+    assert o.status is Status.INSUFFICIENT
+
+
+def test_nr03_positive_degree_unknown_asks_for_uptake_vs_liver():
+    (o,) = run("NR-03", sstr=SstrStatus.POSITIVE_DEGREE_UNKNOWN, **PROGRESSING_ON_SSA)
+    assert o.status is Status.INSUFFICIENT and o.card == "prrt-uptake-degree"
+
+
+def test_nr03_newly_diagnosed_high_ki67_puts_prrt_in_play():
+    assert fired_cards("NR-03", sstr=SstrStatus.LOWER_THAN_LIVER, ki67=Ki67(14.0), newly_diagnosed=True) == {
+        "prrt-sstr-negative"}
+
+
+def test_nr_rows_stay_quiet_for_a_stable_untreated_patient():
+    quiet = ("NR-01", "NR-02", "NR-03", "NR-05", "NR-06", "NR-07", "NR-08", "NR-12", "NR-13", "NR-14", "NR-15",
+             "NR-16", "NR-21", "NR-23")
+    assert {r: fired_cards(r) for r in quiet} == {r: set() for r in quiet}

@@ -1,0 +1,248 @@
+"""Drug-safety rows: NR-04, NR-09, NR-10, NR-11, NR-17..NR-20 and the section 5 boxes SB-01..SB-06."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+
+from service.picture.model import Agent, Hereditary, PrimarySite, TherapyStatus
+from service.rules import Status
+from tests.rules.factories import (
+    MISSING,
+    fact,
+    fired_cards,
+    make_labs,
+    medication,
+    normal_labs,
+    procedure,
+    run,
+    therapy,
+)
+
+PRRT_PLANNED = therapy(Agent.PRRT, status=TherapyStatus.PLANNED, start=date(2026, 11, 20))
+SSA_LAR = therapy(Agent.SSA, drug="octreotide LAR")
+PROGRESSING_ON_SSA = {"progression": True, "therapies": (SSA_LAR,)}
+
+
+# ---- NR-04 PRRT
+
+
+def test_nr04_pregnancy_blocks_prrt_in_play_and_is_critical_when_ordered():
+    assert fired_cards("NR-04", pregnant=True, labs=normal_labs(), **PROGRESSING_ON_SSA) == {"prrt-pregnancy"}
+    ordered = fired_cards("NR-04", pregnant=True, labs=normal_labs(), therapies=(PRRT_PLANNED,))
+    assert ordered == {"prrt-pregnancy", "prrt-pregnancy-current"}
+
+
+@pytest.mark.parametrize(
+    ("lab", "value"),
+    [("creatinine_clearance", 45.0), ("hemoglobin", 7.5), ("wbc", 1.8), ("platelets", 60.0), ("albumin", 3.0),
+     ("bilirubin", 4.0)],
+)
+def test_nr04_each_netter1_threshold_flags_caution(lab, value):
+    labs = dataclasses.replace(normal_labs(), **{lab: fact(value)})
+    outcomes = run("NR-04", labs=labs, **PROGRESSING_ON_SSA)
+    (o,) = [o for o in outcomes if o.status is Status.APPLICABLE]
+    assert o.card == "prrt-labs-caution"
+
+
+def test_nr04_crcl_below_30_says_not_studied():
+    labs = make_labs(creatinine_clearance=25.0, hemoglobin=12.0, wbc=5.0, platelets=200.0, bilirubin=0.5,
+                     albumin=4.0)
+    (o,) = run("NR-04", labs=labs, **PROGRESSING_ON_SSA)
+    assert "not studied" in o.reason
+
+
+def test_nr04_bilirubin_uses_the_reported_uln():
+    labs = make_labs(creatinine_clearance=90.0, hemoglobin=12.0, wbc=5.0, platelets=200.0, albumin=4.0,
+                     bilirubin=2.5, bilirubin_uln=0.8)
+    assert fired_cards("NR-04", labs=labs, **PROGRESSING_ON_SSA) == {"prrt-labs-caution"}
+
+
+def test_nr04_near_miss_normal_labs():
+    assert fired_cards("NR-04", labs=normal_labs(), **PROGRESSING_ON_SSA) == set()
+
+
+def test_nr04_near_miss_prrt_not_in_play():
+    assert fired_cards("NR-04", pregnant=True, labs=make_labs(platelets=50.0)) == set()  # stable, no PRRT
+
+
+def test_nr04_missing_labs_with_prrt_ordered_asks_for_them():
+    outcomes = run("NR-04", therapies=(PRRT_PLANNED,))
+    (o,) = outcomes
+    assert o.status is Status.INSUFFICIENT and o.card == "prrt-labs-needed"
+    assert "Platelets" in o.missing
+
+
+# ---- NR-09 / NR-10 telotristat
+
+
+def test_nr09_telotristat_without_ssa():
+    assert fired_cards("NR-09", therapies=(therapy(Agent.TELOTRISTAT),)) == {"telotristat-off-label"}
+
+
+def test_nr09_telotristat_500mg():
+    t = therapy(Agent.TELOTRISTAT, dose_text="500 mg three times daily")
+    (o,) = run("NR-09", therapies=(t, SSA_LAR), carcinoid_syndrome=True)
+    assert o.status is Status.APPLICABLE and "250 mg" in o.reason
+
+
+def test_nr09_near_miss_on_label():
+    t = therapy(Agent.TELOTRISTAT, dose_text="250 mg TID")
+    assert fired_cards("NR-09", therapies=(t, SSA_LAR), carcinoid_syndrome=True) == set()
+
+
+def test_nr10_severe_constipation_on_telotristat_is_critical():
+    assert fired_cards("NR-10", therapies=(therapy(Agent.TELOTRISTAT), SSA_LAR), severe_constipation=True) == {
+        "telotristat-constipation"}
+
+
+def test_nr10_near_miss_no_symptoms():
+    assert fired_cards("NR-10", therapies=(therapy(Agent.TELOTRISTAT), SSA_LAR), severe_constipation=False,
+                       abdominal_pain=False) == set()
+
+
+def test_nr10_unrecorded_symptoms_are_insufficient():
+    (o,) = run("NR-10", therapies=(therapy(Agent.TELOTRISTAT),))
+    assert o.status is Status.INSUFFICIENT
+
+
+# ---- NR-11 belzutifan
+
+VHL_PNET = {"hereditary": frozenset({Hereditary.VHL}), "primary_site": PrimarySite.PANCREAS}
+
+
+def test_nr11_pregnancy_blocks_belzutifan_for_vhl_pnet():
+    assert fired_cards("NR-11", pregnant=True, **VHL_PNET) == {"belzutifan-pregnancy"}
+
+
+def test_nr11_pregnant_on_belzutifan_is_critical():
+    cards = fired_cards("NR-11", pregnant=True, therapies=(therapy(Agent.BELZUTIFAN),), **VHL_PNET)
+    assert "belzutifan-pregnancy-current" in cards
+
+
+def test_nr11_belzutifan_without_vhl():
+    assert fired_cards("NR-11", therapies=(therapy(Agent.BELZUTIFAN),), primary_site=PrimarySite.PANCREAS) == {
+        "belzutifan-non-vhl"}
+
+
+def test_nr11_near_miss_vhl_not_pregnant():
+    assert fired_cards("NR-11", pregnant=False, therapies=(therapy(Agent.BELZUTIFAN),), **VHL_PNET) == set()
+
+
+# ---- NR-17 SSA washout before PRRT
+
+
+def test_nr17_long_acting_ssa_before_scheduled_prrt():
+    (o,) = run("NR-17", therapies=(SSA_LAR, PRRT_PLANNED))
+    assert o.status is Status.APPLICABLE and o.params["date"] == "2026-11-20"
+
+
+def test_nr17_near_miss_short_acting_only():
+    short = therapy(Agent.SSA, drug="octreotide", long_acting=False)
+    assert fired_cards("NR-17", therapies=(short, PRRT_PLANNED)) == set()
+
+
+def test_nr17_near_miss_no_prrt_scheduled():
+    assert fired_cards("NR-17", therapies=(SSA_LAR,)) == set()
+
+
+# ---- NR-18 embolisation after bilio-enteric anastomosis
+
+
+def test_nr18_embolisation_planned_after_whipple():
+    tae = therapy(Agent.LIVER_DIRECTED, status=TherapyStatus.PLANNED, drug="TAE")
+    assert fired_cards("NR-18", procedures=(procedure("pancreaticoduodenectomy"),), therapies=(tae,)) == {
+        "embolisation-abscess-risk"}
+
+
+def test_nr18_liver_dominant_disease_with_anastomosis():
+    assert fired_cards("NR-18", bilio_enteric_anastomosis=True, liver_dominant=True) == {"embolisation-abscess-risk"}
+
+
+def test_nr18_near_miss_no_anastomosis():
+    tae = therapy(Agent.LIVER_DIRECTED, status=TherapyStatus.PLANNED, drug="TAE")
+    assert fired_cards("NR-18", bilio_enteric_anastomosis=False, therapies=(tae,)) == set()
+
+
+def test_nr18_near_miss_prrt_is_not_embolisation():
+    assert fired_cards("NR-18", bilio_enteric_anastomosis=True, liver_dominant=False,
+                       therapies=(PRRT_PLANNED,)) == set()
+
+
+# ---- NR-19 / NR-20
+
+
+def test_nr19_everolimus_with_clarithromycin_is_critical():
+    (o,) = run("NR-19", therapies=(therapy(Agent.EVEROLIMUS),),
+               current_medications=(medication("clarithromycin", "strong-cyp3a4-inhibitor"),))
+    assert o.card == "everolimus-cyp3a4" and o.params["drug"] == "clarithromycin"
+
+
+def test_nr19_live_vaccine_on_everolimus():
+    assert fired_cards("NR-19", therapies=(therapy(Agent.EVEROLIMUS),),
+                       current_medications=(medication("yellow fever vaccine", "live-vaccine"),)) == {
+        "everolimus-live-vaccine"}
+
+
+def test_nr19_near_miss_inhibitor_without_everolimus():
+    assert fired_cards("NR-19", current_medications=(medication("clarithromycin", "strong-cyp3a4-inhibitor"),)) == set()
+
+
+def test_nr19_unreadable_medications_are_insufficient():
+    (o,) = run("NR-19", therapies=(therapy(Agent.EVEROLIMUS),), unavailable=("medicationRequests",))
+    assert o.status is Status.INSUFFICIENT
+
+
+def test_nr20_cometriq_capsules():
+    t = therapy(Agent.CABOZANTINIB, drug="cabozantinib capsule",
+                codes=("http://www.nlm.nih.gov/research/umls/rxnorm|1363281",))
+    assert fired_cards("NR-20", therapies=(t,)) == {"cometriq-substitution"}
+
+
+def test_nr20_near_miss_cabometyx_tablets():
+    t = therapy(Agent.CABOZANTINIB, drug="Cabometyx", codes=("http://www.nlm.nih.gov/research/umls/rxnorm|1790173",))
+    assert fired_cards("NR-20", therapies=(t,)) == set()
+
+
+# ---- section 5 boxes
+
+
+def test_sb01_everolimus_monitoring_and_hyperglycaemia():
+    assert fired_cards("SB-01", therapies=(therapy(Agent.EVEROLIMUS),)) == {"everolimus-monitoring"}
+    assert fired_cards("SB-01", therapies=(therapy(Agent.EVEROLIMUS),), labs=make_labs(hba1c=8.1)) == {
+        "everolimus-hyperglycaemia"}
+    assert fired_cards("SB-01") == set()
+
+
+def test_sb02_sunitinib_monitoring_only_when_on_it():
+    assert fired_cards("SB-02", therapies=(therapy(Agent.SUNITINIB),)) == {"sunitinib-monitoring"}
+    assert fired_cards("SB-02", therapies=(therapy(Agent.SUNITINIB, status=TherapyStatus.STOPPED),)) == set()
+
+
+def test_sb03_cabozantinib_stop_before_planned_surgery():
+    surgery = therapy(Agent.SURGERY, status=TherapyStatus.PLANNED, start=date(2026, 11, 15))
+    assert fired_cards("SB-03", therapies=(therapy(Agent.CABOZANTINIB), surgery)) == {"cabozantinib-surgery"}
+    assert fired_cards("SB-03", therapies=(therapy(Agent.CABOZANTINIB),)) == {"cabozantinib-monitoring"}
+
+
+def test_sb04_capecitabine_contraindicated_below_crcl_30():
+    assert fired_cards("SB-04", therapies=(therapy(Agent.CAPTEM),), labs=make_labs(creatinine_clearance=25.0)) == {
+        "capecitabine-renal"}
+    assert fired_cards("SB-04", therapies=(therapy(Agent.CAPTEM),), labs=make_labs(creatinine_clearance=70.0)) == {
+        "capecitabine-monitoring"}
+
+
+def test_sb05_belzutifan_hold_for_anaemia():
+    assert fired_cards("SB-05", therapies=(therapy(Agent.BELZUTIFAN),), labs=make_labs(hemoglobin=8.5)) == {
+        "belzutifan-anaemia"}
+    assert fired_cards("SB-05", therapies=(therapy(Agent.BELZUTIFAN),), labs=make_labs(hemoglobin=12.0)) == {
+        "belzutifan-monitoring"}
+
+
+def test_sb06_platinum_with_low_crcl_prefers_carboplatin():
+    on = (therapy(Agent.PLATINUM_ETOPOSIDE),)
+    assert fired_cards("SB-06", therapies=on, labs=make_labs(creatinine_clearance=50.0)) == {"platinum-renal"}
+    assert fired_cards("SB-06", therapies=on, labs=make_labs(creatinine_clearance=80.0)) == set()
+    (o,) = run("SB-06", therapies=on, labs=make_labs(creatinine_clearance=MISSING))
+    assert o.status is Status.INSUFFICIENT
