@@ -28,8 +28,9 @@ strength and knowledge version must look like short codes or are replaced.
 ``netcds_cards_total``                          counter {topic, strength}
 ``netcds_fhir_fallback_requests_total``         counter (HTTP requests to EHR FHIR servers)
 ``netcds_fhir_fallback_outcomes_total``         counter {outcome} (each read/search: ok, failure kind, incomplete)
-``netcds_fhir_fallback_failures_total``         counter {outcome} (the failure kinds only)
-``netcds_prefetch_problems_total``              counter {kind}
+``netcds_fhir_fallback_failures_total``         counter {outcome} (the failure kinds only, and calls
+                                                abandoned at the hook deadline)
+``netcds_data_stage_events_total``              counter {event} (per prefetch key: fetched, dropped, ...)
 ``netcds_knowledge_info``                       gauge {version} = 1
 =============================================  =======================================================
 """
@@ -62,7 +63,7 @@ STAGES = ("auth", "data", "prefetch", "fhir_fallback", "picture", "rules", "rend
 HOOK_ENDPOINTS = frozenset({"hooks.call_service"})
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
-# ``FhirClient.stats`` / ``prefetch.gather`` counter keys.
+# ``FhirClient.stats`` keys (one per HTTP request, read or search).
 FHIR_REQUESTS = "requests"
 FHIR_OK = frozenset({"ok"})
 FHIR_INCOMPLETE = frozenset({"next_foreign", "max_pages"})
@@ -70,7 +71,13 @@ FHIR_FAILURES = frozenset({
     "timeout", "connection", "deadline", "redirect", "auth", "server_error", "client_error",
     "too_large", "bad_json", "error_type",
 })
-PREFETCH_PROBLEMS = frozenset({"prefetch_outcome", "dropped_other_patient"})
+# ``prefetch.gather(stats=...)`` keys (one per prefetch key of a hook call).
+DATA_STAGE_EVENTS = frozenset({
+    "prefetch_outcome", "dropped_other_patient", "dropped_wrong_type", "precondition_failed",
+    "prefetch_paging_unfollowed", "deadline_exceeded", "fhir_error", "fhir_fetched",
+})
+# Data-stage events that are also FHIR fallback failures the client did not count itself.
+DATA_STAGE_FHIR_FAILURES = frozenset({"deadline_exceeded"})
 OTHER = "other"
 NONE = "none"
 
@@ -124,15 +131,15 @@ class Metrics:
         self.fhir_failures = Counter(
             "netcds_fhir_fallback_failures", "Failed FHIR fallback reads and searches, by kind of failure.",
             ["outcome"], registry=r)
-        self.prefetch_problems = Counter(
-            "netcds_prefetch_problems", "Prefetch entries that could not be used, by kind.",
-            ["kind"], registry=r)
+        self.data_stage_events = Counter(
+            "netcds_data_stage_events", "Data stage events per prefetch key (fetched, dropped, unusable ...).",
+            ["event"], registry=r)
         self.knowledge = Gauge(
             "netcds_knowledge_info", "The knowledge version loaded (value 1).",
             ["version"], registry=r, multiprocess_mode="livemax")
         for stage in STAGES:
             self.stage_seconds.labels(stage)
-        for outcome in sorted(FHIR_FAILURES):
+        for outcome in sorted(FHIR_FAILURES | DATA_STAGE_FHIR_FAILURES):
             self.fhir_failures.labels(outcome)
 
     # ------------------------------------------------------------------ Flask wiring
@@ -212,14 +219,19 @@ class Metrics:
             self.cards.labels(_code(net.get("topic")), _code(net.get("strength"))).inc()
 
     def fhir_calls(self, stats: Mapping[str, int]) -> None:
-        """Add a ``FhirClient.stats`` (and/or ``prefetch.gather`` stats) Counter of one hook call."""
+        """Add the counts of one hook call: ``FhirClient.stats`` and/or the ``prefetch.gather`` stats.
+
+        The two use distinct keys, so one merged Counter or two calls give the same result.
+        """
         for key, count in stats.items():
             if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
                 continue
             if key == FHIR_REQUESTS:
                 self.fhir_requests.inc(count)
-            elif key in PREFETCH_PROBLEMS:
-                self.prefetch_problems.labels(key).inc(count)
+            elif key in DATA_STAGE_EVENTS:
+                self.data_stage_events.labels(key).inc(count)
+                if key in DATA_STAGE_FHIR_FAILURES:
+                    self.fhir_failures.labels(key).inc(count)
             elif key in FHIR_FAILURES:
                 self.fhir_outcomes.labels(key).inc(count)
                 self.fhir_failures.labels(key).inc(count)
