@@ -1,0 +1,58 @@
+"""Lung/thymic NET rows L-01..L-06 (decision table 4.4): each fires, each has a near miss."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from service.picture.model import Agent, Extent, Grade, Ki67, LungType, PrimarySite, SstrStatus, Syndrome
+from service.rules import Status
+from tests.rules.factories import MISSING, fired_cards, run, therapy
+
+LUNG = {"primary_site": PrimarySite.LUNG_THYMUS, "site_detail": "lung", "lung_type": LungType.TYPICAL,
+        "grade": Grade.G1, "ki67": Ki67(2)}
+LOCAL = dict(LUNG, extent=Extent.LOCALIZED, metastatic_sites=frozenset(), liver_metastases=False)
+PROGRESSING = dict(LUNG, progression=True, newly_diagnosed=False,
+                   therapies=(therapy(Agent.SSA, start=date(2025, 1, 1)),))
+AGGRESSIVE = dict(PROGRESSING, lung_type=LungType.ATYPICAL, grade=Grade.G3, ki67=Ki67(25))
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "card", "fires", "near_miss"),
+    [
+        ("L-01", "lung-resection", LOCAL, LUNG),
+        # L-02: stable low-grade advanced -> observation; progressing -> no observation card
+        ("L-02", "lung-surveillance", LUNG, dict(LUNG, progression=True)),
+        ("L-02", "lung-ssa", LUNG, dict(LUNG, sstr=SstrStatus.NEGATIVE)),
+        # L-03 everolimus for progressive NON-functional lung NET
+        ("L-03", "everolimus-lung", PROGRESSING, dict(PROGRESSING, syndromes=frozenset({Syndrome.CARCINOID}))),
+        # L-04 PRRT (consider) needs SSTR >= liver in all lesions
+        ("L-04", "prrt-lung", PROGRESSING, dict(PROGRESSING, sstr=SstrStatus.LOWER_THAN_LIVER)),
+        # L-05 CAPTEM for an aggressive profile; indolent typical carcinoid does not qualify
+        ("L-05", "captem-lung", AGGRESSIVE, PROGRESSING),
+        # platinum-etoposide only for aggressive atypical with Ki-67 > 20 %
+        ("L-05", "platinum-etoposide-lung", AGGRESSIVE, dict(AGGRESSIVE, grade=Grade.G2, ki67=Ki67(12))),
+        # L-06 sunitinib is not recommended for lung NET; a pancreatic NET is not this row
+        ("L-06", "lung-sunitinib-not-recommended", LUNG, dict(LUNG, primary_site=PrimarySite.PANCREAS)),
+        ("L-06", "lung-platinum-not-first-line", LUNG, dict(LUNG, lung_type=LungType.ATYPICAL, grade=Grade.G2)),
+    ],
+)
+def test_row_fires_and_near_miss_does_not(rule_id, card, fires, near_miss):
+    assert card in fired_cards(rule_id, **fires)
+    assert card not in fired_cards(rule_id, **near_miss)
+
+
+def test_lung_prrt_without_sstr_degree_needs_data():
+    (o,) = run("L-04", **dict(PROGRESSING, sstr=SstrStatus.POSITIVE_DEGREE_UNKNOWN))
+    assert o.status is Status.INSUFFICIENT and o.card == "prrt-needs-sstr"
+
+
+def test_lung_rows_need_grade_or_carcinoid_type():
+    assert {o.status for o in run("L-03", **dict(PROGRESSING, grade=MISSING, lung_type=MISSING))} == {Status.INSUFFICIENT}
+
+
+def test_cabozantinib_for_lung_only_after_non_ssa_therapy():
+    after_everolimus = dict(AGGRESSIVE, therapies=AGGRESSIVE["therapies"]
+                            + (therapy(Agent.EVEROLIMUS, start=date(2025, 6, 1)),))
+    assert "cabozantinib-lung" in fired_cards("L-05", **after_everolimus)
+    assert "cabozantinib-lung" not in fired_cards("L-05", **AGGRESSIVE)
