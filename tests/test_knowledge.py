@@ -1,0 +1,166 @@
+"""The knowledge loader refuses broken knowledge and accepts the project's own."""
+from __future__ import annotations
+
+import logging
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from service.errors import KnowledgeError
+from service.knowledge import SUMMARY_MAX, fill, load_knowledge, worst_case_values
+from service.rules import load_rules
+
+CARDS = Path(__file__).resolve().parents[1] / "cards"
+
+REVIEW = """
+review:
+  reviewed_by: "test"
+  reviewed_on: "2026-01-01"
+  guideline_version: "test"
+  sources: ["test"]
+"""
+META = REVIEW + """
+knowledge:
+  version: "2026.1.0"
+  guideline_versions: ["test guideline"]
+  source: {label: "net-cds", url: "https://net-cds.org"}
+override_reasons:
+  - {code: patient-declined, display: "Patient declined"}
+placeholders:
+  site: {max_length: 20, default: "NET"}
+"""
+RULES = REVIEW + """
+evidence:
+  TRIAL: {label: "TRIAL", citation: "Someone 2020", url: "https://doi.org/10.1/x"}
+drugs:
+  pill: {display: "Pill 1 mg", rxnorm: "123", rxnorm_display: "pill 1 MG Oral Tablet", dosage: "1 mg daily"}
+cards:
+  x-card:
+    rules: [X-01]
+    topic: everolimus
+    strength: recommend
+    indicator: info
+    summary: "Consider the pill — {site} NET"
+    why: "Because."
+    evidence: [TRIAL]
+    order: {medication: pill}
+rules:
+  X-01: {version: 3, title: "x", when: "w", then: "t", cards: [x-card]}
+"""
+
+
+@pytest.fixture()
+def cards_dir(tmp_path: Path) -> Path:
+    shutil.copytree(CARDS / "schema", tmp_path / "schema")
+    (tmp_path / "knowledge").mkdir()
+    (tmp_path / "knowledge" / "meta.yaml").write_text(META)
+    (tmp_path / "knowledge" / "x.yaml").write_text(RULES)
+    return tmp_path
+
+
+def rewrite(cards_dir: Path, old: str, new: str, name: str = "x.yaml") -> None:
+    path = cards_dir / "knowledge" / name
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new))
+
+
+def test_minimal_knowledge_loads_and_logs_rule_versions(cards_dir, caplog):
+    with caplog.at_level(logging.INFO, logger="service.knowledge"):
+        k = load_knowledge(cards_dir, rule_ids={"X-01"})
+    assert k.version == "2026.1.0"
+    assert k.cards["x-card"].order.medications == ("pill",)
+    record = next(r for r in caplog.records if getattr(r, "rule_id", None) == "X-01")
+    assert record.getMessage() == "rule loaded X-01@3"
+    assert record.rule_version == 3
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("evidence: [TRIAL]", "evidence: [NOPE]", "unknown evidence id 'NOPE'"),
+        ("order: {medication: pill}", "order: {medication: potion}", "unknown drug id 'potion'"),
+        ('summary: "Consider the pill — {site} NET"', 'summary: "Consider the pill — {organ} NET"',
+         "unknown placeholder {organ}"),
+        ('summary: "Consider the pill — {site} NET"', 'summary: "Consider the pill — {site} ' + "x" * 110 + '"',
+         "worst-case placeholders"),
+        ("strength: recommend", "strength: maybe", "cards/x-card/strength"),
+        ('why: "Because."', 'why: "Because <b>bold</b>."', "raw HTML"),
+        ("    order: {medication: pill}\n", "", "needs an order"),
+        ("cards: [x-card]", "cards: [other-card]", "unknown card 'other-card'"),
+        ("summary:", "summry:", "x.yaml"),
+    ],
+)
+def test_broken_knowledge_is_refused_naming_file_and_problem(cards_dir, old, new, message):
+    rewrite(cards_dir, old, new)
+    with pytest.raises(KnowledgeError, match="x.yaml|x-card") as excinfo:
+        load_knowledge(cards_dir, rule_ids={"X-01"})
+    assert message in str(excinfo.value)
+
+
+def test_broken_yaml_names_the_file(cards_dir):
+    (cards_dir / "knowledge" / "x.yaml").write_text("cards: [unclosed\n")
+    with pytest.raises(KnowledgeError, match=r"x\.yaml: invalid YAML"):
+        load_knowledge(cards_dir, rule_ids={"X-01"})
+
+
+def test_implemented_rule_without_knowledge_is_refused(cards_dir):
+    with pytest.raises(KnowledgeError, match="rule X-02 is implemented but has no entry"):
+        load_knowledge(cards_dir, rule_ids={"X-01", "X-02"})
+
+
+def test_knowledge_without_implementation_is_refused(cards_dir):
+    with pytest.raises(KnowledgeError, match="X-01 has knowledge but no implementation"):
+        load_knowledge(cards_dir, rule_ids=set())
+
+
+def test_duplicate_ids_across_files_are_refused(cards_dir):
+    (cards_dir / "knowledge" / "y.yaml").write_text(REVIEW + """
+evidence:
+  TRIAL: {label: "TRIAL", citation: "again", url: "https://doi.org/10.1/y"}
+""")
+    with pytest.raises(KnowledgeError, match="duplicate evidence id 'TRIAL' .*x.yaml"):
+        load_knowledge(cards_dir, rule_ids={"X-01"})
+
+
+def test_file_without_review_metadata_is_refused(cards_dir):
+    (cards_dir / "knowledge" / "y.yaml").write_text(textwrap.dedent("""
+        evidence:
+          OTHER: {label: "O", citation: "c", url: "https://doi.org/10.1/o"}
+    """))
+    with pytest.raises(KnowledgeError, match="y.yaml: .*'review' is a required property"):
+        load_knowledge(cards_dir, rule_ids={"X-01"})
+
+
+def test_non_https_evidence_url_is_refused(cards_dir):
+    rewrite(cards_dir, "https://doi.org/10.1/x", "javascript:alert(1)")
+    with pytest.raises(KnowledgeError, match="evidence/TRIAL/url"):
+        load_knowledge(cards_dir, rule_ids={"X-01"})
+
+
+# --------------------------------------------------------------------------- the real knowledge
+
+
+@pytest.fixture(scope="module")
+def real():
+    return load_knowledge(CARDS)
+
+
+def test_real_knowledge_loads_with_its_version(real):
+    assert real.version == "2026.11.0"
+    assert set(real.rules) == set(load_rules())
+
+
+def test_every_real_summary_fits_with_worst_case_placeholders(real):
+    worst = worst_case_values(real)
+    too_long = {cid: len(fill(c.summary, worst)) for cid, c in real.cards.items()
+                if len(fill(c.summary, worst)) > SUMMARY_MAX}
+    assert too_long == {}
+
+
+def test_every_not_recommended_card_says_so(real):
+    silent = [cid for cid, c in real.cards.items() if c.strength == "not-recommended"
+              and "not recommended" not in f"{c.summary} {c.why}".lower()]
+    assert silent == []
