@@ -1,0 +1,61 @@
+"""Liver-directed rows LD-01..LD-03 (decision table 4.7): each fires, each has a near miss."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from service.picture.model import Agent, Grade, Ki67, Resectability, Syndrome, TherapyStatus
+from service.rules import Status
+from tests.rules.factories import fired_cards, make_labs, procedure, run, therapy
+
+LIVER_DOMINANT = {"liver_dominant": True, "resectability": Resectability.UNRESECTABLE, "progression": True,
+                  "hepatic_burden_percent": 30.0}
+TRANSPLANT = {"metastatic_sites": frozenset({"liver"}), "ki67": Ki67(4), "age_years": 45, "hepatic_burden_percent": 30.0,
+              "resectability": Resectability.UNRESECTABLE, "procedures": (procedure("resection"),),
+              "therapies": (therapy(Agent.SSA, start=date(2025, 1, 1)),), "newly_diagnosed": False}
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "card", "fires", "near_miss"),
+    [
+        ("LD-01", "liver-surgery-evaluation", {"resectability": Resectability.CYTOREDUCTION_FEASIBLE},
+         {"resectability": Resectability.UNRESECTABLE}),
+        ("LD-01", "liver-surgery-evaluation", {"resectability": Resectability.RESECTABLE},
+         {"resectability": Resectability.RESECTABLE, "grade": Grade.G3, "ki67": Ki67(30)}),
+        ("LD-02", "liver-directed-therapy", LIVER_DOMINANT, dict(LIVER_DOMINANT, progression=False)),
+        ("LD-02", "liver-directed-therapy", dict(LIVER_DOMINANT, progression=False,
+                                                 syndromes=frozenset({Syndrome.CARCINOID})),
+         dict(LIVER_DOMINANT, liver_dominant=False)),
+        ("LD-03", "liver-transplant-referral", TRANSPLANT, dict(TRANSPLANT, metastatic_sites=frozenset({"liver", "bone"}))),
+        ("LD-03", "liver-transplant-referral", TRANSPLANT, dict(TRANSPLANT, age_years=70)),
+    ],
+)
+def test_row_fires_and_near_miss_does_not(rule_id, card, fires, near_miss):
+    assert card in fired_cards(rule_id, **fires)
+    assert card not in fired_cards(rule_id, **near_miss)
+
+
+def test_resectability_not_assessed_asks_the_surgeon():
+    (o,) = run("LD-01")
+    assert o.status is Status.INSUFFICIENT and o.card == "liver-resectability-needs-data"
+
+
+def test_after_whipple_liver_directed_therapy_is_a_caution_not_a_suggestion():
+    """LD-02 + P-08: bilio-enteric anastomosis turns the card into the abscess-risk caution."""
+    cards = fired_cards("LD-02", **dict(LIVER_DOMINANT, procedures=(procedure("pancreaticoduodenectomy"),)))
+    assert cards == {"liver-directed-anastomosis-caution"}
+
+
+def test_high_hepatic_replacement_or_bilirubin_gives_caution():
+    assert fired_cards("LD-02", **dict(LIVER_DOMINANT, hepatic_burden_percent=70.0)) == {"liver-directed-high-burden-caution"}
+    high_bili = dict(LIVER_DOMINANT, labs=make_labs(bilirubin=2.5, bilirubin_uln=1.2))
+    assert fired_cards("LD-02", **high_bili) == {"liver-directed-high-burden-caution"}
+
+
+def test_transplant_needs_the_primary_removed_and_prior_therapy():
+    assert fired_cards("LD-03", **dict(TRANSPLANT, procedures=())) == set()
+    no_therapy = dict(TRANSPLANT, therapies=(), newly_diagnosed=True)
+    assert fired_cards("LD-03", **no_therapy) == set()
+    planned_only = dict(TRANSPLANT, therapies=(therapy(Agent.SSA, status=TherapyStatus.PLANNED),))
+    assert fired_cards("LD-03", **planned_only) == set()
