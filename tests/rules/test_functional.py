@@ -1,0 +1,106 @@
+"""Functional-syndrome rows F-01..F-12 (decision table 4.9): each fires, each has a near miss."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from service.picture.model import (
+    Agent,
+    Extent,
+    Hereditary,
+    PrimarySite,
+    SstrStatus,
+    Syndrome,
+    TherapyStatus,
+)
+from service.rules import Status
+from tests.rules.factories import MISSING, fired_cards, make_labs, run, therapy
+
+CS = {"syndromes": frozenset({Syndrome.CARCINOID}), "carcinoid_syndrome": True}
+ON_SSA = (therapy(Agent.SSA, start=date(2025, 1, 1)),)
+CS_ON_SSA = dict(CS, therapies=ON_SSA, newly_diagnosed=False)
+PNET = {"primary_site": PrimarySite.PANCREAS, "site_detail": "pancreas"}
+LOCAL = {"extent": Extent.LOCALIZED, "metastatic_sites": frozenset(), "liver_metastases": False}
+
+
+def syndrome(s: Syndrome, **more):
+    return dict(PNET, syndromes=frozenset({s}), **more)
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "card", "fires", "near_miss"),
+    [
+        ("F-01", "ssa-carcinoid-syndrome", CS, CS_ON_SSA),
+        ("F-01", "ssa-carcinoid-syndrome", CS, {}),
+        ("F-02", "telotristat-refractory", dict(CS_ON_SSA, bowel_movements_per_day=5.0),
+         dict(CS_ON_SSA, bowel_movements_per_day=3.0)),
+        ("F-02", "telotristat-refractory", dict(CS_ON_SSA, bowel_movements_per_day=5.0),
+         dict(CS_ON_SSA, bowel_movements_per_day=5.0, severe_constipation=True)),
+        ("F-03", "ssa-escalation-symptoms", dict(CS_ON_SSA, flushing_per_day=3.0), dict(CS_ON_SSA, flushing_per_day=0.0)),
+        ("F-04", "chd-cardiology", dict(CS, labs=make_labs(nt_probnp=900.0)), dict(CS, labs=make_labs(nt_probnp=100.0))),
+        ("F-04", "chd-cardiology", {"carcinoid_heart_disease": True}, {}),
+        ("F-05", "crisis-prophylaxis", dict(CS, therapies=(therapy(Agent.LIVER_DIRECTED, status=TherapyStatus.PLANNED),)),
+         CS),
+        ("F-06", "prrt-second-line", dict(CS_ON_SSA, progression=True), dict(CS_ON_SSA, progression=False)),
+        ("F-06", "liver-directed-therapy", dict(CS_ON_SSA, progression=True, liver_dominant=True),
+         dict(CS_ON_SSA, progression=True, liver_dominant=False)),
+        ("F-07", "insulinoma-surgery", syndrome(Syndrome.INSULINOMA, **LOCAL), syndrome(Syndrome.INSULINOMA)),
+        ("F-07", "diazoxide-insulinoma", syndrome(Syndrome.INSULINOMA, hypoglycaemia=True),
+         syndrome(Syndrome.INSULINOMA, hypoglycaemia=False)),
+        ("F-07", "everolimus-insulinoma", syndrome(Syndrome.INSULINOMA), syndrome(Syndrome.INSULINOMA, **LOCAL)),
+        ("F-08", "ppi-gastrinoma", syndrome(Syndrome.GASTRINOMA),
+         syndrome(Syndrome.GASTRINOMA, therapies=(therapy(Agent.PPI),))),
+        ("F-08", "gastrinoma-surgery", syndrome(Syndrome.GASTRINOMA, **LOCAL),
+         syndrome(Syndrome.GASTRINOMA, hereditary=frozenset({Hereditary.MEN1}), **LOCAL)),
+        ("F-09", "vipoma-ssa", syndrome(Syndrome.VIPOMA), syndrome(Syndrome.VIPOMA, therapies=ON_SSA)),
+        ("F-10", "glucagonoma-ssa", syndrome(Syndrome.GLUCAGONOMA), syndrome(Syndrome.VIPOMA)),
+        ("F-11", "acth-hypercortisolism", syndrome(Syndrome.ACTH), PNET),
+        ("F-12", "somatostatinoma-ssa", syndrome(Syndrome.SOMATOSTATINOMA),
+         syndrome(Syndrome.SOMATOSTATINOMA, therapies=ON_SSA)),
+    ],
+)
+def test_row_fires_and_near_miss_does_not(rule_id, card, fires, near_miss):
+    assert card in fired_cards(rule_id, **fires)
+    assert card not in fired_cards(rule_id, **near_miss)
+
+
+def test_carcinoid_progression_never_suggests_everolimus():
+    """F-06: PRRT / liver-directed for CS progression; everolimus is not a card this row can emit."""
+    for sstr in SstrStatus:
+        cards = fired_cards("F-06", **dict(CS_ON_SSA, progression=True, liver_dominant=True, sstr=sstr))
+        assert not any("everolimus" in c for c in cards)
+
+
+def test_carcinoid_progression_with_heterogeneous_sstr_gets_no_prrt():
+    assert "prrt-second-line" not in fired_cards("F-06", **dict(CS_ON_SSA, progression=True,
+                                                               sstr=SstrStatus.POSITIVE_HETEROGENEOUS))
+
+
+def test_telotristat_needs_three_months_on_ssa_and_an_ssa_at_all():
+    recent = dict(CS, therapies=(therapy(Agent.SSA, start=date(2026, 10, 1)),), bowel_movements_per_day=6.0)
+    assert "telotristat-refractory" not in fired_cards("F-02", **recent)
+    assert "telotristat-refractory" not in fired_cards("F-02", **dict(CS, bowel_movements_per_day=6.0))
+
+
+def test_bowel_movements_unknown_is_insufficient():
+    assert {o.status for o in run("F-02", **CS_ON_SSA)} == {Status.INSUFFICIENT}
+
+
+def test_carcinoid_syndrome_without_nt_probnp_asks_for_screening():
+    (o,) = run("F-04", **CS)
+    assert o.status is Status.INSUFFICIENT and o.card == "chd-screening-needs-data"
+
+
+def test_insulinoma_alone_gets_no_octreotide_crisis_cover():
+    planned = (therapy(Agent.SURGERY, status=TherapyStatus.PLANNED),)
+    assert fired_cards("F-05", **syndrome(Syndrome.INSULINOMA, therapies=planned)) == set()
+
+
+def test_crisis_cover_for_an_upcoming_prrt_date():
+    assert "crisis-prophylaxis" in fired_cards("F-05", **dict(CS, next_prrt_date=date(2026, 12, 1)))
+    assert "crisis-prophylaxis" not in fired_cards("F-05", **dict(CS, next_prrt_date=date(2026, 1, 1)))
+
+
+def test_progression_unknown_in_carcinoid_syndrome_is_insufficient():
+    assert {o.status for o in run("F-06", **dict(CS_ON_SSA, progression=MISSING))} == {Status.INSUFFICIENT}
