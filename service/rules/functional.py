@@ -62,6 +62,7 @@ from service.rules.midgut import (
     fact_uses,
     functional_carcinoid,
     is_advanced,
+    needs_data,
     on_ssa_for,
     progressed_on,
     progression_known,
@@ -169,8 +170,8 @@ def carcinoid_heart_disease(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
         return Outcome.not_applicable("F-04", "no carcinoid syndrome or heart disease on record")
     bnp = p.labs.nt_probnp
     if unknown(bnp):
-        return Outcome.insufficient("F-04", ("NT-proBNP", "echocardiogram"), card="chd-screening-needs-data",
-                                    facts=fact_uses(p, "carcinoid_syndrome"), reason="heart not assessed")
+        return needs_data("F-04", p, ("NT-proBNP", "echocardiogram"), card="chd-screening-needs-data",
+                          facts=fact_uses(p, "carcinoid_syndrome"), reason="heart not assessed")
     if float(bnp.value) > k.threshold("ntprobnp_chd_screen"):  # type: ignore[arg-type]
         return Outcome.applicable("F-04", card="chd-cardiology", params=card_params(p),
                                   facts=(FactUse.of("NT-proBNP", bnp),) + fact_uses(p, "carcinoid_syndrome"),

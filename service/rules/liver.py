@@ -41,6 +41,7 @@ from service.rules.midgut import (
     fact_uses,
     had_any,
     ki67_low,
+    needs_data,
     therapy_facts,
     well_differentiated_low_grade,
 )
@@ -75,10 +76,10 @@ def surgical_evaluation(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
     if unknown(p.resectability):
         if burden is not None and burden > k.threshold("hepatic_replacement_high"):
             return Outcome.not_applicable("LD-01", "diffuse liver disease (>50 % replaced)")
-        return Outcome.insufficient("LD-01", ("surgical/MDT resectability assessment",),
-                                    card="liver-resectability-needs-data",
-                                    facts=fact_uses(p, "liver_metastases", "hepatic_burden_percent", "grade"),
-                                    reason="resectability of liver metastases not assessed")
+        return needs_data("LD-01", p, ("surgical/MDT resectability assessment",),
+                          card="liver-resectability-needs-data",
+                          facts=fact_uses(p, "liver_metastases", "hepatic_burden_percent", "grade"),
+                          reason="resectability of liver metastases not assessed")
     if p.resectability.value not in _OPERABLE:
         return Outcome.not_applicable("LD-01", "judged unresectable")
     if "bone" in p.metastatic_sites and not p.resectability.is_(Resectability.RESECTABLE):

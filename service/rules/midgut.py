@@ -110,8 +110,8 @@ def site_words(p: NetPicture) -> str:
         if detail in _DETAIL_WORDS:
             return _DETAIL_WORDS[detail]
     if p.primary_site.known:
-        return SITE_WORDS.get(p.primary_site.value, "") or "NET"  # type: ignore[arg-type]
-    return "NET"
+        return SITE_WORDS.get(p.primary_site.value, "") or "this"  # type: ignore[arg-type]
+    return "this"
 
 
 def card_params(p: NetPicture) -> dict[str, str]:
@@ -202,6 +202,13 @@ def therapy_facts(p: NetPicture, agents: Iterable[Agent]) -> tuple[FactUse, ...]
             out.append(FactUse(name="Therapy", display=f"{t.drug} ({state})", date=t.start,
                                reference=t.references[0] if t.references else None))
     return tuple(out)
+
+
+def needs_data(rule_id: str, p: NetPicture, missing: tuple[str, ...], *, card: str | None = None,
+               reason: str = "", facts: tuple[FactUse, ...] = ()) -> Outcome:
+    """INSUFFICIENT outcome; with ``card`` it renders a needs-data card filled with the patient's site/grade."""
+    return Outcome(rule_id, Status.INSUFFICIENT, card, tuple(facts), tuple(missing), reason,
+                   card_params(p) if card else {})
 
 
 def well_differentiated_low_grade(rule_id: str, p: NetPicture) -> Outcome | None:
@@ -302,11 +309,11 @@ def sstr_needs_data(rule_id: str, p: NetPicture, card: str = "prrt-needs-sstr") 
     """For PRRT rows: SSTR missing or positive without the liver comparison -> needs-data card;
     any other state that is not positive_all -> not applicable. None when positive_all."""
     if unknown(p.sstr):
-        return Outcome.insufficient(rule_id, ("SSTR PET/CT with uptake compared with liver",), card=card,
-                                    reason="no SSTR imaging on record")
+        return needs_data(rule_id, p, ("SSTR PET/CT with uptake compared with liver",), card=card,
+                          reason="no SSTR imaging on record")
     if p.sstr.value is SstrStatus.POSITIVE_DEGREE_UNKNOWN:
-        return Outcome.insufficient(rule_id, ("SSTR uptake of each target lesion compared with liver",), card=card,
-                                    facts=fact_uses(p, "sstr"), reason="SSTR positive, degree vs liver not stated")
+        return needs_data(rule_id, p, ("SSTR uptake of each target lesion compared with liver",), card=card,
+                          facts=fact_uses(p, "sstr"), reason="SSTR positive, degree vs liver not stated")
     if p.sstr.value is not SstrStatus.POSITIVE_ALL:
         return Outcome.not_applicable(rule_id, f"SSTR {p.sstr.value.value}: PRRT requires uptake >= liver in all lesions")  # type: ignore[union-attr]
     return None

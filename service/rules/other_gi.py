@@ -51,6 +51,7 @@ from service.rules.midgut import (
     everolimus_progressive,
     fact_uses,
     first,
+    needs_data,
     prrt_after_ssa,
     prrt_first_line,
     site_is,
@@ -102,8 +103,8 @@ def _gastric_type(rule_id: str, p: NetPicture, needs_data_card: str | None) -> O
     if not _is_stomach(p):
         return Outcome.not_applicable(rule_id, "not a gastric NET")
     if unknown(p.gastric_type):
-        return Outcome.insufficient(rule_id, ("gastric NET type (fasting gastrin, atrophic gastritis biopsies)",),
-                                    card=needs_data_card, reason="gastric type not on record")
+        return needs_data(rule_id, p, ("gastric NET type (fasting gastrin, atrophic gastritis biopsies)",),
+                          card=needs_data_card, reason="gastric type not on record")
     return int(p.gastric_type.value)  # type: ignore[arg-type]
 
 

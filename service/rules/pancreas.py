@@ -75,7 +75,7 @@ from service.rules.midgut import (
     therapy_facts,
     well_differentiated_low_grade,
 )
-from service.rules.outcome import Outcome, unknown
+from service.rules.outcome import FactUse, Outcome, unknown
 from service.rules.registry import RuleKnowledge, rule
 
 PANCREAS = frozenset({PrimarySite.PANCREAS})
@@ -288,9 +288,7 @@ def has_bilio_enteric_anastomosis(p: NetPicture) -> bool | None:
     return False  # procedures were read and none is an anastomosis
 
 
-def anastomosis_facts(p: NetPicture) -> tuple:
-    from service.rules.outcome import FactUse
-
+def anastomosis_facts(p: NetPicture) -> tuple[FactUse, ...]:
     out = [FactUse(name="Procedure", display=pr.display, date=pr.date, reference=pr.reference)
            for pr in p.procedures if pr.kind in _ANASTOMOSIS_PROCEDURES]
     if p.bilio_enteric_anastomosis.is_(True) and not out:
