@@ -164,10 +164,14 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
             "topic": {"system": TOPIC_SYSTEM, "code": group.topic, "display": group.topic.replace("-", " ")},
         },
     }
-    suggestion = _suggestion(lead, picture, knowledge, uuid_factory)
-    if suggestion is not None:
-        card["suggestions"] = [suggestion]
-        card["selectionBehavior"] = "at-most-one"
+    # A recommend/consider card offers its one order. A needs-data card offers every test its
+    # merged rows ask for (independent requests: "any").
+    offering = [lead] if lead.strength != "needs-data" else _unique(s for _, s in group.members
+                                                                   if s.strength == "needs-data")
+    suggestions = [x for x in (_suggestion(s, picture, knowledge, uuid_factory) for s in offering) if x is not None]
+    if suggestions:
+        card["suggestions"] = suggestions
+        card["selectionBehavior"] = "at-most-one" if len(suggestions) == 1 else "any"
     card["overrideReasons"] = [
         {"system": OVERRIDE_SYSTEM, "code": code, "display": display} for code, display in knowledge.override_reasons
     ]

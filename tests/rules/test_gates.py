@@ -51,6 +51,8 @@ LOCALIZED = {"extent": Extent.LOCALIZED, "metastatic_sites": frozenset(), "liver
          {"labs": make_labs(chromogranin_a_rising=True, creatinine_clearance=95.0)}),
         ("G-09", {"labs": make_labs(chromogranin_a_rising=True, creatinine_clearance=35.0)},
          {"labs": make_labs(chromogranin_a_rising=False), "therapies": (therapy(Agent.PPI),)}),
+        ("G-03", {"scope": Scope.SCLC}, {"primary_site": PrimarySite.LUNG_THYMUS}),
+        ("NR-22", {"scope": Scope.SCLC}, {"scope": Scope.NEC}),
         ("DG-01", {"unavailable": ("observations",)}, {}),
         ("DG-01", {"incomplete": ("procedures",)}, {}),
     ],

@@ -1,0 +1,354 @@
+"""Card rendering: the CDS Hooks card schema, the card contract, merging, ordering and escaping."""
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from service.cards import escape_markdown, render
+from service.knowledge import Knowledge, worst_case_values
+from service.picture.model import (
+    Agent,
+    Differentiation,
+    DiseaseStatus,
+    Extent,
+    Fact,
+    FactState,
+    Grade,
+    Hereditary,
+    Ki67,
+    Labs,
+    LungType,
+    Medication,
+    NetPicture,
+    PrimarySite,
+    Procedure,
+    Resectability,
+    Scope,
+    Source,
+    SstrStatus,
+    Syndrome,
+    Therapy,
+    TherapyStatus,
+)
+from service.rules import FactUse, Outcome, Status, evaluate
+from tests.rules.factories import AS_OF, knowledge, make_labs, make_picture, medication, therapy
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "cards" / "schema" / "cds-card.schema.json").read_text())
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "[click](javascript:alert(1))",
+    "**bold** _it_ `code` ``` fence",
+    "# heading\n- list\r\n| a | b |",
+    "![img](https://evil.example/x.png)",
+    "\x00\x1b[31mred\u202e\u2028 &amp; <b>",
+]
+
+
+def uuids():
+    counter = itertools.count()
+    return lambda: f"uuid-{next(counter)}"
+
+
+def empty_values(node: Any, path: str = "") -> list[str]:
+    """Paths of null / "" / [] / {} values anywhere in a card (the contract omits them instead)."""
+    found = []
+    if node is None or node == "" or node == [] or node == {}:
+        found.append(path)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("facts", "evidence") and value == []:
+                continue  # contract: always present in the extension, may be empty
+            found += empty_values(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += empty_values(value, f"{path}/{i}")
+    return found
+
+
+def assert_contract(card: dict, k: Knowledge) -> None:
+    VALIDATOR.validate(card)
+    assert len(card["summary"]) < 140
+    assert empty_values(card) == []
+    ext = card["extension"]["net-cds"]
+    assert ext["topic"] == card["source"]["topic"]["code"]
+    assert ext["knowledgeVersion"] == k.version
+    assert not re.search(r"(?<!\\)<[A-Za-z/!?]", card.get("detail", "")), "raw HTML in detail"
+    for link in card.get("links", []):
+        assert link["url"].startswith("https://") and link["type"] == "absolute"
+    for reason in card["overrideReasons"]:
+        assert reason["system"] == "https://net-cds.org/fhir/CodeSystem/override-reason" and reason["display"]
+    drug_suggestion = ext["strength"] in ("recommend", "consider")
+    for suggestion in card.get("suggestions", []):
+        assert suggestion["uuid"] and suggestion["isRecommended"] is True
+        for action in suggestion["actions"]:
+            resource = action["resource"]
+            assert action["type"] == "create"
+            assert resource["status"] == "draft" and resource["intent"] == "proposal"
+            assert resource["subject"] == {"reference": "Patient/p-1"}
+            if resource["resourceType"] == "MedicationRequest":
+                coding = resource["medicationCodeableConcept"]["coding"][0]
+                assert coding["system"] == "http://www.nlm.nih.gov/research/umls/rxnorm" and coding["code"].isdigit()
+                assert resource["dosageInstruction"][0]["text"]
+            else:
+                assert resource["resourceType"] == "ServiceRequest" and resource["code"]["text"]
+    if ext["strength"] in ("caution", "not-recommended", "info"):
+        assert "suggestions" not in card
+    if drug_suggestion and card["source"]["topic"]["code"] in ("everolimus", "prrt", "captem"):
+        assert card["suggestions"], "recommend/consider drug card without a suggestion"
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_escape_markdown_makes_hostile_text_inert(hostile):
+    out = escape_markdown(hostile)
+    assert "<" not in out.replace("\\<", "")
+    assert "[" not in out.replace("\\[", "")
+    assert "`" not in out.replace("\\`", "")
+    assert "*" not in out.replace("\\*", "")
+    assert not re.search(r"[\x00-\x1f\x7f\u202e\u2028]", out)
+
+
+def test_escape_markdown_keeps_plain_words_and_escapes_every_special():
+    assert escape_markdown("Ki-67 12 %") == "Ki\\-67 12 %"
+    assert escape_markdown("a_b*c`d[e](f)!g#h|i<j>k&l+m.n{o}p\\q") == (
+        "a\\_b\\*c\\`d\\[e\\]\\(f\\)\\!g\\#h\\|i\\<j\\>k\\&l\\+m\\.n\\{o\\}p\\\\q")
+
+
+def test_escape_markdown_truncates_very_long_values():
+    out = escape_markdown("x" * 5000)
+    assert len(out) <= 120 and out.endswith("…")
+
+
+def test_hostile_patient_strings_never_reach_a_card_unescaped():
+    k = knowledge()
+    hostile_facts = tuple(FactUse(name=h, display=h, reference=h) for h in HOSTILE)
+    outcome = Outcome(rule_id="NR-19", status=Status.APPLICABLE, card="everolimus-cyp3a4",
+                      facts=hostile_facts, missing=tuple(HOSTILE), reason=HOSTILE[1],
+                      params={"drug": "<script>x</script>"})
+    (card,) = render([outcome], make_picture(), knowledge=k, uuid_factory=uuids())
+    assert_contract(card, k)
+    assert "<script>" not in card["detail"] and "](javascript" not in card["detail"]
+    assert "\\<script\\>" in card["detail"]
+    assert all("reference" not in f for f in card["extension"]["net-cds"]["facts"])  # not FHIR references
+
+
+# --------------------------------------------------------------------------- every card in the knowledge
+
+
+@pytest.mark.parametrize("card_id", sorted(knowledge().cards))
+def test_every_knowledge_card_renders_to_a_valid_card(card_id):
+    k = knowledge()
+    spec = k.cards[card_id]
+    facts = (FactUse("Ki-67", "12 %", date(2026, 10, 1), "Observation/ki67-1"),)
+    outcome = Outcome(rule_id=spec.rules[0], status=Status.APPLICABLE, card=card_id, facts=facts,
+                      params=worst_case_values(k))
+    (card,) = render([outcome], make_picture(), knowledge=k, uuid_factory=uuids())
+    assert_contract(card, k)
+    assert card["extension"]["net-cds"]["rules"] == [spec.rules[0]]
+    assert card["extension"]["net-cds"]["facts"] == [
+        {"name": "Ki-67", "display": "12 %", "date": "2026-10-01", "reference": "Observation/ki67-1"}]
+    for section in ("**Why**", "**Patient facts used**"):
+        assert section in card["detail"]
+
+
+# --------------------------------------------------------------------------- merging and order
+
+
+def test_same_topic_merges_and_not_recommended_wins_over_a_suggestion():
+    k = knowledge()
+    recommend = Outcome(rule_id="G3-01", status=Status.APPLICABLE, card="g3-prrt-first-line")
+    never = Outcome(rule_id="NR-04", status=Status.APPLICABLE, card="prrt-pregnancy")
+    cards = render([recommend, never], make_picture(), knowledge=k, uuid_factory=uuids())
+    (card,) = [c for c in cards if c["source"]["topic"]["code"] == "prrt"]
+    assert card["extension"]["net-cds"]["strength"] == "not-recommended"
+    assert card["extension"]["net-cds"]["rules"] == ["G3-01", "NR-04"]
+    assert "suggestions" not in card and "selectionBehavior" not in card
+
+
+def test_caution_beats_recommend_on_the_same_topic():
+    k = knowledge()
+    cards = render([Outcome("G3-01", Status.APPLICABLE, card="g3-prrt-first-line"),
+                    Outcome("NR-04", Status.APPLICABLE, card="prrt-labs-caution", params={"lab": "Platelets"})],
+                   make_picture(), knowledge=k, uuid_factory=uuids())
+    (card,) = cards
+    assert card["summary"].startswith("PRRT only after MDT review — Platelets")
+
+
+def test_cards_are_ordered_critical_recommend_consider_caution_not_recommended_needs_data():
+    k = knowledge()
+    outcomes = [
+        Outcome("G-05", Status.APPLICABLE),                                       # needs-data
+        Outcome("NR-16", Status.APPLICABLE),                                      # not-recommended
+        Outcome("G-09", Status.APPLICABLE),                                       # caution
+        Outcome("G-08", Status.APPLICABLE),                                       # consider
+        Outcome("N-02", Status.APPLICABLE, card="nec-platinum-etoposide"),        # recommend
+        Outcome("NR-19", Status.APPLICABLE, card="everolimus-cyp3a4", params={"drug": "clarithromycin"}),  # critical
+    ]
+    cards = render(outcomes, make_picture(), knowledge=k, uuid_factory=uuids())
+    assert [c["extension"]["net-cds"]["rules"][0] for c in cards] == ["NR-19", "N-02", "G-08", "G-09", "NR-16", "G-05"]
+    assert cards[0]["indicator"] == "critical"
+
+
+def test_uuids_come_from_the_factory_for_cards_and_suggestions():
+    k = knowledge()
+    cards = render([Outcome("N-02", Status.APPLICABLE, card="nec-platinum-etoposide")], make_picture(),
+                   knowledge=k, uuid_factory=uuids())
+    assert cards[0]["uuid"] == "uuid-0" and cards[0]["suggestions"][0]["uuid"] == "uuid-1"
+    actions = cards[0]["suggestions"][0]["actions"]
+    assert [a["resource"]["medicationCodeableConcept"]["coding"][0]["code"] for a in actions] == ["2555", "4179"]
+
+
+def test_draft_medication_request_carries_rxnorm_dose_timing_and_route():
+    k = knowledge()
+    (card,) = render([Outcome("G3-01", Status.APPLICABLE, card="g3-prrt-first-line")], make_picture(),
+                     knowledge=k, uuid_factory=uuids())
+    lutathera = card["suggestions"][0]["actions"][0]["resource"]
+    assert lutathera["medicationCodeableConcept"]["coding"][0]["code"] == "1999682"
+    dosage = lutathera["dosageInstruction"][0]
+    assert dosage["timing"]["repeat"] == {"frequency": 1, "period": 8, "periodUnit": "wk", "count": 4}
+    assert dosage["route"]["coding"][0]["code"] == "47625008"
+
+
+def test_not_applicable_and_unnamed_insufficient_outcomes_make_no_card():
+    k = knowledge()
+    outcomes = [Outcome.not_applicable("G-05", "known"), Outcome.insufficient("G-06", ("extent",))]
+    assert render(outcomes, make_picture(), knowledge=k, uuid_factory=uuids()) == []
+
+
+def test_merged_needs_data_card_offers_each_requested_test():
+    k = knowledge()
+    outcomes = [Outcome("G-05", Status.APPLICABLE, missing=("Ki-67 index",)),
+                Outcome("G-06", Status.APPLICABLE, missing=("SSTR PET/CT result",))]
+    (card,) = render(outcomes, make_picture(), knowledge=k, uuid_factory=uuids())
+    assert card["selectionBehavior"] == "any" and len(card["suggestions"]) == 2
+    assert card["extension"]["net-cds"]["missing"] == ["Ki-67 index", "SSTR PET/CT result"]
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def advise(picture: NetPicture) -> list[dict]:
+    k = knowledge()
+    return render(evaluate(picture, as_of=AS_OF, knowledge=k), picture, knowledge=k, uuid_factory=uuids())
+
+
+def test_no_neuroendocrine_neoplasm_gets_no_cards():
+    assert advise(make_picture(scope=Scope.NONE, unavailable=("observations",))) == []
+
+
+def test_small_cell_lung_carcinoma_gets_only_the_out_of_scope_card():
+    cards = advise(make_picture(scope=Scope.SCLC, primary_site=PrimarySite.LUNG_THYMUS, progression=True,
+                                carcinoid_syndrome=True, therapies=(therapy(Agent.EVEROLIMUS),)))
+    assert [c["source"]["topic"]["code"] for c in cards] == ["out-of-scope"]
+    assert cards[0]["extension"]["net-cds"]["rules"] == ["G-03", "NR-22"]
+
+
+def test_grade_unknown_gives_a_data_gap_card_end_to_end():
+    cards = advise(make_picture(ki67=Fact.missing(), grade=Fact.missing()))
+    gaps = [c for c in cards if c["source"]["topic"]["code"] == "data-gap"]
+    assert len(gaps) == 1 and "G-05" in gaps[0]["extension"]["net-cds"]["rules"]
+    assert "Ki-67 index (LOINC 29593-1)" in gaps[0]["extension"]["net-cds"]["missing"]
+
+
+def test_unreadable_category_gives_a_data_gap_card_end_to_end():
+    cards = advise(make_picture(unavailable=("observations",)))
+    (gap,) = [c for c in cards if c["source"]["topic"]["code"] == "data-gap"]
+    assert "DG-01" in gap["extension"]["net-cds"]["rules"]
+
+
+def test_everolimus_with_clarithromycin_is_the_first_card_and_critical():
+    cards = advise(make_picture(progression=True, therapies=(therapy(Agent.EVEROLIMUS),),
+                                current_medications=(medication("clarithromycin", "strong-cyp3a4-inhibitor"),)))
+    assert cards[0]["indicator"] == "critical" and "clarithromycin" in cards[0]["summary"]
+
+
+def test_no_topic_is_both_suggested_and_not_recommended():
+    cards = advise(make_picture(progression=True, sstr=SstrStatus.NEGATIVE, therapies=(therapy(Agent.SSA),)))
+    topics = [c["source"]["topic"]["code"] for c in cards]
+    assert len(topics) == len(set(topics))
+
+
+# --------------------------------------------------------------------------- property: never raises
+
+
+def facts(values: st.SearchStrategy) -> st.SearchStrategy:
+    src = st.builds(Source, st.sampled_from([None, "Observation/1", "Condition/c-2"]),
+                    st.one_of(st.none(), st.dates(date(2015, 1, 1), date(2026, 11, 1))),
+                    st.text(max_size=30))
+    known = st.builds(Fact, st.sampled_from([FactState.PRESENT, FactState.STALE]), values,
+                      st.tuples(src) | st.just(()))
+    unknown = st.sampled_from([Fact.missing(), Fact.unavailable(), Fact(FactState.CONTRADICTORY)])
+    return st.one_of(known, unknown)
+
+
+numbers = st.floats(min_value=0, max_value=500, allow_nan=False)
+therapies = st.builds(
+    Therapy, agent=st.sampled_from(Agent), drug=st.text(max_size=20), status=st.sampled_from(TherapyStatus),
+    start=st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2027, 6, 1))),
+    end=st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2027, 6, 1))),
+    references=st.just(("MedicationRequest/1",)), long_acting=st.one_of(st.none(), st.booleans()),
+    dose_text=st.one_of(st.none(), st.text(max_size=20)),
+    codes=st.lists(st.sampled_from(["http://www.nlm.nih.gov/research/umls/rxnorm|1363281", "x|1"]), max_size=2).map(tuple),
+)
+labs = st.builds(Labs, creatinine_clearance=facts(numbers), hemoglobin=facts(numbers), wbc=facts(numbers),
+                 platelets=facts(numbers), bilirubin=facts(numbers), bilirubin_uln=facts(numbers),
+                 albumin=facts(numbers), glucose=facts(numbers), hba1c=facts(numbers),
+                 systolic_bp=facts(numbers), chromogranin_a_rising=facts(st.booleans()))
+pictures = st.builds(
+    NetPicture,
+    patient_ref=st.just("Patient/p-1"), as_of=st.just(AS_OF), scope=st.sampled_from(Scope),
+    primary_site=facts(st.sampled_from(PrimarySite)), differentiation=facts(st.sampled_from(Differentiation)),
+    lung_type=facts(st.sampled_from(LungType)), gastric_type=facts(st.integers(1, 3)),
+    ki67=facts(st.builds(Ki67, numbers)), grade=facts(st.sampled_from(Grade)),
+    grade_discordant=facts(st.booleans()), extent=facts(st.sampled_from(Extent)),
+    liver_metastases=facts(st.booleans()), liver_dominant=facts(st.booleans()),
+    resectability=facts(st.sampled_from(Resectability)), sstr=facts(st.sampled_from(SstrStatus)),
+    fdg_avid=facts(st.booleans()), disease_status=facts(st.sampled_from(DiseaseStatus)),
+    progression=facts(st.booleans()), r0_resection=facts(st.booleans()), newly_diagnosed=facts(st.booleans()),
+    syndromes=st.frozensets(st.sampled_from(Syndrome)), carcinoid_syndrome=facts(st.booleans()),
+    refractory_carcinoid_syndrome=facts(st.booleans()), severe_constipation=facts(st.booleans()),
+    abdominal_pain=facts(st.booleans()), hereditary=st.frozensets(st.sampled_from(Hereditary)),
+    family_history_net=facts(st.booleans()), multiple_primaries=facts(st.booleans()),
+    therapies=st.lists(therapies, max_size=4).map(tuple),
+    procedures=st.lists(st.builds(Procedure, st.sampled_from(["pancreaticoduodenectomy", "tae", "resection"]),
+                                  st.none(), st.just("Procedure/1"), st.text(max_size=10)), max_size=2).map(tuple),
+    current_medications=st.lists(st.builds(Medication, st.text(min_size=1, max_size=15), st.just(()),
+                                           st.just("MedicationRequest/2"),
+                                           st.frozensets(st.sampled_from(["strong-cyp3a4-inhibitor", "live-vaccine"]))),
+                                 max_size=2).map(tuple),
+    bilio_enteric_anastomosis=facts(st.booleans()),
+    next_prrt_date=facts(st.dates(date(2026, 1, 1), date(2027, 6, 1))),
+    age_years=facts(st.integers(0, 100)), sex=facts(st.sampled_from(["female", "male"])),
+    pregnant=facts(st.booleans()), breastfeeding=facts(st.booleans()), labs=labs,
+    unavailable=st.lists(st.sampled_from(["observations", "procedures", "medicationRequests"]), max_size=2,
+                         unique=True).map(tuple),
+    incomplete=st.lists(st.sampled_from(["observations", "procedures"]), max_size=1).map(tuple),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pictures)
+def test_evaluate_never_raises_and_every_card_is_valid(picture):
+    k = knowledge()
+    outcomes = evaluate(picture, as_of=AS_OF, knowledge=k)
+    cards = render(outcomes, picture, knowledge=k, uuid_factory=uuids())
+    if picture.scope in (Scope.NONE, Scope.EXCLUDED):
+        assert outcomes == [] and cards == []
+    if picture.scope is Scope.SCLC:
+        assert [c["source"]["topic"]["code"] for c in cards] == ["out-of-scope"]
+    topics = [c["source"]["topic"]["code"] for c in cards]
+    assert len(topics) == len(set(topics))
+    for card in cards:
+        assert_contract(card, k)
