@@ -132,3 +132,20 @@ def test_surveillance_not_offered_when_progressing_or_on_ssa():
 def test_escalation_needs_three_months_of_ssa():
     recent = (therapy(Agent.SSA, start=date(2026, 10, 1)),)
     assert statuses("M-08", **dict(CS, therapies=recent, bowel_movements_per_day=6.0)) == {Status.NOT_APPLICABLE}
+
+
+@pytest.mark.parametrize(
+    ("ki67", "first_line_prrt"),
+    [(Ki67(10), True), (Ki67(9.9), False), (Ki67(55), True), (Ki67(56), False),
+     (Ki67(10, comparator="<"), False), (Ki67(15, low=10), True), (Ki67(12, comparator="<"), None)],
+)
+def test_netter2_ki67_boundaries(ki67, first_line_prrt):
+    """Ki-67 10 % and 55 % are inside the NETTER-2 range; '<10 %' is outside; '<12 %' cannot be decided."""
+    (o,) = run("M-03", ki67=ki67)
+    expected = {True: Status.APPLICABLE, False: Status.NOT_APPLICABLE, None: Status.INSUFFICIENT}[first_line_prrt]
+    assert o.status is expected
+
+
+def test_surveillance_ki67_boundary_is_strictly_below_ten():
+    assert "midgut-surveillance" in fired_cards("M-01", hepatic_burden_percent=5.0, ki67=Ki67(9.9))
+    assert "midgut-surveillance" not in fired_cards("M-01", hepatic_burden_percent=5.0, ki67=Ki67(10))
