@@ -50,7 +50,6 @@ from service.rules.midgut import (
     any_functional,
     card_params,
     fact_uses,
-    first,
     ki67_at_least,
     ki67_at_most,
     progressed_on,
