@@ -145,16 +145,36 @@ def settings_env(tmp_path, issuers_file) -> dict[str, str]:
     }
 
 
+@pytest.fixture(scope="session")
+def _clinical_cache() -> dict:
+    return {}
+
+
 @pytest.fixture
-def app_factory(settings_env, monkeypatch) -> Callable[..., Flask]:
-    """``app_factory(clock=..., uuid_factory=..., NETCDS_X="...")`` -> a new app."""
+def app_factory(settings_env, monkeypatch, _clinical_cache) -> Callable[..., Flask]:
+    """``app_factory(clock=..., uuid_factory=..., NETCDS_X="...")`` -> a new app.
+
+    Terminology and knowledge (immutable once loaded) are loaded once per cards directory per
+    test session; everything else is built anew for each app.
+    """
     import os
 
+    import service.app
     from service.app import create_app
 
     for name in list(os.environ):
         if name.startswith("NETCDS_"):
             monkeypatch.delenv(name)
+
+    real_load = service.app.load_clinical
+
+    def cached_load(settings):
+        key = str(settings.cards_dir.resolve())
+        if key not in _clinical_cache:
+            _clinical_cache[key] = real_load(settings)
+        return _clinical_cache[key]
+
+    monkeypatch.setattr(service.app, "load_clinical", cached_load)
 
     def make(*, clock: Callable[[], datetime] | None = None, uuid_factory: Callable[[], str] | None = None,
              **overrides: str) -> Flask:
