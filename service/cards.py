@@ -244,7 +244,8 @@ def _detail(
     parts: list[str] = ["**Why**", "", fill(lead.why, md_params)]
     if lead_outcome.reason:
         parts += ["", "Finding: " + escape_markdown(lead_outcome.reason, max_length=300)]
-    others = [(o, s) for o, s in group.members if (o, s) != group.lead]
+    others = _unique(((o, s) for o, s in group.members if (o, s) != group.lead),
+                     key=lambda member: (member[0].rule_id, member[1].id))
     if others:
         parts += ["", "Also on this topic:"]
         for o, s in others:

@@ -61,6 +61,8 @@ def fact(value: Any, *, ref: str | None = None, on: date | None = None, display:
 
 
 def _display(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, enum.Enum):
         return str(value.value).replace("_", " ")
     if isinstance(value, Ki67):
