@@ -182,7 +182,8 @@ def register_request_context(app: Flask) -> None:
         started = g.get("started")
         logger.info("request", extra={
             "method": request.method,
-            "path": request.path,
+            # the route template, never the raw path (a mistyped URL may hold anything)
+            "route": request.url_rule.rule if request.url_rule is not None else None,
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
         })

@@ -28,7 +28,7 @@ def test_a_hook_call_logs_json_lines_with_context_and_no_secrets(checked_client,
     lines = _lines(err)                      # every line is a JSON object
     assert FHIR_TOKEN not in err and jwt not in err
     assert '"resourceType"' not in err       # no bodies
-    access = [line for line in lines if line["message"] == "request" and line["path"] == HOOK_PATH]
+    access = [line for line in lines if line["message"] == "request" and line["route"] == "/cds-services/<service_id>"]
     assert len(access) == 2
     assert all(line["request_id"] and line["hook_instance"] == body["hookInstance"] for line in access)
     assert [line["status"] for line in access] == [400, 200]
@@ -72,5 +72,5 @@ def test_context_does_not_leak_between_requests(checked_client, auth_header, cap
     checked_client.post(HOOK_PATH, json=hook_body(), headers=auth_header(HOOK_PATH))
     checked_client.get("/healthz")
 
-    health = [line for line in _lines(capsys.readouterr().err) if line.get("path") == "/healthz"]
+    health = [line for line in _lines(capsys.readouterr().err) if line.get("route") == "/healthz"]
     assert health and "hook_instance" not in health[0]
