@@ -1,0 +1,121 @@
+"""The hook call reads the EHR's FHIR server when prefetch is missing (CDS Hooks §3–§5; checklist
+§13.3.5; the Sandbox sends fhirServer without fhirAuthorization, §14).
+
+A stub FHIR server on loopback answers Patient/pat-1 and empty searches; the tests check the
+protocol wiring (allowlist, anonymous flag, token passing, 412), not the data stage's details.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.plugins.app import HOOK_PATH, CheckedClient, hook_body
+
+FHIR_TOKEN = "ehr-token-for-net-cds"
+
+
+class _StubFhir(BaseHTTPRequestHandler):
+    seen: list
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self.seen.append({"path": urlsplit(self.path).path, "authorization": self.headers.get("Authorization")})
+        path = urlsplit(self.path).path
+        if path.endswith("/Patient/pat-1"):
+            body = {"resourceType": "Patient", "id": "pat-1"}
+        elif "/Patient/" in path:
+            self.send_response(404)
+            self.end_headers()
+            return
+        else:
+            body = {"resourceType": "Bundle", "type": "searchset", "total": 0}
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/fhir+json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_args):
+        pass
+
+
+@pytest.fixture
+def stub_fhir():
+    handler = type("Handler", (_StubFhir,), {"seen": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/fhir", handler.seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _client(app_factory, base, **overrides):
+    app = app_factory(NETCDS_ALLOWED_FHIR_SERVERS=base, NETCDS_ALLOW_HTTP_FHIR="true",
+                      NETCDS_HOOK_DEADLINE_SECONDS="5", NETCDS_FHIR_TIMEOUT_SECONDS="2", **overrides)
+    app.test_client_class = CheckedClient
+    return app.test_client()
+
+
+def test_without_prefetch_the_service_reads_fhir_server_with_the_given_token(app_factory, auth_header, stub_fhir):
+    base, seen = stub_fhir
+    client = _client(app_factory, base)
+    body = hook_body(prefetch=None, fhirServer=base,
+                     fhirAuthorization={"access_token": FHIR_TOKEN, "token_type": "Bearer", "expires_in": 300,
+                                        "scope": "user/Patient.read user/Condition.read", "subject": "net-cds"})
+
+    response = client.post(HOOK_PATH, json=body, headers=auth_header(HOOK_PATH))
+
+    assert response.status_code == 200
+    assert response.get_json() == {"cards": []}
+    paths = {s["path"] for s in seen}
+    assert "/fhir/Patient/pat-1" in paths and "/fhir/Condition" in paths
+    assert {s["authorization"] for s in seen} == {f"Bearer {FHIR_TOKEN}"}
+
+
+def test_sandbox_style_fhir_server_without_token_works_only_with_the_development_flag(
+        app_factory, auth_header, stub_fhir):
+    base, seen = stub_fhir
+    body = hook_body(prefetch=None, fhirServer=base)
+
+    production = _client(app_factory, base).post(HOOK_PATH, json=body, headers=auth_header(HOOK_PATH))
+    assert production.status_code == 412          # no token, no anonymous callback: required data missing
+    assert seen == []
+
+    development = _client(app_factory, base, NETCDS_ALLOW_ANONYMOUS_FHIR="true").post(
+        HOOK_PATH, json=body, headers=auth_header(HOOK_PATH))
+    assert development.status_code == 200
+    assert seen and all(s["authorization"] is None for s in seen)
+
+
+def test_partial_prefetch_is_completed_from_the_fhir_server(app_factory, auth_header, stub_fhir):
+    base, seen = stub_fhir
+    body = hook_body(fhirServer=base, fhirAuthorization={"access_token": FHIR_TOKEN, "token_type": "Bearer",
+                                                         "expires_in": 300, "scope": "s", "subject": "c"})
+    # patient + conditions are prefetched; the optional keys are fetched.
+
+    response = _client(app_factory, base).post(HOOK_PATH, json=body, headers=auth_header(HOOK_PATH))
+
+    assert response.status_code == 200
+    paths = {s["path"] for s in seen}
+    assert "/fhir/Patient/pat-1" not in paths and "/fhir/Observation" in paths
+
+
+def test_fhir_server_off_the_allowlist_is_400_and_never_called(app_factory, auth_header, stub_fhir):
+    base, seen = stub_fhir
+    client = _client(app_factory, "https://fhir.allowed.example/r4")
+    body = hook_body(prefetch=None, fhirServer=base, fhirAuthorization={
+        "access_token": FHIR_TOKEN, "token_type": "Bearer", "expires_in": 300, "scope": "s", "subject": "c"})
+
+    response = client.post(HOOK_PATH, json=body, headers=auth_header(HOOK_PATH))
+
+    assert response.status_code == 400
+    assert response.get_json()["issue"][0]["expression"] == ["fhirServer"]
+    assert seen == []
