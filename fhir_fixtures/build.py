@@ -92,8 +92,24 @@ README_TAIL = """
   no `ServiceRequest`/`Appointment`, because those are not among the prefetch keys.
 - DiagnosticReports (SSTR-PET reports, pathology) are not used: they are not among the prefetch keys, so
   their results are carried as Observations with the local codes.
-- Breast-feeding, ACTH/glucagonoma/somatostatinoma syndromes, NF1/TSC, thymic NET and NEC second line are
-  not covered by a dedicated patient.
+- Planned surgery (`net-47`) is a `Procedure` with status `preparation` and a future `performedDateTime`;
+  a declined treatment (`net-42`) is a `Procedure` with status `not-done`, `statusReason` SNOMED 105480006 and no
+  performed date. Both are legal R4 but unusual; real EHRs often send a `ServiceRequest` instead (not prefetched).
+- Some values have no verified standard code and are sent text-only: glucagon (`net-60`), VIP (`net-17`),
+  metyrapone (`net-61`, a `MedicationRequest` with `medicationCodeableConcept.text` only), thymectomy (`net-52`).
+  Codes used here but flagged R (recalled) in terminology.md or not listed there: SNOMED 169750002
+  (breast-feeding), 105480006 (refusal of treatment), 92824003 (NF1), 34516001 (ileal structure), 60001007 (not
+  pregnant); LOINC 2141-0 (ACTH), 2143-6 (cortisol); CPT 47130, 60500. ICD-10-CM codes were checked against the
+  FY2026 tabular. Z39.1 is an encounter code ("care and examination of lactating mother"): EHRs use it as the
+  breast-feeding problem, there is no better ICD-10-CM code.
+- `net-50`'s duplicates differ only in `id` and `meta.source` (and one creatinine unit): nothing in FHIR marks them
+  as the same result, so de-duplication has to compare code, date and value.
+- `net-66` (NF1) carries morphology 8156/3 without a clinical syndrome: `expect.syndromes` is empty because a
+  somatostatin-positive tumour is not a functioning one; the table's F-12 triggers on morphology, so F-12 and G-07
+  are only `also` there.
+- The table has no row for everolimus started during PRRT (`net-68`); NR-23 (everolimus + SSA) is the nearest.
+- The guideline's O-02 says "manage gastrinoma (F-07)": the gastrinoma row is F-08 (F-07 is insulinoma); `net-53`
+  expects F-08.
 """
 
 

@@ -102,6 +102,9 @@ LAB = {
     "insulin": ((LOINC, "20448-7", "Insulin [Units/volume] in Serum or Plasma"), "µIU/mL", "u[IU]/mL"),
     "cpeptide": ((LOINC, "1986-9", "C peptide [Mass/volume] in Serum or Plasma"), "ng/mL", "ng/mL"),
     "nse": ((LOINC, "15060-7", "Enolase.neuron specific [Mass/volume] in Serum or Plasma"), "ng/mL", "ng/mL"),
+    "somatostatin": ((LOINC, "2961-1", "Somatostatin [Mass/volume] in Plasma"), "pg/mL", "pg/mL"),
+    "acth": ((LOINC, "2141-0", "Corticotropin [Mass/volume] in Plasma"), "pg/mL", "pg/mL"),
+    "cortisol": ((LOINC, "2143-6", "Cortisol [Mass/volume] in Serum or Plasma"), "µg/dL", "ug/dL"),
 }
 TUMOR_MARKERS = {"hiaa", "cga", "gastrin", "nse"}
 
@@ -138,21 +141,27 @@ MED = {
     "cholecalciferol": (RXNORM, "2418", "cholecalciferol"),
     "loperamide": (RXNORM, "6468", "loperamide"),
     "pancrelipase": (RXNORM, "8031", "pancrelipase"),
+    "interferon_alfa2b": (RXNORM, "5880", "interferon alfa-2b"),
+    "lutathera_sbd": (RXNORM, "1999687", "25 ML lutetium Lu 177 dotatate 10 MCI/ML Injection [Lutathera]"),
 }
 
 ICD = {
     "C7A.00": "Malignant carcinoid tumor of unspecified site",
+    "C7A.010": "Malignant carcinoid tumor of the duodenum",
     "C7A.011": "Malignant carcinoid tumor of the jejunum",
     "C7A.012": "Malignant carcinoid tumor of the ileum",
     "C7A.019": "Malignant carcinoid tumor of the small intestine, unspecified portion",
     "C7A.020": "Malignant carcinoid tumor of the appendix",
     "C7A.026": "Malignant carcinoid tumor of the rectum",
     "C7A.090": "Malignant carcinoid tumor of the bronchus and lung",
+    "C7A.091": "Malignant carcinoid tumor of the thymus",
     "C7A.092": "Malignant carcinoid tumor of the stomach",
     "C7A.1": "Malignant poorly differentiated neuroendocrine tumors",
     "C7B.01": "Secondary carcinoid tumors of distant lymph nodes",
     "C7B.02": "Secondary carcinoid tumors of liver",
     "C7B.03": "Secondary carcinoid tumors of bone",
+    "C7B.09": "Secondary carcinoid tumors of other sites",
+    "C77.2": "Secondary and unspecified malignant neoplasm of intra-abdominal lymph nodes",
     "C78.7": "Secondary malignant neoplasm of liver and intrahepatic bile duct",
     "C25.4": "Malignant neoplasm of endocrine pancreas",
     "C25.0": "Malignant neoplasm of head of pancreas",
@@ -183,6 +192,17 @@ ICD = {
     "R23.2": "Flushing",
     "E87.6": "Hypokalemia",
     "N18.3": "Chronic kidney disease, stage 3 (moderate)",
+    "N18.4": "Chronic kidney disease, stage 4 (severe)",
+    "E16.3": "Increased secretion of glucagon",
+    "E24.3": "Ectopic ACTH syndrome",
+    "E13.9": "Other specified diabetes mellitus without complications",
+    "Q85.01": "Neurofibromatosis, type 1",
+    "Z39.1": "Encounter for care and examination of lactating mother",
+    "L53.8": "Other specified erythematous conditions",
+    "I82.401": "Acute embolism and thrombosis of unspecified deep veins of right lower extremity",
+    "K80.20": "Calculus of gallbladder without cholecystitis without obstruction",
+    "K90.9": "Intestinal malabsorption, unspecified",
+    "R10.9": "Unspecified abdominal pain",
 }
 
 ICDO = {
@@ -193,11 +213,19 @@ ICDO = {
     "8013/3": "Large cell neuroendocrine carcinoma",
     "8150/3": "Pancreatic endocrine tumor, malignant",
     "8151/3": "Insulinoma, malignant",
+    "8152/3": "Glucagonoma, malignant",
     "8153/3": "Gastrinoma, malignant",
     "8155/3": "Vipoma, malignant",
+    "8156/3": "Somatostatinoma, malignant",
     "8244/3": "Mixed adenoneuroendocrine carcinoma",
     "8242/3": "Enterochromaffin-like cell tumor, malignant",
     "8500/3": "Infiltrating duct carcinoma, NOS",
+}
+
+ICDO_TOPO = {  # ICD-O-3 topography (Condition.bodySite)
+    "C16.2": "Body of stomach",
+    "C25.1": "Body of pancreas",
+    "C80.9": "Unknown primary site",
 }
 
 SSTR_UPTAKE = {
@@ -261,7 +289,7 @@ class P:
                   clinical: str | None = "active", verification: str = "confirmed", text: str | None = None,
                   morphology: str | None = None, mcode: str | None = None, body_site: dict | None = None,
                   note: str | None = None, category: str = "problem-list-item", related: str | None = None,
-                  stage: str | None = None) -> dict:
+                  stage: str | None = None, morphology_sct: tuple | None = None) -> dict:
         """``codes``: ICD-10-CM code strings, or (system, code, display) tuples."""
         codings = [(ICD10, c, ICD[c]) if isinstance(c, str) else c for c in codes]
         r: dict = {"resourceType": "Condition", "id": self.rid(sfx), "subject": self.ref,
@@ -283,6 +311,10 @@ class P:
             r.setdefault("extension", []).append({
                 "url": MCODE + "mcode-histology-morphology-behavior",
                 "valueCodeableConcept": cc((ICDO3, morphology, ICDO[morphology]))})
+        if morphology_sct:
+            r.setdefault("extension", []).append({
+                "url": MCODE + "mcode-histology-morphology-behavior",
+                "valueCodeableConcept": cc(morphology_sct)})
         if related:
             r.setdefault("extension", []).append({
                 "url": "http://hl7.org/fhir/StructureDefinition/condition-related",
@@ -297,7 +329,7 @@ class P:
     def obs(self, sfx: str, code: dict, date: str, *, value: dict | None = None, status: str = "final",
             category: str | None = "laboratory", profile: str | None = None, interpretation: str | None = None,
             method: tuple | None = None, note: str | None = None, body_site: str | None = None,
-            components: list | None = None, ref_high: dict | None = None) -> dict:
+            components: list | None = None, ref_high: dict | None = None, source: str | None = None) -> dict:
         r: dict = {"resourceType": "Observation", "id": self.rid(sfx), "status": status, "code": code,
                    "subject": self.ref, "effectiveDateTime": date}
         if category:
@@ -309,6 +341,8 @@ class P:
             r.update(value)
         if profile:
             r["meta"] = {"profile": [MCODE + profile]}
+        if source:
+            r.setdefault("meta", {})["source"] = source
         if interpretation:
             r["interpretation"] = [cc((V3_INTERP, interpretation, {
                 "POS": "Positive", "NEG": "Negative", "H": "High", "HH": "Critical high",
@@ -327,7 +361,7 @@ class P:
 
     def ki67(self, sfx: str, date: str, pct=None, *, string: str | None = None, fraction: float | None = None,
              loinc: str = "29593-1", status: str = "final", site: str | None = "primary tumour",
-             mcode: bool = False, note: str | None = None) -> dict:
+             mcode: bool = False, note: str | None = None, source: str | None = None) -> dict:
         display = {"29593-1": "Cells.Ki-67 nuclear Ag/cells in Tissue by Immune stain",
                    "85330-9": "Cells.Ki-67 nuclear Ag/cells in Breast cancer specimen by Immune stain",
                    "33055-5": "Ki-67 nuclear Ag [Presence] in Tissue by Immune stain"}[loinc]
@@ -340,7 +374,8 @@ class P:
         else:
             value = {"valueQuantity": qty(pct, "%", "%")}
         return self.obs(sfx, cc((LOINC, loinc, display), text="Ki-67"), date, value=value, status=status,
-                        profile="mcode-tumor-marker-test" if mcode else None, body_site=site, note=note)
+                        profile="mcode-tumor-marker-test" if mcode else None, body_site=site, note=note,
+                        source=source)
 
     def local(self, sfx: str, code: str, date: str, *, value: dict | None = None, category: str = "exam",
               text: str | None = None, **kw) -> dict:
@@ -348,13 +383,14 @@ class P:
                         category=category, **kw)
 
     def sstr(self, sfx: str, date: str, uptake: str | None, *, tracer: str = "ga68-dotatate",
-             interpretation: str | None = None, text: str | None = None, note: str | None = None) -> dict:
+             interpretation: str | None = None, text: str | None = None, note: str | None = None,
+             source: str | None = None) -> dict:
         value = ({"valueCodeableConcept": cc((LOCAL + "sstr-uptake", uptake, SSTR_UPTAKE[uptake]))}
                  if uptake else None)
         return self.local(sfx, "sstr-imaging", date, value=value, category="imaging",
                           text=text or ("Ga-68 DOTATATE PET/CT" if tracer == "ga68-dotatate"
                                         else "In-111 pentetreotide scintigraphy (Octreoscan)"),
-                          method=TRACER[tracer], interpretation=interpretation, note=note)
+                          method=TRACER[tracer], interpretation=interpretation, note=note, source=source)
 
     def fdg(self, sfx: str, date: str, avid: bool) -> dict:
         return self.local(sfx, "fdg-pet", date, category="imaging", text="FDG PET/CT",
@@ -369,8 +405,14 @@ class P:
                                                               "poor": "Poorly differentiated",
                                                               "mixed": "Mixed"}[diff]))})
 
-    def mitoses(self, sfx: str, date: str, n: float) -> dict:
-        return self.local(sfx, "mitotic-count", date, text="Mitotic count", value={"valueQuantity": qty(n, "/2mm2")})
+    def mitoses(self, sfx: str, date: str, n: float, *, unit: str = "/2mm2", source: str | None = None) -> dict:
+        """``unit`` is text only (no UCUM code): '/2mm2', or '/10 HPF' for a count per 10 high-power fields."""
+        return self.local(sfx, "mitotic-count", date, text="Mitotic count", value={"valueQuantity": qty(n, unit)},
+                          source=source)
+
+    def flushing(self, sfx: str, date: str, n: float) -> dict:
+        return self.local(sfx, "flushing-episodes-per-day", date, category="survey", text="Flushing episodes per day",
+                          value={"valueQuantity": qty(n, "/d", "/d")})
 
     def bowel(self, sfx: str, date: str, n: float) -> dict:
         return self.local(sfx, "bowel-movements-per-day", date, category="survey", text="Bowel movements per day",
@@ -387,11 +429,11 @@ class P:
                               "unresectable": "Unresectable"}[code]))})
 
     def status(self, sfx: str, date: str, status: str, *, legacy: bool = False, mcode: bool = True,
-               note: str | None = None) -> dict:
+               note: str | None = None, source: str | None = None) -> dict:
         code = (cc((LOINC, "88040-1", "Response to cancer treatment")) if legacy
                 else cc((LOINC, "97509-4", "Cancer disease progression")))
         return self.obs(sfx, code, date, value={"valueCodeableConcept": cc(STATUS[status])}, category="survey",
-                        profile="mcode-cancer-disease-status" if mcode else None, note=note)
+                        profile="mcode-cancer-disease-status" if mcode else None, note=note, source=source)
 
     def morphology(self, sfx: str, date: str, code: str, *, loinc: str = "31206-6") -> dict:
         disp = {"31206-6": "Histology and Behavior ICD-O-3 Cancer",
@@ -401,12 +443,12 @@ class P:
 
     def lab(self, key: str, date: str, value, *, sfx: str | None = None, interpretation: str | None = None,
             status: str = "final", mcode: bool | None = None, ref_high: dict | None = None,
-            note: str | None = None) -> dict:
+            note: str | None = None, source: str | None = None) -> dict:
         code, unit, ucum = LAB[key]
         is_marker = key in TUMOR_MARKERS
         return self.obs(sfx or f"{key.replace('_', '-')}-{date}", cc(code), date,
                         value={"valueQuantity": qty(value, unit, ucum)}, status=status,
-                        interpretation=interpretation, ref_high=ref_high, note=note,
+                        interpretation=interpretation, ref_high=ref_high, note=note, source=source,
                         profile="mcode-tumor-marker-test" if (mcode if mcode is not None else False) and is_marker else None)
 
     def size(self, sfx: str, date: str, cm: float) -> dict:
@@ -425,13 +467,17 @@ class P:
                             {"code": cc((LOINC, "8462-4", "Diastolic blood pressure")),
                              "valueQuantity": qty(dia, "mmHg", "mm[Hg]")}])
 
-    def pregnancy(self, sfx: str, date: str) -> dict:
+    def pregnancy(self, sfx: str, date: str, pregnant: bool = True) -> dict:
+        answer = (SCT, "77386006", "Pregnant") if pregnant else (SCT, "60001007", "Not pregnant")
         return self.obs(sfx, cc((LOINC, "82810-3", "Pregnancy status")), date, category="social-history",
-                        value={"valueCodeableConcept": cc((SCT, "77386006", "Pregnant"))})
+                        value={"valueCodeableConcept": cc(answer)})
 
     # ---- medications
     @staticmethod
-    def _med(med: str | tuple, text: str | None = None) -> dict:
+    def _med(med: str | tuple | None, text: str | None = None) -> dict:
+        """``med``: a MED key, a (system, code, display) tuple, or None for a text-only (uncoded) medication."""
+        if med is None:
+            return {"medicationCodeableConcept": cc(text=text)}
         c = MED[med] if isinstance(med, str) else med
         return {"medicationCodeableConcept": cc(c, text=text)}
 
@@ -477,11 +523,16 @@ class P:
         return self.add(r)
 
     # ---- procedures
-    def procedure(self, sfx: str, when: str, *codes: tuple, text: str | None = None, status: str = "completed",
+    def procedure(self, sfx: str, when: str | None, *codes: tuple, text: str | None = None, status: str = "completed",
                   outcome: str | None = None, note: str | None = None, mcode: bool = False,
-                  body_site: str | None = None) -> dict:
+                  body_site: str | None = None, status_reason: tuple | None = None) -> dict:
+        """``when`` None leaves performed[x] out (e.g. status not-done); ``status_reason`` (system, code, display)."""
         r: dict = {"resourceType": "Procedure", "id": self.rid(sfx), "status": status,
-                   "code": cc(*codes, text=text), "subject": self.ref, "performedDateTime": when}
+                   "code": cc(*codes, text=text), "subject": self.ref}
+        if when:
+            r["performedDateTime"] = when
+        if status_reason:
+            r["statusReason"] = cc(status_reason)
         if outcome:
             r["outcome"] = cc(text=outcome)
         if body_site:
