@@ -26,7 +26,9 @@ The numbers and why:
   balancers 60 s): a backend that closes an idle connection first makes the proxy answer 502.
   gthread parks idle connections in a poller, so they do not hold a thread.
 * ``max_requests`` + jitter: a worker is replaced now and then, so a slow leak cannot grow
-  without bound; jitter keeps workers from restarting together.
+  without bound; jitter keeps workers from restarting together. Not too often: each replaced
+  worker costs a knowledge load and leaves its counter files in ``PROMETHEUS_MULTIPROC_DIR``
+  (they must stay, or the totals would drop), about 100-300 KB each.
 * ``preload_app = False``: each worker builds its own app after the fork (DB engine, HTTP
   session and thread pools must not cross a fork). The cost, per-worker memory and start-up, is
   paid once per ``max_requests``. The master validates settings and knowledge before forking.
@@ -48,8 +50,8 @@ WORKER_MEMORY_MB = 150
 TIMEOUT_MIN_SECONDS = 30
 GRACEFUL_TIMEOUT_MIN_SECONDS = 20
 KEEPALIVE_SECONDS = 75
-MAX_REQUESTS = 5000
-MAX_REQUESTS_JITTER = 500
+MAX_REQUESTS = 20000
+MAX_REQUESTS_JITTER = 2000
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 

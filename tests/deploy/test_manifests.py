@@ -233,6 +233,9 @@ def test_prometheus_multiproc_dir_is_a_writable_empty_dir(pod, container):
     mount = next(m for m in container["volumeMounts"] if m["mountPath"] == directory)
     volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
     assert "emptyDir" in volume and not mount.get("readOnly")
+    # Files of replaced workers (max_requests) stay until the pod goes: room for ~1000 of them.
+    assert memory_bytes(volume["emptyDir"]["sizeLimit"]) >= 1000 * 256 * 2**10
+    assert volume["emptyDir"].get("medium") != "Memory", "would count against the memory limit"
 
 
 def test_migration_is_a_job_and_not_done_at_worker_start(manifests, config, container):
