@@ -89,7 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "check":
             return check(args)
         if command in DELEGATED:
-            result = _resolve(DELEGATED[command])(args)
+            try:
+                target = _resolve(DELEGATED[command])
+            except (ImportError, AttributeError):
+                print(f"net-cds: command {command!r} is not available in this installation "
+                      f"({DELEGATED[command]})", file=sys.stderr)
+                return 2
+            result = target(args)
             return int(result or 0)
         print(f"net-cds: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
         return 2

@@ -96,6 +96,13 @@ def test_subcommands_are_dispatched_lazily_with_their_arguments(monkeypatch):
     assert set(cli.DELEGATED) == {"demo", "demo-token", "feedback-report", "migrate"}
 
 
+def test_a_missing_subcommand_module_is_a_clear_error(monkeypatch, capsys):
+    monkeypatch.setitem(cli.DELEGATED, "demo", "service.no_such_module:main")
+
+    assert cli.main(["demo"]) == 2
+    assert "not available" in capsys.readouterr().err
+
+
 def test_gunicorn_options_follow_the_settings():
     from service.serve import options_for
 
