@@ -1,9 +1,12 @@
 """FHIR R4 dicts -> small typed records. The only module that imports ``fhir.resources``.
 
-Validation with the R4B models costs ~70 µs a resource, so the caller first says, with a
-cheap dict-level check, which resources it reads (``relevant``); only those are validated.
+Validation with the R4B models costs ~70 µs a resource, far more than reading the dict, so
+resources are validated only when a rule will read them: ``service.picture.select`` reads
+codes, dates and values at dict level, picks the candidates that decide a fact, and calls
+:func:`valid` on those alone (falling back to the next candidate when one fails). ``adapt``
+keeps the older "validate every relevant resource" path for tests and tools.
 A resource that fails validation is skipped and counted, never raised. Values are read from
-the (now known to be well-formed) dict, keeping partial dates, units and codings as sent.
+the dict, keeping partial dates, units and codings as sent.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -29,6 +33,17 @@ READ_TYPES = (
 MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement", "MedicationAdministration")
 
 _MODELS: dict[str, type] = {}
+
+
+class _Counter:
+    __slots__ = ("n",)
+
+    def __init__(self) -> None:
+        self.n = 0
+
+
+#: R4B validations this process performed (a statistic for tests and metrics; read with validations()).
+_VALIDATIONS = _Counter()
 
 
 def _model(resource_type: str) -> type:
@@ -170,6 +185,11 @@ def parse_date(value: object) -> date | None:
     """FHIR date/dateTime/instant -> date; partial dates are rounded down (2024-03 -> 2024-03-01)."""
     if not isinstance(value, str):
         return None
+    return _parse_date(value)
+
+
+@lru_cache(maxsize=8192)
+def _parse_date(value: str) -> date | None:
     m = _DATE_RE.match(value)
     if not m:
         return None
@@ -376,8 +396,28 @@ def _patient(r: dict) -> PatientRec:
     return PatientRec(_ref(r), parse_date(r.get("birthDate")), _str(r.get("gender")))
 
 
+def observation_date(r: dict) -> date | None:
+    """The date ``read_observation`` gives ``r`` (effective start, else end, else issued), read cheaply."""
+    start, end = _effective(r, "effective")
+    return start or end or parse_date(r.get("issued"))
+
+
+#: Public names of the dict readers (the selection step reads candidates before validating them).
+read_observation = _observation
+read_condition = _condition
+read_medication = _medication
+read_procedure = _procedure
+read_patient = _patient
+
+
+def validations() -> int:
+    """How many R4B validations this process has run so far (for tests and metrics)."""
+    return _VALIDATIONS.n
+
+
 def valid(resource: dict) -> bool:
     """True when the R4B model accepts the resource."""
+    _VALIDATIONS.n += 1
     try:
         _model(resource["resourceType"]).model_validate(resource)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):

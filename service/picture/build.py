@@ -14,6 +14,7 @@ from service.picture import disease, fitness, pathology, therapy
 from service.picture.context import Context
 from service.picture.diagnosis import diagnose, relevant_condition
 from service.picture.facts import or_unavailable
+from service.picture.select import select
 from service.picture.model import Extent, Fact, FactState, NetPicture, Resectability, Scope
 from service.picture.terminology import Terminology
 from service.records import PatientRecord
@@ -24,7 +25,13 @@ DEFAULT_LOOKBACK_DAYS = 365
 
 
 def relevance(term: Terminology):
-    """The cheap dict-level check deciding which resources are validated and read."""
+    """The dict-level check of ``fhir_adapter.adapt`` (validate every relevant resource; tests and tools).
+
+    ``build_picture`` goes further and validates only the candidates that decide a fact
+    (``service.picture.select``).
+    """
+    ctx = Context(fhir_adapter.AdaptedRecord(), date.min, 0, term, frozenset())
+
     def relevant(resource: dict) -> bool:
         rtype = resource.get("resourceType")
         if rtype == "Observation":
@@ -37,7 +44,6 @@ def relevance(term: Terminology):
                 for c in code.get("coding") or ()
             )
         if rtype == "Condition":
-            ctx = Context(fhir_adapter.AdaptedRecord(), date.min, 0, term, frozenset())
             return relevant_condition(ctx, resource)
         if rtype in fhir_adapter.MEDICATION_TYPES:
             return therapy.relevant_medication(term, resource)
@@ -54,8 +60,10 @@ def build_picture(
     terminology: Terminology,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
 ) -> NetPicture:
-    adapted = fhir_adapter.adapt(record.resources, relevant=relevance(terminology))
-    ctx = Context(adapted, as_of, lookback_days, terminology, frozenset(record.unavailable))
+    unavailable_set = frozenset(record.unavailable)
+    adapted = select(record.resources, Context(fhir_adapter.AdaptedRecord(), as_of, lookback_days,
+                                               terminology, unavailable_set))
+    ctx = Context(adapted, as_of, lookback_days, terminology, unavailable_set)
     ctx.index_observations()
     patient_ref = f"Patient/{record.patient_id}"
 

@@ -53,54 +53,64 @@ def _positive(ctx: Context, obs: ObservationRec) -> bool | None:
     return None
 
 
+def sstr_value(ctx: Context, obs: ObservationRec) -> tuple[SstrStatus, str] | None:
+    """(status, display) of one SSTR imaging result, or None when it says nothing readable."""
+    ans = ctx.answer(obs.concept, "sstr")
+    if ans is not None:
+        return SstrStatus(str(ans[0])), f"SSTR uptake {ans[1]}"
+    text = " ".join(filter(None, [obs.string or "", obs.concept.all_text if obs.concept else "",
+                                  obs.note, obs.code.text]))
+    e = ctx.term.match_text("sstr_text", text)
+    if e is not None:
+        value = SstrStatus(str(e.get("sstr")))
+        return value, f"SSTR imaging: {value.value.replace('_', ' ')}"
+    pos = _positive(ctx, obs)
+    if pos is True:
+        return SstrStatus.POSITIVE_DEGREE_UNKNOWN, "SSTR imaging positive (uptake vs liver not stated)"
+    if pos is False:
+        return SstrStatus.NEGATIVE, "SSTR imaging negative"
+    return None
+
+
 def _sstr(ctx: Context) -> Fact:
     cands = []
     for obs, _ in ctx.role("sstr"):
-        value: SstrStatus | None = None
-        shown = ""
-        ans = ctx.answer(obs.concept, "sstr")
-        if ans is not None:
-            value, shown = SstrStatus(str(ans[0])), f"SSTR uptake {ans[1]}"
-        else:
-            text = " ".join(filter(None, [obs.string or "", obs.concept.all_text if obs.concept else "",
-                                          obs.note, obs.code.text]))
-            e = ctx.term.match_text("sstr_text", text)
-            if e is not None:
-                value = SstrStatus(str(e.get("sstr")))
-                shown = f"SSTR imaging: {value.value.replace('_', ' ')}"
-            else:
-                pos = _positive(ctx, obs)
-                if pos is True:
-                    value, shown = SstrStatus.POSITIVE_DEGREE_UNKNOWN, "SSTR imaging positive (uptake vs liver not stated)"
-                elif pos is False:
-                    value, shown = SstrStatus.NEGATIVE, "SSTR imaging negative"
-        if value is not None:
-            cands.append(Candidate(value, _src(obs, shown)))
+        read = sstr_value(ctx, obs)
+        if read is not None:
+            cands.append(Candidate(read[0], _src(obs, read[1])))
     return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="SSTR imaging result")
+
+
+def fdg_value(ctx: Context, obs: ObservationRec) -> bool | None:
+    ans = ctx.answer(obs.concept, "fdg")
+    if ans is not None:
+        return ans[0] is True or ans[0] == "yes"
+    return _positive(ctx, obs)
 
 
 def _fdg(ctx: Context) -> Fact:
     cands = []
     for obs, _ in ctx.role("fdg"):
-        ans = ctx.answer(obs.concept, "fdg")
-        avid = None
-        if ans is not None:
-            avid = ans[0] is True or ans[0] == "yes"
-        else:
-            avid = _positive(ctx, obs)
+        avid = fdg_value(ctx, obs)
         if avid is not None:
             cands.append(Candidate(avid, _src(obs, "FDG-avid" if avid else "not FDG-avid")))
     return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="FDG-PET result")
+
+
+def number_readable(obs: ObservationRec, unit: str) -> bool:
+    q = obs.quantity
+    if q is None:
+        return False
+    return (q.code or q.unit).strip() in (unit, "") or q.unit.strip() == unit
 
 
 def _number(ctx: Context, role: str, label: str, unit: str) -> Fact:
     cands = []
     for obs, _ in ctx.role(role):
         q = obs.quantity
-        if q is None:
-            continue
-        if (q.code or q.unit).strip() not in (unit, "") and q.unit.strip() != unit:
-            continue   # unknown unit: not guessed
+        if not number_readable(obs, unit):
+            continue   # no number, or an unknown unit: not guessed
+        assert q is not None
         cands.append(Candidate(q.value, _src(obs, f"{label} {q.value:g} {unit}")))
     return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what=label)
 

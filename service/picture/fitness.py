@@ -15,7 +15,7 @@ from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
 from service.picture.facts import Candidate, choose, or_unavailable, present
 from service.picture.model import Agent, Fact, FactState, Labs, Quantity, Source, Therapy, TherapyStatus
-from service.picture.terminology import normalize_unit
+from service.picture.terminology import Terminology, normalize_unit
 
 _ECOG_ANSWERS = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA9626-8": 4, "LA9627-6": 5}
 _BP_COMPONENTS = {"8480-6": "systolic_bp", "8462-4": "diastolic_bp"}
@@ -76,7 +76,12 @@ def _src(obs: ObservationRec, display: str) -> Source:
 
 
 def _convert(ctx: Context, lab: str, q: Qty) -> tuple[float, str] | None:
-    rule = ctx.term.unit_rule(lab)
+    return convert(ctx.term, lab, q)
+
+
+def convert(term: Terminology, lab: str, q: Qty) -> tuple[float, str] | None:
+    """``q`` in the canonical unit of ``lab``, or None when its unit is not understood."""
+    rule = term.unit_rule(lab)
     if rule is None:
         return None
     for unit in (q.code, q.unit):
@@ -85,6 +90,30 @@ def _convert(ctx: Context, lab: str, q: Qty) -> tuple[float, str] | None:
             if factor is not None:
                 return q.value * factor, rule.canonical
     return None
+
+
+def lab_readable(term: Terminology, lab: str, q: Qty | None) -> bool:
+    """Would ``_labs`` use this value? (the selection step asks before validating a resource)"""
+    if q is None:
+        return False
+    if lab in _AS_REPORTED:
+        return bool(q.unit or q.code)
+    return convert(term, lab, q) is not None
+
+
+def uln_readable(term: Terminology, obs: ObservationRec) -> bool:
+    return (lab_readable(term, "bilirubin", obs.quantity) and obs.reference_high is not None
+            and convert(term, "bilirubin", obs.reference_high) is not None)
+
+
+def bp_components(term: Terminology, obs: ObservationRec) -> list[tuple[str, Qty | None]]:
+    """(Labs field, quantity) of the systolic/diastolic components of a BP panel."""
+    out = []
+    for comp in obs.components:
+        for c in comp.code.codings:
+            if c.code in _BP_COMPONENTS and c.system == term.system("loinc"):
+                out.append((_BP_COMPONENTS[c.code], comp.quantity))
+    return out
 
 
 def _labs(ctx: Context) -> Labs:
@@ -122,10 +151,8 @@ def _labs(ctx: Context) -> Labs:
     for obs, entry in ctx.role("lab"):
         add(str(entry.get("lab")), obs, obs.quantity)
     for obs, _ in ctx.role("bp-panel"):
-        for comp in obs.components:
-            for c in comp.code.codings:
-                if c.code in _BP_COMPONENTS and c.system == ctx.term.system("loinc"):
-                    add(_BP_COMPONENTS[c.code], obs, comp.quantity)
+        for lab, q in bp_components(ctx.term, obs):
+            add(lab, obs, q)
     values = {}
     for name in Labs.__dataclass_fields__:
         if name in ("bilirubin_uln", "chromogranin_a_rising"):
@@ -159,33 +186,49 @@ def _rising(ctx: Context, series: list[tuple[date, Quantity, Source]]) -> Fact:
     return Fact(state, rising, (prev[2], last[2]), "marker trend only: not progression")
 
 
+def ecog_value(obs: ObservationRec) -> int | None:
+    value = None
+    if obs.integer is not None:
+        value = obs.integer
+    elif obs.quantity is not None and float(obs.quantity.value).is_integer():
+        value = int(obs.quantity.value)
+    elif obs.concept is not None:
+        for c in obs.concept.codings:
+            if c.code in _ECOG_ANSWERS:
+                value = _ECOG_ANSWERS[c.code]
+                break
+    return value if value is not None and 0 <= value <= 5 else None
+
+
 def _ecog(ctx: Context) -> Fact:
     cands = []
     for obs, _ in ctx.role("ecog"):
-        value = None
-        if obs.integer is not None:
-            value = obs.integer
-        elif obs.quantity is not None and float(obs.quantity.value).is_integer():
-            value = int(obs.quantity.value)
-        elif obs.concept is not None:
-            for c in obs.concept.codings:
-                if c.code in _ECOG_ANSWERS:
-                    value = _ECOG_ANSWERS[c.code]
-                    break
-        if value is not None and 0 <= value <= 5:
+        value = ecog_value(obs)
+        if value is not None:
             cands.append(Candidate(value, _src(obs, f"ECOG {value}")))
     return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="ECOG")
+
+
+_PER_DAY = re.compile(r"/d|/day|per day|/24\s*h|1/d|\{count\}/d", re.IGNORECASE)
+
+
+def count_value(obs: ObservationRec) -> float | None:
+    """A daily count (bowel movements, flushing episodes), or None when not readable."""
+    q = obs.quantity
+    value = q.value if q is not None else (obs.integer if obs.integer is not None else None)
+    if value is None or value < 0:
+        return None
+    unit = (q.unit or q.code).strip() if q is not None else ""
+    if unit and not _PER_DAY.fullmatch(unit):
+        return None
+    return value
 
 
 def _count(ctx: Context, role: str, label: str) -> Fact:
     cands = []
     for obs, _ in ctx.role(role):
-        q = obs.quantity
-        value = q.value if q is not None else (obs.integer if obs.integer is not None else None)
-        if value is None or value < 0:
-            continue
-        unit = (q.unit or q.code).strip() if q is not None else ""
-        if unit and not re.fullmatch(r"/d|/day|per day|/24\s*h|1/d|\{count\}/d", unit, re.IGNORECASE):
+        value = count_value(obs)
+        if value is None:
             continue
         cands.append(Candidate(float(value), _src(obs, f"{value:g} {label} a day")))
     return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what=label)

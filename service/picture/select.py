@@ -1,0 +1,365 @@
+"""Which resources the rules read: cheap dict-level triage, then R4B validation of the chosen few.
+
+A hook call may carry thousands of resources (years of routine labs, vitals and depot injections),
+while the picture reads a few dozen. R4B validation costs ~70 µs a resource, reading a code or a
+date from the dict well under 1 µs. So, in one linear pass:
+
+1. every resource is triaged at dict level: type, the value-set entry of its code, status, date;
+   resources no value set names are dropped here, unvalidated and unread;
+2. per fact, the candidates that can decide it are picked:
+
+   - Observations whose latest readable result is the fact (labs, vitals, ECOG, SSTR/FDG imaging,
+     resectability, hepatic burden, pregnancy status, daily counts): the results of the latest date
+     (not after ``as_of``) whose value the extractor can read; chromogranin A also the previous
+     result in the same unit (trend); bilirubin also the latest one carrying an upper limit;
+   - Observations whose whole series matters (Ki-67, mitoses, grade, morphology, differentiation,
+     staging, disease status): all of them;
+   - medication records of one drug concept, kind and status: the first, the earliest start, the
+     latest end, the most recent, the first with dose text, a current one, and all future-dated
+     ones (and every PRRT dose, which is counted);
+   - Conditions and Procedures in the value sets, and the Patient: all;
+
+3. only the picked resources are validated; one that fails is skipped, counted in
+   ``invalid_resources``, and the next candidate for its fact is taken instead.
+
+The extractors then run on this subset unchanged, and reach the same facts they would on everything.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from service import fhir_adapter as fa
+from service.picture import disease, fitness, therapy
+from service.picture.context import Context
+from service.picture.diagnosis import relevant_condition
+from service.picture.facts import VALID_OBSERVATION_STATUSES
+from service.picture.model import TherapyStatus
+from service.picture.terminology import Entry, Terminology, normalize_unit
+
+_UNSEEN = object()
+_SERIES = object()          # an Observation code whose whole series is read
+_UNDATED = 1 << 40          # sorts after every (negated) date ordinal
+_READ_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """One fact decided by the latest readable Observation."""
+
+    name: str
+    prefilter: Callable[[dict], bool]                  # cheap dict-level "could carry this value"
+    readable: Callable[[fa.ObservationRec], bool]       # the extractor would use this value
+    trend: bool = False                                 # also the previous result in the same unit
+
+
+def _any(_: dict) -> bool:
+    return True
+
+
+def _has_quantity(r: dict) -> bool:
+    return "valueQuantity" in r
+
+
+def _has_components(r: dict) -> bool:
+    return "component" in r
+
+
+def _has_reference_range(r: dict) -> bool:
+    return "referenceRange" in r and "valueQuantity" in r
+
+
+def _latest_keys(ctx: Context, entry: Entry) -> tuple[_Key, ...] | None:
+    """The facts an Observation with this entry decides as "latest readable"; None = read the whole series."""
+    term = ctx.term
+    role = str(entry.get("role"))
+    if role == "lab":
+        lab = str(entry.get("lab"))
+        keys = [_Key(lab, _has_quantity, lambda o: fitness.lab_readable(term, lab, o.quantity),
+                     trend=lab == "chromogranin_a")]
+        if lab == "bilirubin":
+            keys.append(_Key("bilirubin_uln", _has_reference_range, lambda o: fitness.uln_readable(term, o)))
+        return tuple(keys)
+    if role == "bp-panel":
+        def component(name: str) -> Callable[[fa.ObservationRec], bool]:
+            return lambda o: any(lab == name and fitness.lab_readable(term, lab, q)
+                                 for lab, q in fitness.bp_components(term, o))
+        return (_Key("systolic_bp", _has_components, component("systolic_bp")),
+                _Key("diastolic_bp", _has_components, component("diastolic_bp")))
+    readers: dict[str, Callable[[fa.ObservationRec], bool]] = {
+        "ecog": lambda o: fitness.ecog_value(o) is not None,
+        "bowel-movements": lambda o: fitness.count_value(o) is not None,
+        "flushing": lambda o: fitness.count_value(o) is not None,
+        "pregnancy-status": lambda o: ctx.answer(o.concept, "pregnant") is not None,
+        "hepatic-burden": lambda o: disease.number_readable(o, "%"),
+        "resectability": lambda o: ctx.answer(o.concept, "resectability") is not None,
+        "sstr": lambda o: disease.sstr_value(ctx, o) is not None,
+        "fdg": lambda o: disease.fdg_value(ctx, o) is not None,
+    }
+    reader = readers.get(role)
+    return None if reader is None else (_Key(role, _any, reader),)
+
+
+class _Selection:
+    """Validation and reading of resources by their position, each at most once."""
+
+    def __init__(self, resources: Sequence[dict], medications: dict[str, dict]):
+        self.resources = resources
+        self.medications = medications
+        self._valid: dict[int, bool] = {}
+        self._obs: dict[int, fa.ObservationRec | None] = {}
+        self.chosen: set[int] = set()
+        self.invalid = 0
+
+    def valid(self, i: int) -> bool:
+        ok = self._valid.get(i)
+        if ok is None:
+            ok = self._valid[i] = fa.valid(self.resources[i])
+            if not ok:
+                self.invalid += 1
+        return ok
+
+    def observation(self, i: int) -> fa.ObservationRec | None:
+        if i not in self._obs:
+            try:
+                self._obs[i] = fa.read_observation(self.resources[i])
+            except _READ_ERRORS:
+                self._obs[i] = None
+        return self._obs[i]
+
+
+def _targets(ctx: Context, code: tuple[object, object], key_cache: dict,
+             pools: dict[str, tuple[_Key, list[tuple[int, int]]]]) -> object:
+    """Where Observations with this code go: None (not read), _SERIES, or ((prefilter, pool), ...)."""
+    system, value = code
+    if not isinstance(system, str) or not isinstance(value, str):
+        return None
+    entry = ctx.term.lookup("observation", system, value)
+    if entry is None:
+        return None
+    keys = key_cache.get(id(entry), ())
+    if keys == ():
+        keys = key_cache[id(entry)] = _latest_keys(ctx, entry)
+    if keys is None:
+        return _SERIES
+    return tuple((None if k.prefilter is _any else k.prefilter, pools.setdefault(k.name, (k, []))[1])
+                 for k in keys)
+
+
+def _walk(sel: _Selection, key: _Key, items: list[tuple[int, int]]) -> None:
+    """Choose the latest readable, valid results for one fact (see the module docstring).
+
+    ``items`` are (-ordinal of the date, position), or (_UNDATED, position).
+    """
+    items.sort()
+    dated = [t for t in items if t[0] != _UNDATED]
+    undated = [t for t in items if t[0] == _UNDATED]
+    groups: list[list[int]] = []
+    last: int | None = None
+    for d, i in dated:
+        if not groups or d != last:
+            groups.append([])
+            last = d
+        groups[-1].append(i)
+    if undated:
+        groups.append([i for _, i in undated])
+    unread: int | None = None   # one valid but unreadable result, kept for the fact's "not used" note
+    found: list[fa.ObservationRec] = []
+    rest = iter(range(len(groups)))
+    for g in rest:
+        for i in groups[g]:
+            rec = sel.observation(i)
+            if rec is None:
+                continue
+            if not key.readable(rec):
+                if unread is None and sel.valid(i):
+                    unread = i
+                continue
+            if sel.valid(i):
+                sel.chosen.add(i)
+                found.append(rec)
+        if found:
+            break
+    if not found:
+        if unread is not None:
+            sel.chosen.add(unread)
+        return
+    if not key.trend or groups[g] is groups[-1] and undated:
+        return
+    q = found[-1].quantity
+    unit = normalize_unit((q.unit or q.code) if q is not None else "")
+    for g in rest:
+        if undated and groups[g] is groups[-1]:
+            break   # the trend needs dated results
+        hit = False
+        for i in groups[g]:
+            rec = sel.observation(i)
+            if rec is None or not key.readable(rec) or rec.quantity is None:
+                continue
+            if normalize_unit(rec.quantity.unit or rec.quantity.code) == unit and sel.valid(i):
+                sel.chosen.add(i)
+                hit = True
+        if hit:
+            return
+
+
+def _choose_medications(sel: _Selection, ctx: Context, indices: list[int]) -> None:
+    term, as_of = ctx.term, ctx.as_of
+    classified: dict[tuple, tuple[Entry | None, frozenset[str]]] = {}
+    groups: dict[tuple, list[tuple[int, fa.MedicationRec, bool, bool]]] = {}
+    for i in indices:
+        r = sel.resources[i]
+        try:
+            if not therapy.relevant_medication(term, r):
+                continue
+            rec = fa.read_medication(r, sel.medications)
+        except _READ_ERRORS:
+            continue
+        status = therapy._med_status(rec, as_of)
+        if status is None:
+            continue
+        concept_key = (rec.medication.codings, rec.medication.text)
+        cls = classified.get(concept_key)
+        if cls is None:
+            entry, _ = therapy._classify_med(term, rec.medication)
+            cls = classified[concept_key] = (entry, therapy._flags(term, rec.medication))
+        entry, flags = cls
+        if not flags and (entry is None or entry.get("exclude")):
+            continue   # neither a therapy nor an interaction flag: never read
+        prrt = entry is not None and (entry.get("agent") == "prrt" or therapy._lo(entry.get("prrt")) is True)
+        current = status == TherapyStatus.ACTIVE or (
+            rec.kind == "MedicationAdministration" and rec.start is not None
+            and rec.start <= as_of and (as_of - rec.start).days <= 31)
+        groups.setdefault((concept_key, rec.kind, status), []).append((i, rec, prrt, current))
+
+    def start(item: tuple) -> date:
+        return item[1].start or item[1].authored or date.min
+
+    def end(item: tuple) -> date:
+        rec = item[1]
+        return (rec.end or rec.start if rec.kind == "MedicationAdministration" else rec.end) or date.min
+
+    def latest(item: tuple) -> date:
+        rec = item[1]
+        e = rec.end or rec.start if rec.kind == "MedicationAdministration" else rec.end
+        return e or rec.start or rec.authored or date.min
+
+    for items in groups.values():
+        pool = list(items)
+        while pool:
+            picks = {pool[0][0], min(pool, key=start)[0], max(pool, key=end)[0], max(pool, key=latest)[0]}
+            picks.update(next(([it[0]] for it in pool if it[1].dose_text), []))
+            picks.update(next(([it[0]] for it in pool if it[3]), []))
+            picks.update(it[0] for it in pool if it[2] or (it[1].start is not None and it[1].start > as_of))
+            bad = {i for i in picks if not sel.valid(i)}
+            if not bad:
+                sel.chosen.update(picks)
+                break
+            pool = [it for it in pool if it[0] not in bad]
+
+
+def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
+    """Triage every resource at dict level, validate only the ones the facts need, read those."""
+    res: list[dict] = [r for r in resources if isinstance(r, dict)]
+    medications = {f"Medication/{r['id']}": r for r in res
+                   if r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)}
+    sel = _Selection(res, medications)
+    term, as_of = ctx.term, ctx.as_of
+    key_cache: dict[int, tuple[_Key, ...] | None] = {}
+    memo: dict[tuple[object, object], object] = {}   # (system, code) -> where it goes (codes repeat)
+    parse_date = fa.parse_date
+    pools: dict[str, tuple[_Key, list[tuple[int, int]]]] = {}
+    series: list[int] = []
+    conditions: list[int] = []
+    meds: list[int] = []
+    procedures: list[int] = []
+    patients: list[int] = []
+    for i, r in enumerate(res):
+        rtype = r.get("resourceType")
+        if rtype == "Observation":
+            if r.get("status") not in VALID_OBSERVATION_STATUSES:
+                continue
+            code = r.get("code")
+            if not isinstance(code, dict):
+                continue
+            targets = None
+            for c in code.get("coding") or ():
+                if isinstance(c, dict):
+                    memo_key = (c.get("system"), c.get("code"))
+                    targets = memo.get(memo_key, _UNSEEN)
+                    if targets is _UNSEEN:
+                        targets = memo[memo_key] = _targets(ctx, memo_key, key_cache, pools)
+                    if targets is not None:
+                        break
+            if targets is None:
+                continue
+            if targets is _SERIES:
+                series.append(i)
+                continue
+            when = r.get("effectiveDateTime")
+            when = parse_date(when) if isinstance(when, str) else fa.observation_date(r)
+            if when is None:
+                item = (_UNDATED, i)
+            elif when > as_of:
+                continue   # not yet known on as_of: never chosen
+            else:
+                item = (-when.toordinal(), i)
+            for prefilter, pool in targets:  # type: ignore[union-attr]
+                if prefilter is None or prefilter(r):
+                    pool.append(item)
+        elif rtype == "Condition":
+            try:
+                if relevant_condition(ctx, r):
+                    conditions.append(i)
+            except _READ_ERRORS:
+                continue
+        elif rtype in fa.MEDICATION_TYPES:
+            meds.append(i)
+        elif rtype == "Procedure":
+            try:
+                if therapy.relevant_procedure(term, r):
+                    procedures.append(i)
+            except _READ_ERRORS:
+                continue
+        elif rtype == "Patient":
+            patients.append(i)
+
+    for key, items in pools.values():
+        _walk(sel, key, items)
+    sel.chosen.update(i for i in series if sel.valid(i))
+    sel.chosen.update(i for i in conditions + procedures if sel.valid(i))
+    _choose_medications(sel, ctx, meds)
+    patient_index = next((i for i in patients if sel.valid(i)), None)
+    return _read(sel, patient_index)
+
+
+def _read(sel: _Selection, patient_index: int | None) -> fa.AdaptedRecord:
+    patient = fa.read_patient(sel.resources[patient_index]) if patient_index is not None else None
+    conditions: list[fa.ConditionRec] = []
+    observations: list[fa.ObservationRec] = []
+    medications: list[fa.MedicationRec] = []
+    procedures: list[fa.ProcedureRec] = []
+    counts: dict[str, int] = {"Patient": 1} if patient is not None else {}
+    invalid = sel.invalid
+    for i in sorted(sel.chosen):
+        r = sel.resources[i]
+        rtype = r["resourceType"]
+        try:
+            if rtype == "Observation":
+                rec = sel.observation(i)
+                if rec is None:
+                    raise ValueError("unreadable observation")
+                observations.append(rec)
+            elif rtype == "Condition":
+                conditions.append(fa.read_condition(r))
+            elif rtype == "Procedure":
+                procedures.append(fa.read_procedure(r))
+            else:
+                medications.append(fa.read_medication(r, sel.medications))
+        except _READ_ERRORS:
+            invalid += 1
+            continue
+        counts[rtype] = counts.get(rtype, 0) + 1
+    return fa.AdaptedRecord(patient, tuple(conditions), tuple(observations), tuple(medications),
+                            tuple(procedures), invalid, counts)
