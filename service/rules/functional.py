@@ -57,7 +57,7 @@ from service.picture.model import (
     Syndrome,
     TherapyStatus,
 )
-from service.rules.midgut import (
+from service.rules.predicates import (
     card_params,
     fact_uses,
     functional_carcinoid,
@@ -73,7 +73,9 @@ from service.rules.midgut import (
     well_differentiated_low_grade,
 )
 from service.rules.outcome import FactUse, Outcome, Status, unknown
-from service.rules.pancreas import has_bilio_enteric_anastomosis
+from service.rules.predicates import (
+    has_bilio_enteric_anastomosis,
+)
 from service.rules.registry import RuleKnowledge, rule
 
 

@@ -16,7 +16,11 @@ from __future__ import annotations
 from datetime import date
 
 from service.picture.model import Grade, NetPicture, PrimarySite, SstrStatus
-from service.rules.gates import is_advanced, site_words, well_differentiated
+from service.rules.predicates import (
+    is_advanced,
+    site_words,
+    well_differentiated,
+)
 from service.rules.outcome import FactUse, Outcome
 from service.rules.registry import RuleKnowledge, rule
 

@@ -37,8 +37,8 @@ G-09 — chromogranin A rising with a confounder
     Then: CAUTION: do not call progression on chromogranin A alone; confirm with imaging (merges
     with NR-21). Source: ENETS; labels.
 
-Shared population predicates used by several groups live here (``is_advanced``,
-``in_play``, ``well_differentiated``).
+Shared predicates (``is_advanced``, ``in_play``, ``well_differentiated`` ...) live in
+``service.rules.predicates``.
 """
 from __future__ import annotations
 
@@ -54,65 +54,16 @@ from service.picture.model import (
     Resectability,
     Scope,
     Syndrome,
-    TherapyStatus,
 )
 from service.rules.outcome import FactUse, Outcome
+from service.rules.predicates import (
+    exposure_facts,
+    is_advanced,
+    is_nec,
+    site_words,
+    well_differentiated,
+)
 from service.rules.registry import RuleKnowledge, rule
-
-_ACTIVE_OR_PLANNED = (TherapyStatus.ACTIVE, TherapyStatus.PLANNED)
-
-
-# --------------------------------------------------------------------------- shared predicates
-
-
-def is_advanced(p: NetPicture) -> bool | None:
-    """Metastatic, or locoregional and unresectable. ``None`` when extent is not known."""
-    if not p.extent.known:
-        return None
-    if p.extent.value is Extent.METASTATIC:
-        return True
-    if p.extent.value is Extent.LOCOREGIONAL:
-        if p.resectability.is_(Resectability.UNRESECTABLE):
-            return True
-        return False if p.resectability.known else None
-    return False
-
-
-def in_play(p: NetPicture, agent: Agent) -> bool:
-    """The patient is on this therapy class now or it is ordered/planned."""
-    return any(t.status in _ACTIVE_OR_PLANNED for t in p.therapies_of(agent))
-
-
-def is_nec(p: NetPicture) -> bool:
-    return (p.scope is Scope.NEC or p.differentiation.is_(Differentiation.POOR)
-            or p.grade.is_(Grade.NEC))
-
-
-def well_differentiated(p: NetPicture) -> bool | None:
-    """True for a WD NET (differentiation well, or grade G1/G2/G3 with no contrary datum)."""
-    if is_nec(p) or p.scope is Scope.MINEN or p.differentiation.is_(Differentiation.MIXED):
-        return False
-    if p.differentiation.is_(Differentiation.WELL):
-        return True
-    return None
-
-
-def therapy_facts(p: NetPicture, *agents: Agent) -> tuple[FactUse, ...]:
-    out = []
-    for agent in agents:
-        for t in p.therapies_of(agent):
-            out.append(FactUse(name="Therapy", display=f"{t.drug} ({t.status.value})",
-                               date=t.start, reference=t.references[0] if t.references else None))
-    return tuple(out)
-
-
-def site_words(p: NetPicture) -> str:
-    if p.site_detail.known:
-        return str(p.site_detail.value)
-    if p.primary_site.known:
-        return str(p.primary_site.value.value).replace("_", "/")
-    return "NET"
-
 
 # --------------------------------------------------------------------------- rows
 
@@ -243,7 +194,7 @@ def chromogranin_confounded(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
         return Outcome.not_applicable("G-09", "chromogranin A not rising (or not on record)")
     confounders: list[FactUse] = []
     if p.on(Agent.PPI):
-        confounders += therapy_facts(p, Agent.PPI)
+        confounders += exposure_facts(p, Agent.PPI)
     crcl = p.labs.creatinine_clearance if p.labs.creatinine_clearance.known else p.labs.egfr
     if crcl.known and crcl.value < k.threshold("cga_confounding_crcl_below"):
         confounders.append(FactUse.of("Renal function", crcl, f"{crcl.value:g} mL/min"))

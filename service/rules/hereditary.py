@@ -38,7 +38,12 @@ from service.picture.model import (
     PrimarySite,
     Scope,
 )
-from service.rules.midgut import any_functional, card_params, fact_uses, is_advanced
+from service.rules.predicates import (
+    any_functional,
+    card_params,
+    fact_uses,
+    is_advanced,
+)
 from service.rules.outcome import FactUse, Outcome, unknown
 from service.rules.registry import RuleKnowledge, rule
 

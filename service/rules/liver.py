@@ -34,7 +34,7 @@ from service.picture.model import (
     Resectability,
     Scope,
 )
-from service.rules.midgut import (
+from service.rules.predicates import (
     SYSTEMIC,
     any_functional,
     card_params,
@@ -46,7 +46,10 @@ from service.rules.midgut import (
     well_differentiated_low_grade,
 )
 from service.rules.outcome import Outcome, unknown
-from service.rules.pancreas import anastomosis_facts, has_bilio_enteric_anastomosis
+from service.rules.predicates import (
+    anastomosis_facts,
+    has_bilio_enteric_anastomosis,
+)
 from service.rules.registry import RuleKnowledge, rule
 
 _OPERABLE = (Resectability.RESECTABLE, Resectability.CYTOREDUCTION_FEASIBLE)

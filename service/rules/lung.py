@@ -43,7 +43,7 @@ from service.picture.model import (
     Scope,
     SstrStatus,
 )
-from service.rules.midgut import (
+from service.rules.predicates import (
     NON_SSA_SYSTEMIC,
     SSTR_POSITIVE,
     advanced,

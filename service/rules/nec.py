@@ -17,7 +17,12 @@ from __future__ import annotations
 from datetime import date
 
 from service.picture.model import Agent, Extent, NetPicture, PrimarySite, Resectability, SstrStatus
-from service.rules.gates import is_advanced, is_nec, site_words, therapy_facts
+from service.rules.predicates import (
+    exposure_facts,
+    is_advanced,
+    is_nec,
+    site_words,
+)
 from service.rules.outcome import FactUse, Outcome
 from service.rules.registry import RuleKnowledge, rule
 
@@ -69,7 +74,7 @@ def nec_second_line(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | t
         return Outcome.not_applicable("N-03", "no platinum-etoposide yet (see N-02)")
     if is_advanced(p) is False:
         return Outcome.not_applicable("N-03", "not advanced")
-    facts = _facts(p) + therapy_facts(p, Agent.PLATINUM_ETOPOSIDE)
+    facts = _facts(p) + exposure_facts(p, Agent.PLATINUM_ETOPOSIDE)
     params = {"site": site_words(p)}
     chemo = Outcome.applicable("N-03", card="nec-second-line", facts=facts, params=params,
                                reason="advanced NEC after platinum-etoposide")

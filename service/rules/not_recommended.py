@@ -54,7 +54,14 @@ from service.picture.model import (
     Syndrome,
     TherapyStatus,
 )
-from service.rules.gates import in_play, is_advanced, is_nec, site_words, therapy_facts, well_differentiated
+from service.rules.predicates import (
+    exposure_facts,
+    in_play,
+    is_advanced,
+    is_nec,
+    site_words,
+    well_differentiated,
+)
 from service.rules.outcome import FactUse, Outcome
 from service.rules.registry import RuleKnowledge, rule
 
@@ -91,7 +98,7 @@ def sunitinib_outside_pancreas(p: NetPicture, as_of: date, k: RuleKnowledge) -> 
     if p.primary_site.value is PrimarySite.PANCREAS:
         return Outcome.not_applicable("NR-01", "pancreatic primary")
     facts = (*_f("Primary site", p.primary_site), *_f("Progression", p.progression),
-             *therapy_facts(p, Agent.SUNITINIB, Agent.SSA))
+             *exposure_facts(p, Agent.SUNITINIB, Agent.SSA))
     return Outcome.applicable("NR-01", facts=facts, params={"site": site_words(p)},
                               reason="sunitinib evidence and label are for pancreatic NET only")
 
@@ -108,7 +115,7 @@ def everolimus_functional_carcinoid(p: NetPicture, as_of: date, k: RuleKnowledge
     facts = (FactUse(name="Carcinoid syndrome", display="present",
                      date=p.carcinoid_syndrome.date, reference=(p.carcinoid_syndrome.sources[0].reference
                                                                 if p.carcinoid_syndrome.sources else None)),
-             *_f("Progression", p.progression), *therapy_facts(p, Agent.EVEROLIMUS))
+             *_f("Progression", p.progression), *exposure_facts(p, Agent.EVEROLIMUS))
     return Outcome.applicable("NR-02", facts=facts, reason="functional carcinoid tumour")
 
 
@@ -129,7 +136,7 @@ def prrt_without_uptake(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
         return Outcome.not_applicable("NR-03", "NEC: see NR-06 / N-04")
     if not _prrt_candidate(p, k):
         return Outcome.not_applicable("NR-03", "PRRT neither ordered nor in play")
-    facts = (*_f("SSTR imaging", p.sstr), *_f("FDG PET", p.fdg_avid), *therapy_facts(p, Agent.PRRT))
+    facts = (*_f("SSTR imaging", p.sstr), *_f("FDG PET", p.fdg_avid), *exposure_facts(p, Agent.PRRT))
     if not p.sstr.known:
         if in_play(p, Agent.PRRT) or p.next_prrt_date.known:
             return Outcome.applicable("NR-03", card="prrt-no-sstr-imaging", facts=facts,
@@ -153,7 +160,7 @@ def ssa_in_nec(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     uptake = p.sstr.known and p.sstr.value in _SSTR_POSITIVE
     if not in_play(p, Agent.SSA) and not uptake:
         return Outcome.not_applicable("NR-05", "SSA neither ordered nor suggested by SSTR uptake")
-    facts = (*_f("Differentiation", p.differentiation), *_f("SSTR imaging", p.sstr), *therapy_facts(p, Agent.SSA))
+    facts = (*_f("Differentiation", p.differentiation), *_f("SSTR imaging", p.sstr), *exposure_facts(p, Agent.SSA))
     return Outcome.applicable("NR-05", facts=facts, reason="SSA has no antitumour evidence in NEC")
 
 
@@ -177,7 +184,7 @@ def targeted_or_prrt_in_nec(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
         if not in_play(p, agent) or (agent is Agent.PRRT and selected_prrt):
             continue
         out.append(Outcome.applicable("NR-06", card=card, facts=(*_f("Differentiation", p.differentiation),
-                                                                  *therapy_facts(p, agent)),
+                                                                  *exposure_facts(p, agent)),
                                       reason=f"{agent.value} ordered for NEC"))
     return tuple(out) if out else Outcome.not_applicable("NR-06", "no WD-NET targeted therapy or PRRT ordered")
 
@@ -197,7 +204,7 @@ def platinum_in_wd_net(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
                   and p.ki67.value.percent >= k.threshold("netter2_ki67_min"))
     if not ordered and not aggressive:
         return Outcome.not_applicable("NR-07", "platinum-etoposide neither ordered nor in play")
-    facts = (*_f("WHO grade", p.grade), *_f("Ki-67", p.ki67), *therapy_facts(p, Agent.PLATINUM_ETOPOSIDE))
+    facts = (*_f("WHO grade", p.grade), *_f("Ki-67", p.ki67), *exposure_facts(p, Agent.PLATINUM_ETOPOSIDE))
     return Outcome.applicable("NR-07", facts=facts, params={"grade": p.grade.value.value},
                               reason="platinum-etoposide has low activity in WD G1/G2 NET")
 
@@ -230,7 +237,7 @@ def adjuvant_after_r0(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome |
             continue
         if agent is Agent.SSA and _functional(p):
             continue  # SSA for hormonal symptoms is not adjuvant antitumour therapy
-        out.append(Outcome.applicable("NR-08", card=card, facts=(*resection, *therapy_facts(p, agent)),
+        out.append(Outcome.applicable("NR-08", card=card, facts=(*resection, *exposure_facts(p, agent)),
                                       reason=f"{agent.value} after R0 resection"))
     return tuple(out) if out else Outcome.not_applicable("NR-08", "no systemic therapy after R0 resection")
 
@@ -244,7 +251,7 @@ def ssa_in_insulinoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if not in_play(p, Agent.SSA) and is_advanced(p) is not True:
         return Outcome.not_applicable("NR-12", "SSA neither ordered nor in play")
     facts = (FactUse(name="Functional syndrome", display="insulinoma"), *_f("SSTR imaging", p.sstr),
-             *_f("Hypoglycaemia", p.hypoglycaemia), *therapy_facts(p, Agent.SSA))
+             *_f("Hypoglycaemia", p.hypoglycaemia), *exposure_facts(p, Agent.SSA))
     return Outcome.applicable("NR-12", facts=facts, missing=() if p.sstr.known else ("SSTR PET/CT result",),
                               reason="insulinoma without SSTR-positive imaging")
 
@@ -256,7 +263,7 @@ def interferon_first_line(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
     prior = [a for a in (Agent.SSA, *_ANTIPROLIFERATIVE, Agent.TELOTRISTAT) if p.ever_had(a)]
     if prior:
         return Outcome.not_applicable("NR-13", "other therapies already used (M-09: later-line option)")
-    return Outcome.applicable("NR-13", facts=therapy_facts(p, Agent.INTERFERON),
+    return Outcome.applicable("NR-13", facts=exposure_facts(p, Agent.INTERFERON),
                               reason="interferon ordered before SSA or other standard options")
 
 
@@ -264,7 +271,7 @@ def interferon_first_line(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
 def pasireotide_routine(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if not in_play(p, Agent.PASIREOTIDE):
         return Outcome.not_applicable("NR-14", "pasireotide not ordered")
-    return Outcome.applicable("NR-14", facts=therapy_facts(p, Agent.PASIREOTIDE),
+    return Outcome.applicable("NR-14", facts=exposure_facts(p, Agent.PASIREOTIDE),
                               reason="pasireotide is not approved for NET")
 
 
@@ -282,7 +289,7 @@ def ssa_alone_in_g3(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("NR-15", "functional syndrome: SSA kept for symptom control")
     if _other_antiproliferative_active(p):
         return Outcome.not_applicable("NR-15", "another antiproliferative therapy is active")
-    facts = (*_f("WHO grade", p.grade), *_f("Ki-67", p.ki67), *therapy_facts(p, Agent.SSA))
+    facts = (*_f("WHO grade", p.grade), *_f("Ki-67", p.ki67), *exposure_facts(p, Agent.SSA))
     ki67 = f"{p.ki67.value.percent:g} %" if p.ki67.known else ""
     return Outcome.applicable("NR-15", facts=facts, params={"ki67": ki67},
                               reason="SSA alone has low expected benefit in WD G3 NET")
@@ -298,7 +305,7 @@ def ssa_sstr_negative(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("NR-16", "SSTR imaging not negative (or not on record)")
     if _functional(p):
         return Outcome.not_applicable("NR-16", "functional syndrome: SSA kept for hormonal symptoms")
-    facts = (FactUse.of("SSTR imaging", p.sstr), *therapy_facts(p, Agent.SSA))
+    facts = (FactUse.of("SSTR imaging", p.sstr), *exposure_facts(p, Agent.SSA))
     return Outcome.applicable("NR-16", facts=facts, reason="SSTR-negative: low expected antiproliferative benefit")
 
 
@@ -319,10 +326,10 @@ def ssa_combinations(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
               if t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED) and t.long_acting is True}
     out = []
     if len(depots) >= 2:
-        out.append(Outcome.applicable("NR-23", card="ssa-combination", facts=therapy_facts(p, Agent.SSA),
+        out.append(Outcome.applicable("NR-23", card="ssa-combination", facts=exposure_facts(p, Agent.SSA),
                                       reason="two long-acting SSAs at the same time"))
     if in_play(p, Agent.EVEROLIMUS) and p.on(Agent.SSA) and not _functional(p):
         out.append(Outcome.applicable("NR-23", card="everolimus-ssa-combination",
-                                      facts=therapy_facts(p, Agent.EVEROLIMUS, Agent.SSA),
+                                      facts=exposure_facts(p, Agent.EVEROLIMUS, Agent.SSA),
                                       reason="everolimus with SSA for antiproliferation, no functional syndrome"))
     return tuple(out) if out else Outcome.not_applicable("NR-23", "no SSA combination")

@@ -44,20 +44,22 @@ from service.picture.model import (
     Resectability,
     Scope,
 )
-from service.rules.midgut import (
+from service.rules.predicates import (
     advanced,
-    after_prrt_or_everolimus,
     card_params,
-    everolimus_progressive,
     fact_uses,
     first,
     needs_data,
+    site_is,
+    well_differentiated_low_grade,
+)
+from service.rules.pathways import (
+    after_prrt_or_everolimus,
+    everolimus_progressive,
     prrt_after_ssa,
     prrt_first_line,
-    site_is,
     ssa_first_line,
     sstr_negative_progression,
-    well_differentiated_low_grade,
 )
 from service.rules.outcome import Outcome, Status, unknown
 from service.rules.registry import RuleKnowledge, rule

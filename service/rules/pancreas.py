@@ -54,7 +54,9 @@ from service.picture.model import (
     SstrStatus,
     Syndrome,
 )
-from service.rules.midgut import (
+from service.rules.predicates import (
+    anastomosis_facts,
+    has_bilio_enteric_anastomosis,
     NON_SSA_SYSTEMIC,
     SSTR_POSITIVE,
     SYSTEMIC,
@@ -66,7 +68,6 @@ from service.rules.midgut import (
     ki67_at_least,
     ki67_low,
     newly_diagnosed,
-    prrt_first_line,
     progressed_on,
     progression_known,
     received,
@@ -75,7 +76,10 @@ from service.rules.midgut import (
     therapy_facts,
     well_differentiated_low_grade,
 )
-from service.rules.outcome import FactUse, Outcome, unknown
+from service.rules.pathways import (
+    prrt_first_line,
+)
+from service.rules.outcome import Outcome, unknown
 from service.rules.registry import RuleKnowledge, rule
 
 PANCREAS = frozenset({PrimarySite.PANCREAS})
@@ -273,24 +277,3 @@ def liver_directed_after_anastomosis(p: NetPicture, as_of: date, k: RuleKnowledg
     return Outcome.applicable("P-08", card="liver-directed-anastomosis-caution", params=card_params(p),
                               facts=anastomosis_facts(p) + fact_uses(p, "liver_metastases", "liver_dominant"),
                               reason="liver metastases after bilio-enteric anastomosis")
-
-
-_ANASTOMOSIS_PROCEDURES = ("pancreaticoduodenectomy", "bilio-enteric-anastomosis")
-
-
-def has_bilio_enteric_anastomosis(p: NetPicture) -> bool | None:
-    if p.bilio_enteric_anastomosis.is_(True) or any(p.has_procedure(kd) for kd in _ANASTOMOSIS_PROCEDURES):
-        return True
-    if p.bilio_enteric_anastomosis.known:
-        return False
-    if "procedures" in p.unavailable:
-        return None
-    return False  # procedures were read and none is an anastomosis
-
-
-def anastomosis_facts(p: NetPicture) -> tuple[FactUse, ...]:
-    out = [FactUse(name="Procedure", display=pr.display, date=pr.date, reference=pr.reference)
-           for pr in p.procedures if pr.kind in _ANASTOMOSIS_PROCEDURES]
-    if p.bilio_enteric_anastomosis.is_(True) and not out:
-        out.append(FactUse.of("Bilio-enteric anastomosis", p.bilio_enteric_anastomosis))
-    return tuple(out)

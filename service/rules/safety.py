@@ -56,7 +56,12 @@ from service.picture.model import (
     SstrStatus,
     TherapyStatus,
 )
-from service.rules.gates import in_play, is_advanced, therapy_facts, well_differentiated
+from service.rules.predicates import (
+    exposure_facts,
+    in_play,
+    is_advanced,
+    well_differentiated,
+)
 from service.rules.outcome import FactUse, Outcome
 from service.rules.registry import RuleKnowledge, rule
 
@@ -88,7 +93,7 @@ def prrt_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple
     if not prrt_in_play(p, k):
         return Outcome.not_applicable("NR-04", "PRRT not ordered and not in play")
     ordered = _prrt_ordered(p)
-    facts = therapy_facts(p, Agent.PRRT)
+    facts = exposure_facts(p, Agent.PRRT)
     out: list[Outcome] = []
     pregnancy = [FactUse.of(n, f, "yes") for n, f in (("Pregnant", p.pregnant), ("Breast-feeding", p.breastfeeding))
                  if f.is_(True)]
@@ -141,7 +146,7 @@ def prrt_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple
 def telotristat_off_label(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if not in_play(p, Agent.TELOTRISTAT):
         return Outcome.not_applicable("NR-09", "telotristat not ordered")
-    facts = therapy_facts(p, Agent.TELOTRISTAT)
+    facts = exposure_facts(p, Agent.TELOTRISTAT)
     reasons = []
     if not p.on(Agent.SSA):
         reasons.append("no current somatostatin analogue")
@@ -166,7 +171,7 @@ def telotristat_constipation(p: NetPicture, as_of: date, k: RuleKnowledge) -> Ou
     findings = [FactUse.of(n, f, "yes") for n, f in (("Severe constipation", p.severe_constipation),
                                                        ("Severe abdominal pain", p.abdominal_pain)) if f.is_(True)]
     if findings:
-        return Outcome.applicable("NR-10", facts=(*findings, *therapy_facts(p, Agent.TELOTRISTAT)),
+        return Outcome.applicable("NR-10", facts=(*findings, *exposure_facts(p, Agent.TELOTRISTAT)),
                                   reason="severe constipation or abdominal pain on telotristat")
     unknown = tuple(n for n, f in (("bowel habit (constipation)", p.severe_constipation),
                                    ("abdominal pain", p.abdominal_pain)) if not f.known)
@@ -182,7 +187,7 @@ def belzutifan_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome |
     vhl_pnet = vhl and p.primary_site.is_(PrimarySite.PANCREAS)
     if not ordered and not vhl_pnet:
         return Outcome.not_applicable("NR-11", "belzutifan neither ordered nor in play")
-    facts = therapy_facts(p, Agent.BELZUTIFAN)
+    facts = exposure_facts(p, Agent.BELZUTIFAN)
     out: list[Outcome] = []
     if p.pregnant.is_(True):
         pregnancy = (FactUse.of("Pregnant", p.pregnant, "yes"), *facts)
@@ -222,7 +227,7 @@ def ssa_before_prrt(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("NR-17", "no long-acting SSA within the washout window")
     facts = (FactUse(name="Next PRRT dose", display=prrt_date.isoformat(), date=prrt_date,
                      reference=(p.next_prrt_date.sources[0].reference if p.next_prrt_date.sources else None)),
-             *therapy_facts(p, Agent.SSA))
+             *exposure_facts(p, Agent.SSA))
     return Outcome.applicable("NR-17", facts=facts, params={"date": prrt_date.isoformat()},
                               reason="long-acting SSA active with a PRRT dose scheduled")
 
@@ -242,7 +247,7 @@ def embolisation_after_bilioenteric(p: NetPicture, as_of: date, k: RuleKnowledge
     liver_dominant = p.liver_metastases.is_(True) and p.liver_dominant.is_(True)
     if not ordered and not liver_dominant:
         return Outcome.not_applicable("NR-18", "liver-directed therapy neither ordered nor in play")
-    facts = (*anastomosis, *therapy_facts(p, Agent.LIVER_DIRECTED))
+    facts = (*anastomosis, *exposure_facts(p, Agent.LIVER_DIRECTED))
     if liver_dominant:
         facts += (FactUse.of("Liver-dominant disease", p.liver_dominant, "yes"),)
     return Outcome.applicable("NR-18", facts=facts, reason="liver abscess risk after bilio-enteric anastomosis")
@@ -252,7 +257,7 @@ def embolisation_after_bilioenteric(p: NetPicture, as_of: date, k: RuleKnowledge
 def everolimus_interactions(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
     if not in_play(p, Agent.EVEROLIMUS):
         return Outcome.not_applicable("NR-19", "everolimus not ordered")
-    facts = therapy_facts(p, Agent.EVEROLIMUS)
+    facts = exposure_facts(p, Agent.EVEROLIMUS)
     out = []
     for card, flags in (("everolimus-cyp3a4", k.values("strong_cyp3a4_inhibitor_flags")),
                         ("everolimus-live-vaccine", k.values("live_vaccine_flags"))):
@@ -296,7 +301,7 @@ def everolimus_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
     early = _on_or_ordered(p, Agent.EVEROLIMUS, "SB-01")
     if early:
         return early
-    facts = therapy_facts(p, Agent.EVEROLIMUS)
+    facts = exposure_facts(p, Agent.EVEROLIMUS)
     high = []
     if p.labs.hba1c.known and p.labs.hba1c.value >= k.threshold("hba1c_diabetes_min"):
         high.append(_lab("HbA1c", p.labs.hba1c, "%"))
@@ -315,7 +320,7 @@ def sunitinib_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcom
     early = _on_or_ordered(p, Agent.SUNITINIB, "SB-02")
     if early:
         return early
-    facts = therapy_facts(p, Agent.SUNITINIB)
+    facts = exposure_facts(p, Agent.SUNITINIB)
     if p.labs.systolic_bp.known and p.labs.systolic_bp.value >= k.threshold("systolic_bp_uncontrolled_min"):
         facts += (_lab("Systolic BP", p.labs.systolic_bp, "mm[Hg]"),)
     return Outcome.applicable("SB-02", facts=facts, reason="sunitinib monitoring")
@@ -326,13 +331,13 @@ def cabozantinib_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
     early = _on_or_ordered(p, Agent.CABOZANTINIB, "SB-03")
     if early:
         return early
-    facts = therapy_facts(p, Agent.CABOZANTINIB)
+    facts = exposure_facts(p, Agent.CABOZANTINIB)
     window = timedelta(days=k.threshold("cabozantinib_stop_before_surgery_days"))
     surgery = [t for t in p.therapies_of(Agent.SURGERY) if t.status is TherapyStatus.PLANNED]
     if surgery:
         soon = [t for t in surgery if t.start is None or t.start - as_of <= window + timedelta(days=7)]
         if soon:
-            facts += therapy_facts(p, Agent.SURGERY)
+            facts += exposure_facts(p, Agent.SURGERY)
             return Outcome.applicable("SB-03", card="cabozantinib-surgery", facts=facts,
                                       reason="planned surgery while on cabozantinib")
     return Outcome.applicable("SB-03", facts=facts, reason="cabozantinib monitoring")
@@ -343,7 +348,7 @@ def capecitabine_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
     early = _on_or_ordered(p, Agent.CAPTEM, "SB-04")
     if early:
         return early
-    facts = therapy_facts(p, Agent.CAPTEM)
+    facts = exposure_facts(p, Agent.CAPTEM)
     crcl = p.labs.creatinine_clearance
     if crcl.known and crcl.value < k.threshold("capecitabine_crcl_contraindicated_below"):
         return Outcome.applicable("SB-04", card="capecitabine-renal", facts=(_lab("Creatinine clearance", crcl, "mL/min"), *facts),
@@ -357,7 +362,7 @@ def capecitabine_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
 def belzutifan_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if not p.on(Agent.BELZUTIFAN):
         return Outcome.not_applicable("SB-05", "not on belzutifan")
-    facts = therapy_facts(p, Agent.BELZUTIFAN)
+    facts = exposure_facts(p, Agent.BELZUTIFAN)
     hb = p.labs.hemoglobin
     if hb.known and hb.value < k.threshold("belzutifan_hb_hold_below"):
         return Outcome.applicable("SB-05", card="belzutifan-anaemia", facts=(_lab("Haemoglobin", hb, "g/dL"), *facts),
@@ -377,5 +382,5 @@ def platinum_renal(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if crcl.value >= k.threshold("cisplatin_crcl_prefer_carboplatin_below"):
         return Outcome.not_applicable("SB-06", "renal function allows cisplatin")
     return Outcome.applicable("SB-06", facts=(_lab("Creatinine clearance", crcl, "mL/min"),
-                                              *therapy_facts(p, Agent.PLATINUM_ETOPOSIDE)),
+                                              *exposure_facts(p, Agent.PLATINUM_ETOPOSIDE)),
                               reason="reduced renal function: carboplatin preferred")

@@ -1,0 +1,166 @@
+"""The extra-pancreatic pathway (decision table 4.2 M-02..M-07), parameterised by row id.
+
+Midgut/unknown-primary (M-rows) and other GI sites (O-06) follow the same sequence: first-line
+SSA, first-line PRRT (NETTER-2), PRRT after SSA (NETTER-1), everolimus (RADIANT-4), the
+SSTR-negative branch and later lines (CABINET). Each function returns the outcome(s) of the
+calling row; the rows themselves live in ``midgut.py`` and ``other_gi.py``.
+"""
+from __future__ import annotations
+
+from service.picture.model import Agent, NetPicture
+from service.rules.outcome import Outcome, Status, unknown
+from service.rules.predicates import (
+    NON_SSA_SYSTEMIC,
+    SSTR_NOT_PRRT,
+    SSTR_POSITIVE,
+    card_params,
+    fact_uses,
+    functional_carcinoid,
+    had_any,
+    ki67_at_least,
+    ki67_at_most,
+    newly_diagnosed,
+    progressed_on,
+    progression_known,
+    received,
+    sstr_needs_data,
+    therapy_facts,
+)
+from service.rules.registry import RuleKnowledge
+
+
+def ssa_first_line(rule_id: str, p: NetPicture) -> Outcome:
+    if p.on(Agent.SSA):
+        return Outcome.not_applicable(rule_id, "already on a somatostatin analogue")
+    if progressed_on(p, Agent.SSA):
+        return Outcome.not_applicable(rule_id, "progressed on an SSA: second-line rows apply")
+    if unknown(p.sstr):
+        return Outcome.insufficient(rule_id, ("SSTR imaging (G-06)",), reason="no SSTR imaging on record")
+    if p.sstr.value not in SSTR_POSITIVE:
+        return Outcome.not_applicable(rule_id, f"SSTR {p.sstr.value.value}: low expected SSA benefit (NR-16)")  # type: ignore[union-attr]
+    return Outcome.applicable(
+        rule_id, card="ssa-first-line", params=card_params(p),
+        facts=fact_uses(p, "primary_site", "grade", "ki67", "extent", "sstr"),
+        reason="advanced SSTR-positive WD NET, no SSA yet",
+    )
+
+
+def prrt_first_line(rule_id: str, p: NetPicture, k: RuleKnowledge) -> Outcome:
+    new = newly_diagnosed(p)
+    if new is None:
+        return Outcome.insufficient(rule_id, ("prior systemic therapy history",), reason="treatment history unknown")
+    if not new:
+        return Outcome.not_applicable(rule_id, "prior antitumour systemic therapy: not the NETTER-2 population")
+    if unknown(p.ki67):
+        return Outcome.insufficient(rule_id, ("Ki-67 index",), reason="Ki-67 not on record")
+    lo = ki67_at_least(p.ki67.value, k.threshold("prrt_first_line_ki67_min"))  # type: ignore[arg-type]
+    hi = ki67_at_most(p.ki67.value, k.threshold("prrt_first_line_ki67_max"))  # type: ignore[arg-type]
+    if lo is False or hi is False:
+        return Outcome.not_applicable(rule_id, "Ki-67 outside the NETTER-2 range (10-55 %)")
+    if lo is None or hi is None:
+        return Outcome.insufficient(rule_id, ("exact Ki-67 index",), reason="Ki-67 reported as a range across 10 %")
+    stop = sstr_needs_data(rule_id, p)
+    if stop is not None:
+        return stop
+    return Outcome.applicable(
+        rule_id, card="prrt-first-line", params=card_params(p),
+        facts=fact_uses(p, "primary_site", "ki67", "sstr", "extent", "newly_diagnosed"),
+        reason="newly diagnosed, SSTR >= liver everywhere, Ki-67 in the NETTER-2 range",
+    )
+
+
+def prrt_after_ssa(rule_id: str, p: NetPicture) -> Outcome:
+    stop = progression_known(rule_id, p)
+    if stop is not None:
+        return stop
+    if not progressed_on(p, Agent.SSA):
+        return Outcome.not_applicable(rule_id, "no documented progression on an SSA")
+    if received(p, Agent.PRRT):
+        return Outcome.not_applicable(rule_id, "PRRT already given (re-treatment: M-07 / MDT)")
+    stop = sstr_needs_data(rule_id, p)
+    if stop is not None:
+        return stop
+    missing = tuple(what for what, f in (("creatinine clearance", p.labs.creatinine_clearance),
+                                         ("blood counts (Hb, WBC, platelets)", p.labs.platelets))
+                    if unknown(f))
+    return Outcome.applicable(
+        rule_id, card="prrt-second-line", params=card_params(p), missing=missing,
+        facts=fact_uses(p, "primary_site", "grade", "sstr", "progression") + therapy_facts(p, (Agent.SSA,)),
+        reason="progressive on SSA with SSTR uptake >= liver in all target lesions",
+    )
+
+
+def everolimus_progressive(rule_id: str, p: NetPicture) -> Outcome:
+    stop = progression_known(rule_id, p)
+    if stop is not None:
+        return stop
+    if functional_carcinoid(p):
+        return Outcome.not_applicable(rule_id, "functional carcinoid: everolimus not standard (NR-02; F-06)")
+    if not progressed_on(p, Agent.SSA):
+        return Outcome.not_applicable(rule_id, "no documented progression on an SSA")
+    if received(p, Agent.EVEROLIMUS):
+        return Outcome.not_applicable(rule_id, "everolimus already given")
+    return Outcome.applicable(
+        rule_id, card="everolimus-nonfunctional", params=card_params(p),
+        facts=fact_uses(p, "primary_site", "grade", "progression", "sstr") + therapy_facts(p, (Agent.SSA,)),
+        reason="non-functional NET progressive on SSA",
+    )
+
+
+def sstr_negative_progression(rule_id: str, p: NetPicture) -> tuple[Outcome, ...] | Outcome:
+    stop = progression_known(rule_id, p)
+    if stop is not None:
+        return stop
+    if not progressed_on(p, Agent.SSA):
+        return Outcome.not_applicable(rule_id, "no documented progression on an SSA")
+    if unknown(p.sstr):
+        return Outcome.insufficient(rule_id, ("SSTR imaging",), reason="no SSTR imaging on record")
+    if p.sstr.value not in SSTR_NOT_PRRT:
+        return Outcome.not_applicable(rule_id, "SSTR uptake not negative/heterogeneous")
+    params = card_params(p)
+    facts = fact_uses(p, "primary_site", "grade", "ki67", "sstr", "progression") + therapy_facts(p, (Agent.SSA,))
+    out = [Outcome.applicable(rule_id, card="rebiopsy-sstr-discordant", params=params, facts=facts,
+                              reason="progression with SSTR-negative/heterogeneous disease")]
+    if not functional_carcinoid(p) and not received(p, Agent.EVEROLIMUS):
+        out.append(Outcome.applicable(rule_id, card="everolimus-sstr-negative", params=params, facts=facts,
+                                      reason="non-functional, PRRT not possible (SSTR)"))
+    if had_any(p, NON_SSA_SYSTEMIC - {Agent.INTERFERON}) and not received(p, Agent.CABOZANTINIB):
+        out.append(Outcome.applicable(rule_id, card="cabozantinib-epnet", params=params,
+                                      facts=facts + therapy_facts(p, NON_SSA_SYSTEMIC),
+                                      reason="progressed after a non-SSA systemic therapy"))
+    return tuple(out)
+
+
+def after_prrt_or_everolimus(rule_id: str, p: NetPicture) -> tuple[Outcome, ...] | Outcome:
+    stop = progression_known(rule_id, p)
+    if stop is not None:
+        return stop
+    if not p.progression.is_(True):
+        return Outcome.not_applicable(rule_id, "no documented progression within 12 months")
+    had_prrt, had_evero = received(p, Agent.PRRT), received(p, Agent.EVEROLIMUS)
+    if not (had_prrt or had_evero):
+        return Outcome.not_applicable(rule_id, "no prior PRRT or everolimus")
+    if not (progressed_on(p, Agent.PRRT) or progressed_on(p, Agent.EVEROLIMUS)):
+        return Outcome.not_applicable(rule_id, "progression predates PRRT/everolimus")
+    params = card_params(p)
+    facts = fact_uses(p, "primary_site", "grade", "progression", "sstr") + therapy_facts(
+        p, (Agent.PRRT, Agent.EVEROLIMUS))
+    out: list[Outcome] = []
+    if not received(p, Agent.CABOZANTINIB):
+        out.append(Outcome.applicable(rule_id, card="cabozantinib-epnet", params=params, facts=facts,
+                                      reason="progressed after PRRT and/or everolimus"))
+    if had_prrt and not had_evero and not functional_carcinoid(p):
+        out.append(Outcome.applicable(rule_id, card="everolimus-after-prrt", params=params, facts=facts,
+                                      reason="everolimus not yet given"))
+    if had_evero and not had_prrt:
+        stop = sstr_needs_data(rule_id, p)
+        if stop is None:
+            out.append(Outcome.applicable(rule_id, card="prrt-after-everolimus", params=params, facts=facts,
+                                          reason="PRRT not yet given, SSTR >= liver everywhere"))
+        elif stop.status is not Status.NOT_APPLICABLE:
+            out.append(stop)
+    out.append(Outcome.applicable(rule_id, card="clinical-trial-later-line", params=params, facts=facts,
+                                  reason="later-line progressive NET"))
+    return tuple(out)
+
+

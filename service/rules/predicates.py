@@ -1,0 +1,414 @@
+"""Shared population predicates and fact helpers for every rule module (pure, no rows here).
+
+Grade, site, extent, SSTR and therapy-history questions that several decision-table groups ask
+live here once, so every row answers them the same way. Each predicate that cannot decide
+returns ``None`` (or an INSUFFICIENT outcome): missing data is never a negative finding.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Iterable
+
+from service.picture.model import (
+    Agent,
+    Differentiation,
+    Extent,
+    Grade,
+    Ki67,
+    NetPicture,
+    PrimarySite,
+    Resectability,
+    Scope,
+    SstrStatus,
+    Syndrome,
+    TherapyStatus,
+)
+from service.rules.outcome import FactUse, Outcome, Status, unknown
+from service.rules.registry import RuleKnowledge
+
+LOW_GRADES = frozenset({Grade.G1, Grade.G2})
+SSTR_POSITIVE = frozenset({SstrStatus.POSITIVE_ALL, SstrStatus.POSITIVE_HETEROGENEOUS,
+                           SstrStatus.POSITIVE_DEGREE_UNKNOWN})
+SSTR_NOT_PRRT = frozenset({SstrStatus.POSITIVE_HETEROGENEOUS, SstrStatus.LOWER_THAN_LIVER,
+                           SstrStatus.NEGATIVE})
+SYSTEMIC = frozenset({Agent.SSA, Agent.EVEROLIMUS, Agent.SUNITINIB, Agent.CABOZANTINIB, Agent.PRRT,
+                      Agent.CAPTEM, Agent.STREPTOZOCIN, Agent.PLATINUM_ETOPOSIDE, Agent.OTHER_CHEMOTHERAPY,
+                      Agent.IMMUNOTHERAPY, Agent.INTERFERON, Agent.BELZUTIFAN})
+NON_SSA_SYSTEMIC = SYSTEMIC - {Agent.SSA}
+MIDGUT_SITES = frozenset({PrimarySite.MIDGUT, PrimarySite.UNKNOWN})
+
+SITE_WORDS = {
+    PrimarySite.PANCREAS: "pancreatic",
+    PrimarySite.MIDGUT: "midgut",
+    PrimarySite.LUNG_THYMUS: "lung/thymic",
+    PrimarySite.OTHER_GI: "GI",
+    PrimarySite.UNKNOWN: "unknown-primary",
+    PrimarySite.OTHER: "",
+}
+_DETAIL_WORDS = {"ileum": "ileal", "jejunum": "jejunal", "appendix": "appendiceal", "stomach": "gastric",
+                 "duodenum": "duodenal", "rectum": "rectal", "colon": "colonic", "thymus": "thymic",
+                 "lung": "lung", "caecum": "caecal", "cecum": "caecal", "small intestine": "small-bowel",
+                 "pancreas": "pancreatic", "sigmoid colon": "sigmoid-colon", "ascending colon": "colonic",
+                 "transverse colon": "colonic", "descending colon": "colonic", "bronchus": "bronchial"}
+
+
+def site_words(p: NetPicture) -> str:
+    """Plain words for the primary site (card placeholder ``{site}``)."""
+    if p.site_detail.known:
+        detail = str(p.site_detail.value).strip().lower()
+        if detail in _DETAIL_WORDS:
+            return _DETAIL_WORDS[detail]
+    if p.primary_site.known:
+        return SITE_WORDS.get(p.primary_site.value, "") or "this"  # type: ignore[arg-type]
+    return "this"
+
+
+def card_params(p: NetPicture) -> dict[str, str]:
+    params = {"site": site_words(p)}
+    if p.grade.known:
+        params["grade"] = p.grade.value.value  # type: ignore[union-attr]
+    if p.ki67.known:
+        k: Ki67 = p.ki67.value  # type: ignore[assignment]
+        params["ki67"] = ki67_text(k)
+    return params
+
+
+def ki67_text(k: Ki67) -> str:
+    if k.low is not None:
+        return f"{k.low:g}-{k.percent:g} %"
+    prefix = "" if k.comparator == "=" else k.comparator
+    return f"{prefix}{k.percent:g} %"
+
+
+def ki67_at_least(k: Ki67, threshold: float) -> bool | None:
+    """Is the reported Ki-67 >= threshold? None when the report cannot say (e.g. "<12 %" vs 10)."""
+    if k.comparator == "<":
+        return False if k.percent <= threshold else None
+    if k.comparator == "<=":
+        return False if k.percent < threshold else None
+    if k.comparator in (">", ">="):
+        return True if k.percent >= threshold else None
+    if k.low is not None:
+        if k.low >= threshold:
+            return True
+        return False if k.percent < threshold else None
+    return k.percent >= threshold
+
+
+def ki67_at_most(k: Ki67, threshold: float) -> bool | None:
+    """Is the reported Ki-67 <= threshold? None when the report cannot say."""
+    if k.comparator in ("<", "<="):
+        return True if k.percent <= threshold else None
+    if k.comparator in (">", ">="):
+        return False if k.percent >= threshold else None
+    if k.low is not None:
+        if k.percent <= threshold:
+            return True
+        return False if k.low > threshold else None
+    return k.percent <= threshold
+
+
+def ki67_low(p: NetPicture, threshold: float) -> bool | None:
+    """Ki-67 below ``threshold``; a G1 tumour without a Ki-67 value counts as low. None = cannot say."""
+    if not unknown(p.ki67):
+        at_least = ki67_at_least(p.ki67.value, threshold)  # type: ignore[arg-type]
+        return None if at_least is None else not at_least
+    if p.grade.is_(Grade.G1):
+        return True
+    return None
+
+
+def fact_uses(p: NetPicture, *names: str) -> tuple[FactUse, ...]:
+    """FactUse for the named picture facts that are on record (by picture field name)."""
+    labels = {
+        "primary_site": "Primary site", "site_detail": "Site", "grade": "WHO grade", "ki67": "Ki-67",
+        "extent": "Disease extent", "sstr": "SSTR imaging", "progression": "Progression (12 months)",
+        "resectability": "Resectability", "hepatic_burden_percent": "Hepatic tumour burden",
+        "liver_dominant": "Liver-dominant disease", "liver_metastases": "Liver metastases",
+        "carcinoid_syndrome": "Carcinoid syndrome", "tumor_size_cm": "Tumour size",
+        "newly_diagnosed": "Newly diagnosed (no prior systemic therapy)",
+        "bowel_movements_per_day": "Bowel movements per day", "flushing_per_day": "Flushing episodes per day",
+        "abdominal_pain": "Abdominal pain", "lung_type": "Lung carcinoid type", "gastric_type": "Gastric NET type",
+        "bilio_enteric_anastomosis": "Bilio-enteric anastomosis", "carcinoid_heart_disease": "Carcinoid heart disease",
+        "hypoglycaemia": "Hypoglycaemia", "differentiation": "Differentiation", "age_years": "Age",
+        "pregnant": "Pregnant", "refractory_carcinoid_syndrome": "Refractory carcinoid syndrome",
+    }
+    out = []
+    for name in names:
+        value = getattr(p, name)
+        if value.known:
+            out.append(FactUse.of(labels.get(name, name), value))
+    return tuple(out)
+
+
+def therapy_facts(p: NetPicture, agents: Iterable[Agent]) -> tuple[FactUse, ...]:
+    out = []
+    for agent in agents:
+        for t in p.therapies_of(agent):
+            if t.status is TherapyStatus.PLANNED:
+                continue
+            state = "progressed on it" if t.progressed_on else t.status.value
+            out.append(FactUse(name="Therapy", display=f"{t.drug} ({state})", date=t.start,
+                               reference=t.references[0] if t.references else None))
+    return tuple(out)
+
+
+def needs_data(rule_id: str, p: NetPicture, missing: tuple[str, ...], *, card: str | None = None,
+               reason: str = "", facts: tuple[FactUse, ...] = ()) -> Outcome:
+    """INSUFFICIENT outcome; with ``card`` it renders a needs-data card filled with the patient's site/grade."""
+    return Outcome(rule_id, Status.INSUFFICIENT, card, tuple(facts), tuple(missing), reason,
+                   card_params(p) if card else {})
+
+
+def well_differentiated_low_grade(rule_id: str, p: NetPicture) -> Outcome | None:
+    """None when the tumour is a WD NET G1/G2; otherwise the outcome that stops the row."""
+    if p.scope is not Scope.NET:
+        return Outcome.not_applicable(rule_id, f"scope is {p.scope.value}; this row is for WD NET G1/G2")
+    if p.differentiation.is_(Differentiation.POOR) or p.grade.is_(Grade.NEC):
+        return Outcome.not_applicable(rule_id, "poorly differentiated NEC: NEC pathway")
+    if p.differentiation.is_(Differentiation.MIXED):
+        return Outcome.not_applicable(rule_id, "MiNEN: managed by its most aggressive component (G-04)")
+    if unknown(p.grade):
+        return Outcome.insufficient(rule_id, ("WHO grade (Ki-67 and mitotic count)",),
+                                    reason="grade not known")
+    if p.grade.value not in LOW_GRADES:
+        return Outcome.not_applicable(rule_id, "WD NET G3: G3 rows apply")
+    return None
+
+
+def site_is(rule_id: str, p: NetPicture, sites: frozenset[PrimarySite], what: str) -> Outcome | None:
+    if unknown(p.primary_site):
+        return Outcome.insufficient(rule_id, ("primary tumour site",), reason="primary site not known")
+    if p.primary_site.value not in sites:
+        return Outcome.not_applicable(rule_id, f"primary site is {p.primary_site.value.value}, row is for {what}")  # type: ignore[union-attr]
+    return None
+
+
+def is_advanced(p: NetPicture) -> bool | None:
+    """Metastatic, or locoregional and not (completely) resectable.
+
+    None when it cannot be told: extent unknown, or locoregional disease whose resectability
+    has not been assessed (locoregional NET is often resectable: never assume either way).
+    """
+    if unknown(p.extent):
+        return None
+    if p.extent.value is Extent.METASTATIC:
+        return True
+    if p.extent.value is Extent.LOCOREGIONAL:
+        if unknown(p.resectability):
+            return None
+        return not p.resectability.is_(Resectability.RESECTABLE)
+    return False
+
+
+def advanced(rule_id: str, p: NetPicture) -> Outcome | None:
+    state = is_advanced(p)
+    if state is None:
+        return Outcome.insufficient(rule_id, ("disease extent (staging imaging)",), reason="extent not known")
+    if not state:
+        return Outcome.not_applicable(rule_id, "localized or resectable disease: surgery (G-01)")
+    if p.r0_resection.is_(True) and not p.progression.is_(True):
+        return Outcome.not_applicable(rule_id, "after R0 resection without recurrence: no adjuvant therapy (NR-08)")
+    return None
+
+
+def progression_known(rule_id: str, p: NetPicture) -> Outcome | None:
+    if unknown(p.progression):
+        return Outcome.insufficient(
+            rule_id, ("documented progression within 12 months (RECIST 1.1 imaging)",),
+            reason="progression status not on record",
+        )
+    return None
+
+
+def received(p: NetPicture, agent: Agent) -> bool:
+    """Has started this therapy (planned orders do not count)."""
+    return p.ever_had(agent)
+
+
+def progressed_on(p: NetPicture, agent: Agent) -> bool:
+    """Documented progression (within 12 months) while on / after starting this therapy class."""
+    if not p.progression.is_(True):
+        return False
+    when = p.progression_date.value if p.progression_date.known else None
+    for t in p.therapies_of(agent):
+        if t.status is TherapyStatus.PLANNED or t.progressed_on is False:
+            continue
+        if t.progressed_on is True or when is None or t.start is None or t.start <= when:
+            return True
+    return False
+
+
+def had_any(p: NetPicture, agents: Iterable[Agent]) -> bool:
+    return any(received(p, a) for a in agents)
+
+
+def newly_diagnosed(p: NetPicture) -> bool | None:
+    """No prior antitumour systemic therapy. None when the record cannot say."""
+    if had_any(p, SYSTEMIC):
+        return False
+    if p.newly_diagnosed.known:
+        return bool(p.newly_diagnosed.value)
+    return None
+
+
+def functional_carcinoid(p: NetPicture) -> bool:
+    return p.has_syndrome(Syndrome.CARCINOID) or p.carcinoid_syndrome.is_(True)
+
+
+def any_functional(p: NetPicture) -> bool:
+    return bool(p.syndromes) or p.carcinoid_syndrome.is_(True)
+
+
+def sstr_needs_data(rule_id: str, p: NetPicture, card: str = "prrt-needs-sstr") -> Outcome | None:
+    """For PRRT rows: SSTR missing or positive without the liver comparison -> needs-data card;
+    any other state that is not positive_all -> not applicable. None when positive_all."""
+    if unknown(p.sstr):
+        return needs_data(rule_id, p, ("SSTR PET/CT with uptake compared with liver",), card=card,
+                          reason="no SSTR imaging on record")
+    if p.sstr.value is SstrStatus.POSITIVE_DEGREE_UNKNOWN:
+        return needs_data(rule_id, p, ("SSTR uptake of each target lesion compared with liver",), card=card,
+                          facts=fact_uses(p, "sstr"), reason="SSTR positive, degree vs liver not stated")
+    if p.sstr.value is not SstrStatus.POSITIVE_ALL:
+        return Outcome.not_applicable(rule_id, f"SSTR {p.sstr.value.value}: PRRT requires uptake >= liver in all lesions")  # type: ignore[union-attr]
+    return None
+
+
+def first(*checks: Outcome | None) -> Outcome | None:
+    for check in checks:
+        if check is not None:
+            return check
+    return None
+
+
+def on_ssa_for(p: NetPicture, as_of: date, months: float) -> bool | None:
+    """Currently on an SSA that started at least ``months`` ago. None when start dates are unknown."""
+    active = [t for t in p.therapies_of(Agent.SSA) if t.status is TherapyStatus.ACTIVE]
+    if not active:
+        return False
+    starts = [t.start for t in active if t.start is not None]
+    if not starts:
+        return None
+    return min(starts) <= as_of - timedelta(days=round(months * 30.4))
+
+
+
+
+_ACTIVE_OR_PLANNED = (TherapyStatus.ACTIVE, TherapyStatus.PLANNED)
+
+
+def in_play(p: NetPicture, agent: Agent) -> bool:
+    """The patient is on this therapy class now or it is ordered/planned."""
+    return any(t.status in _ACTIVE_OR_PLANNED for t in p.therapies_of(agent))
+
+
+def is_nec(p: NetPicture) -> bool:
+    return (p.scope is Scope.NEC or p.differentiation.is_(Differentiation.POOR)
+            or p.grade.is_(Grade.NEC))
+
+
+def well_differentiated(p: NetPicture) -> bool | None:
+    """True for a WD NET (differentiation well); False for NEC/MiNEN; None when not stated."""
+    if is_nec(p) or p.scope is Scope.MINEN or p.differentiation.is_(Differentiation.MIXED):
+        return False
+    if p.differentiation.is_(Differentiation.WELL):
+        return True
+    return None
+
+
+def exposure_facts(p: NetPicture, *agents: Agent) -> tuple[FactUse, ...]:
+    """Every exposure to these therapy classes, planned orders included ("belzutifan (planned)")."""
+    out = []
+    for agent in agents:
+        for t in p.therapies_of(agent):
+            out.append(FactUse(name="Therapy", display=f"{t.drug} ({t.status.value})",
+                               date=t.start, reference=t.references[0] if t.references else None))
+    return tuple(out)
+
+
+# Antitumour therapies that answer a documented progression (SSA excluded: progression on it is the trigger).
+_ANSWERS_PROGRESSION = frozenset({Agent.EVEROLIMUS, Agent.SUNITINIB, Agent.CABOZANTINIB, Agent.PRRT,
+                                  Agent.CAPTEM, Agent.STREPTOZOCIN, Agent.PLATINUM_ETOPOSIDE,
+                                  Agent.OTHER_CHEMOTHERAPY, Agent.IMMUNOTHERAPY, Agent.BELZUTIFAN,
+                                  Agent.LIVER_DIRECTED})
+
+
+def progression_being_treated(p: NetPicture) -> tuple[FactUse, ...]:
+    """The therapies started on/after the latest progression and still running (or scheduled).
+
+    Non-empty means the documented progression already has an answer (e.g. PRRT in course,
+    everolimus started since): rows triggered by that progression alone should not propose yet
+    another line. Empty when nothing answers it (or dates do not allow the judgement).
+    """
+    if not p.progression.is_(True):
+        return ()
+    when = p.progression_date.value if p.progression_date.known else None
+    out = []
+    for t in p.therapies:
+        if t.agent not in _ANSWERS_PROGRESSION or t.progressed_on is True:
+            continue
+        running = t.status is TherapyStatus.ACTIVE or (t.agent is Agent.PRRT and p.next_prrt_date.known)
+        if not running:
+            continue
+        if t.progressed_on is False or (when is not None and t.start is not None and t.start >= when):
+            out.append(FactUse(name="Therapy since progression", display=f"{t.drug} ({t.status.value})",
+                               date=t.start, reference=t.references[0] if t.references else None))
+    return tuple(out)
+
+
+def primary_resected(p: NetPicture) -> bool:
+    """A resection of the primary tumour is on record."""
+    return p.r0_resection.is_(True) or any(p.has_procedure(kind) for kind in PRIMARY_RESECTIONS)
+
+
+PRIMARY_RESECTIONS = ("resection", "r0-resection", "pancreaticoduodenectomy")
+
+
+def refractory_symptoms(rule_id: str, p: NetPicture, as_of: date, k: RuleKnowledge,
+                        *, flushing_only: bool = False) -> Outcome | None:
+    """None when carcinoid-syndrome symptoms are refractory on SSA (>= 3 months)."""
+    if p.scope is not Scope.NET:
+        return Outcome.not_applicable(rule_id, f"scope is {p.scope.value}")
+    if not functional_carcinoid(p):
+        return Outcome.not_applicable(rule_id, "no carcinoid syndrome on record")
+    long_enough = on_ssa_for(p, as_of, k.threshold("ssa_min_months_refractory"))
+    if long_enough is None:
+        return Outcome.insufficient(rule_id, ("start date of the somatostatin analogue",), reason="SSA start unknown")
+    if not long_enough:
+        return Outcome.not_applicable(rule_id, "not on a standard-dose SSA for 3 months yet: optimise SSA first")
+    bm, flush = p.bowel_movements_per_day, p.flushing_per_day
+    diarrhoea = bm.known and float(bm.value) >= k.threshold("refractory_bm_per_day")  # type: ignore[arg-type]
+    flushing = flush.known and float(flush.value) >= k.threshold("refractory_flushing_per_day")  # type: ignore[arg-type]
+    if flushing_only:
+        if flushing:
+            return None
+        if unknown(flush):
+            return Outcome.insufficient(rule_id, ("flushing episodes per day",), reason="flushing frequency unknown")
+        return Outcome.not_applicable(rule_id, "no daily flushing on SSA")
+    if diarrhoea or flushing or p.refractory_carcinoid_syndrome.is_(True):
+        return None
+    if unknown(bm) and unknown(flush) and unknown(p.refractory_carcinoid_syndrome):
+        return Outcome.insufficient(rule_id, ("bowel movements per day", "flushing episodes per day"),
+                                    reason="symptom frequency not recorded")
+    return Outcome.not_applicable(rule_id, "symptoms controlled on SSA")
+
+
+_ANASTOMOSIS_PROCEDURES = ("pancreaticoduodenectomy", "bilio-enteric-anastomosis")
+
+
+def has_bilio_enteric_anastomosis(p: NetPicture) -> bool | None:
+    if p.bilio_enteric_anastomosis.is_(True) or any(p.has_procedure(kd) for kd in _ANASTOMOSIS_PROCEDURES):
+        return True
+    if p.bilio_enteric_anastomosis.known:
+        return False
+    if "procedures" in p.unavailable:
+        return None
+    return False  # procedures were read and none is an anastomosis
+
+
+def anastomosis_facts(p: NetPicture) -> tuple[FactUse, ...]:
+    out = [FactUse(name="Procedure", display=pr.display, date=pr.date, reference=pr.reference)
+           for pr in p.procedures if pr.kind in _ANASTOMOSIS_PROCEDURES]
+    if p.bilio_enteric_anastomosis.is_(True) and not out:
+        out.append(FactUse.of("Bilio-enteric anastomosis", p.bilio_enteric_anastomosis))
+    return tuple(out)
