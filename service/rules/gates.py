@@ -49,6 +49,7 @@ from service.picture.model import (
     Differentiation,
     Extent,
     Grade,
+    Hereditary,
     NetPicture,
     PrimarySite,
     Resectability,
@@ -57,9 +58,11 @@ from service.picture.model import (
 )
 from service.rules.outcome import FactUse, Outcome
 from service.rules.predicates import (
+    PRIMARY_RESECTIONS,
     exposure_facts,
     is_advanced,
     is_nec,
+    primary_resected,
     site_words,
     well_differentiated,
 )
@@ -72,22 +75,65 @@ from service.rules.registry import RuleKnowledge, rule
 def localized_resectable(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if well_differentiated(p) is False:
         return Outcome.not_applicable("G-01", "not a well-differentiated NET")
-    if p.r0_resection.is_(True):
-        return Outcome.not_applicable("G-01", "R0 resection already on record")
+    lung = p.primary_site.is_(PrimarySite.LUNG_THYMUS)
+    if primary_resected(p):
+        return _after_resection(p)
     if p.extent.known and p.extent.value is not Extent.LOCALIZED:
         return Outcome.not_applicable("G-01", "disease is not localized")
     if p.resectability.is_(Resectability.UNRESECTABLE):
         return Outcome.not_applicable("G-01", "judged unresectable")
     if p.grade.known and p.grade.value not in (Grade.G1, Grade.G2):
-        return Outcome.not_applicable("G-01", "not grade G1/G2")
-    missing = tuple(m for m, f in (("disease extent (staging)", p.extent), ("WHO grade", p.grade)) if not f.known)
+        if not (lung and p.lung_type.known):  # a thoracic carcinoid is graded by type, not Ki-67
+            return Outcome.not_applicable("G-01", "not grade G1/G2")
+    deferred = _site_decides(p, k)
+    if deferred is not None:
+        return deferred
+    graded = p.grade.known or (lung and p.lung_type.known)
+    missing = tuple(m for m, gap in (("disease extent (staging)", not p.extent.known),
+                                     ("WHO grade" if not lung else "carcinoid type or WHO grade", not graded)) if gap)
     if missing:
         return Outcome.insufficient("G-01", missing, reason="extent or grade unknown")
-    facts = (FactUse.of("Extent", p.extent), FactUse.of("WHO grade", p.grade))
+    grade_fact = p.grade if p.grade.known else p.lung_type
+    facts = (FactUse.of("Extent", p.extent), FactUse.of("WHO grade" if p.grade.known else "Carcinoid type", grade_fact))
     if p.resectability.known:
         facts += (FactUse.of("Resectability", p.resectability),)
+    grade_words = p.grade.value.value if p.grade.known else f"{p.lung_type.value.value} carcinoid"  # type: ignore[union-attr]
     return Outcome.applicable("G-01", facts=facts, reason="localized WD NET G1/G2",
-                              params={"site": site_words(p), "grade": p.grade.value.value})
+                              params={"site": site_words(p), "grade": grade_words[:6]})
+
+
+def _after_resection(p: NetPicture) -> Outcome:
+    """G-01 after the primary was removed: follow-up, never adjuvant therapy (NR-08 names any proposed)."""
+    if p.extent.is_(Extent.METASTATIC) or p.progression.is_(True):
+        return Outcome.not_applicable("G-01", "resected primary but metastatic or recurrent disease: site rows apply")
+    facts = tuple(FactUse(name="Resection", display=pr.display, date=pr.date, reference=pr.reference)
+                  for pr in p.procedures if pr.kind in PRIMARY_RESECTIONS)
+    if p.r0_resection.is_(True):
+        facts += (FactUse.of("R0 resection", p.r0_resection, "yes"),)
+    facts += tuple(FactUse.of(n, f) for n, f in (("Extent", p.extent), ("WHO grade", p.grade)) if f.known)
+    return Outcome.applicable("G-01", card="post-resection-follow-up", facts=facts,
+                              params={"site": site_words(p)}, reason="primary resected, no metastatic disease on record")
+
+
+def _site_decides(p: NetPicture, k: RuleKnowledge) -> Outcome | None:
+    """Localized NETs whose own row decides between surveillance and resection (G-01 stays silent)."""
+    if p.primary_site.is_(PrimarySite.PANCREAS):
+        if p.hereditary & {Hereditary.MEN1, Hereditary.VHL}:
+            return Outcome.not_applicable("G-01", "MEN1/VHL pNET: size thresholds of the hereditary rows decide (H-01..H-05)")
+        sporadic_small_candidate = not p.syndromes and not p.carcinoid_syndrome.is_(True) and p.grade.is_(Grade.G1)
+        if sporadic_small_candidate:
+            if not p.tumor_size_cm.known:
+                return Outcome.insufficient("G-01", ("tumour size (cm)",),
+                                            reason="NF-pNET G1 of unknown size: surveillance may suffice if <=2 cm (P-01)")
+            if float(p.tumor_size_cm.value) <= k.threshold("pnet_small_max_cm"):  # type: ignore[arg-type]
+                return Outcome.not_applicable("G-01", "sporadic NF-pNET G1 <=2 cm: surveillance vs resection (P-01)")
+    detail = str(p.site_detail.value).lower() if p.site_detail.known else ""
+    if p.primary_site.is_(PrimarySite.OTHER_GI) and ("stomach" in detail or "gastric" in detail):
+        if p.gastric_type.is_(1):
+            return Outcome.not_applicable("G-01", "gastric type 1: endoscopic surveillance/resection (O-01)")
+        if not p.gastric_type.known:
+            return Outcome.insufficient("G-01", ("gastric NET type",), reason="gastric type decides the approach (O-01)")
+    return None
 
 
 @rule("G-02")
@@ -115,17 +161,30 @@ def grade_or_differentiation_unknown(p: NetPicture, as_of: date, k: RuleKnowledg
     if p.scope is not Scope.NET:
         return Outcome.not_applicable("G-05", f"scope is {p.scope.value}, grading gate is for NET")
     missing: list[str] = []
-    if not p.grade.known:
+    if p.primary_site.is_(PrimarySite.LUNG_THYMUS):
+        # Thoracic carcinoids are graded by type (mitoses, necrosis), not by the GEP G-grade.
+        if not p.grade.known and not p.lung_type.known:
+            if not p.mitoses_per_2mm2.known:
+                missing.append("mitotic count per 2 mm2 and necrosis (typical vs atypical carcinoid)")
+            if not p.ki67.known:
+                missing.append("Ki-67 index (LOINC 29593-1)")
+            if not missing:
+                missing.append("carcinoid type (typical / atypical)")
+    elif not p.grade.known:
         if not p.ki67.known:
             missing.append("Ki-67 index (LOINC 29593-1)")
         if not p.mitoses_per_2mm2.known:
             missing.append("mitotic count per 2 mm2")
         if p.ki67.known and p.mitoses_per_2mm2.known:
             missing.append("WHO grade")
-    if not p.differentiation.known:
-        missing.append("differentiation (well / poorly differentiated)")
+        if not p.differentiation.known:
+            missing.append("differentiation (well / poorly differentiated)")
+    elif p.grade.is_(Grade.G3) and not p.differentiation.known:
+        # Ki-67 >20 % is where differentiation changes the pathway (WD NET G3 vs NEC); at
+        # G1/G2 a NET is well differentiated by definition (a NEC is never G1/G2).
+        missing.append("differentiation (well-differentiated NET G3 or poorly differentiated NEC)")
     if not missing:
-        return Outcome.not_applicable("G-05", "grade and differentiation are known")
+        return Outcome.not_applicable("G-05", "grade known; differentiation known or implied by grade G1/G2")
     facts = tuple(
         FactUse.of(name, fact)
         for name, fact in (("WHO grade", p.grade), ("Ki-67", p.ki67), ("Differentiation", p.differentiation))

@@ -7,7 +7,7 @@ H-01 — MEN1, small NF-pNET  (MEN1 guideline 2012; ENETS NF-pNET 2023)
     When: MEN1, pNET < men1_pnet_surgery_cm (2 cm), not metastatic, no functional syndrome,
           not progressing (progression not recorded -> fires, listing it as missing).
     Then: RECOMMEND MRI/EUS surveillance every 6-12 months, treat hyperparathyroidism, screen
-          thymus/pituitary, family screening. Size unknown -> insufficient.
+          thymus/pituitary, family screening. Size unknown -> needs-data card (pnet-size-needs-data).
 H-02 — MEN1, pNET >= 2 cm or rapid growth
     When: MEN1, pNET >= 2 cm or progressive, not metastatic.
     Then: CONSIDER resection.
@@ -18,8 +18,10 @@ H-04 — VHL pNET not needing immediate surgery  (Welireg label; LITESPARK-004 p
     When: VHL, pNET < vhl_pnet_surgery_cm (3 cm), not metastatic.
     Then: progressive and not pregnant -> RECOMMEND belzutifan 120 mg daily;
           otherwise -> RECOMMEND continued surveillance (belzutifan in pregnancy: NR-11).
-H-05 — VHL pNET >= 3 cm, growing or symptomatic
-    When: VHL, pNET >= 3 cm, or progressive, or abdominal pain; not metastatic.
+          Size unknown -> needs-data card (pnet-size-needs-data).
+H-05 — VHL pNET >= 3 cm or symptomatic
+    When: VHL, pNET >= 3 cm, or abdominal pain; not metastatic. Growth below 3 cm is H-04
+          (rapid growth by doubling time < 500 days needs serial sizes the picture lacks).
     Then: CONSIDER surgery (MDT).
 H-06 — NF1 / TSC / MEN4
     When: NF1, TSC or MEN4 with a NET.
@@ -39,6 +41,7 @@ from service.picture.model import (
     Scope,
 )
 from service.rules.predicates import (
+    needs_data,
     any_functional,
     card_params,
     fact_uses,
@@ -90,7 +93,8 @@ def men1_small_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("H-01", "growing pNET: H-02")
     size = _size(p)
     if size is None:
-        return Outcome.insufficient("H-01", ("size of the largest pNET (cm)",), reason="size not on record")
+        return needs_data("H-01", p, ("size of the largest pNET (cm) on MRI or EUS",), card="pnet-size-needs-data",
+                          facts=_facts(p), reason="MEN1 pNET of unknown size (<2 cm: surveillance; >=2 cm: resection)")
     if size >= k.threshold("men1_pnet_surgery_cm"):
         return Outcome.not_applicable("H-01", "pNET >= 2 cm: H-02")
     missing = ("interval imaging confirming stability",) if unknown(p.progression) else ()
@@ -132,7 +136,8 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return stop
     size = _size(p)
     if size is None:
-        return Outcome.insufficient("H-04", ("size of the pNET (cm)",), reason="size not on record")
+        return needs_data("H-04", p, ("size of the pNET (cm) on MRI or EUS",), card="pnet-size-needs-data",
+                          facts=_facts(p), reason="VHL pNET of unknown size (<3 cm: surveillance or belzutifan; >=3 cm: surgery)")
     if size >= k.threshold("vhl_pnet_surgery_cm"):
         return Outcome.not_applicable("H-04", "pNET >= 3 cm: surgical evaluation (H-05)")
     facts, params = _facts(p), card_params(p)
@@ -151,13 +156,14 @@ def vhl_pnet_surgery(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if stop is not None:
         return stop
     size = _size(p)
-    if (size is not None and size >= k.threshold("vhl_pnet_surgery_cm")) or p.progression.is_(True) \
-            or p.abdominal_pain.is_(True):
+    # Growth alone below 3 cm is H-04 (belzutifan or surveillance). "Rapid growth" in the VHL
+    # sense (doubling time < 500 days) needs serial sizes, which the picture does not carry yet.
+    if (size is not None and size >= k.threshold("vhl_pnet_surgery_cm")) or p.abdominal_pain.is_(True):
         return Outcome.applicable("H-05", params=card_params(p), facts=_facts(p) + fact_uses(p, "abdominal_pain"),
-                                  reason="VHL pNET >=3 cm, growing or symptomatic")
+                                  reason="VHL pNET >=3 cm or symptomatic")
     if size is None:
         return Outcome.insufficient("H-05", ("size of the pNET (cm)",), reason="size not on record")
-    return Outcome.not_applicable("H-05", "VHL pNET <3 cm, stable, asymptomatic")
+    return Outcome.not_applicable("H-05", "VHL pNET <3 cm and asymptomatic (growth below 3 cm: H-04)")
 
 
 @rule("H-06")

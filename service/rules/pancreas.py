@@ -65,8 +65,10 @@ from service.rules.predicates import (
     card_params,
     fact_uses,
     first,
+    had_any,
     ki67_at_least,
     ki67_low,
+    needs_data,
     newly_diagnosed,
     progressed_on,
     progression_known,
@@ -121,7 +123,9 @@ def small_nonfunctioning_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> O
     if not p.grade.is_(Grade.G1):
         return Outcome.not_applicable("P-01", "G2: resection advised (G-01)")
     if unknown(p.tumor_size_cm):
-        return Outcome.insufficient("P-01", ("tumour size (cm)",), reason="size not on record")
+        return needs_data("P-01", p, ("tumour size (cm) on MRI, CT or EUS",), card="pnet-size-needs-data",
+                          facts=fact_uses(p, "grade", "extent"),
+                          reason="NF-pNET G1 of unknown size: <=2 cm may be watched, larger is resected")
     if float(p.tumor_size_cm.value) > k.threshold("pnet_small_max_cm"):  # type: ignore[arg-type]
         return Outcome.not_applicable("P-01", "larger than 2 cm: resection (G-01)")
     return Outcome.applicable("P-01", params=card_params(p),
@@ -138,6 +142,8 @@ def first_line_ssa_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
         return Outcome.not_applicable("P-02", "insulinoma: SSA only with SSTR+ imaging and monitored test dose (F-07, NR-12)")
     if p.on(Agent.SSA) or progressed_on(p, Agent.SSA):
         return Outcome.not_applicable("P-02", "already on (or progressed on) an SSA")
+    if had_any(p, NON_SSA_SYSTEMIC):
+        return Outcome.not_applicable("P-02", "not first line: a non-SSA systemic therapy was given already")
     if unknown(p.sstr):
         return Outcome.insufficient("P-02", ("SSTR imaging (G-06)",), reason="no SSTR imaging on record")
     if p.sstr.value not in SSTR_POSITIVE:
@@ -170,6 +176,9 @@ def everolimus_or_sunitinib(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
         if proliferative is None:
             return Outcome.insufficient("P-03", ("Ki-67 index",), reason="stable; Ki-67 not known")
         return Outcome.not_applicable("P-03", "stable and Ki-67 <10 %")
+    current = [a for a in (Agent.EVEROLIMUS, Agent.SUNITINIB) if p.on(a) and not progressed_on(p, a)]
+    if current:
+        return Outcome.not_applicable("P-03", f"on {current[0].value} without progression on it: continue it")
     params = card_params(p)
     facts = fact_uses(p, "grade", "ki67", "progression", "extent") + therapy_facts(p, SYSTEMIC)
     out = []
@@ -204,6 +213,11 @@ def captem_for_shrinkage(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcom
     facts = fact_uses(p, "grade", "ki67", "progression", "hepatic_burden_percent", "abdominal_pain")
     reason = ", ".join(w for w, on in (("bulky liver disease", bulky), ("symptomatic", symptomatic),
                                        ("progressive with Ki-67 >=10 %", aggressive)) if on)
+    if not (bulky or symptomatic):
+        # Progression with Ki-67 >=10 % alone: CAPTEM is one option among P-03/P-05 (E2211), not the first.
+        if p.on(Agent.EVEROLIMUS) or p.on(Agent.SUNITINIB):
+            return Outcome.not_applicable("P-04", "on a targeted therapy; no need for shrinkage on record")
+        return Outcome.applicable("P-04", card="captem-pnet-progressive", params=params, facts=facts, reason=reason)
     out = [Outcome.applicable("P-04", card="captem-pnet", params=params, facts=facts, reason=reason)]
     if not received(p, Agent.STREPTOZOCIN):
         out.append(Outcome.applicable("P-04", card="streptozocin-pnet", params=params, facts=facts, reason=reason))

@@ -35,12 +35,13 @@ LOCALIZED = {"extent": Extent.LOCALIZED, "metastatic_sites": frozenset(), "liver
 @pytest.mark.parametrize(
     ("rule_id", "fires", "near_miss"),
     [
-        ("G-01", dict(LOCALIZED), dict(LOCALIZED, r0_resection=True)),
+        ("G-01", dict(LOCALIZED), dict(LOCALIZED, extent=Extent.METASTATIC)),
         ("G-01", dict(LOCALIZED, grade=Grade.G1), dict(LOCALIZED, resectability=Resectability.UNRESECTABLE)),
         ("G-02", {"scope": Scope.NEC, "differentiation": Differentiation.POOR, "grade": Grade.NEC}, {"grade": Grade.G3}),
         ("G-04", {"scope": Scope.MINEN}, {}),
         ("G-05", {"ki67": MISSING, "grade": MISSING}, {}),
-        ("G-05", {"differentiation": MISSING}, {"scope": Scope.NEC, "differentiation": MISSING}),
+        ("G-05", {"differentiation": MISSING, "grade": Grade.G3, "ki67": Ki67(30)},
+         {"scope": Scope.NEC, "differentiation": MISSING, "grade": Grade.G3, "ki67": Ki67(30)}),
         ("G-06", {"sstr": MISSING}, {}),
         ("G-06", {"sstr": MISSING}, {"sstr": MISSING, **LOCALIZED}),
         ("G-07", {"syndromes": frozenset({Syndrome.CARCINOID}), "carcinoid_syndrome": True}, {}),
@@ -126,3 +127,57 @@ def test_scope_sources_become_facts_of_the_out_of_scope_card():
     src = Source("Condition/sclc-1", AS_OF, "Small cell carcinoma of lung")
     (o,) = run("G-03", scope=Scope.SCLC, scope_sources=(src,))
     assert o.facts[0].reference == "Condition/sclc-1"
+
+
+# --------------------------------------------------------------------------- clinical review 2026-11
+
+
+def test_g01_after_resection_is_follow_up_not_a_second_resection():
+    """Primary resected (R0), no metastasis: follow-up card, never 'refer for resection'."""
+    assert fired_cards("G-01", **LOCALIZED, r0_resection=True) == {"post-resection-follow-up"}
+    assert fired_cards("G-01", **LOCALIZED) == {"surgery-localized"}
+    assert fired_cards("G-01", **dict(LOCALIZED, r0_resection=True, extent=Extent.METASTATIC)) == set()
+
+
+@pytest.mark.parametrize("size, fires", [(1.5, False), (2.0, False), (2.4, True)])
+def test_g01_leaves_small_sporadic_nf_pnet_g1_to_p01(size, fires):
+    """A sporadic NF-pNET G1 <=2 cm may be watched (P-01): G-01 must not also say 'resect'."""
+    pnet = dict(LOCALIZED, primary_site=PrimarySite.PANCREAS, grade=Grade.G1, ki67=Ki67(1), tumor_size_cm=size)
+    assert (fired_cards("G-01", **pnet) == {"surgery-localized"}) is fires
+
+
+def test_g01_waits_for_size_of_nf_pnet_g1_and_defers_hereditary_pnet():
+    pnet = dict(LOCALIZED, primary_site=PrimarySite.PANCREAS, grade=Grade.G1, ki67=Ki67(1))
+    (o,) = run("G-01", **pnet)
+    assert o.status is Status.INSUFFICIENT and "tumour size (cm)" in o.missing
+    assert fired_cards("G-01", **dict(pnet, tumor_size_cm=2.6, hereditary=frozenset({Hereditary.VHL}))) == set()
+    assert fired_cards("G-01", **dict(pnet, tumor_size_cm=2.6, grade=Grade.G2)) == {"surgery-localized"}
+
+
+def test_g01_gastric_type_1_is_endoscopic_not_resection():
+    stomach = dict(LOCALIZED, primary_site=PrimarySite.OTHER_GI, site_detail="stomach", grade=Grade.G1)
+    assert fired_cards("G-01", **stomach, gastric_type=1) == set()
+    assert fired_cards("G-01", **stomach, gastric_type=3) == {"surgery-localized"}
+
+
+def test_g01_grades_thoracic_carcinoid_by_type():
+    from service.picture.model import LungType
+    lung = dict(LOCALIZED, primary_site=PrimarySite.LUNG_THYMUS, grade=MISSING, ki67=MISSING)
+    assert fired_cards("G-01", **lung, lung_type=LungType.TYPICAL) == {"surgery-localized"}
+    (o,) = run("G-01", **lung)
+    assert o.status is Status.INSUFFICIENT
+
+
+@pytest.mark.parametrize("grade, ki67, fires", [(Grade.G1, 2, False), (Grade.G2, 12, False), (Grade.G3, 30, True)])
+def test_g05_differentiation_matters_only_at_g3(grade, ki67, fires):
+    """A G1/G2 NET is well differentiated by definition; only at Ki-67 >20 % is NET G3 vs NEC open."""
+    outcomes = run("G-05", grade=grade, ki67=Ki67(ki67), differentiation=MISSING)
+    assert any(o.status is Status.APPLICABLE for o in outcomes) is fires
+
+
+def test_g05_thoracic_carcinoid_type_counts_as_grade():
+    from service.picture.model import LungType
+    lung = dict(primary_site=PrimarySite.LUNG_THYMUS, grade=MISSING, differentiation=MISSING)
+    assert not any(o.status is Status.APPLICABLE for o in run("G-05", **lung, lung_type=LungType.ATYPICAL))
+    (o,) = run("G-05", **lung, ki67=MISSING)
+    assert o.status is Status.APPLICABLE and any("typical vs atypical" in m for m in o.missing)

@@ -49,3 +49,21 @@ def test_size_unknown_is_insufficient():
 def test_men1_stability_unknown_still_surveils_but_says_what_is_missing():
     (o,) = run("H-01", **dict(MEN1, tumor_size_cm=1.0, progression=MISSING))
     assert o.status is Status.APPLICABLE and o.missing
+
+
+# --------------------------------------------------------------------------- clinical review 2026-11
+
+
+def test_vhl_pnet_growing_below_3_cm_gets_belzutifan_not_surgery():
+    """net-19: VHL pNET growing 2.1 -> 2.7 cm: therapy without immediate surgery (H-04), not H-05."""
+    growing = dict(VHL, grade=Grade.G2, ki67=Ki67(4), tumor_size_cm=2.7, progression=True)
+    assert fired_cards("H-04", **growing) == {"belzutifan-vhl"}
+    assert fired_cards("H-05", **growing) == set()
+    assert fired_cards("H-05", **dict(growing, tumor_size_cm=3.4)) == {"vhl-pnet-surgery"}
+    assert fired_cards("H-05", **dict(growing, abdominal_pain=True)) == {"vhl-pnet-surgery"}
+
+
+@pytest.mark.parametrize("rule_id, base", [("H-01", MEN1), ("H-04", VHL)])
+def test_hereditary_pnet_without_size_asks_for_it(rule_id, base):
+    (o,) = run(rule_id, **dict(base, tumor_size_cm=MISSING))
+    assert o.status is Status.INSUFFICIENT and o.card == "pnet-size-needs-data"

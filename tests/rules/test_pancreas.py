@@ -94,3 +94,40 @@ def test_cabozantinib_not_repeated():
     history = dict(AFTER_EVEROLIMUS, therapies=AFTER_EVEROLIMUS["therapies"]
                    + (therapy(Agent.CABOZANTINIB, status=TherapyStatus.STOPPED),))
     assert fired_cards("P-06", **history) == set()
+
+
+# --------------------------------------------------------------------------- clinical review 2026-11
+
+
+def test_p02_first_line_ssa_not_after_a_non_ssa_line():
+    """net-14: a pNET that progressed after everolimus is not offered 'first-line lanreotide'."""
+    after_everolimus = dict(PNET, ki67=Ki67(7), progression=True, newly_diagnosed=False,
+                            therapies=(therapy(Agent.EVEROLIMUS, status=TherapyStatus.STOPPED,
+                                               start=date(2024, 1, 1), progressed_on=True),))
+    assert fired_cards("P-02", **after_everolimus) == set()
+    assert fired_cards("P-02", **dict(PNET, ki67=Ki67(7))) == {"pnet-ssa-first-line"}
+
+
+def test_p03_does_not_switch_a_targeted_therapy_that_is_working():
+    """On everolimus started after the last progression (not progressed on it): no 'start sunitinib'."""
+    on_everolimus = dict(PNET, ki67=Ki67(12), progression=True, progression_date=date(2026, 7, 1),
+                         newly_diagnosed=False,
+                         therapies=(therapy(Agent.EVEROLIMUS, start=date(2026, 8, 1), progressed_on=False),))
+    assert fired_cards("P-03", **on_everolimus) == set()
+    progressed = dict(on_everolimus, therapies=(therapy(Agent.EVEROLIMUS, start=date(2026, 1, 1), progressed_on=True),))
+    assert fired_cards("P-03", **progressed) == {"sunitinib-pnet"}
+
+
+def test_p04_recommends_captem_for_shrinkage_and_only_considers_it_for_progression_alone():
+    progressive = dict(PROGRESSING_ON_SSA, ki67=Ki67(15), hepatic_burden_percent=20.0)
+    assert fired_cards("P-04", **progressive) == {"captem-pnet-progressive"}
+    bulky = dict(progressive, hepatic_burden_percent=60.0)
+    assert fired_cards("P-04", **bulky) == {"captem-pnet", "streptozocin-pnet"}
+    stable_low = dict(PNET, ki67=Ki67(4), hepatic_burden_percent=20.0)
+    assert fired_cards("P-04", **stable_low) == set()
+
+
+def test_p01_asks_for_size_instead_of_guessing():
+    (o,) = run("P-01", **dict(SMALL_LOCAL, tumor_size_cm=MISSING))
+    assert o.status is Status.INSUFFICIENT and o.card == "pnet-size-needs-data"
+    assert fired_cards("P-01", **SMALL_LOCAL) == {"pnet-small-surveillance"}
