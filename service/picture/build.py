@@ -10,7 +10,7 @@ import logging
 from datetime import date
 
 from service import fhir_adapter
-from service.picture import disease, fitness, pathology, therapy
+from service.picture import disease, fitness, pathology, primary, therapy
 from service.picture.context import Context
 from service.picture.diagnosis import diagnose, relevant_condition
 from service.picture.facts import or_unavailable
@@ -102,8 +102,9 @@ def build_picture(
         site_detail=dx.site_detail,
         differentiation=obs_fact(dx.differentiation, "differentiation"),
         lung_type=dx.lung_type,
-        gastric_type=Fact.missing(),
-        tumor_size_cm=Fact.missing(),
+        gastric_type=(obs_fact(primary.gastric_type(ctx, dx, fit.labs.gastrin), "gastric NET type")
+                      if dx.site_detail.is_("stomach") else Fact.missing()),
+        tumor_size_cm=obs_fact(primary.tumor_size(ctx), "tumour size"),
         diagnosis_date=dx.diagnosis_date,
         ki67=obs_fact(path.ki67, "Ki-67"),
         ki67_history=path.ki67_history,
@@ -137,7 +138,7 @@ def build_picture(
         abdominal_pain=fit.symptom("abdominal-pain"),
         hereditary=dx.hereditary,
         hereditary_sources=dx.hereditary_sources,
-        family_history_net=Fact.missing(),
+        family_history_net=dx.family_history_net,
         multiple_primaries=dx.multiple_primaries,
         therapies=tx.therapies,
         procedures=tx.procedures,

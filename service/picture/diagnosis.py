@@ -11,8 +11,9 @@
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from service.fhir_adapter import Concept, ConditionRec
 from service.picture.context import Context
@@ -83,6 +84,12 @@ class Diagnosis:
     breastfeeding_sources: tuple[Source, ...] = ()
     symptoms: dict[str, tuple[Source, ...]] = field(default_factory=dict)
     history_only: bool = False
+    family_history_net: Fact = field(default_factory=Fact.missing)
+    # background of the stomach (gastric NET type): atrophic_gastritis, achlorhydria, hypergastrinaemia,
+    # gastrinoma (ZES named in text) -> sources
+    gastric_background: dict[str, tuple[Source, ...]] = field(default_factory=dict)
+    gastrinoma_only_from_gastrin: bool = False   # every gastrinoma source is "increased secretion of gastrin"
+    nen_conditions: tuple[ConditionInfo, ...] = ()
 
 
 def _lookup_all(ctx: Context, table: str, concept: Concept) -> list[tuple[Entry, str]]:
@@ -128,6 +135,8 @@ def relevant_condition(ctx: Context, resource: dict) -> bool:
     for ext in resource.get("extension") or ():
         if isinstance(ext, dict) and "histology-morphology" in str(ext.get("url", "")):
             return True
+    if isinstance(code, dict) and isinstance(code.get("text"), str):
+        return ctx.term.match_text("condition_text", code["text"]) is not None
     return False
 
 
@@ -214,6 +223,7 @@ def diagnose(ctx: Context) -> Diagnosis:
     all_morph.extend(global_nen_morph)
     dx.nen_morphology = any(_yes(e.get("nen")) for e, _ in all_morph)
 
+    dx.nen_conditions = tuple(nen)
     _differentiation(ctx, dx, nen, all_morph)
     _site(ctx, dx, nen)
     _lung_type(dx, nen, all_morph)
@@ -303,10 +313,27 @@ def _site(ctx: Context, dx: Diagnosis, nen: list[ConditionInfo]) -> None:
     src = info.source(info.rec.code.all_text or detail)
     dx.primary_site = present(PrimarySite(site), [src])
     dx.site_detail = present(detail, [src])
-    distinct = {f[1] for f in specific}
+    # distinct primaries: a generic site ("small intestine", "colon") of the same class as a specific one
+    # ("ileum") is the same tumour coded twice, not a second primary; resected-history codes do not count
+    current = [f for f in specific if not all(_yes(e.get("history")) for e, _ in f[2].entries if e.get("nen"))]
+    details = {(f[0], f[1]) for f in current}
+    distinct = {d for d in details
+                if not (d[1] in _GENERIC_SITES and any(o[0] == d[0] and o[1] != d[1] for o in details))}
     if len(distinct) > 1:
-        dx.multiple_primaries = present(True, [f[2].source(f[1]) for f in specific],
+        keep = {d[1] for d in distinct}
+        dx.multiple_primaries = present(True, [f[2].source(f[1]) for f in current if f[1] in keep],
                                         "NEN coded at more than one primary site")
+        return
+    multifocal = [i for i in nen if _MULTIFOCAL.search(i.text())]
+    if multifocal:
+        dx.multiple_primaries = present(True, [i.source(i.rec.code.all_text or "multifocal NEN") for i in multifocal],
+                                        "multiple/multifocal primary NETs in the diagnosis text")
+
+
+_GENERIC_SITES = frozenset({"small intestine", "intestine", "midgut", "foregut", "hindgut", "large intestine",
+                            "colon", "unknown primary", "other site"})
+_MULTIFOCAL = re.compile(r"\bmultifocal\b|\bmultiple\s+(primary\s+)?(nets?|neuroendocrine|carcinoids?|tumou?rs)",
+                         re.IGNORECASE)
 
 
 def _lung_type(dx: Diagnosis, nen: list[ConditionInfo], all_morph: list[tuple[Entry, Source]]) -> None:
@@ -329,55 +356,89 @@ def _lung_type(dx: Diagnosis, nen: list[ConditionInfo], all_morph: list[tuple[En
         dx.lung_type = present(LungType.TYPICAL, types["typical"])
 
 
+def _stage(ctx: Context, obs, table: str, key: str) -> str | None:
+    """The TNM category an N/M staging Observation reports ("M1", "M0", "N1", "N0"), or None."""
+    if obs.concept is not None:
+        if key == "stage_m" and ctx.answer(obs.concept, "metastatic") is not None:
+            return "M1"
+        e = ctx.term.match_text(table, obs.concept.all_text)
+        return str(e.get(key)) if e is not None else None
+    if obs.string:
+        e = ctx.term.match_text(table, obs.string)
+        return str(e.get(key)) if e is not None else None
+    return None
+
+
 def _metastases(ctx: Context, dx: Diagnosis, infos: list[ConditionInfo]) -> None:
+    """Extent from positive evidence only: M1 / distant-metastasis codes -> METASTATIC; N1 staging or
+    lymph-node metastasis codes with an NEN primary -> LOCOREGIONAL; explicit M0 staging -> LOCALIZED.
+    The absence of a metastasis code is never read as localized disease."""
     sites: set[str] = set()
     sources: list[Source] = []
     liver: list[Source] = []
+    regional: list[Source] = []
     for info in infos:
         if not info.active:
             continue
         for e, disp in info.attr("metastatic"):
             if e.get("regional_possible"):
+                if _yes(e.get("regional_nodes")):
+                    regional.append(info.source(disp))
                 continue   # lymph-node codes without "distant" may be regional
             site = str(e.get("met_site") or "other")
             sites.add(site)
             sources.append(info.source(disp))
             if site == "liver":
                 liver.append(info.source(disp))
-    # staging M1 / "distant metastasis present" answers
+    m0: list[Source] = []
     for obs, _ in ctx.role("stage-m") + ctx.role("disease-status"):
-        m = None
-        if obs.concept is not None:
-            if ctx.answer(obs.concept, "metastatic") is not None:
-                m = "M1"
-            else:
-                e = ctx.term.match_text("stage_m_text", obs.concept.all_text)
-                m = str(e.get("stage_m")) if e is not None else None
-        elif obs.string:
-            e = ctx.term.match_text("stage_m_text", obs.string)
-            m = str(e.get("stage_m")) if e is not None else None
-        if m == "M1" and (obs.date is None or obs.date <= ctx.as_of):
+        if obs.date is not None and obs.date > ctx.as_of:
+            continue
+        m = _stage(ctx, obs, "stage_m_text", "stage_m")
+        if m == "M1":
             sources.append(Source(obs.ref or None, obs.date, "distant metastasis (M1)"))
+        elif m == "M0":
+            m0.append(Source(obs.ref or None, obs.date, "no distant metastasis (M0)"))
+    for obs, _ in ctx.role("stage-n"):
+        if obs.date is not None and obs.date > ctx.as_of:
+            continue
+        if _stage(ctx, obs, "stage_n_text", "stage_n") == "N1":
+            regional.append(Source(obs.ref or None, obs.date, "regional lymph-node metastasis (N1)"))
     if sources:
         dx.extent = present(Extent.METASTATIC, sources)
         dx.metastatic_sites = frozenset(sites)
+    elif regional:
+        dx.extent = present(Extent.LOCOREGIONAL, regional,
+                            "regional lymph-node disease (N1 or a lymph-node metastasis code), no distant "
+                            "metastasis on record")
+    elif m0:
+        latest = max((s.date for s in m0 if s.date is not None), default=None)
+        top = [s for s in m0 if s.date == latest]
+        if latest is None or latest < ctx.as_of - timedelta(days=ctx.lookback_days):
+            dx.extent = Fact(FactState.STALE, Extent.LOCALIZED, tuple(top),
+                             "M0 staging older than the lookback (or undated): restage before relying on it")
+        else:
+            dx.extent = present(Extent.LOCALIZED, top, "M0 on staging")
     if liver:
         dx.liver_metastases = present(True, liver)
 
 
+_GASTRIC_BACKGROUND = ("atrophic_gastritis", "achlorhydria", "hypergastrinaemia")
 _TEXT_SYNDROMES = (("vip", Syndrome.VIPOMA), ("vasoactive", Syndrome.VIPOMA),
                    ("somatostatin", Syndrome.SOMATOSTATINOMA))
 
 
 def _function_and_heredity(ctx: Context, dx: Diagnosis, infos: list[ConditionInfo]) -> None:
-    import re
-
     syndromes: dict[Syndrome, list[Source]] = {}
     hereditary: dict[Hereditary, list[Source]] = {}
     heart: list[Source] = []
     pregnant: list[Source] = []
     breastfeeding: list[Source] = []
     symptoms: dict[str, list[Source]] = {}
+    family: list[Source] = []
+    background: dict[str, list[Source]] = {}
+    gastrin_only: list[bool] = []
+    text_entries = [e for e in ctx.term.entries("condition_text") if e.pattern is not None]
     nen_present = dx.scope != Scope.NONE
     for info in infos:
         text = info.text().lower()
@@ -388,10 +449,19 @@ def _function_and_heredity(ctx: Context, dx: Diagnosis, infos: list[ConditionInf
             src = info.source(disp)
             if e.get("hereditary"):
                 hereditary.setdefault(Hereditary(str(e.get("hereditary"))), []).append(src)
+            if _yes(e.get("family_history_net")):
+                family.append(src)
+            for key in _GASTRIC_BACKGROUND:
+                if _yes(e.get(key)):
+                    background.setdefault(key, []).append(src)
             if not info.active:
                 continue
             if e.get("syndrome") and (not e.get("needs_nen") or nen_present):
                 syndromes.setdefault(Syndrome(str(e.get("syndrome"))), []).append(src)
+                if e.get("syndrome") == Syndrome.GASTRINOMA.value:
+                    gastrin_only.append(_yes(e.get("hypergastrinaemia")))
+                    if not _yes(e.get("hypergastrinaemia")):
+                        background.setdefault("gastrinoma", []).append(src)
             if e.get("syndrome_from_text"):
                 for word, syn in _TEXT_SYNDROMES:
                     if word in text:
@@ -404,10 +474,29 @@ def _function_and_heredity(ctx: Context, dx: Diagnosis, infos: list[ConditionInf
                 breastfeeding.append(src)
             if e.get("symptom"):
                 symptoms.setdefault(str(e.get("symptom")), []).append(src)
+        for pattern in text_entries:
+            if pattern.pattern is not None and pattern.pattern.search(text):
+                src = info.source(info.rec.code.text[:60] or "condition text")
+                if _yes(pattern.get("family_history_net")):
+                    family.append(src)
+                for key in (*_GASTRIC_BACKGROUND, "gastrinoma"):
+                    if _yes(pattern.get(key)):
+                        background.setdefault(key, []).append(src)
         if info.active:
             for e, disp in info.morphology:
                 if e.get("syndrome"):
                     syndromes.setdefault(Syndrome(str(e.get("syndrome"))), []).append(info.source(disp))
+    dx.family_history_net = present(True, family, "family history of NET or MEN recorded") if family \
+        else Fact.missing("family history not coded (FamilyMemberHistory is not read)")
+    dx.gastric_background = {k: tuple(v) for k, v in background.items()}
+    if Syndrome.GASTRINOMA in syndromes and gastrin_only and all(gastrin_only) \
+            and "gastrinoma" not in background \
+            and (background.get("atrophic_gastritis") or background.get("achlorhydria")):
+        # "increased secretion of gastrin" with atrophic gastritis/achlorhydria is secondary
+        # hypergastrinaemia (gastric NET type 1 background), not a gastrinoma
+        dx.gastrinoma_only_from_gastrin = True
+        background.setdefault("hypergastrinaemia", []).extend(syndromes.pop(Syndrome.GASTRINOMA))
+        dx.gastric_background = {k: tuple(v) for k, v in background.items()}
     dx.syndromes = frozenset(syndromes)
     dx.syndrome_sources = tuple(s for v in syndromes.values() for s in v)
     if Syndrome.CARCINOID in syndromes:

@@ -9,11 +9,11 @@ date from the dict well under 1 µs. So, in one linear pass:
 2. per fact, the candidates that can decide it are picked:
 
    - Observations whose latest readable result is the fact (labs, vitals, ECOG, SSTR/FDG imaging,
-     resectability, hepatic burden, pregnancy status, daily counts): the results of the latest date
+     resectability, hepatic burden, pregnancy status, daily counts, tumour size, gastric NET type): the results of the latest date
      (not after ``as_of``) whose value the extractor can read; chromogranin A also the previous
      result in the same unit (trend); bilirubin also the latest one carrying an upper limit;
    - Observations whose whole series matters (Ki-67, mitoses, grade, morphology, differentiation,
-     staging, disease status): all of them;
+     TNM staging, disease status): all of them;
    - medication records of one drug concept, kind and status: the first, the earliest start, the
      latest end, the most recent, the first with dose text, a current one, and all future-dated
      ones (and every PRRT dose, which is counted);
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from service import fhir_adapter as fa
-from service.picture import disease, fitness, therapy
+from service.picture import disease, fitness, primary, therapy
 from service.picture.context import Context
 from service.picture.diagnosis import relevant_condition
 from service.picture.facts import VALID_OBSERVATION_STATUSES
@@ -96,6 +96,8 @@ def _latest_keys(ctx: Context, entry: Entry) -> tuple[_Key, ...] | None:
         "resectability": lambda o: ctx.answer(o.concept, "resectability") is not None,
         "sstr": lambda o: disease.sstr_value(ctx, o) is not None,
         "fdg": lambda o: disease.fdg_value(ctx, o) is not None,
+        "tumor-size": lambda o: primary.size_cm(term, o) is not None,
+        "gastric-type": lambda o: primary.gastric_type_value(ctx, o) is not None,
     }
     reader = readers.get(role)
     return None if reader is None else (_Key(role, _any, reader),)
