@@ -5,13 +5,15 @@ Scope NET (any WD grade) unless stated; the syndrome comes from ``picture.syndro
 ``carcinoid_syndrome`` fact). Numbers come from ``cards/knowledge/functional.yaml``.
 
 F-01 — carcinoid syndrome: SSA  (seeds 002/004; labels)
-    When: carcinoid syndrome, not currently on an SSA.
-    Then: RECOMMEND octreotide LAR 20-30 mg or lanreotide 120 mg q4w + SC octreotide for breakthrough.
+    When: carcinoid syndrome.
+    Then: not on an SSA -> RECOMMEND octreotide LAR 20-30 mg or lanreotide 120 mg q4w + SC octreotide
+          for breakthrough; already on one -> RECOMMEND continuing/optimising it (ssa-carcinoid-continue).
 F-02 — refractory carcinoid diarrhoea  (TELESTAR -0.81 BM/day vs placebo; TELECAST)
     When: carcinoid syndrome, on an SSA >= ssa_min_months_refractory (3 months), bowel movements
           >= refractory_bm_per_day (4/day) (or recorded refractory with BM count missing), no
-          severe constipation, not on telotristat.
-    Then: RECOMMEND telotristat 250 mg TID with the SSA; CONSIDER SSA escalation (shared card).
+          severe constipation.
+    Then: RECOMMEND telotristat 250 mg TID with the SSA; CONSIDER SSA escalation (shared card);
+          already on telotristat -> only the SSA-escalation card.
 F-03 — refractory flushing  (ENETS-CS 2022)
     When: carcinoid syndrome, on an SSA >= 3 months, flushing >= refractory_flushing_per_day.
     Then: CONSIDER SSA escalation (liver-directed therapy and PRRT come from LD-02/F-06).
@@ -39,7 +41,7 @@ F-08 — gastrinoma / ZES  (ENETS-fpNET 2023; seed 001)
 F-09 — VIPoma: RECOMMEND fluids, K/Mg and octreotide when not on an SSA.
 F-10 — glucagonoma: RECOMMEND SSA, nutrition, VTE prophylaxis when not on an SSA.
 F-11 — ACTH-secreting NET: RECOMMEND control of hypercortisolism (endocrinology).
-F-12 — somatostatinoma: CONSIDER an SSA trial when not on an SSA.
+F-12 — somatostatinoma: CONSIDER an SSA trial when not on an SSA and not localized (localized: resection).
 """
 from __future__ import annotations
 
@@ -107,8 +109,11 @@ def ssa_for_carcinoid_syndrome(p: NetPicture, as_of: date, k: RuleKnowledge) -> 
     if not functional_carcinoid(p):
         return Outcome.not_applicable("F-01", "no carcinoid syndrome on record")
     if p.on(Agent.SSA):
-        return Outcome.not_applicable("F-01", "already on an SSA (refractory symptoms: F-02/F-03/M-08)")
-    return Outcome.applicable("F-01", params=card_params(p),
+        return Outcome.applicable("F-01", card="ssa-carcinoid-continue", params=card_params(p),
+                                  facts=_syndrome_facts(p) + fact_uses(p, "bowel_movements_per_day", "flushing_per_day")
+                                  + therapy_facts(p, (Agent.SSA,)),
+                                  reason="carcinoid syndrome on an SSA: continue and optimise it")
+    return Outcome.applicable("F-01", card="ssa-carcinoid-syndrome", params=card_params(p),
                               facts=_syndrome_facts(p) + fact_uses(p, "carcinoid_syndrome", "bowel_movements_per_day",
                                                                    "flushing_per_day"),
                               reason="carcinoid syndrome without SSA")
@@ -121,8 +126,7 @@ def telotristat_for_refractory_diarrhoea(p: NetPicture, as_of: date, k: RuleKnow
         return stop
     if not functional_carcinoid(p):
         return Outcome.not_applicable("F-02", "no carcinoid syndrome on record")
-    if p.on(Agent.TELOTRISTAT):
-        return Outcome.not_applicable("F-02", "already on telotristat")
+    on_telotristat = p.on(Agent.TELOTRISTAT)
     if p.severe_constipation.is_(True) or (p.abdominal_pain.is_(True) and received(p, Agent.TELOTRISTAT)):
         return Outcome.not_applicable("F-02", "severe constipation / abdominal pain: telotristat not advised (NR-10)")
     long_enough = on_ssa_for(p, as_of, k.threshold("ssa_min_months_refractory"))
@@ -140,8 +144,11 @@ def telotristat_for_refractory_diarrhoea(p: NetPicture, as_of: date, k: RuleKnow
     else:
         return Outcome.insufficient("F-02", ("bowel movements per day (diary)",), reason="stool frequency not recorded")
     facts = (fact_uses(p, "carcinoid_syndrome", "bowel_movements_per_day", "refractory_carcinoid_syndrome")
-             + therapy_facts(p, (Agent.SSA,)))
+             + therapy_facts(p, (Agent.SSA, Agent.TELOTRISTAT)))
     params = card_params(p)
+    if on_telotristat:  # still refractory on SSA + telotristat: escalate the SSA (and LD-02/F-06/M-09 by their rows)
+        return Outcome.applicable("F-02", card="ssa-escalation-symptoms", params=params, facts=facts,
+                                  reason="carcinoid diarrhoea refractory to SSA and telotristat")
     return (
         Outcome.applicable("F-02", card="telotristat-refractory", params=params, facts=facts, missing=missing,
                            reason="carcinoid diarrhoea refractory to >=3 months of SSA"),
@@ -306,4 +313,6 @@ def acth_secreting(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
 
 @rule("F-12")
 def somatostatinoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if p.extent.is_(Extent.LOCALIZED):
+        return Outcome.not_applicable("F-12", "localized somatostatinoma: resection is the treatment (G-01)")
     return _ssa_syndrome("F-12", p, Syndrome.SOMATOSTATINOMA, "somatostatinoma without SSA")

@@ -4,7 +4,9 @@ G3-01 — WD G3, SSTR uptake >= liver in every lesion, Ki-67 <= 55 %
     Then: RECOMMEND (MDT) first-line Lu-177 dotatate + octreotide LAR 30 mg (NETTER-2), or
     CAPTEM (recommended for pancreas, considered elsewhere). SSA alone is NR-15.
     Source: NETTER-2 (PFS 22.8 vs 8.5 mo); E2211; ENETS/ESMO.
-G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 55 %, or FDG-avid
+G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 55 %, or FDG-avid, or
+    rapid growth (proxy: progression within g3_rapid_growth_months (6) of diagnosis or of starting
+    a systemic therapy)
     Then: RECOMMEND cytotoxic chemotherapy: CAPTEM (or FOLFOX) when Ki-67 <= 55 %;
     platinum + etoposide when Ki-67 > 55 %. PRRT (SSTR-negative) is NR-03.
     Source: ENETS NEC 2023 / ESMO-GEP 2020; NORDIC NEC.
@@ -13,10 +15,11 @@ G3-03 — discordant grades between sites or over time (any WD NET)
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from service.picture.model import Grade, NetPicture, PrimarySite, SstrStatus
 from service.rules.predicates import (
+    SYSTEMIC,
     is_advanced,
     site_words,
     well_differentiated,
@@ -87,17 +90,37 @@ def g3_aggressive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     high_ki67 = p.ki67.known and p.ki67.value.percent > k.threshold("ki67_g3_prrt_max")
     sstr_poor = p.sstr.known and p.sstr.value in _NOT_PRRT_UPTAKE
     fdg = p.fdg_avid.is_(True)
-    if not (high_ki67 or sstr_poor or fdg):
+    rapid = _rapid_growth(p, k)
+    if not (high_ki67 or sstr_poor or fdg or rapid):
         missing = tuple(m for m, f in (("SSTR PET/CT result", p.sstr), ("Ki-67 index", p.ki67)) if not f.known)
         if missing:
             return Outcome.insufficient("G3-02", missing, reason="aggressiveness criteria cannot be excluded")
         return Outcome.not_applicable("G3-02", "SSTR uptake >= liver, Ki-67 <= 55 %, not FDG-avid")
-    facts, params = _facts(p), _params(p)
+    facts, params = _facts(p) + rapid, _params(p)
     if high_ki67:
         return Outcome.applicable("G3-02", card="g3-platinum-etoposide", facts=facts, params=params,
                                   reason="WD G3 with Ki-67 above 55 %")
     return Outcome.applicable("G3-02", card="g3-chemotherapy", facts=facts, params=params,
-                              reason="WD G3 with SSTR-poor or FDG-avid disease")
+                              reason="WD G3 with SSTR-poor, FDG-avid or rapidly growing disease")
+
+
+def _rapid_growth(p: NetPicture, k: RuleKnowledge) -> tuple[FactUse, ...]:
+    """Proxy for "rapid growth" (no growth rate is on record): progression documented within
+    g3_rapid_growth_months of the diagnosis, or of starting a systemic therapy (primary resistance)."""
+    if not p.progression.is_(True) or not p.progression_date.known:
+        return ()
+    when = p.progression_date.value
+    window = timedelta(days=round(k.threshold("g3_rapid_growth_months") * 30.4))
+    if p.diagnosis_date.known and timedelta(0) <= when - p.diagnosis_date.value <= window:  # type: ignore[operator]
+        return (FactUse.of("Progression", p.progression_date, f"progressive {when.isoformat()}, within "
+                           f"{k.threshold('g3_rapid_growth_months'):g} months of diagnosis"),)
+    for t in p.therapies:
+        if t.agent in SYSTEMIC and t.start is not None and t.progressed_on is not False \
+                and timedelta(0) <= when - t.start <= window:
+            return (FactUse(name="Progression", display=f"progressive within {k.threshold('g3_rapid_growth_months'):g}"
+                            f" months of starting {t.drug}", date=when,
+                            reference=t.references[0] if t.references else None),)
+    return ()
 
 
 @rule("G3-03")

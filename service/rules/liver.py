@@ -4,13 +4,14 @@ Any primary site. Scope NET, not NEC/MiNEN. Numbers come from ``cards/knowledge/
 
 LD-01 — surgical evaluation  (seed 001: resect if >=90 % resectable; NANETS 2017: >=70 %; ENETS)
     When: WD G1/G2, liver metastases, resectability "resectable" or "cytoreduction-feasible"
-          (>=70-90 % of disease), and no bone metastases unless judged fully resectable.
+          (>=70-90 % of disease), and no extrahepatic metastases unless judged fully resectable.
     Then: RECOMMEND surgical evaluation (hepatectomy +/- ablation).
           Resectability not assessed -> needs-data card (ask surgeon/MDT), unless hepatic burden is
           > hepatic_replacement_high (50 %) (diffuse disease: not applicable).
 LD-02 — liver-directed therapy  (seed 001: no technique superior; ENETS/ESMO)
-    When: WD NET G1-G3, liver-dominant, not resectable/cytoreducible, and progressive (12 months)
-          or symptomatic (functional syndrome or abdominal pain).
+    When: WD NET G1-G3, liver-dominant, not resectable/cytoreducible, and progressive (12 months;
+          not when a therapy started since the progression is still running, e.g. PRRT in course)
+          or symptomatic (abdominal pain, or carcinoid syndrome refractory to >= 3 months of SSA).
     Then: CONSIDER TAE/TACE/TARE/ablation -- but CAUTION card instead when a bilio-enteric
           anastomosis is on record (abscess risk, P-08) or hepatic replacement > 50 % / bilirubin
           above the upper limit of normal (liver-failure risk).
@@ -36,7 +37,8 @@ from service.picture.model import (
 )
 from service.rules.predicates import (
     SYSTEMIC,
-    any_functional,
+    progression_being_treated,
+    refractory_symptoms,
     card_params,
     fact_uses,
     had_any,
@@ -76,6 +78,10 @@ def surgical_evaluation(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
     if stop is not None:
         return stop
     burden = _burden(p)
+    extrahepatic = p.metastatic_sites - {"liver", "lymph-node-regional"}
+    if extrahepatic and not p.resectability.is_(Resectability.RESECTABLE):
+        return Outcome.not_applicable("LD-01", "extrahepatic metastases (" + ", ".join(sorted(extrahepatic))
+                                      + "): liver surgery only if all disease is resectable")
     if unknown(p.resectability):
         if burden is not None and burden > k.threshold("hepatic_replacement_high"):
             return Outcome.not_applicable("LD-01", "diffuse liver disease (>50 % replaced)")
@@ -85,8 +91,6 @@ def surgical_evaluation(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
                           reason="resectability of liver metastases not assessed")
     if p.resectability.value not in _OPERABLE:
         return Outcome.not_applicable("LD-01", "judged unresectable")
-    if "bone" in p.metastatic_sites and not p.resectability.is_(Resectability.RESECTABLE):
-        return Outcome.not_applicable("LD-01", "unresectable extrahepatic (bone) disease")
     return Outcome.applicable("LD-01", card="liver-surgery-evaluation", params=card_params(p),
                               facts=fact_uses(p, "grade", "liver_metastases", "resectability", "hepatic_burden_percent"),
                               reason=f"liver metastases, {p.resectability.value.value}")  # type: ignore[union-attr]
@@ -107,9 +111,16 @@ def liver_directed_therapy(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outc
         return Outcome.not_applicable("LD-02", "extrahepatic disease dominates")
     if p.resectability.known and p.resectability.value in _OPERABLE:
         return Outcome.not_applicable("LD-02", "resectable/cytoreducible: surgical evaluation (LD-01)")
-    symptomatic = any_functional(p) or p.abdominal_pain.is_(True)
-    progressive = p.progression.is_(True)
+    # Symptomatic = tumour pain, or a hormone syndrome refractory to standard medical control (a
+    # syndrome controlled by SSA/PPI, or not yet treated, is not an indication for embolisation).
+    refractory = refractory_symptoms("LD-02", p, as_of, k) is None
+    symptomatic = p.abdominal_pain.is_(True) or refractory or p.refractory_carcinoid_syndrome.is_(True)
+    answered = progression_being_treated(p)
+    progressive = p.progression.is_(True) and not answered
     if not (symptomatic or progressive):
+        if answered:
+            return Outcome.not_applicable("LD-02", "progression already being treated ("
+                                          + ", ".join(f.display for f in answered) + ")")
         if unknown(p.progression):
             return Outcome.insufficient("LD-02", ("documented progression within 12 months",),
                                         reason="progression status not on record")

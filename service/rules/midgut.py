@@ -25,7 +25,8 @@ M-04 — PRRT after SSA  (NETTER-1 PFS NR vs 8.4 mo; FDA/EU label)
     Then: RECOMMEND Lu-177 dotatate 7.4 GBq q8w x4. SSTR missing/degree unknown -> needs-data;
           heterogeneous/below liver/negative -> not applicable (NR-03 says why).
 M-05 — everolimus  (RADIANT-4 PFS 11.0 vs 3.9 mo)
-    When: advanced, non-functional (no carcinoid syndrome), progressive on an SSA, no everolimus before.
+    When: advanced, non-functional (no carcinoid syndrome), progressive on an SSA, no everolimus and
+          no PRRT before (after PRRT: M-07).
     Then: CONSIDER everolimus 10 mg daily (card says: if PRRT not possible or declined).
 M-06 — SSTR-negative/heterogeneous progression  (RADIANT-4; CABINET)
     When: advanced, progressive on an SSA, SSTR negative, lower than liver or heterogeneous.
@@ -40,8 +41,8 @@ M-08 — SSA escalation for symptoms  (CLARINET FORTE; NETTER-1 control arm 60 m
           symptoms (>= refractory_bm_per_day bowel movements/day, daily flushing, or recorded refractory).
     Then: CONSIDER SSA escalation for symptom control (any site; shared card with F-02/F-03).
 M-09 — interferon alfa  (SWOG S0518; seeds 000/002)
-    When: interferon planned or active after progression on SSA and >= interferon_min_prior_non_ssa_lines
-          (2) non-SSA lines.
+    When: interferon planned or active after an SSA and >= interferon_min_prior_non_ssa_lines (2) other
+          options (non-SSA systemic lines, liver-directed therapy, telotristat for carcinoid syndrome).
     Then: CONSIDER interferon as a last resort; otherwise not applicable (first-line use is NR-13).
 M-10 — primary / mesenteric resection  (seed 001; NANETS surgery 2017)
     When: small-intestine primary (not appendix, not unknown), advanced, no resection on record,
@@ -188,12 +189,17 @@ def interferon_last_resort(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outc
                  if t.status in (TherapyStatus.PLANNED, TherapyStatus.ACTIVE)]
     if not requested:
         return Outcome.not_applicable("M-09", "no interferon ordered or given")
-    lines = sum(1 for a in NON_SSA_SYSTEMIC - {Agent.INTERFERON} if received(p, a))
-    if lines < k.threshold("interferon_min_prior_non_ssa_lines") or not received(p, Agent.SSA):
+    # Options already used besides the SSA: non-SSA systemic lines, liver-directed therapy and,
+    # for carcinoid syndrome, telotristat (interferon's remaining role is refractory syndrome).
+    used = [a for a in NON_SSA_SYSTEMIC - {Agent.INTERFERON} | {Agent.LIVER_DIRECTED} if received(p, a)]
+    if functional_carcinoid(p) and received(p, Agent.TELOTRISTAT):
+        used.append(Agent.TELOTRISTAT)
+    if len(used) < k.threshold("interferon_min_prior_non_ssa_lines") or not received(p, Agent.SSA):
         return Outcome.not_applicable("M-09", "other standard options not exhausted (interferon first/early: NR-13)")
     return Outcome.applicable(
         "M-09", params=card_params(p),
-        facts=therapy_facts(p, (Agent.INTERFERON, *sorted(NON_SSA_SYSTEMIC, key=lambda a: a.value), Agent.SSA)),
+        facts=therapy_facts(p, (Agent.INTERFERON, *sorted(NON_SSA_SYSTEMIC, key=lambda a: a.value), Agent.SSA,
+                                Agent.TELOTRISTAT, Agent.LIVER_DIRECTED)),
         reason="standard options used; interferon as last resort",
     )
 

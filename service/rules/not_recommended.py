@@ -35,8 +35,9 @@ NR-16 — SSA for antiproliferation when SSTR-negative (advanced WD G1/G2, no fu
     Why: benefit shown in SSTR-positive tumours; keep for hormonal symptoms.
 NR-21 — calling progression on chromogranin A alone (CgA rising, progression not shown on
     imaging). Why: false elevation (PPI, renal failure, atrophic gastritis).
-NR-23 — two SSAs together, or routine everolimus + SSA for antiproliferation (no functional
-    syndrome). Why: no added benefit shown.
+NR-23 — two SSAs together, routine everolimus + SSA for antiproliferation (no functional
+    syndrome), or everolimus during a PRRT course (a dose ordered or scheduled). Why: no added
+    benefit shown; no trial of everolimus with PRRT and additive marrow toxicity.
 """
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ from service.picture.model import (
 from service.rules.predicates import (
     exposure_facts,
     in_play,
+    progression_being_treated,
     is_advanced,
     is_nec,
     site_words,
@@ -90,7 +92,10 @@ def _f(name: str, fact) -> tuple[FactUse, ...]:  # type: ignore[no-untyped-def]
 @rule("NR-01")
 def sunitinib_outside_pancreas(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     ordered = in_play(p, Agent.SUNITINIB)
-    after_ssa = _advanced_wd(p) and _progressing(p) and p.ever_had(Agent.SSA)
+    # "In play": sunitinib ordered, or a next line is being chosen (progressing after an SSA and no
+    # therapy started since the progression is still running).
+    after_ssa = (_advanced_wd(p) and _progressing(p) and p.ever_had(Agent.SSA)
+                 and not progression_being_treated(p))
     if not ordered and not after_ssa:
         return Outcome.not_applicable("NR-01", "sunitinib neither ordered nor in play")
     if not p.primary_site.known:
@@ -332,4 +337,11 @@ def ssa_combinations(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
         out.append(Outcome.applicable("NR-23", card="everolimus-ssa-combination",
                                       facts=exposure_facts(p, Agent.EVEROLIMUS, Agent.SSA),
                                       reason="everolimus with SSA for antiproliferation, no functional syndrome"))
+    prrt_running = p.on(Agent.PRRT) or any(t.status is TherapyStatus.PLANNED for t in p.therapies_of(Agent.PRRT)) \
+        or (p.next_prrt_date.known and p.next_prrt_date.value >= as_of)  # type: ignore[operator]
+    if in_play(p, Agent.EVEROLIMUS) and prrt_running:
+        out.append(Outcome.applicable("NR-23", card="everolimus-prrt-combination",
+                                      facts=exposure_facts(p, Agent.EVEROLIMUS, Agent.PRRT)
+                                      + ((FactUse.of("Next PRRT dose", p.next_prrt_date),) if p.next_prrt_date.known else ()),
+                                      reason="everolimus during a PRRT course"))
     return tuple(out) if out else Outcome.not_applicable("NR-23", "no SSA combination")

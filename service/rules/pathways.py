@@ -100,6 +100,8 @@ def everolimus_progressive(rule_id: str, p: NetPicture) -> Outcome:
         return Outcome.not_applicable(rule_id, "no documented progression on an SSA")
     if received(p, Agent.EVEROLIMUS):
         return Outcome.not_applicable(rule_id, "everolimus already given")
+    if received(p, Agent.PRRT):
+        return Outcome.not_applicable(rule_id, "after PRRT: later-line sequence (M-07)")
     return Outcome.applicable(
         rule_id, card="everolimus-nonfunctional", params=card_params(p),
         facts=fact_uses(p, "primary_site", "grade", "progression", "sstr") + therapy_facts(p, (Agent.SSA,)),

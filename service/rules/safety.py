@@ -13,13 +13,15 @@ NR-04 — PRRT in pregnancy/breast-feeding, or below renal/marrow/liver threshol
     Then: NOT RECOMMENDED in pregnancy/breast-feeding; CAUTION/MDT for the lab thresholds; NEEDS
     DATA for missing labs when PRRT is ordered. Source: Lutathera label; NETTER-1 eligibility.
 NR-09 — telotristat outside label
-    When: telotristat ordered/active without a current SSA, at a 500 mg dose, or without carcinoid
-    syndrome. Then: NOT RECOMMENDED (label: 250 mg TID with SSA). Source: Xermelo label; TELESTAR.
+    When: telotristat ordered/active without a current SSA, at a 500 mg dose, without carcinoid
+    syndrome, or for flushing only (flushing recorded, bowel movements <= telotristat_no_diarrhoea_bm_max).
+    Then: NOT RECOMMENDED (label: 250 mg TID with SSA, for carcinoid diarrhoea). Source: Xermelo label; TELESTAR.
 NR-10 — telotristat with severe constipation or severe/worsening abdominal pain
     Then: CRITICAL: stop telotristat and assess. Source: Xermelo label.
 NR-11 — belzutifan in pregnancy; belzutifan without VHL on record
-    Then: NOT RECOMMENDED in pregnancy (boxed embryo-fetal toxicity; critical when on it); CAUTION
-    when no VHL diagnosis is on record (label restricted to VHL). Source: Welireg label.
+    Then: NOT RECOMMENDED in pregnancy (boxed embryo-fetal toxicity; critical when on it or ordered:
+    stop it / cancel the order); NOT RECOMMENDED when no VHL diagnosis is on record (label
+    restricted to VHL; no evidence in sporadic pNET). Source: Welireg label.
 NR-17 — long-acting SSA within 4 weeks before a PRRT dose
     When: a PRRT dose is scheduled and a long-acting SSA is active.
     Then: CAUTION: stop long-acting SSA >= 4 weeks (short-acting 24 h) before each dose.
@@ -33,12 +35,18 @@ NR-19 — everolimus with a strong CYP3A4/P-gp inhibitor; live vaccine on everol
     Then: CRITICAL: avoid the combination. Source: Afinitor label.
 NR-20 — Cometriq capsules in place of Cabometyx tablets
     Then: NOT RECOMMENDED: different formulations/doses. Source: Cabometyx label.
-SB-01 — on everolimus: stomatitis prophylaxis, glucose/lipids, pneumonitis; hyperglycaemia flagged.
+SB-01 — on everolimus (active): stomatitis prophylaxis, glucose/lipids, pneumonitis; hyperglycaemia flagged.
 SB-02 — on sunitinib: hepatotoxicity (boxed), BP, TSH, glucose, LVEF.
 SB-03 — on cabozantinib: BP, LFT, proteinuria; stop >= 3 weeks before planned surgery.
 SB-04 — on/ordered capecitabine (CAPTEM): DPYD test; CRITICAL when CrCl < 30 mL/min.
 SB-05 — on belzutifan: anaemia (hold for Hb < 9 g/dL), hypoxia, contraception.
 SB-06 — on/ordered platinum: prefer carboplatin when CrCl < 60 mL/min.
+SB-07 — on/ordered streptozocin: nephrotoxicity (boxed): creatinine and urine protein each course;
+    CAUTION when CrCl < streptozocin_crcl_caution_below (60 mL/min).
+SB-08 — on interferon alfa: depression/suicidality, flu-like illness, cytopenias, thyroid, liver.
+SB-09 — on diazoxide: fluid retention/oedema (thiazide), hyperglycaemia overshoot, hypotension.
+    SB-01..SB-03, SB-05, SB-08, SB-09 speak only while the drug is taken (a proposal's own card
+    carries its cautions); SB-04, SB-06, SB-07 are pre-treatment checks and speak for orders too.
     Source for SB rows: product labels as summarised in decision table section 5.
 """
 from __future__ import annotations
@@ -106,8 +114,8 @@ def prrt_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple
     labs = p.labs
     crcl = labs.creatinine_clearance
     checks = (
-        ("Creatinine clearance", crcl, "mL/min", lambda v: v < k.threshold("prrt_crcl_min")),
-        ("Haemoglobin", labs.hemoglobin, "g/dL", lambda v: v < k.threshold("prrt_hb_min")),
+        ("CrCl", crcl, "mL/min", lambda v: v < k.threshold("prrt_crcl_min")),
+        ("Hb", labs.hemoglobin, "g/dL", lambda v: v < k.threshold("prrt_hb_min")),
         ("WBC", labs.wbc, "10^9/L", lambda v: v < k.threshold("prrt_wbc_min")),
         ("Platelets", labs.platelets, "10^9/L", lambda v: v < k.threshold("prrt_platelets_min")),
         ("Albumin", labs.albumin, "g/dL", lambda v: v <= k.threshold("prrt_albumin_above")),
@@ -159,6 +167,11 @@ def telotristat_off_label(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
     if p.carcinoid_syndrome.is_(False):
         reasons.append("no carcinoid syndrome on record")
         facts += (FactUse.of("Carcinoid syndrome", p.carcinoid_syndrome, "no"),)
+    bm, flush = p.bowel_movements_per_day, p.flushing_per_day
+    if (flush.known and float(flush.value) > 0 and bm.known  # type: ignore[arg-type]
+            and float(bm.value) <= k.threshold("telotristat_no_diarrhoea_bm_max")):  # type: ignore[arg-type]
+        reasons.append("flushing without diarrhoea (telotristat treats carcinoid diarrhoea, not flushing)")
+        facts += (FactUse.of("Bowel movements per day", bm), FactUse.of("Flushing episodes per day", flush))
     if not reasons:
         return Outcome.not_applicable("NR-09", "telotristat used within label")
     return Outcome.applicable("NR-09", facts=facts, reason="; ".join(reasons))
@@ -193,8 +206,11 @@ def belzutifan_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome |
         pregnancy = (FactUse.of("Pregnant", p.pregnant, "yes"), *facts)
         out.append(Outcome.applicable("NR-11", card="belzutifan-pregnancy", facts=pregnancy,
                                       reason="belzutifan in pregnancy (boxed embryo-fetal toxicity)"))
-        if ordered:
+        if p.on(Agent.BELZUTIFAN):
             out.append(Outcome.applicable("NR-11", card="belzutifan-pregnancy-current", facts=pregnancy,
+                                          reason="on belzutifan in pregnancy"))
+        elif ordered:
+            out.append(Outcome.applicable("NR-11", card="belzutifan-pregnancy-ordered", facts=pregnancy,
                                           reason="belzutifan ordered in pregnancy"))
     if ordered and not vhl:
         out.append(Outcome.applicable("NR-11", card="belzutifan-non-vhl", facts=facts,
@@ -291,14 +307,24 @@ def cometriq_substitution(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
 
 
 def _on_or_ordered(p: NetPicture, agent: Agent, rule_id: str) -> Outcome | None:
+    """Pre-treatment checks (DPYD, renal function): the drug is taken or ordered."""
     if not in_play(p, agent):
         return Outcome.not_applicable(rule_id, f"not on {agent.value}")
     return None
 
 
+def _on(p: NetPicture, agent: Agent, rule_id: str) -> Outcome | None:
+    """Monitoring boxes: only while the patient takes the drug. For a drug merely proposed the
+    drug's own card carries the cautions (and a proposal that is not recommended gets no
+    'how to monitor it' card)."""
+    if not p.on(agent):
+        return Outcome.not_applicable(rule_id, f"not currently on {agent.value}")
+    return None
+
+
 @rule("SB-01")
 def everolimus_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    early = _on_or_ordered(p, Agent.EVEROLIMUS, "SB-01")
+    early = _on(p, Agent.EVEROLIMUS, "SB-01")
     if early:
         return early
     facts = exposure_facts(p, Agent.EVEROLIMUS)
@@ -317,7 +343,7 @@ def everolimus_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
 
 @rule("SB-02")
 def sunitinib_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    early = _on_or_ordered(p, Agent.SUNITINIB, "SB-02")
+    early = _on(p, Agent.SUNITINIB, "SB-02")
     if early:
         return early
     facts = exposure_facts(p, Agent.SUNITINIB)
@@ -328,7 +354,7 @@ def sunitinib_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcom
 
 @rule("SB-03")
 def cabozantinib_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    early = _on_or_ordered(p, Agent.CABOZANTINIB, "SB-03")
+    early = _on(p, Agent.CABOZANTINIB, "SB-03")
     if early:
         return early
     facts = exposure_facts(p, Agent.CABOZANTINIB)
@@ -384,3 +410,35 @@ def platinum_renal(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     return Outcome.applicable("SB-06", facts=(_lab("Creatinine clearance", crcl, "mL/min"),
                                               *exposure_facts(p, Agent.PLATINUM_ETOPOSIDE)),
                               reason="reduced renal function: carboplatin preferred")
+
+
+@rule("SB-07")
+def streptozocin_renal(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    early = _on_or_ordered(p, Agent.STREPTOZOCIN, "SB-07")
+    if early:
+        return early
+    facts = exposure_facts(p, Agent.STREPTOZOCIN)
+    crcl = p.labs.creatinine_clearance
+    if crcl.known and crcl.value < k.threshold("streptozocin_crcl_caution_below"):
+        return Outcome.applicable("SB-07", card="streptozocin-renal", facts=(_lab("Creatinine clearance", crcl, "mL/min"), *facts),
+                                  reason="streptozocin with reduced renal function")
+    return Outcome.applicable("SB-07", facts=facts, missing=() if crcl.known else ("creatinine clearance",),
+                              reason="streptozocin nephrotoxicity monitoring")
+
+
+@rule("SB-08")
+def interferon_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    early = _on(p, Agent.INTERFERON, "SB-08")
+    if early:
+        return early
+    return Outcome.applicable("SB-08", facts=exposure_facts(p, Agent.INTERFERON), reason="interferon alfa monitoring")
+
+
+@rule("SB-09")
+def diazoxide_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    early = _on(p, Agent.DIAZOXIDE, "SB-09")
+    if early:
+        return early
+    return Outcome.applicable("SB-09", facts=exposure_facts(p, Agent.DIAZOXIDE) + tuple(
+        FactUse.of(n, f) for n, f in (("Glucose", p.labs.glucose), ("Hypoglycaemia", p.hypoglycaemia)) if f.known),
+        reason="diazoxide monitoring")

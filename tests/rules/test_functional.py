@@ -104,3 +104,29 @@ def test_crisis_cover_for_an_upcoming_prrt_date():
 
 def test_progression_unknown_in_carcinoid_syndrome_is_insufficient():
     assert {o.status for o in run("F-06", **dict(CS_ON_SSA, progression=MISSING))} == {Status.INSUFFICIENT}
+
+
+# --------------------------------------------------------------------------- clinical review 2026-11
+
+
+def test_f01_on_an_ssa_says_continue_not_start():
+    """Carcinoid syndrome already on an SSA: 'continue/optimise the SSA', never 'start an SSA'."""
+    on_ssa = dict(CS, therapies=(therapy(Agent.SSA, start=date(2026, 5, 1)),))
+    assert fired_cards("F-01", **on_ssa) == {"ssa-carcinoid-continue"}
+    assert fired_cards("F-01", **CS) == {"ssa-carcinoid-syndrome"}
+    assert fired_cards("F-01") == set()
+
+
+def test_f02_already_on_telotristat_escalates_the_ssa_only():
+    refractory = dict(CS, bowel_movements_per_day=5.0,
+                      therapies=(therapy(Agent.SSA, start=date(2025, 1, 1)),
+                                 therapy(Agent.TELOTRISTAT, start=date(2025, 6, 1))))
+    assert fired_cards("F-02", **refractory) == {"ssa-escalation-symptoms"}
+    assert fired_cards("F-02", **dict(refractory, bowel_movements_per_day=2.0)) == set()
+
+
+def test_f12_localized_somatostatinoma_is_resected_not_given_an_ssa():
+    somatostatinoma = {"syndromes": frozenset({Syndrome.SOMATOSTATINOMA})}
+    assert fired_cards("F-12", **somatostatinoma) == {"somatostatinoma-ssa"}
+    assert fired_cards("F-12", **somatostatinoma, extent=Extent.LOCALIZED, metastatic_sites=frozenset(),
+                       liver_metastases=False) == set()

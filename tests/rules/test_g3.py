@@ -85,3 +85,23 @@ def test_g3_03_near_miss_concordant():
 def test_g3_03_contradictory_fact_does_not_fire():
     (o,) = run("G3-03", grade_discordant=fact(True, state=FactState.CONTRADICTORY))
     assert o.status is Status.NOT_APPLICABLE
+
+
+# --------------------------------------------------------------------------- clinical review 2026-11
+
+
+def test_g3_02_rapid_growth_proxy_recommends_chemotherapy():
+    """WD G3, SSTR >= liver, Ki-67 30 %, but progressing within 6 months of diagnosis: cytotoxic chemotherapy."""
+    from datetime import date
+    g3 = {"grade": Grade.G3, "ki67": Ki67(30), "sstr": SstrStatus.POSITIVE_ALL, "fdg_avid": False}
+    rapid = dict(g3, progression=True, progression_date=date(2026, 9, 1), diagnosis_date=date(2026, 5, 1))
+    assert fired_cards("G3-02", **rapid) == {"g3-chemotherapy"}
+    slow = dict(rapid, diagnosis_date=date(2024, 1, 1))
+    assert fired_cards("G3-02", **slow) == set()
+
+
+def test_g3_01_prrt_suggestion_orders_lutathera_only():
+    """The NETTER-2 octreotide LAR is part of the PRRT dosing text; no separate SSA order that could
+    clash with the 'SSA alone not recommended' card (NR-15) on the same picture."""
+    from tests.rules.factories import knowledge
+    assert knowledge().cards["g3-prrt-first-line"].order.medications == ("lutathera",)

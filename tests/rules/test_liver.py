@@ -25,7 +25,9 @@ TRANSPLANT = {"metastatic_sites": frozenset({"liver"}), "ki67": Ki67(4), "age_ye
          {"resectability": Resectability.RESECTABLE, "grade": Grade.G3, "ki67": Ki67(30)}),
         ("LD-02", "liver-directed-therapy", LIVER_DOMINANT, dict(LIVER_DOMINANT, progression=False)),
         ("LD-02", "liver-directed-therapy", dict(LIVER_DOMINANT, progression=False,
-                                                 syndromes=frozenset({Syndrome.CARCINOID})),
+                                                 syndromes=frozenset({Syndrome.CARCINOID}),
+                                                 therapies=(therapy(Agent.SSA, start=date(2025, 1, 1)),),
+                                                 bowel_movements_per_day=6.0),
          dict(LIVER_DOMINANT, liver_dominant=False)),
         ("LD-03", "liver-transplant-referral", TRANSPLANT, dict(TRANSPLANT, metastatic_sites=frozenset({"liver", "bone"}))),
         ("LD-03", "liver-transplant-referral", TRANSPLANT, dict(TRANSPLANT, age_years=70)),
@@ -59,3 +61,35 @@ def test_transplant_needs_the_primary_removed_and_prior_therapy():
     assert fired_cards("LD-03", **no_therapy) == set()
     planned_only = dict(TRANSPLANT, therapies=(therapy(Agent.SSA, status=TherapyStatus.PLANNED),))
     assert fired_cards("LD-03", **planned_only) == set()
+
+
+# --------------------------------------------------------------------------- clinical review 2026-11
+
+
+def test_ld02_not_for_an_untreated_or_controlled_syndrome():
+    """A carcinoid syndrome not yet on an SSA (or a ZES controlled on PPI) is no indication for embolisation."""
+    naive = dict(LIVER_DOMINANT, progression=False, syndromes=frozenset({Syndrome.CARCINOID}), carcinoid_syndrome=True)
+    assert fired_cards("LD-02", **naive) == set()
+    zes = dict(LIVER_DOMINANT, progression=False, syndromes=frozenset({Syndrome.GASTRINOMA}),
+               therapies=(therapy(Agent.PPI),))
+    assert fired_cards("LD-02", **zes) == set()
+
+
+def test_ld02_not_while_the_progression_is_being_treated():
+    """net-38/68: PRRT in course since the progression: no liver-directed suggestion in the middle of it."""
+    from service.picture.model import TherapyStatus as TS
+    in_prrt = dict(LIVER_DOMINANT, progression_date=date(2026, 6, 1), next_prrt_date=date(2026, 12, 1),
+                   therapies=(therapy(Agent.PRRT, status=TS.ACTIVE, start=date(2026, 8, 1)),))
+    assert fired_cards("LD-02", **in_prrt) == set()
+    progressed_on_prrt = dict(in_prrt, therapies=(therapy(Agent.PRRT, status=TS.COMPLETED, start=date(2025, 1, 1),
+                                                          end=date(2025, 7, 1)),), next_prrt_date=None)
+    progressed_on_prrt.pop("next_prrt_date")
+    assert fired_cards("LD-02", **progressed_on_prrt) == {"liver-directed-therapy"}
+
+
+def test_ld01_no_surgical_needs_data_with_unresectable_extrahepatic_disease():
+    from tests.rules.factories import MISSING
+    (o,) = run("LD-01", metastatic_sites=frozenset({"liver", "bone"}), resectability=MISSING)
+    assert o.status is Status.NOT_APPLICABLE
+    (o,) = run("LD-01", metastatic_sites=frozenset({"liver"}), resectability=MISSING)
+    assert o.status is Status.INSUFFICIENT and o.card == "liver-resectability-needs-data"

@@ -12,6 +12,7 @@ from tests.rules.factories import (
     MISSING,
     fact,
     fired_cards,
+    knowledge,
     make_labs,
     medication,
     normal_labs,
@@ -246,3 +247,83 @@ def test_sb06_platinum_with_low_crcl_prefers_carboplatin():
     assert fired_cards("SB-06", therapies=on, labs=make_labs(creatinine_clearance=80.0)) == set()
     (o,) = run("SB-06", therapies=on, labs=make_labs(creatinine_clearance=MISSING))
     assert o.status is Status.INSUFFICIENT
+
+
+# --------------------------------------------------------------------------- clinical review 2026-11
+
+
+def test_belzutifan_without_vhl_is_not_recommended_not_a_caution():
+    card = knowledge().cards["belzutifan-non-vhl"]
+    assert (card.strength, card.topic) == ("not-recommended", "belzutifan")
+    ordered = {"primary_site": PrimarySite.PANCREAS,
+               "therapies": (therapy(Agent.BELZUTIFAN, status=TherapyStatus.PLANNED),)}
+    assert "belzutifan-non-vhl" in fired_cards("NR-11", **ordered)
+    assert "belzutifan-non-vhl" not in fired_cards("NR-11", **ordered, hereditary=frozenset({Hereditary.VHL}))
+
+
+def test_belzutifan_in_pregnancy_order_is_cancelled_intake_is_stopped():
+    vhl_pregnant = {"primary_site": PrimarySite.PANCREAS, "hereditary": frozenset({Hereditary.VHL}), "pregnant": True}
+    planned = fired_cards("NR-11", **vhl_pregnant,
+                          therapies=(therapy(Agent.BELZUTIFAN, status=TherapyStatus.PLANNED),))
+    active = fired_cards("NR-11", **vhl_pregnant, therapies=(therapy(Agent.BELZUTIFAN),))
+    assert "belzutifan-pregnancy-ordered" in planned and "belzutifan-pregnancy-current" not in planned
+    assert "belzutifan-pregnancy-current" in active
+    assert knowledge().cards["belzutifan-pregnancy-ordered"].indicator == "critical"
+
+
+def test_everolimus_with_strong_cyp3a4_inhibitor_is_critical():
+    card = knowledge().cards["everolimus-cyp3a4"]
+    assert (card.indicator, card.topic) == ("critical", "drug-safety")
+    on = {"therapies": (therapy(Agent.EVEROLIMUS),)}
+    assert fired_cards("NR-19", **on, current_medications=(medication("clarithromycin", "strong-cyp3a4-inhibitor"),)) \
+        == {"everolimus-cyp3a4"}
+    assert fired_cards("NR-19", **on, current_medications=(medication("azithromycin"),)) == set()
+
+
+def test_telotristat_for_flushing_only_is_off_label():
+    cs = {"carcinoid_syndrome": True, "therapies": (SSA_LAR, therapy(Agent.TELOTRISTAT, status=TherapyStatus.PLANNED))}
+    assert fired_cards("NR-09", **cs, flushing_per_day=6.0, bowel_movements_per_day=2.0) == {"telotristat-off-label"}
+    assert fired_cards("NR-09", **cs, flushing_per_day=6.0, bowel_movements_per_day=5.0) == set()
+
+
+@pytest.mark.parametrize("rule_id, agent, card", [
+    ("SB-01", Agent.EVEROLIMUS, "everolimus-monitoring"),
+    ("SB-02", Agent.SUNITINIB, "sunitinib-monitoring"),
+    ("SB-08", Agent.INTERFERON, "interferon-monitoring"),
+    ("SB-09", Agent.DIAZOXIDE, "diazoxide-monitoring"),
+])
+def test_monitoring_boxes_speak_while_the_drug_is_taken_not_for_a_proposal(rule_id, agent, card):
+    assert card in fired_cards(rule_id, therapies=(therapy(agent),))
+    assert fired_cards(rule_id, therapies=(therapy(agent, status=TherapyStatus.PLANNED),)) == set()
+
+
+def test_streptozocin_nephrotoxicity_box():
+    ordered = {"therapies": (therapy(Agent.STREPTOZOCIN, status=TherapyStatus.PLANNED),)}
+    assert fired_cards("SB-07", **ordered, labs=make_labs(creatinine_clearance=45.0)) == {"streptozocin-renal"}
+    assert fired_cards("SB-07", **ordered, labs=make_labs(creatinine_clearance=95.0)) == {"streptozocin-monitoring"}
+    assert fired_cards("SB-07") == set()
+
+
+def test_prrt_lab_caution_names_every_failing_lab_within_the_summary():
+    labs = make_labs(creatinine_clearance=40.0, platelets=70.0, hemoglobin=10.5, wbc=5.0, albumin=4.0, bilirubin=0.5)
+    (o,) = [o for o in run("NR-04", **PROGRESSING_ON_SSA, labs=labs) if o.card == "prrt-labs-caution"]
+    assert o.params["lab"] == "CrCl, Platelets"
+    assert len(o.params["lab"]) <= knowledge().placeholders["lab"].max_length
+
+
+def test_everolimus_during_prrt_is_not_recommended():
+    """net-68: everolimus started between two Lu-177 dotatate doses."""
+    course = {"progression": True, "next_prrt_date": date(2026, 11, 28),
+              "therapies": (therapy(Agent.PRRT, start=date(2026, 10, 3)), therapy(Agent.EVEROLIMUS, start=date(2026, 11, 1)))}
+    assert "everolimus-prrt-combination" in fired_cards("NR-23", **course)
+    after = dict(course, therapies=(therapy(Agent.PRRT, status=TherapyStatus.COMPLETED, start=date(2025, 1, 1)),
+                                    therapy(Agent.EVEROLIMUS, start=date(2026, 11, 1))))
+    after.pop("next_prrt_date")
+    assert "everolimus-prrt-combination" not in fired_cards("NR-23", **after)
+
+
+def test_nr01_quiet_while_the_progression_is_being_treated():
+    progressing = {"progression": True, "progression_date": date(2026, 7, 1), "newly_diagnosed": False}
+    assert fired_cards("NR-01", **progressing, therapies=(SSA_LAR,)) == {"sunitinib-non-pancreatic"}
+    in_prrt = dict(progressing, therapies=(SSA_LAR, therapy(Agent.PRRT, start=date(2026, 8, 1))))
+    assert fired_cards("NR-01", **in_prrt) == set()
