@@ -103,7 +103,7 @@ def build_picture(
         differentiation=obs_fact(dx.differentiation, "differentiation"),
         lung_type=dx.lung_type,
         gastric_type=(obs_fact(primary.gastric_type(ctx, dx, fit.labs.gastrin), "gastric NET type")
-                      if dx.site_detail.is_("stomach") else Fact.missing()),
+                      if dx.site_detail.is_("stomach") and dx.scope == Scope.NET else Fact.missing()),
         tumor_size_cm=obs_fact(primary.tumor_size(ctx), "tumour size"),
         diagnosis_date=dx.diagnosis_date,
         ki67=obs_fact(path.ki67, "Ki-67"),

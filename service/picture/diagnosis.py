@@ -159,12 +159,17 @@ def _yes(value: object) -> bool:
 
 
 def _site_of(info: ConditionInfo) -> tuple[str, str] | None:
+    """A specific site from the code or the topography; "unknown primary" only when neither names one."""
+    unknown = None
     for e, _ in info.entries + info.topography:
-        if e.get("site") == "unknown" and info.topography:
+        site = e.get("site")
+        if not site:
             continue
-        if e.get("site"):
-            return str(e.get("site")), str(e.get("site_detail") or e.get("site"))
-    return None
+        if site == "unknown":
+            unknown = unknown or ("unknown", str(e.get("site_detail") or site))
+            continue
+        return str(site), str(e.get("site_detail") or site)
+    return unknown
 
 
 def _is_lung(info: ConditionInfo) -> bool:
@@ -371,7 +376,8 @@ def _stage(ctx: Context, obs, table: str, key: str) -> str | None:
 
 def _metastases(ctx: Context, dx: Diagnosis, infos: list[ConditionInfo]) -> None:
     """Extent from positive evidence only: M1 / distant-metastasis codes -> METASTATIC; N1 staging or
-    lymph-node metastasis codes with an NEN primary -> LOCOREGIONAL; explicit M0 staging -> LOCALIZED.
+    lymph-node metastasis codes with an NEN primary -> LOCOREGIONAL; explicit M0 staging, or staging
+    imaging (SSTR/FDG PET) that says "no metastases" -> LOCALIZED.
     The absence of a metastasis code is never read as localized disease."""
     sites: set[str] = set()
     sources: list[Source] = []
@@ -399,6 +405,12 @@ def _metastases(ctx: Context, dx: Diagnosis, infos: list[ConditionInfo]) -> None
             sources.append(Source(obs.ref or None, obs.date, "distant metastasis (M1)"))
         elif m == "M0":
             m0.append(Source(obs.ref or None, obs.date, "no distant metastasis (M0)"))
+    for obs, _ in ctx.role("sstr") + ctx.role("fdg"):
+        if obs.date is not None and obs.date > ctx.as_of:
+            continue
+        text = " ".join(filter(None, [obs.note, obs.string or "", obs.concept.all_text if obs.concept else ""]))
+        if ctx.term.match_text("no_metastasis_text", text) is not None:
+            m0.append(Source(obs.ref or None, obs.date, "staging imaging: no metastases"))
     for obs, _ in ctx.role("stage-n"):
         if obs.date is not None and obs.date > ctx.as_of:
             continue
@@ -418,7 +430,8 @@ def _metastases(ctx: Context, dx: Diagnosis, infos: list[ConditionInfo]) -> None
             dx.extent = Fact(FactState.STALE, Extent.LOCALIZED, tuple(top),
                              "M0 staging older than the lookback (or undated): restage before relying on it")
         else:
-            dx.extent = present(Extent.LOCALIZED, top, "M0 on staging")
+            dx.extent = present(Extent.LOCALIZED, top, "M0 on staging" if any("M0" in s.display for s in top)
+                                else "staging imaging without metastases")
     if liver:
         dx.liver_metastases = present(True, liver)
 

@@ -63,6 +63,10 @@ def parse_text(text: str) -> Ki67 | None:
             return None
         return Ki67(percent=high, low=low)
     matches = list(_SINGLE_RE.finditer(t))
+    if len(matches) > 1:
+        # a report sentence ("segment VI ... approximately 12 % ... 500 cells counted"): the one number
+        # written with a per-cent sign is the index; none or several -> not guessed
+        matches = [m for m in matches if m.group(3)]
     if len(matches) != 1:
         return None
     m = matches[0]

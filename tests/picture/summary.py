@@ -46,6 +46,9 @@ def summarize(p: NetPicture) -> dict:
         "site_detail": fact(p.site_detail),
         "differentiation": fact(p.differentiation),
         "lung_type": fact(p.lung_type),
+        "gastric_type": fact(p.gastric_type),
+        "tumor_size_cm": fact(p.tumor_size_cm),
+        "multiple_primaries": fact(p.multiple_primaries),
         "ki67": fact(p.ki67),
         "mitoses_per_2mm2": fact(p.mitoses_per_2mm2),
         "grade": fact(p.grade),
@@ -65,6 +68,7 @@ def summarize(p: NetPicture) -> dict:
         "carcinoid_heart_disease": fact(p.carcinoid_heart_disease),
         "refractory_carcinoid_syndrome": fact(p.refractory_carcinoid_syndrome),
         "hereditary": sorted(h.value for h in p.hereditary),
+        "family_history_net": fact(p.family_history_net),
         "therapies": [
             {"agent": t.agent.value, "drug": t.drug, "status": t.status.value,
              "start": _plain(t.start), "end": _plain(t.end), "long_acting": t.long_acting,

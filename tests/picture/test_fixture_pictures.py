@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(not BUNDLES, reason="no fixture bundles yet")
 KNOWN_DISAGREEMENTS = {
     **{pid: {"extent": "only the absence of a metastasis code says 'localized'; the picture needs positive "
                        "evidence (resectable judgement, R0 resection, staging) - absence is never a finding"}
-       for pid in ("net-15", "net-18", "net-19", "net-20", "net-26", "net-27", "net-28")},
+       for pid in ("net-18", "net-20", "net-26", "net-27")},
 }
 KNOWN_DISAGREEMENTS.setdefault("net-27", {}).update(
     {"ki67": "Ki-67 coded 85330-9 (breast-specific) with no NEN morphology on record: not read, by design",

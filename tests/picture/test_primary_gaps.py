@@ -193,3 +193,45 @@ def test_m1_wins_over_n1_and_m0(picture_of):
 def test_n0_alone_says_nothing_about_distant_disease(picture_of):
     p = picture_of(f.record(f.ileal_net(), _tnm("21906-3", "N0")), as_of=AS_OF)
     assert p.extent.state == FactState.MISSING
+
+
+# --------------------------------------------------------------------------- found while reviewing the goldens
+
+
+def _sstr(note: str) -> dict:
+    r = f.local("sstr-imaging", valueCodeableConcept=f.cc("https://net-cds.org/fhir/CodeSystem/sstr-uptake",
+                                                         "higher-than-liver"))
+    r["note"] = [{"text": note}]
+    return r
+
+
+def test_staging_imaging_without_metastases_is_localized(picture_of):
+    p = picture_of(f.record(f.ileal_net(), _sstr("Primary only; no metastases.")), as_of=AS_OF)
+    assert p.extent.is_(Extent.LOCALIZED)
+    p = picture_of(f.record(f.ileal_net(), _sstr("No new metastases since March.")), as_of=AS_OF)
+    assert p.extent.state == FactState.MISSING
+
+
+def test_ki67_in_a_report_sentence_uses_the_per_cent_number(picture_of):
+    text = "Liver core, segment VI: Ki-67 approximately 12 % in hot spots (500 tumour cells counted)."
+    p = picture_of(f.record(f.ileal_net(), f.ki67(string=text)), as_of=AS_OF)
+    assert p.ki67.value.percent == 12
+    p = picture_of(f.record(f.ileal_net(), f.ki67(string="Ki-67 5 % in block A, 15 % in block B")), as_of=AS_OF)
+    assert p.ki67.state == FactState.MISSING
+
+
+def test_unknown_primary_topography_gives_unknown_site(picture_of):
+    cond = f.condition("C7A.1", body_site=(f.ICDO3, "C80.9"))
+    p = picture_of(f.record(cond), as_of=AS_OF)
+    assert p.primary_site.value.value == "unknown"
+
+
+def test_somatostatinoma_morphology_alone_is_not_the_syndrome(picture_of):
+    p = picture_of(f.record(f.condition("C7A.010", morphology="8156/3")), as_of=AS_OF)
+    assert not p.has_syndrome(Syndrome.SOMATOSTATINOMA)
+
+
+def test_gastric_nec_has_no_gastric_net_type(picture_of):
+    p = picture_of(f.record(f.condition("C7A.1", body_site=(f.ICDO3, "C16.9")), f.condition("K29.40")), as_of=AS_OF)
+    assert p.scope.value == "nec"
+    assert p.gastric_type.state == FactState.MISSING
