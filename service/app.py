@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
+import orjson
 from flask import Flask, Response, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from service import cors, logs
@@ -57,6 +59,37 @@ class NetCds:
     fhir_policy: Any
     fhir_session: Any
     in_flight: threading.BoundedSemaphore = field(repr=False, default_factory=threading.BoundedSemaphore)
+
+
+class OrjsonProvider(DefaultJSONProvider):
+    """Flask's JSON (``jsonify``, ``request.get_json``) through orjson: the hook answer is encoded in C.
+
+    Key order is kept (cards are ordered); anything orjson cannot encode (an int beyond 64 bits,
+    a non-string key) falls back to the standard provider, so the output never differs in meaning.
+    """
+
+    sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        if not kwargs:
+            try:
+                return orjson.dumps(obj, default=self.default).decode("utf-8")
+            except (orjson.JSONEncodeError, TypeError):
+                pass
+        return super().dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        if kwargs:
+            return super().loads(s, **kwargs)
+        return orjson.loads(s)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        obj = self._prepare_response_obj(args, kwargs)
+        try:
+            body = orjson.dumps(obj, default=self.default)
+        except (orjson.JSONEncodeError, TypeError):
+            return super().response(obj)
+        return self._app.response_class(body, mimetype=self.mimetype)
 
 
 def _utc_now() -> datetime:
@@ -130,7 +163,7 @@ def create_app(
 
     app = Flask("service")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = OrjsonProvider(app)
     app.extensions[EXTENSION] = state
 
     from service import hooks
