@@ -1,0 +1,1 @@
+"""net-cds benchmark: ``python -m bench`` (see ``bench/README.md``)."""
