@@ -19,8 +19,8 @@ from bench import report
 from bench.workload import REPO
 
 PARTS = ("inprocess", "profile", "http", "scaleout")
-FULL = {"duration": 20.0, "warmup": 4.0}
-QUICK = {"duration": 3.0, "warmup": 2.0}
+FULL = {"duration": 20.0, "warmup": 5.0}
+QUICK = {"duration": 3.0, "warmup": 3.0}
 
 
 def _log(message: str) -> None:
@@ -42,7 +42,26 @@ def meta(mode: str) -> dict:
     rev, dirty = _revision()
     return {"mode": mode, "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "revision": rev,
             "dirty": dirty, "python": platform.python_version(), "cpus": os.cpu_count(),
-            "loadavg_1m": round(os.getloadavg()[0], 2), "json_library": "stdlib json (hook_request.load_json, Flask jsonify)"}
+            "loadavg_1m": round(os.getloadavg()[0], 2), "json_library": _json_library(), "versions": _versions()}
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for dist in ("orjson", "Flask", "Werkzeug", "gunicorn", "PyJWT", "cryptography", "SQLAlchemy", "psycopg",
+                 "fhir.resources", "pydantic"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "absent"
+    return out
+
+
+def _json_library() -> dict[str, str]:
+    from bench.floor_app import LIBRARY
+
+    return dict(LIBRARY)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

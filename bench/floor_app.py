@@ -1,8 +1,8 @@
 """The floor: a bare Flask app that decodes the hook request body and answers one fixed card.
 
-Same JSON library as the service (``service/hook_request.py`` decodes with the standard
-library's ``json``; ``service/hooks.py`` answers with Flask's ``jsonify``, i.e. Flask's default
-JSON provider over the standard library's ``json``), same gunicorn settings
+Same JSON library as the service (:func:`service_json_library`: ``orjson`` when
+``service/hook_request.py`` parses with it and the app's JSON provider encodes with it, else
+the standard library's ``json`` through Flask's default provider), same gunicorn settings
 (``service.serving_config.gunicorn_options``: workers, threads, gthread, keepalive ...), no
 auth, no validation, no clinical work. What the service costs above this is its own work.
 
@@ -20,20 +20,45 @@ from flask import Flask, Response, jsonify, request
 from bench.workload import FLOOR_CARD, HOOK_PATH
 
 
+def service_json_library() -> dict[str, str]:
+    """Which library the service decodes request bodies with and encodes responses with."""
+    import inspect
+
+    from service import app as service_app, hook_request
+
+    decoder = "orjson" if getattr(hook_request, "orjson", None) is not None else "json"
+    encoder = "orjson" if "orjson" in inspect.getsource(service_app) else "json"
+    return {"decode": decoder, "encode": encoder}
+
+
+LIBRARY = service_json_library()
+
+
 def decode(body: bytes) -> Any:
+    if LIBRARY["decode"] == "orjson":
+        import orjson
+
+        return orjson.loads(body)
     return json.loads(body)
+
+
+def encode(obj: Any) -> bytes:
+    if LIBRARY["encode"] == "orjson":
+        import orjson
+
+        return orjson.dumps(obj)
+    return json.dumps(obj, separators=(",", ":")).encode("utf-8")
 
 
 def create_floor_app() -> Flask:
     app = Flask("bench_floor")
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # as service/app.py
 
     @app.post(HOOK_PATH)
     def hook() -> Response:
         data = decode(request.get_data())
         if not isinstance(data, dict):
             return Response(status=400)
-        return jsonify({"cards": [FLOOR_CARD]})
+        return Response(encode({"cards": [FLOOR_CARD]}), mimetype="application/json")
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -42,9 +67,9 @@ def create_floor_app() -> Flask:
     return app
 
 
-def encode_one_card(app: Flask) -> bytes:
-    """What the floor's ``jsonify`` serialises (for the in-process floor)."""
-    return app.json.dumps({"cards": [FLOOR_CARD]}).encode("utf-8")
+def encode_one_card() -> bytes:
+    """What the floor app answers (for the in-process floor)."""
+    return encode({"cards": [FLOOR_CARD]})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,8 +36,9 @@ def write(results: dict, out: Path) -> tuple[Path, Path]:
 def _meta_line(meta: dict) -> str:
     rev = meta.get("revision", "?")
     dirty = " + uncommitted changes" if meta.get("dirty") else ""
+    orjson = meta.get("versions", {}).get("orjson")
     return (f"{meta.get('mode', '?')} run, {meta.get('when', '?')}, revision `{rev}`{dirty}, "
-            f"Python {meta.get('python', '?')}, {meta.get('cpus', '?')} CPUs, "
+            f"Python {meta.get('python', '?')}{', orjson ' + orjson if orjson else ''}, {meta.get('cpus', '?')} CPUs, "
             f"load average {meta.get('loadavg_1m', '?')} at start")
 
 
@@ -65,10 +66,11 @@ def markdown(results: dict) -> str:
 def _inprocess_md(sec: dict) -> list[str]:
     sizes = sec["sizes"]
     names = list(sizes)
+    lib = sec.get("meta", {}).get("json_library", {})
     out = [f"### In-process: one hook call ({_meta_line(sec.get('meta', {}))})", "",
            "Median (p95) in ms per call through the real Flask view, auth on (ES384), one fresh token per call. "
-           "Floor = `json.loads` of the same body + encoding a one-card response with the same library "
-           "(stdlib `json` via Flask).", ""]
+           f"Floor = decoding the same body (`{lib.get('decode', '?')}`) + encoding a one-card response "
+           f"(`{lib.get('encode', '?')}`), the libraries the service uses.", ""]
     header = "| stage | " + " | ".join(
         f"{n} ({sizes[n]['resources']} res., {sizes[n]['body_bytes'] / 1024:.0f} KiB)" for n in names) + " |"
     out += [header, "|---|" + "---:|" * len(names)]
