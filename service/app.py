@@ -166,10 +166,11 @@ def create_app(
     app.json = OrjsonProvider(app)
     app.extensions[EXTENSION] = state
 
-    from service import hooks
+    from service import hooks, openapi
 
     register_request_context(app)
     app.register_blueprint(hooks.blueprint)
+    openapi.init_app(app)
     cors.init_app(app, policy)
     Metrics(env=env).init_app(app)
     register_error_handlers(app)

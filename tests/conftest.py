@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.plugins.postgres",     # a real throwaway PostgreSQL server (feedback store)
     "tests.plugins.fhir_server",  # the real SEKMET FHIR server loaded with fhir_fixtures (integration)
     "tests.plugins.clinical",     # fixture patients, pictures, knowledge (picture + rules)
+    "tests.plugins.live_server",  # the production server (python -m service) on a loopback port
 ]
