@@ -59,6 +59,7 @@ class NetCds:
     fhir_policy: Any
     fhir_session: Any
     in_flight: threading.BoundedSemaphore = field(repr=False, default_factory=threading.BoundedSemaphore)
+    issued: Any = None      # service.feedback_store.IssuedRecorder: issued cards, off the request path
 
 
 class OrjsonProvider(DefaultJSONProvider):
@@ -136,20 +137,21 @@ def create_app(
 
     terminology, knowledge = load_clinical(settings)
 
-    from service.auth import Verifier
-    from service.feedback_store import FeedbackStore, ensure_schema
+    from service.auth import Verifier, replay_cache_from_settings
+    from service.feedback_store import FeedbackStore, IssuedRecorder, ensure_schema
     from service.fhir_client import FhirPolicy, new_session
     from service.prefetch import discovery_prefetch
 
     ensure_schema(settings.database_url, settings.auto_migrate)
 
     policy = cors.CorsPolicy.from_settings(settings)
+    feedback_store = FeedbackStore.from_settings(settings)
     state = NetCds(
         settings=settings,
         knowledge=knowledge,
         terminology=terminology,
-        verifier=Verifier.from_settings(settings),
-        feedback_store=FeedbackStore.from_settings(settings),
+        verifier=Verifier.from_settings(settings, replay_cache=replay_cache_from_settings(settings)),
+        feedback_store=feedback_store,
         cors=policy,
         clock=clock or _utc_now,
         uuid_factory=uuid_factory or _uuid4,
@@ -157,6 +159,7 @@ def create_app(
         fhir_policy=FhirPolicy.from_settings(settings),
         fhir_session=new_session(),
         in_flight=threading.BoundedSemaphore(settings.max_in_flight),
+        issued=IssuedRecorder(feedback_store),
     )
 
     from service.metrics import Metrics

@@ -52,7 +52,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from service.errors import ConfigError, Unauthorized
+from service.errors import ConfigError, ServiceUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -411,13 +411,23 @@ class ReplayCacheFull(Exception):
     """The replay cache cannot record another token without forgetting an unexpired one."""
 
 
+class ReplayCacheUnavailable(Exception):
+    """The shared replay cache cannot be reached; the token is neither accepted nor refused (503)."""
+
+
 class ReplayCache(Protocol):
-    """Short-term memory of seen ``jti`` values. A shared store (e.g. Redis ``SET NX EX``) can implement this."""
+    """Short-term memory of seen ``jti`` values.
+
+    ``InMemoryReplayCache``: one process (tests, a single worker). ``DatabaseReplayCache``: shared
+    by every worker and pod through the feedback database (``NETCDS_REPLAY_CACHE=database``).
+    Keys are ``f"{iss}\\x00{jti}"``.
+    """
 
     def add(self, key: str, *, expires_at: float, now: float) -> bool:
         """Remember ``key`` until ``expires_at``; return False if it is already remembered (a replay).
 
-        May raise ``ReplayCacheFull``; the verifier then rejects the token (fails closed).
+        May raise ``ReplayCacheFull`` (the verifier rejects the token: fails closed) or
+        ``ReplayCacheUnavailable`` (the call is answered 503, retryable; never accepted).
         """
 
 
@@ -450,6 +460,105 @@ class InMemoryReplayCache:
     def __len__(self) -> int:
         with self._lock:
             return len(self._expiry)
+
+
+class DatabaseReplayCache:
+    """Replay cache shared by all workers and processes: the ``jti_seen`` table of the feedback database.
+
+    ``add`` is one short ``INSERT`` in its own transaction: the primary key ``(iss, jti)`` makes
+    the second insert of a token fail, whichever worker or pod it reaches (insert-or-fail, no
+    read-then-write race). Expired rows are deleted at most once per ``purge_interval`` seconds
+    per process (one indexed ``DELETE``). The engine is not durable-on-commit (SQLite
+    ``synchronous=NORMAL``, PostgreSQL ``synchronous_commit=off``): a token's row can be lost
+    only with the machine, never with a worker, and tokens live minutes.
+    """
+
+    def __init__(self, url: str, *, purge_interval: float = 60.0, engine: Any = None):
+        from service.feedback_store import make_engine
+
+        self.engine = engine if engine is not None else make_engine(url, statement_timeout_ms=2000, durable=False)
+        self._purge_interval = purge_interval
+        self._next_purge = 0.0
+        self._purge_lock = threading.Lock()
+
+    def add(self, key: str, *, expires_at: float, now: float) -> bool:
+        from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+        from service.feedback_store import jti_seen_table
+
+        iss, _, jti = key.partition("\x00")
+        if len(iss) > 512 or len(jti) > 256:
+            raise ReplayCacheFull()
+        self._maybe_purge(now)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(jti_seen_table.insert().values(iss=iss, jti=jti, expires_at=int(math.ceil(expires_at))))
+            return True
+        except IntegrityError:
+            return not self._still_remembered(iss, jti, now)
+        except SQLAlchemyError as exc:
+            log.error("replay cache unavailable", extra={"error": type(exc).__name__})
+            raise ReplayCacheUnavailable() from None
+
+    def _still_remembered(self, iss: str, jti: str, now: float) -> bool:
+        """After a duplicate key: is the row unexpired (a replay)? An expired row is forgotten.
+
+        (A token is only ever presented before its own expiry, so an expired row with the same
+        ``jti`` is a reused nonce of an old token: it is deleted and the caller accepted once.)
+        """
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from service.feedback_store import jti_seen_table as t
+
+        try:
+            with self.engine.begin() as conn:
+                deleted = conn.execute(t.delete().where(t.c.iss == iss, t.c.jti == jti, t.c.expires_at < int(now)))
+                if not deleted.rowcount:
+                    return True
+                conn.execute(t.insert().values(iss=iss, jti=jti, expires_at=int(now) + 1))
+            return False
+        except SQLAlchemyError:
+            return True     # a concurrent writer won: treat as a replay (fails closed)
+
+    def _maybe_purge(self, now: float) -> None:
+        if now < self._next_purge or not self._purge_lock.acquire(blocking=False):
+            return
+        try:
+            self._next_purge = now + self._purge_interval
+            self.purge(now)
+        finally:
+            self._purge_lock.release()
+
+    def purge(self, now: float) -> int:
+        """Delete expired rows; return how many. Failures are logged, never raised (the next insert tells)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from service.feedback_store import jti_seen_table as t
+
+        try:
+            with self.engine.begin() as conn:
+                return conn.execute(t.delete().where(t.c.expires_at < int(now))).rowcount or 0
+        except SQLAlchemyError as exc:
+            log.warning("replay cache purge failed", extra={"error": type(exc).__name__})
+            return 0
+
+    def __len__(self) -> int:
+        import sqlalchemy as sa
+
+        from service.feedback_store import jti_seen_table as t
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def replay_cache_from_settings(settings: Any) -> ReplayCache:
+    """``NETCDS_REPLAY_CACHE``: ``database`` (shared) or ``memory`` (this process only)."""
+    if getattr(settings, "replay_cache", "memory") == "database":
+        return DatabaseReplayCache(settings.database_url)
+    return InMemoryReplayCache()
 
 
 # --------------------------------------------------------------------------------------------
@@ -540,6 +649,9 @@ class Verifier:
         except _Reject as rej:
             self._log_failure(rej.reason, context)
             raise Unauthorized() from None
+        except ReplayCacheUnavailable:
+            self._log_failure("replay-cache-unavailable", context)
+            raise ServiceUnavailable("The token could not be checked against replay; retry later.") from None
         except Exception as exc:  # noqa: BLE001 - fail closed on anything unexpected
             self._log_failure(f"error:{type(exc).__name__}", context)
             raise Unauthorized() from None
@@ -669,6 +781,8 @@ class Verifier:
             fresh = self._replay.add(f"{issuer.iss}\x00{jti}", expires_at=exp + self.leeway, now=now)
         except ReplayCacheFull:
             raise _Reject("replay-cache-full") from None
+        except ReplayCacheUnavailable:
+            raise
         if not fresh:
             raise _Reject("replayed-jti")
 

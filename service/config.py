@@ -66,7 +66,9 @@ class Settings:
     log_level: str = "INFO"
     workers: int = _default_workers()
     threads: int = 4
-    max_in_flight: int = 0  # 0 = same as threads
+    max_in_flight: int = 0  # 0 = threads - 1 (at least 1): one thread stays free to answer 429 quickly
+    replay_cache: str = "memory"   # "database" when served by several workers (service/serve.py)
+    max_prefetch_resources: int = 20_000
 
     # ------------------------------------------------------------------ building
 
@@ -87,7 +89,7 @@ class Settings:
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"{var}: {exc}") from None
         if not values.get("max_in_flight"):
-            values["max_in_flight"] = values.get("threads", cls.threads)
+            values["max_in_flight"] = max(1, values.get("threads", cls.threads) - 1)
         settings = cls(**values)
         settings._check()
         return settings
@@ -226,6 +228,15 @@ def _algorithms(raw: str) -> tuple[str, ...]:
     return algs
 
 
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.lower()
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}, got {raw!r}")
+        return value
+    return parse
+
+
 def _path(raw: str) -> Path:
     if not raw:
         raise ValueError("must not be empty")
@@ -282,6 +293,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "workers": _int_range(1, 256),
     "threads": _int_range(1, 256),
     "max_in_flight": _int_range(0, 10000),
+    "replay_cache": _choice("memory", "database"),
+    "max_prefetch_resources": _int_range(1, 10_000_000),
 }
 
 # Settings whose variable is not simply NETCDS_<NAME>.

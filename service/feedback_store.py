@@ -8,6 +8,9 @@ Two tables (schema owned by the Alembic migrations under ``service/migrations/``
   item is stored once.
 - ``card_issued``: one row per card the service returned (uuid, topic, strength, rules), so
   the report can tell acceptance per topic and rule.
+- ``jti_seen``: the shared JWT replay cache (``service.auth.DatabaseReplayCache``): primary key
+  ``(iss, jti)``, so the second insert of a token's ``jti`` fails in every worker and process;
+  rows expire at ``expires_at`` (epoch seconds) and are purged periodically.
 
 Durability contract: ``record`` returns only after the transaction committed; any database
 failure raises ``errors.FeedbackStoreError`` (HTTP 503, the client may retry; retries are
@@ -21,8 +24,10 @@ Nothing here logs SQL parameters, URLs with passwords, user comments or card con
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
+import queue
 import sys
 import threading
 import time
@@ -120,6 +125,16 @@ card_issued_table = sa.Table(
 )
 
 
+jti_seen_table = sa.Table(
+    "jti_seen",
+    metadata,
+    sa.Column("iss", sa.String(512), primary_key=True),
+    sa.Column("jti", sa.String(256), primary_key=True),
+    sa.Column("expires_at", sa.BigInteger(), nullable=False),
+    sa.Index("ix_jti_seen_expires_at", "expires_at"),
+)
+
+
 # --------------------------------------------------------------------------- engines
 
 def normalise_url(url: str | URL) -> URL:
@@ -149,12 +164,16 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(db)
 
 
-def make_engine(url: str | URL, *, immediate_transactions: bool = False, statement_timeout_ms: int = 0) -> Engine:
+def make_engine(url: str | URL, *, immediate_transactions: bool = False, statement_timeout_ms: int = 0,
+                durable: bool = True) -> Engine:
     """Create an engine with the store's settings.
 
     SQLite: parent directory created, WAL, ``synchronous=FULL`` (a commit is on disk),
     busy timeout, foreign keys. ``immediate_transactions`` makes every transaction
     ``BEGIN IMMEDIATE`` (used by migrations so concurrent migrators serialise).
+    ``durable=False`` (the replay cache): SQLite ``synchronous=NORMAL`` (WAL keeps the file
+    consistent; the last commits may be lost on power failure, not on a process crash) and,
+    on PostgreSQL, ``synchronous_commit=off``.
     PostgreSQL: psycopg 3, connect timeout, ``pool_pre_ping``, optional ``statement_timeout``.
     Parameters are never rendered into error messages or logs (``hide_parameters``).
     """
@@ -184,7 +203,7 @@ def make_engine(url: str | URL, *, immediate_transactions: bool = False, stateme
                 cur.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
                 if path is not None:
                     cur.execute("PRAGMA journal_mode = WAL")
-                cur.execute("PRAGMA synchronous = FULL")
+                cur.execute("PRAGMA synchronous = FULL" if durable else "PRAGMA synchronous = NORMAL")
                 cur.execute("PRAGMA foreign_keys = ON")
             finally:
                 cur.close()
@@ -197,8 +216,13 @@ def make_engine(url: str | URL, *, immediate_transactions: bool = False, stateme
         return engine
 
     connect_args: dict[str, Any] = {"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "net-cds"}
+    options = []
     if statement_timeout_ms:
-        connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
+        options.append(f"-c statement_timeout={int(statement_timeout_ms)}")
+    if not durable:
+        options.append("-c synchronous_commit=off")
+    if options:
+        connect_args["options"] = " ".join(options)
     return sa.create_engine(
         parsed,
         hide_parameters=True,
@@ -517,6 +541,67 @@ class FeedbackStore:
 
     def _reading(self):
         return _GuardedConnection(self)
+
+
+class IssuedRecorder:
+    """Records issued cards OFF the request path: a bounded queue drained by one daemon thread.
+
+    ``submit`` never blocks and never raises: when the queue is full (the database is slow or
+    down) the entry is dropped and counted (``dropped``): analytics must not cost the hook
+    answer. The thread is started on first use (after gunicorn's fork) and the queue is drained
+    for up to ``EXIT_FLUSH_S`` seconds at interpreter exit (a graceful worker stop).
+    """
+
+    EXIT_FLUSH_S = 3.0
+
+    def __init__(self, store: "FeedbackStore", *, maxsize: int = 2000):
+        self._store = store
+        self._queue: queue.Queue = queue.Queue(maxsize)
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.dropped = 0
+        self.recorded = 0
+
+    def submit(self, cards: Iterable[dict], *, service_id: str, hook_instance: str | None) -> bool:
+        self._ensure_thread()
+        try:
+            self._queue.put_nowait((list(cards), service_id, hook_instance))
+            return True
+        except queue.Full:
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                log.warning("issued-card queue full; analytics rows dropped",
+                            extra={"dropped": self.dropped, "service_id": service_id})
+            return False
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything submitted so far is written (True) or ``timeout`` passes (False)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._start_lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(target=self._run, name="netcds-issued-cards", daemon=True)
+            self._thread.start()
+            atexit.register(self.flush, self.EXIT_FLUSH_S)
+
+    def _run(self) -> None:
+        while True:
+            cards, service_id, hook_instance = self._queue.get()
+            try:
+                self.recorded += self._store.record_issued(cards, service_id=service_id, hook_instance=hook_instance)
+            except Exception:  # noqa: BLE001 - record_issued never raises; be sure the thread lives on
+                pass
+            finally:
+                self._queue.task_done()
 
 
 class _GuardedConnection:

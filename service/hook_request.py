@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from service.errors import BadRequest
+from service.errors import BadRequest, PayloadTooLarge
 
 HOOK = "patient-view"
 MAX_DEPTH = 100
@@ -229,8 +229,15 @@ def parse_hook_request(body: bytes | str | Mapping[str, Any]) -> HookRequest:
     return hook_request_from_json(data)
 
 
-def hook_request_from_json(data: Any) -> HookRequest:
-    """Validate decoded JSON (any value) as a patient-view hook request."""
+DEFAULT_MAX_PREFETCH_RESOURCES = 20_000
+
+
+def hook_request_from_json(data: Any, *, max_prefetch_resources: int = DEFAULT_MAX_PREFETCH_RESOURCES) -> HookRequest:
+    """Validate decoded JSON (any value) as a patient-view hook request.
+
+    More than ``max_prefetch_resources`` prefetched resources (Bundle entries, plus single
+    resources) is a 413 ``PayloadTooLarge``: the answer would not fit the hook deadline.
+    """
     if not isinstance(data, Mapping):
         raise BadRequest("The request body must be a JSON object.")
 
@@ -274,9 +281,16 @@ def hook_request_from_json(data: Any) -> HookRequest:
         prefetch = {}
     if not isinstance(prefetch, Mapping):
         raise BadRequest("prefetch must be an object.", expression="prefetch")
+    resources = 0
     for key, value in prefetch.items():
         if value is not None and not isinstance(value, Mapping):
             raise BadRequest("A prefetch value must be a FHIR resource or null.", expression=f"prefetch.{key}")
+        if value is not None:
+            entries = value.get("entry")
+            resources += len(entries) if isinstance(entries, list) else 1
+    if resources > max_prefetch_resources:
+        raise PayloadTooLarge(f"The prefetch holds more than {max_prefetch_resources} resources.",
+                              expression="prefetch")
 
     extension = data.get("extension", {})
     if not isinstance(extension, Mapping):

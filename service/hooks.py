@@ -127,45 +127,50 @@ def discovery():
 
 @blueprint.post("/cds-services/<service_id>")
 def call_service(service_id: str):
-    from service.pipeline import advise
-
     state = _state()
-    metrics = metrics_of(current_app)
     started_auth = time.perf_counter()
     _authenticate(f"/cds-services/{service_id}")
     auth_seconds = time.perf_counter() - started_auth
     _known_service(service_id)
     logs.bind(service_id=service_id)
-    data = read_json_body(state.settings.max_body_bytes)
-    _bind_hook_instance(data)
-    hook_request = hook_request_from_json(data)
-
+    # Admission before the body is read: over capacity costs a 429, not a parse.
     if not state.in_flight.acquire(blocking=False):
         raise TooManyRequests()
     try:
-        started = time.monotonic()
-        deadline = started + state.settings.hook_deadline_seconds
-        stats: Counter = Counter()
-        try:
-            record = _gather(state, hook_request, deadline, stats)
-        finally:
-            metrics.fhir_calls(stats)
-        timings: dict[str, float] = {"auth": auth_seconds, "data": time.monotonic() - started}
-        cards = advise(
-            record,
-            as_of=_as_of(state.clock()),
-            knowledge=state.knowledge,
-            terminology=state.terminology,
-            uuid_factory=state.uuid_factory,
-            timings=timings,
-        )
+        return _answer(state, service_id, auth_seconds)
     finally:
         state.in_flight.release()
+
+
+def _answer(state, service_id: str, auth_seconds: float):
+    from service.pipeline import advise
+
+    metrics = metrics_of(current_app)
+    data = read_json_body(state.settings.max_body_bytes)
+    _bind_hook_instance(data)
+    hook_request = hook_request_from_json(data, max_prefetch_resources=state.settings.max_prefetch_resources)
+
+    started = time.monotonic()
+    deadline = started + state.settings.hook_deadline_seconds
+    stats: Counter = Counter()
+    try:
+        record = _gather(state, hook_request, deadline, stats)
+    finally:
+        metrics.fhir_calls(stats)
+    timings: dict[str, float] = {"auth": auth_seconds, "data": time.monotonic() - started}
+    cards = advise(
+        record,
+        as_of=_as_of(state.clock()),
+        knowledge=state.knowledge,
+        terminology=state.terminology,
+        uuid_factory=state.uuid_factory,
+        timings=timings,
+    )
     if not isinstance(cards, list) or not all(isinstance(card, dict) for card in cards):
         raise TypeError("the pipeline returned something other than a list of cards")
     metrics.observe_stages(timings)
     metrics.count_cards(cards)
-    state.feedback_store.record_issued(cards, service_id=service_id, hook_instance=hook_request.hook_instance)
+    state.issued.submit(cards, service_id=service_id, hook_instance=hook_request.hook_instance)
 
     logger.info("cards returned", extra={
         "card_count": len(cards),

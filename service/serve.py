@@ -42,5 +42,26 @@ def options_for(settings: Settings, env: Mapping[str, str] | None = None) -> dic
     return gunicorn_options(settings, cpu_count=available_cpus(), env=os.environ if env is None else env)
 
 
+def worker_overrides(settings: Settings, options: Mapping[str, Any],
+                     env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Settings that follow from how gunicorn runs the workers, unless set explicitly.
+
+    * ``NETCDS_REPLAY_CACHE=database`` when there is more than one worker: a per-process memory
+      would accept a token replayed to another worker (or to a replacement after
+      ``max_requests``).
+    * ``NETCDS_MAX_IN_FLIGHT`` = gunicorn threads - 1: gthread runs at most ``threads`` requests
+      per worker at once, so a limit equal to the thread count could never be exceeded (excess
+      calls would queue and time out instead of getting a quick 429).
+    """
+    env = os.environ if env is None else env
+    out: dict[str, str] = {}
+    if not env.get("NETCDS_REPLAY_CACHE", "").strip() and int(options["workers"]) > 1:
+        out["NETCDS_REPLAY_CACHE"] = "database"
+    if not env.get("NETCDS_MAX_IN_FLIGHT", "").strip():
+        out["NETCDS_MAX_IN_FLIGHT"] = str(max(1, int(options["threads"]) - 1))
+    return out
+
+
 def serve(settings: Settings, overrides: Mapping[str, str] | None = None) -> None:
-    NetCdsServer(options_for(settings), overrides).run()
+    options = options_for(settings)
+    NetCdsServer(options, {**worker_overrides(settings, options), **(overrides or {})}).run()

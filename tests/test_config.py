@@ -26,7 +26,9 @@ def test_defaults():
     assert s.database_url == "sqlite:///.netcds/feedback.sqlite3"
     assert s.cards_dir == Path(__file__).resolve().parents[1] / "cards"
     assert s.lookback_days == 365 and s.log_level == "INFO"
-    assert s.workers >= 1 and s.threads >= 1 and s.max_in_flight == s.threads
+    # one thread of each worker stays free, so an over-capacity call is answered 429 at once, not queued
+    assert s.workers >= 1 and s.threads >= 1 and s.max_in_flight == max(1, s.threads - 1)
+    assert s.replay_cache == "memory" and s.max_prefetch_resources == 20_000
     assert not s.public_discovery
 
 
@@ -55,7 +57,7 @@ def test_values_are_parsed_and_normalised(tmp_path):
     assert s.allowed_fhir_servers == ("https://ehr.example.org/fhir", "https://other.example/r4")
     assert s.cors_origins == ("https://sandbox.cds-hooks.org", "https://ehr.example.org")
     assert s.hook_deadline_seconds == 1.5 and s.log_level == "DEBUG"
-    assert s.max_in_flight == 8 and not s.auth_disabled
+    assert s.max_in_flight == 7 and not s.auth_disabled
 
 
 def test_empty_value_means_default():

@@ -28,6 +28,7 @@ from service.feedback_store import (
 )
 from tests.feedback import _workers
 
+HEAD = "0002"   # the newest revision under service/migrations/versions
 ITEM = {"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "2021-12-11T10:05:31Z"}]}
 
 
@@ -35,12 +36,12 @@ ITEM = {"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": 
 
 def test_migrate_creates_the_schema_from_empty(db_url):
     assert current_revision(db_url) is None
-    assert migrate(db_url) == head_revision() == "0001"
-    assert current_revision(db_url) == "0001"
+    assert migrate(db_url) == head_revision() == HEAD
+    assert current_revision(db_url) == HEAD
     engine = make_engine(db_url)
     try:
         insp = sa.inspect(engine)
-        assert {"feedback", "card_issued", "alembic_version"} <= set(insp.get_table_names())
+        assert {"feedback", "card_issued", "jti_seen", "alembic_version"} <= set(insp.get_table_names())
         uniques = [set(u["column_names"]) for u in insp.get_unique_constraints("feedback")]
         assert {"service_id", "card_uuid", "outcome", "outcome_timestamp"} in uniques
         assert insp.get_pk_constraint("card_issued")["constrained_columns"] == ["card_uuid"]
@@ -63,7 +64,7 @@ def test_migrate_is_re_runnable_and_keeps_data(db_url):
     migrate(db_url)
     with FeedbackStore(db_url) as store:
         assert store.record("svc", parse_feedback(ITEM)) == 1
-    assert migrate(db_url) == "0001"
+    assert migrate(db_url) == HEAD
     with FeedbackStore(db_url) as store:
         assert len(store.list_feedback()) == 1
 
@@ -79,7 +80,7 @@ def test_downgrade_to_base_and_upgrade_again(db_url):
         engine.dispose()
     assert current_revision(db_url) is None
     migrate(db_url)
-    assert current_revision(db_url) == "0001"
+    assert current_revision(db_url) == HEAD
 
 
 @pytest.mark.slow
@@ -94,8 +95,8 @@ def test_concurrent_migrations_serialise(db_url):
     outcomes = [results.get(timeout=5) for _ in procs]
     results.close()
     results.join_thread()
-    assert outcomes == ["0001"] * 3
-    assert current_revision(db_url) == "0001"
+    assert outcomes == [HEAD] * 3
+    assert current_revision(db_url) == HEAD
 
 
 def test_ensure_schema_without_auto_migrate_refuses_an_unmigrated_database(db_url):
@@ -107,7 +108,7 @@ def test_ensure_schema_without_auto_migrate_refuses_an_unmigrated_database(db_ur
 
 def test_ensure_schema_with_auto_migrate_migrates(db_url):
     ensure_schema(db_url, auto_migrate=True)
-    assert current_revision(db_url) == "0001"
+    assert current_revision(db_url) == HEAD
     ensure_schema(db_url, auto_migrate=False)        # now at head: fine
 
 
@@ -119,7 +120,7 @@ def test_auto_migrate_defaults_on_for_sqlite_off_for_postgresql():
 def test_ensure_schema_default_migrates_sqlite(tmp_path):
     url = f"sqlite:///{tmp_path / 'a' / 'b.sqlite3'}"
     ensure_schema(url)
-    assert current_revision(url) == "0001"
+    assert current_revision(url) == HEAD
 
 
 def test_default_url_is_relative_to_the_working_directory(tmp_path, monkeypatch):
@@ -127,7 +128,7 @@ def test_default_url_is_relative_to_the_working_directory(tmp_path, monkeypatch)
     monkeypatch.delenv("NETCDS_DATABASE_URL", raising=False)
     assert migrate_main([]) == 0
     assert (tmp_path / ".netcds" / "feedback.sqlite3").is_file()
-    assert current_revision(DEFAULT_DATABASE_URL) == "0001"
+    assert current_revision(DEFAULT_DATABASE_URL) == HEAD
 
 
 def test_sqlite_uses_wal_and_full_sync(tmp_path):
@@ -172,7 +173,7 @@ def test_migrate_main_reports_revision_without_password(postgres_server, capsys)
         with_password = url.replace("netcds@", "netcds:s3cret-pw@")   # trust auth ignores the password
         assert migrate_main(["--database-url", with_password]) == 0
         out = capsys.readouterr().out
-        assert "0001" in out and "s3cret-pw" not in out
+        assert HEAD in out and "s3cret-pw" not in out
     finally:
         postgres_server.drop_database(url)
 
