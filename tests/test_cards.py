@@ -352,3 +352,112 @@ def test_evaluate_never_raises_and_every_card_is_valid(picture):
     assert len(topics) == len(set(topics))
     for card in cards:
         assert_contract(card, k)
+
+
+# --------------------------------------------------------------------------- property: a not-recommended
+# therapy is never also suggested
+
+
+_SSA_DRUG_PREFIXES = ("octreotide", "lanreotide")
+
+
+def drug_topics(k: Knowledge) -> dict[str, str]:
+    """Each draft-order drug -> the therapy topic it belongs to (SSAs by class, others by the cards ordering them)."""
+    topics: dict[str, set[str]] = {}
+    for card in k.cards.values():
+        if card.order is None:
+            continue
+        for drug in card.order.medications:
+            topics.setdefault(drug, set()).add(card.topic)
+    out = {}
+    for drug, seen in topics.items():
+        if drug.startswith(_SSA_DRUG_PREFIXES):
+            out[drug] = "somatostatin-analog"
+        else:
+            assert len(seen) == 1, f"drug {drug} is ordered under several topics {seen}: give it one class"
+            out[drug] = seen.pop()
+    return out
+
+
+def _suggested_drug_topics(card: dict, k: Knowledge, by_rxnorm: dict[str, str]) -> set[str]:
+    out = set()
+    for suggestion in card.get("suggestions", []):
+        for action in suggestion["actions"]:
+            resource = action.get("resource", {})
+            for coding in resource.get("medicationCodeableConcept", {}).get("coding", []):
+                out.add(by_rxnorm.get(coding["code"], "?"))
+    return out
+
+
+def assert_never_suggested_and_not_recommended(cards: list[dict], k: Knowledge) -> None:
+    topics = drug_topics(k)
+    by_rxnorm = {k.drugs[d].rxnorm: t for d, t in topics.items()}
+    refused = {c["extension"]["net-cds"]["topic"] for c in cards
+               if c["extension"]["net-cds"]["strength"] == "not-recommended"}
+    for card in cards:
+        ext = card["extension"]["net-cds"]
+        if ext["strength"] in ("recommend", "consider"):
+            assert ext["topic"] not in refused, f"{ext['topic']} is both suggested and not recommended"
+        clash = _suggested_drug_topics(card, k, by_rxnorm) & refused
+        assert not clash, f"card {ext['topic']} ({ext['rules']}) suggests a drug of a not-recommended topic {clash}"
+
+
+def test_every_ordered_drug_has_one_therapy_topic():
+    """The property below needs each draft-order drug to belong to one therapy class."""
+    assert drug_topics(knowledge())
+
+
+def test_invariant_catches_a_prrt_order_carrying_an_ssa_next_to_ssa_not_recommended():
+    """The checker itself can fail: a PRRT suggestion carrying octreotide LAR while SSA is refused."""
+    k = knowledge()
+    lar = k.drugs["octreotide-lar-30"]
+    cards = [
+        {"extension": {"net-cds": {"topic": "somatostatin-analog", "strength": "not-recommended", "rules": ["NR-15"]}}},
+        {"extension": {"net-cds": {"topic": "prrt", "strength": "recommend", "rules": ["G3-01"]}},
+         "suggestions": [{"actions": [{"resource": {"medicationCodeableConcept": {
+             "coding": [{"code": lar.rxnorm}]}}}]}]},
+    ]
+    with pytest.raises(AssertionError):
+        assert_never_suggested_and_not_recommended(cards, k)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pictures)
+def test_not_recommended_therapy_is_never_suggested_random_pictures(picture):
+    k = knowledge()
+    cards = render(evaluate(picture, as_of=AS_OF, knowledge=k), picture, knowledge=k, uuid_factory=uuids())
+    assert_never_suggested_and_not_recommended(cards, k)
+
+
+# A realistic advanced or localized WD NET (the wild strategy above rarely reaches deep rows).
+realistic = st.fixed_dictionaries({
+    "primary_site": st.sampled_from([PrimarySite.MIDGUT, PrimarySite.PANCREAS, PrimarySite.OTHER_GI,
+                                     PrimarySite.LUNG_THYMUS, PrimarySite.UNKNOWN]),
+    "grade": st.sampled_from([Grade.G1, Grade.G2, Grade.G3]),
+    "ki67": st.builds(Ki67, st.sampled_from([1.0, 4.0, 9.0, 12.0, 18.0, 30.0, 60.0])),
+    "extent": st.sampled_from(list(Extent)),
+    "sstr": st.sampled_from(list(SstrStatus)),
+    "progression": st.booleans(),
+    "newly_diagnosed": st.booleans(),
+    "syndromes": st.frozensets(st.sampled_from(Syndrome), max_size=1),
+    "carcinoid_syndrome": st.booleans(),
+    "hereditary": st.frozensets(st.sampled_from([Hereditary.MEN1, Hereditary.VHL]), max_size=1),
+    "liver_dominant": st.booleans(),
+    "pregnant": st.booleans(),
+    "tumor_size_cm": st.sampled_from([1.0, 2.5, 3.5]),
+    "therapies": st.lists(st.builds(therapy, st.sampled_from(Agent), status=st.sampled_from(TherapyStatus)),
+                          max_size=3).map(tuple),
+    "current_medications": st.lists(st.just(medication("clarithromycin", "strong-cyp3a4-inhibitor")),
+                                    max_size=1).map(tuple),
+})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(realistic)
+def test_not_recommended_therapy_is_never_suggested_realistic_pictures(overrides):
+    picture = make_picture(**overrides)
+    k = knowledge()
+    cards = render(evaluate(picture, as_of=AS_OF, knowledge=k), picture, knowledge=k, uuid_factory=uuids())
+    assert_never_suggested_and_not_recommended(cards, k)
+    for card in cards:
+        assert_contract(card, k)

@@ -11,6 +11,7 @@ import pytest
 from service.errors import KnowledgeError
 from service.knowledge import SUMMARY_MAX, fill, load_knowledge, worst_case_values
 from service.rules import load_rules
+from tests.rules.factories import knowledge
 
 CARDS = Path(__file__).resolve().parents[1] / "cards"
 
@@ -164,3 +165,22 @@ def test_every_not_recommended_card_says_so(real):
     silent = [cid for cid, c in real.cards.items() if c.strength == "not-recommended"
               and "not recommended" not in f"{c.summary} {c.why}".lower()]
     assert silent == []
+
+
+@pytest.mark.parametrize("card_id", sorted(cid for cid, c in knowledge().cards.items()
+                                           if c.topic == "somatostatin-analog" and c.strength in ("recommend", "consider")))
+def test_every_ssa_suggestion_carries_the_class_safety_box(card_id):
+    """Section 5: octreotide/lanreotide -- gallstones, glucose change, bradycardia -- on the SSA card itself."""
+    card = knowledge().cards[card_id]
+    text = " ".join(card.cautions + card.monitoring).lower()
+    for term in ("gallstone", "glucose", "bradycardia"):
+        assert term in text, f"{card_id} misses the SSA safety item {term!r}"
+
+
+def test_every_decision_table_row_is_implemented_with_knowledge():
+    """Every row id of decision-table sections 4 and 6 exists (NR-22 with G-03 in the SCLC scope)."""
+    rows = {f"G-0{i}" for i in range(1, 10)} | {f"M-{i:02d}" for i in range(1, 12)} \
+        | {f"P-0{i}" for i in range(1, 9)} | {f"L-0{i}" for i in range(1, 7)} | {f"O-0{i}" for i in range(1, 7)} \
+        | {"G3-01", "G3-02", "G3-03", "LD-01", "LD-02", "LD-03"} | {f"N-0{i}" for i in range(1, 5)} \
+        | {f"F-{i:02d}" for i in range(1, 13)} | {f"H-0{i}" for i in range(1, 7)} | {f"NR-{i:02d}" for i in range(1, 24)}
+    assert rows - set(knowledge().rules) == set()

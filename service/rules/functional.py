@@ -22,8 +22,9 @@ F-04 — carcinoid heart disease  (ENETS-CS 2022; Bhattacharyya 2008)
           (260 pg/mL). Carcinoid syndrome with NT-proBNP missing -> needs-data card.
     Then: RECOMMEND echocardiography + cardiology/cardiac-surgery review.
 F-05 — crisis prophylaxis  (ENETS/NANETS)
-    When: functional NET (any syndrome except insulinoma alone) and surgery, liver-directed therapy
-          or PRRT planned (planned order, or a next PRRT date on/after today).
+    When: functional NET (any syndrome except insulinoma alone; not with an insulinoma lacking
+          SSTR-positive imaging, NR-12) and surgery, liver-directed therapy or PRRT planned
+          (planned order, or a next PRRT date on/after today).
     Then: RECOMMEND octreotide cover before/during the procedure.
 F-06 — progression with carcinoid syndrome  (NETTER-1; everolimus label limitation, RADIANT-2)
     When: WD G1/G2 GEP or unknown-primary NET, carcinoid syndrome, progressive on an SSA.
@@ -60,6 +61,7 @@ from service.picture.model import (
     TherapyStatus,
 )
 from service.rules.predicates import (
+    SSTR_POSITIVE,
     card_params,
     fact_uses,
     functional_carcinoid,
@@ -201,6 +203,10 @@ def crisis_prophylaxis(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         syndromes.add(Syndrome.CARCINOID)
     if not syndromes - {Syndrome.INSULINOMA}:
         return Outcome.not_applicable("F-05", "no hormone syndrome with crisis risk on record")
+    if Syndrome.INSULINOMA in syndromes and not (p.sstr.known and p.sstr.value in SSTR_POSITIVE):
+        # octreotide can deepen hypoglycaemia in an SSTR2-poor insulinoma (NR-12): the peri-procedural
+        # plan (glucose infusion, monitored octreotide) belongs to the endocrine/anaesthetic team
+        return Outcome.not_applicable("F-05", "insulinoma without SSTR-positive imaging: no routine octreotide cover (NR-12)")
     planned = [t for a in _PROCEDURE_AGENTS for t in p.therapies_of(a) if t.status is TherapyStatus.PLANNED]
     next_prrt = p.next_prrt_date.value if p.next_prrt_date.known else None
     if not planned and (next_prrt is None or next_prrt < as_of):  # type: ignore[operator]

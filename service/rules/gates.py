@@ -97,9 +97,9 @@ def localized_resectable(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcom
     facts = (FactUse.of("Extent", p.extent), FactUse.of("WHO grade" if p.grade.known else "Carcinoid type", grade_fact))
     if p.resectability.known:
         facts += (FactUse.of("Resectability", p.resectability),)
-    grade_words = p.grade.value.value if p.grade.known else f"{p.lung_type.value.value} carcinoid"  # type: ignore[union-attr]
+    grade_words = p.grade.value.value if p.grade.known else p.lung_type.value.value  # type: ignore[union-attr]
     return Outcome.applicable("G-01", facts=facts, reason="localized WD NET G1/G2",
-                              params={"site": site_words(p), "grade": grade_words[:6]})
+                              params={"site": site_words(p), "grade": grade_words})
 
 
 def _after_resection(p: NetPicture) -> Outcome:
@@ -131,6 +131,8 @@ def _site_decides(p: NetPicture, k: RuleKnowledge) -> Outcome | None:
     if p.primary_site.is_(PrimarySite.OTHER_GI) and ("stomach" in detail or "gastric" in detail):
         if p.gastric_type.is_(1):
             return Outcome.not_applicable("G-01", "gastric type 1: endoscopic surveillance/resection (O-01)")
+        if p.gastric_type.is_(2):
+            return Outcome.not_applicable("G-01", "gastric type 2: manage the gastrinoma and MEN1 (O-02, F-08)")
         if not p.gastric_type.known:
             return Outcome.insufficient("G-01", ("gastric NET type",), reason="gastric type decides the approach (O-01)")
     return None
@@ -230,7 +232,8 @@ def germline_testing(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         triggers.append(FactUse.of("Primary site", p.primary_site))
     if p.has_syndrome(Syndrome.GASTRINOMA):
         triggers.append(FactUse(name="Functional syndrome", display="gastrinoma"))
-    if p.multiple_primaries.is_(True):
+    if p.multiple_primaries.is_(True) and not p.gastric_type.is_(1):
+        # multifocal type 1 gastric NETs come from atrophic gastritis, not from a germline syndrome
         triggers.append(FactUse.of("Multiple primary NETs", p.multiple_primaries))
     if p.family_history_net.is_(True):
         triggers.append(FactUse.of("Family history of NET", p.family_history_net))

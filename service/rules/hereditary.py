@@ -84,7 +84,13 @@ def _size(p: NetPicture) -> float | None:
 
 @rule("H-01")
 def men1_small_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    stop = _hereditary_pnet("H-01", p, Hereditary.MEN1) or _localized("H-01", p)
+    stop = _hereditary_pnet("H-01", p, Hereditary.MEN1)
+    if stop is not None:
+        return stop
+    # Extent not recorded: surveillance imaging of a small MEN1 pNET also stages it, so H-01 still
+    # speaks (listing staging as missing); a known advanced pNET goes to H-03.
+    staging_unknown = unknown(p.extent) and not p.metastatic_sites and not p.liver_metastases.is_(True)
+    stop = None if staging_unknown else _localized("H-01", p)
     if stop is not None:
         return stop
     if any_functional(p):
@@ -98,6 +104,8 @@ def men1_small_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if size >= k.threshold("men1_pnet_surgery_cm"):
         return Outcome.not_applicable("H-01", "pNET >= 2 cm: H-02")
     missing = ("interval imaging confirming stability",) if unknown(p.progression) else ()
+    if staging_unknown:
+        missing += ("staging (no metastases on cross-sectional imaging)",)
     return Outcome.applicable("H-01", params=card_params(p), facts=_facts(p), missing=missing,
                               reason="MEN1 with NF-pNET <2 cm")
 

@@ -7,7 +7,8 @@ LD-01 — surgical evaluation  (seed 001: resect if >=90 % resectable; NANETS 20
           (>=70-90 % of disease), and no extrahepatic metastases unless judged fully resectable.
     Then: RECOMMEND surgical evaluation (hepatectomy +/- ablation).
           Resectability not assessed -> needs-data card (ask surgeon/MDT), unless hepatic burden is
-          > hepatic_replacement_high (50 %) (diffuse disease: not applicable).
+          > hepatic_replacement_high (50 %) (diffuse disease), there is unresectable extrahepatic
+          disease, or a therapy for the current progression is running (not applicable).
 LD-02 — liver-directed therapy  (seed 001: no technique superior; ENETS/ESMO)
     When: WD NET G1-G3, liver-dominant, not resectable/cytoreducible, and progressive (12 months;
           not when a therapy started since the progression is still running, e.g. PRRT in course)
@@ -85,6 +86,8 @@ def surgical_evaluation(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
     if unknown(p.resectability):
         if burden is not None and burden > k.threshold("hepatic_replacement_high"):
             return Outcome.not_applicable("LD-01", "diffuse liver disease (>50 % replaced)")
+        if progression_being_treated(p):
+            return Outcome.not_applicable("LD-01", "a therapy for the current progression is running; reassess at the next decision")
         return needs_data("LD-01", p, ("surgical/MDT resectability assessment",),
                           card="liver-resectability-needs-data",
                           facts=fact_uses(p, "liver_metastases", "hepatic_burden_percent", "grade"),

@@ -130,3 +130,12 @@ def test_f12_localized_somatostatinoma_is_resected_not_given_an_ssa():
     assert fired_cards("F-12", **somatostatinoma) == {"somatostatinoma-ssa"}
     assert fired_cards("F-12", **somatostatinoma, extent=Extent.LOCALIZED, metastatic_sites=frozenset(),
                        liver_metastases=False) == set()
+
+
+def test_f05_no_routine_octreotide_cover_with_an_insulinoma_lacking_sstr_imaging():
+    """Found by the never-suggested-and-refused property: octreotide cover next to 'SSA not recommended' (NR-12)."""
+    from service.picture.model import SstrStatus
+    planned = (therapy(Agent.SURGERY, status=TherapyStatus.PLANNED, start=date(2026, 12, 1)),)
+    both = {"syndromes": frozenset({Syndrome.INSULINOMA, Syndrome.GASTRINOMA}), "therapies": planned}
+    assert fired_cards("F-05", **both, sstr=MISSING) == set()
+    assert fired_cards("F-05", **both, sstr=SstrStatus.POSITIVE_ALL) == {"crisis-prophylaxis"}

@@ -181,3 +181,15 @@ def test_g05_thoracic_carcinoid_type_counts_as_grade():
     assert not any(o.status is Status.APPLICABLE for o in run("G-05", **lung, lung_type=LungType.ATYPICAL))
     (o,) = run("G-05", **lung, ki67=MISSING)
     assert o.status is Status.APPLICABLE and any("typical vs atypical" in m for m in o.missing)
+
+
+def test_g01_gastric_type_2_is_managed_through_the_gastrinoma():
+    stomach = dict(LOCALIZED, primary_site=PrimarySite.OTHER_GI, site_detail="stomach", grade=Grade.G1)
+    assert fired_cards("G-01", **stomach, gastric_type=2) == set()
+
+
+def test_g08_multifocal_gastric_type_1_is_no_germline_trigger():
+    multifocal = dict(primary_site=PrimarySite.OTHER_GI, site_detail="stomach", multiple_primaries=True,
+                      family_history_net=False)
+    assert fired_cards("G-08", **multifocal, gastric_type=3) == {"germline-testing"}
+    assert fired_cards("G-08", **multifocal, gastric_type=1) == set()

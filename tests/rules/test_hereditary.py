@@ -67,3 +67,11 @@ def test_vhl_pnet_growing_below_3_cm_gets_belzutifan_not_surgery():
 def test_hereditary_pnet_without_size_asks_for_it(rule_id, base):
     (o,) = run(rule_id, **dict(base, tumor_size_cm=MISSING))
     assert o.status is Status.INSUFFICIENT and o.card == "pnet-size-needs-data"
+
+
+def test_men1_small_pnet_without_staging_still_gets_surveillance_and_asks_for_staging():
+    """net-18: extent not coded. Surveillance imaging stages it; silence would be worse."""
+    unstaged = dict(MEN1, tumor_size_cm=1.2, extent=MISSING, progression=False)
+    (o,) = run("H-01", **unstaged)
+    assert o.status is Status.APPLICABLE and any("staging" in m for m in o.missing)
+    assert fired_cards("H-01", **dict(unstaged, metastatic_sites=frozenset({"liver"}), liver_metastases=True)) == set()

@@ -93,3 +93,11 @@ def test_ld01_no_surgical_needs_data_with_unresectable_extrahepatic_disease():
     assert o.status is Status.NOT_APPLICABLE
     (o,) = run("LD-01", metastatic_sites=frozenset({"liver"}), resectability=MISSING)
     assert o.status is Status.INSUFFICIENT and o.card == "liver-resectability-needs-data"
+
+
+def test_ld01_does_not_ask_about_resection_mid_treatment():
+    from tests.rules.factories import MISSING
+    in_prrt = dict(progression=True, progression_date=date(2026, 6, 1), next_prrt_date=date(2026, 12, 1),
+                   resectability=MISSING, therapies=(therapy(Agent.PRRT, start=date(2026, 8, 1)),))
+    (o,) = run("LD-01", **in_prrt)
+    assert o.status is Status.NOT_APPLICABLE
