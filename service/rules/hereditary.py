@@ -78,6 +78,11 @@ def _localized(rule_id: str, p: NetPicture) -> Outcome | None:
     return None
 
 
+def _staging_unknown(p: NetPicture) -> bool:
+    """Extent not recorded and no metastasis on record (H-01/H-04 still speak, asking for staging)."""
+    return unknown(p.extent) and not p.metastatic_sites and not p.liver_metastases.is_(True)
+
+
 def _size(p: NetPicture) -> float | None:
     return float(p.tumor_size_cm.value) if p.tumor_size_cm.known else None  # type: ignore[arg-type]
 
@@ -89,7 +94,7 @@ def men1_small_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return stop
     # Extent not recorded: surveillance imaging of a small MEN1 pNET also stages it, so H-01 still
     # speaks (listing staging as missing); a known advanced pNET goes to H-03.
-    staging_unknown = unknown(p.extent) and not p.metastatic_sites and not p.liver_metastases.is_(True)
+    staging_unknown = _staging_unknown(p)
     stop = None if staging_unknown else _localized("H-01", p)
     if stop is not None:
         return stop
@@ -139,9 +144,14 @@ def men1_advanced_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
 
 @rule("H-04")
 def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    stop = _hereditary_pnet("H-04", p, Hereditary.VHL) or _localized("H-04", p)
+    stop = _hereditary_pnet("H-04", p, Hereditary.VHL)
     if stop is not None:
         return stop
+    staging_unknown = _staging_unknown(p)
+    stop = None if staging_unknown else _localized("H-04", p)
+    if stop is not None:
+        return stop
+    staging = ("staging (no metastases on cross-sectional imaging)",) if staging_unknown else ()
     size = _size(p)
     if size is None:
         return needs_data("H-04", p, ("size of the pNET (cm) on MRI or EUS",), card="pnet-size-needs-data",
@@ -151,9 +161,9 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     facts, params = _facts(p), card_params(p)
     if p.progression.is_(True) and not p.pregnant.is_(True):
         missing = ("pregnancy status (test before start)",) if unknown(p.pregnant) and p.sex.is_("female") else ()
-        return Outcome.applicable("H-04", card="belzutifan-vhl", params=params, facts=facts, missing=missing,
+        return Outcome.applicable("H-04", card="belzutifan-vhl", params=params, facts=facts, missing=missing + staging,
                                   reason="growing VHL pNET <3 cm, surgery not yet needed")
-    return Outcome.applicable("H-04", card="vhl-pnet-surveillance", params=params,
+    return Outcome.applicable("H-04", card="vhl-pnet-surveillance", params=params, missing=staging,
                               facts=facts + fact_uses(p, "pregnant"),
                               reason="VHL pNET <3 cm, not growing (or pregnant)")
 

@@ -1,26 +1,29 @@
 """NOT RECOMMENDED rows (decision table section 6) that are not drug-safety rows.
 
-A row fires only when its therapy is plausibly in play for this patient (site, stage,
-progression) or the patient is on it / it is ordered, so the clinician is not shown every row.
+A row fires only when the patient is on the therapy or it is ordered (NR-01, NR-02, NR-05, NR-07,
+NR-08, NR-13, NR-14, NR-23), or -- for PRRT (NR-03), SSA in G3 / SSTR-negative disease (NR-15,
+NR-16) and SSA in insulinoma (NR-12) -- when the therapy is a usual next step the clinician is
+likely to weigh for this patient. The site rows never suggest a not-recommended therapy, so a
+warning about a drug nobody proposed would be noise.
 Each card says "not recommended" and why. (NR-04, NR-09..NR-11, NR-17..NR-20 live in
 ``service.rules.safety``; NR-22 in ``service.rules.scope``.)
 
 NR-01 — sunitinib outside the pancreas
-    When: non-pancreatic or unknown primary, and sunitinib ordered or an advanced WD NET progressing
-    after an SSA. Why: only pNET RCT evidence and label (A6181111).
+    When: non-pancreatic or unknown primary, and sunitinib ordered or taken.
+    Why: only pNET RCT evidence and label (A6181111).
 NR-02 — everolimus for functional carcinoid / carcinoid-syndrome symptom control
-    When: carcinoid syndrome (non-pancreatic), and everolimus ordered, progression, or refractory
-    syndrome. Why: FDA limitation of use; RADIANT-2 missed its significance boundary.
+    When: carcinoid syndrome (non-pancreatic), and everolimus ordered or taken.
+    Why: FDA limitation of use; RADIANT-2 missed its significance boundary.
 NR-03 — PRRT when SSTR uptake is negative, heterogeneous or below liver (or imaging not done
     when PRRT is ordered)
     When: PRRT ordered, or advanced WD NET with progression, G3 or Ki-67 >= 10 % newly diagnosed.
     Why: NETTER-1/-2 and the EU SmPC require uptake >= liver in every target lesion.
     SSTR "positive, degree unknown": NEEDS DATA (uptake vs liver).
-NR-05 — SSA as antitumour therapy in NEC (SSA ordered or SSTR uptake present). Why: no evidence.
+NR-05 — SSA as antitumour therapy in NEC (SSA ordered or taken). Why: no evidence.
 NR-06 — everolimus, sunitinib, cabozantinib or PRRT as routine NEC therapy (when ordered; PRRT
     except the N-04 setting). Why: not studied/approved in NEC.
 NR-07 — platinum-etoposide for WD G1/G2 NET (except atypical lung carcinoid)
-    When: ordered, or advanced progressive WD G1/G2 with Ki-67 >= 10 %. Why: low activity; NCCN.
+    When: ordered or taken. Why: low activity; NCCN.
 NR-08 — adjuvant systemic therapy after R0 resection of a WD NET
     When: R0 resection on record, no metastatic disease, and a systemic antitumour therapy ordered
     or active (SSA exempt with a functional syndrome). Why: no evidence.
@@ -58,7 +61,6 @@ from service.picture.model import (
 from service.rules.predicates import (
     exposure_facts,
     in_play,
-    progression_being_treated,
     is_advanced,
     is_nec,
     site_words,
@@ -91,13 +93,11 @@ def _f(name: str, fact) -> tuple[FactUse, ...]:  # type: ignore[no-untyped-def]
 
 @rule("NR-01")
 def sunitinib_outside_pancreas(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    ordered = in_play(p, Agent.SUNITINIB)
-    # "In play": sunitinib ordered, or a next line is being chosen (progressing after an SSA and no
-    # therapy started since the progression is still running).
-    after_ssa = (_advanced_wd(p) and _progressing(p) and p.ever_had(Agent.SSA)
-                 and not progression_being_treated(p))
-    if not ordered and not after_ssa:
-        return Outcome.not_applicable("NR-01", "sunitinib neither ordered nor in play")
+    # Only when sunitinib is ordered or taken: the site rows never suggest it outside the pancreas,
+    # and a warning about a drug nobody proposed is noise (fixture convention: NR rows fire on the
+    # patient's own data).
+    if not in_play(p, Agent.SUNITINIB):
+        return Outcome.not_applicable("NR-01", "sunitinib not ordered")
     if not p.primary_site.known:
         return Outcome.insufficient("NR-01", ("primary site",), reason="sunitinib evidence is pancreas-only")
     if p.primary_site.value is PrimarySite.PANCREAS:
@@ -115,8 +115,8 @@ def everolimus_functional_carcinoid(p: NetPicture, as_of: date, k: RuleKnowledge
         return Outcome.not_applicable("NR-02", "no carcinoid syndrome on record")
     if p.primary_site.is_(PrimarySite.PANCREAS):
         return Outcome.not_applicable("NR-02", "pancreatic NET (everolimus label covers pNET)")
-    if not (in_play(p, Agent.EVEROLIMUS) or _progressing(p) or p.refractory_carcinoid_syndrome.is_(True)):
-        return Outcome.not_applicable("NR-02", "everolimus neither ordered nor in play")
+    if not in_play(p, Agent.EVEROLIMUS):
+        return Outcome.not_applicable("NR-02", "everolimus not ordered (the site rows never suggest it here)")
     facts = (FactUse(name="Carcinoid syndrome", display="present",
                      date=p.carcinoid_syndrome.date, reference=(p.carcinoid_syndrome.sources[0].reference
                                                                 if p.carcinoid_syndrome.sources else None)),
@@ -162,9 +162,8 @@ def prrt_without_uptake(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
 def ssa_in_nec(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if not is_nec(p):
         return Outcome.not_applicable("NR-05", "not a NEC")
-    uptake = p.sstr.known and p.sstr.value in _SSTR_POSITIVE
-    if not in_play(p, Agent.SSA) and not uptake:
-        return Outcome.not_applicable("NR-05", "SSA neither ordered nor suggested by SSTR uptake")
+    if not in_play(p, Agent.SSA):
+        return Outcome.not_applicable("NR-05", "SSA not ordered")
     facts = (*_f("Differentiation", p.differentiation), *_f("SSTR imaging", p.sstr), *exposure_facts(p, Agent.SSA))
     return Outcome.applicable("NR-05", facts=facts, reason="SSA has no antitumour evidence in NEC")
 
@@ -204,11 +203,8 @@ def platinum_in_wd_net(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("NR-07", "not grade G1/G2")
     if p.primary_site.is_(PrimarySite.LUNG_THYMUS) and p.lung_type.is_(LungType.ATYPICAL):
         return Outcome.not_applicable("NR-07", "atypical lung carcinoid: platinum may be considered (L-05)")
-    ordered = in_play(p, Agent.PLATINUM_ETOPOSIDE)
-    aggressive = (_advanced_wd(p) and _progressing(p) and p.ki67.known
-                  and p.ki67.value.percent >= k.threshold("netter2_ki67_min"))
-    if not ordered and not aggressive:
-        return Outcome.not_applicable("NR-07", "platinum-etoposide neither ordered nor in play")
+    if not in_play(p, Agent.PLATINUM_ETOPOSIDE):
+        return Outcome.not_applicable("NR-07", "platinum-etoposide not ordered")
     facts = (*_f("WHO grade", p.grade), *_f("Ki-67", p.ki67), *exposure_facts(p, Agent.PLATINUM_ETOPOSIDE))
     return Outcome.applicable("NR-07", facts=facts, params={"grade": p.grade.value.value},
                               reason="platinum-etoposide has low activity in WD G1/G2 NET")

@@ -30,11 +30,15 @@ R0 = {"r0_resection": True, "extent": Extent.LOCALIZED, "metastatic_sites": froz
 @pytest.mark.parametrize(
     ("rule_id", "fires", "expected", "near_miss"),
     [
-        ("NR-01", PROGRESSING_ON_SSA, {"sunitinib-non-pancreatic"},
-         {**PROGRESSING_ON_SSA, "primary_site": PrimarySite.PANCREAS}),
+        ("NR-01", {"therapies": (SSA, therapy(Agent.SUNITINIB, status=TherapyStatus.PLANNED))},
+         {"sunitinib-non-pancreatic"},
+         {"therapies": (SSA, therapy(Agent.SUNITINIB, status=TherapyStatus.PLANNED)), "primary_site": PrimarySite.PANCREAS}),
+        ("NR-01", {"therapies": (therapy(Agent.SUNITINIB),)}, {"sunitinib-non-pancreatic"},
+         PROGRESSING_ON_SSA),  # a warning about a drug nobody proposed is noise
         ("NR-01", {"therapies": (therapy(Agent.SUNITINIB),), "primary_site": PrimarySite.UNKNOWN},
          {"sunitinib-non-pancreatic"}, {}),
-        ("NR-02", {**CARCINOID, "progression": True}, {"everolimus-functional-carcinoid"}, {"progression": True}),
+        ("NR-02", {**CARCINOID, "therapies": (therapy(Agent.EVEROLIMUS, status=TherapyStatus.PLANNED),)},
+         {"everolimus-functional-carcinoid"}, {**CARCINOID, "progression": True}),
         ("NR-02", {**CARCINOID, "therapies": (therapy(Agent.EVEROLIMUS),)}, {"everolimus-functional-carcinoid"},
          {**CARCINOID, "primary_site": PrimarySite.PANCREAS, "therapies": (therapy(Agent.EVEROLIMUS),)}),
         ("NR-03", {**PROGRESSING_ON_SSA, "sstr": SstrStatus.NEGATIVE}, {"prrt-sstr-negative"},
@@ -43,7 +47,7 @@ R0 = {"r0_resection": True, "extent": Extent.LOCALIZED, "metastatic_sites": froz
          {"sstr": SstrStatus.NEGATIVE}),  # stable, not newly diagnosed high Ki-67: PRRT not in play
         ("NR-03", {"sstr": MISSING, "therapies": (therapy(Agent.PRRT, status=TherapyStatus.PLANNED),)},
          {"prrt-no-sstr-imaging"}, {"sstr": MISSING, **PROGRESSING_ON_SSA}),
-        ("NR-05", {**NEC, "sstr": SstrStatus.POSITIVE_ALL}, {"ssa-in-nec"}, {**NEC, "sstr": SstrStatus.NEGATIVE}),
+        ("NR-05", {**NEC, "therapies": (SSA,)}, {"ssa-in-nec"}, {**NEC, "sstr": SstrStatus.POSITIVE_ALL}),
         ("NR-05", {**NEC, "sstr": MISSING, "therapies": (SSA,)}, {"ssa-in-nec"}, {"therapies": (SSA,)}),
         ("NR-06", {**NEC, "therapies": (therapy(Agent.EVEROLIMUS), therapy(Agent.CABOZANTINIB))},
          {"nec-everolimus", "nec-cabozantinib"}, {"therapies": (therapy(Agent.EVEROLIMUS),)}),
@@ -54,8 +58,8 @@ R0 = {"r0_resection": True, "extent": Extent.LOCALIZED, "metastatic_sites": froz
         ("NR-07", {"therapies": (therapy(Agent.PLATINUM_ETOPOSIDE),)}, {"platinum-wd-net"},
          {"therapies": (therapy(Agent.PLATINUM_ETOPOSIDE),), "primary_site": PrimarySite.LUNG_THYMUS,
           "lung_type": LungType.ATYPICAL}),
-        ("NR-07", {"progression": True, "ki67": Ki67(15.0)}, {"platinum-wd-net"},
-         {"progression": True, "ki67": Ki67(4.0)}),
+        ("NR-07", {"therapies": (therapy(Agent.PLATINUM_ETOPOSIDE, status=TherapyStatus.PLANNED),)}, {"platinum-wd-net"},
+         {"progression": True, "ki67": Ki67(15.0)}),
         ("NR-08", {**R0, "therapies": (therapy(Agent.EVEROLIMUS),)}, {"adjuvant-everolimus"},
          {**R0, "r0_resection": MISSING, "therapies": (therapy(Agent.EVEROLIMUS),)}),
         ("NR-08", {**R0, "therapies": (SSA, therapy(Agent.CAPTEM))}, {"adjuvant-ssa", "adjuvant-captem"},

@@ -322,8 +322,9 @@ def test_everolimus_during_prrt_is_not_recommended():
     assert "everolimus-prrt-combination" not in fired_cards("NR-23", **after)
 
 
-def test_nr01_quiet_while_the_progression_is_being_treated():
+def test_nr01_only_when_sunitinib_is_ordered():
+    """The site rows never suggest sunitinib outside the pancreas; NR-01 speaks when someone orders it."""
     progressing = {"progression": True, "progression_date": date(2026, 7, 1), "newly_diagnosed": False}
-    assert fired_cards("NR-01", **progressing, therapies=(SSA_LAR,)) == {"sunitinib-non-pancreatic"}
-    in_prrt = dict(progressing, therapies=(SSA_LAR, therapy(Agent.PRRT, start=date(2026, 8, 1))))
-    assert fired_cards("NR-01", **in_prrt) == set()
+    assert fired_cards("NR-01", **progressing, therapies=(SSA_LAR,)) == set()
+    ordered = (SSA_LAR, therapy(Agent.SUNITINIB, status=TherapyStatus.PLANNED))
+    assert fired_cards("NR-01", **progressing, therapies=ordered) == {"sunitinib-non-pancreatic"}
