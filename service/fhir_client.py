@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from service.errors import BadRequest, FhirAccessError
@@ -252,7 +253,7 @@ class FhirClient:
         """
         server = getattr(hook_request, "fhir_server", None)
         authorization = getattr(hook_request, "fhir_authorization", None)
-        if not server:
+        if server is None:
             return None
         token: str | None = None
         if authorization:
@@ -376,8 +377,13 @@ class FhirClient:
                 raise FhirAccessError(f"{rtype}: the FHIR response is too large.")
             chunks: list[bytes] = []
             size = 0
+            raw = response.raw
+            read1 = getattr(raw, "read1", None)     # urllib3 >= 2.2: one recv per call, so a drip is seen
             try:
-                for chunk in response.iter_content(chunk_size=16384):
+                while True:
+                    chunk = read1(16384, decode_content=True) if read1 else raw.read(1024, decode_content=True)
+                    if not chunk:
+                        break
                     size += len(chunk)
                     if size > self.max_bytes:
                         self.stats["too_large"] += 1
@@ -386,8 +392,8 @@ class FhirClient:
                         self.stats["timeout"] += 1
                         raise FhirAccessError(f"{rtype}: the FHIR response took too long.")
                     chunks.append(chunk)
-            except requests.RequestException as exc:
-                timeout = isinstance(exc, requests.ConnectionError) and "timed out" in str(exc).lower()
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                timeout = isinstance(exc, (urllib3.exceptions.TimeoutError, TimeoutError))
                 self.stats["timeout" if timeout else "connection"] += 1
                 raise FhirAccessError(f"{rtype}: the FHIR response was cut off.") from None
         try:
