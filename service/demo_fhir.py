@@ -54,10 +54,22 @@ def _bin(venv: Path, name: str) -> Path:
 
 
 def sekmet_executable(venv: Path = VENV_DIR) -> Path | None:
-    """The installed ``sekmet`` command, or ``None`` if SEKMET (this version) is not installed."""
+    """The installed ``sekmet`` command, or ``None`` if SEKMET (this version) is not installed.
+
+    ``SEKMET_BIN`` (exported by ``./run``) names an installed command explicitly. A venv made by
+    another installer (no marker yet) counts when its ``sekmet_fhir-VERSION.dist-info`` is there.
+    """
+    explicit = os.environ.get("SEKMET_BIN", "").strip()
+    if explicit and venv == VENV_DIR and Path(explicit).is_file() and os.access(explicit, os.X_OK):
+        return Path(explicit)
     exe = _bin(venv, "sekmet")
+    if not exe.exists():
+        return None
     marker = venv / _MARKER
-    if exe.exists() and marker.exists() and marker.read_text().strip() == SEKMET_VERSION:
+    if marker.exists() and marker.read_text().strip() == SEKMET_VERSION:
+        return exe
+    if any(venv.glob(f"lib*/python*/site-packages/sekmet_fhir-{SEKMET_VERSION}.dist-info")):
+        marker.write_text(SEKMET_VERSION + "\n")
         return exe
     return None
 

@@ -33,3 +33,28 @@ def test_instructions_cover_curl_console_and_sandbox():
     assert URLS.console in text
     assert "serviceDiscoveryURL=http%3A%2F%2F127.0.0.1%3A8080%2Fcds-services" in text
     assert "fhirServiceUrl=" in text and "browser" in text
+
+
+def test_sekmet_settings_are_loopback_only_deterministic_and_token_protected(tmp_path):
+    import yaml
+
+    from service.demo_fhir import settings_yaml
+
+    cfg = yaml.safe_load(settings_yaml(port=45001, data_dir=tmp_path / "data", token="t0k", open_access=False))
+    assert cfg["host"] == "127.0.0.1" and cfg["base_url"] == "http://127.0.0.1:45001/fhir"
+    assert cfg["simulator"] == {"enabled": False}
+    assert cfg["server_auth"] == {"types": ["bearer"], "tokens": ["t0k"]}
+    assert cfg["validation"] == {"inbound": "strict"} and cfg["log_inbound"] is False
+    assert cfg["data_dir"] == str(tmp_path / "data")
+    sandbox = yaml.safe_load(settings_yaml(port=1, data_dir=tmp_path, token="t", open_access=True))
+    assert sandbox["server_auth"]["types"] == ["none", "bearer"]
+
+
+def test_a_half_installed_sekmet_venv_does_not_count(tmp_path):
+    from service.demo_fhir import SEKMET_VERSION, sekmet_executable
+
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "sekmet").write_text("")
+    assert sekmet_executable(tmp_path) is None                      # no marker, no dist-info
+    (tmp_path / "lib" / "python3.11" / "site-packages" / f"sekmet_fhir-{SEKMET_VERSION}.dist-info").mkdir(parents=True)
+    assert sekmet_executable(tmp_path) == tmp_path / "bin" / "sekmet"
