@@ -184,7 +184,8 @@ class FhirPolicy:
         entry = next((e for e in self.allowed_servers if e.contains(url)), None)
         if entry is None:
             raise refuse("not allowlisted")
-        exact = entry == url
+        if entry == url:
+            return url          # exactly an allowlisted server: trusted whatever it resolves to (no DNS here)
         try:
             ip = ipaddress.ip_address(url.host)
             addresses = [str(ip)]
@@ -195,7 +196,7 @@ class FhirPolicy:
                 raise refuse("unresolvable") from None
         if not addresses:
             raise refuse("unresolvable")
-        if not exact and not all(_is_public(a) for a in addresses):
+        if not all(_is_public(a) for a in addresses):
             raise refuse("non-public address")
         return url
 

@@ -277,13 +277,23 @@ def gather(
             log.warning("data category unavailable", extra={
                 "prefetch_key": item.key, "reason": item.reason, "hook_instance": hook_instance})
             continue
-        if item.incomplete:
-            incomplete.add(item.key)
+        kept = []
         for resource in item.resources:
-            if not _belongs_to(resource, item.rtype, patient_id):
+            if _belongs_to(resource, item.rtype, patient_id):
+                kept.append(resource)
+            else:
                 counts["dropped_other_patient" if resource.get("resourceType") == item.rtype
                        else "dropped_wrong_type"] += 1
-                continue
+        if item.is_read and item.source != "null" and not kept:
+            # a read that returned someone else (or nothing usable) did not give us the resource
+            item.source, item.reason = "unavailable", "read returned no resource of the context patient"
+            unavailable.add(item.key)
+            log.warning("data category unavailable", extra={
+                "prefetch_key": item.key, "reason": item.reason, "hook_instance": hook_instance})
+            continue
+        if item.incomplete:
+            incomplete.add(item.key)
+        for resource in kept:
             rid = resource.get("id")
             if isinstance(rid, str):
                 ident = (item.rtype, rid)

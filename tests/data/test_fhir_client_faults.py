@@ -320,11 +320,11 @@ def test_a_private_address_is_accepted_when_that_exact_server_is_allowlisted(ses
         FhirClient.for_request(req_for("http://127.0.0.1:8080/fhir/x"), loop, session=session)
 
 
-def test_unresolvable_host_is_refused(session):
+def test_unresolvable_host_below_an_entry_is_refused(session):
     def fail(host, port):
         raise OSError("no such host")
     with pytest.raises(BadRequest):
-        FhirClient.for_request(req_for("https://ehr.example.org/fhir"), ALLOWED, session=session, resolver=fail)
+        FhirClient.for_request(req_for("https://ehr.example.org/fhir/t"), ALLOWED, session=session, resolver=fail)
 
 
 def test_disallowed_server_gets_no_request_at_all(elsewhere, session):

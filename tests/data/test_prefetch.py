@@ -364,3 +364,17 @@ def test_token_never_appears_in_the_client_repr(session):
     c = FhirClient.for_request(Req(fhir_server=BASE, fhir_authorization={"access_token": TOKEN}), policy(),
                                session=session, resolver=resolver_to("93.184.216.34"))
     assert TOKEN not in repr(c) and TOKEN not in str(c)
+
+
+def test_a_server_read_returning_another_patient_is_412(fhir, client):
+    fhir.add(responses.GET, f"{BASE}/Patient/{PATIENT}", json=patient(OTHER))
+    with pytest.raises(PreconditionFailed) as info:
+        run(Req(prefetch=full_prefetch(patient=...)), client)
+    assert info.value.expression == "prefetch.patient"
+
+
+def test_an_exactly_allowlisted_server_needs_no_dns_lookup(session):
+    def no_dns(host, port):
+        raise AssertionError("DNS lookup on the request path")
+    assert FhirClient.for_request(Req(fhir_server=BASE, fhir_authorization={"access_token": TOKEN}), policy(),
+                                  session=session, resolver=no_dns) is not None
