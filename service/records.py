@@ -28,4 +28,4 @@ class PatientRecord:
     resources: tuple[dict, ...] = ()                   # every resource gathered, de-duplicated by type/id
     unavailable: frozenset[str] = frozenset()         # categories that could not be read at all
     incomplete: frozenset[str] = frozenset()          # categories read only in part (paging cut short)
-    sources: dict = field(default_factory=dict)       # category -> "prefetch" | "fhir" | "null" (for logs/metrics)
+    sources: dict = field(default_factory=dict)       # category -> "prefetch" | "fhir" | "null" | "unavailable" (for logs/metrics)
