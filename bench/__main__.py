@@ -42,7 +42,34 @@ def meta(mode: str) -> dict:
     rev, dirty = _revision()
     return {"mode": mode, "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "revision": rev,
             "dirty": dirty, "python": platform.python_version(), "cpus": os.cpu_count(),
-            "loadavg_1m": round(os.getloadavg()[0], 2), "json_library": _json_library(), "versions": _versions()}
+            "loadavg_1m": round(os.getloadavg()[0], 2), "json_library": _json_library(), "versions": _versions(),
+            "dependency_mismatches": dependency_mismatches()}
+
+
+def dependency_mismatches() -> list[str]:
+    """Installed packages that do not satisfy pyproject.toml's [project].dependencies (figures would mislead)."""
+    import tomllib
+    from importlib import metadata
+
+    try:
+        from packaging.requirements import Requirement
+    except ImportError:   # pragma: no cover - packaging comes with pip/setuptools
+        return []
+    try:
+        deps = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    except (OSError, KeyError, ValueError):
+        return []
+    out = []
+    for spec in deps:
+        req = Requirement(spec)
+        try:
+            installed = metadata.version(req.name)
+        except metadata.PackageNotFoundError:
+            out.append(f"{req.name}: not installed (needs {req.specifier or 'any'})")
+            continue
+        if req.specifier and not req.specifier.contains(installed, prereleases=True):
+            out.append(f"{req.name} {installed} installed, pyproject.toml needs {req.specifier}")
+    return out
 
 
 def _versions() -> dict[str, str]:
@@ -92,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     timing = dict(QUICK if args.quick else FULL)
     if args.duration:
         timing["duration"] = args.duration
+    for problem in dependency_mismatches():
+        _log(f"bench: WARNING: {problem}; the figures are for this environment, not the declared one")
     results = report.load(args.out / "results.json")
     results.pop("error", None)
     started = time.monotonic()

@@ -2,7 +2,7 @@
 
 Auth is real: the service trusts the local demo issuer (``service.auth_demo``) and every
 request carries its own freshly minted ES384 token. The service remembers each ``jti`` (per
-worker) and refuses a replay, so tokens are minted ahead into a file, enough for twice the rate
+worker) and refuses a replay, so tokens are minted ahead into a file, enough for three times the rate
 measured in a warm-up run, and the wrk script deals them out without repeating one; a run
 in which a token had to be reused (a 401) is reported invalid. The floor gets the same headers
 (one fixed token it ignores). Feedback/analytics go to a throwaway PostgreSQL server, as in
@@ -43,6 +43,7 @@ class Context:
         self.warmup = warmup
         self.log = log
         self._n = 0
+        self.rps_seen = 0.0       # highest request rate any service run reached (sizes token pools)
 
     def token_file(self, audience: str, count: int) -> Path:
         self._n += 1
@@ -72,12 +73,14 @@ class Context:
             tokens = self.token_file(HOOK_PATH, 1)
             fixed = True
         else:
-            tokens = self.token_file(audience, tokens_needed(rps_estimate, duration, connections))
+            tokens = self.token_file(audience, tokens_needed(max(rps_estimate, self.rps_seen), duration, connections))
             fixed = False
         self.log(f"  wrk {target.name}: {connections} connections, {duration:.0f} s")
         result = run_wrk(self.tools["wrk"], target, body_file=self.body_file, token_file=tokens,
                          connections=connections, duration=duration, fixed_token=fixed, workdir=self.workdir)
         tokens.unlink(missing_ok=True)
+        if audience is not None and result["duration_s"]:
+            self.rps_seen = max(self.rps_seen, result["requests"] / result["duration_s"])
         self.log(f"    {result['rps']} req/s, p50 {result['latency_ms']['p50']} ms, "
                  f"p99 {result['latency_ms']['p99']} ms{'' if result['valid'] else '  INVALID: ' + '; '.join(result['problems'])}")
         return result

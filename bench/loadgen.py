@@ -35,8 +35,12 @@ def write_tokens(path: Path, minter: TokenMinter | None, audience: str, count: i
 
 
 def tokens_needed(rps_estimate: float, duration: float, connections: int) -> int:
-    """Enough tokens for the run at up to 2x the estimated rate (one token per request)."""
-    return int(math.ceil(max(rps_estimate, 20.0) * duration * 2.0)) + 4 * connections + 50
+    """Enough tokens for the run at up to 3x the estimated rate, at least 100 req/s (one token per request).
+
+    A warm-up right after start is slower than the runs after it (workers import lazily), so the
+    estimate is only a lower bound; the harness also passes the highest rate seen so far.
+    """
+    return int(math.ceil(max(rps_estimate, 100.0) * duration * 3.0)) + 4 * connections + 50
 
 
 def run_wrk(wrk: str, target: Target, *, body_file: Path, token_file: Path | None, connections: int,

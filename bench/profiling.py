@@ -11,7 +11,7 @@ from bench.inprocess import BASE_URL, build_app, quiet_stderr
 from bench.workload import HOOK_PATH, SIZES, TokenMinter, build_workload
 
 CALLS = {"typical": 40, "large": 6}
-TOP = 30
+TOP = 45
 
 
 def _rows(stats: pstats.Stats, sort: str, calls: int, top: int) -> list[dict]:

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+_FRAMEWORK_FRAMES = ("site-packages/werkzeug/", "site-packages/flask/")
 STAGE_ORDER = ("auth", "decode", "validate", "data", "picture", "rules", "render", "store", "encode", "framework")
 
 
@@ -37,9 +38,11 @@ def _meta_line(meta: dict) -> str:
     rev = meta.get("revision", "?")
     dirty = " + uncommitted changes" if meta.get("dirty") else ""
     orjson = meta.get("versions", {}).get("orjson")
+    mismatch = meta.get("dependency_mismatches") or []
     return (f"{meta.get('mode', '?')} run, {meta.get('when', '?')}, revision `{rev}`{dirty}, "
             f"Python {meta.get('python', '?')}{', orjson ' + orjson if orjson else ''}, {meta.get('cpus', '?')} CPUs, "
-            f"load average {meta.get('loadavg_1m', '?')} at start")
+            f"load average {meta.get('loadavg_1m', '?')} at start"
+            + (f"; **environment differs from pyproject.toml: {'; '.join(mismatch)}**" if mismatch else ""))
 
 
 def markdown(results: dict) -> str:
@@ -168,7 +171,10 @@ def _profile_md(prof: dict) -> list[str]:
         for key, title in (("by_cumulative", "cumulative time"), ("by_own_time", "own time")):
             out += [f"### {name}: top functions by {title} ({sec['calls']} calls)", "",
                     "| function | calls/call | own ms | cumulative ms |", "|---|---:|---:|---:|"]
+            rows = sec[key]
+            if key == "by_cumulative":   # the Flask/werkzeug dispatch frames say nothing: show the service's
+                rows = [r for r in rows if not r["function"].startswith(_FRAMEWORK_FRAMES)]
             out += [f"| `{r['function']}` | {_f(r['ncalls_per_call'])} | {_f(r['tottime_ms_per_call'], 2)} | "
-                    f"{_f(r['cumtime_ms_per_call'], 2)} |" for r in sec[key][:20]]
+                    f"{_f(r['cumtime_ms_per_call'], 2)} |" for r in rows[:20]]
             out.append("")
     return out
