@@ -143,6 +143,9 @@ class MedicationRec:
     end: date | None
     authored: date | None
     dose_text: str = ""
+    status_reasons: tuple[Concept, ...] = ()   # statusReason (one on a request, a list on statements/administrations)
+    reasons: tuple[Concept, ...] = ()          # reasonCode
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,8 @@ class ProcedureRec:
     body_site: tuple[Concept, ...] = ()
     note: str = ""
     used: tuple[Concept, ...] = ()
+    status_reason: Concept | None = None
+    reasons: tuple[Concept, ...] = ()          # reasonCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +361,12 @@ def _dose_text(r: dict) -> str:
     return "; ".join(texts)
 
 
+def concepts(value: object) -> tuple[Concept, ...]:
+    """One CodeableConcept or a list of them -> Concepts (non-dicts skipped)."""
+    items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+    return tuple(concept(v) for v in items if isinstance(v, dict))
+
+
 def _medication(r: dict, medications: dict[str, dict]) -> MedicationRec:
     kind = r["resourceType"]
     start, end = _effective(r, "effective") if kind != "MedicationRequest" else (None, None)
@@ -377,7 +388,8 @@ def _medication(r: dict, medications: dict[str, dict]) -> MedicationRec:
     return MedicationRec(
         ref=_ref(r), kind=kind, status=_str(r.get("status")), intent=_str(r.get("intent")),
         medication=medication_concept(r, medications), start=start, end=end, authored=authored,
-        dose_text=_dose_text(r),
+        dose_text=_dose_text(r), status_reasons=concepts(r.get("statusReason")),
+        reasons=concepts(r.get("reasonCode")), note=_notes(r),
     )
 
 
@@ -389,6 +401,8 @@ def _procedure(r: dict) -> ProcedureRec:
         outcome=concept(r["outcome"]) if isinstance(r.get("outcome"), dict) else None,
         body_site=tuple(concept(b) for b in r.get("bodySite") or () if isinstance(b, dict)),
         note=_notes(r), used=used,
+        status_reason=concept(r["statusReason"]) if isinstance(r.get("statusReason"), dict) else None,
+        reasons=concepts(r.get("reasonCode")),
     )
 
 

@@ -4,8 +4,11 @@
   (C25.x, C34.x, C80.1, GI sites) together with an NEN morphology. A Ki-67 never makes an NEN.
 - Small-cell carcinoma of the lung -> SCLC; Merkel cell carcinoma -> EXCLUDED; poorly differentiated
   (extrapulmonary, unknown, or large-cell lung) -> NEC; mixed (8154/8244) -> MINEN; else NET.
-- Differentiation comes from the pathologist's differentiation code, morphology, the condition code or
-  pathology text; never from Ki-67.
+- Differentiation: explicit pathology (the local ``differentiation`` code, else pathology text) wins; else it is
+  inferred from the codes (ICD-O-3 morphology 8240-8249/8150-8156 -> well, 8246/8041/8013 -> poor, 8154/8244 ->
+  mixed; ICD-10-CM C7A.0x/D3A carcinoid -> well, C7A.1 -> poor; SNOMED disorders), the worse component deciding;
+  C7A.8, C25.4 and NEN NOS say nothing. Explicit well vs inferred poor (or the reverse) -> CONTRADICTORY.
+  Never from Ki-67.
 - Conditions entered-in-error or refuted are ignored; resolved/inactive ones count for history
   (scope, site) but not for active facts (metastases, syndromes, pregnancy).
 """
@@ -17,7 +20,7 @@ from datetime import date, timedelta
 
 from service.fhir_adapter import Concept, ConditionRec
 from service.picture.context import Context
-from service.picture.facts import Candidate, choose, present
+from service.picture.facts import Candidate, choose, dedupe_sources, present
 from service.picture.model import (
     Differentiation,
     Extent,
@@ -90,6 +93,9 @@ class Diagnosis:
     gastric_background: dict[str, tuple[Source, ...]] = field(default_factory=dict)
     gastrinoma_only_from_gastrin: bool = False   # every gastrinoma source is "increased secretion of gastrin"
     nen_conditions: tuple[ConditionInfo, ...] = ()
+    breast_cancer: tuple[Source, ...] = ()          # breast cancer on record (85330-9 Ki-67 is then not read)
+    metastasis_any: tuple[Source, ...] = ()         # any metastasis/secondary code, active or not (not refuted)
+    refusals: tuple[ConditionInfo, ...] = ()        # "refusal of treatment by patient" Conditions
 
 
 def _lookup_all(ctx: Context, table: str, concept: Concept) -> list[tuple[Entry, str]]:
@@ -182,6 +188,7 @@ def diagnose(ctx: Context) -> Diagnosis:
     morph_obs = _morphology_observations(ctx)
     global_nen_morph = [(e, s) for e, s in morph_obs if _yes(e.get("nen"))]
     dx = Diagnosis()
+    _breast_and_refusals(ctx, dx, infos, morph_obs)
 
     nen: list[ConditionInfo] = []
     excluded: list[ConditionInfo] = []
@@ -253,55 +260,86 @@ def diagnose(ctx: Context) -> Diagnosis:
     return dx
 
 
+_ORDER = {"mixed": 3, "poor": 2, "well": 1}
+_LABEL = {"well": "well differentiated", "poor": "poorly differentiated", "mixed": "mixed (MiNEN)"}
+
+
 def _differentiation(ctx: Context, dx: Diagnosis, nen: list[ConditionInfo],
                      all_morph: list[tuple[Entry, Source]]) -> None:
-    # 1. the pathologist's differentiation code (latest valid)
+    explicit = _explicit_differentiation(ctx, nen)
+    inferred = _inferred_differentiation(ctx, nen, all_morph)
+    if explicit.state == FactState.MISSING:
+        if inferred is not None:
+            value, sources, note = inferred
+            dx.differentiation = present(Differentiation(value), sources, note)
+        return
+    if explicit.known and inferred is not None \
+            and {explicit.value, Differentiation(inferred[0])} == {Differentiation.WELL, Differentiation.POOR}:
+        said = _LABEL[explicit.value.value]
+        coded = _LABEL[inferred[0]]
+        dx.differentiation = Fact(
+            FactState.CONTRADICTORY, None, dedupe_sources([*explicit.sources, *inferred[1]]),
+            f"pathology says {said} but the diagnosis/morphology code means {coded}: pathology review needed")
+        return
+    dx.differentiation = explicit
+
+
+def _explicit_differentiation(ctx: Context, nen: list[ConditionInfo]) -> Fact:
+    """The pathologist's statement: the local differentiation code (latest), else pathology text."""
     cands = []
     for obs, _ in ctx.role("differentiation"):
         ans = ctx.answer(obs.concept, "differentiation")
         if ans is not None:
             cands.append(Candidate(Differentiation(str(ans[0])),
                                    Source(obs.ref or None, obs.date, f"differentiation: {ans[1]}")))
-    if cands:
-        fact = choose(cands, as_of=ctx.as_of, lookback_days=None, what="differentiation")
-        if fact.state != FactState.MISSING:
-            dx.differentiation = fact
-            return
-    # 2. morphology (mixed > poor > well when several are recorded: the worse component decides)
-    order = {"mixed": 3, "poor": 2, "well": 1}
-    best: tuple[int, str, list[Source]] | None = None
-    for e, src in all_morph:
-        d = e.get("differentiation")
-        if d in order:
-            if best is None or order[str(d)] > best[0]:
-                best = (order[str(d)], str(d), [src])
-            elif order[str(d)] == best[0]:
-                best[2].append(src)
-    # 3. the condition code itself (C7A.1 -> poor; SNOMED NEC/NET disorders)
-    for info in nen:
-        for e, disp in info.entries:
-            d = e.get("differentiation")
-            if d in order and (best is None or order[str(d)] > best[0]):
-                best = (order[str(d)], str(d), [info.source(disp)])
-    if best is not None:
-        dx.differentiation = present(Differentiation(best[1]), best[2])
-        return
-    # 4. pathology text on the conditions and pathology observations
-    texts: list[tuple[str, Source]] = [(i.text(), i.source(i.rec.code.all_text)) for i in nen]
+    fact = choose(cands, as_of=ctx.as_of, lookback_days=None, what="differentiation")
+    if fact.state != FactState.MISSING:
+        return fact
+    # free text written by people (Condition text/note, pathology Observation text/note), not code displays
+    texts: list[tuple[str, Source]] = [(" ".join([i.rec.code.text, i.rec.note]), i.source(i.rec.code.all_text))
+                                       for i in nen]
     for role in ("ki67", "grade", "morphology", "mitoses"):
         for obs, _ in ctx.role(role):
             texts.append((" ".join(filter(None, [obs.code.text, obs.string or "", obs.note])),
                           Source(obs.ref or None, obs.date, "pathology text")))
     text_cands = []
     for text, src in texts:
-        e = ctx.term.match_text("differentiation_text", text)
-        if e is not None:
-            d = Differentiation(str(e.get("differentiation")))
-            text_cands.append(Candidate(d, Source(src.reference, src.date, f"pathology text: {d.value} differentiated")))
-    if text_cands:
-        fact = choose(text_cands, as_of=ctx.as_of, lookback_days=None, what="differentiation")
-        if fact.state != FactState.MISSING:
-            dx.differentiation = fact
+        found = {str(e.get("differentiation")) for e in ctx.term.match_all("differentiation_text", text)}
+        if "mixed" in found:
+            value = "mixed"
+        elif len(found) == 1:
+            value = found.pop()
+        else:
+            continue   # nothing, or "well" and "poorly" in one text: not read
+        d = Differentiation(value)
+        text_cands.append(Candidate(d, Source(src.reference, src.date, f"pathology text: {_LABEL[value]}")))
+    return choose(text_cands, as_of=ctx.as_of, lookback_days=None, what="differentiation")
+
+
+def _inferred_differentiation(ctx: Context, nen: list[ConditionInfo], all_morph: list[tuple[Entry, Source]]
+                              ) -> tuple[str, list[Source], str] | None:
+    """What the morphology and diagnosis codes imply (the worse component decides): (value, sources, note)."""
+    found: dict[str, list[Source]] = {}
+    for e, src in all_morph:
+        d = e.get("differentiation")
+        if d in _ORDER:
+            found.setdefault(str(d), []).append(
+                Source(src.reference, src.date, f"from {src.display} ({_LABEL[str(d)]})"))
+    for info in nen:
+        for c in info.rec.code.codings:
+            e = ctx.term.lookup("condition", c.system, c.code)
+            d = e.get("differentiation") if e is not None else None
+            if d in _ORDER:
+                basis = str(e.get("differentiation_basis") or _LABEL[str(d)])  # type: ignore[union-attr]
+                found.setdefault(str(d), []).append(info.source(f"from diagnosis code {c.code} ({basis})"))
+    if not found:
+        return None
+    value = max(found, key=lambda d: _ORDER[d])
+    note = "inferred from the diagnosis/morphology code (no pathology statement of differentiation)"
+    if len(found) > 1:
+        note += "; codes disagree (" + ", ".join(_LABEL[d] for d in sorted(found, key=_ORDER.get)) \
+                + "): the worse component is used"
+    return value, found[value], note
 
 
 def _site(ctx: Context, dx: Diagnosis, nen: list[ConditionInfo]) -> None:
@@ -374,6 +412,21 @@ def _stage(ctx: Context, obs, table: str, key: str) -> str | None:
     return None
 
 
+def _breast_and_refusals(ctx: Context, dx: Diagnosis, infos: list[ConditionInfo],
+                         morph_obs: list[tuple[Entry, Source]]) -> None:
+    breast: list[Source] = []
+    refusals: list[ConditionInfo] = []
+    for info in infos:
+        if any(_yes(e.get("breast_cancer")) for e, _ in info.entries + info.morphology) \
+                or any(_yes(e.get("breast_cancer")) for e in ctx.term.match_all("condition_text", info.text())):
+            breast.append(info.source(info.rec.code.all_text[:60] or "breast cancer"))
+        if any(_yes(e.get("refusal")) for e, _ in info.entries):
+            refusals.append(info)
+    breast.extend(src for e, src in morph_obs if _yes(e.get("breast_cancer")))
+    dx.breast_cancer = tuple(breast)
+    dx.refusals = tuple(refusals)
+
+
 def _metastases(ctx: Context, dx: Diagnosis, infos: list[ConditionInfo]) -> None:
     """Extent from positive evidence only: M1 / distant-metastasis codes -> METASTATIC; N1 staging or
     lymph-node metastasis codes with an NEN primary -> LOCOREGIONAL; explicit M0 staging, or staging
@@ -383,6 +436,7 @@ def _metastases(ctx: Context, dx: Diagnosis, infos: list[ConditionInfo]) -> None
     sources: list[Source] = []
     liver: list[Source] = []
     regional: list[Source] = []
+    dx.metastasis_any = tuple(info.source(disp) for info in infos for _, disp in info.attr("metastatic"))
     for info in infos:
         if not info.active:
             continue

@@ -53,9 +53,11 @@ def _ki67_candidates(ctx: Context, dx: Diagnosis) -> tuple[list[Candidate[Ki67]]
     out: list[Candidate[Ki67]] = []
     notes: list[str] = []
     for obs, entry in ctx.role("ki67"):
-        if entry.get("needs_nen_morphology") and not dx.nen_morphology:
-            notes.append("breast-specific Ki-67 code ignored: no NEN morphology on record")
-            continue
+        if entry.get("breast_specific"):
+            why = _breast_code_unusable(obs, dx)
+            if why:
+                notes.append(f"breast-specific Ki-67 code (LOINC 85330-9) not read: {why}")
+                continue
         k = ki67_reader.from_observation(obs)
         if k is None:
             notes.append("a Ki-67 result could not be read (unit or format not understood)")
@@ -65,6 +67,24 @@ def _ki67_candidates(ctx: Context, dx: Diagnosis) -> tuple[list[Candidate[Ki67]]
             k = Ki67(k.percent, k.comparator, k.low, spec)
         out.append(Candidate(k, Source(obs.ref or None, obs.date, ki67_reader.display(k))))
     return out, notes
+
+
+_BREAST_SPECIMEN = re.compile(r"breast|mamma", re.IGNORECASE)
+
+
+def _breast_code_unusable(obs: ObservationRec, dx: Diagnosis) -> str:
+    """Why a Ki-67 filed under the breast-specific LOINC cannot be taken as the NEN's (empty: it can).
+
+    Labs file any Ki-67 under 85330-9; for a patient with an NEN diagnosis and no breast cancer on record it
+    is the NEN's. With breast cancer on record (or a breast specimen) it may be the breast tumour's: not read.
+    """
+    if not dx.nen_conditions:
+        return "no NEN diagnosis on record"
+    if dx.breast_cancer:
+        return "breast cancer on record"
+    if _BREAST_SPECIMEN.search(_specimen(obs) or ""):
+        return "breast specimen"
+    return ""
 
 
 def _mitoses_candidates(ctx: Context) -> tuple[list[Candidate[float]], list[str], set[str]]:

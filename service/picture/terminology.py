@@ -128,6 +128,13 @@ class Terminology:
                 return entry
         return None
 
+    def match_all(self, table: str, text: str | None) -> tuple[Entry, ...]:
+        """Every entry of ``table`` whose pattern occurs in ``text`` (file order)."""
+        t = self._tables.get(table)
+        if t is None or not text:
+            return ()
+        return tuple(e for e in t.patterns if e.pattern is not None and e.pattern.search(text))
+
     def has_table(self, table: str) -> bool:
         return table in self._tables
 

@@ -28,9 +28,6 @@ KNOWN_DISAGREEMENTS = {
                        "evidence (resectable judgement, R0 resection, staging) - absence is never a finding"}
        for pid in ("net-18", "net-20", "net-26", "net-27")},
 }
-KNOWN_DISAGREEMENTS.setdefault("net-27", {}).update(
-    {"ki67": "Ki-67 coded 85330-9 (breast-specific) with no NEN morphology on record: not read, by design",
-     "grade": "follows from the unread 85330-9 Ki-67"})
 
 
 @pytest.mark.parametrize("path", BUNDLES, ids=lambda p: p.stem)

@@ -47,10 +47,11 @@ def test_qualitative_ki67_carries_no_index(picture_of):
     assert picture_of(record(ileal_net(), obs), as_of=AS_OF).ki67.state == FactState.MISSING
 
 
-def test_breast_ki67_code_needs_nen_morphology(picture_of):
-    without = picture_of(record(ileal_net(), ki67(12, code="85330-9")), as_of=AS_OF)
+def test_breast_ki67_code_is_read_for_an_nen_without_breast_cancer(picture_of):
+    # labs file any Ki-67 under the breast LOINC: with an NEN diagnosis code (no morphology needed) it is the NEN's
+    plain = picture_of(record(ileal_net(), ki67(12, code="85330-9")), as_of=AS_OF)
     with_m = picture_of(record(ileal_net(morphology="8240/3"), ki67(12, code="85330-9")), as_of=AS_OF)
-    assert without.ki67.state == FactState.MISSING
+    assert plain.ki67.value.percent == 12 and plain.grade.value.value == "G2"
     assert with_m.ki67.value.percent == 12
 
 
