@@ -68,7 +68,7 @@ class Settings:
     threads: int = 4
     max_in_flight: int = 0  # 0 = threads - 1 (at least 1): one thread stays free to answer 429 quickly
     replay_cache: str = "memory"   # "database" when served by several workers (service/serve.py)
-    max_prefetch_resources: int = 20_000
+    max_prefetch_resources: int = 5_000
 
     # ------------------------------------------------------------------ building
 

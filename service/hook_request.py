@@ -229,7 +229,7 @@ def parse_hook_request(body: bytes | str | Mapping[str, Any]) -> HookRequest:
     return hook_request_from_json(data)
 
 
-DEFAULT_MAX_PREFETCH_RESOURCES = 20_000
+DEFAULT_MAX_PREFETCH_RESOURCES = 5_000
 
 
 def hook_request_from_json(data: Any, *, max_prefetch_resources: int = DEFAULT_MAX_PREFETCH_RESOURCES) -> HookRequest:

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.plugins.fhir_server",  # the real SEKMET FHIR server loaded with fhir_fixtures (integration)
     "tests.plugins.clinical",     # fixture patients, pictures, knowledge (picture + rules)
     "tests.plugins.live_server",  # the production server (python -m service) on a loopback port
+    "tests.plugins.log_audit",    # fails the session if any log line holds a JWT, token, name or resource
 ]

@@ -28,7 +28,7 @@ def test_defaults():
     assert s.lookback_days == 365 and s.log_level == "INFO"
     # one thread of each worker stays free, so an over-capacity call is answered 429 at once, not queued
     assert s.workers >= 1 and s.threads >= 1 and s.max_in_flight == max(1, s.threads - 1)
-    assert s.replay_cache == "memory" and s.max_prefetch_resources == 20_000
+    assert s.replay_cache == "memory" and s.max_prefetch_resources == 5_000
     assert not s.public_discovery
 
 
