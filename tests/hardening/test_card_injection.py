@@ -1,0 +1,177 @@
+"""Patient-supplied text never reaches a card unescaped (end to end, through the HTTP endpoint).
+
+The EHR's data is attacker-controlled as far as we are concerned: names, notes, free-text
+results, ``Condition.text``, ``valueString`` and every ``display`` may hold Markdown, HTML,
+links, images, control characters or bidi overrides. Every string of every card (summary,
+detail, labels, source, suggestions, override reasons, the net-cds extension's facts) is
+checked after removing the reviewed evidence links that the knowledge base itself authors:
+
+* no raw ``<`` that could open HTML (``<`` before a letter, ``/``, ``!`` or ``?``; the reviewed
+  knowledge writes "Ki-67 <10 %", which no Markdown renderer reads as a tag), no
+  ``javascript:`` / ``data:`` / ``vbscript:`` scheme;
+* no unescaped ``[`` or ``](`` (no Markdown link or image made from patient text);
+* no C0/C1 control character other than newline, no bidi override/isolate.
+"""
+from __future__ import annotations
+
+import copy
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.plugins.app import HOOK_PATH, fixture_hook_request
+
+REPO = Path(__file__).resolve().parents[2]
+KNOWLEDGE_TEXT = "\n".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "cards").rglob("*.yaml")))
+LINK = re.compile(r"\[([^\[\]\\]*)\]\((https://[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)\)")
+BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f"}
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "[click](javascript:alert(1))",
+    "![img](https://evil.example/x.png)",
+    "<img src=x onerror=alert(1)>",
+    "**bold** _it_ `code` # heading\n> quote\n---",
+    "[ref]: https://evil.example",
+    "\u202eevil\u202c and \u2066iso\u2069",
+    "ctl\x00\x07\x1b[31m\x7f\x85",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "<a href='vbscript:msgbox'>x</a>",
+    "\\[already\\]\\(escaped\\)",
+    "|table|cell|\n|---|---|",
+]
+
+
+def strings(value, path="card"):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from strings(item, f"{path}[{i}]")
+
+
+def without_reviewed_links(text: str) -> str:
+    """Drop Markdown links the knowledge base authored (label and https URL both in cards/)."""
+    def drop(match: re.Match) -> str:
+        label, url = match.group(1), match.group(2)
+        if url in KNOWLEDGE_TEXT and label in KNOWLEDGE_TEXT:
+            return ""
+        return match.group(0)
+    return LINK.sub(drop, text)
+
+
+# Found by these tests, owned by service/cards.py (not this suite's to change): patient text in
+# the extension's facts (name/display) is cleaned of control/bidi characters but not escaped, and
+# an escaped detail still spells a "javascript:" scheme (inert: "\\(" etc. keep it from being a
+# link). Tolerated by the main tests, pinned by the strict xfail below so it is noticed when fixed.
+KNOWN_GAPS = re.compile(r"(\.facts\[\d+\]\.(display|name): (raw '<'|unescaped|javascript:|vbscript:|data:text))"
+                        r"|(\.detail: (javascript:|vbscript:|data:text))")
+
+
+def problems(cards: list[dict], *, tolerate_known_gaps: bool = True) -> list[str]:
+    found = _problems(cards)
+    return [p for p in found if not (tolerate_known_gaps and KNOWN_GAPS.search(p))]
+
+
+def _problems(cards: list[dict]) -> list[str]:
+    found = []
+    for path, raw in strings(cards):
+        text = without_reviewed_links(raw)
+        if re.search(r"(?<!\\)<(?=[A-Za-z/!?])", text):
+            found.append(f"{path}: raw '<' opening HTML")
+        for scheme in ("javascript:", "vbscript:", "data:text"):
+            if scheme in text.lower():
+                found.append(f"{path}: {scheme}")
+        if re.search(r"(?<!\\)\[", text):
+            found.append(f"{path}: unescaped '['")
+        if re.search(r"(?<!\\)\]\(", text):
+            found.append(f"{path}: unescaped ']('")
+        for ch in text:
+            if ch in BIDI:
+                found.append(f"{path}: bidi control U+{ord(ch):04X}")
+            elif ch != "\n" and unicodedata.category(ch) == "Cc":
+                found.append(f"{path}: control character U+{ord(ch):04X}")
+    return found
+
+
+def poison(body: dict, payload: str) -> dict:
+    """Put ``payload`` into every free-text place of the prefetch: display, text, valueString, notes, names."""
+    body = copy.deepcopy(body)
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in list(node.items()):
+                if key in ("display", "text", "valueString", "family", "conclusion", "description") \
+                        and isinstance(value, str):
+                    node[key] = f"{value} {payload}"
+                elif key == "given" and isinstance(value, list):
+                    node[key] = [f"{g} {payload}" if isinstance(g, str) else g for g in value]
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(body.get("prefetch"))
+    return body
+
+
+@pytest.fixture
+def hook_client(app_factory):
+    return app_factory(NETCDS_AUTH_DISABLED="true").test_client()
+
+
+def cards_for(client, body) -> list[dict]:
+    response = client.post(HOOK_PATH, json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    cards = response.get_json()["cards"]
+    assert cards, "the fixture must produce cards, or nothing is tested"
+    return cards
+
+
+def test_the_checker_catches_what_it_guards():
+    assert _problems([{"extension": {"net-cds": {"facts": [{"display": "<b>"}]}}}])
+    assert problems([{"summary": "x <b>"}]) and problems([{"summary": "</p>"}]) and not problems([{"summary": "<10 %"}])
+    assert problems([{"summary": "x <b>"}]) and problems([{"detail": "[a](https://evil.example)"}])
+    assert _problems([{"detail": "see javascript:alert(1)"}]) and problems([{"label": "\u202eabc"}])
+    assert problems([{"detail": "a\x1bb"}]) and problems([{"detail": "x](y"}])
+    assert not problems([{"detail": "\\[a\\]\\(b\\) \\<"[:-2] + " 5 \\> 3"}])
+
+
+def test_the_hostile_fixture_net_05_yields_clean_cards(hook_client):
+    cards = cards_for(hook_client, fixture_hook_request("net-05"))
+    assert problems(cards) == []
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+@pytest.mark.parametrize("patient", ["net-05", "net-32"])
+def test_hostile_text_in_every_free_text_field_is_neutralised(hook_client, patient, payload):
+    cards = cards_for(hook_client, poison(fixture_hook_request(patient), payload))
+    assert problems(cards) == []
+
+
+hostile_text = st.text(
+    alphabet=st.sampled_from(list("<>[]()!*_`#|\\:/\"' \nabcjsvript") + sorted(BIDI) + ["\x00", "\x1b", "\x85"]),
+    min_size=1, max_size=40,
+) | st.sampled_from(HOSTILE)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(payload=hostile_text)
+def test_generated_hostile_text_never_reaches_a_card_unescaped(hook_client, payload):
+    cards = cards_for(hook_client, poison(fixture_hook_request("net-05"), payload))
+    assert problems(cards) == []
+
+
+@pytest.mark.xfail(strict=True, reason="service/cards.py: facts[].display is plain_text, not escaped; "
+                                       "escaped detail keeps the word 'javascript:' (reported to the cards owner)")
+def test_known_gap_patient_text_in_facts_and_schemes_in_detail(hook_client):
+    cards = cards_for(hook_client, poison(fixture_hook_request("net-05"), "[x](javascript:alert(1)) <b>"))
+    assert problems(cards, tolerate_known_gaps=False) == []
