@@ -10,7 +10,7 @@ import logging
 from datetime import date
 
 from service import fhir_adapter
-from service.picture import disease, fitness, pathology, primary, therapy
+from service.picture import declined, disease, extent, fitness, pathology, primary, tempo, therapy
 from service.picture.context import Context
 from service.picture.diagnosis import diagnose, relevant_condition
 from service.picture.facts import or_unavailable
@@ -80,15 +80,22 @@ def build_picture(
     tx = therapy.read(ctx, dis.progression_events, dis.status_dates)
     fit = fitness.read(ctx, dx)
     obs_unavail = ctx.unavailable_obs()
-    extent = dis.extent
-    if extent.state == FactState.MISSING:
-        # localized only on positive evidence (never from the absence of a metastasis code)
+    sizes = tempo.size_history(ctx)
+    growth, doubling = tempo.growth(ctx, sizes)
+    extent_fact = dis.extent
+    if extent_fact.state == FactState.MISSING:
+        # localized only on positive evidence (never from the absence of a metastasis code alone)
         if dis.resectability.is_(Resectability.RESECTABLE):
-            extent = Fact(dis.resectability.state, Extent.LOCALIZED, dis.resectability.sources,
-                          "judged resectable, no metastasis coded")
+            extent_fact = Fact(dis.resectability.state, Extent.LOCALIZED, dis.resectability.sources,
+                               "judged resectable, no metastasis coded")
         elif tx.r0_resection.is_(True):
-            extent = Fact(FactState.PRESENT, Extent.LOCALIZED, tx.r0_resection.sources,
-                          "R0 resection, no metastasis coded")
+            extent_fact = Fact(FactState.PRESENT, Extent.LOCALIZED, tx.r0_resection.sources,
+                               "R0 resection, no metastasis coded")
+        else:
+            extent_fact = extent.infer_localized(ctx, dx, dis, tx, sizes, frozenset(record.incomplete),
+                                                 dx.carcinoid_syndrome.is_(True))
+    declined_agents, declined_sources = declined.read(ctx, dx, tx.therapies, therapy._classify_proc,
+                                                      therapy._classify_med)
 
     def obs_fact(fact: Fact, what: str) -> Fact:
         return or_unavailable(fact, obs_unavail, what)
@@ -106,6 +113,9 @@ def build_picture(
                       if dx.site_detail.is_("stomach") and dx.scope == Scope.NET else Fact.missing()),
         tumor_size_cm=obs_fact(primary.tumor_size(ctx), "tumour size"),
         diagnosis_date=dx.diagnosis_date,
+        tumor_size_history=sizes,
+        tumor_growth_cm_per_year=obs_fact(growth, "tumour size"),
+        tumor_doubling_time_days=obs_fact(doubling, "tumour size"),
         ki67=obs_fact(path.ki67, "Ki-67"),
         ki67_history=path.ki67_history,
         mitoses_per_2mm2=obs_fact(path.mitoses, "mitotic count"),
@@ -113,7 +123,7 @@ def build_picture(
         grade=obs_fact(path.grade, "grade"),
         grade_assessments=path.assessments,
         grade_discordant=obs_fact(path.discordant, "grade"),
-        extent=extent,
+        extent=extent_fact,
         metastatic_sites=dis.metastatic_sites,
         liver_metastases=dis.liver_metastases,
         hepatic_burden_percent=obs_fact(dis.hepatic_burden, "hepatic tumour burden"),
@@ -124,6 +134,8 @@ def build_picture(
         disease_status=obs_fact(dis.disease_status, "disease status"),
         progression=obs_fact(dis.progression, "progression"),
         progression_date=obs_fact(dis.progression_date, "progression"),
+        progression_interval_days=obs_fact(
+            tempo.progression_interval(ctx, dis.progression_date, dx.diagnosis_date, tx.therapies), "progression"),
         r0_resection=tx.r0_resection,
         newly_diagnosed=tx.newly_diagnosed,
         syndromes=dx.syndromes,
@@ -145,6 +157,8 @@ def build_picture(
         current_medications=tx.current_medications,
         bilio_enteric_anastomosis=tx.bilio_enteric_anastomosis,
         next_prrt_date=tx.next_prrt_date,
+        declined_therapies=declined_agents,
+        declined_sources=declined_sources,
         age_years=fit.age,
         sex=fit.sex,
         pregnant=fit.pregnant,

@@ -307,6 +307,15 @@ class NetPicture:
     gastric_type: Fact[int] = field(default_factory=Fact.missing)  # gastric NET type 1/2/3
     tumor_size_cm: Fact[float] = field(default_factory=Fact.missing)
     diagnosis_date: Fact[date] = field(default_factory=Fact.missing)
+    # every dated, readable primary-tumour size up to as_of (cm, largest dimension), oldest first; one entry per
+    # (value, date)
+    tumor_size_history: tuple[tuple[float, Source], ...] = ()
+    # growth between the latest size and the latest earlier size >= 90 days before it (sources: both sizes);
+    # negative = shrinking. MISSING without two such sizes, or when sizes on one date disagree.
+    tumor_growth_cm_per_year: Fact[float] = field(default_factory=Fact.missing)
+    # volume doubling time from the same two diameters: dt * ln2 / (3 * ln(D2 / D1)); only when D2 > D1
+    # (otherwise MISSING with a note: check tumor_growth_cm_per_year <= 0 first)
+    tumor_doubling_time_days: Fact[float] = field(default_factory=Fact.missing)
 
     # grade
     ki67: Fact[Ki67] = field(default_factory=Fact.missing)            # latest valid tissue value
@@ -329,6 +338,9 @@ class NetPicture:
     disease_status: Fact[DiseaseStatus] = field(default_factory=Fact.missing)  # latest status
     progression: Fact[bool] = field(default_factory=Fact.missing)    # progressive within lookback (12 mo)
     progression_date: Fact[date] = field(default_factory=Fact.missing)
+    # days from the start of the antitumour therapy running at the latest progression (else from the diagnosis
+    # date) to that progression; sources: the start (therapy or diagnosis) and the progression
+    progression_interval_days: Fact[int] = field(default_factory=Fact.missing)
     r0_resection: Fact[bool] = field(default_factory=Fact.missing)   # curative (R0) resection documented
     newly_diagnosed: Fact[bool] = field(default_factory=Fact.missing)  # no prior antitumour systemic therapy
 
@@ -354,6 +366,10 @@ class NetPicture:
     current_medications: tuple[Medication, ...] = ()
     bilio_enteric_anastomosis: Fact[bool] = field(default_factory=Fact.missing)
     next_prrt_date: Fact[date] = field(default_factory=Fact.missing)  # planned PRRT dose date, if any
+    # therapies the patient declined/refused (not-done / not-taken / cancelled / stopped with a refusal reason,
+    # or a "refusal of treatment" Condition/Observation naming the therapy) and not started or ordered since
+    declined_therapies: frozenset[Agent] = frozenset()
+    declined_sources: tuple[tuple[Agent, Source], ...] = ()
 
     # fitness and labs
     age_years: Fact[int] = field(default_factory=Fact.missing)
@@ -380,6 +396,10 @@ class NetPicture:
     def ever_had(self, agent: Agent) -> bool:
         """Has started this therapy class at some point (planned orders do not count)."""
         return any(t.status != TherapyStatus.PLANNED for t in self.therapies_of(agent))
+
+    def declined(self, agent: Agent) -> bool:
+        """The patient declined this therapy class (and it has not been started or ordered since)."""
+        return agent in self.declined_therapies
 
     def has_syndrome(self, syndrome: Syndrome) -> bool:
         return syndrome in self.syndromes

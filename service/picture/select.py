@@ -9,11 +9,11 @@ date from the dict well under 1 µs. So, in one linear pass:
 2. per fact, the candidates that can decide it are picked:
 
    - Observations whose latest readable result is the fact (labs, vitals, ECOG, SSTR/FDG imaging,
-     resectability, hepatic burden, pregnancy status, daily counts, tumour size, gastric NET type): the results of the latest date
+     resectability, hepatic burden, pregnancy status, daily counts, gastric NET type): the results of the latest date
      (not after ``as_of``) whose value the extractor can read; chromogranin A also the previous
      result in the same unit (trend); bilirubin also the latest one carrying an upper limit;
    - Observations whose whole series matters (Ki-67, mitoses, grade, morphology, differentiation,
-     TNM staging, disease status): all of them;
+     TNM staging, disease status, tumour size (its history gives the growth rate), refusals): all of them;
    - medication records of one drug concept, kind and status: the first, the earliest start, the
      latest end, the most recent, the first with dose text, a current one, and all future-dated
      ones (and every PRRT dose, which is counted);
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from service import fhir_adapter as fa
-from service.picture import disease, fitness, primary, therapy
+from service.picture import declined, disease, fitness, primary, therapy
 from service.picture.context import Context
 from service.picture.diagnosis import relevant_condition
 from service.picture.facts import VALID_OBSERVATION_STATUSES
@@ -96,7 +96,6 @@ def _latest_keys(ctx: Context, entry: Entry) -> tuple[_Key, ...] | None:
         "resectability": lambda o: ctx.answer(o.concept, "resectability") is not None,
         "sstr": lambda o: disease.sstr_value(ctx, o) is not None,
         "fdg": lambda o: disease.fdg_value(ctx, o) is not None,
-        "tumor-size": lambda o: primary.size_cm(term, o) is not None,
         "gastric-type": lambda o: primary.gastric_type_value(ctx, o) is not None,
     }
     reader = readers.get(role)
@@ -216,8 +215,15 @@ def _choose_medications(sel: _Selection, ctx: Context, indices: list[int]) -> No
             if not therapy.relevant_medication(term, r):
                 continue
             rec = fa.read_medication(r, sel.medications)
+            refused = declined.refusal_dict(term, r)
         except _READ_ERRORS:
             continue
+        if refused:
+            # a declined therapy (few such records): read it whatever its status
+            if sel.valid(i):
+                sel.chosen.add(i)
+            if rec.status != "stopped":
+                continue   # never an exposure
         status = therapy._med_status(rec, as_of)
         if status is None:
             continue

@@ -2,7 +2,8 @@
 
 Medication orders, statements and administrations (coded RxNorm/HCPCS, contained Medication, or drug
 names in text) and Procedures are merged into one :class:`Therapy` per therapy class and drug. Planned
-orders never count as "had"; entered-in-error and not-taken/not-done records are ignored.
+orders never count as "had"; entered-in-error and not-taken/not-done records, and orders cancelled because
+the patient refused, are ignored (``service.picture.declined`` reads those as declined therapies).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from service.fhir_adapter import Concept, MedicationRec, ProcedureRec
+from service.picture import declined
 from service.picture.context import Context
 from service.picture.facts import absent_fact, present
 from service.picture.model import (
@@ -190,7 +192,7 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
     current: dict[str, Medication] = {}
     for rec in ctx.record.medications:
         status = _med_status(rec, as_of)
-        if status is None:
+        if status is None or declined.refused_cancellation(ctx, rec):
             continue
         entry, codes = _classify_med(term, rec.medication)
         flags = _flags(term, rec.medication)

@@ -48,6 +48,10 @@ def summarize(p: NetPicture) -> dict:
         "lung_type": fact(p.lung_type),
         "gastric_type": fact(p.gastric_type),
         "tumor_size_cm": fact(p.tumor_size_cm),
+        "tumor_size_history": [{"cm": cm, "date": _plain(src.date), "ref": src.reference}
+                               for cm, src in p.tumor_size_history],
+        "tumor_growth_cm_per_year": fact(p.tumor_growth_cm_per_year),
+        "tumor_doubling_time_days": fact(p.tumor_doubling_time_days),
         "multiple_primaries": fact(p.multiple_primaries),
         "ki67": fact(p.ki67),
         "mitoses_per_2mm2": fact(p.mitoses_per_2mm2),
@@ -62,6 +66,7 @@ def summarize(p: NetPicture) -> dict:
         "fdg_avid": fact(p.fdg_avid),
         "disease_status": fact(p.disease_status),
         "progression": fact(p.progression),
+        "progression_interval_days": fact(p.progression_interval_days),
         "newly_diagnosed": fact(p.newly_diagnosed),
         "r0_resection": fact(p.r0_resection),
         "syndromes": sorted(s.value for s in p.syndromes),
@@ -76,6 +81,7 @@ def summarize(p: NetPicture) -> dict:
             for t in p.therapies
         ],
         "procedures": [{"kind": pr.kind, "date": _plain(pr.date), "ref": pr.reference} for pr in p.procedures],
+        "declined_therapies": [{"agent": a.value, "ref": src.reference} for a, src in p.declined_sources],
         "current_medication_flags": sorted({f for m in p.current_medications for f in m.flags}),
         "age_years": fact(p.age_years),
         "pregnant": fact(p.pregnant),

@@ -13,6 +13,7 @@ import pytest
 
 from service import fhir_adapter
 from service.picture.build import relevance
+from service.picture.model import Agent
 from tests.picture.regen import GOLDEN_DIR, golden_text
 from tests.picture.summary import summarize
 from tests.plugins.clinical import FIXTURES_DIR, bundle_record, fixture_bundles
@@ -23,11 +24,7 @@ INDEX = {p["id"]: p for p in json.loads((FIXTURES_DIR / "index.json").read_text(
 pytestmark = pytest.mark.skipif(not BUNDLES, reason="no fixture bundles yet")
 
 #: Where the picture deliberately differs from the fixture index, and why (reported to the fixtures author).
-KNOWN_DISAGREEMENTS = {
-    **{pid: {"extent": "only the absence of a metastasis code says 'localized'; the picture needs positive "
-                       "evidence (resectable judgement, R0 resection, staging) - absence is never a finding"}
-       for pid in ("net-18", "net-20", "net-26", "net-27")},
-}
+KNOWN_DISAGREEMENTS: dict[str, dict[str, str]] = {}
 
 
 @pytest.mark.parametrize("path", BUNDLES, ids=lambda p: p.stem)
@@ -66,6 +63,20 @@ def test_fixture_matches_clinical_expectations(path, picture_of):
         assert p.differentiation.known and p.differentiation.value.value == expect["differentiation"]
     if "extent" in expect and expect["extent"] is not None:
         assert p.extent.known and p.extent.value.value == expect["extent"]
+    if "site_detail" in expect:
+        assert (p.site_detail.value if p.site_detail.known else None) == expect["site_detail"]
+    if "tumor_size_cm" in expect:
+        assert (p.tumor_size_cm.value if p.tumor_size_cm.known else None) == expect["tumor_size_cm"]
+    if "gastric_type" in expect:
+        assert (p.gastric_type.value if p.gastric_type.known else None) == expect["gastric_type"]
+    if "prrt_declined" in expect:
+        assert p.declined(Agent.PRRT) is expect["prrt_declined"]
+
+
+def test_no_known_disagreement_is_stale():
+    """Every allowed disagreement names a patient and a key the index still expects (and the test checks)."""
+    for pid, keys in KNOWN_DISAGREEMENTS.items():
+        assert set(keys) <= set(INDEX[pid]["expect"]), pid
 
 
 @pytest.mark.parametrize("path", BUNDLES, ids=lambda p: p.stem)
