@@ -56,9 +56,12 @@ def infer_localized(ctx: Context, dx: Diagnosis, dis: Disease, tx: TherapyHistor
         return Fact.missing()
     if not primaries:
         return Fact.missing("extent not stated and no active primary NEN on the problem list")
-    gaps = sorted(c for c in ("conditions", "observations") if c in ctx.unavailable or c in incomplete)
-    if gaps:
-        return Fact.missing(f"extent not stated; {', '.join(gaps)} not read in full")
+    unreadable = sorted(c for c in ("conditions", "observations") if c in ctx.unavailable)
+    if unreadable:
+        return Fact.unavailable(f"extent: {', '.join(unreadable)} could not be read")
+    partial = sorted(c for c in ("conditions", "observations") if c in incomplete)
+    if partial:
+        return Fact.missing(f"extent not stated; {', '.join(partial)} read only in part")
     why_not = _against(ctx, dx, dis, tx, carcinoid_syndrome)
     if why_not:
         return Fact.missing(f"extent not stated; {why_not}")

@@ -198,6 +198,8 @@ def test_incomplete_data_never_gives_localized(picture_of, terminology, category
     kw = {category: frozenset({what})}
     p = build_picture(PatientRecord("p1", res, **kw), as_of=AS_OF, terminology=terminology)
     assert not p.extent.is_(Extent.LOCALIZED)
+    if category == "unavailable" and what == "observations":
+        assert p.extent.state == FactState.UNAVAILABLE
 
 
 def test_history_only_code_is_not_a_primary_on_the_problem_list(picture_of):
