@@ -1,0 +1,1 @@
+"""Load and admission test of the production server: ``python -m bench.load`` (see run.py)."""
