@@ -125,18 +125,22 @@ def discovery():
 # ---------------------------------------------------------------------- the hook call
 
 
+ADMISSION_WAIT_SECONDS = 0.25   # a slot freed within this wait is taken (smooths micro-bursts); then 429
+
+
 @blueprint.post("/cds-services/<service_id>")
 def call_service(service_id: str):
     state = _state()
-    started_auth = time.perf_counter()
-    _authenticate(f"/cds-services/{service_id}")
-    auth_seconds = time.perf_counter() - started_auth
-    _known_service(service_id)
-    logs.bind(service_id=service_id)
-    # Admission before the body is read: over capacity costs a 429, not a parse.
-    if not state.in_flight.acquire(blocking=False):
+    # Admission first: over capacity costs a 429 (with Retry-After) before any signature check,
+    # database insert or body read, and leaves the caller's token unused for the retry.
+    if not state.in_flight.acquire(timeout=ADMISSION_WAIT_SECONDS):
         raise TooManyRequests()
     try:
+        started_auth = time.perf_counter()
+        _authenticate(f"/cds-services/{service_id}")
+        auth_seconds = time.perf_counter() - started_auth
+        _known_service(service_id)
+        logs.bind(service_id=service_id)
         return _answer(state, service_id, auth_seconds)
     finally:
         state.in_flight.release()
