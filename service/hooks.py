@@ -22,6 +22,7 @@ The JWT audience is always the configured public base URL plus the route, never
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import Counter
 from datetime import date, datetime
@@ -95,11 +96,15 @@ def read_json_body(max_bytes: int) -> Any:
     return load_json(b"".join(chunks))
 
 
+_LOGGABLE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
 def _bind_hook_instance(data: Any) -> None:
     """Put the hookInstance in the log context as early as possible (even for a request we reject)."""
     if isinstance(data, dict):
         value = data.get("hookInstance")
-        if isinstance(value, str) and 0 < len(value) <= 256:
+        # Client-chosen text goes into every log line: only id-like values (a UUID in practice).
+        if isinstance(value, str) and _LOGGABLE_ID.fullmatch(value):
             logs.bind(hook_instance=value)
 
 

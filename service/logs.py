@@ -88,7 +88,7 @@ class JsonFormatter(logging.Formatter):
         for key in _CONTEXT:
             value = getattr(record, key, None)
             if value is not None:
-                entry[key] = value
+                entry[key] = scrub(value) if isinstance(value, str) else value   # client-chosen values
         for key, value in record.__dict__.items():
             if key in _STANDARD or key in _CONTEXT or key.startswith("_") or key in entry:
                 continue

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import quote
 
+from service import logs
 from service.errors import FhirAccessError, PreconditionFailed
 from service.fhir_client import FhirClient, bundle_entries, next_link
 from service.records import CATEGORIES, REQUIRED_CATEGORIES, PatientRecord
@@ -251,7 +252,8 @@ def gather(
     patient_id = getattr(hook_request, "patient_id", None)
     if not isinstance(patient_id, str) or not patient_id:
         raise ValueError("hook request without a patient id reached the data stage")
-    hook_instance = getattr(hook_request, "hook_instance", None)
+    # The log context's value: id-like only (service.hooks); the raw one is client-chosen text.
+    hook_instance = logs.current("hook_instance")
     raw_prefetch = getattr(hook_request, "prefetch", None)
     prefetch = raw_prefetch if isinstance(raw_prefetch, Mapping) else {}
 

@@ -155,3 +155,11 @@ def test_429_and_503_answers_are_clean_and_say_when_to_retry(app_factory, auth_h
                            headers=auth_header(FEEDBACK_PATH))
     _assert_clean_error(response, 503)
     assert response.headers["Retry-After"] == "1"
+
+
+def test_client_chosen_ids_in_the_log_context_are_masked(app_factory, capsys):
+    client = app_factory(NETCDS_AUTH_DISABLED="true").test_client()
+    client.post(HOOK_PATH, json=hook_body(hookInstance=FAKE_JWT), headers={"X-Request-ID": FAKE_JWT})
+    client.post(HOOK_PATH, json=hook_body(hookInstance="Test Patient Epsilon <script>"))
+    err = capsys.readouterr().err
+    assert "eyJ" not in err and "Epsilon" not in err
