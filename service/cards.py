@@ -1,8 +1,9 @@
 """Cards stage: applicable outcomes -> CDS Hooks 2.0 cards, per the card contract.
 
 * One card per topic: outcomes of the same topic merge; the strongest statement wins
-  (critical first, then not-recommended > caution > recommend > consider > needs-data > info),
-  so a therapy that is not recommended is never also suggested. The merged card lists every
+  (critical first, then not-recommended > caution > recommend > consider > needs-data > info;
+  at equal strength a site/syndrome row leads over a universal gate G-row, whose card is
+  generic), so a therapy that is not recommended is never also suggested. The merged card lists every
   contributing rule id, fact, missing datum and citation.
 * Order: critical -> recommend -> consider -> caution -> not-recommended -> needs-data -> info.
 * ``detail`` is GitHub-flavoured Markdown without raw HTML; every patient-derived string
@@ -99,7 +100,7 @@ def render(
             groups[spec.topic] = _Group(spec.topic, (outcome, spec), [(outcome, spec)])
             continue
         group.members.append((outcome, spec))
-        if _rank(spec) < _rank(group.lead[1]):
+        if _rank(spec, outcome) < _rank(group.lead[1], group.lead[0]):
             group.lead = (outcome, spec)
 
     # G-07: with a functional syndrome, symptom-control (F-row) cards lead within their rank.
@@ -119,8 +120,11 @@ def render(
     return cards
 
 
-def _rank(spec: CardSpec) -> tuple[int, int]:
-    return (0 if spec.indicator == "critical" else 1, _PRECEDENCE[spec.strength])
+def _rank(spec: CardSpec, outcome: Outcome | None = None) -> tuple[int, int, int]:
+    """Lower leads. Equal strength: a site/syndrome row leads over a universal gate (G-rows), whose
+    card is generic (e.g. G-01 "refer for resection" vs O-04 "endoscopic resection" for a small rectal NET)."""
+    gate = 1 if outcome is not None and outcome.rule_id.split("-", 1)[0] == "G" else 0
+    return (0 if spec.indicator == "critical" else 1, _PRECEDENCE[spec.strength], gate)
 
 
 def _indicator(group: _Group) -> str:

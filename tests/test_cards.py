@@ -186,6 +186,19 @@ def test_caution_beats_recommend_on_the_same_topic():
     assert card["summary"].startswith("PRRT only after MDT review — Platelets")
 
 
+def test_site_row_leads_over_the_universal_gate_at_equal_strength():
+    """net-27: G-01 'refer for resection' and O-04 'endoscopic resection' merge on surgery; the specific
+    site card leads (its order is the endoscopic resection), G-01 is listed under 'Also on this topic'."""
+    k = knowledge()
+    for outcomes in ([Outcome("G-01", Status.APPLICABLE), Outcome("O-04", Status.APPLICABLE, card="rectal-endoscopic-resection")],
+                     [Outcome("O-04", Status.APPLICABLE, card="rectal-endoscopic-resection"), Outcome("G-01", Status.APPLICABLE)]):
+        (card,) = render(outcomes, make_picture(), knowledge=k, uuid_factory=uuids())
+        lead = k.cards["rectal-endoscopic-resection"]
+        assert card["summary"].startswith(lead.summary.split("—")[0].strip())
+        assert card["extension"]["net-cds"]["rules"] == ["G-01", "O-04"]
+        assert "G\\-01" in card["detail"].split("Also on this topic:")[1]
+
+
 def test_cards_are_ordered_critical_recommend_consider_caution_not_recommended_needs_data():
     k = knowledge()
     outcomes = [
@@ -330,6 +343,10 @@ pictures = st.builds(
                                  max_size=2).map(tuple),
     bilio_enteric_anastomosis=facts(st.booleans()),
     next_prrt_date=facts(st.dates(date(2026, 1, 1), date(2027, 6, 1))),
+    declined_therapies=st.frozensets(st.sampled_from(Agent), max_size=2),
+    tumor_growth_cm_per_year=facts(st.floats(min_value=-2, max_value=5, allow_nan=False)),
+    tumor_doubling_time_days=facts(st.floats(min_value=1, max_value=5000, allow_nan=False)),
+    progression_interval_days=facts(st.integers(0, 3000)),
     age_years=facts(st.integers(0, 100)), sex=facts(st.sampled_from(["female", "male"])),
     pregnant=facts(st.booleans()), breastfeeding=facts(st.booleans()), labs=labs,
     unavailable=st.lists(st.sampled_from(["observations", "procedures", "medicationRequests"]), max_size=2,
@@ -449,6 +466,8 @@ realistic = st.fixed_dictionaries({
                           max_size=3).map(tuple),
     "current_medications": st.lists(st.just(medication("clarithromycin", "strong-cyp3a4-inhibitor")),
                                     max_size=1).map(tuple),
+    "declined_therapies": st.frozensets(st.sampled_from([Agent.PRRT, Agent.EVEROLIMUS, Agent.SSA, Agent.CAPTEM,
+                                                         Agent.SURGERY, Agent.BELZUTIFAN]), max_size=1),
 })
 
 
@@ -459,5 +478,41 @@ def test_not_recommended_therapy_is_never_suggested_realistic_pictures(overrides
     k = knowledge()
     cards = render(evaluate(picture, as_of=AS_OF, knowledge=k), picture, knowledge=k, uuid_factory=uuids())
     assert_never_suggested_and_not_recommended(cards, k)
+    assert_declined_never_suggested(cards, picture, k)
     for card in cards:
         assert_contract(card, k)
+
+
+# --------------------------------------------------------------------------- property: a therapy the patient
+# declined is never suggested (PD-01)
+
+
+def assert_declined_never_suggested(cards: list[dict], picture: NetPicture, k: Knowledge) -> None:
+    declined = {agent.value for agent in picture.declined_therapies}
+    topics = drug_topics(k)
+    by_rxnorm = {k.drugs[d].rxnorm: t for d, t in topics.items()}
+    for card in cards:
+        ext = card["extension"]["net-cds"]
+        if ext["strength"] in ("recommend", "consider", "needs-data") and card["indicator"] != "critical":
+            assert ext["topic"] not in declined, f"{ext['topic']} ({ext['rules']}) suggested although declined"
+        clash = _suggested_drug_topics(card, k, by_rxnorm) & declined
+        assert not clash, f"card {ext['topic']} ({ext['rules']}) orders a declined therapy {clash}"
+
+
+def test_declined_invariant_catches_a_declined_prrt_suggestion():
+    """The checker itself can fail."""
+    k = knowledge()
+    lutathera = k.drugs["lutathera"]
+    cards = [{"indicator": "info", "extension": {"net-cds": {"topic": "prrt", "strength": "recommend", "rules": ["M-04"]}},
+              "suggestions": [{"actions": [{"resource": {"medicationCodeableConcept": {
+                  "coding": [{"code": lutathera.rxnorm}]}}}]}]}]
+    with pytest.raises(AssertionError):
+        assert_declined_never_suggested(cards, make_picture(declined_therapies=frozenset({Agent.PRRT})), k)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pictures)
+def test_declined_therapy_is_never_suggested_random_pictures(picture):
+    k = knowledge()
+    cards = render(evaluate(picture, as_of=AS_OF, knowledge=k), picture, knowledge=k, uuid_factory=uuids())
+    assert_declined_never_suggested(cards, picture, k)

@@ -150,7 +150,7 @@ def real():
 
 
 def test_real_knowledge_loads_with_its_version(real):
-    assert real.version == "2026.11.0"
+    assert real.version == "2026.11.1"
     assert set(real.rules) == set(load_rules())
 
 

@@ -5,7 +5,9 @@ imports them all (pkgutil), so a new group module needs no edit here. Scope come
 
 * ``Scope.NONE`` / ``Scope.EXCLUDED``: no outcomes at all (the service is not for them);
 * ``Scope.SCLC``: only the rows registered for SCLC (the out-of-scope card, G-03 / NR-22);
-* otherwise every row registered for the picture's scope, in row-id order.
+* otherwise every row registered for the picture's scope, in row-id order; then G-02's NEC
+  suppression; then the review rows (``@rule(id, review=True)``, e.g. PD-01 for declined
+  therapies), which see every outcome and may only withdraw other rows' outcomes or add their own.
 """
 from __future__ import annotations
 
@@ -46,15 +48,37 @@ def evaluate(picture: NetPicture, *, as_of: date, knowledge: "Knowledge") -> lis
     if picture.scope in _NO_CARDS:
         return []
     outcomes: list[Outcome] = []
+    reviews: list[RegisteredRule] = []
     for rule_id, registered in sorted(load_rules().items()):
         if picture.scope not in registered.scopes:
+            continue
+        if registered.review:
+            reviews.append(registered)
             continue
         result = registered.function(picture, as_of, knowledge.for_rule(rule_id))
         for outcome in result if isinstance(result, tuple) else (result,):
             if not isinstance(outcome, Outcome) or outcome.rule_id != rule_id:
                 raise TypeError(f"rule {rule_id} returned {outcome!r}, not an Outcome of its own row")
             outcomes.append(outcome)
-    return _suppress_for_nec(outcomes, knowledge)
+    outcomes = _suppress_for_nec(outcomes, knowledge)
+    for registered in reviews:
+        outcomes = _review(registered, picture, as_of, knowledge, outcomes)
+    return outcomes
+
+
+def _review(registered: RegisteredRule, picture: NetPicture, as_of: date, knowledge: "Knowledge",
+            outcomes: list[Outcome]) -> list[Outcome]:
+    """Run one review row; it may only withdraw other rows' outcomes and add outcomes of its own."""
+    rule_id = registered.rule_id
+    revised = list(registered.function(picture, as_of, knowledge.for_rule(rule_id), tuple(outcomes)))
+    others = [o for o in revised if not (isinstance(o, Outcome) and o.rule_id == rule_id)]
+    if len(others) != len(outcomes):
+        raise TypeError(f"review row {rule_id} added or dropped outcomes of other rows")
+    for before, after in zip(outcomes, others):
+        if not isinstance(after, Outcome) or after.rule_id != before.rule_id or (
+                after != before and after.status is not Status.NOT_APPLICABLE):
+            raise TypeError(f"review row {rule_id} may only withdraw {before.rule_id}, not turn it into {after!r}")
+    return revised
 
 
 def rule_group(rule_id: str) -> str:

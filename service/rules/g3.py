@@ -5,8 +5,11 @@ G3-01 — WD G3, SSTR uptake >= liver in every lesion, Ki-67 <= 55 %
     CAPTEM (recommended for pancreas, considered elsewhere). SSA alone is NR-15.
     Source: NETTER-2 (PFS 22.8 vs 8.5 mo); E2211; ENETS/ESMO.
 G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 55 %, or FDG-avid, or
-    rapid growth (proxy: progression within g3_rapid_growth_months (6) of diagnosis or of starting
-    a systemic therapy)
+    rapid growth: documented progression within g3_rapid_progression_days (180) of the start of the
+    therapy running at that progression (else of the diagnosis) -- ``progression_interval_days``,
+    current (not stale) and not measured from a first *recorded* dose (only administrations on
+    record: the true start may be earlier, so a short interval says nothing) -- or a primary-tumour
+    volume doubling time < g3_rapid_doubling_days (180)
     Then: RECOMMEND cytotoxic chemotherapy: CAPTEM (or FOLFOX) when Ki-67 <= 55 %;
     platinum + etoposide when Ki-67 > 55 %. PRRT (SSTR-negative) is NR-03.
     Source: ENETS NEC 2023 / ESMO-GEP 2020; NORDIC NEC.
@@ -15,12 +18,14 @@ G3-03 — discordant grades between sites or over time (any WD NET)
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from service.picture.model import Grade, NetPicture, PrimarySite, SstrStatus
+from service.picture.model import FactState, Grade, NetPicture, PrimarySite, SstrStatus
 from service.rules.predicates import (
-    SYSTEMIC,
+    grade_fact,
+    growth_facts,
     is_advanced,
+    rapid_growth,
     site_words,
     well_differentiated,
 )
@@ -48,7 +53,8 @@ def _wd_g3(p: NetPicture, rule_id: str) -> Outcome | None:
 
 
 def _facts(p: NetPicture) -> tuple[FactUse, ...]:
-    return tuple(FactUse.of(n, f) for n, f in (("WHO grade", p.grade), ("Ki-67", p.ki67), ("SSTR imaging", p.sstr),
+    return ((grade_fact(p),) if p.grade.known else ()) + tuple(
+        FactUse.of(n, f) for n, f in (("Ki-67", p.ki67), ("SSTR imaging", p.sstr),
                                                  ("FDG PET", p.fdg_avid)) if f.known)
 
 
@@ -105,22 +111,18 @@ def g3_aggressive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
 
 
 def _rapid_growth(p: NetPicture, k: RuleKnowledge) -> tuple[FactUse, ...]:
-    """Proxy for "rapid growth" (no growth rate is on record): progression documented within
-    g3_rapid_growth_months of the diagnosis, or of starting a systemic therapy (primary resistance)."""
-    if not p.progression.is_(True) or not p.progression_date.known:
-        return ()
-    when = p.progression_date.value
-    window = timedelta(days=round(k.threshold("g3_rapid_growth_months") * 30.4))
-    if p.diagnosis_date.known and timedelta(0) <= when - p.diagnosis_date.value <= window:  # type: ignore[operator]
-        return (FactUse.of("Progression", p.progression_date, f"progressive {when.isoformat()}, within "
-                           f"{k.threshold('g3_rapid_growth_months'):g} months of diagnosis"),)
-    for t in p.therapies:
-        if t.agent in SYSTEMIC and t.start is not None and t.progressed_on is not False \
-                and timedelta(0) <= when - t.start <= window:
-            return (FactUse(name="Progression", display=f"progressive within {k.threshold('g3_rapid_growth_months'):g}"
-                            f" months of starting {t.drug}", date=when,
-                            reference=t.references[0] if t.references else None),)
-    return ()
+    """Facts showing rapid growth (empty when none is shown): a short progression interval, or a short
+    primary-tumour volume doubling time. A missing/stale interval or one counted from a first recorded
+    dose (``lists.uninformative_interval_markers`` in the picture's note) is not evidence either way."""
+    out: tuple[FactUse, ...] = ()
+    interval = p.progression_interval_days
+    uninformative = any(marker in interval.note for marker in k.values("uninformative_interval_markers"))
+    if (interval.known and interval.state is FactState.PRESENT and not uninformative
+            and p.progression.is_(True) and int(interval.value) <= k.threshold("g3_rapid_progression_days")):  # type: ignore[arg-type]
+        out += (FactUse.of("Progression interval", interval, f"{interval.note} (rapid)"),)
+    if rapid_growth(p, doubling_days_below=k.threshold("g3_rapid_doubling_days")):
+        out += growth_facts(p)
+    return out
 
 
 @rule("G3-03")

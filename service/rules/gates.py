@@ -18,6 +18,11 @@ G-05 — differentiation or grade unknown
     contradictory).
     Then: NEEDS DATA: request Ki-67 (LOINC 29593-1), mitotic count and differentiation; site rows
     return insufficient data instead of therapy cards. Source: WHO 2019/2022.
+    Also: Ki-67 > ki67_wd_expert_review_above (55 %) with "well differentiated" only inferred from a
+    diagnosis/morphology code (``lists.inferred_differentiation_markers`` in the picture's note) ->
+    NEEDS DATA: expert pathology review of differentiation (decision table 1.1 rule 5). The
+    tumour is not turned into a NEC: the G3 rows keep speaking (G3-02 at Ki-67 > 55 % proposes
+    platinum-etoposide, as the NEC pathway would).
 G-06 — advanced WD NET without SSTR imaging
     When: advanced (metastatic, or locoregional unresectable) WD NET and no SSTR imaging result.
     Then: NEEDS DATA: SSTR PET/CT (Ga-68 DOTATATE/DOTATOC, Cu-64 DOTATATE) before SSA-for-
@@ -60,10 +65,15 @@ from service.rules.outcome import FactUse, Outcome
 from service.rules.predicates import (
     PRIMARY_RESECTIONS,
     exposure_facts,
+    extent_fact,
+    grade_fact,
     is_advanced,
+    ki67_at_most,
+    ki67_text,
     is_nec,
     primary_resected,
     site_words,
+    syndrome_facts,
     well_differentiated,
 )
 from service.rules.registry import RuleKnowledge, rule
@@ -93,8 +103,7 @@ def localized_resectable(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcom
                                      ("WHO grade" if not lung else "carcinoid type or WHO grade", not graded)) if gap)
     if missing:
         return Outcome.insufficient("G-01", missing, reason="extent or grade unknown")
-    grade_fact = p.grade if p.grade.known else p.lung_type
-    facts = (FactUse.of("Extent", p.extent), FactUse.of("WHO grade" if p.grade.known else "Carcinoid type", grade_fact))
+    facts = (extent_fact(p), grade_fact(p) if p.grade.known else FactUse.of("Lung carcinoid type", p.lung_type))
     if p.resectability.known:
         facts += (FactUse.of("Resectability", p.resectability),)
     grade_words = p.grade.value.value if p.grade.known else p.lung_type.value.value  # type: ignore[union-attr]
@@ -110,7 +119,7 @@ def _after_resection(p: NetPicture) -> Outcome:
                   for pr in p.procedures if pr.kind in PRIMARY_RESECTIONS)
     if p.r0_resection.is_(True):
         facts += (FactUse.of("R0 resection", p.r0_resection, "yes"),)
-    facts += tuple(FactUse.of(n, f) for n, f in (("Extent", p.extent), ("WHO grade", p.grade)) if f.known)
+    facts += tuple(fu for fu, f in ((extent_fact(p), p.extent), (grade_fact(p), p.grade)) if f.known)
     return Outcome.applicable("G-01", card="post-resection-follow-up", facts=facts,
                               params={"site": site_words(p)}, reason="primary resected, no metastatic disease on record")
 
@@ -186,6 +195,9 @@ def grade_or_differentiation_unknown(p: NetPicture, as_of: date, k: RuleKnowledg
         # G1/G2 a NET is well differentiated by definition (a NEC is never G1/G2).
         missing.append("differentiation (well-differentiated NET G3 or poorly differentiated NEC)")
     if not missing:
+        review = _expert_review(p, k)
+        if review is not None:
+            return review
         return Outcome.not_applicable("G-05", "grade known; differentiation known or implied by grade G1/G2")
     facts = tuple(
         FactUse.of(name, fact)
@@ -193,6 +205,22 @@ def grade_or_differentiation_unknown(p: NetPicture, as_of: date, k: RuleKnowledg
     )
     return Outcome.applicable("G-05", facts=facts, missing=tuple(missing),
                               reason="grade or differentiation not on record")
+
+
+def _expert_review(p: NetPicture, k: RuleKnowledge) -> Outcome | None:
+    """Decision table 1.1 rule 5 for a differentiation that is only coded: Ki-67 > 55 % -> expert review."""
+    if not (p.differentiation.is_(Differentiation.WELL) and p.ki67.known):
+        return None
+    if not any(marker in p.differentiation.note for marker in k.values("inferred_differentiation_markers")):
+        return None
+    if ki67_at_most(p.ki67.value, k.threshold("ki67_wd_expert_review_above")) is not False:  # type: ignore[arg-type]
+        return None  # 55 % or less, or a report that cannot say (e.g. "<70 %")
+    facts = (FactUse.of("Differentiation", p.differentiation, f"well differentiated ({p.differentiation.note})"),
+             FactUse.of("Ki-67", p.ki67))
+    return Outcome.applicable("G-05", card="differentiation-expert-review", facts=facts,
+                              params={"ki67": ki67_text(p.ki67.value)},  # type: ignore[arg-type]
+                              missing=("differentiation confirmed by a NEN pathologist (morphology, p53/Rb)",),
+                              reason="Ki-67 above 55 % with differentiation inferred only from the diagnosis code")
 
 
 @rule("G-06")
@@ -207,7 +235,7 @@ def sstr_imaging_missing(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcom
     if advanced is None:
         return Outcome.insufficient("G-06", ("disease extent (staging)",), reason="extent unknown")
     return Outcome.applicable(
-        "G-06", facts=(FactUse.of("Extent", p.extent), FactUse.of("SSTR imaging", p.sstr)),
+        "G-06", facts=(extent_fact(p), FactUse.of("SSTR imaging", p.sstr)),
         missing=("SSTR PET/CT result (uptake compared with normal liver)",),
         reason="advanced WD NET without SSTR imaging",
     )
@@ -231,7 +259,7 @@ def germline_testing(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if p.primary_site.is_(PrimarySite.PANCREAS):
         triggers.append(FactUse.of("Primary site", p.primary_site))
     if p.has_syndrome(Syndrome.GASTRINOMA):
-        triggers.append(FactUse(name="Functional syndrome", display="gastrinoma"))
+        triggers.extend(syndrome_facts(p, Syndrome.GASTRINOMA))
     if p.multiple_primaries.is_(True) and not p.gastric_type.is_(1):
         # multifocal type 1 gastric NETs come from atrophic gastritis, not from a germline syndrome
         triggers.append(FactUse.of("Multiple primary NETs", p.multiple_primaries))

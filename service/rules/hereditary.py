@@ -2,27 +2,33 @@
 
 Scope NET, not poorly differentiated; the syndrome comes from ``picture.hereditary``.
 H-01..H-05 need a pancreatic primary. Numbers come from ``cards/knowledge/hereditary.yaml``.
+"Rapid growth" is read from the picture's size history (``tumor_growth_cm_per_year``,
+``tumor_doubling_time_days``, two sizes >= 90 days apart); only a current (not stale) growth rate
+counts, and a missing one is never read as "not growing".
 
 H-01 — MEN1, small NF-pNET  (MEN1 guideline 2012; ENETS NF-pNET 2023)
     When: MEN1, pNET < men1_pnet_surgery_cm (2 cm), not metastatic, no functional syndrome,
-          not progressing (progression not recorded -> fires, listing it as missing).
+          not progressing and not growing rapidly (>= men1_pnet_rapid_growth_cm_per_year, 0.5 cm/year)
+          (progression and growth both unknown -> fires, listing interval imaging as missing).
     Then: RECOMMEND MRI/EUS surveillance every 6-12 months, treat hyperparathyroidism, screen
           thymus/pituitary, family screening. Size unknown -> needs-data card (pnet-size-needs-data).
 H-02 — MEN1, pNET >= 2 cm or rapid growth
-    When: MEN1, pNET >= 2 cm or progressive, not metastatic.
+    When: MEN1, not metastatic, and pNET >= 2 cm, progressive, or growing >= 0.5 cm/year.
     Then: CONSIDER resection.
 H-03 — MEN1, advanced pNET
     When: MEN1, pNET advanced (metastatic / unresectable locoregional).
     Then: info card: treat as sporadic pNET (the P-rows fire on their own).
 H-04 — VHL pNET not needing immediate surgery  (Welireg label; LITESPARK-004 pNET ORR ~83 %)
     When: VHL, pNET < vhl_pnet_surgery_cm (3 cm), not metastatic.
-    Then: progressive and not pregnant -> RECOMMEND belzutifan 120 mg daily;
+    Then: needs therapy (progressive, or volume doubling time < vhl_pnet_doubling_days_max, 500 days),
+          not pregnant and belzutifan not declined -> RECOMMEND belzutifan 120 mg daily (with rapid
+          growth H-05 also offers surgery: the MDT chooses);
           otherwise -> RECOMMEND continued surveillance (belzutifan in pregnancy: NR-11).
           Size unknown -> needs-data card (pnet-size-needs-data).
-H-05 — VHL pNET >= 3 cm or symptomatic
-    When: VHL, pNET >= 3 cm, or abdominal pain; not metastatic. Growth below 3 cm is H-04
-          (rapid growth by doubling time < 500 days needs serial sizes the picture lacks).
-    Then: CONSIDER surgery (MDT).
+H-05 — VHL pNET >= 3 cm, rapid growth or symptomatic
+    When: VHL, not metastatic, and pNET >= 3 cm, volume doubling time < 500 days, or abdominal pain.
+    Then: CONSIDER surgery (MDT). Doubling time not computable below 3 cm -> insufficient (no card;
+          H-04 lists the serial sizes as missing).
 H-06 — NF1 / TSC / MEN4
     When: NF1, TSC or MEN4 with a NET.
     Then: info card: manage as sporadic disease by site and grade.
@@ -32,6 +38,7 @@ from __future__ import annotations
 from datetime import date
 
 from service.picture.model import (
+    Agent,
     Differentiation,
     Extent,
     Grade,
@@ -45,7 +52,9 @@ from service.rules.predicates import (
     any_functional,
     card_params,
     fact_uses,
+    growth_facts,
     is_advanced,
+    rapid_growth,
 )
 from service.rules.outcome import FactUse, Outcome, unknown
 from service.rules.registry import RuleKnowledge, rule
@@ -66,7 +75,18 @@ def _hereditary_pnet(rule_id: str, p: NetPicture, syndrome: Hereditary) -> Outco
 def _facts(p: NetPicture) -> tuple[FactUse, ...]:
     hereditary = tuple(FactUse(name="Hereditary syndrome", display=s.display, date=s.date, reference=s.reference)
                        for s in p.hereditary_sources)
-    return hereditary + fact_uses(p, "tumor_size_cm", "grade", "extent", "progression")
+    return hereditary + fact_uses(p, "tumor_size_cm") + growth_facts(p) + fact_uses(p, "grade", "extent", "progression")
+
+
+def _men1_rapid(p: NetPicture, k: RuleKnowledge) -> bool | None:
+    return rapid_growth(p, cm_per_year_at_least=k.threshold("men1_pnet_rapid_growth_cm_per_year"))
+
+
+def _vhl_rapid(p: NetPicture, k: RuleKnowledge) -> bool | None:
+    return rapid_growth(p, doubling_days_below=k.threshold("vhl_pnet_doubling_days_max"))
+
+
+_SERIAL_SIZES = "pNET size on two scans >= 3 months apart (growth rate)"
 
 
 def _localized(rule_id: str, p: NetPicture) -> Outcome | None:
@@ -102,13 +122,16 @@ def men1_small_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("H-01", "functioning pNET: F-rows")
     if p.progression.is_(True):
         return Outcome.not_applicable("H-01", "growing pNET: H-02")
+    rapid = _men1_rapid(p, k)
+    if rapid:
+        return Outcome.not_applicable("H-01", "rapidly growing pNET (>= 0.5 cm/year): H-02")
     size = _size(p)
     if size is None:
         return needs_data("H-01", p, ("size of the largest pNET (cm) on MRI or EUS",), card="pnet-size-needs-data",
                           facts=_facts(p), reason="MEN1 pNET of unknown size (<2 cm: surveillance; >=2 cm: resection)")
     if size >= k.threshold("men1_pnet_surgery_cm"):
         return Outcome.not_applicable("H-01", "pNET >= 2 cm: H-02")
-    missing = ("interval imaging confirming stability",) if unknown(p.progression) else ()
+    missing = ("interval imaging confirming stability",) if unknown(p.progression) and rapid is None else ()
     if staging_unknown:
         missing += ("staging (no metastases on cross-sectional imaging)",)
     return Outcome.applicable("H-01", params=card_params(p), facts=_facts(p), missing=missing,
@@ -121,12 +144,16 @@ def men1_large_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if stop is not None:
         return stop
     size = _size(p)
-    if p.progression.is_(True) or (size is not None and size >= k.threshold("men1_pnet_surgery_cm")):
-        return Outcome.applicable("H-02", params=card_params(p), facts=_facts(p),
-                                  reason="MEN1 pNET >=2 cm or growing")
+    rapid = _men1_rapid(p, k)
+    large = size is not None and size >= k.threshold("men1_pnet_surgery_cm")
+    if large or p.progression.is_(True) or rapid:
+        why = "MEN1 pNET >=2 cm" if large else ("MEN1 pNET growing >= 0.5 cm/year" if rapid else "MEN1 pNET progressing")
+        return Outcome.applicable("H-02", params=card_params(p), facts=_facts(p), reason=why)
     if size is None:
         return Outcome.insufficient("H-02", ("size of the largest pNET (cm)",), reason="size not on record")
-    return Outcome.not_applicable("H-02", "pNET <2 cm and not growing")
+    if rapid is None and unknown(p.progression):
+        return Outcome.insufficient("H-02", (_SERIAL_SIZES,), reason="pNET <2 cm, growth not known")
+    return Outcome.not_applicable("H-02", "pNET <2 cm and not growing rapidly")
 
 
 @rule("H-03")
@@ -159,13 +186,20 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if size >= k.threshold("vhl_pnet_surgery_cm"):
         return Outcome.not_applicable("H-04", "pNET >= 3 cm: surgical evaluation (H-05)")
     facts, params = _facts(p), card_params(p)
-    if p.progression.is_(True) and not p.pregnant.is_(True):
+    rapid = _vhl_rapid(p, k)
+    # A doubling time < 500 days is a surgical criterion (H-05): without one, say it is missing.
+    growth_gap = (_SERIAL_SIZES,) if rapid is None and not p.progression.is_(False) else ()
+    needs_therapy = p.progression.is_(True) or bool(rapid)
+    if needs_therapy and not p.pregnant.is_(True) and not p.declined(Agent.BELZUTIFAN):
         missing = ("pregnancy status (test before start)",) if unknown(p.pregnant) and p.sex.is_("female") else ()
-        return Outcome.applicable("H-04", card="belzutifan-vhl", params=params, facts=facts, missing=missing + staging,
-                                  reason="growing VHL pNET <3 cm, surgery not yet needed")
-    return Outcome.applicable("H-04", card="vhl-pnet-surveillance", params=params, missing=staging,
+        reason = ("VHL pNET <3 cm with volume doubling time < 500 days: belzutifan or surgery (H-05), MDT"
+                  if rapid else "growing VHL pNET <3 cm, surgery not yet needed")
+        return Outcome.applicable("H-04", card="belzutifan-vhl", params=params, facts=facts,
+                                  missing=missing + staging + growth_gap, reason=reason)
+    why = ("pregnant" if p.pregnant.is_(True) else "belzutifan declined") if needs_therapy else "not growing"
+    return Outcome.applicable("H-04", card="vhl-pnet-surveillance", params=params, missing=staging + growth_gap,
                               facts=facts + fact_uses(p, "pregnant"),
-                              reason="VHL pNET <3 cm, not growing (or pregnant)")
+                              reason=f"VHL pNET <3 cm, {why}")
 
 
 @rule("H-05")
@@ -174,14 +208,18 @@ def vhl_pnet_surgery(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if stop is not None:
         return stop
     size = _size(p)
-    # Growth alone below 3 cm is H-04 (belzutifan or surveillance). "Rapid growth" in the VHL
-    # sense (doubling time < 500 days) needs serial sizes, which the picture does not carry yet.
-    if (size is not None and size >= k.threshold("vhl_pnet_surgery_cm")) or p.abdominal_pain.is_(True):
+    rapid = _vhl_rapid(p, k)
+    large = size is not None and size >= k.threshold("vhl_pnet_surgery_cm")
+    if large or rapid or p.abdominal_pain.is_(True):
+        why = ("VHL pNET >=3 cm" if large else
+               "VHL pNET with volume doubling time < 500 days" if rapid else "symptomatic VHL pNET")
         return Outcome.applicable("H-05", params=card_params(p), facts=_facts(p) + fact_uses(p, "abdominal_pain"),
-                                  reason="VHL pNET >=3 cm or symptomatic")
+                                  reason=why)
     if size is None:
         return Outcome.insufficient("H-05", ("size of the pNET (cm)",), reason="size not on record")
-    return Outcome.not_applicable("H-05", "VHL pNET <3 cm and asymptomatic (growth below 3 cm: H-04)")
+    if rapid is None and not p.progression.is_(False):
+        return Outcome.insufficient("H-05", (_SERIAL_SIZES,), reason="VHL pNET <3 cm, doubling time not known")
+    return Outcome.not_applicable("H-05", "VHL pNET <3 cm, not growing rapidly (doubling time >= 500 days or stable), asymptomatic")
 
 
 @rule("H-06")

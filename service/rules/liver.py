@@ -6,9 +6,14 @@ LD-01 — surgical evaluation  (seed 001: resect if >=90 % resectable; NANETS 20
     When: WD G1/G2, liver metastases, resectability "resectable" or "cytoreduction-feasible"
           (>=70-90 % of disease), and no extrahepatic metastases unless judged fully resectable.
     Then: RECOMMEND surgical evaluation (hepatectomy +/- ablation).
-          Resectability not assessed -> needs-data card (ask surgeon/MDT), unless hepatic burden is
-          > hepatic_replacement_high (50 %) (diffuse disease), there is unresectable extrahepatic
-          disease, or a therapy for the current progression is running (not applicable).
+          Resectability not assessed -> needs-data card (ask surgeon/MDT) only where the answer
+          decides the first plan: liver-dominant disease in a newly diagnosed patient (no prior
+          systemic therapy) who is not progressing (progressing: LD-02's card asks for it). Hepatic burden > hepatic_replacement_high (50 %) (diffuse disease),
+          unresectable extrahepatic disease, or a therapy for the current progression running ->
+          not applicable. Otherwise (on treatment, not liver-dominant or not known to be) the row
+          is insufficient without a card: at progression LD-02 lists the resectability assessment
+          as missing on its own card, and a card for every metastatic patient was noise (review
+          2026-11).
 LD-02 — liver-directed therapy  (seed 001: no technique superior; ENETS/ESMO)
     When: WD NET G1-G3, liver-dominant, not resectable/cytoreducible, and progressive (12 months;
           not when a therapy started since the progression is still running, e.g. PRRT in course)
@@ -45,6 +50,7 @@ from service.rules.predicates import (
     had_any,
     ki67_low,
     needs_data,
+    newly_diagnosed,
     therapy_facts,
     well_differentiated_low_grade,
 )
@@ -88,10 +94,18 @@ def surgical_evaluation(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
             return Outcome.not_applicable("LD-01", "diffuse liver disease (>50 % replaced)")
         if progression_being_treated(p):
             return Outcome.not_applicable("LD-01", "a therapy for the current progression is running; reassess at the next decision")
-        return needs_data("LD-01", p, ("surgical/MDT resectability assessment",),
-                          card="liver-resectability-needs-data",
-                          facts=fact_uses(p, "liver_metastases", "hepatic_burden_percent", "grade"),
-                          reason="resectability of liver metastases not assessed")
+        gap = ("surgical/MDT resectability assessment",)
+        if not p.liver_dominant.is_(True):
+            return Outcome.insufficient("LD-01", gap, reason="resectability not assessed; disease not known to be liver-dominant")
+        if newly_diagnosed(p) is not True:
+            return Outcome.insufficient("LD-01", gap, reason="resectability not assessed; not a first-plan decision "
+                                        "(at progression LD-02 asks for it)")
+        if p.progression.is_(True):
+            return Outcome.insufficient("LD-01", gap, reason="resectability not assessed; progressing liver-dominant "
+                                        "disease: LD-02 lists it as missing on its card")
+        return needs_data("LD-01", p, gap, card="liver-resectability-needs-data",
+                          facts=fact_uses(p, "liver_metastases", "liver_dominant", "hepatic_burden_percent", "grade"),
+                          reason="newly diagnosed liver-dominant metastases; resectability not assessed")
     if p.resectability.value not in _OPERABLE:
         return Outcome.not_applicable("LD-01", "judged unresectable")
     return Outcome.applicable("LD-01", card="liver-surgery-evaluation", params=card_params(p),

@@ -24,8 +24,10 @@ L-05 — aggressive / SSTR-negative  (seed 000; NCCN; CABINET)
     Then: CONSIDER temozolomide +/- capecitabine (if not given); platinum-etoposide when atypical
           (or G3) with Ki-67 > lung_platinum_ki67_min (20 %); cabozantinib after a non-SSA therapy.
 L-06 — not for lung/thymic NET  (no RCT for sunitinib; NCCN v1.2020 panel vote)
-    When: advanced lung/thymic NET (sunitinib); advanced typical carcinoid (platinum-etoposide).
-    Then: NOT RECOMMENDED cards (mirrors NR-01/NR-07 for this site).
+    When: advanced lung/thymic NET with sunitinib ordered or taken; advanced typical carcinoid with
+          platinum-etoposide ordered or taken. No lung row suggests either, so a warning about a
+          drug nobody proposed would be noise (the NR-row convention).
+    Then: NOT RECOMMENDED cards (merge with NR-01 / NR-07 on the same topic).
 """
 from __future__ import annotations
 
@@ -49,7 +51,9 @@ from service.rules.predicates import (
     advanced,
     any_functional,
     card_params,
+    exposure_facts,
     fact_uses,
+    in_play,
     ki67_at_least,
     ki67_at_most,
     progressed_on,
@@ -209,9 +213,15 @@ def not_for_lung(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tupl
     if stop is not None:
         return stop
     params, facts = _params(p), fact_uses(p, "site_detail", "lung_type", "extent")
-    out = [Outcome.applicable("L-06", card="lung-sunitinib-not-recommended", params=params, facts=facts,
-                              reason="sunitinib has no evidence in lung/thymic NET")]
-    if p.lung_type.is_(LungType.TYPICAL) and not p.grade.is_(Grade.G3):
-        out.append(Outcome.applicable("L-06", card="lung-platinum-not-first-line", params=params, facts=facts,
-                                      reason="typical carcinoid"))
+    out = []
+    if in_play(p, Agent.SUNITINIB):
+        out.append(Outcome.applicable("L-06", card="lung-sunitinib-not-recommended", params=params,
+                                      facts=facts + exposure_facts(p, Agent.SUNITINIB),
+                                      reason="sunitinib ordered; no evidence in lung/thymic NET"))
+    if p.lung_type.is_(LungType.TYPICAL) and not p.grade.is_(Grade.G3) and in_play(p, Agent.PLATINUM_ETOPOSIDE):
+        out.append(Outcome.applicable("L-06", card="lung-platinum-not-first-line", params=params,
+                                      facts=facts + exposure_facts(p, Agent.PLATINUM_ETOPOSIDE),
+                                      reason="platinum-etoposide ordered for a typical carcinoid"))
+    if not out:
+        return Outcome.not_applicable("L-06", "neither sunitinib nor platinum-etoposide (typical carcinoid) ordered")
     return tuple(out)

@@ -1,9 +1,8 @@
 """NOT RECOMMENDED rows (decision table section 6) that are not drug-safety rows.
 
 A row fires only when the patient is on the therapy or it is ordered (NR-01, NR-02, NR-05, NR-07,
-NR-08, NR-13, NR-14, NR-23), or -- for PRRT (NR-03), SSA in G3 / SSTR-negative disease (NR-15,
-NR-16) and SSA in insulinoma (NR-12) -- when the therapy is a usual next step the clinician is
-likely to weigh for this patient. The site rows never suggest a not-recommended therapy, so a
+NR-08, NR-13, NR-14, NR-15, NR-16, NR-23), or -- for PRRT (NR-03) and SSA in insulinoma (NR-12) --
+when the therapy is a usual next step the clinician is likely to weigh for this patient. The site rows never suggest a not-recommended therapy, so a
 warning about a drug nobody proposed would be noise.
 Each card says "not recommended" and why. (NR-04, NR-09..NR-11, NR-17..NR-20 live in
 ``service.rules.safety``; NR-22 in ``service.rules.scope``.)
@@ -16,7 +15,8 @@ NR-02 — everolimus for functional carcinoid / carcinoid-syndrome symptom contr
     Why: FDA limitation of use; RADIANT-2 missed its significance boundary.
 NR-03 — PRRT when SSTR uptake is negative, heterogeneous or below liver (or imaging not done
     when PRRT is ordered)
-    When: PRRT ordered, or advanced WD NET with progression, G3 or Ki-67 >= 10 % newly diagnosed.
+    When: PRRT ordered, or advanced WD NET with progression, G3 or Ki-67 >= 10 % newly diagnosed
+          (not when the patient declined PRRT: PD-01 says so, a warning would be noise).
     Why: NETTER-1/-2 and the EU SmPC require uptake >= liver in every target lesion.
     SSTR "positive, degree unknown": NEEDS DATA (uptake vs liver).
 NR-05 — SSA as antitumour therapy in NEC (SSA ordered or taken). Why: no evidence.
@@ -32,10 +32,12 @@ NR-12 — SSA in insulinoma without SSTR-positive imaging
     disease. Why: may worsen hypoglycaemia.
 NR-13 — interferon-alpha as first-line therapy (ordered, no prior SSA/PRRT/targeted therapy).
 NR-14 — pasireotide as routine NET therapy (ordered). Why: not approved; no superiority.
-NR-15 — SSA monotherapy as the only antiproliferative in advanced WD G3 NET (no functional
-    syndrome, no other antiproliferative active). Why: low expected benefit.
-NR-16 — SSA for antiproliferation when SSTR-negative (advanced WD G1/G2, no functional syndrome).
-    Why: benefit shown in SSTR-positive tumours; keep for hormonal symptoms.
+NR-15 — SSA monotherapy as the only antiproliferative in advanced WD G3 NET
+    When: an SSA is ordered or taken, no functional syndrome, no other antiproliferative therapy
+    active or ordered. Why: low expected benefit. (The G3 rows never suggest SSA alone.)
+NR-16 — SSA for antiproliferation when SSTR-negative (advanced WD G1/G2, no functional syndrome)
+    When: an SSA is ordered or taken. Why: benefit shown in SSTR-positive tumours; keep for hormonal
+    symptoms. (No row suggests an SSA for SSTR-negative disease.)
 NR-21 — calling progression on chromogranin A alone (CgA rising, progression not shown on
     imaging). Why: false elevation (PPI, renal failure, atrophic gastritis).
 NR-23 — two SSAs together, routine everolimus + SSA for antiproliferation (no functional
@@ -64,6 +66,7 @@ from service.rules.predicates import (
     is_advanced,
     is_nec,
     site_words,
+    syndrome_facts,
     well_differentiated,
 )
 from service.rules.outcome import FactUse, Outcome
@@ -127,6 +130,8 @@ def everolimus_functional_carcinoid(p: NetPicture, as_of: date, k: RuleKnowledge
 def _prrt_candidate(p: NetPicture, k: RuleKnowledge) -> bool:
     if in_play(p, Agent.PRRT) or p.next_prrt_date.known:
         return True
+    if p.declined(Agent.PRRT):
+        return False  # the patient declined it: not a next step to warn about (PD-01)
     if not _advanced_wd(p):
         return False
     if _progressing(p) or p.grade.is_(Grade.G3):
@@ -251,7 +256,7 @@ def ssa_in_insulinoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("NR-12", "SSTR-positive imaging on record (monitored test dose still advised)")
     if not in_play(p, Agent.SSA) and is_advanced(p) is not True:
         return Outcome.not_applicable("NR-12", "SSA neither ordered nor in play")
-    facts = (FactUse(name="Functional syndrome", display="insulinoma"), *_f("SSTR imaging", p.sstr),
+    facts = (*syndrome_facts(p, Syndrome.INSULINOMA), *_f("SSTR imaging", p.sstr),
              *_f("Hypoglycaemia", p.hypoglycaemia), *exposure_facts(p, Agent.SSA))
     return Outcome.applicable("NR-12", facts=facts, missing=() if p.sstr.known else ("SSTR PET/CT result",),
                               reason="insulinoma without SSTR-positive imaging")
@@ -277,7 +282,7 @@ def pasireotide_routine(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
 
 
 def _other_antiproliferative_active(p: NetPicture) -> bool:
-    return any(p.on(a) for a in _ANTIPROLIFERATIVE)
+    return any(in_play(p, a) for a in _ANTIPROLIFERATIVE)
 
 
 @rule("NR-15")
@@ -288,8 +293,10 @@ def ssa_alone_in_g3(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("NR-15", "not known to be advanced")
     if _functional(p):
         return Outcome.not_applicable("NR-15", "functional syndrome: SSA kept for symptom control")
+    if not in_play(p, Agent.SSA):
+        return Outcome.not_applicable("NR-15", "no SSA ordered or taken (the G3 rows never suggest SSA alone)")
     if _other_antiproliferative_active(p):
-        return Outcome.not_applicable("NR-15", "another antiproliferative therapy is active")
+        return Outcome.not_applicable("NR-15", "another antiproliferative therapy is active or ordered")
     facts = (*_f("WHO grade", p.grade), *_f("Ki-67", p.ki67), *exposure_facts(p, Agent.SSA))
     ki67 = f"{p.ki67.value.percent:g} %" if p.ki67.known else ""
     return Outcome.applicable("NR-15", facts=facts, params={"ki67": ki67},
@@ -306,6 +313,8 @@ def ssa_sstr_negative(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("NR-16", "SSTR imaging not negative (or not on record)")
     if _functional(p):
         return Outcome.not_applicable("NR-16", "functional syndrome: SSA kept for hormonal symptoms")
+    if not in_play(p, Agent.SSA):
+        return Outcome.not_applicable("NR-16", "no SSA ordered or taken (no row suggests one when SSTR-negative)")
     facts = (FactUse.of("SSTR imaging", p.sstr), *exposure_facts(p, Agent.SSA))
     return Outcome.applicable("NR-16", facts=facts, reason="SSTR-negative: low expected antiproliferative benefit")
 

@@ -13,6 +13,8 @@ from service.picture.model import (
     Agent,
     Differentiation,
     Extent,
+    Fact,
+    FactState,
     Grade,
     Ki67,
     NetPicture,
@@ -118,6 +120,26 @@ def ki67_low(p: NetPicture, threshold: float) -> bool | None:
     return None
 
 
+def grade_fact(p: NetPicture, name: str = "WHO grade") -> FactUse:
+    """The WHO grade with what it was computed from: "G2 (Ki-67 12 %)" (not only the source's text)."""
+    return _valued_fact(name, p.grade)
+
+
+def extent_fact(p: NetPicture, name: str = "Disease extent") -> FactUse:
+    """The extent with how it was reached: "localized (judged resectable, no metastasis coded)"."""
+    return _valued_fact(name, p.extent)
+
+
+def _valued_fact(name: str, fact: Fact) -> FactUse:  # type: ignore[type-arg]
+    if not fact.known:
+        return FactUse.of(name, fact)
+    words = str(getattr(fact.value, "value", fact.value)).replace("_", " ")
+    basis = fact.note or next((s.display for s in reversed(fact.sources) if s.display), "")
+    if not basis or basis == words:
+        return FactUse.of(name, fact, words)
+    return FactUse.of(name, fact, basis if words.lower() in basis.lower() else f"{words} ({basis})")
+
+
 def fact_uses(p: NetPicture, *names: str) -> tuple[FactUse, ...]:
     """FactUse for the named picture facts that are on record (by picture field name)."""
     labels = {
@@ -137,8 +159,56 @@ def fact_uses(p: NetPicture, *names: str) -> tuple[FactUse, ...]:
     for name in names:
         value = getattr(p, name)
         if value.known:
-            out.append(FactUse.of(labels.get(name, name), value))
+            if name in ("grade", "extent"):
+                out.append(_valued_fact(labels[name], value))
+            elif name == "newly_diagnosed" and value.note:
+                out.append(FactUse.of(labels[name], value, f"{'yes' if value.value else 'no'}: {value.note}"))
+            else:
+                out.append(FactUse.of(labels.get(name, name), value))
     return tuple(out)
+
+
+def growth_facts(p: NetPicture) -> tuple[FactUse, ...]:
+    """Tumour growth per year and volume doubling time, when known, with the two sizes they come from."""
+    out = []
+    growth, doubling = p.tumor_growth_cm_per_year, p.tumor_doubling_time_days
+    if growth.known:
+        out.append(FactUse.of("Tumour growth", growth, f"{float(growth.value):+.2f} cm/year ({growth.note})"))  # type: ignore[arg-type]
+    if doubling.known:
+        out.append(FactUse.of("Volume doubling time", doubling, f"{float(doubling.value):.0f} days"))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+def rapid_growth(p: NetPicture, *, doubling_days_below: float | None = None,
+                 cm_per_year_at_least: float | None = None) -> bool | None:
+    """Is the primary growing fast by a volume doubling time below ``doubling_days_below`` or a diameter growth of
+    at least ``cm_per_year_at_least``? Only current (PRESENT) growth counts: a stale or missing growth rate gives
+    None (cannot say), never "not growing". Growth <= 0 is not growing (its doubling time is MISSING by design)."""
+    growth, doubling = p.tumor_growth_cm_per_year, p.tumor_doubling_time_days
+    present = growth.known and growth.state is FactState.PRESENT
+    if present and float(growth.value) <= 0:  # type: ignore[arg-type]
+        return False
+    checks: list[bool | None] = []
+    if doubling_days_below is not None:
+        current = doubling.known and doubling.state is FactState.PRESENT
+        checks.append(float(doubling.value) < doubling_days_below if current else None)  # type: ignore[arg-type]
+    if cm_per_year_at_least is not None:
+        checks.append(float(growth.value) >= cm_per_year_at_least if present else None)  # type: ignore[arg-type]
+    if any(c is True for c in checks):
+        return True
+    if checks and all(c is False for c in checks):
+        return False
+    return None
+
+
+def syndrome_facts(p: NetPicture, syndrome: Syndrome) -> tuple[FactUse, ...]:
+    """The records of a functional syndrome (with dates); the bare name only when none is on record."""
+    words = syndrome.value
+    sources = [s for s in p.syndrome_sources if words[:6] in (s.display or "").lower()] or list(p.syndrome_sources)
+    if not sources:
+        return (FactUse(name="Functional syndrome", display=words),)
+    return tuple(FactUse(name="Functional syndrome", display=s.display or words, date=s.date, reference=s.reference)
+                 for s in sources)
 
 
 def therapy_facts(p: NetPicture, agents: Iterable[Agent]) -> tuple[FactUse, ...]:

@@ -1,7 +1,10 @@
 """The rule registry: ``@rule("M-04")`` registers a decision-table row.
 
 A rule is a pure function ``(picture, as_of, knowledge) -> Outcome`` (or a tuple of
-outcomes, all with the rule's own id). It reads its numbers and words through the
+outcomes, all with the rule's own id). A *review* row (``@rule(id, review=True)``) runs after
+every other row: ``(picture, as_of, knowledge, outcomes) -> outcomes`` returns the whole list,
+in which it may only withdraw other rows' outcomes (same row, NOT_APPLICABLE with a reason) and
+add outcomes of its own (PD-01: therapies the patient declined). It reads its numbers and words through the
 ``RuleKnowledge`` it is given, never from Python literals. The registry is filled once, at
 import of the rule modules (``service.rules`` imports every module of the package), and is
 read-only afterwards.
@@ -27,7 +30,7 @@ RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{2}$")
 TUMOUR_SCOPES: frozenset[Scope] = frozenset({Scope.NET, Scope.NEC, Scope.MINEN})
 
 RuleResult = Union[Outcome, tuple[Outcome, ...]]
-RuleFunction = Callable[[NetPicture, date, "RuleKnowledge"], RuleResult]
+RuleFunction = Callable[..., RuleResult]
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,15 @@ class RegisteredRule:
     function: RuleFunction
     module: str
     scopes: frozenset[Scope]
+    review: bool = False
 
 
 _RULES: dict[str, RegisteredRule] = {}
 
 
-def rule(rule_id: str, *, scopes: Iterable[Scope] = TUMOUR_SCOPES) -> Callable[[RuleFunction], RuleFunction]:
-    """Register ``function`` as the logic of decision-table row ``rule_id``."""
+def rule(rule_id: str, *, scopes: Iterable[Scope] = TUMOUR_SCOPES,
+         review: bool = False) -> Callable[[RuleFunction], RuleFunction]:
+    """Register ``function`` as the logic of decision-table row ``rule_id`` (``review``: runs after the others)."""
     if not RULE_ID.match(rule_id):
         raise ValueError(f"rule id {rule_id!r} does not look like a decision-table row id (e.g. 'M-04')")
     scope_set = frozenset(scopes)
@@ -53,7 +58,7 @@ def rule(rule_id: str, *, scopes: Iterable[Scope] = TUMOUR_SCOPES) -> Callable[[
             function.__module__, function.__qualname__
         ):
             raise ValueError(f"rule {rule_id} registered twice ({existing.module} and {function.__module__})")
-        _RULES[rule_id] = RegisteredRule(rule_id, function, function.__module__, scope_set)
+        _RULES[rule_id] = RegisteredRule(rule_id, function, function.__module__, scope_set, review)
         return function
 
     return register
@@ -91,6 +96,12 @@ class RuleKnowledge:
             return self._knowledge.lists[name]
         except KeyError:
             raise KnowledgeError(f"rule {self.rule_id}: unknown list {name!r}") from None
+
+    def card_of(self, outcome: Outcome) -> "CardSpec | None":
+        """The card an outcome of any row renders (its named card, else the row's first card)."""
+        cards = self._knowledge.rules[outcome.rule_id].cards
+        card_id = outcome.card or (cards[0] if cards else None)
+        return self._knowledge.cards[card_id] if card_id is not None else None
 
     def card(self, card_id: str) -> "CardSpec":
         try:

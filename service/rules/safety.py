@@ -86,6 +86,8 @@ def prrt_in_play(p: NetPicture, k: RuleKnowledge) -> bool:
     """PRRT is ordered/scheduled, or would plausibly be proposed for this patient."""
     if _prrt_ordered(p):
         return True
+    if p.declined(Agent.PRRT):
+        return False  # the patient declined it and it has not been ordered since (PD-01)
     if well_differentiated(p) is False or is_advanced(p) is not True:
         return False
     if not p.sstr.is_(SstrStatus.POSITIVE_ALL):

@@ -1,7 +1,9 @@
 """Well-differentiated NET G3 rows G3-01..G3-03 (decision table 4.6)."""
 from __future__ import annotations
 
-from service.picture.model import Extent, FactState, Grade, GradeAssessment, Ki67, PrimarySite, SstrStatus
+from datetime import date, timedelta
+
+from service.picture.model import Extent, Fact, FactState, Grade, GradeAssessment, Ki67, PrimarySite, Source, SstrStatus
 from service.rules import Status
 from tests.rules.factories import MISSING, fact, fired_cards, run
 
@@ -90,14 +92,50 @@ def test_g3_03_contradictory_fact_does_not_fire():
 # --------------------------------------------------------------------------- clinical review 2026-11
 
 
-def test_g3_02_rapid_growth_proxy_recommends_chemotherapy():
-    """WD G3, SSTR >= liver, Ki-67 30 %, but progressing within 6 months of diagnosis: cytotoxic chemotherapy."""
-    from datetime import date
-    g3 = {"grade": Grade.G3, "ki67": Ki67(30), "sstr": SstrStatus.POSITIVE_ALL, "fdg_avid": False}
-    rapid = dict(g3, progression=True, progression_date=date(2026, 9, 1), diagnosis_date=date(2026, 5, 1))
+G3_SSTR_POSITIVE = {"grade": Grade.G3, "ki67": Ki67(30), "sstr": SstrStatus.POSITIVE_ALL, "fdg_avid": False,
+                    "progression": True}
+
+
+def _interval(days: int, note: str, state: FactState = FactState.PRESENT):
+    return Fact(state, days, (Source("MedicationRequest/ssa", date(2026, 3, 1), "octreotide LAR started"),
+                              Source("Observation/status", date(2026, 3, 1) + timedelta(days=days), "worsened")), note)
+
+
+def test_g3_02_progression_within_180_days_of_starting_therapy_is_rapid_growth():
+    """WD G3, SSTR >= liver, Ki-67 30 %, but progressing 120 days after starting the SSA: cytotoxic chemotherapy."""
+    rapid = dict(G3_SSTR_POSITIVE, progression_interval_days=_interval(120, "progression 120 days after starting octreotide LAR"))
     assert fired_cards("G3-02", **rapid) == {"g3-chemotherapy"}
-    slow = dict(rapid, diagnosis_date=date(2024, 1, 1))
+    (o,) = run("G3-02", **rapid)
+    assert any(f.name == "Progression interval" and f.date == date(2026, 6, 29) for f in o.facts)
+    slow = dict(rapid, progression_interval_days=_interval(400, "progression 400 days after starting octreotide LAR"))
     assert fired_cards("G3-02", **slow) == set()
+
+
+def test_g3_02_interval_from_a_first_recorded_dose_is_not_informative():
+    """net-42 shape: only administrations on record, so '24 days after starting' may really be years."""
+    note = ("progression 24 days after starting octreotide LAR (first recorded dose: only administrations on record, "
+            "the true start may be earlier)")
+    assert fired_cards("G3-02", **dict(G3_SSTR_POSITIVE, progression_interval_days=_interval(24, note))) == set()
+
+
+def test_g3_02_stale_or_missing_interval_is_not_rapid_growth():
+    stale = _interval(60, "progression 60 days after diagnosis", FactState.STALE)
+    assert fired_cards("G3-02", **dict(G3_SSTR_POSITIVE, progression_interval_days=stale)) == set()
+    assert fired_cards("G3-02", **dict(G3_SSTR_POSITIVE, progression_interval_days=MISSING)) == set()
+
+
+def test_g3_02_short_volume_doubling_time_is_rapid_growth():
+    sizes = (Source("Observation/s1", date(2026, 3, 1), "tumour size 2 cm"),
+             Source("Observation/s2", date(2026, 7, 1), "tumour size 3 cm"))
+    fast = dict(G3_SSTR_POSITIVE, progression=False,
+                tumor_growth_cm_per_year=Fact(FactState.PRESENT, 3.0, sizes, "2 cm -> 3 cm (122 days)"),
+                tumor_doubling_time_days=Fact(FactState.PRESENT, 70.0, sizes, "volume doubling time"))
+    assert fired_cards("G3-02", **fast) == {"g3-chemotherapy"}
+    slow = dict(fast, tumor_doubling_time_days=Fact(FactState.PRESENT, 400.0, sizes, "volume doubling time"))
+    assert fired_cards("G3-02", **slow) == set()
+    shrinking = dict(fast, tumor_growth_cm_per_year=Fact(FactState.PRESENT, -0.5, sizes, "3 cm -> 2.8 cm"),
+                     tumor_doubling_time_days=Fact.missing("not growing"))
+    assert fired_cards("G3-02", **shrinking) == set()
 
 
 def test_g3_01_prrt_suggestion_orders_lutathera_only():

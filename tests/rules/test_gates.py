@@ -193,3 +193,32 @@ def test_g08_multifocal_gastric_type_1_is_no_germline_trigger():
                       family_history_net=False)
     assert fired_cards("G-08", **multifocal, gastric_type=3) == {"germline-testing"}
     assert fired_cards("G-08", **multifocal, gastric_type=1) == set()
+
+
+# --------------------------------------------------------------------------- coded differentiation, Ki-67 > 55 % (2026-11)
+
+from service.picture.model import Fact, FactState, Source  # noqa: E402
+
+_CODED_WELL = Fact(FactState.PRESENT, Differentiation.WELL,
+                   (Source("Condition/primary", AS_OF, "Malignant carcinoid tumor of the ileum"),),
+                   "inferred from the diagnosis/morphology code (no pathology statement of differentiation)")
+
+
+def test_coded_well_differentiation_with_ki67_above_55_asks_for_expert_pathology_review():
+    """Decision table 1.1 rule 5: flag for expert review; do not call it a NEC (G-02 stays silent)."""
+    picture = dict(grade=Grade.G3, ki67=Ki67(62.0), differentiation=_CODED_WELL)
+    assert fired_cards("G-05", **picture) == {"differentiation-expert-review"}
+    (o,) = run("G-05", **picture)
+    assert o.status is Status.APPLICABLE and o.missing
+    assert {f.reference for f in o.facts} >= {"Condition/primary"}
+    assert fired_cards("G-02", **picture) == set()
+    assert fired_cards("G3-02", **picture) == {"g3-platinum-etoposide"}
+
+
+@pytest.mark.parametrize("near_miss", [
+    dict(grade=Grade.G3, ki67=Ki67(40.0), differentiation=_CODED_WELL),          # Ki-67 within 55 %
+    dict(grade=Grade.G3, ki67=Ki67(55.0), differentiation=_CODED_WELL),          # 55 % is not above 55 %
+    dict(grade=Grade.G3, ki67=Ki67(62.0), differentiation=Differentiation.WELL),  # stated by pathology
+])
+def test_expert_review_near_misses(near_miss):
+    assert fired_cards("G-05", **near_miss) == set()

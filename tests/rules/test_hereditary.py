@@ -75,3 +75,87 @@ def test_men1_small_pnet_without_staging_still_gets_surveillance_and_asks_for_st
     (o,) = run("H-01", **unstaged)
     assert o.status is Status.APPLICABLE and any("staging" in m for m in o.missing)
     assert fired_cards("H-01", **dict(unstaged, metastatic_sites=frozenset({"liver"}), liver_metastases=True)) == set()
+
+
+# --------------------------------------------------------------------------- growth from serial sizes (2026-11)
+
+from datetime import date  # noqa: E402
+
+from service.picture.model import Agent, Fact, FactState, Source  # noqa: E402
+from tests.rules.factories import fact  # noqa: E402
+
+
+def _growth(d1: float, d2: float, *, days: int = 335, cm_per_year: float | None = None, doubling: float | None = None,
+            state: FactState = FactState.PRESENT) -> dict:
+    """The picture's growth facts for two diameters ``days`` apart (values as service.picture.tempo computes them)."""
+    import math
+    sizes = (Source("Observation/size-1", date(2025, 11, 22), f"tumour size {d1:g} cm"),
+             Source("Observation/size-2", date(2025, 11, 22).fromordinal(date(2025, 11, 22).toordinal() + days),
+                    f"tumour size {d2:g} cm"))
+    per_year = cm_per_year if cm_per_year is not None else (d2 - d1) / (days / 365.25)
+    out = {"tumor_size_cm": fact(d2), "tumor_growth_cm_per_year": Fact(state, per_year, sizes, f"{d1:g} cm -> {d2:g} cm")}
+    if d2 > d1:
+        vdt = doubling if doubling is not None else days * math.log(2) / (3 * math.log(d2 / d1))
+        out["tumor_doubling_time_days"] = Fact(state, vdt, sizes, "volume doubling time")
+    else:
+        out["tumor_doubling_time_days"] = Fact.missing("not growing")
+    return out
+
+
+def test_vhl_doubling_time_below_500_days_offers_surgery_and_belzutifan():
+    """net-19: 2.1 -> 2.7 cm in 335 days = volume doubling ~308 days: a VHL surgical criterion (H-05, consider,
+    MDT) even below 3 cm; belzutifan (H-04) stays the non-surgical option for the same MDT decision."""
+    rapid = dict(VHL, grade=Grade.G2, progression=True, **_growth(2.1, 2.7))
+    assert fired_cards("H-05", **rapid) == {"vhl-pnet-surgery"}
+    assert fired_cards("H-04", **rapid) == {"belzutifan-vhl"}
+    (o,) = run("H-05", **rapid)
+    assert {f.name for f in o.facts} >= {"Tumour growth", "Volume doubling time"}
+    assert all(f.date is not None for f in o.facts if f.name in ("Tumour growth", "Volume doubling time"))
+
+
+def test_vhl_slow_growth_is_not_surgical():
+    slow = dict(VHL, progression=False, **_growth(2.0, 2.1))  # doubling ~2000 days
+    assert fired_cards("H-05", **slow) == set()
+    assert fired_cards("H-04", **slow) == {"vhl-pnet-surveillance"}
+
+
+def test_vhl_growth_without_documented_progression_still_needs_therapy():
+    """Rapid growth on serial sizes, no disease-status entry: belzutifan (and surgery), not plain surveillance."""
+    rapid = dict(VHL, progression=MISSING, **_growth(1.5, 2.2, days=300))
+    assert fired_cards("H-04", **rapid) == {"belzutifan-vhl"}
+    assert fired_cards("H-05", **rapid) == {"vhl-pnet-surgery"}
+
+
+def test_vhl_stale_or_missing_doubling_time_is_never_a_negative_finding():
+    stale = dict(VHL, progression=MISSING, **_growth(2.1, 2.7, state=FactState.STALE))
+    (o,) = run("H-05", **stale)
+    assert o.status is Status.INSUFFICIENT and any("two scans" in m for m in o.missing)
+    (o,) = run("H-04", **dict(VHL, tumor_size_cm=2.0, progression=MISSING))
+    assert o.card == "vhl-pnet-surveillance" and any("two scans" in m for m in o.missing)
+
+
+def test_vhl_shrinking_pnet_is_not_rapid_growth():
+    shrinking = dict(VHL, progression=False, **_growth(2.7, 2.4))
+    assert fired_cards("H-05", **shrinking) == set()
+
+
+def test_vhl_declined_belzutifan_falls_back_to_surveillance():
+    growing = dict(VHL, tumor_size_cm=2.0, progression=True, declined_therapies=frozenset({Agent.BELZUTIFAN}))
+    assert fired_cards("H-04", **growing) == {"vhl-pnet-surveillance"}
+
+
+def test_men1_growth_of_half_a_centimetre_a_year_is_rapid():
+    """MEN1 pNET 1.2 -> 1.8 cm in a year (< 2 cm): rapid growth -> consider resection (H-02), not surveillance."""
+    rapid = dict(MEN1, progression=MISSING, **_growth(1.2, 1.8, days=365))
+    assert fired_cards("H-02", **rapid) == {"men1-pnet-resection"}
+    assert fired_cards("H-01", **rapid) == set()
+    slow = dict(MEN1, progression=MISSING, **_growth(1.1, 1.2))  # net-18: 0.11 cm/year
+    assert fired_cards("H-02", **slow) == set()
+    (o,) = run("H-01", **slow)
+    assert o.card is None or o.card == "men1-pnet-surveillance"
+    assert o.status is Status.APPLICABLE and not any("stability" in m for m in o.missing)
+
+
+def test_men1_small_pnet_with_unknown_growth_is_insufficient_for_resection():
+    (o,) = run("H-02", **dict(MEN1, tumor_size_cm=1.2, progression=MISSING))
+    assert o.status is Status.INSUFFICIENT and o.missing

@@ -7,7 +7,7 @@ import pytest
 
 from service.picture.model import Agent, Grade, Ki67, Resectability, Syndrome, TherapyStatus
 from service.rules import Status
-from tests.rules.factories import fired_cards, make_labs, procedure, run, therapy
+from tests.rules.factories import MISSING, fired_cards, make_labs, procedure, run, therapy
 
 LIVER_DOMINANT = {"liver_dominant": True, "resectability": Resectability.UNRESECTABLE, "progression": True,
                   "hepatic_burden_percent": 30.0}
@@ -39,8 +39,28 @@ def test_row_fires_and_near_miss_does_not(rule_id, card, fires, near_miss):
 
 
 def test_resectability_not_assessed_asks_the_surgeon():
-    (o,) = run("LD-01")
+    """Newly diagnosed, liver-dominant: the resectability judgement decides the first plan."""
+    (o,) = run("LD-01", liver_dominant=True)
     assert o.status is Status.INSUFFICIENT and o.card == "liver-resectability-needs-data"
+    assert any(f.name == "Liver-dominant disease" for f in o.facts)
+
+
+def test_resectability_question_only_at_the_first_plan_of_liver_dominant_disease():
+    """Review 2026-11 (noise): the 'ask whether the liver metastases are resectable' card fired for
+    nearly every metastatic patient. It now shows only for newly diagnosed liver-dominant disease;
+    otherwise the row stays insufficient without a card (never 'not resectable')."""
+    for overrides in ({"liver_dominant": MISSING}, {"liver_dominant": False},
+                      {"liver_dominant": True, "newly_diagnosed": False,
+                       "therapies": (therapy(Agent.SSA, start=date(2025, 1, 1)),)},
+                      {"liver_dominant": True, "newly_diagnosed": MISSING},
+                      {"liver_dominant": True, "progression": True}):
+        (o,) = run("LD-01", **overrides)
+        assert o.status is Status.INSUFFICIENT and o.card is None and o.missing, overrides
+    # at progression LD-02 carries the question on its own card
+    progressing = dict(LIVER_DOMINANT, progression=True, newly_diagnosed=False, resectability=MISSING,
+                       therapies=(therapy(Agent.SSA, start=date(2025, 1, 1)),))
+    (o,) = run("LD-02", **progressing)
+    assert o.status is Status.APPLICABLE and "resectability assessment" in o.missing
 
 
 def test_after_whipple_liver_directed_therapy_is_a_caution_not_a_suggestion():
@@ -91,7 +111,7 @@ def test_ld01_no_surgical_needs_data_with_unresectable_extrahepatic_disease():
     from tests.rules.factories import MISSING
     (o,) = run("LD-01", metastatic_sites=frozenset({"liver", "bone"}), resectability=MISSING)
     assert o.status is Status.NOT_APPLICABLE
-    (o,) = run("LD-01", metastatic_sites=frozenset({"liver"}), resectability=MISSING)
+    (o,) = run("LD-01", metastatic_sites=frozenset({"liver"}), resectability=MISSING, liver_dominant=True)
     assert o.status is Status.INSUFFICIENT and o.card == "liver-resectability-needs-data"
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from service.picture.model import Agent, Extent, Grade, Ki67, LungType, PrimarySite, SstrStatus, Syndrome
+from service.picture.model import Agent, Extent, Grade, Ki67, LungType, PrimarySite, SstrStatus, Syndrome, TherapyStatus
 from service.rules import Status
 from tests.rules.factories import MISSING, fired_cards, run, therapy
 
@@ -15,6 +15,8 @@ LOCAL = dict(LUNG, extent=Extent.LOCALIZED, metastatic_sites=frozenset(), liver_
 PROGRESSING = dict(LUNG, progression=True, newly_diagnosed=False,
                    therapies=(therapy(Agent.SSA, start=date(2025, 1, 1)),))
 AGGRESSIVE = dict(PROGRESSING, lung_type=LungType.ATYPICAL, grade=Grade.G3, ki67=Ki67(25))
+ON_SUNITINIB = dict(LUNG, therapies=(therapy(Agent.SUNITINIB, status=TherapyStatus.PLANNED, start=None),))
+ON_PLATINUM = dict(LUNG, therapies=(therapy(Agent.PLATINUM_ETOPOSIDE, status=TherapyStatus.PLANNED, start=None),))
 
 
 @pytest.mark.parametrize(
@@ -32,9 +34,12 @@ AGGRESSIVE = dict(PROGRESSING, lung_type=LungType.ATYPICAL, grade=Grade.G3, ki67
         ("L-05", "captem-lung", AGGRESSIVE, PROGRESSING),
         # platinum-etoposide only for aggressive atypical with Ki-67 > 20 %
         ("L-05", "platinum-etoposide-lung", AGGRESSIVE, dict(AGGRESSIVE, grade=Grade.G2, ki67=Ki67(12))),
-        # L-06 sunitinib is not recommended for lung NET; a pancreatic NET is not this row
-        ("L-06", "lung-sunitinib-not-recommended", LUNG, dict(LUNG, primary_site=PrimarySite.PANCREAS)),
-        ("L-06", "lung-platinum-not-first-line", LUNG, dict(LUNG, lung_type=LungType.ATYPICAL, grade=Grade.G2)),
+        # L-06 sunitinib is not recommended for lung NET when it is ordered; a pancreatic NET is not this row
+        ("L-06", "lung-sunitinib-not-recommended", ON_SUNITINIB, dict(ON_SUNITINIB, primary_site=PrimarySite.PANCREAS)),
+        ("L-06", "lung-sunitinib-not-recommended", ON_SUNITINIB, LUNG),
+        ("L-06", "lung-platinum-not-first-line", ON_PLATINUM,
+         dict(ON_PLATINUM, lung_type=LungType.ATYPICAL, grade=Grade.G2)),
+        ("L-06", "lung-platinum-not-first-line", ON_PLATINUM, LUNG),
     ],
 )
 def test_row_fires_and_near_miss_does_not(rule_id, card, fires, near_miss):
@@ -56,3 +61,13 @@ def test_cabozantinib_for_lung_only_after_non_ssa_therapy():
                             + (therapy(Agent.EVEROLIMUS, start=date(2025, 6, 1)),))
     assert "cabozantinib-lung" in fired_cards("L-05", **after_everolimus)
     assert "cabozantinib-lung" not in fired_cards("L-05", **AGGRESSIVE)
+
+
+def test_no_sunitinib_warning_for_every_advanced_lung_net():
+    """Review 2026-11 (noise): L-06 spoke for every advanced lung NET although no lung row suggests
+    sunitinib. It now speaks when sunitinib (or, for a typical carcinoid, platinum-etoposide) is
+    ordered or taken; a sunitinib that was stopped is history, not a proposal."""
+    assert fired_cards("L-06", **PROGRESSING) == set()
+    stopped = dict(LUNG, therapies=(therapy(Agent.SUNITINIB, status=TherapyStatus.STOPPED),))
+    assert fired_cards("L-06", **stopped) == set()
+    assert fired_cards("L-06", **dict(LUNG, therapies=(therapy(Agent.SUNITINIB),))) == {"lung-sunitinib-not-recommended"}

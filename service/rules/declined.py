@@ -1,0 +1,88 @@
+"""Therapies the patient declined: a review row over the other rows' suggestions.
+
+The picture lists the therapy classes the patient declined and has not started or been ordered
+since (``NetPicture.declined_therapies``, with ``declined_sources``). Site rows that name the
+alternative themselves do so (H-04: surveillance when belzutifan is declined; M-05 everolimus is
+the table's option "when PRRT is not possible/declined"); the PRRT safety/not-recommended rows
+(NR-03, NR-04) treat a declined PRRT as not in play. This row makes sure nothing else suggests what
+the patient refused.
+
+PD-01 — the patient declined a therapy a row would suggest
+    When: a row's recommend, consider or needs-data card (not critical) is of a therapy topic the
+          patient declined.
+    Then: that outcome is withdrawn (the row becomes not applicable: "patient declined ..."); one info
+          card per declined therapy (merged on the ``declined-therapy`` topic) says what was declined,
+          when (or that the date is not recorded), with the record it comes from and the rows whose
+          suggestion was withheld. The other rows' alternatives stand. Caution, not-recommended and
+          critical cards are never withdrawn (safety). A declined therapy that no row would suggest
+          gets no card (nothing to withhold: noise).
+    Source: decision table M-05 ("PRRT not possible/declined"); shared decision-making.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from service.picture.model import Agent, NetPicture
+from service.rules.outcome import FactUse, Outcome, Status
+from service.rules.registry import RuleKnowledge, rule
+
+_WITHDRAWN_STRENGTHS = ("recommend", "consider", "needs-data")
+
+# Plain words for the therapy classes (card placeholder ``{therapy}``, at most 30 characters).
+THERAPY_WORDS = {
+    Agent.SSA: "somatostatin analogue",
+    Agent.EVEROLIMUS: "everolimus",
+    Agent.SUNITINIB: "sunitinib",
+    Agent.CABOZANTINIB: "cabozantinib",
+    Agent.PRRT: "PRRT (Lu-177 dotatate)",
+    Agent.TELOTRISTAT: "telotristat",
+    Agent.CAPTEM: "capecitabine/temozolomide",
+    Agent.STREPTOZOCIN: "streptozocin chemotherapy",
+    Agent.PLATINUM_ETOPOSIDE: "platinum-etoposide",
+    Agent.OTHER_CHEMOTHERAPY: "chemotherapy",
+    Agent.IMMUNOTHERAPY: "immunotherapy",
+    Agent.INTERFERON: "interferon alfa",
+    Agent.BELZUTIFAN: "belzutifan",
+    Agent.DIAZOXIDE: "diazoxide",
+    Agent.PPI: "proton-pump inhibitor",
+    Agent.PASIREOTIDE: "pasireotide",
+    Agent.SURGERY: "surgery",
+    Agent.LIVER_DIRECTED: "liver-directed therapy",
+}
+
+
+def _declined_on(p: NetPicture, agent: Agent) -> tuple[str, tuple[FactUse, ...]]:
+    sources = [s for a, s in p.declined_sources if a is agent]
+    facts = tuple(FactUse(name="Declined by the patient", display=s.display or f"{THERAPY_WORDS[agent]} declined",
+                          date=s.date, reference=s.reference) for s in sources)
+    dates = [s.date for s in sources if s.date is not None]
+    when = f"on {max(dates).isoformat()}" if dates else "date not recorded"
+    return when, facts
+
+
+@rule("PD-01", review=True)
+def declined_therapy(p: NetPicture, as_of: date, k: RuleKnowledge,
+                     outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
+    if not p.declined_therapies:
+        return outcomes
+    by_topic = {agent.value: agent for agent in p.declined_therapies}
+    revised: list[Outcome] = []
+    withheld: dict[Agent, list[str]] = {}
+    for o in outcomes:
+        spec = k.card_of(o) if o.status is not Status.NOT_APPLICABLE else None
+        agent = by_topic.get(spec.topic) if spec is not None else None
+        if (agent is not None and spec is not None and spec.strength in _WITHDRAWN_STRENGTHS
+                and spec.indicator != "critical" and (o.status is Status.APPLICABLE or o.card is not None)):
+            revised.append(Outcome.not_applicable(o.rule_id, f"patient declined {THERAPY_WORDS[agent]}"))
+            withheld.setdefault(agent, []).append(f"{o.rule_id} ({spec.id})")
+            continue
+        revised.append(o)
+    for agent in sorted(withheld, key=lambda a: a.value):
+        when, facts = _declined_on(p, agent)
+        rows = ", ".join(dict.fromkeys(withheld[agent]))
+        revised.append(Outcome.applicable(
+            "PD-01", facts=facts, params={"therapy": THERAPY_WORDS[agent], "declined_on": when},
+            missing=() if any(f.date for f in facts) else (f"date the patient declined {THERAPY_WORDS[agent]}",),
+            reason=f"the patient declined {THERAPY_WORDS[agent]} ({when}); not suggested by {rows}",
+        ))
+    return tuple(revised)

@@ -1,0 +1,113 @@
+"""PD-01 (review row): a therapy the patient declined is never suggested, and one info card says so."""
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+from service.cards import render
+from service.picture.model import Agent, Extent, Grade, Ki67, PrimarySite, Source, SstrStatus
+from service.rules import Outcome, Status, evaluate
+from service.rules import _review  # the framework guard for review rows
+from service.rules.registry import RegisteredRule
+from tests.rules.factories import AS_OF, knowledge, make_picture, normal_labs, therapy
+
+# net-42: ileal NET G2, liver metastases, progressing on octreotide LAR, SSTR >= liver, PRRT declined.
+PROGRESSING_ON_SSA = dict(progression=True, progression_date=date(2026, 9, 23), newly_diagnosed=False,
+                          labs=normal_labs(), therapies=(therapy(Agent.SSA, start=date(2025, 3, 1), progressed_on=True),))
+PRRT_DECLINED = dict(PROGRESSING_ON_SSA, declined_therapies=frozenset({Agent.PRRT}),
+                     declined_sources=((Agent.PRRT, Source("Procedure/prrt-declined", date(2026, 10, 2),
+                                                           "PRRT declined by the patient")),))
+
+
+def _outcomes(**overrides) -> list[Outcome]:
+    return evaluate(make_picture(**overrides), as_of=AS_OF, knowledge=knowledge())
+
+
+def _fired(outcomes: list[Outcome], rule_id: str) -> list[Outcome]:
+    return [o for o in outcomes if o.rule_id == rule_id and o.status is Status.APPLICABLE]
+
+
+def _cards(**overrides) -> list[dict]:
+    picture = make_picture(**overrides)
+    counter = itertools.count()
+    return render(evaluate(picture, as_of=AS_OF, knowledge=knowledge()), picture, knowledge=knowledge(),
+                  uuid_factory=lambda: f"u-{next(counter)}")
+
+
+def test_declined_prrt_is_not_suggested_everolimus_is_and_the_card_says_why():
+    outcomes = _outcomes(**PRRT_DECLINED)
+    (m04,) = [o for o in outcomes if o.rule_id == "M-04"]
+    assert m04.status is Status.NOT_APPLICABLE and "declined" in m04.reason
+    assert _fired(outcomes, "M-05")  # the table's alternative "when PRRT is not possible/declined"
+    (pd,) = _fired(outcomes, "PD-01")
+    assert "M-04" in pd.reason and pd.params["declined_on"] == "on 2026-10-02"
+    assert [(f.reference, f.date) for f in pd.facts] == [("Procedure/prrt-declined", date(2026, 10, 2))]
+    cards = _cards(**PRRT_DECLINED)
+    topics = {c["extension"]["net-cds"]["topic"]: c for c in cards}
+    assert "prrt" not in topics
+    declined = topics["declined-therapy"]
+    assert declined["extension"]["net-cds"]["strength"] == "info" and "suggestions" not in declined
+    assert "declined" in declined["summary"] and "PRRT" in declined["summary"] and "2026-10-02" in declined["summary"]
+    assert len(declined["summary"]) < 140
+
+
+def test_near_miss_prrt_not_declined_is_recommended_without_a_declined_card():
+    outcomes = _outcomes(**PROGRESSING_ON_SSA)
+    assert _fired(outcomes, "M-04") and not _fired(outcomes, "PD-01")
+
+
+def test_declined_without_a_date_says_the_date_is_missing():
+    undated = dict(PRRT_DECLINED, declined_sources=((Agent.PRRT, Source("Procedure/x", None, "PRRT declined")),))
+    (pd,) = _fired(_outcomes(**undated), "PD-01")
+    assert pd.params["declined_on"] == "date not recorded" and pd.missing
+
+
+def test_a_declined_therapy_no_row_would_suggest_gets_no_card():
+    """Stable, newly diagnosed: nobody proposes CAPTEM, so 'declined CAPTEM' would be noise."""
+    outcomes = _outcomes(declined_therapies=frozenset({Agent.CAPTEM}))
+    assert not _fired(outcomes, "PD-01")
+
+
+def test_declined_prrt_silences_prrt_warnings_that_assume_it_is_next():
+    """SSTR-negative and progressing: NR-03 warns against PRRT as the usual next step -- not when declined."""
+    sstr_negative = dict(PROGRESSING_ON_SSA, sstr=SstrStatus.NEGATIVE)
+    assert _fired(_outcomes(**sstr_negative), "NR-03")
+    assert not _fired(_outcomes(**dict(sstr_negative, declined_therapies=frozenset({Agent.PRRT}))), "NR-03")
+
+
+def test_first_line_g3_prrt_declined_leaves_captem():
+    g3 = dict(grade=Grade.G3, ki67=Ki67(30), primary_site=PrimarySite.PANCREAS,
+              declined_therapies=frozenset({Agent.PRRT}))
+    cards = {c["extension"]["net-cds"]["topic"]: c for c in _cards(**g3)}
+    assert "prrt" not in cards and cards["captem"]["extension"]["net-cds"]["strength"] == "recommend"
+    assert "G3\\-01" in cards["declined-therapy"]["detail"]  # Markdown-escaped row id
+
+
+@pytest.mark.parametrize("agent, topic", [(Agent.SSA, "somatostatin-analog"), (Agent.SURGERY, "surgery")])
+def test_other_declined_therapies_are_withheld_too(agent, topic):
+    localized = dict(extent=Extent.LOCALIZED, metastatic_sites=frozenset(), liver_metastases=False)
+    base = {Agent.SSA: {}, Agent.SURGERY: localized}[agent]
+    shown = {c["extension"]["net-cds"]["topic"] for c in _cards(**base)}
+    assert topic in shown
+    declined = {c["extension"]["net-cds"]["topic"]: c for c in _cards(**dict(base, declined_therapies=frozenset({agent})))}
+    assert topic not in declined and "declined-therapy" in declined
+
+
+def test_review_rows_may_only_withdraw_other_rows():
+    """The framework guard: a review row that turns another row's outcome into a suggestion is refused."""
+    k = knowledge()
+    before = [Outcome.not_applicable("M-04", "no progression")]
+
+    def promote(p, as_of, kn, outcomes):
+        return (Outcome.applicable("M-04"),)
+
+    def withdraw(p, as_of, kn, outcomes):
+        return (Outcome.not_applicable("M-04", "declined"),)
+
+    picture = make_picture()
+    with pytest.raises(TypeError):
+        _review(RegisteredRule("PD-01", promote, __name__, frozenset(), True), picture, AS_OF, k, before)
+    assert _review(RegisteredRule("PD-01", withdraw, __name__, frozenset(), True), picture, AS_OF, k,
+                   [Outcome.applicable("M-04")])[0].status is Status.NOT_APPLICABLE
