@@ -206,14 +206,17 @@ def belzutifan_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome |
     out: list[Outcome] = []
     if p.pregnant.is_(True):
         pregnancy = (FactUse.of("Pregnant", p.pregnant, "yes"), *facts)
-        out.append(Outcome.applicable("NR-11", card="belzutifan-pregnancy", facts=pregnancy,
-                                      reason="belzutifan in pregnancy (boxed embryo-fetal toxicity)"))
+        # One card: the critical "stop it / cancel the order" when it is taken or ordered (a second
+        # "do not start" card on the belzutifan topic said the same thing: noise, review 2026-11).
         if p.on(Agent.BELZUTIFAN):
             out.append(Outcome.applicable("NR-11", card="belzutifan-pregnancy-current", facts=pregnancy,
                                           reason="on belzutifan in pregnancy"))
         elif ordered:
             out.append(Outcome.applicable("NR-11", card="belzutifan-pregnancy-ordered", facts=pregnancy,
                                           reason="belzutifan ordered in pregnancy"))
+        else:
+            out.append(Outcome.applicable("NR-11", card="belzutifan-pregnancy", facts=pregnancy,
+                                          reason="belzutifan in pregnancy (boxed embryo-fetal toxicity)"))
     if ordered and not vhl:
         out.append(Outcome.applicable("NR-11", card="belzutifan-non-vhl", facts=facts,
                                       missing=("germline VHL result",),

@@ -269,6 +269,8 @@ def test_belzutifan_in_pregnancy_order_is_cancelled_intake_is_stopped():
     assert "belzutifan-pregnancy-ordered" in planned and "belzutifan-pregnancy-current" not in planned
     assert "belzutifan-pregnancy-current" in active
     assert knowledge().cards["belzutifan-pregnancy-ordered"].indicator == "critical"
+    # one card says it (net-20 had "cancel the order" and "do not start" side by side: noise)
+    assert planned == {"belzutifan-pregnancy-ordered"} and active == {"belzutifan-pregnancy-current"}
 
 
 def test_everolimus_with_strong_cyp3a4_inhibitor_is_critical():
