@@ -488,14 +488,21 @@ def test_not_recommended_therapy_is_never_suggested_realistic_pictures(overrides
 
 
 def assert_declined_never_suggested(cards: list[dict], picture: NetPicture, k: Knowledge) -> None:
+    """No suggestion of a declined therapy; the only exception, a listed safety card (F-05 octreotide cover
+    against carcinoid crisis), must come with the PD-01 card that tells the clinician to confirm it."""
     declined = {agent.value for agent in picture.declined_therapies}
     topics = drug_topics(k)
     by_rxnorm = {k.drugs[d].rxnorm: t for d, t in topics.items()}
+    kept_topics = {k.cards[pair.split(":")[0]].topic for pair in k.lists["declined_kept_safety_cards"]}
     for card in cards:
         ext = card["extension"]["net-cds"]
         if ext["strength"] in ("recommend", "consider", "needs-data") and card["indicator"] != "critical":
             assert ext["topic"] not in declined, f"{ext['topic']} ({ext['rules']}) suggested although declined"
         clash = _suggested_drug_topics(card, k, by_rxnorm) & declined
+        if clash and ext["topic"] in kept_topics:
+            assert any(c["extension"]["net-cds"]["topic"] == "declined-therapy" for c in cards), \
+                f"safety card {ext['topic']} orders a declined therapy {clash} without the PD-01 card saying so"
+            continue
         assert not clash, f"card {ext['topic']} ({ext['rules']}) orders a declined therapy {clash}"
 
 

@@ -14,8 +14,10 @@ PD-01 — the patient declined a therapy a row would suggest
           card per declined therapy (merged on the ``declined-therapy`` topic) says what was declined,
           when (or that the date is not recorded), with the record it comes from and the rows whose
           suggestion was withheld. The other rows' alternatives stand. Caution, not-recommended and
-          critical cards are never withdrawn (safety). A declined therapy that no row would suggest
-          gets no card (nothing to withhold: noise).
+          critical cards are never withdrawn (safety), nor are the safety cards in
+          ``lists.declined_kept_safety_cards`` (F-05 peri-procedural octreotide against carcinoid crisis
+          when the SSA was declined): they stay, and the PD-01 card names them ("confirm with the
+          patient"). A declined therapy that no row would suggest gets no card (nothing to withhold).
     Source: decision table M-05 ("PRRT not possible/declined"); shared decision-making.
 """
 from __future__ import annotations
@@ -66,10 +68,14 @@ def declined_therapy(p: NetPicture, as_of: date, k: RuleKnowledge,
     if not p.declined_therapies:
         return outcomes
     by_topic = {agent.value: agent for agent in p.declined_therapies}
+    kept_safety = dict(pair.split(":", 1) for pair in k.values("declined_kept_safety_cards"))
     revised: list[Outcome] = []
     withheld: dict[Agent, list[str]] = {}
+    kept: dict[Agent, list[str]] = {}
     for o in outcomes:
         spec = k.card_of(o) if o.status is not Status.NOT_APPLICABLE else None
+        if spec is not None and o.status is Status.APPLICABLE and kept_safety.get(spec.id) in by_topic:
+            kept.setdefault(by_topic[kept_safety[spec.id]], []).append(f"{o.rule_id} ({spec.id})")
         agent = by_topic.get(spec.topic) if spec is not None else None
         if (agent is not None and spec is not None and spec.strength in _WITHDRAWN_STRENGTHS
                 and spec.indicator != "critical" and (o.status is Status.APPLICABLE or o.card is not None)):
@@ -77,12 +83,17 @@ def declined_therapy(p: NetPicture, as_of: date, k: RuleKnowledge,
             withheld.setdefault(agent, []).append(f"{o.rule_id} ({spec.id})")
             continue
         revised.append(o)
-    for agent in sorted(withheld, key=lambda a: a.value):
+    for agent in sorted(set(withheld) | set(kept), key=lambda a: a.value):
         when, facts = _declined_on(p, agent)
-        rows = ", ".join(dict.fromkeys(withheld[agent]))
+        parts = [f"the patient declined {THERAPY_WORDS[agent]} ({when})"]
+        if withheld.get(agent):
+            parts.append("not suggested by " + ", ".join(dict.fromkeys(withheld[agent])))
+        if kept.get(agent):
+            parts.append("still shown as a safety measure, confirm with the patient: "
+                         + ", ".join(dict.fromkeys(kept[agent])))
         revised.append(Outcome.applicable(
             "PD-01", facts=facts, params={"therapy": THERAPY_WORDS[agent], "declined_on": when},
             missing=() if any(f.date for f in facts) else (f"date the patient declined {THERAPY_WORDS[agent]}",),
-            reason=f"the patient declined {THERAPY_WORDS[agent]} ({when}); not suggested by {rows}",
+            reason="; ".join(parts),
         ))
     return tuple(revised)

@@ -111,3 +111,18 @@ def test_review_rows_may_only_withdraw_other_rows():
         _review(RegisteredRule("PD-01", promote, __name__, frozenset(), True), picture, AS_OF, k, before)
     assert _review(RegisteredRule("PD-01", withdraw, __name__, frozenset(), True), picture, AS_OF, k,
                    [Outcome.applicable("M-04")])[0].status is Status.NOT_APPLICABLE
+
+
+def test_declined_ssa_keeps_carcinoid_crisis_prophylaxis_and_says_so():
+    """Declining long-term SSA therapy is not declining octreotide cover for a planned operation: the
+    crisis-prophylaxis card (F-05) stays (withholding it would be unsafe) and PD-01 asks to confirm it."""
+    from service.picture.model import Extent, TherapyStatus
+    before_surgery = dict(extent=Extent.LOCALIZED, metastatic_sites=frozenset(), liver_metastases=False,
+                          carcinoid_syndrome=True, therapies=(therapy(Agent.SURGERY, status=TherapyStatus.PLANNED),),
+                          declined_therapies=frozenset({Agent.SSA}))
+    outcomes = _outcomes(**before_surgery)
+    assert any(o.card == "crisis-prophylaxis" or o.rule_id == "F-05" for o in _fired(outcomes, "F-05"))
+    (pd,) = _fired(outcomes, "PD-01")
+    assert "F-05" in pd.reason and "confirm" in pd.reason
+    topics = {c["extension"]["net-cds"]["topic"] for c in _cards(**before_surgery)}
+    assert "somatostatin-analog" not in topics and {"carcinoid-crisis-prophylaxis", "declined-therapy"} <= topics
