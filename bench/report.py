@@ -84,6 +84,10 @@ def _inprocess_md(sec: dict) -> list[str]:
             cells.append(f"{_f(s['median_ms'], 2)} ({_f(s['p95_ms'], 2)})" if s else "–")
         label = f"**{stage}**" if stage == "total" else stage
         out.append(f"| {label} | " + " | ".join(cells) + " |")
+    if any(sizes[n].get("store_background") for n in names):
+        out.append("| store (background thread, not in total) | " + " | ".join(
+            f"{_f(sizes[n]['store_background']['median_ms'], 2)}" if sizes[n].get("store_background") else "–"
+            for n in names) + " |")
     out.append("| floor (decode + encode) | " + " | ".join(
         f"{_f(sizes[n]['floor']['total']['median_ms'], 2)} ({_f(sizes[n]['floor']['total']['p95_ms'], 2)})"
         for n in names) + " |")

@@ -1,10 +1,20 @@
 """FHIR R4 dicts -> small typed records. The only module that imports ``fhir.resources``.
 
-Validation with the R4B models costs ~70 µs a resource, far more than reading the dict, so
+Validation with the R4B models costs ~70-150 µs a resource, far more than reading the dict, so
 resources are validated only when a rule will read them: ``service.picture.select`` reads
 codes, dates and values at dict level, picks the candidates that decide a fact, and calls
-:func:`valid` on those alone (falling back to the next candidate when one fails). ``adapt``
-keeps the older "validate every relevant resource" path for tests and tools.
+:meth:`ElementValidator.valid` on those alone (falling back to the next candidate when one
+fails). That validates the ELEMENTS the readers below read (:data:`READ_ELEMENTS`, plus the
+type's required elements), each with its own R4B element type (``Quantity``,
+``CodeableConcept``, ``Reference``, the ``dateTime`` primitive ...; type adapters built once at
+start-up), and the R4B choice-type rule (at most one ``value[x]``, ``effective[x]`` ...); an
+element the readers would read that is not an element of the type fails, as the whole model
+would. Elements nobody reads (``text``, ``meta``, ``identifier``, ``performer`` ...) are not
+validated. Terminology elements (``CodeableConcept``/``Coding``: codes, categories, units of
+the same LOINC code) repeat across records and patients, so their verdict is remembered by
+content (bounded); everything else is validated per hook call, at most once per content.
+:func:`valid` (the whole R4B model) stays for ``adapt``, the older "validate every relevant
+resource" path of tests and tools, and for checking fixtures.
 A resource that fails validation is skipped and counted, never raised. Values are read from
 the dict, keeping partial dates, units and codings as sent.
 """
@@ -17,7 +27,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+import orjson
 from fhir.resources.R4B import get_fhir_model_class
+from pydantic import TypeAdapter
 
 log = logging.getLogger(__name__)
 
@@ -435,6 +447,143 @@ def valid(resource: dict) -> bool:
     try:
         _model(resource["resourceType"]).model_validate(resource)
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- element validation
+
+#: The elements the readers above (and the data stage: ``subject``/``patient``) read, per type.
+#: A key listed here that the R4B type does not have makes the resource invalid when present.
+READ_ELEMENTS: dict[str, tuple[str, ...]] = {
+    "Patient": ("id", "birthDate", "gender"),
+    "Condition": ("id", "subject", "code", "clinicalStatus", "verificationStatus", "extension",
+                  "onsetDateTime", "onsetInstant", "onsetDate", "onsetPeriod",
+                  "abatementDateTime", "abatementInstant", "abatementDate", "abatementPeriod",
+                  "recordedDate", "bodySite", "meta", "category", "note"),
+    "Observation": ("id", "subject", "status", "code", "effectiveDateTime", "effectiveInstant", "effectiveDate",
+                    "effectivePeriod", "issued", "valueQuantity", "valueCodeableConcept", "valueString",
+                    "valueInteger", "valueBoolean", "valueRange", "interpretation", "method", "bodySite",
+                    "specimen", "component", "referenceRange", "note"),
+    "MedicationRequest": ("id", "subject", "status", "intent", "medicationCodeableConcept", "medicationReference",
+                          "contained", "authoredOn", "dosageInstruction", "dispenseRequest", "statusReason",
+                          "reasonCode", "note"),
+    "MedicationStatement": ("id", "subject", "status", "medicationCodeableConcept", "medicationReference",
+                            "contained", "effectiveDateTime", "effectiveInstant", "effectiveDate", "effectivePeriod",
+                            "dateAsserted", "dosage", "statusReason", "reasonCode", "note"),
+    "MedicationAdministration": ("id", "subject", "status", "medicationCodeableConcept", "medicationReference",
+                                 "contained", "effectiveDateTime", "effectiveInstant", "effectiveDate",
+                                 "effectivePeriod", "dosage", "statusReason", "reasonCode", "note"),
+    "Procedure": ("id", "subject", "status", "code", "performedDateTime", "performedInstant", "performedDate",
+                  "performedPeriod", "outcome", "bodySite", "note", "usedCode", "statusReason", "reasonCode"),
+}
+_VOCABULARY_TYPES = ("CodeableConcept", "Coding")
+_SHARED_CACHE_MAX = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class _TypeSchema:
+    # (element, validate or None when the type has no such element, shared-verdict prefix for terminology)
+    present: tuple[tuple[str, Callable[[object], object] | None, bytes | None], ...]
+    required: tuple[str, ...]
+    choices: tuple[tuple[tuple[str, ...], bool], ...]                         # (alternatives, one required)
+
+
+def _type_schema(resource_type: str) -> _TypeSchema:
+    model = _model(resource_type)
+    by_alias = {(f.alias or name): f for name, f in model.model_fields.items()}
+    present = []
+    for element in READ_ELEMENTS[resource_type]:
+        fld = by_alias.get(element)
+        if fld is None:
+            present.append((element, None, None))           # not an element of this type
+            continue
+        label = repr(fld.annotation)
+        shared = label.encode() + b"\x00" if any(t in label for t in _VOCABULARY_TYPES) else None
+        present.append((element, TypeAdapter(fld.annotation).validate_python, shared))
+    required, groups = [], {}
+    for alias, fld in by_alias.items():
+        extra = fld.json_schema_extra if isinstance(fld.json_schema_extra, dict) else {}
+        if extra.get("element_required"):
+            required.append(alias)
+        group = extra.get("one_of_many")
+        if group:
+            groups.setdefault(group, ([], bool(extra.get("one_of_many_required"))))[0].append(alias)
+    choices = tuple((tuple(names), req) for names, req in groups.values())
+    return _TypeSchema(tuple(present), tuple(required), choices)
+
+
+_SCHEMAS: dict[str, _TypeSchema] = {}
+_SHARED_VERDICTS: dict[bytes, bool] = {}     # vocabulary element content -> valid (process-wide, bounded)
+_VALIDATION_ERRORS = (ValueError, TypeError, KeyError, AttributeError, RecursionError)
+
+
+def prepare_validation() -> None:
+    """Build the element validators once (start-up), not on the first hook call."""
+    for rtype in READ_ELEMENTS:
+        if rtype not in _SCHEMAS:
+            _SCHEMAS[rtype] = _type_schema(rtype)
+
+
+class ElementValidator:
+    """Validates the elements the readers read, for one hook call (each content at most once)."""
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, bytes], bool] = {}
+
+    def valid(self, resource: dict) -> bool:
+        _VALIDATIONS.n += 1
+        rtype = resource.get("resourceType")
+        schema = _SCHEMAS.get(rtype) if isinstance(rtype, str) else None
+        if schema is None:
+            if rtype not in READ_ELEMENTS:
+                return valid(resource)
+            prepare_validation()
+            schema = _SCHEMAS[rtype]
+        for element in schema.required:
+            if resource.get(element) is None:
+                return False
+        for names, required in schema.choices:
+            n = sum(1 for name in names if name in resource)
+            if n > 1 or (required and n == 0):
+                return False
+        seen = self._seen
+        for element, validate, shared in schema.present:
+            value = resource.get(element, _ABSENT)
+            if value is _ABSENT:
+                continue
+            if validate is None:
+                return False
+            try:
+                key = orjson.dumps(value)
+            except (orjson.JSONEncodeError, TypeError):
+                return False
+            if shared is not None:
+                key = shared + key
+                ok = _SHARED_VERDICTS.get(key)
+                if ok is None:
+                    ok = _check(validate, value)
+                    if len(_SHARED_VERDICTS) >= _SHARED_CACHE_MAX:
+                        _SHARED_VERDICTS.clear()
+                    _SHARED_VERDICTS[key] = ok
+            else:
+                ok = seen.get((element, key))
+                if ok is None:
+                    ok = seen[(element, key)] = _check(validate, value)
+            if not ok:
+                return False
+        return True
+
+
+_ABSENT = object()
+
+
+def _check(validate: Callable[[object], object], value: object) -> bool:
+    try:
+        validate(value)
+    except _VALIDATION_ERRORS:
         return False
     return True
 

@@ -80,8 +80,12 @@ def read_json_body(max_bytes: int) -> Any:
     if charset and charset.lower() not in ("utf-8", "utf8"):
         raise UnsupportedMediaType("Content-Type charset must be utf-8.")
     length = request.content_length
-    if length is not None and length > max_bytes:
-        raise PayloadTooLarge()
+    if length is not None:
+        if length > max_bytes:
+            raise PayloadTooLarge()
+        # Known length (the usual case): one read (werkzeug stops at Content-Length) into one
+        # bytes object, no chunk list, no join, not kept on the request.
+        return load_json(request.get_data(cache=False))
     chunks: list[bytes] = []
     total = 0
     stream = request.stream

@@ -154,6 +154,7 @@ def gunicorn_options(settings: Settings, *, cpu_count: int, env: Mapping[str, st
         "limit_request_field_size": 16384,
         "proc_name": "net-cds",
         "on_starting": on_starting,
+        "post_worker_init": post_worker_init,
         "child_exit": child_exit,
     }
 
@@ -175,6 +176,13 @@ def on_starting(server: Any) -> None:
     path.mkdir(parents=True, exist_ok=True)
     for stale in path.glob("*.db"):
         stale.unlink(missing_ok=True)
+
+
+def post_worker_init(worker: Any) -> None:
+    """The worker's app is built: take its start-up objects out of the garbage collector's walks."""
+    from service.app import settle_heap
+
+    settle_heap()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -19,7 +19,8 @@ date from the dict well under 1 µs. So, in one linear pass:
      ones (and every PRRT dose, which is counted);
    - Conditions and Procedures in the value sets, and the Patient: all;
 
-3. only the picked resources are validated; one that fails is skipped, counted in
+3. only the picked resources are validated, and of those only the elements the readers read
+   (``fhir_adapter.ElementValidator``); one that fails is skipped, counted in
    ``invalid_resources``, and the next candidate for its fact is taken instead.
 
 The extractors then run on this subset unchanged, and reach the same facts they would on everything.
@@ -112,11 +113,12 @@ class _Selection:
         self._obs: dict[int, fa.ObservationRec | None] = {}
         self.chosen: set[int] = set()
         self.invalid = 0
+        self._validator = fa.ElementValidator()
 
     def valid(self, i: int) -> bool:
         ok = self._valid.get(i)
         if ok is None:
-            ok = self._valid[i] = fa.valid(self.resources[i])
+            ok = self._valid[i] = self._validator.valid(self.resources[i])
             if not ok:
                 self.invalid += 1
         return ok
