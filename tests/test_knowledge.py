@@ -150,7 +150,7 @@ def real():
 
 
 def test_real_knowledge_loads_with_its_version(real):
-    assert real.version == "2026.11.1"
+    assert real.version == "2026.11.2"
     assert set(real.rules) == set(load_rules())
 
 
@@ -184,3 +184,47 @@ def test_every_decision_table_row_is_implemented_with_knowledge():
         | {"G3-01", "G3-02", "G3-03", "LD-01", "LD-02", "LD-03"} | {f"N-0{i}" for i in range(1, 5)} \
         | {f"F-{i:02d}" for i in range(1, 13)} | {f"H-0{i}" for i in range(1, 7)} | {f"NR-{i:02d}" for i in range(1, 24)}
     assert rows - set(knowledge().rules) == set()
+
+
+# The card contract (README "The card contract", contract version 2026.11; a public interface): the ONLY
+# codes `source.topic.code` / `extension["net-cds"].topic` may take. This list is the spec: change it only
+# together with a contract version note in the README.
+CARD_CONTRACT_TOPICS = frozenset({
+    "active-surveillance", "surgery", "liver-directed-therapy", "somatostatin-analog", "telotristat",
+    "everolimus", "sunitinib", "cabozantinib", "prrt", "captem", "streptozocin-chemotherapy",
+    "platinum-etoposide", "other-chemotherapy", "immunotherapy", "interferon-alpha", "belzutifan", "diazoxide",
+    "proton-pump-inhibitor", "germline-testing", "cardiology-referral", "carcinoid-crisis-prophylaxis",
+    "monitoring", "clinical-trial", "mdt-review", "drug-safety", "data-gap", "out-of-scope",
+})
+
+
+def _topic_enums(node) -> list[list[str]]:
+    if isinstance(node, dict):
+        found = [node["topic"]["enum"]] if isinstance(node.get("topic"), dict) and "enum" in node["topic"] else []
+        return found + [e for value in node.values() for e in _topic_enums(value)]
+    if isinstance(node, list):
+        return [e for value in node for e in _topic_enums(value)]
+    return []
+
+
+def test_every_topic_the_knowledge_can_emit_is_a_card_contract_topic(real):
+    """Every card of the knowledge (every card any row can render) has a topic of the contract."""
+    outside = {cid: c.topic for cid, c in real.cards.items() if c.topic not in CARD_CONTRACT_TOPICS}
+    assert outside == {}
+
+
+@pytest.mark.parametrize("schema", ["knowledge.schema.json", "cds-card.schema.json"])
+def test_the_schemas_allow_exactly_the_card_contract_topics(schema):
+    import json
+
+    enums = _topic_enums(json.loads((CARDS / "schema" / schema).read_text(encoding="utf-8")))
+    assert enums, f"{schema} has no topic enum"
+    for enum in enums:
+        assert sorted(enum) == sorted(CARD_CONTRACT_TOPICS) and len(enum) == len(set(enum))
+
+
+def test_a_card_with_a_topic_outside_the_contract_is_refused(cards_dir):
+    path = cards_dir / "knowledge" / "x.yaml"
+    path.write_text(path.read_text().replace("topic: everolimus", "topic: declined-therapy"))
+    with pytest.raises(KnowledgeError, match="topic"):
+        load_knowledge(cards_dir, rule_ids={"X-01"})

@@ -11,7 +11,8 @@ PD-01 — the patient declined a therapy a row would suggest
     When: a row's recommend, consider or needs-data card (not critical) is of a therapy topic the
           patient declined.
     Then: that outcome is withdrawn (the row becomes not applicable: "patient declined ..."); one info
-          card per declined therapy (merged on the ``declined-therapy`` topic) says what was declined,
+          card per declined therapy, on the therapy's OWN card-contract topic (``prrt``, ``surgery``...;
+          it takes the place of the withdrawn suggestion, one card per topic), says what was declined,
           when (or that the date is not recorded), with the record it comes from and the rows whose
           suggestion was withheld. The other rows' alternatives stand. Caution, not-recommended and
           critical cards are never withdrawn (safety), nor are the safety cards in
@@ -58,7 +59,7 @@ def _declined_on(p: NetPicture, agent: Agent) -> tuple[str, tuple[FactUse, ...]]
     facts = tuple(FactUse(name="Declined by the patient", display=s.display or f"{THERAPY_WORDS[agent]} declined",
                           date=s.date, reference=s.reference) for s in sources)
     dates = [s.date for s in sources if s.date is not None]
-    when = f"on {max(dates).isoformat()}" if dates else "date not recorded"
+    when = f"on {max(dates).isoformat()}" if dates else "(date not recorded)"
     return when, facts
 
 
@@ -68,6 +69,9 @@ def declined_therapy(p: NetPicture, as_of: date, k: RuleKnowledge,
     if not p.declined_therapies:
         return outcomes
     by_topic = {agent.value: agent for agent in p.declined_therapies}
+    # The PD-01 card of each therapy topic (knowledge: one per topic a row may suggest; a topic
+    # without one is a knowledge error caught by tests/rules/test_declined.py).
+    own_card = {spec.topic: spec.id for spec in k.own_cards}
     kept_safety = dict(pair.split(":", 1) for pair in k.values("declined_kept_safety_cards"))
     revised: list[Outcome] = []
     withheld: dict[Agent, list[str]] = {}
@@ -85,14 +89,15 @@ def declined_therapy(p: NetPicture, as_of: date, k: RuleKnowledge,
         revised.append(o)
     for agent in sorted(set(withheld) | set(kept), key=lambda a: a.value):
         when, facts = _declined_on(p, agent)
-        parts = [f"the patient declined {THERAPY_WORDS[agent]} ({when})"]
+        parts = [f"the patient declined {THERAPY_WORDS[agent]} {when}"]
         if withheld.get(agent):
             parts.append("not suggested by " + ", ".join(dict.fromkeys(withheld[agent])))
         if kept.get(agent):
             parts.append("still shown as a safety measure, confirm with the patient: "
                          + ", ".join(dict.fromkeys(kept[agent])))
         revised.append(Outcome.applicable(
-            "PD-01", facts=facts, params={"therapy": THERAPY_WORDS[agent], "declined_on": when},
+            "PD-01", card=own_card[agent.value], facts=facts,
+            params={"therapy": THERAPY_WORDS[agent], "declined_on": when},
             missing=() if any(f.date for f in facts) else (f"date the patient declined {THERAPY_WORDS[agent]}",),
             reason="; ".join(parts),
         ))

@@ -97,6 +97,11 @@ class RuleKnowledge:
         except KeyError:
             raise KnowledgeError(f"rule {self.rule_id}: unknown list {name!r}") from None
 
+    @property
+    def own_cards(self) -> tuple["CardSpec", ...]:
+        """The cards this row may emit, in the knowledge's order."""
+        return tuple(self._knowledge.cards[c] for c in self._knowledge.rules[self.rule_id].cards)
+
     def card_of(self, outcome: Outcome) -> "CardSpec | None":
         """The card an outcome of any row renders (its named card, else the row's first card)."""
         cards = self._knowledge.rules[outcome.rule_id].cards

@@ -46,10 +46,12 @@ def test_declined_prrt_is_not_suggested_everolimus_is_and_the_card_says_why():
     assert [(f.reference, f.date) for f in pd.facts] == [("Procedure/prrt-declined", date(2026, 10, 2))]
     cards = _cards(**PRRT_DECLINED)
     topics = {c["extension"]["net-cds"]["topic"]: c for c in cards}
-    assert "prrt" not in topics
-    declined = topics["declined-therapy"]
+    # The PD-01 card takes the place of the withdrawn suggestion on the therapy's own topic (card contract:
+    # the topic is one of the contract's codes; one card per topic).
+    declined = topics["prrt"]
+    assert declined["extension"]["net-cds"]["rules"] == ["PD-01"]
     assert declined["extension"]["net-cds"]["strength"] == "info" and "suggestions" not in declined
-    assert "declined" in declined["summary"] and "PRRT" in declined["summary"] and "2026-10-02" in declined["summary"]
+    assert declined["summary"].startswith("Patient declined PRRT") and "on 2026-10-02" in declined["summary"]
     assert len(declined["summary"]) < 140
 
 
@@ -61,7 +63,9 @@ def test_near_miss_prrt_not_declined_is_recommended_without_a_declined_card():
 def test_declined_without_a_date_says_the_date_is_missing():
     undated = dict(PRRT_DECLINED, declined_sources=((Agent.PRRT, Source("Procedure/x", None, "PRRT declined")),))
     (pd,) = _fired(_outcomes(**undated), "PD-01")
-    assert pd.params["declined_on"] == "date not recorded" and pd.missing
+    assert pd.params["declined_on"] == "(date not recorded)" and pd.missing
+    cards = {c["extension"]["net-cds"]["topic"]: c for c in _cards(**undated)}
+    assert "(date not recorded)" in cards["prrt"]["summary"]
 
 
 def test_a_declined_therapy_no_row_would_suggest_gets_no_card():
@@ -81,8 +85,9 @@ def test_first_line_g3_prrt_declined_leaves_captem():
     g3 = dict(grade=Grade.G3, ki67=Ki67(30), primary_site=PrimarySite.PANCREAS,
               declined_therapies=frozenset({Agent.PRRT}))
     cards = {c["extension"]["net-cds"]["topic"]: c for c in _cards(**g3)}
-    assert "prrt" not in cards and cards["captem"]["extension"]["net-cds"]["strength"] == "recommend"
-    assert "G3\\-01" in cards["declined-therapy"]["detail"]  # Markdown-escaped row id
+    assert cards["prrt"]["extension"]["net-cds"]["rules"] == ["PD-01"] and "suggestions" not in cards["prrt"]
+    assert cards["captem"]["extension"]["net-cds"]["strength"] == "recommend"
+    assert "G3\\-01" in cards["prrt"]["detail"]  # Markdown-escaped row id
 
 
 @pytest.mark.parametrize("agent, topic", [(Agent.SSA, "somatostatin-analog"), (Agent.SURGERY, "surgery")])
@@ -92,7 +97,9 @@ def test_other_declined_therapies_are_withheld_too(agent, topic):
     shown = {c["extension"]["net-cds"]["topic"] for c in _cards(**base)}
     assert topic in shown
     declined = {c["extension"]["net-cds"]["topic"]: c for c in _cards(**dict(base, declined_therapies=frozenset({agent})))}
-    assert topic not in declined and "declined-therapy" in declined
+    card = declined[topic]  # the PD-01 card in place of the suggestion, on the same topic
+    assert card["extension"]["net-cds"]["rules"] == ["PD-01"] and card["extension"]["net-cds"]["strength"] == "info"
+    assert "suggestions" not in card
 
 
 def test_review_rows_may_only_withdraw_other_rows():
@@ -124,5 +131,21 @@ def test_declined_ssa_keeps_carcinoid_crisis_prophylaxis_and_says_so():
     assert any(o.card == "crisis-prophylaxis" or o.rule_id == "F-05" for o in _fired(outcomes, "F-05"))
     (pd,) = _fired(outcomes, "PD-01")
     assert "F-05" in pd.reason and "confirm" in pd.reason
-    topics = {c["extension"]["net-cds"]["topic"] for c in _cards(**before_surgery)}
-    assert "somatostatin-analog" not in topics and {"carcinoid-crisis-prophylaxis", "declined-therapy"} <= topics
+    cards = {c["extension"]["net-cds"]["topic"]: c for c in _cards(**before_surgery)}
+    assert "carcinoid-crisis-prophylaxis" in cards
+    ssa = cards["somatostatin-analog"]  # the PD-01 card, not an SSA suggestion
+    assert ssa["extension"]["net-cds"]["rules"] == ["PD-01"] and "suggestions" not in ssa
+    assert "confirm" in ssa["detail"]
+
+
+def test_every_topic_pd01_can_withdraw_has_its_own_declined_card():
+    """PD-01 renders on the declined therapy's own topic: every therapy topic with a card PD-01 may withdraw
+    (recommend/consider/needs-data, not critical) needs a PD-01 card of that topic, else evaluation would fail."""
+    k = knowledge()
+    pd01 = {k.cards[c].topic for c in k.rules["PD-01"].cards}
+    withdrawable = {c.topic for c in k.cards.values()
+                    if c.strength in ("recommend", "consider", "needs-data") and c.indicator != "critical"}
+    therapy_topics = {a.value for a in Agent}
+    assert withdrawable & therapy_topics - pd01 == set()
+    assert all(k.cards[c].strength == "info" and k.cards[c].order is None for c in k.rules["PD-01"].cards)
+    assert len(pd01) == len(k.rules["PD-01"].cards)  # one card per topic
