@@ -6,8 +6,14 @@
   generic), so a therapy that is not recommended is never also suggested. The merged card lists every
   contributing rule id, fact, missing datum and citation.
 * Order: critical -> recommend -> consider -> caution -> not-recommended -> needs-data -> info.
-* ``detail`` is GitHub-flavoured Markdown without raw HTML; every patient-derived string
-  goes through :func:`escape_markdown`.
+* Patient-derived text goes through one of two sanitisers, whatever the field:
+  :func:`escape_markdown` for Markdown (``detail``: every Markdown/HTML special backslash-escaped,
+  the ``:`` after a scheme-like word too, so ``javascript:`` reads ``javascript\\:`` and can never be
+  a link), :func:`plain_text` for plain-text fields (summary placeholders, the extension's facts and
+  missing data, suggestion labels, action descriptions): control/bidi characters removed, ``<``/``>``
+  shown as the full-width ``＜``/``＞``, ``[``/``]`` as ``(``/``)`` (no Markdown link or image), and the ``:`` of a
+  URL scheme as the full-width ``：`` (``javascript：``), so no client that renders the field as
+  HTML or Markdown can make markup, a link or a script of it.
 * Outcomes that are not applicable make no card; insufficient outcomes make a card only
   when the rule named one (a needs-data card).
 """
@@ -44,8 +50,28 @@ _ROUTES = {
 }
 
 MAX_VALUE_LENGTH = 120
+_DESCRIPTION_MAX = 300  # action descriptions name the whole order (knowledge text), never cut in practice
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>&~")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+# The ":" ending a URL-scheme-like word (RFC 3986: a letter, then letters, digits, "+", "-", "."), wherever
+# the word starts ("1javascript:" is caught at its "j").
+_SCHEME_COLON = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+# Schemes a browser executes: their ":" is neutralised in plain text even when a space follows.
+_SCRIPT_SCHEMES = ("javascript", "vbscript", "livescript", "data")  # also as a word's ending ("xjavascript:")
+_PLAIN_SIGNS = (("<=", "≤"), (">=", "≥"), ("->", "→"), ("<-", "←"))
+# U+FF1C/U+FF1E: still read "less/greater than"; brackets become parentheses (no Markdown link or image)
+_PLAIN_MAP = str.maketrans({"<": "＜", ">": "＞", "[": "(", "]": ")"})
+PLAIN_SCHEME_COLON = "："  # U+FF1A FULLWIDTH COLON: reads as a colon, is no URL scheme separator
+
+
+def _clean(text: object, max_length: int) -> str:
+    """Control and bidi characters become spaces, whitespace runs collapse, long values are cut."""
+    cleaned = " ".join(_CONTROL.sub(" ", str(text)).split())
+    if len(cleaned) > max_length:
+        cleaned = cleaned[: max_length - 1].rstrip() + "…"
+    return cleaned
 
 
 def escape_markdown(text: str, *, max_length: int = MAX_VALUE_LENGTH) -> str:
@@ -53,18 +79,37 @@ def escape_markdown(text: str, *, max_length: int = MAX_VALUE_LENGTH) -> str:
 
     Control and bidi characters become spaces, runs of whitespace collapse, very long values
     are cut (with an ellipsis) and every Markdown/HTML special character is backslash-escaped,
-    so the value shows as typed and can never become a link, emphasis, heading or HTML.
+    as is the ``:`` after a scheme-like word (``javascript\\:``; renders as ``:``), so the value
+    shows as typed and can never become a link, autolink, emphasis, heading or HTML.
     """
-    cleaned = " ".join(_CONTROL.sub(" ", str(text)).split())
-    if len(cleaned) > max_length:
-        cleaned = cleaned[: max_length - 1].rstrip() + "…"
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in cleaned)
+    cleaned = _clean(text, max_length)
+    colons = {m.end() - 1 for m in _SCHEME_COLON.finditer(cleaned)}
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS or i in colons else ch for i, ch in enumerate(cleaned))
 
 
 def plain_text(text: str, *, max_length: int = MAX_VALUE_LENGTH) -> str:
-    """A patient-derived string for plain-text fields (summary, labels): no control chars, bounded."""
-    cleaned = " ".join(_CONTROL.sub(" ", str(text)).split())
-    return cleaned if len(cleaned) <= max_length else cleaned[: max_length - 1].rstrip() + "…"
+    """Make a patient-derived string inert in a plain-text field (summary placeholders, the extension's
+    facts and missing data, suggestion labels, action descriptions), even for a client that renders
+    it as HTML or Markdown: control and bidi characters removed, bounded,
+    ``<=``/``>=``/``->`` -> ``≤``/``≥``/``→``,
+    any other ``<``/``>`` -> full-width ``＜``/``＞`` (a comparator still reads as one),
+    ``[``/``]`` -> ``(``/``)`` (no link or image), and a URL scheme's ``:`` -> ``：`` when a
+    link could follow (no space after it) or the scheme runs script (``javascript``, ``vbscript``,
+    ``data``): "note: text" keeps its colon, "javascript:alert(1)" reads "javascript：alert(1)".
+    """
+    cleaned = _clean(text, max_length)
+    for pair, sign in _PLAIN_SIGNS:  # arrows and comparators keep their meaning, without "<" / ">"
+        cleaned = cleaned.replace(pair, sign)
+    cleaned = cleaned.translate(_PLAIN_MAP)
+
+    def neutralise(m: re.Match[str]) -> str:
+        word = m.group(0)[:-1]
+        following = cleaned[m.end():m.end() + 1]
+        if word.lower().endswith(_SCRIPT_SCHEMES) or (following and not following.isspace()):
+            return word + PLAIN_SCHEME_COLON
+        return m.group(0)
+
+    return _SCHEME_COLON.sub(neutralise, cleaned)
 
 
 @dataclass
@@ -135,18 +180,21 @@ def _order(group: _Group) -> int:
     return 0 if _indicator(group) == "critical" else _ORDER[group.lead[1].strength]
 
 
-def _params(outcome: Outcome, knowledge: Knowledge) -> dict[str, str]:
+def _params(outcome: Outcome, knowledge: Knowledge, *, markdown: bool = False) -> dict[str, str]:
+    """Placeholder values: the outcome's (patient-derived) through the sanitiser of the field they fill,
+    plain text for the summary, Markdown for the detail; the reviewed defaults otherwise."""
+    sanitise = escape_markdown if markdown else plain_text
     values = {}
     for name, placeholder in knowledge.placeholders.items():
         raw = outcome.params.get(name)
-        values[name] = plain_text(raw, max_length=placeholder.max_length) if raw else placeholder.default
+        values[name] = sanitise(raw, max_length=placeholder.max_length) if raw else placeholder.default
     return values
 
 
 def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory: Callable[[], str]) -> dict[str, Any]:
     lead_outcome, lead = group.lead
     params = _params(lead_outcome, knowledge)
-    md_params = {k: escape_markdown(v) for k, v in params.items()}
+    md_params = _params(lead_outcome, knowledge, markdown=True)
 
     rules = sorted({o.rule_id for o, _ in group.members})
     facts = _unique(f for o, _ in group.members for f in o.facts)
@@ -302,7 +350,8 @@ def _suggestion(
         knowledge.services[s].display for s in spec.order.services
     ]
     label = spec.suggestion_label or ("Draft order: " + " + ".join(names))
-    return {"label": label[:80], "uuid": uuid_factory(), "isRecommended": True, "actions": actions}
+    return {"label": plain_text(label, max_length=80), "uuid": uuid_factory(), "isRecommended": True,
+            "actions": actions}
 
 
 def _subject(picture: NetPicture) -> dict[str, str]:
@@ -334,7 +383,8 @@ def _medication_action(drug: DrugSpec, picture: NetPicture) -> dict[str, Any]:
         },
         "dosageInstruction": [dosage],
     }
-    return {"type": "create", "description": f"Draft order: {drug.display}", "resource": resource}
+    description = plain_text(f"Draft order: {drug.display}", max_length=_DESCRIPTION_MAX)
+    return {"type": "create", "description": description, "resource": resource}
 
 
 def _service_action(service: ServiceSpec, picture: NetPicture) -> dict[str, Any]:
@@ -350,4 +400,5 @@ def _service_action(service: ServiceSpec, picture: NetPicture) -> dict[str, Any]
     }
     if service.category:
         resource["category"] = [{"coding": [dict(service.category)]}]
-    return {"type": "create", "description": f"Draft request: {service.display}", "resource": resource}
+    description = plain_text(f"Draft request: {service.display}", max_length=_DESCRIPTION_MAX)
+    return {"type": "create", "description": description, "resource": resource}

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.cards import escape_markdown, render
+from service.cards import escape_markdown, plain_text, render
 from service.knowledge import Knowledge, worst_case_values
 from service.picture.model import (
     Agent,
@@ -118,6 +118,32 @@ def test_escape_markdown_makes_hostile_text_inert(hostile):
     assert "`" not in out.replace("\\`", "")
     assert "*" not in out.replace("\\*", "")
     assert not re.search(r"[\x00-\x1f\x7f\u202e\u2028]", out)
+    assert "javascript:" not in out.lower()
+
+
+@pytest.mark.parametrize("hostile", HOSTILE + ["JavaScript:alert(1)", "xjavascript: y", "1javascript:x", "data:text/html,x",
+                                                "see https://evil.example", "vbscript:msgbox"])
+def test_plain_text_makes_hostile_text_inert(hostile):
+    """Plain-text fields (facts, missing, labels, summary placeholders): no markup, link or scheme survives,
+    even for a client that renders them as HTML or Markdown."""
+    out = plain_text(hostile)
+    assert not set("<>[]") & set(out)
+    assert not re.search(r"[A-Za-z][A-Za-z0-9+.\-]*:\S", out), "a URL scheme survived"
+    assert not re.search(r"(javascript|vbscript|data):", out.lower())
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]", out)
+
+
+def test_plain_text_shows_angle_brackets_and_links_in_a_safe_readable_form():
+    assert plain_text("[click](javascript:alert(1)) <b>") == "(click)(javascript：alert(1)) ＜b＞"
+    assert plain_text("Ki-67 <2 %; SSTR uptake: higher than liver") == "Ki-67 ＜2 %; SSTR uptake: higher than liver"
+    assert plain_text("mitoses 3/2 mm2 (G2) -> higher wins; size >= 2 cm, Ki-67 <= 3") == (
+        "mitoses 3/2 mm2 (G2) → higher wins; size ≥ 2 cm, Ki-67 ≤ 3")
+    assert plain_text("x" * 5000).endswith("…") and len(plain_text("x" * 5000)) <= 120
+
+
+def test_escape_markdown_escapes_the_colon_of_a_url_scheme():
+    assert escape_markdown("javascript:alert(1)") == "javascript\\:alert\\(1\\)"
+    assert escape_markdown("see https://x.example") == "see https\\://x\\.example"
 
 
 def test_escape_markdown_keeps_plain_words_and_escapes_every_special():
@@ -142,6 +168,11 @@ def test_hostile_patient_strings_never_reach_a_card_unescaped():
     assert "<script>" not in card["detail"] and "](javascript" not in card["detail"]
     assert "\\<script\\>" in card["detail"]
     assert all("reference" not in f for f in card["extension"]["net-cds"]["facts"])  # not FHIR references
+    # The extension's facts and missing data are plain text, neutralised too (never raw '<', '[' or a scheme).
+    ext = card["extension"]["net-cds"]
+    for text in [f[key] for f in ext["facts"] for key in ("name", "display")] + ext["missing"] + [card["summary"]]:
+        assert not set("<>[]") & set(text) and "javascript:" not in text.lower(), text
+    assert "javascript:" not in card["detail"].lower()
 
 
 # --------------------------------------------------------------------------- every card in the knowledge

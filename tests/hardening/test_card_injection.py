@@ -66,17 +66,10 @@ def without_reviewed_links(text: str) -> str:
     return LINK.sub(drop, text)
 
 
-# Found by these tests, owned by service/cards.py (not this suite's to change): patient text in
-# the extension's facts (name/display) is cleaned of control/bidi characters but not escaped, and
-# an escaped detail still spells a "javascript:" scheme (inert: "\\(" etc. keep it from being a
-# link). Tolerated by the main tests, pinned by the strict xfail below so it is noticed when fixed.
-KNOWN_GAPS = re.compile(r"(\.facts\[\d+\]\.(display|name): (raw '<'|unescaped|javascript:|vbscript:|data:text))"
-                        r"|(\.detail: (javascript:|vbscript:|data:text))")
-
-
-def problems(cards: list[dict], *, tolerate_known_gaps: bool = True) -> list[str]:
-    found = _problems(cards)
-    return [p for p in found if not (tolerate_known_gaps and KNOWN_GAPS.search(p))]
+def problems(cards: list[dict]) -> list[str]:
+    """Every problem in every string of the cards (no tolerance: the extension's facts and the detail are held
+    to the same rules as every other field)."""
+    return _problems(cards)
 
 
 def _problems(cards: list[dict]) -> list[str]:
@@ -136,10 +129,12 @@ def cards_for(client, body) -> list[dict]:
 
 
 def test_the_checker_catches_what_it_guards():
-    assert _problems([{"extension": {"net-cds": {"facts": [{"display": "<b>"}]}}}])
+    assert problems([{"extension": {"net-cds": {"facts": [{"display": "<b>"}]}}}])
+    assert problems([{"extension": {"net-cds": {"facts": [{"name": "[x](y)"}]}}}])
+    assert problems([{"detail": "\\[x\\]\\(javascript:alert\\(1\\)\\)"}])  # escaped, but still spells the scheme
     assert problems([{"summary": "x <b>"}]) and problems([{"summary": "</p>"}]) and not problems([{"summary": "<10 %"}])
     assert problems([{"summary": "x <b>"}]) and problems([{"detail": "[a](https://evil.example)"}])
-    assert _problems([{"detail": "see javascript:alert(1)"}]) and problems([{"label": "\u202eabc"}])
+    assert problems([{"detail": "see javascript:alert(1)"}]) and problems([{"label": "\u202eabc"}])
     assert problems([{"detail": "a\x1bb"}]) and problems([{"detail": "x](y"}])
     assert not problems([{"detail": "\\[a\\]\\(b\\) \\<"[:-2] + " 5 \\> 3"}])
 
@@ -170,8 +165,11 @@ def test_generated_hostile_text_never_reaches_a_card_unescaped(hook_client, payl
     assert problems(cards) == []
 
 
-@pytest.mark.xfail(strict=True, reason="service/cards.py: facts[].display is plain_text, not escaped; "
-                                       "escaped detail keeps the word 'javascript:' (reported to the cards owner)")
-def test_known_gap_patient_text_in_facts_and_schemes_in_detail(hook_client):
+def test_patient_text_in_facts_and_schemes_in_detail_are_neutralised(hook_client):
+    """Once a known gap (service/cards.py): facts[].display/name were plain text but not neutralised and the
+    escaped detail still spelled 'javascript:'. The facts must now be there and clean, and the detail too."""
     cards = cards_for(hook_client, poison(fixture_hook_request("net-05"), "[x](javascript:alert(1)) <b>"))
-    assert problems(cards, tolerate_known_gaps=False) == []
+    facts = [f for c in cards for f in c["extension"]["net-cds"]["facts"]]
+    assert any("javascript" in f["display"] for f in facts), "the payload must reach a fact, or nothing is tested"
+    assert any("javascript" in c["detail"] for c in cards)
+    assert problems(cards) == []
