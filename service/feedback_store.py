@@ -165,7 +165,7 @@ def _sqlite_file(url: URL) -> Path | None:
 
 
 def make_engine(url: str | URL, *, immediate_transactions: bool = False, statement_timeout_ms: int = 0,
-                durable: bool = True) -> Engine:
+                durable: bool = True, pre_ping: bool = True) -> Engine:
     """Create an engine with the store's settings.
 
     SQLite: parent directory created, WAL, ``synchronous=FULL`` (a commit is on disk),
@@ -174,7 +174,9 @@ def make_engine(url: str | URL, *, immediate_transactions: bool = False, stateme
     ``durable=False`` (the replay cache): SQLite ``synchronous=NORMAL`` (WAL keeps the file
     consistent; the last commits may be lost on power failure, not on a process crash) and,
     on PostgreSQL, ``synchronous_commit=off``.
-    PostgreSQL: psycopg 3, connect timeout, ``pool_pre_ping``, optional ``statement_timeout``.
+    PostgreSQL: psycopg 3, connect timeout, ``pool_pre_ping`` (``pre_ping=False``: no extra round
+    trip per checkout; the caller retries once on a connection found dead), optional
+    ``statement_timeout``.
     Parameters are never rendered into error messages or logs (``hide_parameters``).
     """
     parsed = normalise_url(url)
@@ -190,7 +192,7 @@ def make_engine(url: str | URL, *, immediate_transactions: bool = False, stateme
         engine = sa.create_engine(
             parsed,
             hide_parameters=True,
-            pool_pre_ping=True,
+            pool_pre_ping=pre_ping,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
         )
 
@@ -226,7 +228,7 @@ def make_engine(url: str | URL, *, immediate_transactions: bool = False, stateme
     return sa.create_engine(
         parsed,
         hide_parameters=True,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_size=5,
         max_overflow=5,
         pool_recycle=1800,

@@ -444,19 +444,19 @@ def _entries(bundle: dict) -> tuple[list[dict], int]:
     entries = bundle.get("entry")
     if not isinstance(entries, list):
         return found, 0
+    append = found.append
     for entry in entries:
         if not isinstance(entry, dict):
             continue
         resource = entry.get("resource")
-        search = entry.get("search")
-        mode = search.get("mode") if isinstance(search, dict) else None
         if not isinstance(resource, dict):
             continue
         if resource.get("resourceType") == "OperationOutcome":
             outcomes += 1
             continue
-        if mode in (None, "match"):
-            found.append(resource)
+        search = entry.get("search")
+        if search is None or not isinstance(search, dict) or search.get("mode") in (None, "match"):
+            append(resource)
     return found, outcomes
 
 

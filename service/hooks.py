@@ -146,16 +146,16 @@ def call_service(service_id: str):
         raise TooManyRequests()
     try:
         started_auth = time.perf_counter()
-        _authenticate(f"/cds-services/{service_id}")
+        claims = _authenticate(f"/cds-services/{service_id}")
         auth_seconds = time.perf_counter() - started_auth
         _known_service(service_id)
         logs.bind(service_id=service_id)
-        return _answer(state, service_id, auth_seconds)
+        return _answer(state, service_id, auth_seconds, claims)
     finally:
         state.in_flight.release()
 
 
-def _answer(state, service_id: str, auth_seconds: float):
+def _answer(state, service_id: str, auth_seconds: float, claims: Any = None):
     from service.pipeline import advise
 
     metrics = metrics_of(current_app)
@@ -186,6 +186,8 @@ def _answer(state, service_id: str, auth_seconds: float):
     state.issued.submit(cards, service_id=service_id, hook_instance=hook_request.hook_instance)
 
     logger.info("cards returned", extra={
+        "iss": getattr(claims, "iss", None),
+        "tenant": getattr(claims, "tenant", None),
         "card_count": len(cards),
         "card_uuids": [card.get("uuid") for card in cards],
         "knowledge_version": getattr(state.knowledge, "version", None),

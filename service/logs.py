@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+import orjson
+
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("netcds_request_id", default=None)
 _hook_instance: contextvars.ContextVar[str | None] = contextvars.ContextVar("netcds_hook_instance", default=None)
 _service_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("netcds_service_id", default=None)
@@ -77,10 +79,26 @@ class ContextFilter(logging.Filter):
         return True
 
 
+_second_prefix: tuple[int, str] = (-1, "")    # (whole second, its ISO text): one datetime per second
+
+
+def _timestamp(created: float) -> str:
+    """``datetime.fromtimestamp(created, utc).isoformat(timespec="milliseconds")``, cheaper."""
+    global _second_prefix
+    second = int(created)
+    micro = round((created - second) * 1_000_000)
+    if micro >= 1_000_000:
+        return datetime.fromtimestamp(created, timezone.utc).isoformat(timespec="milliseconds")
+    cached = _second_prefix
+    if cached[0] != second:
+        cached = _second_prefix = (second, datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{cached[1]}.{micro // 1000:03d}+00:00"
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": _timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": scrub(record.getMessage()),
@@ -102,7 +120,10 @@ class JsonFormatter(logging.Formatter):
                 f"{'/'.join(frame.filename.replace(chr(92), '/').rsplit('/', 2)[-2:])}:{frame.lineno} {frame.name}"
                 for frame in traceback.extract_tb(tb)
             ]
-        return json.dumps(entry, default=str, ensure_ascii=False, separators=(",", ":"))
+        try:
+            return orjson.dumps(entry, default=str).decode("utf-8")
+        except (orjson.JSONEncodeError, TypeError):      # e.g. an int beyond 64 bits
+            return json.dumps(entry, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
 def _plain(value: Any) -> Any:

@@ -172,15 +172,20 @@ class _Key:
     reason: str = ""
 
 
-def _belongs_to(resource: dict, rtype: str, patient_id: str) -> bool:
+def _belongs_to(resource: dict, rtype: str, patient_id: str, plain_ref: str | None = None) -> bool:
+    """Is ``resource`` of type ``rtype`` and the context patient's? ``plain_ref`` = ``"Patient/<id>"``
+    (precomputed once per call: the common exact match costs one string comparison)."""
     if resource.get("resourceType") != rtype:
         return False
     if rtype == "Patient":
         return resource.get("id") == patient_id
+    exact = plain_ref or f"Patient/{patient_id}"
     for field_name in ("subject", "patient"):
         ref = resource.get(field_name)
-        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
-            return _is_patient_ref(ref["reference"], patient_id)
+        if isinstance(ref, dict):
+            reference = ref.get("reference")
+            if isinstance(reference, str):
+                return reference == exact or _is_patient_ref(reference, patient_id)
     return False
 
 
@@ -257,6 +262,7 @@ def gather(
     raw_prefetch = getattr(hook_request, "prefetch", None)
     prefetch = raw_prefetch if isinstance(raw_prefetch, Mapping) else {}
 
+    plain_ref = f"Patient/{patient_id}"
     items: list[_Key] = []
     for key, template in templates.items():
         rtype, is_read = _shape(template)
@@ -280,11 +286,12 @@ def gather(
                 "prefetch_key": item.key, "reason": item.reason, "hook_instance": hook_instance})
             continue
         kept = []
+        rtype = item.rtype
         for resource in item.resources:
-            if _belongs_to(resource, item.rtype, patient_id):
+            if _belongs_to(resource, rtype, patient_id, plain_ref):
                 kept.append(resource)
             else:
-                counts["dropped_other_patient" if resource.get("resourceType") == item.rtype
+                counts["dropped_other_patient" if resource.get("resourceType") == rtype
                        else "dropped_wrong_type"] += 1
         if item.is_read and item.source != "null" and not kept:
             # a read that returned someone else (or nothing usable) did not give us the resource
@@ -297,8 +304,8 @@ def gather(
             incomplete.add(item.key)
         for resource in kept:
             rid = resource.get("id")
-            if isinstance(rid, str):
-                ident = (item.rtype, rid)
+            if type(rid) is str:
+                ident = (rtype, rid)
                 if ident in seen:
                     continue
                 seen.add(ident)

@@ -11,12 +11,22 @@ count and the environment, get the gunicorn settings back (tested in tests/deplo
 The numbers and why:
 
 * ``worker_class = gthread``: a hook call may wait up to the hook deadline on the EHR's FHIR
-  server; threads keep the CPU busy meanwhile. Picture, rules and render are pure Python and
-  hold the GIL, so processes (not threads) give CPU parallelism.
-* workers = ``2 * cores + 1`` capped at :data:`MAX_WORKERS` (each worker holds its own knowledge,
-  terminology, DB pool: budget <= :data:`WORKER_MEMORY_MB` MB each). ``NETCDS_WORKERS`` wins
-  when set: pin it in Kubernetes so the memory limit can be sized (see deploy/k8s).
-* threads: 2 on one core (more only queue for the GIL), else 4. ``NETCDS_THREADS`` wins when set.
+  server; a second thread keeps the worker answering meanwhile (and answers a 429, /healthz or
+  /metrics at once). Picture, rules and render are pure Python and hold the GIL, so processes
+  (not threads) give CPU parallelism.
+* workers = ``cores + 1`` capped at :data:`MAX_WORKERS` (each worker holds its own knowledge,
+  terminology, DB pool: budget <= :data:`WORKER_MEMORY_MB` MB each), threads = 2, and the
+  admission limit ``NETCDS_MAX_IN_FLIGHT`` = threads - 1 = 1 hook call per worker: a hook call
+  with its prefetch is CPU-bound (~10 ms), so more calls at once than cores only interleave
+  them (each one slower, none sooner) and add context switches and cache misses. Measured on 2
+  CPUs with 32 connections (bench/RESULTS.md): 5 workers x 4 threads (the earlier
+  ``2 * cores + 1`` x 4) gave 58 req/s and p99 2.0 s with 429s; 3 x 2 gave 95 req/s, p99 0.73 s,
+  no 429 (2 x 2: the same throughput; the extra worker covers a call waiting on a FHIR server).
+  Beyond that the requests queue in the worker's connection queue: at N connections the
+  latency is N / throughput (Little's law), whatever the split. ``NETCDS_WORKERS`` wins when
+  set: pin it in Kubernetes so the memory limit can be sized (see deploy/k8s).
+* threads: 2. ``NETCDS_THREADS`` wins when set (more only if hook calls mostly wait on FHIR
+  servers rather than compute).
 * cores are the CPUs this process may really use: the cgroup CPU quota (a container's
   ``resources.limits.cpu``) and the affinity mask, not the node's ``os.cpu_count()``.
 * ``timeout`` (a silent worker is killed) is far above the hook deadline, so only a stuck worker
@@ -59,12 +69,13 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def worker_count(cores: int) -> int:
-    """``2 * cores + 1``, at least 1, at most :data:`MAX_WORKERS`."""
-    return max(1, min(2 * max(1, cores) + 1, MAX_WORKERS))
+    """``cores + 1``, at least 2, at most :data:`MAX_WORKERS` (CPU-bound: about one call per core)."""
+    return max(2, min(max(1, cores) + 1, MAX_WORKERS))
 
 
 def thread_count(cores: int) -> int:
-    return 2 if cores <= 1 else 4
+    """2: one hook call at a time (admission limit threads - 1) and a thread free for 429s and probes."""
+    return 2
 
 
 def worker_timeout(hook_deadline_seconds: float) -> int:

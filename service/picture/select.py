@@ -335,6 +335,11 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
         elif rtype == "Patient":
             patients.append(i)
 
+    if not conditions:
+        # No Condition in the value sets: no NEN can be diagnosed (the scope comes from
+        # Conditions), so the picture is Scope.NONE whatever the labs and medications say.
+        # Nothing else is validated or read.
+        return fa.AdaptedRecord()
     for key, items in pools.values():
         _walk(sel, key, items)
     sel.chosen.update(i for i in series if sel.valid(i))

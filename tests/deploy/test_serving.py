@@ -22,7 +22,7 @@ def _settings(**env: str) -> Settings:
     return Settings.from_env({"NETCDS_AUTH_DISABLED": "true", **env})
 
 
-@pytest.mark.parametrize(("cores", "workers", "threads"), [(1, 3, 2), (2, 5, 4), (8, MAX_WORKERS, 4)])
+@pytest.mark.parametrize(("cores", "workers", "threads"), [(1, 2, 2), (2, 3, 2), (8, MAX_WORKERS, 2), (16, MAX_WORKERS, 2)])
 def test_workers_and_threads_follow_the_cpu_count(cores, workers, threads):
     options = gunicorn_options(_settings(), cpu_count=cores, env={})
 
