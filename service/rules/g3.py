@@ -1,9 +1,13 @@
 """Well-differentiated NET G3 (Ki-67 >20 %), any GEP site (decision table section 4.6).
 
 G3-01 — WD G3, SSTR uptake >= liver in every lesion, Ki-67 <= 55 %
-    Then: RECOMMEND (MDT) first-line Lu-177 dotatate + octreotide LAR 30 mg (NETTER-2), or
-    CAPTEM (recommended for pancreas, considered elsewhere). SSA alone is NR-15.
-    Source: NETTER-2 (PFS 22.8 vs 8.5 mo); E2211; ENETS/ESMO.
+    Then: newly diagnosed (no prior systemic therapy): RECOMMEND (MDT) first-line Lu-177 dotatate +
+    octreotide LAR 30 mg (NETTER-2); after prior systemic therapy (an SSA included): CONSIDER (MDT)
+    Lu-177 dotatate for WD G3 after prior therapy (not "first-line"; NETTER-2 enrolled only newly
+    diagnosed patients, so it is not cited; series and PRRT consensus); treatment history unreadable:
+    the PRRT card waits for it (INSUFFICIENT, like M-03). Either way CAPTEM (recommended for
+    pancreas, considered elsewhere). SSA alone is NR-15.
+    Source: NETTER-2 (PFS 22.8 vs 8.5 mo); NANETS/SNMMI PRRT consensus; E2211; ENETS/ESMO.
 G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 55 %, or FDG-avid, or
     rapid growth: documented progression within g3_rapid_progression_days (180) of the start of the
     therapy running at that progression (else of the diagnosis) -- ``progression_interval_days``,
@@ -22,11 +26,15 @@ from datetime import date
 
 from service.picture.model import FactState, Grade, NetPicture, PrimarySite, SstrStatus
 from service.rules.predicates import (
+    SYSTEMIC,
+    fact_uses,
     grade_fact,
     growth_facts,
     is_advanced,
     rapid_growth,
+    newly_diagnosed,
     site_words,
+    therapy_facts,
     well_differentiated,
 )
 from service.rules.outcome import FactUse, Outcome
@@ -81,11 +89,22 @@ def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
         return Outcome.not_applicable("G3-01", "Ki-67 above the NETTER-2 upper limit")
     facts, params = _facts(p), _params(p)
     captem = "g3-captem-pancreas" if p.primary_site.is_(PrimarySite.PANCREAS) else "g3-captem"
-    return (
-        Outcome.applicable("G3-01", card="g3-prrt-first-line", facts=facts, params=params,
-                           reason="WD G3, SSTR uptake >= liver in every lesion, Ki-67 within NETTER-2 range"),
-        Outcome.applicable("G3-01", card=captem, facts=facts, params=params, reason="WD G3 alternative: CAPTEM"),
-    )
+    new = newly_diagnosed(p)
+    if new is True:  # the NETTER-2 population: first line
+        prrt = Outcome.applicable(
+            "G3-01", card="g3-prrt-first-line", facts=facts + fact_uses(p, "newly_diagnosed"), params=params,
+            reason="newly diagnosed WD G3, SSTR uptake >= liver in every lesion, Ki-67 within NETTER-2 range")
+    elif new is False:  # e.g. on lanreotide: PRRT after prior therapy, never "first-line"
+        prrt = Outcome.applicable(
+            "G3-01", card="g3-prrt-pretreated", facts=facts + therapy_facts(p, sorted(SYSTEMIC, key=str)),
+            params=params,
+            reason="WD G3 after prior systemic therapy, SSTR uptake >= liver in every lesion, Ki-67 <= 55 %")
+    else:
+        prrt = Outcome.insufficient(
+            "G3-01", ("prior systemic therapy history (first-line PRRT per NETTER-2 only when newly diagnosed)",),
+            reason="treatment history unreadable: first-line or after prior therapy cannot be told")
+    return (prrt, Outcome.applicable("G3-01", card=captem, facts=facts, params=params,
+                                     reason="WD G3 alternative: CAPTEM"))
 
 
 @rule("G3-02")

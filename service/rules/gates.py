@@ -64,6 +64,7 @@ from service.picture.model import (
 from service.rules.outcome import FactUse, Outcome
 from service.rules.predicates import (
     PRIMARY_RESECTIONS,
+    age_fact,
     exposure_facts,
     extent_fact,
     grade_fact,
@@ -267,7 +268,7 @@ def germline_testing(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         triggers.append(FactUse.of("Family history of NET", p.family_history_net))
     if p.primary_site.is_(PrimarySite.PANCREAS) and p.age_years.known and p.age_years.value < k.threshold(
             "germline_pnet_age_below"):
-        triggers.append(FactUse.of("Age", p.age_years, f"{p.age_years.value} years"))
+        triggers.append(age_fact(p, as_of))
     if triggers:
         return Outcome.applicable("G-08", facts=tuple(triggers), reason="germline-testing criteria met",
                                   params={"site": site_words(p)})

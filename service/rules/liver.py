@@ -43,6 +43,7 @@ from service.picture.model import (
 )
 from service.rules.predicates import (
     SYSTEMIC,
+    age_fact,
     progression_being_treated,
     refractory_symptoms,
     card_params,
@@ -192,6 +193,7 @@ def liver_transplant_referral(p: NetPicture, as_of: date, k: RuleKnowledge) -> O
     if missing:
         return Outcome.insufficient("LD-03", missing, reason="Milan-NET criteria cannot be checked")
     return Outcome.applicable("LD-03", params=card_params(p),
-                              facts=fact_uses(p, "primary_site", "grade", "ki67", "hepatic_burden_percent", "age_years")
+                              facts=fact_uses(p, "primary_site", "grade", "ki67", "hepatic_burden_percent")
+                              + (age_fact(p, as_of),)
                               + therapy_facts(p, (*sorted(SYSTEMIC, key=lambda a: a.value), Agent.LIVER_DIRECTED)),
                               reason="liver-only low-grade NET within Milan-NET criteria")

@@ -17,12 +17,14 @@ from service.picture.model import (
     FactState,
     Grade,
     Ki67,
+    Medication,
     NetPicture,
     PrimarySite,
     Resectability,
     Scope,
     SstrStatus,
     Syndrome,
+    Therapy,
     TherapyStatus,
 )
 from service.rules.outcome import FactUse, Outcome, Status, unknown
@@ -161,11 +163,21 @@ def fact_uses(p: NetPicture, *names: str) -> tuple[FactUse, ...]:
         if value.known:
             if name in ("grade", "extent"):
                 out.append(_valued_fact(labels[name], value))
+            elif name == "age_years":
+                out.append(age_fact(p, None))
             elif name == "newly_diagnosed" and value.note:
                 out.append(FactUse.of(labels[name], value, f"{'yes' if value.value else 'no'}: {value.note}"))
             else:
                 out.append(FactUse.of(labels.get(name, name), value))
     return tuple(out)
+
+
+def age_fact(p: NetPicture, as_of: date | None) -> FactUse:
+    """The patient's age on ``as_of`` (the fact's date), never dated with the birth date (the source's date):
+    "43 years (born 1983-06-06)". Without ``as_of`` the fact has no date."""
+    base = FactUse.of("Age", p.age_years)
+    born = f" ({base.display})" if base.display.startswith("born") else ""
+    return FactUse(name="Age", display=f"{p.age_years.value} years{born}", date=as_of, reference=base.reference)
 
 
 def growth_facts(p: NetPicture) -> tuple[FactUse, ...]:
@@ -211,15 +223,30 @@ def syndrome_facts(p: NetPicture, syndrome: Syndrome) -> tuple[FactUse, ...]:
                  for s in sources)
 
 
+NO_DATE = "date not recorded"
+
+
+def therapy_fact(t: Therapy, state: str) -> FactUse:
+    """One therapy exposure as a fact, dated with its start (the order's authoredOn / the statement's or
+    administration's effective date, as the picture merged them); without one the text says so."""
+    words = state if t.start is not None else f"{state}; {NO_DATE}"
+    return FactUse(name="Therapy", display=f"{t.drug} ({words})", date=t.start,
+                   reference=t.references[0] if t.references else None)
+
+
+def medication_fact(m: Medication) -> FactUse:
+    """A current (non-antitumour) medication. The picture carries no date for it (only therapy exposures have
+    one), so the text says "date not recorded"; the reference leads to the order itself."""
+    return FactUse(name="Current medication", display=f"{m.name} (current; {NO_DATE})", reference=m.reference)
+
+
 def therapy_facts(p: NetPicture, agents: Iterable[Agent]) -> tuple[FactUse, ...]:
     out = []
     for agent in agents:
         for t in p.therapies_of(agent):
             if t.status is TherapyStatus.PLANNED:
                 continue
-            state = "progressed on it" if t.progressed_on else t.status.value
-            out.append(FactUse(name="Therapy", display=f"{t.drug} ({state})", date=t.start,
-                               reference=t.references[0] if t.references else None))
+            out.append(therapy_fact(t, "progressed on it" if t.progressed_on else t.status.value))
     return tuple(out)
 
 
@@ -391,8 +418,7 @@ def exposure_facts(p: NetPicture, *agents: Agent) -> tuple[FactUse, ...]:
     out = []
     for agent in agents:
         for t in p.therapies_of(agent):
-            out.append(FactUse(name="Therapy", display=f"{t.drug} ({t.status.value})",
-                               date=t.start, reference=t.references[0] if t.references else None))
+            out.append(therapy_fact(t, t.status.value))
     return tuple(out)
 
 

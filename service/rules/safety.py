@@ -68,6 +68,8 @@ from service.rules.predicates import (
     exposure_facts,
     in_play,
     is_advanced,
+    medication_fact,
+    therapy_fact,
     well_differentiated,
 )
 from service.rules.outcome import FactUse, Outcome
@@ -284,7 +286,7 @@ def everolimus_interactions(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
                         ("everolimus-live-vaccine", k.values("live_vaccine_flags"))):
         meds = [m for m in p.current_medications if m.flags & set(flags)]
         if meds:
-            used = tuple(FactUse(name="Current medication", display=m.name, reference=m.reference) for m in meds)
+            used = tuple(medication_fact(m) for m in meds)
             out.append(Outcome.applicable("NR-19", card=card, facts=(*used, *facts),
                                           params={"drug": ", ".join(m.name for m in meds)},
                                           reason="interacting medication with everolimus"))
@@ -303,8 +305,7 @@ def cometriq_substitution(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
             and ("cometriq" in t.drug.lower() or any(c.rsplit("|", 1)[-1] in codes for c in t.codes))]
     if not hits:
         return Outcome.not_applicable("NR-20", "no Cometriq capsules ordered")
-    facts = tuple(FactUse(name="Therapy", display=t.drug, date=t.start,
-                          reference=t.references[0] if t.references else None) for t in hits)
+    facts = tuple(therapy_fact(t, t.status.value) for t in hits)
     return Outcome.applicable("NR-20", facts=facts, reason="cabozantinib capsules (Cometriq) ordered for NET")
 
 

@@ -3,9 +3,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from service.picture.model import Extent, Fact, FactState, Grade, GradeAssessment, Ki67, PrimarySite, Source, SstrStatus
+from service.picture.model import (
+    Agent,
+    Extent,
+    Fact,
+    FactState,
+    Grade,
+    GradeAssessment,
+    Ki67,
+    PrimarySite,
+    Source,
+    SstrStatus,
+)
 from service.rules import Status
-from tests.rules.factories import MISSING, fact, fired_cards, run
+from tests.rules.factories import MISSING, fact, fired_cards, knowledge, run, therapy
 
 G3 = {"grade": Grade.G3, "ki67": Ki67(32.0)}
 
@@ -16,6 +27,34 @@ def test_g3_01_sstr_positive_offers_prrt_and_captem():
 
 def test_g3_01_pancreas_recommends_captem():
     assert fired_cards("G3-01", primary_site=PrimarySite.PANCREAS, **G3) == {"g3-prrt-first-line", "g3-captem-pancreas"}
+
+
+def test_g3_01_first_line_prrt_only_when_newly_diagnosed():
+    """net-56: a WD G3 pNET already on lanreotide is not the NETTER-2 population. The PRRT card must not say
+    "first-line" nor cite NETTER-2; it is PRRT for WD G3 after prior therapy, for the MDT (consider)."""
+    on_lanreotide = dict(G3, primary_site=PrimarySite.PANCREAS, newly_diagnosed=False,
+                         therapies=(therapy(Agent.SSA, drug="lanreotide"),))
+    assert fired_cards("G3-01", **on_lanreotide) == {"g3-prrt-pretreated", "g3-captem-pancreas"}
+    (prrt,) = [o for o in run("G3-01", **on_lanreotide) if o.card == "g3-prrt-pretreated"]
+    assert any(f.display.startswith("lanreotide") for f in prrt.facts)  # the prior therapy is shown
+    k = knowledge()
+    pretreated, first_line = k.cards["g3-prrt-pretreated"], k.cards["g3-prrt-first-line"]
+    assert "first-line" not in pretreated.summary.lower() and "prior therapy" in pretreated.summary
+    assert "NETTER-2" not in pretreated.evidence and pretreated.strength == "consider" and pretreated.order
+    assert "NETTER-2" in first_line.evidence and "newly diagnosed" in first_line.summary
+
+
+def test_g3_01_newly_diagnosed_gets_first_line_netter2():
+    (prrt, _) = run("G3-01", newly_diagnosed=True, **G3)
+    assert prrt.card == "g3-prrt-first-line" and prrt.status is Status.APPLICABLE
+    assert any(f.name.startswith("Newly diagnosed") for f in prrt.facts)
+
+
+def test_g3_01_unreadable_treatment_history_holds_prrt_keeps_captem():
+    unreadable = dict(G3, newly_diagnosed=Fact(FactState.UNAVAILABLE, None, (), "medication history could not be read"))
+    prrt, captem = run("G3-01", **unreadable)
+    assert prrt.status is Status.INSUFFICIENT and prrt.card is None and "prior systemic therapy" in prrt.missing[0]
+    assert captem.status is Status.APPLICABLE and captem.card == "g3-captem"
 
 
 def test_g3_01_near_miss_ki67_above_55():
