@@ -93,8 +93,9 @@ README_TAIL = """
 - DiagnosticReports (SSTR-PET reports, pathology) are not used: they are not among the prefetch keys, so
   their results are carried as Observations with the local codes.
 - Planned surgery (`net-47`) is a `Procedure` with status `preparation` and a future `performedDateTime`;
-  a declined treatment (`net-42`) is a `Procedure` with status `not-done`, `statusReason` SNOMED 105480006 and no
-  performed date. Both are legal R4 but unusual; real EHRs often send a `ServiceRequest` instead (not prefetched).
+  a declined treatment (`net-42`) is a `Procedure` with status `not-done`, `statusReason` SNOMED 105480006 and the
+  date she declined as `performedDateTime`. Both are legal R4 but unusual; real EHRs often send a
+  `ServiceRequest` instead (not prefetched).
 - Some values have no verified standard code and are sent text-only: glucagon (`net-60`), VIP (`net-17`),
   metyrapone (`net-61`, a `MedicationRequest` with `medicationCodeableConcept.text` only), thymectomy (`net-52`).
   Codes used here but flagged R (recalled) in terminology.md or not listed there: SNOMED 169750002

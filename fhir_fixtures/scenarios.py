@@ -510,12 +510,14 @@ def s19():
     p.size("size", ago(months=1), 2.7)
     p.status("status", ago(months=1), "progressive", note="Growth 2.1 -> 2.7 cm in 12 months.")
     p.resectability("resect", ago(months=1), "resectable")
-    return meta(p, "VHL pNET growing, not yet surgical (legacy Q85.8)",
+    return meta(p, "VHL pNET growing below 3 cm: belzutifan or surgery for the MDT (legacy Q85.8)",
                 "36-year-old man with von Hippel-Lindau disease recorded under the pre-2023 code Q85.8 with text; "
-                "pNET G2 growing 2.1 -> 2.7 cm, below the ~3 cm surgical threshold.",
+                "pNET G2 growing 2.1 -> 2.7 cm, below the ~3 cm size threshold but with a volume doubling time of "
+                "~308 days (< 500 days, itself a surgical criterion): belzutifan (H-04) and surgery (H-05) are both "
+                "legitimate options for the MDT.",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 3, "progression": True, "extent": "localized",
                         "hereditary": ["VHL"], "tumor_size_cm": 2.7},
-                rows=["H-04", "G-08"], also=["G-01", "P-03"], not_rows=["NR-11", "H-05"],
+                rows=["H-04", "G-08"], also=["G-01", "P-03", "H-05"], not_rows=["NR-11"],
                 shapes=["legacy Q85.8 with VHL text"])
 
 
@@ -1009,7 +1011,7 @@ def s42():
     for i, when in enumerate([ago(days=84), ago(days=56), ago(days=28)], start=1):
         p.med_admin(f"lar-{i}", "octreotide_lar30", when, dose=qty(30, "mg", "mg"), mcode=True)
     p.status("status", ago(months=2), "progressive", note="New liver lesions on MRI.")
-    p.procedure("prrt-declined", None, PRRT_PROC, text="Lu-177 dotatate PRRT (offered)", status="not-done",
+    p.procedure("prrt-declined", ago(days=51), PRRT_PROC, text="Lu-177 dotatate PRRT (offered)", status="not-done",
                 status_reason=REFUSED,
                 note="PRRT offered after MDT; the patient declined (radiation-protection rules at home, she is the "
                      "carer of two small grandchildren).")
@@ -1025,7 +1027,8 @@ def s42():
                 not_rows=["M-03", "M-06", "M-07", "F-01", "NR-01", "NR-02", "P-03"],
                 shapes=["mCODE with SNOMED disorder codes only (443492008 + bodySite 34516001 ileum; 94381002), no ICD-10",
                         "SNOMED morphology 1286770005 in the histology-morphology-behavior extension",
-                        "declined PRRT: Procedure status not-done + statusReason 105480006, no performed date"])
+                        "declined PRRT: Procedure status not-done + statusReason 105480006, performedDateTime = the "
+                        "date she declined"])
 
 
 @scenario

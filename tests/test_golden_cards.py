@@ -45,11 +45,7 @@ NO_CARD_ROWS = {
 # (patient, row) -> why an expected row does not appear (or a not_row does). Each entry is a
 # known, accepted gap; remove it when the gap closes (the test then insists).
 EXPECTED_ROW_EXCEPTIONS: dict[tuple[str, str], str] = {
-    # --- the fixture expectation predates the growth facts (fixture index update requested)
-    ("net-19", "H-05"): "2.1 -> 2.7 cm in 335 days is a volume doubling time of ~308 days; doubling < 500 days "
-                        "is a VHL surgical criterion (decision table H-04/H-05), so H-05 now offers surgery "
-                        "(consider, MDT) next to H-04 belzutifan. The index's not_rows H-05 ('not yet "
-                        "surgical') should move H-05 to rows or also",
+    # (patient, row): why the card set departs from fhir_fixtures/index.json. Empty: every fixture agrees.
 }
 
 
