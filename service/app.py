@@ -222,7 +222,8 @@ def register_request_context(app: Flask) -> None:
     def _begin() -> None:
         logs.clear()
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        g.request_id = (incoming if _REQUEST_ID.fullmatch(incoming) and not logs.looks_secret(incoming)
+                        else uuid.uuid4().hex)
         g.started = time.perf_counter()
         logs.bind(request_id=g.request_id)
 

@@ -52,6 +52,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
+from service import logs
 from service.errors import ConfigError, ServiceUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -599,7 +600,8 @@ def _loggable(value: Any) -> str | None:
     """An unverified claim, made safe to log: strings only, truncated."""
     if not isinstance(value, str):
         return None
-    return value[:_MAX_LOGGED_CHARS]
+    value = value[:_MAX_LOGGED_CHARS]
+    return "***" if logs.looks_secret(value) else value
 
 
 class Verifier:

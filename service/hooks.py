@@ -108,7 +108,7 @@ def _bind_hook_instance(data: Any) -> None:
     if isinstance(data, dict):
         value = data.get("hookInstance")
         # Client-chosen text goes into every log line: only id-like values (a UUID in practice).
-        if isinstance(value, str) and _LOGGABLE_ID.fullmatch(value):
+        if isinstance(value, str) and _LOGGABLE_ID.fullmatch(value) and not logs.looks_secret(value):
             logs.bind(hook_instance=value)
 
 

@@ -64,6 +64,11 @@ def current(key: str) -> str | None:
     return _CONTEXT[key].get()
 
 
+def looks_secret(text: str) -> bool:
+    """Is this (client-chosen) text shaped like a JWT or a bearer credential? Such text is never bound."""
+    return bool(_JWT.search(text) or _BEARER.search(text))
+
+
 def scrub(text: str) -> str:
     """Mask JWTs and bearer credentials in free text."""
     return _BEARER.sub(r"\1 ***", _JWT.sub("***jwt***", text))
