@@ -227,8 +227,11 @@ def register_request_context(app: Flask) -> None:
         g.started = time.perf_counter()
         logs.bind(request_id=g.request_id)
 
+    max_body = app.config.get("MAX_CONTENT_LENGTH") or 0
+
     @app.after_request
     def _finish(response: Response) -> Response:
+        _drain_unread_body(max_body)
         request_id = g.get("request_id")
         if request_id:
             response.headers["X-Request-ID"] = request_id
@@ -247,6 +250,27 @@ def register_request_context(app: Flask) -> None:
     @app.teardown_request
     def _end(_exc: BaseException | None) -> None:
         logs.clear()
+
+
+def _drain_unread_body(max_bytes: int) -> None:
+    """Read and drop a request body the view did not read (a 429, 401, 404 ... answered first).
+
+    gunicorn closes a keep-alive connection that still holds unread body bytes, and the kernel
+    then resets it: a reverse proxy in front (nginx) sees "upstream prematurely closed
+    connection", answers 502 and takes the backend out of rotation. Bodies within the size
+    limit are therefore drained (in chunks, never kept) before the answer goes out.
+    """
+    length = request.content_length
+    if not length or length > max_bytes:
+        return
+    stream = request.stream
+    if getattr(stream, "is_exhausted", True):
+        return
+    try:
+        while stream.read(65536):
+            pass
+    except Exception:  # noqa: BLE001 - a client that went away: nothing left to protect
+        pass
 
 
 # ---------------------------------------------------------------------- errors -> OperationOutcome
