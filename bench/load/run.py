@@ -153,14 +153,15 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited ({self.process.returncode}):\n{self.log_tail()}")
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
                 conn.request("GET", "/readyz")
                 if conn.getresponse().status == 200:
-                    conn.close()
                     return
             except OSError:
                 pass
+            finally:
+                conn.close()           # also after a timeout or a non-200: never leak the socket
             time.sleep(0.1)
         raise RuntimeError(f"server not ready in {timeout} s:\n{self.log_tail()}")
 
