@@ -234,7 +234,7 @@ def feedback(service_id: str):
     logger.info("feedback stored", extra={
         "feedback_count": len(items),
         "feedback_new": stored,
-        "card_uuids": sorted({str(getattr(item, "card", "")) for item in items}),
+        "card_uuids": sorted({item.card_uuid for item in items}),
     })
     return jsonify({})
 

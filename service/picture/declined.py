@@ -124,7 +124,16 @@ def _med_refused(ctx: Context, med: MedicationRec) -> bool:
 
 def _display(agent: Agent, text: str) -> str:
     what = _LABEL.get(agent, agent.value.replace("-", " "))
-    return f"{what} declined by the patient" + (f" ({text[:50]})" if text else "")
+    return f"{what} declined by the patient" + (f" ({_clip(text, 120)})" if text else "")
+
+
+def _clip(text: str, limit: int) -> str:
+    """Shorten free text at a word boundary, marking the cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut + " …"
 
 
 def _taken_up_since(agent: Agent, when: date | None, therapies: tuple[Therapy, ...]) -> bool:

@@ -247,6 +247,7 @@ class Medication:
     codes: tuple[str, ...]
     reference: str | None
     flags: frozenset[str] = frozenset()  # e.g. {"strong-cyp3a4-inhibitor", "live-vaccine"}
+    date: date | None = None             # start, else authoredOn/effective date of the record
 
 
 @dataclass(frozen=True, slots=True)

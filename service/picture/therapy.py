@@ -202,7 +202,7 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
             if flags or (entry is not None and not entry.get("exclude")):
                 key = codes[0] if codes else name.lower()
                 if key not in current:
-                    current[key] = Medication(name, codes, rec.ref or None, flags)
+                    current[key] = Medication(name, codes, rec.ref or None, flags, rec.start or rec.authored)
         if entry is None or entry.get("exclude") or not entry.get("agent"):
             continue
         try:

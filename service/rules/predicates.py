@@ -235,9 +235,10 @@ def therapy_fact(t: Therapy, state: str) -> FactUse:
 
 
 def medication_fact(m: Medication) -> FactUse:
-    """A current (non-antitumour) medication. The picture carries no date for it (only therapy exposures have
-    one), so the text says "date not recorded"; the reference leads to the order itself."""
-    return FactUse(name="Current medication", display=f"{m.name} (current; {NO_DATE})", reference=m.reference)
+    """A current (non-antitumour) medication, dated with its start or order date when the record has one;
+    without one the text says "date not recorded"; the reference leads to the order itself."""
+    words = "current" if m.date is not None else f"current; {NO_DATE}"
+    return FactUse(name="Current medication", display=f"{m.name} ({words})", date=m.date, reference=m.reference)
 
 
 def therapy_facts(p: NetPicture, agents: Iterable[Agent]) -> tuple[FactUse, ...]:
