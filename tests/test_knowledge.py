@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from service.errors import KnowledgeError
 from service.knowledge import SUMMARY_MAX, fill, load_knowledge, worst_case_values
@@ -150,7 +152,9 @@ def real():
 
 
 def test_real_knowledge_loads_with_its_version(real):
-    assert real.version == "2026.11.2"
+    meta = yaml.safe_load((CARDS / "knowledge" / "meta.yaml").read_text(encoding="utf-8"))
+    assert real.version == meta["knowledge"]["version"]
+    assert re.fullmatch(r"\d{4}\.\d{1,2}\.\d+", real.version)
     assert set(real.rules) == set(load_rules())
 
 
