@@ -17,7 +17,9 @@ P-02 — first-line SSA  (CLARINET PFS NR vs 18.0 mo)
 P-03 — everolimus / sunitinib  (RADIANT-3 11.0 vs 4.6 mo; A6181111 11.4 vs 5.5 mo)
     When: advanced and (progressive within 12 months, or Ki-67 >= pnet_aggressive_ki67_min (10 %)).
     Then: RECOMMEND everolimus 10 mg daily and/or sunitinib 37.5 mg daily (each if not yet given;
-          sunitinib not in insulinoma).
+          sunitinib not in insulinoma). When P-04's shrinkage triggers hold (hepatic burden > 50 % or
+          a symptomatic tumour) and no chemotherapy has been given, chemotherapy leads and the two
+          targeted agents are CONSIDER options for later (P-03 is "no urgent need for shrinkage").
 P-04 — CAPTEM  (E2211 22.7 vs 14.4 mo)
     When: advanced, no CAPTEM yet, and bulky (hepatic burden > 50 %), symptomatic from tumour
           (abdominal pain) or aggressive (progression with Ki-67 >= 10 %).
@@ -181,16 +183,27 @@ def everolimus_or_sunitinib(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
         return Outcome.not_applicable("P-03", f"on {current[0].value} without progression on it: continue it")
     params = card_params(p)
     facts = fact_uses(p, "grade", "ki67", "progression", "extent") + therapy_facts(p, SYSTEMIC)
+    # P-03 is the option "with no urgent need for shrinkage"; when P-04's shrinkage triggers hold
+    # (bulky liver disease or symptoms) and chemotherapy has not been given, chemotherapy leads and
+    # the targeted agents are offered as later options (consider), not as first choice.
+    later = _needs_shrinkage(p, k) and not received(p, Agent.CAPTEM) and not received(p, Agent.STREPTOZOCIN)
+    if later:
+        facts = facts + fact_uses(p, "hepatic_burden_percent", "abdominal_pain")
     out = []
     if not received(p, Agent.EVEROLIMUS):
-        out.append(Outcome.applicable("P-03", card="everolimus-pnet", params=params, facts=facts,
-                                      reason="progressive or Ki-67 >=10 % pNET"))
+        out.append(Outcome.applicable("P-03", card="everolimus-pnet-after-shrinkage" if later else "everolimus-pnet",
+                                      params=params, facts=facts, reason="progressive or Ki-67 >=10 % pNET"))
     if not received(p, Agent.SUNITINIB) and not _insulinoma(p):
-        out.append(Outcome.applicable("P-03", card="sunitinib-pnet", params=params, facts=facts,
-                                      reason="progressive or Ki-67 >=10 % pNET"))
+        out.append(Outcome.applicable("P-03", card="sunitinib-pnet-after-shrinkage" if later else "sunitinib-pnet",
+                                      params=params, facts=facts, reason="progressive or Ki-67 >=10 % pNET"))
     if not out:
         return Outcome.not_applicable("P-03", "everolimus and sunitinib both given already")
     return tuple(out)
+
+
+def _needs_shrinkage(p: NetPicture, k: RuleKnowledge) -> bool:
+    """P-04's shrinkage triggers, known to be present: bulky liver disease or a symptomatic tumour."""
+    return bool(_hepatic_burden_high(p, k)) or p.abdominal_pain.is_(True)
 
 
 @rule("P-04")

@@ -131,3 +131,17 @@ def test_p01_asks_for_size_instead_of_guessing():
     (o,) = run("P-01", **dict(SMALL_LOCAL, tumor_size_cm=MISSING))
     assert o.status is Status.INSUFFICIENT and o.card == "pnet-size-needs-data"
     assert fired_cards("P-01", **SMALL_LOCAL) == {"pnet-small-surveillance"}
+
+
+def test_p03_targeted_agents_become_later_options_when_shrinkage_is_needed_first():
+    """P-03 is for 'no urgent need for shrinkage': bulky liver disease or a symptomatic tumour sends the
+    first choice to chemotherapy (P-04), and everolimus/sunitinib are offered as 'consider' options."""
+    bulky = dict(PROGRESSING_ON_SSA, hepatic_burden_percent=60.0)
+    assert fired_cards("P-03", **bulky) == {"everolimus-pnet-after-shrinkage", "sunitinib-pnet-after-shrinkage"}
+    assert fired_cards("P-04", **bulky) >= {"captem-pnet"}
+    painful = dict(PROGRESSING_ON_SSA, abdominal_pain=True)
+    assert fired_cards("P-03", **painful) == {"everolimus-pnet-after-shrinkage", "sunitinib-pnet-after-shrinkage"}
+    # near misses: modest burden, or chemotherapy already given -> the ordinary recommend cards
+    assert fired_cards("P-03", **dict(PROGRESSING_ON_SSA, hepatic_burden_percent=20.0)) == {"everolimus-pnet", "sunitinib-pnet"}
+    after_captem = dict(bulky, therapies=ON_SSA + (therapy(Agent.CAPTEM, start=date(2025, 3, 1)),))
+    assert fired_cards("P-03", **after_captem) == {"everolimus-pnet", "sunitinib-pnet"}
