@@ -196,3 +196,14 @@ def elapsed(fn: Callable[[], Any]) -> tuple[Any, float, BaseException | None]:
     except BaseException as exc:   # noqa: BLE001 - the test inspects it
         result, error = None, exc
     return result, time.monotonic() - start, error
+
+
+def healthy_ehr() -> "FaultServer":
+    """A started fault server that answers like a working EHR: the patient, one condition, and empty
+    searches for every other category (tests then replace one route with a fault)."""
+    server = FaultServer().start()
+    server.routes["Patient"] = server.ok(patient())
+    server.routes["Condition"] = server.ok(searchset(condition("c1")))
+    for rtype in ("Observation", "MedicationRequest", "MedicationStatement", "MedicationAdministration", "Procedure"):
+        server.routes[rtype] = server.ok(searchset())
+    return server

@@ -15,7 +15,7 @@ from service.errors import BadRequest, FhirAccessError, PreconditionFailed
 from service.fhir_client import FhirClient, FhirPolicy, new_session, parse_server_url
 from service.prefetch import discovery_prefetch, gather
 from tests.data._support import (
-    PATIENT, TOKEN, FaultServer, Req, condition, elapsed, ids, observation, patient, searchset,
+    PATIENT, TOKEN, FaultServer, Req, condition, elapsed, healthy_ehr, ids, observation, patient, searchset,
 )
 
 TEMPLATES = discovery_prefetch(type("T", (), {"observation_codes": lambda self: ["http://loinc.org|29593-1"]})())
@@ -26,11 +26,7 @@ SLACK = 0.25           # scheduling slack on 2 shared cores
 
 @pytest.fixture
 def ehr():
-    server = FaultServer().start()
-    server.routes["Patient"] = server.ok(patient())
-    server.routes["Condition"] = server.ok(searchset(condition("c1")))
-    for rtype in ("Observation", "MedicationRequest", "MedicationStatement", "MedicationAdministration", "Procedure"):
-        server.routes[rtype] = server.ok(searchset())
+    server = healthy_ehr()
     yield server
     server.stop()
 

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from service.feedback_store import FeedbackStore, migrate
-from tests.data._support import FaultServer, condition, patient, searchset
+from tests.data._support import healthy_ehr
 from tests.plugins.app import FEEDBACK_PATH, HOOK_PATH, fixture_hook_request, hook_body
 
 
@@ -133,11 +133,7 @@ def test_a_worker_killed_mid_stream_is_replaced_and_no_acknowledged_feedback_is_
 
 @pytest.fixture
 def ehr():
-    server = FaultServer().start()
-    server.routes["Patient"] = server.ok(patient())
-    server.routes["Condition"] = server.ok(searchset(condition("c1")))
-    for rtype in ("Observation", "MedicationRequest", "MedicationStatement", "MedicationAdministration", "Procedure"):
-        server.routes[rtype] = server.ok(searchset())
+    server = healthy_ehr()
     yield server
     server.stop()
 
