@@ -45,6 +45,11 @@ SB-07 — on/ordered streptozocin: nephrotoxicity (boxed): creatinine and urine 
     CAUTION when CrCl < streptozocin_crcl_caution_below (60 mL/min).
 SB-08 — on interferon alfa: depression/suicidality, flu-like illness, cytopenias, thyroid, liver.
 SB-09 — on diazoxide: fluid retention/oedema (thiazide), hyperglycaemia overshoot, hypotension.
+SB-10 — pregnancy or breast-feeding on record, and systemic antitumour therapy ordered/taken (other than
+    PRRT and belzutifan, which NR-04 and NR-11 cover) or plausible (advanced disease).
+    Then: CAUTION (drug-safety): embryo-fetal toxicity and no breast-feeding with everolimus, sunitinib,
+    cabozantinib, temozolomide/capecitabine, streptozocin, platinum-etoposide; confirm status, counsel,
+    contraception; MDT. Source: Afinitor, Sutent, Cabometyx labels (R for the exact wash-out times).
     SB-01..SB-03, SB-05, SB-08, SB-09 speak only while the drug is taken (a proposal's own card
     carries its cautions); SB-04, SB-06, SB-07 are pre-treatment checks and speak for orders too.
     Source for SB rows: product labels as summarised in decision table section 5.
@@ -448,3 +453,20 @@ def diazoxide_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcom
     return Outcome.applicable("SB-09", facts=exposure_facts(p, Agent.DIAZOXIDE) + tuple(
         FactUse.of(n, f) for n, f in (("Glucose", p.labs.glucose), ("Hypoglycaemia", p.hypoglycaemia)) if f.known),
         reason="diazoxide monitoring")
+
+
+_SYSTEMIC_FETOTOXIC = (Agent.EVEROLIMUS, Agent.SUNITINIB, Agent.CABOZANTINIB, Agent.CAPTEM, Agent.STREPTOZOCIN,
+                       Agent.PLATINUM_ETOPOSIDE, Agent.OTHER_CHEMOTHERAPY, Agent.IMMUNOTHERAPY, Agent.INTERFERON)
+
+
+@rule("SB-10")
+def pregnancy_and_systemic_therapy(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    status = [FactUse.of(n, f, "yes") for n, f in (("Pregnant", p.pregnant), ("Breast-feeding", p.breastfeeding))
+              if f.is_(True)]
+    if not status:
+        return Outcome.not_applicable("SB-10", "neither pregnancy nor breast-feeding on record")
+    taken = [a for a in _SYSTEMIC_FETOTOXIC if in_play(p, a)]
+    if not taken and is_advanced(p) is not True:
+        return Outcome.not_applicable("SB-10", "no systemic antitumour therapy ordered, taken or in play")
+    return Outcome.applicable("SB-10", facts=(*status, *exposure_facts(p, *taken)),
+                              reason="pregnancy or breast-feeding with systemic antitumour therapy ordered or in play")

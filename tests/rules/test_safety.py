@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from service.picture.model import Agent, Hereditary, PrimarySite, TherapyStatus
+from service.picture.model import Agent, Extent, Hereditary, PrimarySite, TherapyStatus
 from service.rules import Status
 from tests.rules.factories import (
     MISSING,
@@ -330,3 +330,20 @@ def test_nr01_only_when_sunitinib_is_ordered():
     assert fired_cards("NR-01", **progressing, therapies=(SSA_LAR,)) == set()
     ordered = (SSA_LAR, therapy(Agent.SUNITINIB, status=TherapyStatus.PLANNED))
     assert fired_cards("NR-01", **progressing, therapies=ordered) == {"sunitinib-non-pancreatic"}
+
+
+
+# ---- SB-10 pregnancy / breast-feeding and systemic therapy
+
+
+def test_sb10_breast_feeding_with_advanced_disease_warns_before_systemic_therapy():
+    assert fired_cards("SB-10", breastfeeding=True) == {"pregnancy-systemic-therapy"}
+    assert fired_cards("SB-10", pregnant=True, therapies=(therapy(Agent.EVEROLIMUS),)) == {"pregnancy-systemic-therapy"}
+
+
+def test_sb10_near_misses():
+    # status not on record (missing is not "yes"), or localized disease with nothing ordered
+    assert fired_cards("SB-10") == set()
+    assert fired_cards("SB-10", breastfeeding=False) == set()
+    localized = dict(extent=Extent.LOCALIZED, metastatic_sites=frozenset(), liver_metastases=False)
+    assert fired_cards("SB-10", pregnant=True, **localized) == set()
