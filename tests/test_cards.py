@@ -152,6 +152,32 @@ def test_escape_markdown_keeps_plain_words_and_escapes_every_special():
         "a\\_b\\*c\\`d\\[e\\]\\(f\\)\\!g\\#h\\|i\\<j\\>k\\&l\\+m\\.n\\{o\\}p\\\\q")
 
 
+def _escape_markdown_by_character(text: str, *, max_length: int = 120) -> str:
+    """The escaping rule spelled out one character at a time (the definition the fast
+    ``str.translate`` implementation must match): every Markdown/HTML special and every
+    URL-scheme colon gets a backslash."""
+    from service.cards import _MARKDOWN_SPECIALS, _SCHEME_COLON, _clean
+
+    cleaned = _clean(text, max_length)
+    colons = {m.end() - 1 for m in _SCHEME_COLON.finditer(cleaned)}
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS or i in colons else ch for i, ch in enumerate(cleaned))
+
+
+_ESCAPE_ALPHABET = st.lists(st.sampled_from(list("ab1Z:.+-/ \\`*_{}[]()#!|<>&~\n\t\x00\u202e")
+                                             + ["javascript:", "x:", "https://"]), max_size=60).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.one_of(st.text(max_size=200), _ESCAPE_ALPHABET), max_length=st.sampled_from([8, 30, 120, 300]))
+def test_escape_markdown_equals_the_character_by_character_rule(text, max_length):
+    assert escape_markdown(text, max_length=max_length) == _escape_markdown_by_character(text, max_length=max_length)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE + ["1javascript:x", "a:b:c", "::", "see https://x.example: now"])
+def test_escape_markdown_hostile_equals_the_character_by_character_rule(hostile):
+    assert escape_markdown(hostile) == _escape_markdown_by_character(hostile)
+
+
 def test_escape_markdown_truncates_very_long_values():
     out = escape_markdown("x" * 5000)
     assert len(out) <= 120 and out.endswith("…")
