@@ -238,13 +238,19 @@ def register_request_context(app: Flask) -> None:
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
         started = g.get("started")
-        logger.info("request", extra={
+        extra = {
             "method": request.method,
             # the route template, never the raw path (a mistyped URL may hold anything)
             "route": request.url_rule.rule if request.url_rule is not None else None,
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
-        })
+        }
+        annotations = logs.request_annotations()
+        if annotations:
+            # The view's own fields (a hook call: card count and uuids, timings, knowledge
+            # version ...): one line per request carries them, never a second record.
+            extra.update((k, v) for k, v in annotations.items() if k not in extra)
+        logger.info("request", extra=extra)
         return response
 
     @app.teardown_request

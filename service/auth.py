@@ -50,7 +50,7 @@ from urllib.parse import urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm, get_default_algorithms
 
 from service import logs
 from service.errors import ConfigError, ServiceUnavailable, Unauthorized
@@ -587,9 +587,29 @@ def replay_cache_from_settings(settings: Any) -> ReplayCache:
 # --------------------------------------------------------------------------------------------
 # Verifier
 # --------------------------------------------------------------------------------------------
+def _b64url_bytes(segment: str) -> bytes:
+    """A base64url segment (alphabet already checked, no padding) -> bytes, canonical only.
+
+    Refuses what PyJWT refuses: a length that no encoding has (``len % 4 == 1``) and spare
+    trailing bits that are not zero (two texts for the same bytes).
+    """
+    if len(segment) % 4 == 1:
+        raise ValueError("impossible base64url length")
+    raw = segment.encode("ascii")
+    decoded = base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != raw:
+        raise ValueError("non-canonical base64url")
+    return decoded
+
+
 def _b64url_json(segment: str) -> Any:
-    padded = segment + "=" * (-len(segment) % 4)
-    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    return json.loads(_b64url_bytes(segment))
+
+
+# PyJWT's verifier object per algorithm we may accept (stateless; built once).
+_ALGORITHM_OBJECTS: dict[str, Any] = {
+    name: algorithm for name, algorithm in get_default_algorithms().items() if name in SUPPORTED_ALGORITHMS
+}
 
 
 def _is_number(value: Any) -> bool:
@@ -754,17 +774,25 @@ class Verifier:
         if not key.fits(alg):
             raise _Reject("key-alg-mismatch")
 
-        # 5. Signature, with exactly that one algorithm.
+        # 5. Signature, with exactly that one algorithm. The token's segments were decoded once
+        # above; the signature is checked over the very bytes they came from, so the payload read
+        # there is the signed one. PyJWT's verifier for ``alg`` does the cryptography (no second
+        # parse of the token, no second JSON decode of the payload).
         try:
-            verified = jwt.api_jws.PyJWS().decode_complete(
-                token, key=key.key, algorithms=[alg],
-                options={"verify_signature": True, "enforce_minimum_key_length": True})
-            payload = json.loads(verified["payload"])
-        except jwt.InvalidSignatureError:
-            raise _Reject("bad-signature") from None
-        except (jwt.PyJWTError, ValueError):
+            signature = _b64url_bytes(_sig)
+        except (ValueError, binascii.Error):
             raise _Reject("malformed-token") from None
-        if not isinstance(payload, dict) or payload.get("iss") != issuer.iss:
+        algorithm = _ALGORITHM_OBJECTS.get(alg)
+        if algorithm is None:
+            raise _Reject("bad-alg")
+        try:
+            valid = algorithm.verify(f"{header_seg}.{payload_seg}".encode("ascii"), key.key, signature)
+        except (jwt.PyJWTError, ValueError, TypeError):
+            raise _Reject("malformed-token") from None
+        if not valid:
+            raise _Reject("bad-signature")
+        payload = unverified
+        if payload.get("iss") != issuer.iss:
             raise _Reject("malformed-token")
         ctx.update(tenant=payload.get("tenant"), jti=payload.get("jti"))
 

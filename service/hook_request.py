@@ -165,7 +165,9 @@ def _pairs_dropped(body: bytes, value: Any) -> bool:
     ``u003a`` then counts too: a false alarm the exact check clears). Two C-speed scans.
     """
     colons = body.count(b":")
-    if b"\\u003" in body:
+    # An escaped colon needs a backslash: one memchr (~µs) spares the substring search (~0.2 ms on
+    # a typical body) for the usual body that has no escapes at all.
+    if b"\\" in body and b"\\u003" in body:
         colons += body.count(b"\\u003a") + body.count(b"\\u003A")
     return colons != orjson.dumps(value).count(b":")
 

@@ -185,11 +185,14 @@ def _answer(state, service_id: str, auth_seconds: float, claims: Any = None):
     metrics.count_cards(cards)
     state.issued.submit(cards, service_id=service_id, hook_instance=hook_request.hook_instance)
 
-    logger.info("cards returned", extra={
+    # No line of its own: these fields ride on the request's one access line (service.app
+    # ``_finish``), so a hook call costs one formatted, written and flushed log record.
+    logs.annotate_request({
         "iss": getattr(claims, "iss", None),
         "tenant": getattr(claims, "tenant", None),
         "card_count": len(cards),
         "card_uuids": [card.get("uuid") for card in cards],
+        "rule_ids": _rule_ids(cards),
         "knowledge_version": getattr(state.knowledge, "version", None),
         "data_sources": dict(getattr(record, "sources", {}) or {}),
         "unavailable": sorted(getattr(record, "unavailable", ()) or ()),
@@ -197,6 +200,18 @@ def _answer(state, service_id: str, auth_seconds: float, claims: Any = None):
         "timings_ms": {k: round(v * 1000, 1) for k, v in timings.items()},
     })
     return jsonify({"cards": cards})
+
+
+def _rule_ids(cards: list[dict]) -> list[str]:
+    """The decision-table rows behind the cards (``extension["net-cds"]["rules"]``), sorted, once each."""
+    ids: set[str] = set()
+    for card in cards:
+        ext = card.get("extension")
+        net = ext.get("net-cds") if isinstance(ext, dict) else None
+        rules = net.get("rules") if isinstance(net, dict) else None
+        if isinstance(rules, list):
+            ids.update(r for r in rules if isinstance(r, str))
+    return sorted(ids)
 
 
 def _gather(state, hook_request, deadline: float, stats: Counter):

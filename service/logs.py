@@ -29,6 +29,8 @@ _hook_instance: contextvars.ContextVar[str | None] = contextvars.ContextVar("net
 _service_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("netcds_service_id", default=None)
 
 _CONTEXT = {"request_id": _request_id, "hook_instance": _hook_instance, "service_id": _service_id}
+# Fields a view adds to its request's access line (``annotate_request``); cleared with the context.
+_annotations: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("netcds_annotations", default=None)
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
 _STANDARD = frozenset(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime", "taskName"}
@@ -48,6 +50,22 @@ def bind(**values: str | None) -> None:
 def clear() -> None:
     for var in _CONTEXT.values():
         var.set(None)
+    _annotations.set(None)
+
+
+def annotate_request(fields: dict[str, Any]) -> None:
+    """Add ``fields`` to the access line of the request being handled (one line per request
+    instead of one per stage: each record costs a format, a write and a flush)."""
+    current = _annotations.get()
+    if current is None:
+        _annotations.set(dict(fields))
+    else:
+        current.update(fields)
+
+
+def request_annotations() -> dict[str, Any] | None:
+    """What the views added for the access line (``annotate_request``), or None."""
+    return _annotations.get()
 
 
 @contextmanager

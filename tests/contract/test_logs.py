@@ -32,8 +32,12 @@ def test_a_hook_call_logs_json_lines_with_context_and_no_secrets(checked_client,
     assert len(access) == 2
     assert all(line["request_id"] and line["hook_instance"] == body["hookInstance"] for line in access)
     assert [line["status"] for line in access] == [400, 200]
-    cards = [line for line in lines if line["message"] == "cards returned"]
-    assert cards and cards[0]["service_id"] == "net-treatment" and "knowledge_version" in cards[0]
+    # One line per hook call: the access line carries what the call produced.
+    answered = access[1]
+    assert answered["service_id"] == "net-treatment" and "knowledge_version" in answered
+    assert answered["card_count"] == len(answered["card_uuids"]) and "timings_ms" in answered
+    assert "card_count" not in access[0]
+    assert not [line for line in lines if line["message"] == "cards returned"]
 
 
 def test_request_id_from_the_client_is_echoed_if_well_formed(checked_client):
