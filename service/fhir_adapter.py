@@ -483,8 +483,9 @@ _SHARED_CACHE_MAX = 20_000
 
 @dataclass(frozen=True, slots=True)
 class _TypeSchema:
-    # (element, validate or None when the type has no such element, shared-verdict prefix for terminology)
-    present: tuple[tuple[str, Callable[[object], object] | None, bytes | None], ...]
+    # (element, fast "certainly valid" check, validate or None when the type has no such element,
+    #  shared-verdict prefix for terminology)
+    present: tuple[tuple[str, Callable[[object], bool], Callable[[object], object] | None, bytes | None], ...]
     required: tuple[str, ...]
     choices: tuple[tuple[tuple[str, ...], bool], ...]                         # (alternatives, one required)
 
@@ -496,11 +497,12 @@ def _type_schema(resource_type: str) -> _TypeSchema:
     for element in READ_ELEMENTS[resource_type]:
         fld = by_alias.get(element)
         if fld is None:
-            present.append((element, None, None))           # not an element of this type
+            present.append((element, _never, None, None))   # not an element of this type
             continue
         label = repr(fld.annotation)
         shared = label.encode() + b"\x00" if any(t in label for t in _VOCABULARY_TYPES) else None
-        present.append((element, TypeAdapter(fld.annotation).validate_python, shared))
+        present.append((element, FAST_CHECKS.get(label, _never), TypeAdapter(fld.annotation).validate_python,
+                        shared))
     required, groups = [], {}
     for alias, fld in by_alias.items():
         extra = fld.json_schema_extra if isinstance(fld.json_schema_extra, dict) else {}
@@ -511,6 +513,163 @@ def _type_schema(resource_type: str) -> _TypeSchema:
             groups.setdefault(group, ([], bool(extra.get("one_of_many_required"))))[0].append(alias)
     choices = tuple((tuple(names), req) for names, req in groups.values())
     return _TypeSchema(tuple(present), tuple(required), choices)
+
+
+# --------------------------------------------------------------------------- fast element checks
+#
+# Pydantic validation of one element costs 10-60 µs; most elements a hook call validates are
+# plain shapes (an id, a status code, a full date, a Reference, a Quantity, a CodeableConcept of
+# plain codings). The checks below answer ONLY "certainly valid": each accepts a strict subset of
+# what the R4B element type accepts (no extra keys, no extensions, no ``null``, no empty or
+# whitespace-padded strings, printable text, ASCII codes, bounded lengths and numbers, dates that
+# exist), so a False means "ask pydantic", never "invalid". ``tests/picture/test_fast_checks.py``
+# holds the property test that no value passes here that the R4B type rejects.
+
+_ID_RE = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_TOKEN_RE = re.compile(r"[!-~]{1,256}")      # printable ASCII, no whitespace: a valid code and uri
+_DATETIME_RE = re.compile(
+    r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?(?:Z|[+-](\d{2}):(\d{2})))?)?)?")
+_DECIMAL_RE = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_QUANTITY_KEYS = frozenset(("value", "unit", "system", "code"))
+_REFERENCE_KEYS = frozenset(("reference", "display"))
+_CODING_KEYS = frozenset(("system", "code", "display"))
+_CONCEPT_KEYS = frozenset(("coding", "text"))
+_PERIOD_KEYS = frozenset(("start", "end"))
+
+
+def _fast_text(v: object) -> bool:
+    """A FHIR string: non-empty, printable, not padded with whitespace, at most 4096 characters."""
+    return (type(v) is str and 0 < len(v) <= 4096 and v.isprintable()
+            and not v[0].isspace() and not v[-1].isspace())
+
+
+def _fast_token(v: object) -> bool:
+    """A code or uri made of printable ASCII without whitespace."""
+    return type(v) is str and _TOKEN_RE.fullmatch(v) is not None
+
+
+def _fast_id(v: object) -> bool:
+    return type(v) is str and _ID_RE.fullmatch(v) is not None
+
+
+@lru_cache(maxsize=4096)
+def _fast_datetime_str(v: str) -> bool:
+    m = _DATETIME_RE.fullmatch(v)
+    if m is None:
+        return False
+    year, month, day, hour, minute, second, tz_hour, tz_minute = m.groups()
+    if not 1900 <= int(year) <= 2999:
+        return False
+    if month is None:
+        return True
+    if day is None:
+        return 1 <= int(month) <= 12
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    if hour is None:
+        return True
+    if int(hour) > 23 or int(minute) > 59 or int(second) > 59:
+        return False
+    return tz_hour is None or (int(tz_hour) <= 13 and int(tz_minute) <= 59)
+
+
+def _fast_datetime(v: object) -> bool:
+    """A dateTime: YYYY, YYYY-MM, an existing YYYY-MM-DD (1900-2999), or that with a time and a zone."""
+    return type(v) is str and len(v) <= 40 and _fast_datetime_str(v)
+
+
+def _fast_date(v: object) -> bool:
+    """A date: YYYY, YYYY-MM or an existing YYYY-MM-DD (1900-2999), no time."""
+    return type(v) is str and len(v) <= 10 and _fast_datetime_str(v)
+
+
+def _fast_integer(v: object) -> bool:
+    return type(v) is int and -2147483648 <= v <= 2147483647
+
+
+def _fast_bool(v: object) -> bool:
+    return type(v) is bool
+
+
+def _fast_quantity(v: object) -> bool:
+    """A Quantity with a finite plain number and string unit/system/code (no comparator)."""
+    if type(v) is not dict or "value" not in v or not _QUANTITY_KEYS.issuperset(v):
+        return False
+    number = v["value"]
+    if type(number) is int:
+        if not -10**15 < number < 10**15:
+            return False
+    elif type(number) is not float or _DECIMAL_RE.fullmatch(str(number)) is None:
+        return False
+    return (("unit" not in v or _fast_text(v["unit"])) and ("system" not in v or _fast_token(v["system"]))
+            and ("code" not in v or _fast_token(v["code"])))
+
+
+def _fast_reference(v: object) -> bool:
+    return (type(v) is dict and 0 < len(v) and _REFERENCE_KEYS.issuperset(v)
+            and ("reference" not in v or _fast_text(v["reference"]))
+            and ("display" not in v or _fast_text(v["display"])))
+
+
+def _fast_coding(v: object) -> bool:
+    return (type(v) is dict and 0 < len(v) and _CODING_KEYS.issuperset(v)
+            and ("system" not in v or _fast_token(v["system"]))
+            and ("code" not in v or _fast_token(v["code"]))
+            and ("display" not in v or _fast_text(v["display"])))
+
+
+def _fast_concept(v: object) -> bool:
+    """A CodeableConcept of plain codings and/or a text."""
+    if type(v) is not dict or not v or not _CONCEPT_KEYS.issuperset(v):
+        return False
+    if "coding" in v:
+        codings = v["coding"]
+        if type(codings) is not list or not codings:
+            return False
+        for c in codings:
+            if not _fast_coding(c):
+                return False
+    return "text" not in v or _fast_text(v["text"])
+
+
+def _fast_concepts(v: object) -> bool:
+    if type(v) is not list or not v:
+        return False
+    for c in v:
+        if not _fast_concept(c):
+            return False
+    return True
+
+
+def _fast_period(v: object) -> bool:
+    return (type(v) is dict and 0 < len(v) and _PERIOD_KEYS.issuperset(v)
+            and ("start" not in v or _fast_datetime(v["start"]))
+            and ("end" not in v or _fast_datetime(v["end"])))
+
+
+#: R4B element annotation (its repr) -> the fast check of that element type. Annotations not
+#: listed (extensions, meta, dosage, components, instants, strings ...) always go to pydantic.
+FAST_CHECKS: dict[str, Callable[[object], bool]] = {
+    "typing.Optional[typing.Annotated[str, Id()]]": _fast_id,
+    "typing.Optional[typing.Annotated[str, Code()]]": _fast_token,
+    "typing.Optional[typing.Annotated[datetime.datetime, DateTime()]]": _fast_datetime,
+    "typing.Optional[typing.Annotated[datetime.date, Date()]]": _fast_date,
+    "typing.Optional[typing.Annotated[int, Integer(min_length=-2147483648, max_length=2147483647)]]": _fast_integer,
+    "bool | None": _fast_bool,
+    "abc.QuantityType | None": _fast_quantity,
+    "abc.ReferenceType | None": _fast_reference,
+    "<class 'abc.ReferenceType'>": _fast_reference,
+    "abc.CodeableConceptType | None": _fast_concept,
+    "<class 'abc.CodeableConceptType'>": _fast_concept,
+    "typing.Optional[typing.List[abc.CodeableConceptType]]": _fast_concepts,
+    "abc.PeriodType | None": _fast_period,
+}
+
+
+def _never(_: object) -> bool:
+    return False
 
 
 _SCHEMAS: dict[str, _TypeSchema] = {}
@@ -550,9 +709,9 @@ class ElementValidator:
             if n > 1 or (required and n == 0):
                 return False
         seen = self._seen
-        for element, validate, shared in schema.present:
+        for element, fast, validate, shared in schema.present:
             value = resource.get(element, _ABSENT)
-            if value is _ABSENT:
+            if value is _ABSENT or fast(value):
                 continue
             if validate is None:
                 return False
