@@ -19,9 +19,9 @@ import json
 import logging
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import jsonschema
 import yaml
@@ -147,9 +147,27 @@ class Knowledge:
     placeholders: Mapping[str, Placeholder]
     override_reasons: tuple[tuple[str, str], ...]  # (code, display)
     files: tuple[str, ...]
+    # Tables derived once from this (immutable) knowledge by the stages that read it per call: the rules'
+    # run plan, the cards' pre-escaped constant text. Filled at load (``load_knowledge``) or on first use;
+    # never part of equality or the repr.
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def for_rule(self, rule_id: str) -> RuleKnowledge:
-        return RuleKnowledge(self, rule_id)
+        """The knowledge row ``rule_id`` may read (one shared, stateless view per row)."""
+        views = self.derived.get("rule_views")
+        if views is None:
+            views = self.derived["rule_views"] = {}
+        view = views.get(rule_id)
+        if view is None:
+            view = views[rule_id] = RuleKnowledge(self, rule_id)
+        return view
+
+    def derive(self, name: str, build: "Callable[[Knowledge], Any]") -> Any:
+        """``build(self)``, computed once per knowledge and kept (the knowledge never changes after load)."""
+        value = self.derived.get(name)
+        if value is None:
+            value = self.derived[name] = build(self)
+        return value
 
 
 # --------------------------------------------------------------------------- loading

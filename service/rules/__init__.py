@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from service.picture.model import NetPicture, Scope
 from service.rules.outcome import FactUse, Outcome, Status
-from service.rules.registry import RegisteredRule, RuleKnowledge, registered_rules, rule
+from service.rules.registry import RegisteredRule, RuleFunction, RuleKnowledge, registered_rules, rule
 
 if TYPE_CHECKING:  # pragma: no cover
     from service.knowledge import Knowledge
@@ -45,36 +45,61 @@ def _import_rule_modules() -> None:
 
 def evaluate(picture: NetPicture, *, as_of: date, knowledge: "Knowledge") -> list[Outcome]:
     """All outcomes (applicable, not applicable, insufficient) for one picture."""
-    if picture.scope in _NO_CARDS:
+    scope = picture.scope
+    if scope in _NO_CARDS:
         return []
+    rows, reviews = _plan(knowledge)[scope]
     outcomes: list[Outcome] = []
-    reviews: list[RegisteredRule] = []
-    for rule_id, registered in sorted(load_rules().items()):
-        if picture.scope not in registered.scopes:
+    append = outcomes.append
+    for rule_id, function, view in rows:
+        result = function(picture, as_of, view)
+        if type(result) is Outcome and result.rule_id == rule_id:  # the common case: one outcome
+            append(result)
             continue
-        if registered.review:
-            reviews.append(registered)
-            continue
-        result = registered.function(picture, as_of, knowledge.for_rule(rule_id))
         for outcome in result if isinstance(result, tuple) else (result,):
             if not isinstance(outcome, Outcome) or outcome.rule_id != rule_id:
                 raise TypeError(f"rule {rule_id} returned {outcome!r}, not an Outcome of its own row")
-            outcomes.append(outcome)
+            append(outcome)
     outcomes = _suppress_for_nec(outcomes, knowledge)
-    for registered in reviews:
-        outcomes = _review(registered, picture, as_of, knowledge, outcomes)
+    for registered, view in reviews:
+        outcomes = _review(registered, picture, as_of, view, outcomes)
     return outcomes
 
 
-def _review(registered: RegisteredRule, picture: NetPicture, as_of: date, knowledge: "Knowledge",
+_Row = tuple[str, RuleFunction, RuleKnowledge]
+_Plan = dict[Scope, tuple[tuple[_Row, ...], tuple[tuple[RegisteredRule, RuleKnowledge], ...]]]
+
+
+def _plan(knowledge: "Knowledge") -> _Plan:
+    """Per scope: the rows to run, in row-id order, each with its knowledge view; then the review rows.
+    Worked out once per knowledge (the registry is read-only after import), not on every call."""
+    return knowledge.derive("rule_plan", _build_plan)
+
+
+def _build_plan(knowledge: "Knowledge") -> _Plan:
+    registered = sorted(load_rules().items())
+    plan: _Plan = {}
+    for scope in Scope:
+        if scope in _NO_CARDS:
+            continue
+        rows = tuple((rule_id, r.function, knowledge.for_rule(rule_id))
+                     for rule_id, r in registered if scope in r.scopes and not r.review)
+        reviews = tuple((r, knowledge.for_rule(rule_id)) for rule_id, r in registered if scope in r.scopes and r.review)
+        plan[scope] = (rows, reviews)
+    return plan
+
+
+def _review(registered: RegisteredRule, picture: NetPicture, as_of: date, view: RuleKnowledge,
             outcomes: list[Outcome]) -> list[Outcome]:
     """Run one review row; it may only withdraw other rows' outcomes and add outcomes of its own."""
     rule_id = registered.rule_id
-    revised = list(registered.function(picture, as_of, knowledge.for_rule(rule_id), tuple(outcomes)))
+    revised = list(registered.function(picture, as_of, view, tuple(outcomes)))
     others = [o for o in revised if not (isinstance(o, Outcome) and o.rule_id == rule_id)]
     if len(others) != len(outcomes):
         raise TypeError(f"review row {rule_id} added or dropped outcomes of other rows")
     for before, after in zip(outcomes, others):
+        if after is before:  # untouched (the common case): nothing to check
+            continue
         if not isinstance(after, Outcome) or after.rule_id != before.rule_id or (
                 after != before and after.status is not Status.NOT_APPLICABLE):
             raise TypeError(f"review row {rule_id} may only withdraw {before.rule_id}, not turn it into {after!r}")
