@@ -649,6 +649,67 @@ def _fast_period(v: object) -> bool:
             and ("end" not in v or _fast_datetime(v["end"])))
 
 
+def _fast_list(item: Callable[[object], bool]) -> Callable[[object], bool]:
+    """A non-empty list whose every item passes ``item``."""
+    def check(v: object) -> bool:
+        if type(v) is not list or not v:
+            return False
+        for x in v:
+            if not item(x):
+                return False
+        return True
+    return check
+
+
+def _fast_meta(v: object) -> bool:
+    """Meta carrying only profile canonicals."""
+    return type(v) is dict and list(v) == ["profile"] and _fast_list(_fast_token)(v["profile"])
+
+
+def _fast_annotation(v: object) -> bool:
+    return type(v) is dict and list(v) == ["text"] and _fast_text(v["text"])
+
+
+def _fast_morphology_extension(v: object) -> bool:
+    """An Extension with a url and a plain CodeableConcept value (the mCODE morphology shape)."""
+    return (type(v) is dict and len(v) == 2 and "url" in v and "valueCodeableConcept" in v
+            and _fast_token(v["url"]) and _fast_concept(v["valueCodeableConcept"]))
+
+
+def _fast_component(v: object) -> bool:
+    """An Observation component: a code and at most one Quantity or CodeableConcept value."""
+    if type(v) is not dict or "code" not in v or not _fast_concept(v["code"]):
+        return False
+    if len(v) == 1:
+        return True
+    if len(v) != 2:
+        return False
+    if "valueQuantity" in v:
+        return _fast_quantity(v["valueQuantity"])
+    return "valueCodeableConcept" in v and _fast_concept(v["valueCodeableConcept"])
+
+
+def _fast_reference_range(v: object) -> bool:
+    return (type(v) is dict and 0 < len(v) and _PERIOD_RANGE_KEYS.issuperset(v)
+            and ("low" not in v or _fast_quantity(v["low"])) and ("high" not in v or _fast_quantity(v["high"])))
+
+
+_PERIOD_RANGE_KEYS = frozenset(("low", "high"))
+
+
+def _fast_dosage_text(v: object) -> bool:
+    """A Dosage carrying only its text."""
+    return type(v) is dict and list(v) == ["text"] and _fast_text(v["text"])
+
+
+def _fast_administration_dosage(v: object) -> bool:
+    return (type(v) is dict and 0 < len(v) and _ADMIN_DOSAGE_KEYS.issuperset(v)
+            and ("text" not in v or _fast_text(v["text"])) and ("dose" not in v or _fast_quantity(v["dose"])))
+
+
+_ADMIN_DOSAGE_KEYS = frozenset(("text", "dose"))
+
+
 #: R4B element annotation (its repr) -> the fast check of that element type. Annotations not
 #: listed (extensions, meta, dosage, components, instants, strings ...) always go to pydantic.
 FAST_CHECKS: dict[str, Callable[[object], bool]] = {
@@ -665,6 +726,14 @@ FAST_CHECKS: dict[str, Callable[[object], bool]] = {
     "<class 'abc.CodeableConceptType'>": _fast_concept,
     "typing.Optional[typing.List[abc.CodeableConceptType]]": _fast_concepts,
     "abc.PeriodType | None": _fast_period,
+    "typing.Optional[typing.Annotated[str, String()]]": _fast_text,
+    "abc.MetaType | None": _fast_meta,
+    "typing.Optional[typing.List[abc.AnnotationType]]": _fast_list(_fast_annotation),
+    "typing.Optional[typing.List[abc.ExtensionType]]": _fast_list(_fast_morphology_extension),
+    "typing.Optional[typing.List[abc.ObservationComponentType]]": _fast_list(_fast_component),
+    "typing.Optional[typing.List[abc.ObservationReferenceRangeType]]": _fast_list(_fast_reference_range),
+    "typing.Optional[typing.List[abc.DosageType]]": _fast_list(_fast_dosage_text),
+    "abc.MedicationAdministrationDosageType | None": _fast_administration_dosage,
 }
 
 

@@ -66,7 +66,8 @@ ODD = [None, True, False, 0, -1, 1.5, float("nan"), float("inf"), -float("inf"),
        [{"url": "http://x", "extension": [{"url": "y", "valueCode": "z"}]}]]
 EXTRA_KEYS = ["extension", "id", "_value", "_code", "foo", "comparator", "version", "userSelected",
               "identifier", "type", "coding", "text", "value", "unit", "system", "code", "display", "reference",
-              "start", "end"]
+              "start", "end", "url", "profile", "lastUpdated", "dose", "low", "high", "valueQuantity",
+              "valueCodeableConcept", "valueString", "authorString", "time", "timing", "age", "appliesTo"]
 
 
 def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
