@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-from service.knowledge import CardSpec, DrugSpec, Knowledge, ServiceSpec, fill
+from service.knowledge import CardSpec, Citation, DrugSpec, Knowledge, ServiceSpec, fill
 from service.picture.model import NetPicture
 from service.rules.outcome import FactUse, Outcome, Status
 
@@ -131,6 +131,123 @@ class _Group:
     members: list[tuple[Outcome, CardSpec]]
 
 
+# --------------------------------------------------------------------------- constant parts, once per knowledge
+
+
+@dataclass(frozen=True)
+class CardTexts:
+    """The constant parts of every card, sanitised/formatted once per knowledge instead of on every call.
+
+    Only reviewed knowledge text is in here (never patient data): the knowledge's own ``missing``
+    lists (plain text for the extension, Markdown for the detail), the row ids, suggestion labels,
+    action descriptions and evidence lines. Each value is exactly what the call-time sanitiser
+    gives for the same text (``tests/test_cards.py`` checks that), so a response is the same
+    byte for byte; a string not in a table is sanitised at call time as before.
+    """
+
+    plain: Mapping[tuple[str, int], str]       # (knowledge text, max length) -> plain_text(text)
+    markdown: Mapping[tuple[str, int], str]    # (knowledge text, max length) -> escape_markdown(text)
+    labels: Mapping[str, str]                  # card id -> its suggestion's label
+    descriptions: Mapping[str, str]            # "drug:<id>" / "service:<id>" -> action description
+    evidence_lines: Mapping[str, str]          # evidence id -> its line under **Evidence**
+    guideline_lines: Mapping[Citation, str]    # guideline citation -> its line under **Evidence**
+    ranks: Mapping[str, tuple[int, int]]       # card id -> (critical first, merge precedence)
+    symptom_groups: frozenset[str]
+
+
+def card_texts(knowledge: Knowledge) -> CardTexts:
+    """The knowledge's :class:`CardTexts` (built on first use, kept with the knowledge)."""
+    return knowledge.derive("card_texts", _build_card_texts)
+
+
+def _build_card_texts(knowledge: Knowledge) -> CardTexts:
+    constant = {*knowledge.rules, *(m for c in knowledge.cards.values() for m in c.missing)}
+    labels: dict[str, str] = {}
+    for spec in knowledge.cards.values():
+        if spec.order is not None:
+            names = [knowledge.drugs[d].display for d in spec.order.medications] + [
+                knowledge.services[sv].display for sv in spec.order.services]
+            label = spec.suggestion_label or ("Draft order: " + " + ".join(names))
+            labels[spec.id] = plain_text(label, max_length=80)
+    return CardTexts(
+        plain={(t, MAX_VALUE_LENGTH): plain_text(t) for t in constant},
+        markdown={(t, MAX_VALUE_LENGTH): escape_markdown(t) for t in constant},
+        labels=labels,
+        descriptions={
+            **{f"drug:{d.id}": plain_text(f"Draft order: {d.display}", max_length=_DESCRIPTION_MAX)
+               for d in knowledge.drugs.values()},
+            **{f"service:{sv.id}": plain_text(f"Draft request: {sv.display}", max_length=_DESCRIPTION_MAX)
+               for sv in knowledge.services.values()},
+        },
+        evidence_lines={e.id: f"- [{e.label}]({e.url}): {e.citation}" + (f" — {e.result}" if e.result else "")
+                        for e in knowledge.evidence.values()},
+        guideline_lines={g: f"- [{g.label}]({g.url}): {g.citation}"
+                         for c in knowledge.cards.values() for g in c.guideline},
+        ranks={c.id: (0 if c.indicator == "critical" else 1, _PRECEDENCE[c.strength]) for c in knowledge.cards.values()},
+        symptom_groups=frozenset(knowledge.lists.get("symptom_control_rule_groups", ())),
+    )
+
+
+class _Sanitiser:
+    """The two sanitisers for one render call, each distinct string escaped once.
+
+    A patient's facts and placeholder values recur on several cards of one response; constant
+    knowledge text comes pre-sanitised from :class:`CardTexts`. The memo lives for this call only:
+    no patient text is kept across requests.
+    """
+
+    __slots__ = ("texts", "_plain", "_markdown", "_fact_json", "_fact_line")
+
+    def __init__(self, texts: CardTexts):
+        self.texts = texts
+        self._plain: dict[tuple[str, int], str] = {}
+        self._markdown: dict[tuple[str, int], str] = {}
+        self._fact_json: dict[FactUse, dict[str, str]] = {}
+        self._fact_line: dict[FactUse, str] = {}
+
+    def plain(self, text: str, max_length: int = MAX_VALUE_LENGTH) -> str:
+        if type(text) is not str:
+            return plain_text(text, max_length=max_length)
+        key = (text, max_length)
+        out = self._plain.get(key)
+        if out is None:
+            out = self.texts.plain.get(key)
+            if out is None:
+                out = plain_text(text, max_length=max_length)
+            self._plain[key] = out
+        return out
+
+    def markdown(self, text: str, max_length: int = MAX_VALUE_LENGTH) -> str:
+        if type(text) is not str:
+            return escape_markdown(text, max_length=max_length)
+        key = (text, max_length)
+        out = self._markdown.get(key)
+        if out is None:
+            out = self.texts.markdown.get(key)
+            if out is None:
+                out = escape_markdown(text, max_length=max_length)
+            self._markdown[key] = out
+        return out
+
+    def fact_json(self, fact: FactUse) -> dict[str, str]:
+        out = self._fact_json.get(fact)
+        if out is None:
+            out = self._fact_json[fact] = _fact_json(fact, self)
+        return dict(out)  # every card gets its own dict
+
+    def fact_line(self, fact: FactUse) -> str:
+        out = self._fact_line.get(fact)
+        if out is None:
+            bits = [f"- {self.markdown(fact.name)}: {self.markdown(fact.display)}"]
+            if fact.date is not None:
+                bits.append(f"({fact.date.isoformat()})")
+            reference = _reference(fact)
+            if reference:
+                bits.append(f"— {self.markdown(reference)}")
+            out = self._fact_line[fact] = " ".join(bits)
+        return out
+
+
 def render(
     outcomes: list[Outcome],
     picture: NetPicture,
@@ -139,49 +256,58 @@ def render(
     uuid_factory: Callable[[], str],
 ) -> list[dict[str, Any]]:
     """Render the outcomes that make cards into CDS Hooks cards, one per topic, in card order."""
+    texts = card_texts(knowledge)
+    rule_cards = knowledge.rules
+    card_specs = knowledge.cards
     shown: list[tuple[Outcome, CardSpec]] = []
     for outcome in outcomes:
         if outcome.status is Status.NOT_APPLICABLE:
             continue
         if outcome.status is Status.INSUFFICIENT and outcome.card is None:
             continue
-        own_cards = knowledge.rules[outcome.rule_id].cards
+        own_cards = rule_cards[outcome.rule_id].cards
         card_id = outcome.card or (own_cards[0] if own_cards else None)
         if card_id is not None:  # rows without a card (G-07) only steer the order
-            shown.append((outcome, knowledge.cards[card_id]))
+            shown.append((outcome, card_specs[card_id]))
 
     groups: dict[str, _Group] = {}
+    ranks = texts.ranks
     for outcome, spec in shown:
         group = groups.get(spec.topic)
         if group is None:
             groups[spec.topic] = _Group(spec.topic, (outcome, spec), [(outcome, spec)])
             continue
         group.members.append((outcome, spec))
-        if _rank(spec, outcome) < _rank(group.lead[1], group.lead[0]):
+        if _rank(spec, outcome, ranks) < _rank(group.lead[1], group.lead[0], ranks):
             group.lead = (outcome, spec)
 
     # G-07: with a functional syndrome, symptom-control (F-row) cards lead within their rank.
     symptom_first = any(o.rule_id == "G-07" and o.status is Status.APPLICABLE for o in outcomes)
-    symptom_groups = set(knowledge.lists.get("symptom_control_rule_groups", ()))
+    symptom_groups = texts.symptom_groups
 
     def symptom_rank(g: _Group) -> int:
         return 0 if symptom_first and any(o.rule_id.split("-", 1)[0] in symptom_groups for o, _ in g.members) else 1
 
     ordered = sorted(groups.values(), key=lambda g: (_order(g), symptom_rank(g), g.topic))
-    cards = [_card(g, picture, knowledge, uuid_factory) for g in ordered]
-    logger.info(
-        "cards rendered",
-        extra={"card_count": len(cards), "rule_ids": sorted({o.rule_id for o, _ in shown}),
-               "knowledge_version": knowledge.version},
-    )
+    sanitiser = _Sanitiser(texts)
+    cards = [_card(g, picture, knowledge, uuid_factory, sanitiser) for g in ordered]
+    if logger.isEnabledFor(logging.INFO):
+        logger.info(
+            "cards rendered",
+            extra={"card_count": len(cards), "rule_ids": sorted({o.rule_id for o, _ in shown}),
+                   "knowledge_version": knowledge.version},
+        )
     return cards
 
 
-def _rank(spec: CardSpec, outcome: Outcome | None = None) -> tuple[int, int, int]:
+def _rank(spec: CardSpec, outcome: Outcome | None = None,
+          ranks: Mapping[str, tuple[int, int]] | None = None) -> tuple[int, int, int]:
     """Lower leads. Equal strength: a site/syndrome row leads over a universal gate (G-rows), whose
     card is generic (e.g. G-01 "refer for resection" vs O-04 "endoscopic resection" for a small rectal NET)."""
     gate = 1 if outcome is not None and outcome.rule_id.split("-", 1)[0] == "G" else 0
-    return (0 if spec.indicator == "critical" else 1, _PRECEDENCE[spec.strength], gate)
+    critical, precedence = (ranks[spec.id] if ranks is not None and spec.id in ranks else
+                            (0 if spec.indicator == "critical" else 1, _PRECEDENCE[spec.strength]))
+    return (critical, precedence, gate)
 
 
 def _indicator(group: _Group) -> str:
@@ -192,36 +318,45 @@ def _order(group: _Group) -> int:
     return 0 if _indicator(group) == "critical" else _ORDER[group.lead[1].strength]
 
 
-def _params(outcome: Outcome, knowledge: Knowledge, *, markdown: bool = False) -> dict[str, str]:
+def _params(outcome: Outcome, knowledge: Knowledge, *, markdown: bool = False,
+            sanitiser: _Sanitiser | None = None) -> dict[str, str]:
     """Placeholder values: the outcome's (patient-derived) through the sanitiser of the field they fill,
     plain text for the summary, Markdown for the detail; the reviewed defaults otherwise."""
-    sanitise = escape_markdown if markdown else plain_text
+    if sanitiser is None:
+        sanitise: Callable[..., str] = escape_markdown if markdown else plain_text
+    else:
+        sanitise = sanitiser.markdown if markdown else sanitiser.plain
+    given = outcome.params
     values = {}
     for name, placeholder in knowledge.placeholders.items():
-        raw = outcome.params.get(name)
+        raw = given.get(name)
         values[name] = sanitise(raw, max_length=placeholder.max_length) if raw else placeholder.default
     return values
 
 
-def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory: Callable[[], str]) -> dict[str, Any]:
+def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory: Callable[[], str],
+          sanitiser: _Sanitiser | None = None) -> dict[str, Any]:
+    if sanitiser is None:
+        sanitiser = _Sanitiser(card_texts(knowledge))
     lead_outcome, lead = group.lead
-    params = _params(lead_outcome, knowledge)
-    md_params = _params(lead_outcome, knowledge, markdown=True)
+    params = _params(lead_outcome, knowledge, sanitiser=sanitiser)
+    md_params = _params(lead_outcome, knowledge, markdown=True, sanitiser=sanitiser)
 
-    rules = sorted({o.rule_id for o, _ in group.members})
-    facts = _unique(f for o, _ in group.members for f in o.facts)
+    members = group.members
+    rules = sorted({o.rule_id for o, _ in members})
+    facts = _unique(f for o, _ in members for f in o.facts)
     # What the rules found missing; a card's own `missing` list is the fallback for rules
     # that name none.
-    missing = _unique(m for o, s in group.members for m in (o.missing or s.missing))
-    evidence_ids = _unique(e for _, s in group.members for e in s.evidence)
+    missing = _unique(m for o, s in members for m in (o.missing or s.missing))
+    evidence_ids = _unique(e for _, s in members for e in s.evidence)
     evidence = [knowledge.evidence[e] for e in evidence_ids]
-    guideline = _unique(g for _, s in group.members for g in s.guideline)
+    guideline = _unique(g for _, s in members for g in s.guideline)
 
     card: dict[str, Any] = {
         "uuid": uuid_factory(),
         "summary": fill(lead.summary, params),
         "indicator": _indicator(group),
-        "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge),
+        "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge, sanitiser),
         "source": {
             "label": knowledge.source_label,
             "url": knowledge.source_url,
@@ -230,9 +365,10 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     }
     # A recommend/consider card offers its one order. A needs-data card offers every test its
     # merged rows ask for (independent requests: "any").
-    offering = [lead] if lead.strength != "needs-data" else _unique(s for _, s in group.members
+    offering = [lead] if lead.strength != "needs-data" else _unique(s for _, s in members
                                                                    if s.strength == "needs-data")
-    suggestions = [x for x in (_suggestion(s, picture, knowledge, uuid_factory) for s in offering) if x is not None]
+    suggestions = [x for x in (_suggestion(s, picture, knowledge, uuid_factory, sanitiser.texts) for s in offering)
+                   if x is not None]
     if suggestions:
         card["suggestions"] = suggestions
         card["selectionBehavior"] = "at-most-one" if len(suggestions) == 1 else "any"
@@ -251,10 +387,10 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         "knowledgeVersion": knowledge.version,
         "evidence": [{"label": e.label, "citation": e.citation, "url": e.url} for e in evidence]
         + [{"label": g.label, "citation": g.citation, "url": g.url} for g in guideline],
-        "facts": [_fact_json(f) for f in facts],
+        "facts": [sanitiser.fact_json(f) for f in facts],
     }
     if missing:
-        extension["missing"] = [plain_text(m) for m in missing]
+        extension["missing"] = [sanitiser.plain(m) for m in missing]
     card["extension"] = {EXTENSION_KEY: _drop_empty(extension, keep={"evidence", "facts", "rules"})}
     return card
 
@@ -267,8 +403,9 @@ def _reference(fact: FactUse) -> str | None:
     return fact.reference if fact.reference and _REFERENCE.match(fact.reference) else None
 
 
-def _fact_json(fact: FactUse) -> dict[str, str]:
-    out = {"name": plain_text(fact.name) or "fact", "display": plain_text(fact.display) or "recorded"}
+def _fact_json(fact: FactUse, sanitiser: _Sanitiser | None = None) -> dict[str, str]:
+    plain = plain_text if sanitiser is None else sanitiser.plain
+    out = {"name": plain(fact.name) or "fact", "display": plain(fact.display) or "recorded"}
     if fact.date is not None:
         out["date"] = fact.date.isoformat()
     reference = _reference(fact)
@@ -303,37 +440,39 @@ def _detail(
     evidence: list[Any],
     guideline: list[Any],
     knowledge: Knowledge,
+    sanitiser: _Sanitiser | None = None,
 ) -> str:
+    if sanitiser is None:
+        sanitiser = _Sanitiser(card_texts(knowledge))
+    texts = sanitiser.texts
+    md = sanitiser.markdown
     lead_outcome, lead = group.lead
     parts: list[str] = ["**Why**", "", fill(lead.why, md_params)]
     if lead_outcome.reason:
-        parts += ["", "Finding: " + escape_markdown(lead_outcome.reason, max_length=300)]
+        parts += ["", "Finding: " + md(lead_outcome.reason, 300)]
     others = _unique(((o, s) for o, s in group.members if (o, s) != group.lead),
                      key=lambda member: (member[0].rule_id, member[1].id))
     if others:
         parts += ["", "Also on this topic:"]
         for o, s in others:
-            line = f"- {escape_markdown(o.rule_id)}: {escape_markdown(fill(s.summary, _params(o, knowledge)), max_length=200)}"
-            parts.append(line)
+            summary = fill(s.summary, _params(o, knowledge, sanitiser=sanitiser))
+            parts.append(f"- {md(o.rule_id)}: {md(summary, 200)}")
     parts += ["", "**Patient facts used**", ""]
     if facts:
-        for f in facts:
-            bits = [f"- {escape_markdown(f.name)}: {escape_markdown(f.display)}"]
-            if f.date is not None:
-                bits.append(f"({f.date.isoformat()})")
-            reference = _reference(f)
-            if reference:
-                bits.append(f"— {escape_markdown(reference)}")
-            parts.append(" ".join(bits))
+        parts += [sanitiser.fact_line(f) for f in facts]
     else:
         parts.append("- none recorded for this card")
     if evidence or guideline:
         parts += ["", "**Evidence**", ""]
         for e in evidence:
-            result = f" — {e.result}" if e.result else ""
-            parts.append(f"- [{e.label}]({e.url}): {e.citation}{result}")
+            line = texts.evidence_lines.get(e.id)
+            if line is None:
+                result = f" — {e.result}" if e.result else ""
+                line = f"- [{e.label}]({e.url}): {e.citation}{result}"
+            parts.append(line)
         for g in guideline:
-            parts.append(f"- [{g.label}]({g.url}): {g.citation}")
+            line = texts.guideline_lines.get(g)
+            parts.append(line if line is not None else f"- [{g.label}]({g.url}): {g.citation}")
     if lead.dose and lead.strength in ("recommend", "consider", "caution"):
         parts += ["", "**Dose and schedule**", "", fill(lead.dose, md_params)]
     cautions = _unique([*(c for _, s in group.members for c in s.cautions)])
@@ -344,7 +483,7 @@ def _detail(
         parts += [f"- Monitor: {fill(m, md_params)}" for m in monitoring]
     if missing:
         parts += ["", "**Missing data**", ""]
-        parts += [f"- {escape_markdown(m)}" for m in missing]
+        parts += [f"- {md(m)}" for m in missing]
     return "\n".join(parts).strip()
 
 
@@ -352,25 +491,23 @@ def _detail(
 
 
 def _suggestion(
-    spec: CardSpec, picture: NetPicture, knowledge: Knowledge, uuid_factory: Callable[[], str]
+    spec: CardSpec, picture: NetPicture, knowledge: Knowledge, uuid_factory: Callable[[], str],
+    texts: CardTexts | None = None,
 ) -> dict[str, Any] | None:
     if spec.order is None or spec.strength not in ("recommend", "consider", "needs-data"):
         return None
-    actions = [_medication_action(knowledge.drugs[d], picture) for d in spec.order.medications]
-    actions += [_service_action(knowledge.services[s], picture) for s in spec.order.services]
-    names = [knowledge.drugs[d].display for d in spec.order.medications] + [
-        knowledge.services[s].display for s in spec.order.services
-    ]
-    label = spec.suggestion_label or ("Draft order: " + " + ".join(names))
-    return {"label": plain_text(label, max_length=80), "uuid": uuid_factory(), "isRecommended": True,
-            "actions": actions}
+    if texts is None:
+        texts = card_texts(knowledge)
+    actions = [_medication_action(knowledge.drugs[d], picture, texts) for d in spec.order.medications]
+    actions += [_service_action(knowledge.services[s], picture, texts) for s in spec.order.services]
+    return {"label": texts.labels[spec.id], "uuid": uuid_factory(), "isRecommended": True, "actions": actions}
 
 
 def _subject(picture: NetPicture) -> dict[str, str]:
     return {"reference": picture.patient_ref}
 
 
-def _medication_action(drug: DrugSpec, picture: NetPicture) -> dict[str, Any]:
+def _medication_action(drug: DrugSpec, picture: NetPicture, texts: CardTexts) -> dict[str, Any]:
     dosage: dict[str, Any] = {"text": drug.dosage}
     if drug.timing:
         repeat: dict[str, Any] = {
@@ -395,11 +532,11 @@ def _medication_action(drug: DrugSpec, picture: NetPicture) -> dict[str, Any]:
         },
         "dosageInstruction": [dosage],
     }
-    description = plain_text(f"Draft order: {drug.display}", max_length=_DESCRIPTION_MAX)
+    description = texts.descriptions[f"drug:{drug.id}"]
     return {"type": "create", "description": description, "resource": resource}
 
 
-def _service_action(service: ServiceSpec, picture: NetPicture) -> dict[str, Any]:
+def _service_action(service: ServiceSpec, picture: NetPicture, texts: CardTexts) -> dict[str, Any]:
     code: dict[str, Any] = {"text": service.display}
     if service.code:
         code["coding"] = [dict(service.code)]
@@ -412,5 +549,5 @@ def _service_action(service: ServiceSpec, picture: NetPicture) -> dict[str, Any]
     }
     if service.category:
         resource["category"] = [{"coding": [dict(service.category)]}]
-    description = plain_text(f"Draft request: {service.display}", max_length=_DESCRIPTION_MAX)
+    description = texts.descriptions[f"service:{service.id}"]
     return {"type": "create", "description": description, "resource": resource}

@@ -222,11 +222,22 @@ def load_knowledge(cards_dir: Path, *, rule_ids: Iterable[str] | None = None) ->
             extra={"rule_id": rule_meta.id, "rule_version": rule_meta.version,
                    "knowledge_version": knowledge.version},
         )
+    _derive_per_call_tables(knowledge)
     logger.info(
         "knowledge loaded version %s: %d rules, %d cards", knowledge.version, len(knowledge.rules),
         len(knowledge.cards), extra={"knowledge_version": knowledge.version},
     )
     return knowledge
+
+
+def _derive_per_call_tables(knowledge: Knowledge) -> None:
+    """Work every hook call would otherwise repeat, done once here: the rules' run plan and the cards'
+    pre-sanitised constant text (``Knowledge.derived``)."""
+    from service.cards import card_texts
+    from service.rules import rule_plan
+
+    rule_plan(knowledge)
+    card_texts(knowledge)
 
 
 def _load_schema(path: Path) -> Mapping[str, Any]:

@@ -581,3 +581,44 @@ def test_declined_therapy_is_never_suggested_random_pictures(picture):
     k = knowledge()
     cards = render(evaluate(picture, as_of=AS_OF, knowledge=k), picture, knowledge=k, uuid_factory=uuids())
     assert_declined_never_suggested(cards, picture, k)
+
+
+# --------------------------------------------------------------------------- constant text, sanitised once
+
+
+def test_pre_sanitised_knowledge_text_equals_sanitising_at_call_time():
+    """CardTexts holds only reviewed knowledge text, each entry exactly what the call-time sanitiser gives."""
+    from service.cards import _DESCRIPTION_MAX, card_texts
+
+    k = knowledge()
+    texts = card_texts(k)
+    assert texts is card_texts(k)  # built once per knowledge
+    constant = set(k.rules) | {m for c in k.cards.values() for m in c.missing}
+    assert {t for t, _ in texts.plain} == constant == {t for t, _ in texts.markdown}
+    for (text, max_length), out in texts.plain.items():
+        assert out == plain_text(text, max_length=max_length)
+    for (text, max_length), out in texts.markdown.items():
+        assert out == escape_markdown(text, max_length=max_length)
+    for drug in k.drugs.values():
+        assert texts.descriptions[f"drug:{drug.id}"] == plain_text(f"Draft order: {drug.display}",
+                                                                   max_length=_DESCRIPTION_MAX)
+    for service in k.services.values():
+        assert texts.descriptions[f"service:{service.id}"] == plain_text(f"Draft request: {service.display}",
+                                                                         max_length=_DESCRIPTION_MAX)
+    for card in k.cards.values():
+        if card.order is not None:
+            names = [k.drugs[d].display for d in card.order.medications] + [
+                k.services[s].display for s in card.order.services]
+            assert texts.labels[card.id] == plain_text(card.suggestion_label or "Draft order: " + " + ".join(names),
+                                                       max_length=80)
+
+
+def test_patient_text_is_sanitised_per_call_even_when_it_equals_no_knowledge_text():
+    """The per-call memo never turns a hostile value into a pre-sanitised constant: same strings, same output."""
+    from service.cards import _Sanitiser, card_texts
+
+    sanitiser = _Sanitiser(card_texts(knowledge()))
+    for hostile in HOSTILE:
+        for _ in range(2):  # second time from the memo
+            assert sanitiser.markdown(hostile) == escape_markdown(hostile)
+            assert sanitiser.plain(hostile, 30) == plain_text(hostile, max_length=30)

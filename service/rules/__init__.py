@@ -48,7 +48,7 @@ def evaluate(picture: NetPicture, *, as_of: date, knowledge: "Knowledge") -> lis
     scope = picture.scope
     if scope in _NO_CARDS:
         return []
-    rows, reviews = _plan(knowledge)[scope]
+    rows, reviews = rule_plan(knowledge)[scope]
     outcomes: list[Outcome] = []
     append = outcomes.append
     for rule_id, function, view in rows:
@@ -70,7 +70,7 @@ _Row = tuple[str, RuleFunction, RuleKnowledge]
 _Plan = dict[Scope, tuple[tuple[_Row, ...], tuple[tuple[RegisteredRule, RuleKnowledge], ...]]]
 
 
-def _plan(knowledge: "Knowledge") -> _Plan:
+def rule_plan(knowledge: "Knowledge") -> _Plan:
     """Per scope: the rows to run, in row-id order, each with its knowledge view; then the review rows.
     Worked out once per knowledge (the registry is read-only after import), not on every call."""
     return knowledge.derive("rule_plan", _build_plan)
