@@ -113,7 +113,10 @@ def rule_group(rule_id: str) -> str:
 
 def _suppress_for_nec(outcomes: list[Outcome], knowledge: "Knowledge") -> list[Outcome]:
     """G-02: a NEC gets no WD-NET antiproliferative suggestion (recommend/consider card of a site row)."""
-    if not any(o.rule_id == "G-02" and o.status is Status.APPLICABLE for o in outcomes):
+    for o in outcomes:
+        if o.rule_id == "G-02" and o.status is Status.APPLICABLE:
+            break
+    else:
         return outcomes
     groups = set(knowledge.lists.get("nec_suppressed_rule_groups", ()))
     kept: list[Outcome] = []

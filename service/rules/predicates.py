@@ -27,7 +27,7 @@ from service.picture.model import (
     Therapy,
     TherapyStatus,
 )
-from service.rules.outcome import FactUse, Outcome, Status, unknown
+from service.rules.outcome import FactUse, Outcome, Status, _outcome, unknown
 from service.rules.registry import RuleKnowledge
 
 LOW_GRADES = frozenset({Grade.G1, Grade.G2})
@@ -254,8 +254,8 @@ def therapy_facts(p: NetPicture, agents: Iterable[Agent]) -> tuple[FactUse, ...]
 def needs_data(rule_id: str, p: NetPicture, missing: tuple[str, ...], *, card: str | None = None,
                reason: str = "", facts: tuple[FactUse, ...] = ()) -> Outcome:
     """INSUFFICIENT outcome; with ``card`` it renders a needs-data card filled with the patient's site/grade."""
-    return Outcome(rule_id, Status.INSUFFICIENT, card, tuple(facts), tuple(missing), reason,
-                   card_params(p) if card else {})
+    return _outcome(rule_id, Status.INSUFFICIENT, card, tuple(facts), tuple(missing), reason,
+                    card_params(p) if card else {})
 
 
 def well_differentiated_low_grade(rule_id: str, p: NetPicture) -> Outcome | None:
