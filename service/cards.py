@@ -153,6 +153,7 @@ class CardTexts:
     guideline_lines: Mapping[Citation, str]    # guideline citation -> its line under **Evidence**
     ranks: Mapping[str, tuple[int, int]]       # card id -> (critical first, merge precedence)
     symptom_groups: frozenset[str]
+    placeholder_defaults: Mapping[str, str]    # placeholder -> its reviewed default
 
 
 def card_texts(knowledge: Knowledge) -> CardTexts:
@@ -185,6 +186,7 @@ def _build_card_texts(knowledge: Knowledge) -> CardTexts:
                          for c in knowledge.cards.values() for g in c.guideline},
         ranks={c.id: (0 if c.indicator == "critical" else 1, _PRECEDENCE[c.strength]) for c in knowledge.cards.values()},
         symptom_groups=frozenset(knowledge.lists.get("symptom_control_rule_groups", ())),
+        placeholder_defaults={name: p.default for name, p in knowledge.placeholders.items()},
     )
 
 
@@ -326,11 +328,12 @@ def _params(outcome: Outcome, knowledge: Knowledge, *, markdown: bool = False,
         sanitise: Callable[..., str] = escape_markdown if markdown else plain_text
     else:
         sanitise = sanitiser.markdown if markdown else sanitiser.plain
-    given = outcome.params
-    values = {}
-    for name, placeholder in knowledge.placeholders.items():
-        raw = given.get(name)
-        values[name] = sanitise(raw, max_length=placeholder.max_length) if raw else placeholder.default
+    placeholders = knowledge.placeholders
+    values = dict(card_texts(knowledge).placeholder_defaults)
+    for name, raw in outcome.params.items():  # usually 2-3 values (site, grade, Ki-67)
+        placeholder = placeholders.get(name)
+        if raw and placeholder is not None:
+            values[name] = sanitise(raw, max_length=placeholder.max_length)
     return values
 
 
