@@ -11,7 +11,8 @@ NETCDS_WORKERS / NETCDS_THREADS are set, timeout and graceful_timeout above
 NETCDS_HOOK_DEADLINE_SECONDS, keepalive above the proxies' idle timeout, max_requests with
 jitter, bind NETCDS_HOST:NETCDS_PORT, access log off (the app logs one JSON line per request,
 path without query string), preload_app off (each worker builds its own app after the fork),
-the PROMETHEUS_MULTIPROC_DIR hooks (wipe at start, mark dead workers in child_exit), and
+the PROMETHEUS_MULTIPROC_DIR hooks (wipe at start, mark dead workers in child_exit),
+worker_exit (the issued cards still waiting for their batch are written), and
 post_worker_init (the worker's start-up objects are frozen out of the garbage collector's walks).
 A bad NETCDS_* setting stops gunicorn here, before any worker starts.
 """
@@ -50,3 +51,4 @@ proc_name = _options["proc_name"]
 on_starting = _options["on_starting"]
 post_worker_init = _options["post_worker_init"]
 child_exit = _options["child_exit"]
+worker_exit = _options["worker_exit"]

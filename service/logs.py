@@ -39,6 +39,12 @@ _FORBIDDEN_KEYS = re.compile(r"token|authorization|jwt|secret|password|body|pref
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
 _HANDLER_MARK = "_netcds_handler"
+# Every JWT match holds "eyJ" and every bearer match holds "bearer": text without either (nearly
+# all of it) is returned as is after one search, instead of two substitutions.
+_SUSPECT = re.compile(r"eyJ|(?i:bearer)")
+# ``extra`` key -> refused? Keys are a small fixed set (names in the code), so each is matched once.
+_KEY_VERDICTS: dict[str, bool] = {}
+_MAX_KEY_VERDICTS = 4096
 
 
 def bind(**values: str | None) -> None:
@@ -84,11 +90,15 @@ def current(key: str) -> str | None:
 
 def looks_secret(text: str) -> bool:
     """Is this (client-chosen) text shaped like a JWT or a bearer credential? Such text is never bound."""
+    if _SUSPECT.search(text) is None:
+        return False
     return bool(_JWT.search(text) or _BEARER.search(text))
 
 
 def scrub(text: str) -> str:
     """Mask JWTs and bearer credentials in free text."""
+    if _SUSPECT.search(text) is None:
+        return text
     return _BEARER.sub(r"\1 ***", _JWT.sub("***jwt***", text))
 
 
@@ -133,7 +143,7 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key in _STANDARD or key in _CONTEXT or key.startswith("_") or key in entry:
                 continue
-            if _FORBIDDEN_KEYS.search(key):
+            if _forbidden_key(key):
                 continue
             entry[key] = _plain(value)
         if record.exc_info and record.exc_info[0] is not None:
@@ -149,6 +159,16 @@ class JsonFormatter(logging.Formatter):
             return json.dumps(entry, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
+def _forbidden_key(key: str) -> bool:
+    """Does this ``extra`` key name a credential or a body (never written)? Remembered per key."""
+    verdict = _KEY_VERDICTS.get(key)
+    if verdict is None:
+        verdict = _FORBIDDEN_KEYS.search(key) is not None
+        if len(_KEY_VERDICTS) < _MAX_KEY_VERDICTS:
+            _KEY_VERDICTS[key] = verdict
+    return verdict
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, str):
         return scrub(value)
@@ -157,7 +177,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items() if not _FORBIDDEN_KEYS.search(str(k))}
+        return {str(k): _plain(v) for k, v in value.items() if not _forbidden_key(str(k))}
     return scrub(str(value))
 
 

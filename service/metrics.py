@@ -81,6 +81,7 @@ DATA_STAGE_FHIR_FAILURES = frozenset({"deadline_exceeded"})
 OTHER = "other"
 NONE = "none"
 
+_MAX_CACHED_CHILDREN = 1024
 _CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,39}")
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}")
 
@@ -137,8 +138,12 @@ class Metrics:
         self.knowledge = Gauge(
             "netcds_knowledge_info", "The knowledge version loaded (value 1).",
             ["version"], registry=r, multiprocess_mode="livemax")
-        for stage in STAGES:
-            self.stage_seconds.labels(stage)
+        # Labelled children, looked up once: ``labels()`` validates and locks on every call, and
+        # a hook call reports a dozen values. Every key is bounded (fixed stage names, endpoint x
+        # method x status, knowledge topics x strengths), and the card cache is capped besides.
+        self._stage_children = {stage: self.stage_seconds.labels(stage) for stage in STAGES}
+        self._request_children: dict[tuple[Any, str, int], tuple[Any, Any]] = {}
+        self._card_children: dict[tuple[Any, Any], Any] = {}
         for outcome in sorted(FHIR_FAILURES | DATA_STAGE_FHIR_FAILURES):
             self.fhir_failures.labels(outcome)
 
@@ -195,28 +200,48 @@ class Metrics:
     # ------------------------------------------------------------------ what the views report
 
     def observe_request(self, endpoint: str | None, method: str, status: int, seconds: float) -> None:
-        endpoint_label = endpoint or "unmatched"
-        method_label = method if method in METHODS else OTHER
-        self.request_seconds.labels(endpoint_label, method_label, f"{status // 100}xx").observe(max(seconds, 0.0))
-        if 400 <= status <= 599:
-            self.error_responses.labels(endpoint_label, str(status)).inc()
+        key = (endpoint, method, status)
+        children = self._request_children.get(key)
+        if children is None:
+            endpoint_label = endpoint or "unmatched"
+            method_label = method if method in METHODS else OTHER
+            children = (self.request_seconds.labels(endpoint_label, method_label, f"{status // 100}xx"),
+                        self.error_responses.labels(endpoint_label, str(status)) if 400 <= status <= 599 else None)
+            if len(self._request_children) < _MAX_CACHED_CHILDREN:
+                self._request_children[key] = children
+        children[0].observe(seconds if seconds > 0.0 else 0.0)
+        if children[1] is not None:
+            children[1].inc()
 
     def observe_stages(self, timings: Mapping[str, float]) -> None:
         """One observation per known stage in ``timings`` (seconds); other keys are ignored."""
+        children = self._stage_children
         for stage, seconds in timings.items():
-            if stage not in STAGES:
+            child = children.get(stage)
+            if child is None:
                 logger.debug("metrics: unknown stage ignored", extra={"stage": str(stage)[:40]})
                 continue
             if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) \
                     and math.isfinite(seconds) and seconds >= 0:
-                self.stage_seconds.labels(stage).observe(seconds)
+                child.observe(seconds)
 
     def count_cards(self, cards: Iterable[Mapping[str, Any]]) -> None:
+        cache = self._card_children
         for card in cards:
             ext = card.get("extension") if isinstance(card, Mapping) else None
             net = ext.get("net-cds") if isinstance(ext, Mapping) else None
             net = net if isinstance(net, Mapping) else {}
-            self.cards.labels(_code(net.get("topic")), _code(net.get("strength"))).inc()
+            topic, strength = net.get("topic"), net.get("strength")
+            try:
+                key = (topic, strength)
+                child = cache.get(key)
+            except TypeError:           # an unhashable value: labelled "other", never cached
+                key, child = None, None
+            if child is None:
+                child = self.cards.labels(_code(topic), _code(strength))
+                if key is not None and len(cache) < _MAX_CACHED_CHILDREN:
+                    cache[key] = child
+            child.inc()
 
     def fhir_calls(self, stats: Mapping[str, int]) -> None:
         """Add the counts of one hook call: ``FhirClient.stats`` and/or the ``prefetch.gather`` stats.

@@ -167,6 +167,7 @@ def gunicorn_options(settings: Settings, *, cpu_count: int, env: Mapping[str, st
         "on_starting": on_starting,
         "post_worker_init": post_worker_init,
         "child_exit": child_exit,
+        "worker_exit": worker_exit,
     }
 
 
@@ -194,6 +195,21 @@ def post_worker_init(worker: Any) -> None:
     from service.app import settle_heap
 
     settle_heap()
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """In the stopping worker: write the issued cards still waiting for their batch (the atexit
+    flush is the second chance, for a worker stopped some other way)."""
+    from service.app import EXTENSION
+
+    app = getattr(worker, "wsgi", None)
+    state = getattr(app, "extensions", {}).get(EXTENSION) if app is not None else None
+    issued = getattr(state, "issued", None)
+    if issued is not None:
+        try:
+            issued.flush(issued.EXIT_FLUSH_S)
+        except Exception:  # noqa: BLE001 - a worker on its way out: never fail its exit
+            pass
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -123,3 +123,17 @@ def test_serve_py_takes_its_options_from_serving_config(monkeypatch):
     monkeypatch.setattr(serving_config, "gunicorn_options", spy)
     options = serve.options_for(_settings(), env={})
     assert seen and options == {"workers": 1}
+
+
+def test_worker_exit_writes_the_issued_cards_still_waiting():
+    from types import SimpleNamespace
+
+    from service.serving_config import worker_exit
+
+    flushed = []
+    issued = SimpleNamespace(EXIT_FLUSH_S=3.0, flush=lambda timeout: flushed.append(timeout) or True)
+    worker = SimpleNamespace(wsgi=SimpleNamespace(extensions={"netcds": SimpleNamespace(issued=issued)}))
+    worker_exit(None, worker)
+    assert flushed == [3.0]
+    worker_exit(None, SimpleNamespace())          # no app (failed boot): nothing to do, no error
+    worker_exit(None, SimpleNamespace(wsgi=SimpleNamespace(extensions={})))
