@@ -276,7 +276,7 @@ def gather(
     _fetch_all(items, hook_request, client, deadline, counts, executor)
 
     resources: list[dict] = []
-    seen: set[tuple[str, str]] = set()
+    seen: dict[str, set[str]] = {}
     unavailable: set[str] = set()
     incomplete: set[str] = set()
     for item in items:
@@ -287,7 +287,15 @@ def gather(
             continue
         kept = []
         rtype = item.rtype
+        # The common case first, inline (no call): a resource of the item's type whose ``subject``
+        # is exactly ``Patient/<id>``, which is what _belongs_to answers True for at its first test.
+        inline = rtype != "Patient"
         for resource in item.resources:
+            if inline and resource.get("resourceType") == rtype:
+                subject = resource.get("subject")
+                if type(subject) is dict and subject.get("reference") == plain_ref:
+                    kept.append(resource)
+                    continue
             if _belongs_to(resource, rtype, patient_id, plain_ref):
                 kept.append(resource)
             else:
@@ -302,13 +310,13 @@ def gather(
             continue
         if item.incomplete:
             incomplete.add(item.key)
+        seen_ids = seen.setdefault(rtype, set())     # ids of this type already gathered
         for resource in kept:
             rid = resource.get("id")
             if type(rid) is str:
-                ident = (rtype, rid)
-                if ident in seen:
+                if rid in seen_ids:
                     continue
-                seen.add(ident)
+                seen_ids.add(rid)
             resources.append(resource)
     if counts.get("dropped_other_patient"):
         log.warning("resources of another patient dropped", extra={

@@ -150,6 +150,18 @@ def _targets(ctx: Context, code: tuple[object, object], key_cache: dict,
                  for k in keys)
 
 
+_FUTURE = object()           # an Observation dated after as_of
+
+
+def _sort_key(when: date | None, as_of: date) -> object:
+    """An Observation's place in its pool: -ordinal (latest first), _UNDATED, or _FUTURE (dropped)."""
+    if when is None:
+        return _UNDATED
+    if when > as_of:
+        return _FUTURE
+    return -when.toordinal()
+
+
 def _walk(sel: _Selection, key: _Key, items: list[tuple[int, int]]) -> None:
     """Choose the latest readable, valid results for one fact (see the module docstring).
 
@@ -272,13 +284,15 @@ def _choose_medications(sel: _Selection, ctx: Context, indices: list[int]) -> No
 def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
     """Triage every resource at dict level, validate only the ones the facts need, read those."""
     res: list[dict] = [r for r in resources if isinstance(r, dict)]
-    medications = {f"Medication/{r['id']}": r for r in res
-                   if r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)}
+    medications: dict[str, dict] = {}       # filled by the triage pass below, read only after it
     sel = _Selection(res, medications)
     term, as_of = ctx.term, ctx.as_of
     key_cache: dict[int, tuple[_Key, ...] | None] = {}
     memo: dict[tuple[object, object], object] = {}   # (system, code) -> where it goes (codes repeat)
     parse_date = fa.parse_date
+    # effectiveDateTime text -> its sort key (see _sort_key), each distinct text parsed once a
+    # call: routine series repeat the same dates across many codes.
+    sort_keys: dict[str, object] = {}
     pools: dict[str, tuple[_Key, list[tuple[int, int]]]] = {}
     series: list[int] = []
     conditions: list[int] = []
@@ -307,14 +321,16 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
             if targets is _SERIES:
                 series.append(i)
                 continue
-            when = r.get("effectiveDateTime")
-            when = parse_date(when) if isinstance(when, str) else fa.observation_date(r)
-            if when is None:
-                item = (_UNDATED, i)
-            elif when > as_of:
-                continue   # not yet known on as_of: never chosen
+            text = r.get("effectiveDateTime")
+            if isinstance(text, str):
+                sort_key = sort_keys.get(text, _UNSEEN)
+                if sort_key is _UNSEEN:
+                    sort_key = sort_keys[text] = _sort_key(parse_date(text), as_of)
             else:
-                item = (-when.toordinal(), i)
+                sort_key = _sort_key(fa.observation_date(r), as_of)
+            if sort_key is _FUTURE:
+                continue   # not yet known on as_of: never chosen
+            item = (sort_key, i)
             for prefilter, pool in targets:  # type: ignore[union-attr]
                 if prefilter is None or prefilter(r):
                     pool.append(item)
@@ -334,6 +350,8 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
                 continue
         elif rtype == "Patient":
             patients.append(i)
+        elif rtype == "Medication" and isinstance(r.get("id"), str):
+            medications[f"Medication/{r['id']}"] = r
 
     if not conditions:
         # No Condition in the value sets: no NEN can be diagnosed (the scope comes from
