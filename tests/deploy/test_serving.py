@@ -137,3 +137,18 @@ def test_worker_exit_writes_the_issued_cards_still_waiting():
     assert flushed == [3.0]
     worker_exit(None, SimpleNamespace())          # no app (failed boot): nothing to do, no error
     worker_exit(None, SimpleNamespace(wsgi=SimpleNamespace(extensions={})))
+
+
+def test_settle_heap_freezes_start_up_objects_and_raises_the_young_threshold():
+    import gc
+
+    from service.app import GC_YOUNG_THRESHOLD, settle_heap
+
+    before = gc.get_threshold()
+    try:
+        settle_heap()
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
