@@ -248,6 +248,8 @@ def register_request_context(app: Flask) -> None:
             response.headers["X-Request-ID"] = request_id
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
+        if not logger.isEnabledFor(logging.INFO):      # nothing built for a line that is not written
+            return response
         started = g.get("started")
         extra = {
             "method": request.method,

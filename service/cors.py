@@ -64,7 +64,10 @@ def init_app(app: Flask, policy: CorsPolicy) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.vary.add("Origin")
+        if "Vary" in response.headers:
+            response.vary.add("Origin")             # merge with what the view set
+        else:
+            response.headers["Vary"] = "Origin"     # the usual case, without parsing a header set
         allowed = policy.allow_origin(request.headers.get("Origin"))
         if allowed:
             response.headers["Access-Control-Allow-Origin"] = allowed

@@ -187,6 +187,14 @@ def _answer(state, service_id: str, auth_seconds: float, claims: Any = None):
 
     # No line of its own: these fields ride on the request's one access line (service.app
     # ``_finish``), so a hook call costs one formatted, written and flushed log record.
+    if logger.isEnabledFor(logging.INFO):
+        _annotate_access_line(state, claims, cards, record, timings)
+    return jsonify({"cards": cards})
+
+
+def _annotate_access_line(state, claims: Any, cards: list[dict], record: Any, timings: dict[str, float]) -> None:
+    """What a hook call adds to its access line: caller, cards (uuids, rule ids), data sources,
+    timings, knowledge version. Ids and codes only, never patient data."""
     logs.annotate_request({
         "iss": getattr(claims, "iss", None),
         "tenant": getattr(claims, "tenant", None),
@@ -199,7 +207,6 @@ def _answer(state, service_id: str, auth_seconds: float, claims: Any = None):
         "incomplete": sorted(getattr(record, "incomplete", ()) or ()),
         "timings_ms": {k: round(v * 1000, 1) for k, v in timings.items()},
     })
-    return jsonify({"cards": cards})
 
 
 def _rule_ids(cards: list[dict]) -> list[str]:
