@@ -50,25 +50,18 @@ class _Key:
     """One fact decided by the latest readable Observation."""
 
     name: str
-    prefilter: Callable[[dict], bool]                  # cheap dict-level "could carry this value"
+    # Cheap dict-level "could carry this value": the top-level elements the Observation must
+    # have. Element names rather than a predicate, so the triage loop tests them inline (``in``
+    # on the resource dict) instead of calling a function per Observation.
+    needs: tuple[str, ...]
     readable: Callable[[fa.ObservationRec], bool]       # the extractor would use this value
     trend: bool = False                                 # also the previous result in the same unit
 
 
-def _any(_: dict) -> bool:
-    return True
-
-
-def _has_quantity(r: dict) -> bool:
-    return "valueQuantity" in r
-
-
-def _has_components(r: dict) -> bool:
-    return "component" in r
-
-
-def _has_reference_range(r: dict) -> bool:
-    return "referenceRange" in r and "valueQuantity" in r
+_ANY: tuple[str, ...] = ()
+_QUANTITY = ("valueQuantity",)
+_COMPONENTS = ("component",)
+_REFERENCE_RANGE = ("referenceRange", "valueQuantity")
 
 
 def _latest_keys(ctx: Context, entry: Entry) -> tuple[_Key, ...] | None:
@@ -77,17 +70,17 @@ def _latest_keys(ctx: Context, entry: Entry) -> tuple[_Key, ...] | None:
     role = str(entry.get("role"))
     if role == "lab":
         lab = str(entry.get("lab"))
-        keys = [_Key(lab, _has_quantity, lambda o: fitness.lab_readable(term, lab, o.quantity),
+        keys = [_Key(lab, _QUANTITY, lambda o: fitness.lab_readable(term, lab, o.quantity),
                      trend=lab == "chromogranin_a")]
         if lab == "bilirubin":
-            keys.append(_Key("bilirubin_uln", _has_reference_range, lambda o: fitness.uln_readable(term, o)))
+            keys.append(_Key("bilirubin_uln", _REFERENCE_RANGE, lambda o: fitness.uln_readable(term, o)))
         return tuple(keys)
     if role == "bp-panel":
         def component(name: str) -> Callable[[fa.ObservationRec], bool]:
             return lambda o: any(lab == name and fitness.lab_readable(term, lab, q)
                                  for lab, q in fitness.bp_components(term, o))
-        return (_Key("systolic_bp", _has_components, component("systolic_bp")),
-                _Key("diastolic_bp", _has_components, component("diastolic_bp")))
+        return (_Key("systolic_bp", _COMPONENTS, component("systolic_bp")),
+                _Key("diastolic_bp", _COMPONENTS, component("diastolic_bp")))
     readers: dict[str, Callable[[fa.ObservationRec], bool]] = {
         "ecog": lambda o: fitness.ecog_value(o) is not None,
         "bowel-movements": lambda o: fitness.count_value(o) is not None,
@@ -100,7 +93,7 @@ def _latest_keys(ctx: Context, entry: Entry) -> tuple[_Key, ...] | None:
         "gastric-type": lambda o: primary.gastric_type_value(ctx, o) is not None,
     }
     reader = readers.get(role)
-    return None if reader is None else (_Key(role, _any, reader),)
+    return None if reader is None else (_Key(role, _ANY, reader),)
 
 
 class _Selection:
@@ -132,10 +125,9 @@ class _Selection:
         return self._obs[i]
 
 
-def _targets(ctx: Context, code: tuple[object, object], key_cache: dict,
+def _targets(ctx: Context, system: object, value: object, key_cache: dict,
              pools: dict[str, tuple[_Key, list[tuple[int, int]]]]) -> object:
-    """Where Observations with this code go: None (not read), _SERIES, or ((prefilter, pool), ...)."""
-    system, value = code
+    """Where Observations with this code go: None (not read), _SERIES, or ((needs, pool), ...)."""
     if not isinstance(system, str) or not isinstance(value, str):
         return None
     entry = ctx.term.lookup("observation", system, value)
@@ -146,8 +138,7 @@ def _targets(ctx: Context, code: tuple[object, object], key_cache: dict,
         keys = key_cache[id(entry)] = _latest_keys(ctx, entry)
     if keys is None:
         return _SERIES
-    return tuple((None if k.prefilter is _any else k.prefilter, pools.setdefault(k.name, (k, []))[1])
-                 for k in keys)
+    return tuple((k.needs, pools.setdefault(k.name, (k, []))[1]) for k in keys)
 
 
 _FUTURE = object()           # an Observation dated after as_of
@@ -288,7 +279,9 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
     sel = _Selection(res, medications)
     term, as_of = ctx.term, ctx.as_of
     key_cache: dict[int, tuple[_Key, ...] | None] = {}
-    memo: dict[tuple[object, object], object] = {}   # (system, code) -> where it goes (codes repeat)
+    # system -> code -> where it goes (codes repeat: a routine series is a few codes many
+    # times). Two plain dict lookups, no (system, code) tuple built per Observation.
+    memo: dict[object, dict[object, object]] = {}
     parse_date = fa.parse_date
     # effectiveDateTime text -> its sort key (see _sort_key), each distinct text parsed once a
     # call: routine series repeat the same dates across many codes.
@@ -299,10 +292,15 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
     meds: list[int] = []
     procedures: list[int] = []
     patients: list[int] = []
+    statuses = VALID_OBSERVATION_STATUSES
+    medication_types = fa.MEDICATION_TYPES
+    unseen = _UNSEEN
+    # Runs once per resource (thousands on a large call): what it reads is bound to locals,
+    # and the common case (an Observation) is tested first.
     for i, r in enumerate(res):
         rtype = r.get("resourceType")
         if rtype == "Observation":
-            if r.get("status") not in VALID_OBSERVATION_STATUSES:
+            if r.get("status") not in statuses:
                 continue
             code = r.get("code")
             if not isinstance(code, dict):
@@ -310,10 +308,14 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
             targets = None
             for c in code.get("coding") or ():
                 if isinstance(c, dict):
-                    memo_key = (c.get("system"), c.get("code"))
-                    targets = memo.get(memo_key, _UNSEEN)
-                    if targets is _UNSEEN:
-                        targets = memo[memo_key] = _targets(ctx, memo_key, key_cache, pools)
+                    system = c.get("system")
+                    value = c.get("code")
+                    by_code = memo.get(system)
+                    if by_code is None:
+                        by_code = memo[system] = {}
+                    targets = by_code.get(value, unseen)
+                    if targets is unseen:
+                        targets = by_code[value] = _targets(ctx, system, value, key_cache, pools)
                     if targets is not None:
                         break
             if targets is None:
@@ -323,16 +325,19 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
                 continue
             text = r.get("effectiveDateTime")
             if isinstance(text, str):
-                sort_key = sort_keys.get(text, _UNSEEN)
-                if sort_key is _UNSEEN:
+                sort_key = sort_keys.get(text, unseen)
+                if sort_key is unseen:
                     sort_key = sort_keys[text] = _sort_key(parse_date(text), as_of)
             else:
                 sort_key = _sort_key(fa.observation_date(r), as_of)
             if sort_key is _FUTURE:
                 continue   # not yet known on as_of: never chosen
             item = (sort_key, i)
-            for prefilter, pool in targets:  # type: ignore[union-attr]
-                if prefilter is None or prefilter(r):
+            for needs, pool in targets:  # type: ignore[union-attr]
+                for name in needs:
+                    if name not in r:
+                        break
+                else:
                     pool.append(item)
         elif rtype == "Condition":
             try:
@@ -340,7 +345,7 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
                     conditions.append(i)
             except _READ_ERRORS:
                 continue
-        elif rtype in fa.MEDICATION_TYPES:
+        elif rtype in medication_types:
             meds.append(i)
         elif rtype == "Procedure":
             try:
