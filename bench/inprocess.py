@@ -109,15 +109,17 @@ class StageProbe:
         return wrapper
 
     def _timed_background(self, fn: Callable) -> Callable:
-        """Times ``fn`` into ``self.background`` (it runs on the issued-card thread, off the request path)."""
+        """Times ``fn(calls)`` into ``self.background``, per hook call of the batch (it runs on the
+        issued-card thread, off the request path, one multi-row INSERT per batch)."""
         current = self
 
-        def wrapper(*args, **kwargs):
+        def wrapper(calls, *args, **kwargs):
             started = time.perf_counter()
             try:
-                return fn(*args, **kwargs)
+                return fn(calls, *args, **kwargs)
             finally:
-                current.background.append(time.perf_counter() - started)
+                per_call = (time.perf_counter() - started) / max(1, len(calls))
+                current.background.extend([per_call] * max(1, len(calls)))
         return wrapper
 
     def _patch(self, owner: Any, attr: str, new: Any) -> None:
@@ -136,7 +138,7 @@ class StageProbe:
         issued = self.state.issued
         self._patch(issued, "submit", self._timed("store", issued.submit))
         store = self.state.feedback_store
-        self._patch(store, "record_issued", self._timed_background(store.record_issued))
+        self._patch(store, "record_issued_calls", self._timed_background(store.record_issued_calls))
         observe = self.metrics.observe_stages
 
         def observe_stages(timings):

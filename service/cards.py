@@ -19,7 +19,6 @@
 """
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
@@ -28,7 +27,6 @@ from service.knowledge import CardSpec, Citation, DrugSpec, Knowledge, ServiceSp
 from service.picture.model import NetPicture
 from service.rules.outcome import FactUse, Outcome, Status
 
-logger = logging.getLogger(__name__)
 
 TOPIC_SYSTEM = "https://net-cds.org/fhir/CodeSystem/card-topic"
 OVERRIDE_SYSTEM = "https://net-cds.org/fhir/CodeSystem/override-reason"
@@ -292,14 +290,9 @@ def render(
 
     ordered = sorted(groups.values(), key=lambda g: (_order(g), symptom_rank(g), g.topic))
     sanitiser = _Sanitiser(texts)
-    cards = [_card(g, picture, knowledge, uuid_factory, sanitiser) for g in ordered]
-    if logger.isEnabledFor(logging.INFO):
-        logger.info(
-            "cards rendered",
-            extra={"card_count": len(cards), "rule_ids": sorted({o.rule_id for o, _ in shown}),
-                   "knowledge_version": knowledge.version},
-        )
-    return cards
+    # No log line here: the request's one access line carries the card count, uuids, rule ids and
+    # knowledge version (service/app.py).
+    return [_card(g, picture, knowledge, uuid_factory, sanitiser) for g in ordered]
 
 
 def _rank(spec: CardSpec, outcome: Outcome | None = None,
