@@ -59,11 +59,18 @@ class Fact(Generic[T]):
 
     @staticmethod
     def missing(note: str = "") -> "Fact":
+        # Facts are frozen values, so every note-less MISSING fact can be the one shared
+        # instance (a picture holds ~90 of them; building each costs ~1.5 µs).
+        if note == "":
+            return _MISSING
         return Fact(FactState.MISSING, None, (), note)
 
     @staticmethod
     def unavailable(note: str = "") -> "Fact":
         return Fact(FactState.UNAVAILABLE, None, (), note)
+
+
+_MISSING: Fact = Fact(FactState.MISSING, None, (), "")
 
 
 # --------------------------------------------------------------------------- enums
