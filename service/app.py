@@ -17,7 +17,6 @@ import gc
 import logging
 import os
 import re
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from service import cors, logs
+from service.admission import Admission
 from service.config import Settings
 from service.errors import NetCdsError, Unauthorized
 
@@ -59,7 +59,7 @@ class NetCds:
     prefetch_templates: dict[str, str]
     fhir_policy: Any
     fhir_session: Any
-    in_flight: threading.BoundedSemaphore = field(repr=False, default_factory=threading.BoundedSemaphore)
+    in_flight: Admission = field(repr=False, default_factory=Admission)
     issued: Any = None      # service.feedback_store.IssuedRecorder: issued cards, off the request path
 
 
@@ -186,7 +186,7 @@ def create_app(
         prefetch_templates=dict(discovery_prefetch(terminology)),
         fhir_policy=FhirPolicy.from_settings(settings),
         fhir_session=new_session(),
-        in_flight=threading.BoundedSemaphore(settings.max_in_flight),
+        in_flight=Admission(settings.max_in_flight),
         issued=IssuedRecorder(feedback_store),
     )
 
