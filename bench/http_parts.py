@@ -11,6 +11,8 @@ production (every hook call inserts its issued cards).
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -170,18 +172,28 @@ def _http_summary(section: dict) -> dict:
 def run_scaleout(ctx: Context) -> dict:
     """Part 3: one instance direct, one behind nginx, two behind nginx (shared PostgreSQL), at 32 connections."""
     numbers = serving_numbers()
+    # Two 1-CPU "nodes" on this machine: instance a on CPU 0, b on CPU 1 (taskset), each sized by the
+    # serving config for one usable CPU. Unpinned, 2 x (cores + 1) CPU-bound workers would share every
+    # core and each instance would only slow the other down. wrk, nginx and PostgreSQL are not pinned.
+    pinned = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
+    cpus = {"a": "0", "b": "1"} if pinned else {"a": None, "b": None}
+    if pinned:
+        from service.serving_config import thread_count, worker_count
+
+        numbers = {**numbers, "usable_cpus": 1, "workers": worker_count(1), "threads": thread_count(1)}
     db = ctx.postgres.create_database("bench_scaleout")
     ctx.log(f"scale-out: {migrate(db, ctx.workdir)}")
     section: dict = {"serving": numbers, "connections": 32, "duration_s": ctx.duration, "runs": [],
                      "load_before": machine_load(),
-                     "nginx": {"worker_processes": 1, "balancing": "least_conn", "upstream_keepalive": 64}}
+                     "nginx": {"worker_processes": 1, "balancing": "least_conn", "upstream_keepalive": 64},
+                     "pinned_cpus": cpus if pinned else None}
     one_port, two_port = free_port(), free_port()
     base = f"http://127.0.0.1:{two_port}"      # the external URL of the service (JWT aud), as behind a proxy
     audience = base + HOOK_PATH
     with ExitStack() as stack:
         instances = []
         for tag in ("a", "b"):
-            inst = GunicornServer(f"service-{tag}", "service", workdir=ctx.workdir,
+            inst = GunicornServer(f"service-{tag}", "service", workdir=ctx.workdir, cpus=cpus[tag],
                                   env_extra=service_env(public_base_url=base, issuers=ctx.issuers, database_url=db,
                                                         workdir=ctx.workdir, tag=f"scale-{tag}"))
             stack.callback(inst.stop)

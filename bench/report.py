@@ -151,7 +151,10 @@ def _scale_md(sec: dict) -> list[str]:
     out = [f"### Scale-out: two instances behind nginx vs one ({_meta_line(sec.get('meta', {}))})", "",
            f"Each instance: gunicorn {srv.get('workers')} workers × {srv.get('threads')} threads; one shared "
            f"PostgreSQL; nginx ({sec['nginx']['worker_processes']} worker, {sec['nginx']['balancing']}, upstream "
-           f"keepalive); 32 connections, {sec.get('duration_s')} s per run, same machine ({srv.get('usable_cpus')} CPUs).", "",
+           f"keepalive); 32 connections, {sec.get('duration_s')} s per run, same machine"
+           + (f"; each instance pinned to its own CPU (a: CPU {sec['pinned_cpus']['a']}, b: CPU "
+              f"{sec['pinned_cpus']['b']}), as two 1-CPU nodes; wrk, nginx and PostgreSQL share both CPUs."
+              if sec.get("pinned_cpus") else f" ({srv.get('usable_cpus')} CPUs), instances not pinned."), "",
            "| setup | req/s | p50 ms | p99 ms | server+proxy CPU ms/req | machine busy | valid |",
            "|---|---:|---:|---:|---:|---:|---|"]
     for r in sec.get("runs", []):

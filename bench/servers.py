@@ -29,14 +29,19 @@ class GunicornServer:
     """A gunicorn master (``python -m service`` or the floor) on 127.0.0.1:<port>."""
 
     def __init__(self, name: str, module: str, *, workdir: Path, env_extra: dict[str, str], port: int | None = None,
-                 ready_path: str = "/readyz"):
+                 ready_path: str = "/readyz", cpus: str | None = None):
+        """``cpus`` (e.g. ``"0"``): run the server on those CPUs only (``taskset -c``), as if on a node that
+        size; the serving config then sizes its workers from that affinity mask."""
         self.name = name
         self.port = port or free_port()
         env = base_env()
         env.update({"NETCDS_HOST": "127.0.0.1", "NETCDS_PORT": str(self.port), "PYTHONUNBUFFERED": "1"})
         env.update(env_extra)
         self.env = env
-        self.proc = Proc(name, [sys.executable, "-m", module], env=env, cwd=REPO, log=workdir / f"{name}.log")
+        command = [sys.executable, "-m", module]
+        if cpus is not None:
+            command = ["taskset", "-c", cpus, *command]      # taskset execs: the pid is the server's
+        self.proc = Proc(name, command, env=env, cwd=REPO, log=workdir / f"{name}.log")
         try:
             wait_http(self.port, ready_path, timeout=120, alive=self.proc.alive)
             # every worker is up when the master has its full count of children
