@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from bench.stats import percentile, summary_ms
+from bench.stats import summary_ms
 from bench.workload import FIXED_NOW, HOOK_PATH, SIZES, TokenMinter, Workload, build_workload
 
 BASE_URL = "http://127.0.0.1:8080"

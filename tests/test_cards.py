@@ -40,7 +40,7 @@ from service.picture.model import (
     TherapyStatus,
 )
 from service.rules import FactUse, Outcome, Status, evaluate
-from tests.rules.factories import AS_OF, knowledge, make_labs, make_picture, medication, therapy
+from tests.rules.factories import AS_OF, knowledge, make_picture, medication, therapy
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "cards" / "schema" / "cds-card.schema.json").read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Callable, Iterable, Union
 
 from service.errors import KnowledgeError
-from service.picture.model import NetPicture, Scope
+from service.picture.model import Scope
 from service.rules.outcome import Outcome
 
 if TYPE_CHECKING:  # pragma: no cover - import for type checkers only

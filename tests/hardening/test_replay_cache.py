@@ -41,7 +41,7 @@ def test_per_process_memory_caches_accept_a_replay_the_shared_one_refuses(db_url
         assert shared_b.add(key, expires_at=now + 300, now=now) is False
         assert shared_a.add(key, expires_at=now + 300, now=now) is False
         assert shared_b.add(f"{ISS}\x00jti-2", expires_at=now + 300, now=now) is True
-        assert shared_a.add(f"https://other.example\x00jti-1", expires_at=now + 300, now=now) is True   # per issuer
+        assert shared_a.add("https://other.example\x00jti-1", expires_at=now + 300, now=now) is True   # per issuer
     finally:
         shared_a.close()
         shared_b.close()

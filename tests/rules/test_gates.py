@@ -197,7 +197,7 @@ def test_g08_multifocal_gastric_type_1_is_no_germline_trigger():
 
 # --------------------------------------------------------------------------- coded differentiation, Ki-67 > 55 % (2026-11)
 
-from service.picture.model import Fact, FactState, Source  # noqa: E402
+from service.picture.model import Fact, FactState  # noqa: E402
 
 _CODED_WELL = Fact(FactState.PRESENT, Differentiation.WELL,
                    (Source("Condition/primary", AS_OF, "Malignant carcinoid tumor of the ileum"),),
