@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from math import isfinite as _isfinite
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -601,7 +602,10 @@ def _fast_quantity(v: object) -> bool:
     if type(number) is int:
         if not -10**15 < number < 10**15:
             return False
-    elif type(number) is not float or _DECIMAL_RE.fullmatch(str(number)) is None:
+    elif type(number) is not float or not _isfinite(number):
+        # The repr of every finite float is a JSON decimal (``_DECIMAL_RE``: "1.5", "-0.0",
+        # "1e+16", "1.5e-07"); only inf and nan are not. So finiteness is that check's verdict
+        # without formatting the float and running the regex (~2 µs; test_fast_checks holds both equal).
         return False
     return (("unit" not in v or _fast_text(v["unit"])) and ("system" not in v or _fast_token(v["system"]))
             and ("code" not in v or _fast_token(v["code"])))

@@ -285,24 +285,13 @@ def gather(
             log.warning("data category unavailable", extra={
                 "prefetch_key": item.key, "reason": item.reason, "hook_instance": hook_instance})
             continue
-        kept = []
         rtype = item.rtype
-        # The common case first, inline (no call): a resource of the item's type whose ``subject``
-        # is exactly ``Patient/<id>``, which is what _belongs_to answers True for at its first test.
-        inline = rtype != "Patient"
-        for resource in item.resources:
-            if inline and resource.get("resourceType") == rtype:
-                subject = resource.get("subject")
-                if type(subject) is dict and subject.get("reference") == plain_ref:
-                    kept.append(resource)
-                    continue
-            if _belongs_to(resource, rtype, patient_id, plain_ref):
-                kept.append(resource)
-            else:
+        if item.is_read and item.source != "null" and not any(
+                _belongs_to(resource, rtype, patient_id, plain_ref) for resource in item.resources):
+            # a read that returned someone else (or nothing usable) did not give us the resource
+            for resource in item.resources:
                 counts["dropped_other_patient" if resource.get("resourceType") == rtype
                        else "dropped_wrong_type"] += 1
-        if item.is_read and item.source != "null" and not kept:
-            # a read that returned someone else (or nothing usable) did not give us the resource
             item.source, item.reason = "unavailable", "read returned no resource of the context patient"
             unavailable.add(item.key)
             log.warning("data category unavailable", extra={
@@ -310,8 +299,21 @@ def gather(
             continue
         if item.incomplete:
             incomplete.add(item.key)
+        # One pass per resource: membership (is it of the item's type and the context patient's?)
+        # and de-duplication by id per type together; the drop counts are those of a separate
+        # membership pass. The common case first, inline (no call): a resource of the item's type
+        # whose ``subject`` is exactly ``Patient/<id>``, which is what _belongs_to answers True
+        # for at its first test.
         seen_ids = seen.setdefault(rtype, set())     # ids of this type already gathered
-        for resource in kept:
+        inline = rtype != "Patient"
+        for resource in item.resources:
+            if not (inline and resource.get("resourceType") == rtype
+                    and type(subject := resource.get("subject")) is dict
+                    and subject.get("reference") == plain_ref):
+                if not _belongs_to(resource, rtype, patient_id, plain_ref):
+                    counts["dropped_other_patient" if resource.get("resourceType") == rtype
+                           else "dropped_wrong_type"] += 1
+                    continue
             rid = resource.get("id")
             if type(rid) is str:
                 if rid in seen_ids:

@@ -274,9 +274,12 @@ def _choose_medications(sel: _Selection, ctx: Context, indices: list[int]) -> No
 
 def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
     """Triage every resource at dict level, validate only the ones the facts need, read those."""
-    res: list[dict] = [r for r in resources if isinstance(r, dict)]
+    # Positions index ``resources`` itself (no filtered copy): the triage pass skips what is not
+    # a dict, so nothing else is ever chosen, validated or read.
+    if type(resources) is not tuple and type(resources) is not list:
+        resources = tuple(resources)        # any other iterable: positions need a sequence
     medications: dict[str, dict] = {}       # filled by the triage pass below, read only after it
-    sel = _Selection(res, medications)
+    sel = _Selection(resources, medications)  # type: ignore[arg-type]
     term, as_of = ctx.term, ctx.as_of
     key_cache: dict[int, tuple[_Key, ...] | None] = {}
     # system -> code -> where it goes (codes repeat: a routine series is a few codes many
@@ -297,7 +300,9 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
     unseen = _UNSEEN
     # Runs once per resource (thousands on a large call): what it reads is bound to locals,
     # and the common case (an Observation) is tested first.
-    for i, r in enumerate(res):
+    for i, r in enumerate(resources):
+        if type(r) is not dict and not isinstance(r, dict):
+            continue
         rtype = r.get("resourceType")
         if rtype == "Observation":
             if r.get("status") not in statuses:

@@ -87,6 +87,10 @@ def normalize_unit(unit: str) -> str:
     )
 
 
+_MISS = object()
+_LOOKUP_MEMO_MAX = 8192
+
+
 class Terminology:
     """Immutable lookups over the reviewed value sets. Build with :func:`load_terminology`."""
 
@@ -105,6 +109,7 @@ class Terminology:
                 codes.extend(f"{s}|{c}" for (s, c) in table.exact)
         self._observation_codes = tuple(sorted(set(codes)))
         self._observation_code_set = frozenset(self._tables.get("observation", _Table()).exact)
+        self._memo: dict[tuple, Entry | None] = {}    # lookup() answers, see there
 
     # -- systems
     def system(self, alias: str) -> str:
@@ -112,10 +117,22 @@ class Terminology:
 
     # -- lookups
     def lookup(self, table: str, system: str | None, code: str | None) -> Entry | None:
+        # The tables never change after loading, so a (table, system, code) answer is remembered
+        # (bounded: codes come from requests): the same few codes are looked up on every hook
+        # call, each lookup otherwise normalising the code and probing its prefixes.
         t = self._tables.get(table)
         if t is None or not system or not code:
             return None
-        return t.lookup(system, code)
+        if type(system) is not str or type(code) is not str:
+            return t.lookup(system, code)
+        key = (table, system, code)         # plain strings: hashable by value, never mutated
+        hit = self._memo.get(key, _MISS)
+        if hit is _MISS:
+            hit = t.lookup(system, code)
+            if len(self._memo) >= _LOOKUP_MEMO_MAX:
+                self._memo.clear()
+            self._memo[key] = hit
+        return hit
 
     def match_text(self, table: str, text: str | None) -> Entry | None:
         """First entry of ``table`` whose pattern occurs in ``text`` (file order)."""

@@ -178,3 +178,12 @@ def test_fast_date_checks_never_accept_what_r4b_rejects(element, text):
        number=st.one_of(st.floats(), st.integers(), st.decimals().map(lambda d: float(d) if d.is_finite() else math.nan)))
 def test_fast_quantity_numbers(element, number):
     _assert_sound(*element, {"value": number, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"})
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(number=st.one_of(st.floats(), st.floats(allow_subnormal=True, width=32), st.sampled_from(
+    [math.inf, -math.inf, math.nan, 0.0, -0.0, 5e-324, 1.7976931348623157e308, 1e16, 1e-7, 123.456])))
+def test_float_finiteness_is_the_decimal_regex_verdict(number):
+    """``_fast_quantity`` tests a float's finiteness instead of matching its repr against
+    ``_DECIMAL_RE``: the two verdicts must be the same for every float."""
+    assert fa._isfinite(number) == (fa._DECIMAL_RE.fullmatch(str(number)) is not None)
