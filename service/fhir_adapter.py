@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from hashlib import blake2b as _blake2b
 from math import isfinite as _isfinite
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -746,7 +747,7 @@ def _never(_: object) -> bool:
 
 
 _SCHEMAS: dict[str, _TypeSchema] = {}
-_SHARED_VERDICTS: dict[bytes, bool] = {}     # vocabulary element content -> valid (process-wide, bounded)
+_SHARED_VERDICTS: dict[bytes, bool] = {}     # digest of vocabulary element content -> valid (process-wide, bounded)
 _VALIDATION_ERRORS = (ValueError, TypeError, KeyError, AttributeError, RecursionError)
 
 
@@ -793,7 +794,9 @@ class ElementValidator:
             except (orjson.JSONEncodeError, TypeError):
                 return False
             if shared is not None:
-                key = shared + key
+                # Process-wide, so keyed by a digest: no patient text (a CodeableConcept's ``text``)
+                # outlives the request in this cache.
+                key = _blake2b(shared + key, digest_size=16).digest()
                 ok = _SHARED_VERDICTS.get(key)
                 if ok is None:
                     ok = _check(validate, value)
