@@ -206,27 +206,24 @@ class _Sanitiser:
         self._fact_line: dict[FactUse, str] = {}
 
     def plain(self, text: str, max_length: int = MAX_VALUE_LENGTH) -> str:
-        if type(text) is not str:
-            return plain_text(text, max_length=max_length)
-        key = (text, max_length)
-        out = self._plain.get(key)
-        if out is None:
-            out = self.texts.plain.get(key)
-            if out is None:
-                out = plain_text(text, max_length=max_length)
-            self._plain[key] = out
-        return out
+        return self._sanitised(text, max_length, self._plain, self.texts.plain, plain_text)
 
     def markdown(self, text: str, max_length: int = MAX_VALUE_LENGTH) -> str:
+        return self._sanitised(text, max_length, self._markdown, self.texts.markdown, escape_markdown)
+
+    @staticmethod
+    def _sanitised(text: str, max_length: int, memo: dict[tuple[str, int], str],
+                   constant: Mapping[tuple[str, int], str], sanitise: Callable[..., str]) -> str:
+        """``sanitise(text)``: this response's memo, then the knowledge's pre-sanitised text, then the call."""
         if type(text) is not str:
-            return escape_markdown(text, max_length=max_length)
+            return sanitise(text, max_length=max_length)
         key = (text, max_length)
-        out = self._markdown.get(key)
+        out = memo.get(key)
         if out is None:
-            out = self.texts.markdown.get(key)
+            out = constant.get(key)
             if out is None:
-                out = escape_markdown(text, max_length=max_length)
-            self._markdown[key] = out
+                out = sanitise(text, max_length=max_length)
+            memo[key] = out
         return out
 
     def fact_json(self, fact: FactUse) -> dict[str, str]:

@@ -639,15 +639,6 @@ def _fast_concept(v: object) -> bool:
     return "text" not in v or _fast_text(v["text"])
 
 
-def _fast_concepts(v: object) -> bool:
-    if type(v) is not list or not v:
-        return False
-    for c in v:
-        if not _fast_concept(c):
-            return False
-    return True
-
-
 def _fast_period(v: object) -> bool:
     return (type(v) is dict and 0 < len(v) and _PERIOD_KEYS.issuperset(v)
             and ("start" not in v or _fast_datetime(v["start"]))
@@ -664,6 +655,9 @@ def _fast_list(item: Callable[[object], bool]) -> Callable[[object], bool]:
                 return False
         return True
     return check
+
+
+_fast_concepts = _fast_list(_fast_concept)   # a non-empty list of CodeableConcepts
 
 
 def _fast_meta(v: object) -> bool:
