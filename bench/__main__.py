@@ -147,15 +147,15 @@ def main(argv: list[str] | None = None) -> int:
         report.write(results, args.out)
     if http_parts:
         from bench.http_parts import Context, run_http, run_scaleout
-        from bench.pg import Postgres
+        from bench.pg import bench_server
         from bench.workload import TokenMinter, build_workload
 
         with tempfile.TemporaryDirectory(prefix="netcds-bench-http-") as tmp:
             workdir = Path(tmp)
             os.chmod(workdir, 0o755)
-            postgres = Postgres(pg_bindir)
+            postgres = bench_server(pg_bindir)
             try:
-                postgres.start()
+                postgres.up()
                 _log(f"bench: PostgreSQL on 127.0.0.1:{postgres.port}")
                 ctx = Context(workdir=workdir, tools=tools, postgres=postgres,
                               minter=TokenMinter(workdir / "state"), workload=build_workload("typical"),

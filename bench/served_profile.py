@@ -89,7 +89,7 @@ def run(connections: int, seconds: float, log=print, keep_raw: Path | None = Non
     from bench.http_parts import Context
     from bench.loadgen import Target
     from bench.net import free_port
-    from bench.pg import Postgres
+    from bench.pg import bench_server
     from bench.servers import GunicornServer, migrate, service_env, serving_numbers
     from bench.tools import ensure, postgres_bindir
     from bench.workload import HOOK_PATH, TokenMinter, build_workload
@@ -99,9 +99,9 @@ def run(connections: int, seconds: float, log=print, keep_raw: Path | None = Non
     with tempfile.TemporaryDirectory(prefix="netcds-served-profile-") as tmp:
         workdir = Path(tmp)
         os.chmod(workdir, 0o755)
-        postgres = Postgres(postgres_bindir())
-        postgres.start()
+        postgres = bench_server(postgres_bindir())
         try:
+            postgres.up()
             ctx = Context(workdir=workdir, tools=tools, postgres=postgres, minter=TokenMinter(workdir / "state"),
                           workload=build_workload("typical"), duration=seconds, warmup=3.0, log=log)
             database = postgres.create_database("served_profile")

@@ -1,4 +1,6 @@
 """The postgres fixture starts a real server we can talk to."""
+import glob
+
 import psycopg
 import pytest
 import sqlalchemy as sa
@@ -27,7 +29,7 @@ def test_missing_binaries_fail_in_ci_and_skip_locally(monkeypatch):
     from tests.plugins import postgres as plugin
 
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(plugin.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(glob, "glob", lambda pattern: [])
     with pytest.raises(plugin.PostgresUnavailable) as caught:
         plugin._find_bindir()
     assert "postgresql" in str(caught.value)
@@ -47,5 +49,5 @@ def test_binaries_are_found_under_usr_lib_postgresql_when_not_on_path(monkeypatc
         (tmp_path / version / "bin").mkdir(parents=True)
         (tmp_path / version / "bin" / "initdb").touch()
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(plugin.glob, "glob", lambda pattern: [str(tmp_path / v / "bin") for v in ("9.6", "15", "13")])
+    monkeypatch.setattr(glob, "glob", lambda pattern: [str(tmp_path / v / "bin") for v in ("9.6", "15", "13")])
     assert plugin._find_bindir() == tmp_path / "15" / "bin"
