@@ -103,19 +103,26 @@ def _staging_unknown(p: NetPicture) -> bool:
     return unknown(p.extent) and not p.metastatic_sites and not p.liver_metastases.is_(True)
 
 
+def _localized_hereditary_pnet(rule_id: str, p: NetPicture, syndrome: Hereditary) -> tuple[Outcome | None, bool]:
+    """H-01/H-04 entry: (the outcome that stops the row, or None; is staging still unknown?).
+
+    Extent not recorded: surveillance imaging of a small hereditary pNET also stages it, so the
+    row still speaks (listing staging as missing); a known advanced pNET goes to H-03.
+    """
+    stop = _hereditary_pnet(rule_id, p, syndrome)
+    if stop is not None:
+        return stop, False
+    staging_unknown = _staging_unknown(p)
+    return (None if staging_unknown else _localized(rule_id, p)), staging_unknown
+
+
 def _size(p: NetPicture) -> float | None:
     return float(p.tumor_size_cm.value) if p.tumor_size_cm.known else None  # type: ignore[arg-type]
 
 
 @rule("H-01")
 def men1_small_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    stop = _hereditary_pnet("H-01", p, Hereditary.MEN1)
-    if stop is not None:
-        return stop
-    # Extent not recorded: surveillance imaging of a small MEN1 pNET also stages it, so H-01 still
-    # speaks (listing staging as missing); a known advanced pNET goes to H-03.
-    staging_unknown = _staging_unknown(p)
-    stop = None if staging_unknown else _localized("H-01", p)
+    stop, staging_unknown = _localized_hereditary_pnet("H-01", p, Hereditary.MEN1)
     if stop is not None:
         return stop
     if any_functional(p):
@@ -171,11 +178,7 @@ def men1_advanced_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
 
 @rule("H-04")
 def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    stop = _hereditary_pnet("H-04", p, Hereditary.VHL)
-    if stop is not None:
-        return stop
-    staging_unknown = _staging_unknown(p)
-    stop = None if staging_unknown else _localized("H-04", p)
+    stop, staging_unknown = _localized_hereditary_pnet("H-04", p, Hereditary.VHL)
     if stop is not None:
         return stop
     staging = ("staging (no metastases on cross-sectional imaging)",) if staging_unknown else ()
