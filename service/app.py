@@ -62,6 +62,14 @@ class NetCds:
     in_flight: Admission = field(repr=False, default_factory=Admission)
     issued: Any = None      # service.feedback_store.IssuedRecorder: issued cards, off the request path
 
+    def close(self, flush_seconds: float = 5.0) -> None:
+        """Release what the app holds, in order: issued cards still waiting for their batch are
+        written first, then the database pool is closed (the other way round, the writer would
+        reopen a connection to a database that may be gone)."""
+        if self.issued is not None:
+            self.issued.flush(flush_seconds)
+        self.feedback_store.close()
+
 
 class OrjsonProvider(DefaultJSONProvider):
     """Flask's JSON (``jsonify``, ``request.get_json``) through orjson: the hook answer is encoded in C.

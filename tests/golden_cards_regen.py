@@ -76,7 +76,7 @@ def golden_client() -> Iterator[tuple[Any, CountingUuids]]:
             try:
                 yield app.test_client(), uuids
             finally:
-                app.extensions["netcds"].feedback_store.close()
+                app.extensions["netcds"].close()
     finally:
         os.environ.update(saved)
 

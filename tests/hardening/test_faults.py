@@ -55,8 +55,7 @@ def test_feedback_during_a_database_outage_is_503_then_stored_once_on_retry(post
             assert response.status_code == 200
         with FeedbackStore(url) as store:
             assert [s.item.card_uuid for s in store.list_feedback()] == ["card-outage"]
-        app.extensions["netcds"].issued.flush(5)
-        app.extensions["netcds"].feedback_store.close()
+        app.extensions["netcds"].close()
     finally:
         if not postgres_server.running:
             postgres_server.start()

@@ -22,7 +22,7 @@ import json
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import jsonschema
 import pytest
@@ -151,7 +151,7 @@ def _clinical_cache() -> dict:
 
 
 @pytest.fixture
-def app_factory(settings_env, monkeypatch, _clinical_cache) -> Callable[..., Flask]:
+def app_factory(settings_env, monkeypatch, _clinical_cache) -> Iterator[Callable[..., Flask]]:
     """``app_factory(clock=..., uuid_factory=..., NETCDS_X="...")`` -> a new app.
 
     Terminology and knowledge (immutable once loaded) are loaded once per cards directory per
@@ -176,13 +176,18 @@ def app_factory(settings_env, monkeypatch, _clinical_cache) -> Callable[..., Fla
 
     monkeypatch.setattr(service.app, "load_clinical", cached_load)
 
+    made: list[Flask] = []
+
     def make(*, clock: Callable[[], datetime] | None = None, uuid_factory: Callable[[], str] | None = None,
              **overrides: str) -> Flask:
         env = {**settings_env, **{k: str(v) for k, v in overrides.items()}}
         app = create_app(env, clock=clock or fixed_clock, uuid_factory=uuid_factory or counting_uuids())
+        made.append(app)
         return app
 
-    return make
+    yield make
+    for app in made:      # issued cards written while the test's database still exists
+        app.extensions["netcds"].close(flush_seconds=1.0)
 
 
 @pytest.fixture
