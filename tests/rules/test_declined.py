@@ -100,6 +100,8 @@ def test_other_declined_therapies_are_withheld_too(agent, topic):
     card = declined[topic]  # the PD-01 card in place of the suggestion, on the same topic
     assert card["extension"]["net-cds"]["rules"] == ["PD-01"] and card["extension"]["net-cds"]["strength"] == "info"
     assert "suggestions" not in card
+    # the PRRT alternative (everolimus, M-05) is named on the declined-PRRT card only
+    assert "PRRT" not in card["detail"] and "everolimus" not in card["detail"]
 
 
 def test_review_rows_may_only_withdraw_other_rows():
