@@ -1,9 +1,9 @@
 """The floor: a bare Flask app that decodes the hook request body and answers one fixed card.
 
 Same JSON library as the service (:func:`service_json_library`: ``orjson`` when
-``service/hook_request.py`` parses with it and the app's JSON provider encodes with it, else
+``service/protocol/request.py`` parses with it and the app's JSON provider encodes with it, else
 the standard library's ``json`` through Flask's default provider), same gunicorn settings
-(``service.serving_config.gunicorn_options``: workers, threads, gthread, keepalive ...), no
+(``service.ops.serving_config.gunicorn_options``: workers, threads, gthread, keepalive ...), no
 auth, no validation, no clinical work. What the service costs above this is its own work.
 
     python -m bench.floor_app            # listens on NETCDS_HOST:NETCDS_PORT like the service
@@ -24,7 +24,8 @@ def service_json_library() -> dict[str, str]:
     """Which library the service decodes request bodies with and encodes responses with."""
     import inspect
 
-    from service import app as service_app, hook_request
+    from service import app as service_app
+    from service.protocol import request as hook_request
 
     decoder = "orjson" if getattr(hook_request, "orjson", None) is not None else "json"
     encoder = "orjson" if "orjson" in inspect.getsource(service_app) else "json"
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     from gunicorn.app.base import BaseApplication
 
     from service.config import Settings
-    from service.serving_config import available_cpus, gunicorn_options
+    from service.ops.serving_config import available_cpus, gunicorn_options
 
     settings = Settings.from_env(dict(os.environ))
     options = gunicorn_options(settings, cpu_count=available_cpus(), env=os.environ)

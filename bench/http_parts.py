@@ -1,6 +1,6 @@
 """HTTP parts: the production server vs the floor app (part 2), and scale-out behind nginx (part 3).
 
-Auth is real: the service trusts the local demo issuer (``service.auth_demo``) and every
+Auth is real: the service trusts the local demo issuer (``service.demo.issuer``) and every
 request carries its own freshly minted ES384 token. The service remembers each ``jti`` (per
 worker) and refuses a replay, so tokens are minted ahead into a file, enough for three times the rate
 measured in a warm-up run, and the wrk script deals them out without repeating one; a run
@@ -178,7 +178,7 @@ def run_scaleout(ctx: Context) -> dict:
     pinned = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
     cpus = {"a": "0", "b": "1"} if pinned else {"a": None, "b": None}
     if pinned:
-        from service.serving_config import thread_count, worker_count
+        from service.ops.serving_config import thread_count, worker_count
 
         numbers = {**numbers, "usable_cpus": 1, "workers": worker_count(1), "threads": thread_count(1)}
     db = ctx.postgres.create_database("bench_scaleout")

@@ -87,8 +87,8 @@ class StageProbe:
     """Wraps the view's collaborators to time them; ``uninstall()`` puts everything back."""
 
     def __init__(self, app):
-        from service.app import state_of
-        from service.metrics import metrics_of
+        from service.state import state_of
+        from service.ops.metrics import metrics_of
 
         self.app = app
         self.state = state_of(app)
@@ -130,7 +130,7 @@ class StageProbe:
         self._undo.append((lambda: setattr(owner, attr, old)) if had_own else (lambda: delattr(owner, attr)))
 
     def install(self) -> "StageProbe":
-        from service import hooks
+        from service.protocol import routes as hooks
 
         self._patch(hooks, "load_json", self._timed("decode", hooks.load_json))
         self._patch(hooks, "hook_request_from_json", self._timed("validate", hooks.hook_request_from_json))
@@ -260,7 +260,7 @@ def measure_size(app, probe: StageProbe, minter: TokenMinter, workload: Workload
 
 def decode_anatomy(body: bytes, repeat: int) -> dict[str, dict]:
     """Where ``load_json`` spends its time: UTF-8 decode, depth pre-scan, strict parse vs plain parse."""
-    from service import hook_request as hr
+    from service.protocol import request as hr
 
     text = body.decode("utf-8")
     parts: dict[str, Callable[[], Any]] = {

@@ -39,7 +39,7 @@ BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("rules", ("evaluate ",)),
     ("render cards", ("render ",)),
     ("metrics (Prometheus multiprocess)", ("prometheus_client", "observe_stages", "count_cards", "fhir_calls")),
-    ("logging (one JSON line)", ("logging/", "service/logs.py", "Logger.", "Handler.")),
+    ("logging (one JSON line)", ("logging/", "service/ops/logs.py", "Logger.", "Handler.")),
     ("encode the response", ("jsonify", "dumps ")),
     ("reading the body (werkzeug/gunicorn)", ("get_data", "read_json_body ", "LengthReader", "Body.read",
                                               "Unreader")),

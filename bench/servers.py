@@ -80,7 +80,7 @@ def service_env(*, public_base_url: str, issuers: Path, database_url: str, workd
 def serving_numbers() -> dict:
     """Workers and threads the serving config gives this machine (what both servers run with)."""
     from service.config import Settings
-    from service.serving_config import available_cpus, gunicorn_options
+    from service.ops.serving_config import available_cpus, gunicorn_options
 
     settings = Settings.from_env({"NETCDS_AUTH_DISABLED": "true"})
     cpus = available_cpus()

@@ -61,25 +61,25 @@ def build_workload(name: str, resources: int | None = None) -> Workload:
 
 
 class TokenMinter:
-    """ES384 tokens of the local demo issuer (``service.auth_demo``), its key in ``state_dir``.
+    """ES384 tokens of the local demo issuer (``service.demo.issuer``), its key in ``state_dir``.
 
-    Every token is a real one from ``service.auth_demo.mint_token`` (fresh ``jti``): the service
+    Every token is a real one from ``service.demo.issuer.mint_token`` (fresh ``jti``): the service
     remembers a ``jti`` per worker and refuses a replay, so load runs mint one token per request.
     """
 
     def __init__(self, state_dir: str | os.PathLike[str]):
-        from service import auth_demo
+        from service.demo import issuer as auth_demo
 
         self.state_dir = Path(state_dir)
         auth_demo.ensure_demo_key(self.state_dir)
 
     def write_issuers(self, path: str | os.PathLike[str]) -> Path:
-        from service import auth_demo
+        from service.demo import issuer as auth_demo
 
         return auth_demo.write_dev_issuers(path, state_dir=self.state_dir)
 
     def mint(self, audience: str, lifetime: int = 900) -> str:
-        from service import auth_demo
+        from service.demo import issuer as auth_demo
 
         return auth_demo.mint_token(audience, state_dir=self.state_dir, lifetime=lifetime)
 

@@ -1,12 +1,12 @@
 """gunicorn configuration for ``gunicorn -c deploy/gunicorn.conf.py``.
 
-The container runs ``python -m service`` (service/serve.py), which needs no config file. This
+The container runs ``python -m service`` (service/ops/serve.py), which needs no config file. This
 file is for operators who prefer the plain gunicorn command line::
 
     gunicorn -c deploy/gunicorn.conf.py
 
-Every number comes from ``service.serving_config.gunicorn_options`` (the one source, shared with
-service/serve.py): workers and threads from the usable CPUs (cgroup quota aware) unless
+Every number comes from ``service.ops.serving_config.gunicorn_options`` (the one source, shared with
+service/ops/serve.py): workers and threads from the usable CPUs (cgroup quota aware) unless
 NETCDS_WORKERS / NETCDS_THREADS are set, timeout and graceful_timeout above
 NETCDS_HOOK_DEADLINE_SECONDS, keepalive above the proxies' idle timeout, max_requests with
 jitter, bind NETCDS_HOST:NETCDS_PORT, access log off (the app logs one JSON line per request,
@@ -25,7 +25,7 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 from service.config import Settings  # noqa: E402
-from service.serving_config import available_cpus, gunicorn_options  # noqa: E402
+from service.ops.serving_config import available_cpus, gunicorn_options  # noqa: E402
 
 wsgi_app = "service.app:create_app()"
 

@@ -1,12 +1,12 @@
 """``python -m service [COMMAND] [ARGS...]``
 
 =================  ============================================================
-(none) / ``serve``  serve the CDS service with gunicorn (``service.serve``)
+(none) / ``serve``  serve the CDS service with gunicorn (``service.ops.serve``)
 ``check``           validate settings, trusted issuers and knowledge, then exit
-``demo``            local demo: FHIR server with fixtures + service (``service.demo``)
-``demo-token``      mint a JWT for the local demo issuer (``service.auth_demo``)
-``feedback-report`` summarise stored feedback (``service.feedback_report``)
-``migrate``         create/upgrade the feedback database (``service.feedback_store``)
+``demo``            local demo: FHIR server with fixtures + service (``service.demo.runner``)
+``demo-token``      mint a JWT for the local demo issuer (``service.demo.issuer``)
+``feedback-report`` summarise stored feedback (``service.feedback.report``)
+``migrate``         create/upgrade the feedback database (``service.feedback.store``)
 =================  ============================================================
 
 Commands are imported lazily, so each one needs only its own modules. Exit status: 0 on
@@ -35,10 +35,10 @@ Settings come from NETCDS_* environment variables (see README.md).
 
 # command -> "module:function"; the function takes argv (list[str]) and returns an exit code.
 DELEGATED = {
-    "demo": "service.demo:main",
-    "demo-token": "service.auth_demo:main",
-    "feedback-report": "service.feedback_report:main",
-    "migrate": "service.feedback_store:migrate_main",
+    "demo": "service.demo.runner:main",
+    "demo-token": "service.demo.issuer:main",
+    "feedback-report": "service.feedback.report:main",
+    "migrate": "service.feedback.store:migrate_main",
 }
 
 
@@ -49,8 +49,8 @@ def _resolve(target: str) -> Callable[[list[str]], int | None]:
 
 def check(argv: Sequence[str] = ()) -> int:
     from service.app import load_clinical, load_settings
-    from service.auth import Verifier
-    from service.logs import configure_logging
+    from service.protocol.auth import Verifier
+    from service.ops.logs import configure_logging
 
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -64,9 +64,9 @@ def check(argv: Sequence[str] = ()) -> int:
 
 def serve(argv: Sequence[str] = ()) -> int:
     from service.app import load_clinical, load_settings
-    from service.auth import Verifier
-    from service.logs import configure_logging
-    from service.serve import serve as run_server
+    from service.protocol.auth import Verifier
+    from service.ops.logs import configure_logging
+    from service.ops.serve import serve as run_server
 
     settings = load_settings()
     configure_logging(settings.log_level)

@@ -19,7 +19,6 @@ import os
 import re
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
@@ -28,47 +27,20 @@ from flask import Flask, Response, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
-from service import cors, logs
-from service.admission import Admission
+from service.ops import logs
+from service.protocol import cors
+from service.protocol.admission import Admission
 from service.config import Settings
 from service.errors import NetCdsError, Unauthorized
+from service.state import EXTENSION, NetCds
 
 logger = logging.getLogger(__name__)
-
-EXTENSION = "netcds"
 
 # FHIR IssueType for werkzeug's own HTTP errors (routing, method, size).
 _HTTP_ISSUE_CODES = {
     400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
     408: "timeout", 412: "not-found", 413: "too-costly", 415: "not-supported", 429: "throttled",
 }
-
-
-@dataclass
-class NetCds:
-    """What the factory built, for the views (``app.extensions["netcds"]``)."""
-
-    settings: Settings
-    knowledge: Any
-    terminology: Any
-    verifier: Any
-    feedback_store: Any
-    cors: cors.CorsPolicy
-    clock: Callable[[], datetime]
-    uuid_factory: Callable[[], str]
-    prefetch_templates: dict[str, str]
-    fhir_policy: Any
-    fhir_session: Any
-    in_flight: Admission = field(repr=False, default_factory=Admission)
-    issued: Any = None      # service.feedback_store.IssuedRecorder: issued cards, off the request path
-
-    def close(self, flush_seconds: float = 5.0) -> None:
-        """Release what the app holds, in order: issued cards still waiting for their batch are
-        written first, then the database pool is closed (the other way round, the writer would
-        reopen a connection to a database that may be gone)."""
-        if self.issued is not None:
-            self.issued.flush(flush_seconds)
-        self.feedback_store.close()
 
 
 class OrjsonProvider(DefaultJSONProvider):
@@ -126,13 +98,12 @@ def load_settings(overrides: Mapping[str, str] | None = None) -> Settings:
 
 def load_clinical(settings: Settings) -> tuple[Any, Any]:
     """Terminology and knowledge from ``settings.cards_dir``; raises ``KnowledgeError`` if broken."""
-    from service.knowledge import load_knowledge
+    from service.data.fhir_adapter import prepare_validation
     from service.picture.terminology import load_terminology
-
-    from service.fhir_adapter import prepare_validation
+    from service.pipeline import prepare_knowledge
 
     terminology = load_terminology(settings.cards_dir / "terminology")
-    knowledge = load_knowledge(settings.cards_dir)
+    knowledge = prepare_knowledge(settings.cards_dir)
     prepare_validation()      # the R4B element validators, built once here rather than on a hook call
     return terminology, knowledge
 
@@ -144,7 +115,7 @@ def settle_heap() -> None:
     """Collect once, then move everything alive (app, knowledge, R4B models: ~100k objects) out of
     the garbage collector's view (``gc.freeze``).
 
-    Called once per served worker after the app is built (``service.serving_config``
+    Called once per served worker after the app is built (``service.ops.serving_config``
     ``post_worker_init``), never per request or in tests. Without it every full collection walks
     the start-up objects again: 20-70 ms of pure overhead, triggered every few hook calls because
     a request body of thousands of JSON objects lives long enough to be promoted.
@@ -173,10 +144,10 @@ def create_app(
 
     terminology, knowledge = load_clinical(settings)
 
-    from service.auth import Verifier, replay_cache_from_settings
-    from service.feedback_store import FeedbackStore, IssuedRecorder, ensure_schema
-    from service.fhir_client import FhirPolicy, new_session
-    from service.prefetch import discovery_prefetch
+    from service.protocol.auth import Verifier, replay_cache_from_settings
+    from service.feedback.store import FeedbackStore, IssuedRecorder, ensure_schema
+    from service.data.fhir_client import FhirPolicy, new_session
+    from service.data.prefetch import discovery_prefetch
 
     ensure_schema(settings.database_url, settings.auto_migrate)
 
@@ -198,14 +169,14 @@ def create_app(
         issued=IssuedRecorder(feedback_store),
     )
 
-    from service.metrics import Metrics
+    from service.ops.metrics import Metrics
 
     app = Flask("service")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json = OrjsonProvider(app)
     app.extensions[EXTENSION] = state
 
-    from service import hooks, openapi
+    from service.protocol import openapi, routes as hooks
 
     register_request_context(app)
     app.register_blueprint(hooks.blueprint)
@@ -223,10 +194,6 @@ def create_app(
         },
     )
     return app
-
-
-def state_of(app: Flask) -> NetCds:
-    return app.extensions[EXTENSION]
 
 
 # ---------------------------------------------------------------------- per-request context

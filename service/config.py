@@ -67,7 +67,7 @@ class Settings:
     workers: int = _default_workers()
     threads: int = 4
     max_in_flight: int = 0  # 0 = threads - 1 (at least 1): one thread stays free to answer 429 quickly
-    replay_cache: str = "memory"   # "database" when served by several workers (service/serve.py)
+    replay_cache: str = "memory"   # "database" when served by several workers (service/ops/serve.py)
     max_prefetch_resources: int = 5_000
 
     # ------------------------------------------------------------------ building

@@ -27,7 +27,6 @@ import jsonschema
 import yaml
 
 from service.errors import KnowledgeError
-from service.rules.registry import RuleKnowledge
 
 logger = logging.getLogger(__name__)
 
@@ -170,19 +169,76 @@ class Knowledge:
         return value
 
 
+class RuleKnowledge:
+    """The knowledge a rule may read: thresholds, value lists, cards, drugs, services."""
+
+    def __init__(self, knowledge: Knowledge, rule_id: str):
+        self._knowledge = knowledge
+        self.rule_id = rule_id
+
+    @property
+    def version(self) -> int:
+        return self._knowledge.rules[self.rule_id].version
+
+    @property
+    def default_card(self) -> str:
+        return self._knowledge.rules[self.rule_id].cards[0]
+
+    def threshold(self, name: str) -> float:
+        try:
+            return self._knowledge.thresholds[name].value
+        except KeyError:
+            raise KnowledgeError(f"rule {self.rule_id}: unknown threshold {name!r}") from None
+
+    def values(self, name: str) -> tuple[str, ...]:
+        """A named list of codes/words from the knowledge (e.g. medication flags)."""
+        try:
+            return self._knowledge.lists[name]
+        except KeyError:
+            raise KnowledgeError(f"rule {self.rule_id}: unknown list {name!r}") from None
+
+    @property
+    def own_cards(self) -> tuple[CardSpec, ...]:
+        """The cards this row may emit, in the knowledge's order."""
+        return tuple(self._knowledge.cards[c] for c in self._knowledge.rules[self.rule_id].cards)
+
+    def card_of(self, outcome: Any) -> CardSpec | None:
+        """The card an outcome of any row renders (its named card, else the row's first card).
+
+        ``outcome`` is a rules-stage ``Outcome``; only its ``rule_id`` and ``card`` are read."""
+        cards = self._knowledge.rules[outcome.rule_id].cards
+        card_id = outcome.card or (cards[0] if cards else None)
+        return self._knowledge.cards[card_id] if card_id is not None else None
+
+    def card(self, card_id: str) -> CardSpec:
+        try:
+            return self._knowledge.cards[card_id]
+        except KeyError:
+            raise KnowledgeError(f"rule {self.rule_id}: unknown card {card_id!r}") from None
+
+    def drug(self, drug_id: str) -> DrugSpec:
+        try:
+            return self._knowledge.drugs[drug_id]
+        except KeyError:
+            raise KnowledgeError(f"rule {self.rule_id}: unknown drug {drug_id!r}") from None
+
+    def service(self, service_id: str) -> ServiceSpec:
+        try:
+            return self._knowledge.services[service_id]
+        except KeyError:
+            raise KnowledgeError(f"rule {self.rule_id}: unknown service {service_id!r}") from None
+
+
 # --------------------------------------------------------------------------- loading
 
 
-def load_knowledge(cards_dir: Path, *, rule_ids: Iterable[str] | None = None) -> Knowledge:
+def load_knowledge(cards_dir: Path, *, rule_ids: Iterable[str]) -> Knowledge:
     """Load, validate and merge every ``cards_dir/knowledge/*.yaml``.
 
-    ``rule_ids`` are the rows the code implements; by default every rule registered in
-    ``service.rules``.
+    ``rule_ids`` are the rows the code implements (the caller asks the rules stage: this loader
+    imports nothing of the stages that use the knowledge); each must have knowledge and each
+    rule in the knowledge must be one of them.
     """
-    if rule_ids is None:
-        from service.rules import load_rules
-
-        rule_ids = load_rules().keys()
     schema = _load_schema(cards_dir / "schema" / "knowledge.schema.json")
     files = sorted((cards_dir / "knowledge").glob("*.yaml"))
     if not files:
@@ -222,22 +278,11 @@ def load_knowledge(cards_dir: Path, *, rule_ids: Iterable[str] | None = None) ->
             extra={"rule_id": rule_meta.id, "rule_version": rule_meta.version,
                    "knowledge_version": knowledge.version},
         )
-    _derive_per_call_tables(knowledge)
     logger.info(
         "knowledge loaded version %s: %d rules, %d cards", knowledge.version, len(knowledge.rules),
         len(knowledge.cards), extra={"knowledge_version": knowledge.version},
     )
     return knowledge
-
-
-def _derive_per_call_tables(knowledge: Knowledge) -> None:
-    """Work every hook call would otherwise repeat, done once here: the rules' run plan and the cards'
-    pre-sanitised constant text (``Knowledge.derived``)."""
-    from service.cards import card_texts
-    from service.rules import rule_plan
-
-    rule_plan(knowledge)
-    card_texts(knowledge)
 
 
 def _load_schema(path: Path) -> Mapping[str, Any]:

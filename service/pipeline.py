@@ -1,14 +1,21 @@
-"""data -> picture -> rules -> cards, for one hook call. Pure apart from the timings it records."""
+"""data -> picture -> rules -> cards, for one hook call. Pure apart from the timings it records.
+
+Also the one place that puts the stages and the knowledge together at start-up
+(:func:`prepare_knowledge`): the knowledge loader knows nothing of the rules or the renderer, so
+the rules' run plan and the cards' pre-sanitised texts are derived here, above both.
+"""
 from __future__ import annotations
 
 import time
 from datetime import date
+from pathlib import Path
 from typing import Callable
 
-from service.cards import render
+from service.knowledge import Knowledge, load_knowledge
+from service.render import card_texts, render
 from service.picture.build import build_picture
-from service.records import PatientRecord
-from service.rules import evaluate
+from service.data.records import PatientRecord
+from service.rules import evaluate, load_rules, rule_plan
 
 
 def advise(
@@ -33,3 +40,13 @@ def advise(
         timings["rules"] = t2 - t1
         timings["render"] = t3 - t2
     return cards
+
+
+def prepare_knowledge(cards_dir: Path) -> Knowledge:
+    """The knowledge under ``cards_dir``, checked against the rows the rules stage implements, with the
+    work every hook call would otherwise repeat done once: the rules' run plan and the cards'
+    pre-sanitised constant text (``Knowledge.derived``). Raises ``KnowledgeError`` when broken."""
+    knowledge = load_knowledge(cards_dir, rule_ids=load_rules().keys())
+    rule_plan(knowledge)
+    card_texts(knowledge)
+    return knowledge

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.cards import escape_markdown, plain_text, render
+from service.render import escape_markdown, plain_text, render
 from service.knowledge import Knowledge, worst_case_values
 from service.picture.model import (
     Agent,
@@ -156,7 +156,7 @@ def _escape_markdown_by_character(text: str, *, max_length: int = 120) -> str:
     """The escaping rule spelled out one character at a time (the definition the fast
     ``str.translate`` implementation must match): every Markdown/HTML special and every
     URL-scheme colon gets a backslash."""
-    from service.cards import _MARKDOWN_SPECIALS, _SCHEME_COLON, _clean
+    from service.render import _MARKDOWN_SPECIALS, _SCHEME_COLON, _clean
 
     cleaned = _clean(text, max_length)
     colons = {m.end() - 1 for m in _SCHEME_COLON.finditer(cleaned)}
@@ -588,7 +588,7 @@ def test_declined_therapy_is_never_suggested_random_pictures(picture):
 
 def test_pre_sanitised_knowledge_text_equals_sanitising_at_call_time():
     """CardTexts holds only reviewed knowledge text, each entry exactly what the call-time sanitiser gives."""
-    from service.cards import _DESCRIPTION_MAX, card_texts
+    from service.render import _DESCRIPTION_MAX, card_texts
 
     k = knowledge()
     texts = card_texts(k)
@@ -615,7 +615,7 @@ def test_pre_sanitised_knowledge_text_equals_sanitising_at_call_time():
 
 def test_patient_text_is_sanitised_per_call_even_when_it_equals_no_knowledge_text():
     """The per-call memo never turns a hostile value into a pre-sanitised constant: same strings, same output."""
-    from service.cards import _Sanitiser, card_texts
+    from service.render import _Sanitiser, card_texts
 
     sanitiser = _Sanitiser(card_texts(knowledge()))
     for hostile in HOSTILE:

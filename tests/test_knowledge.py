@@ -12,6 +12,7 @@ import yaml
 
 from service.errors import KnowledgeError
 from service.knowledge import SUMMARY_MAX, fill, load_knowledge, worst_case_values
+from service.pipeline import prepare_knowledge
 from service.rules import load_rules
 from tests.rules.factories import knowledge
 
@@ -148,7 +149,7 @@ def test_non_https_evidence_url_is_refused(cards_dir):
 
 @pytest.fixture(scope="module")
 def real():
-    return load_knowledge(CARDS)
+    return prepare_knowledge(CARDS)
 
 
 def test_real_knowledge_loads_with_its_version(real):

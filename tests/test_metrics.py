@@ -1,4 +1,4 @@
-"""Prometheus metrics (service/metrics.py): what /metrics exposes, and that labels stay bounded and patient-free.
+"""Prometheus metrics (service/ops/metrics.py): what /metrics exposes, and that labels stay bounded and patient-free.
 
 The app is the real one from ``create_app`` (which applies ``Metrics(env=env).init_app(app)``;
 the tests apply it themselves should the factory ever stop doing so).
@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.metrics import BUCKETS, STAGES, Metrics, NullMetrics, metrics_of
+from service.ops.metrics import BUCKETS, STAGES, Metrics, NullMetrics, metrics_of
 from tests.plugins.app import HOOK_PATH, fixture_hook_request, hook_body
 
 REPO = Path(__file__).resolve().parents[1]
@@ -232,9 +232,9 @@ def test_fhir_fallback_calls_and_failures_are_counted_by_outcome():
 
 def test_every_counted_fhir_and_data_stage_key_has_a_named_metric():
     """A key FhirClient or prefetch.gather counts but the metrics do not know would land in ``other``."""
-    from service.metrics import DATA_STAGE_EVENTS, FHIR_FAILURES, FHIR_INCOMPLETE, FHIR_OK, FHIR_REQUESTS
+    from service.ops.metrics import DATA_STAGE_EVENTS, FHIR_FAILURES, FHIR_INCOMPLETE, FHIR_OK, FHIR_REQUESTS
 
-    source = "\n".join((REPO / "service" / name).read_text(encoding="utf-8") for name in ("fhir_client.py", "prefetch.py"))
+    source = "\n".join((REPO / "service" / "data" / name).read_text(encoding="utf-8") for name in ("fhir_client.py", "prefetch.py"))
     keys = {key for subscript in re.findall(r"(?:stats|counts)\[([^\]]*)\]\s*\+=", source)
             for key in re.findall(r'"([a-z_]+)"', subscript)}
     assert {"requests", "ok", "timeout", "fhir_fetched", "dropped_wrong_type"} <= keys, "has the counting moved?"
@@ -274,7 +274,7 @@ def test_no_label_value_carries_patient_ids_or_paths(metered, auth_header):
 WORKER = textwrap.dedent("""
     import json, sys
     from flask import Flask
-    from service.metrics import Metrics
+    from service.ops.metrics import Metrics
     app = Flask("worker")
     app.add_url_rule("/ping", "ping", lambda: "pong")
     m = Metrics().init_app(app)
@@ -302,7 +302,7 @@ def _samples(text: str) -> dict:
 
 @pytest.mark.slow
 def test_multiprocess_mode_adds_up_every_worker_and_forgets_dead_ones(tmp_path):
-    from service.serving_config import child_exit, on_starting
+    from service.ops.serving_config import child_exit, on_starting
 
     directory = tmp_path / "prom"
     directory.mkdir()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from service import fhir_adapter
+from service.data import fhir_adapter
 from service.picture import declined, disease, extent, fitness, pathology, primary, tempo, therapy
 from service.picture.context import Context
 from service.picture.diagnosis import diagnose, relevant_condition
@@ -17,7 +17,7 @@ from service.picture.facts import or_unavailable
 from service.picture.select import select
 from service.picture.model import Extent, Fact, FactState, NetPicture, Resectability, Scope
 from service.picture.terminology import Terminology
-from service.records import PatientRecord
+from service.data.records import PatientRecord
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from service.fhir_adapter import AdaptedRecord, Concept, ObservationRec
+from service.data.fhir_adapter import AdaptedRecord, Concept, ObservationRec
 from service.picture.facts import VALID_OBSERVATION_STATUSES
 from service.picture.terminology import Entry, Terminology
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from service.fhir_adapter import Coding, Concept, MedicationRec, ProcedureRec
+from service.data.fhir_adapter import Coding, Concept, MedicationRec, ProcedureRec
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
 from service.picture.model import Agent, Source, Therapy

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from service.fhir_adapter import Concept, ConditionRec
+from service.data.fhir_adapter import Concept, ConditionRec
 from service.picture.context import Context
 from service.picture.facts import Candidate, choose, dedupe_sources, present
 from service.picture.model import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from service.fhir_adapter import ObservationRec
+from service.data.fhir_adapter import ObservationRec
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
 from service.picture.facts import Candidate, choose, present

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from service.fhir_adapter import ObservationRec, Qty
+from service.data.fhir_adapter import ObservationRec, Qty
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
 from service.picture.facts import Candidate, choose, or_unavailable, present

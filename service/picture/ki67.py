@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from service.fhir_adapter import ObservationRec, Qty
+from service.data.fhir_adapter import ObservationRec, Qty
 from service.picture.model import Ki67
 
 _PERCENT_UNITS = frozenset({"%", "percent", "pct", "%{cells}", "{%}"})

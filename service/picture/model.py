@@ -1,6 +1,6 @@
 """The clinical picture: one typed, immutable view of a patient's neuroendocrine neoplasm.
 
-This module is the contract between the FHIR side (``service.fhir_adapter`` and the
+This module is the contract between the FHIR side (``service.data.fhir_adapter`` and the
 extractors in ``service.picture``) and the rules (``service.rules``). Rules read only these
 types; they never see FHIR JSON.
 

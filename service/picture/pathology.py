@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from service.fhir_adapter import ObservationRec
+from service.data.fhir_adapter import ObservationRec
 from service.picture import grade as who
 from service.picture import ki67 as ki67_reader
 from service.picture.context import Context

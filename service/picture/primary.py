@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from service.fhir_adapter import ObservationRec, Qty
+from service.data.fhir_adapter import ObservationRec, Qty
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
 from service.picture.facts import Candidate, choose, dedupe_sources, fmt_number, present

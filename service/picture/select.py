@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from service import fhir_adapter as fa
+from service.data import fhir_adapter as fa
 from service.picture import declined, disease, fitness, primary, therapy
 from service.picture.context import Context
 from service.picture.diagnosis import relevant_condition

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from service.fhir_adapter import Concept, MedicationRec, ProcedureRec
+from service.data.fhir_adapter import Concept, MedicationRec, ProcedureRec
 from service.picture import declined
 from service.picture.context import Context
 from service.picture.facts import absent_fact, present

@@ -2,7 +2,7 @@
 
 A rule never builds card JSON. It says *whether* its row fires (``Status``), *which*
 patient facts it used (``FactUse``) and *what* is missing; the renderer in
-``service.cards`` turns applicable outcomes into cards from the reviewed knowledge.
+``service.render`` turns applicable outcomes into cards from the reviewed knowledge.
 """
 from __future__ import annotations
 

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, Union
+from typing import Callable, Iterable, Union
 
-from service.errors import KnowledgeError
+from service.knowledge import RuleKnowledge
 from service.picture.model import Scope
 from service.rules.outcome import Outcome
 
-if TYPE_CHECKING:  # pragma: no cover - import for type checkers only
-    from service.knowledge import CardSpec, DrugSpec, Knowledge, ServiceSpec
 
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{2}$")
 
@@ -68,59 +66,5 @@ def registered_rules() -> dict[str, RegisteredRule]:
     return dict(_RULES)
 
 
-class RuleKnowledge:
-    """The knowledge a rule may read: thresholds, value lists, cards, drugs, services."""
-
-    def __init__(self, knowledge: "Knowledge", rule_id: str):
-        self._knowledge = knowledge
-        self.rule_id = rule_id
-
-    @property
-    def version(self) -> int:
-        return self._knowledge.rules[self.rule_id].version
-
-    @property
-    def default_card(self) -> str:
-        return self._knowledge.rules[self.rule_id].cards[0]
-
-    def threshold(self, name: str) -> float:
-        try:
-            return self._knowledge.thresholds[name].value
-        except KeyError:
-            raise KnowledgeError(f"rule {self.rule_id}: unknown threshold {name!r}") from None
-
-    def values(self, name: str) -> tuple[str, ...]:
-        """A named list of codes/words from the knowledge (e.g. medication flags)."""
-        try:
-            return self._knowledge.lists[name]
-        except KeyError:
-            raise KnowledgeError(f"rule {self.rule_id}: unknown list {name!r}") from None
-
-    @property
-    def own_cards(self) -> tuple["CardSpec", ...]:
-        """The cards this row may emit, in the knowledge's order."""
-        return tuple(self._knowledge.cards[c] for c in self._knowledge.rules[self.rule_id].cards)
-
-    def card_of(self, outcome: Outcome) -> "CardSpec | None":
-        """The card an outcome of any row renders (its named card, else the row's first card)."""
-        cards = self._knowledge.rules[outcome.rule_id].cards
-        card_id = outcome.card or (cards[0] if cards else None)
-        return self._knowledge.cards[card_id] if card_id is not None else None
-
-    def card(self, card_id: str) -> "CardSpec":
-        try:
-            return self._knowledge.cards[card_id]
-        except KeyError:
-            raise KnowledgeError(f"rule {self.rule_id}: unknown card {card_id!r}") from None
-
-    def drug(self, drug_id: str) -> "DrugSpec":
-        try:
-            return self._knowledge.drugs[drug_id]
-        except KeyError:
-            raise KnowledgeError(f"rule {self.rule_id}: unknown drug {drug_id!r}") from None
-
-    def service(self, service_id: str) -> "ServiceSpec":
-        try:
-            return self._knowledge.services[service_id]
-        except KeyError:
-            raise KnowledgeError(f"rule {self.rule_id}: unknown service {service_id!r}") from None
+__all__ = ["RULE_ID", "TUMOUR_SCOPES", "RegisteredRule", "RuleFunction", "RuleKnowledge", "RuleResult",
+           "registered_rules", "rule"]

@@ -6,8 +6,8 @@ import stat
 
 import pytest
 
-from service import auth_demo
-from service.auth import TrustedIssuers, Verifier
+from service.demo import issuer as auth_demo
+from service.protocol.auth import TrustedIssuers, Verifier
 from service.errors import Unauthorized
 
 HOOK = "/cds-services/net-treatment"

@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from service.auth import (
+from service.protocol.auth import (
     Claims,
     InMemoryReplayCache,
     ReplayCacheFull,
@@ -61,7 +61,7 @@ def make_verifier(issuers_file):
 
 @pytest.fixture
 def auth_log(caplog):
-    caplog.set_level(logging.DEBUG, logger="service.auth")
+    caplog.set_level(logging.DEBUG, logger="service.protocol.auth")
     return caplog
 
 
@@ -72,7 +72,7 @@ def rejected(verifier: Verifier, header: str | None, audience: str, caplog) -> s
         verifier.verify(header, audience)
     assert str(excinfo.value) == Unauthorized.public_message      # no detail in the error
     assert excinfo.value.__cause__ is None
-    reasons = [r.reason for r in caplog.records if r.name == "service.auth" and r.levelno == logging.WARNING]
+    reasons = [r.reason for r in caplog.records if r.name == "service.protocol.auth" and r.levelno == logging.WARNING]
     assert reasons, "a rejection must be logged at WARNING"
     return reasons[-1]
 
@@ -138,7 +138,7 @@ def test_configured_alternative_audience_base_is_accepted_for_the_same_endpoint(
 
 # ------------------------------------------------------------------------------------ the Sandbox's real key
 def _committed_sandbox_jwks() -> dict:
-    from service.auth_demo import SANDBOX_JWKS_PATH
+    from service.demo.issuer import SANDBOX_JWKS_PATH
 
     return json.loads(SANDBOX_JWKS_PATH.read_text(encoding="utf-8"))
 
@@ -148,7 +148,7 @@ def _b64int(value: str) -> int:
 
 
 def test_dev_issuers_file_trusts_the_sandboxs_real_public_key(tmp_path):
-    from service.auth_demo import write_dev_issuers
+    from service.demo.issuer import write_dev_issuers
 
     committed = _committed_sandbox_jwks()["keys"][0]
     assert committed["kid"] == SANDBOX_KID and committed["crv"] == "P-384" and "d" not in committed
@@ -170,7 +170,7 @@ def test_dev_issuers_file_trusts_the_sandboxs_real_public_key(tmp_path):
 
 def test_sandbox_shaped_token_under_the_sandbox_kid_passes_with_dev_file_layout(tmp_path, sandbox_test_key):
     """The dev file's Sandbox entry, with a test key in place of the real one, accepts a Sandbox token."""
-    from service.auth_demo import write_dev_issuers
+    from service.demo.issuer import write_dev_issuers
 
     raw = json.loads(write_dev_issuers(tmp_path / "dev.json", state_dir=tmp_path / "state").read_text())
     raw[SANDBOX_ISS]["jwks"]["keys"][0] = public_jwk(sandbox_test_key, SANDBOX_KID, alg="ES384")
@@ -180,7 +180,7 @@ def test_sandbox_shaped_token_under_the_sandbox_kid_passes_with_dev_file_layout(
 
 
 def test_dev_file_verifies_with_the_real_key_so_a_test_key_fails(tmp_path, sandbox_test_key, auth_log):
-    from service.auth_demo import write_dev_issuers
+    from service.demo.issuer import write_dev_issuers
 
     path = write_dev_issuers(tmp_path / "dev.json", state_dir=tmp_path / "state")
     verifier = Verifier(TrustedIssuers.from_file(path), fetch_jwks=_no_fetch)

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from service.admission import Admission
+from service.protocol.admission import Admission
 
 
 def test_takes_up_to_the_limit_then_refuses_without_waiting_when_not_blocking():

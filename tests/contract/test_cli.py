@@ -104,7 +104,7 @@ def test_a_missing_subcommand_module_is_a_clear_error(monkeypatch, capsys):
 
 
 def test_gunicorn_options_follow_the_settings():
-    from service.serve import options_for
+    from service.ops.serve import options_for
 
     settings = Settings.from_env({"NETCDS_AUTH_DISABLED": "true", "NETCDS_HOST": "::1", "NETCDS_PORT": "9001",
                                   "NETCDS_WORKERS": "3", "NETCDS_THREADS": "5"})

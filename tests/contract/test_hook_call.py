@@ -291,7 +291,7 @@ def test_pipeline_returning_something_else_than_cards_is_500(post, monkeypatch):
 def test_data_stage_crash_is_500(post, monkeypatch):
     def broken(*_args, **_kwargs):
         raise KeyError("x")
-    monkeypatch.setattr("service.prefetch.gather", broken)
+    monkeypatch.setattr("service.data.prefetch.gather", broken)
     assert post(hook_body()).status_code == 500
 
 
@@ -309,16 +309,16 @@ def test_too_many_calls_in_flight_is_429_with_retry_after(app_factory, auth_head
 def test_the_data_stage_gets_the_configured_deadline(post, monkeypatch):
     import time
 
-    import service.prefetch
+    import service.data.prefetch
 
     seen = {}
-    real = service.prefetch.gather
+    real = service.data.prefetch.gather
 
     def spy(hook_request, **kwargs):
         seen["remaining"] = kwargs["deadline"] - time.monotonic()
         seen["patient_id"] = hook_request.patient_id
         return real(hook_request, **kwargs)
-    monkeypatch.setattr("service.prefetch.gather", spy)
+    monkeypatch.setattr("service.data.prefetch.gather", spy)
 
     assert post(hook_body()).status_code == 200
     assert 0.5 < seen["remaining"] <= 0.9          # NETCDS_HOOK_DEADLINE_SECONDS default 0.9

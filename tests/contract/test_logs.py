@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 
-from service import logs
+from service.ops import logs
 from tests.plugins.app import HOOK_PATH, hook_body
 
 FHIR_TOKEN = "fhir-access-token-DO-NOT-LOG-123"

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from service.hook_request import parse_hook_request
+from service.protocol.request import parse_hook_request
 from tests.plugins.app import FIXTURES_DIR, HOOK_PATH, fixture_hook_request, validator
 
 FIXTURE_PATIENTS = sorted(p.stem for p in (FIXTURES_DIR / "hooks").glob("*.json"))

@@ -16,7 +16,7 @@ TOKEN = "tok-SECRET-not-for-others"
 
 @dataclass
 class Req:
-    """Stands in for ``service.hook_request.HookRequest`` (the attributes the data stage reads)."""
+    """Stands in for ``service.protocol.request.HookRequest`` (the attributes the data stage reads)."""
 
     patient_id: str = PATIENT
     user_id: str = "Practitioner/dr-1"

@@ -12,8 +12,8 @@ import time
 import pytest
 
 from service.errors import BadRequest, FhirAccessError, PreconditionFailed
-from service.fhir_client import FhirClient, FhirPolicy, new_session, parse_server_url
-from service.prefetch import discovery_prefetch, gather
+from service.data.fhir_client import FhirClient, FhirPolicy, new_session, parse_server_url
+from service.data.prefetch import discovery_prefetch, gather
 from tests.data._support import (
     PATIENT, TOKEN, FaultServer, Req, condition, elapsed, healthy_ehr, ids, observation, patient, searchset,
 )

@@ -14,9 +14,9 @@ import pytest
 import responses
 
 from service.errors import BadRequest, PreconditionFailed
-from service.fhir_client import FhirClient, FhirPolicy, new_session
-from service.prefetch import TemplateError, discovery_prefetch, gather, instantiate
-from service.records import CATEGORIES
+from service.data.fhir_client import FhirClient, FhirPolicy, new_session
+from service.data.prefetch import TemplateError, discovery_prefetch, gather, instantiate
+from service.data.records import CATEGORIES
 from tests.data._support import (
     OTHER, PATIENT, TOKEN, Req, condition, ids, observation, operation_outcome, patient, resource_of,
     searchset,

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from service.config import Settings
-from service.serving_config import graceful_timeout, memory_budget_mb
+from service.ops.serving_config import graceful_timeout, memory_budget_mb
 from tests.deploy.conftest import K8S, cpu_millis, load_docs, manifest_files, memory_bytes
 
 KUBERNETES_VERSIONS = ("1.31", "1.34")       # a supported older minor and a recent one
@@ -135,7 +135,7 @@ def test_every_netcds_key_in_configmap_and_secret_is_an_accepted_setting(manifes
 
 
 def test_trusted_issuers_file_is_valid_and_mounted_where_the_setting_points(manifests, config, container, pod):
-    from service.auth import TrustedIssuers
+    from service.protocol.auth import TrustedIssuers
 
     issuers_cm = manifests.one("ConfigMap", "net-cds-issuers")
     TrustedIssuers.from_mapping(json.loads(issuers_cm["data"]["trusted-issuers.json"]))

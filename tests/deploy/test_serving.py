@@ -1,6 +1,6 @@
-"""The serving numbers (service/serving_config.py) and deploy/gunicorn.conf.py, pinned.
+"""The serving numbers (service/ops/serving_config.py) and deploy/gunicorn.conf.py, pinned.
 
-Both ``python -m service`` (service/serve.py) and ``gunicorn -c deploy/gunicorn.conf.py`` get
+Both ``python -m service`` (service/ops/serve.py) and ``gunicorn -c deploy/gunicorn.conf.py`` get
 their settings from ``gunicorn_options``; these tests pin the formulas and check that gunicorn
 itself accepts every option.
 """
@@ -12,7 +12,7 @@ import pytest
 from gunicorn.config import Config
 
 from service.config import Settings
-from service.serving_config import (
+from service.ops.serving_config import (
     MAX_WORKERS, cgroup_cpu_limit, graceful_timeout, gunicorn_options, memory_budget_mb, worker_timeout,
 )
 from tests.deploy.conftest import DEPLOY
@@ -111,8 +111,8 @@ def test_gunicorn_conf_file_uses_the_shared_numbers(monkeypatch):
 
 def test_serve_py_takes_its_options_from_serving_config(monkeypatch):
     """python -m service and gunicorn.conf.py cannot drift: serve.py asks serving_config."""
-    import service.serve as serve
-    import service.serving_config as serving_config
+    import service.ops.serve as serve
+    import service.ops.serving_config as serving_config
 
     seen = {}
 
@@ -128,7 +128,7 @@ def test_serve_py_takes_its_options_from_serving_config(monkeypatch):
 def test_worker_exit_writes_the_issued_cards_still_waiting():
     from types import SimpleNamespace
 
-    from service.serving_config import worker_exit
+    from service.ops.serving_config import worker_exit
 
     flushed = []
     issued = SimpleNamespace(EXIT_FLUSH_S=3.0, flush=lambda timeout: flushed.append(timeout) or True)

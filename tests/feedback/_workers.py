@@ -3,8 +3,8 @@ from __future__ import annotations
 
 
 def record_after_barrier(url: str, body: dict, barrier, results) -> None:
-    from service.feedback import parse_feedback
-    from service.feedback_store import FeedbackStore
+    from service.feedback.api import parse_feedback
+    from service.feedback.store import FeedbackStore
 
     items = parse_feedback(body)
     with FeedbackStore(url) as store:
@@ -13,7 +13,7 @@ def record_after_barrier(url: str, body: dict, barrier, results) -> None:
 
 
 def migrate_after_barrier(url: str, barrier, results) -> None:
-    from service.feedback_store import migrate
+    from service.feedback.store import migrate
 
     barrier.wait(timeout=60)
     try:

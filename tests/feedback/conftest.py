@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.feedback_store import FeedbackStore, migrate
+from service.feedback.store import FeedbackStore, migrate
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from service.feedback import parse_feedback
-from service.feedback_report import main
-from service.feedback_store import FeedbackStore, migrate
+from service.feedback.api import parse_feedback
+from service.feedback.report import main
+from service.feedback.store import FeedbackStore, migrate
 
 SERVICE = "net-cds-patient-view"
 REPO = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from service.errors import FeedbackStoreError
-from service.feedback import FeedbackItem, parse_feedback
-from service.feedback_store import FeedbackStore, card_issued_table, feedback_table
+from service.feedback.api import FeedbackItem, parse_feedback
+from service.feedback.store import FeedbackStore, card_issued_table, feedback_table
 from tests.feedback import _workers
 
 SERVICE = "net-cds-patient-view"
@@ -236,7 +236,7 @@ def test_report_of_empty_store_is_empty(store):
 
 
 def test_largest_allowed_batch_is_stored_in_one_call(store):
-    from service.feedback import MAX_ITEMS
+    from service.feedback.api import MAX_ITEMS
 
     items = parse_feedback(body(*[overridden(f"card-{i}", code="x", comment="c") for i in range(MAX_ITEMS)]))
     assert store.record(SERVICE, items) == MAX_ITEMS

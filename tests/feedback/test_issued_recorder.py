@@ -7,7 +7,7 @@ import time
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from service.feedback_store import IssuedRecorder, card_issued_table
+from service.feedback.store import IssuedRecorder, card_issued_table
 from tests.feedback.test_feedback_store import SERVICE, card, count_rows
 
 

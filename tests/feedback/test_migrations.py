@@ -11,8 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from service.errors import ConfigError
-from service.feedback import parse_feedback
-from service.feedback_store import (
+from service.feedback.api import parse_feedback
+from service.feedback.store import (
     DEFAULT_DATABASE_URL,
     FeedbackStore,
     _alembic_config,
@@ -28,7 +28,7 @@ from service.feedback_store import (
 )
 from tests.feedback import _workers
 
-HEAD = "0002"   # the newest revision under service/migrations/versions
+HEAD = "0002"   # the newest revision under service/feedback/migrations/versions
 ITEM = {"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "2021-12-11T10:05:31Z"}]}
 
 

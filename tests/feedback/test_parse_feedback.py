@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from service.errors import BadRequest
-from service.feedback import MAX_ITEMS, FeedbackItem, parse_feedback
+from service.feedback.api import MAX_ITEMS, FeedbackItem, parse_feedback
 
 # What the CDS Hooks Sandbox sends when a card is dismissed with a reason (no `display`).
 SANDBOX_OVERRIDDEN = {

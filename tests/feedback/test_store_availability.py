@@ -8,8 +8,8 @@ import time
 import pytest
 
 from service.errors import FeedbackStoreError
-from service.feedback import parse_feedback
-from service.feedback_store import FeedbackStore, current_revision, ensure_schema, migrate
+from service.feedback.api import parse_feedback
+from service.feedback.store import FeedbackStore, current_revision, ensure_schema, migrate
 
 pytestmark = pytest.mark.postgres
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 def add_after_barrier(url: str, key: str, expires_at: float, now: float, barrier, results) -> None:
-    from service.auth import DatabaseReplayCache
+    from service.protocol.auth import DatabaseReplayCache
 
     cache = DatabaseReplayCache(url)
     try:

@@ -166,7 +166,7 @@ def test_generated_hostile_text_never_reaches_a_card_unescaped(hook_client, payl
 
 
 def test_patient_text_in_facts_and_schemes_in_detail_are_neutralised(hook_client):
-    """Once a known gap (service/cards.py): facts[].display/name were plain text but not neutralised and the
+    """Once a known gap (service/render.py): facts[].display/name were plain text but not neutralised and the
     escaped detail still spelled 'javascript:'. The facts must now be there and clean, and the detail too."""
     cards = cards_for(hook_client, poison(fixture_hook_request("net-05"), "[x](javascript:alert(1)) <b>"))
     facts = [f for c in cards for f in c["extension"]["net-cds"]["facts"]]

@@ -19,7 +19,7 @@ import time
 import pytest
 import requests
 
-from service.feedback_store import FeedbackStore, migrate
+from service.feedback.store import FeedbackStore, migrate
 from tests.data._support import healthy_ehr
 from tests.plugins.app import FEEDBACK_PATH, HOOK_PATH, fixture_hook_request, hook_body
 

@@ -17,7 +17,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.hook_request import load_json
+from service.protocol.request import load_json
 from tests.plugins.app import HOOK_PATH, fixture_hook_request, hook_body
 
 JSON_HEADERS = {"Content-Type": "application/json"}

@@ -38,7 +38,7 @@ def _run_pytest(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize(("leak", "why"), [
-    (f'logging.getLogger("service.hooks").debug("token %s", "{FAKE_JWT}")', "a JWT at DEBUG"),
+    (f'logging.getLogger("service.protocol.routes").debug("token %s", "{FAKE_JWT}")', "a JWT at DEBUG"),
     (f'logging.getLogger("service.x").info("t", extra={{"note": "{SECRET}"}})', "a registered secret"),
     ('logging.getLogger("werkzeug").info("Test Patient Epsilon <script>alert(1)</script> [click](javascript:alert(1))")',
      "a fixture patient's name"),

@@ -23,7 +23,7 @@ from schemathesis.checks import (
 from schemathesis.specs.openapi.checks import ignored_auth
 
 REPO = Path(__file__).resolve().parents[2]
-DOCUMENT = json.loads((REPO / "service" / "openapi.json").read_text(encoding="utf-8"))
+DOCUMENT = json.loads((REPO / "service" / "protocol" / "openapi.json").read_text(encoding="utf-8"))
 SCHEMAS = REPO / "tests" / "schemas"
 MAX_EXAMPLES = 25
 
@@ -65,7 +65,7 @@ def test_every_route_of_the_app_is_documented(app):
         for method in rule.methods - {"HEAD"}:
             if method == "OPTIONS" and not rule.rule.startswith("/cds-services"):
                 continue   # Flask's automatic OPTIONS; the preflight matters only for the CDS routes
-            assert (rule.rule, method) in documented, f"{method} {rule.rule} is not in service/openapi.json"
+            assert (rule.rule, method) in documented, f"{method} {rule.rule} is not in service/protocol/openapi.json"
 
 
 def _shape(schema: dict, defs: dict) -> dict:

@@ -14,10 +14,10 @@ import time
 import pytest
 import requests
 
-from service.auth import DatabaseReplayCache, InMemoryReplayCache, ReplayCacheUnavailable
+from service.protocol.auth import DatabaseReplayCache, InMemoryReplayCache, ReplayCacheUnavailable
 from service.config import Settings
-from service.feedback_store import migrate
-from service.serve import worker_overrides
+from service.feedback.store import migrate
+from service.ops.serve import worker_overrides
 from tests.hardening import _processes
 from tests.plugins.app import HOOK_PATH, hook_body
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from service.config import Settings
-from service.demo import SANDBOX, DemoUrls, demo_hook_request, instructions, service_environment
+from service.demo.runner import SANDBOX, DemoUrls, demo_hook_request, instructions, service_environment
 
 URLS = DemoUrls(service="http://127.0.0.1:8080", fhir="http://127.0.0.1:45001/fhir", console="http://127.0.0.1:45001/ui")
 
@@ -38,7 +38,7 @@ def test_instructions_cover_curl_console_and_sandbox():
 def test_sekmet_settings_are_loopback_only_deterministic_and_token_protected(tmp_path):
     import yaml
 
-    from service.demo_fhir import settings_yaml
+    from service.demo.fhir_server import settings_yaml
 
     cfg = yaml.safe_load(settings_yaml(port=45001, data_dir=tmp_path / "data", token="t0k", open_access=False))
     assert cfg["host"] == "127.0.0.1" and cfg["base_url"] == "http://127.0.0.1:45001/fhir"
@@ -51,7 +51,7 @@ def test_sekmet_settings_are_loopback_only_deterministic_and_token_protected(tmp
 
 
 def test_a_half_installed_sekmet_venv_does_not_count(tmp_path):
-    from service.demo_fhir import SEKMET_VERSION, sekmet_executable
+    from service.demo.fhir_server import SEKMET_VERSION, sekmet_executable
 
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "sekmet").write_text("")

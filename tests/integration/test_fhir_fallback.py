@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from service.errors import PreconditionFailed
-from service.fhir_client import FhirClient, FhirPolicy, new_session
-from service.hook_request import parse_hook_request
+from service.data.fhir_client import FhirClient, FhirPolicy, new_session
+from service.protocol.request import parse_hook_request
 from service.picture.terminology import load_terminology
-from service.prefetch import discovery_prefetch, gather
-from service.records import CATEGORIES
+from service.data.prefetch import discovery_prefetch, gather
+from service.data.records import CATEGORIES
 
 pytestmark = pytest.mark.fhirserver
 
@@ -157,7 +157,7 @@ def test_unknown_search_parameter_outcome_entries_are_not_data(fhir_server, sess
 
 
 def test_dead_port_yields_412_inside_the_deadline(fhir_server, templates, session):
-    from service.demo_fhir import free_port
+    from service.demo.fhir_server import free_port
 
     dead = f"http://127.0.0.1:{free_port()}/fhir"
     req = hook_request(fhir_server, prefetch=None, base_url=dead)

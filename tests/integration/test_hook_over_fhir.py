@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.demo_fhir import free_port
+from service.demo.fhir_server import free_port
 from tests.plugins.app import HOOK_PATH, fixture_hook_request
 
 pytestmark = pytest.mark.fhirserver

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from itertools import count
 
-from service.records import PatientRecord
+from service.data.records import PatientRecord
 
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
 ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"

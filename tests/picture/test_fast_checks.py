@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from service import fhir_adapter as fa
+from service.data import fhir_adapter as fa
 
 BUNDLES = Path(__file__).resolve().parents[2] / "fhir_fixtures" / "bundles"
 

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from service import fhir_adapter
+from service.data import fhir_adapter
 from service.picture.build import relevance
 from service.picture.model import Agent
 from tests.picture.regen import GOLDEN_DIR, golden_text

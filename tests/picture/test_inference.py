@@ -193,7 +193,7 @@ def test_a_primary_alone_without_a_sign_stays_missing(picture_of):
 @pytest.mark.parametrize("what", ["conditions", "observations"])
 def test_incomplete_data_never_gives_localized(picture_of, terminology, category, what):
     from service.picture.build import build_picture
-    from service.records import PatientRecord
+    from service.data.records import PatientRecord
     res = (f.patient(), _rectal(), _size(0.8, "2025-01-10"))
     kw = {category: frozenset({what})}
     p = build_picture(PatientRecord("p1", res, **kw), as_of=AS_OF, terminology=terminology)

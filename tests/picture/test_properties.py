@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from service.picture.build import build_picture
 from service.picture.model import FactState, Grade, NetPicture, SstrStatus
 from service.picture.grade import rank
-from service.records import CATEGORIES, PatientRecord
+from service.data.records import CATEGORIES, PatientRecord
 from tests.picture.factories import (AS_OF, CPT, ICD10, LOINC, NETOBS, RXNORM, SCT, ileal_net, ki67, record)
 
 SYSTEMS = st.sampled_from([ICD10, LOINC, SCT, RXNORM, CPT, NETOBS, "urn:x", ""])

@@ -13,11 +13,11 @@ import pytest
 
 from fhir_fixtures.fhir import AS_OF as SYNTHETIC_AS_OF
 from fhir_fixtures.synthetic import large_patient
-from service import fhir_adapter
+from service.data import fhir_adapter
 from service.picture import build as build_module
 from service.picture.build import build_picture, relevance
 from service.picture.model import NetPicture, Source
-from service.records import PatientRecord
+from service.data.records import PatientRecord
 from tests.picture import factories as f
 from tests.plugins.clinical import FIXTURE_AS_OF, bundle_record, fixture_bundles
 
@@ -27,7 +27,7 @@ _PROVENANCE = frozenset({"sources", "references", "reference", "scope_sources", 
 
 
 def hook_record(hook: dict) -> PatientRecord:
-    """PatientRecord from a hook request's prefetch (what service.prefetch builds), deduplicated."""
+    """PatientRecord from a hook request's prefetch (what service.data.prefetch builds), deduplicated."""
     resources: dict[tuple[str, str], dict] = {}
     for value in hook["prefetch"].values():
         if not isinstance(value, dict):

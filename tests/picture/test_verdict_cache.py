@@ -1,5 +1,5 @@
 """The process-wide terminology verdict cache keeps no patient text (it outlives the request)."""
-from service import fhir_adapter as fa
+from service.data import fhir_adapter as fa
 
 
 def _condition(text: str) -> dict:

@@ -11,7 +11,7 @@ import pytest
 from service.picture.build import build_picture
 from service.picture.model import NetPicture
 from service.picture.terminology import Terminology, load_terminology
-from service.records import PatientRecord
+from service.data.records import PatientRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 TERMINOLOGY_DIR = ROOT / "cards" / "terminology"

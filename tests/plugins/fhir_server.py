@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.demo_fhir import SekmetServer, ensure_sekmet, fixture_bundles
+from service.demo.fhir_server import SekmetServer, ensure_sekmet, fixture_bundles
 
 
 @pytest.fixture(scope="session")

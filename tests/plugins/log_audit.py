@@ -114,7 +114,7 @@ class LogAudit:
 class AuditHandler(logging.Handler):
     def __init__(self, audit: LogAudit):
         super().__init__(level=logging.NOTSET)
-        from service.logs import ContextFilter, JsonFormatter
+        from service.ops.logs import ContextFilter, JsonFormatter
 
         self.audit = audit
         self.setFormatter(JsonFormatter())

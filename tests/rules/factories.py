@@ -19,7 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from service.knowledge import Knowledge, load_knowledge
+from service.knowledge import Knowledge
+from service.pipeline import prepare_knowledge
 from service.rules import Outcome, load_rules
 
 from service.picture.model import (
@@ -153,7 +154,7 @@ CARDS_DIR = Path(__file__).resolve().parents[2] / "cards"
 @functools.cache
 def knowledge() -> Knowledge:
     """The project's real knowledge base (loaded once per test session)."""
-    return load_knowledge(CARDS_DIR)
+    return prepare_knowledge(CARDS_DIR)
 
 
 def run(rule_id: str, picture: NetPicture | None = None, **overrides: Any) -> tuple[Outcome, ...]:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from service.cards import render
+from service.render import render
 from service.picture.model import Agent, Extent, Grade, Ki67, PrimarySite, Source, SstrStatus
 from service.rules import Outcome, Status, evaluate
 from service.rules import _review  # the framework guard for review rows

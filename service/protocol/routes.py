@@ -5,7 +5,7 @@
                                              public when ``NETCDS_PUBLIC_DISCOVERY=true``)
 ``POST /cds-services/net-treatment``         hook call -> ``{"cards": [...]}``
 ``POST /cds-services/net-treatment/feedback`` feedback -> ``{}``
-``OPTIONS`` on each of the above            CORS preflight (``service.cors``), never authenticated
+``OPTIONS`` on each of the above            CORS preflight (``service.protocol.cors``), never authenticated
 ``GET  /healthz``                            the process is alive
 ``GET  /readyz``                             knowledge loaded and database reachable, else 503
 =========================================  =====================================================
@@ -30,10 +30,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from service import logs
-from service.metrics import metrics_of
+from service.ops import logs
+from service.ops.metrics import metrics_of
 from service.errors import NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, UnsupportedMediaType
-from service.hook_request import HOOK, hook_request_from_json, load_json
+from service.protocol.request import HOOK, hook_request_from_json, load_json
+from service.state import NetCds, current_state
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +56,8 @@ USAGE_REQUIREMENTS = (
 JSON_TYPES = frozenset({"application/json", "application/fhir+json"})
 
 
-def _state():
-    from service.app import state_of
-
-    return state_of(current_app)
+def _state() -> NetCds:
+    return current_state()
 
 
 def _authenticate(path: str) -> Any:
@@ -223,8 +222,8 @@ def _rule_ids(cards: list[dict]) -> list[str]:
 
 def _gather(state, hook_request, deadline: float, stats: Counter):
     """The data stage: prefetch, then the EHR's FHIR server for what is missing (412 if required data is not had)."""
-    from service.fhir_client import FhirClient
-    from service.prefetch import gather
+    from service.data.fhir_client import FhirClient
+    from service.data.prefetch import gather
 
     client = FhirClient.for_request(hook_request, state.fhir_policy, session=state.fhir_session)
     try:
@@ -244,7 +243,7 @@ def _as_of(now: datetime | date) -> date:
 
 @blueprint.post("/cds-services/<service_id>/feedback")
 def feedback(service_id: str):
-    from service.feedback import parse_feedback
+    from service.feedback.api import parse_feedback
 
     state = _state()
     _authenticate(f"/cds-services/{service_id}/feedback")

@@ -1,6 +1,6 @@
 """The data stage's output: what was gathered about one patient, before any interpretation.
 
-``PatientRecord`` is built by ``service.prefetch`` (prefetch + FHIR fallback) and read by
+``PatientRecord`` is built by ``service.data.prefetch`` (prefetch + FHIR fallback) and read by
 ``service.picture.build``. It holds raw FHIR R4 JSON dicts; nothing past the picture stage
 sees them.
 """

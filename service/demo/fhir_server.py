@@ -3,7 +3,7 @@
 - :func:`ensure_sekmet` installs SEKMET into its own virtual environment at
   ``.netcds/sekmet-venv`` when it is missing (it pins its own pydantic/fastapi/fhir.resources,
   so it must not share the service's environment). This is a setup step (``./run tests``, the
-  demo, ``python -m service.demo_fhir install``); the service never installs anything while it
+  demo, ``python -m service.demo.fhir_server install``); the service never installs anything while it
   serves.
 - :class:`SekmetServer` starts it on ``127.0.0.1`` and a free port with a fresh data folder,
   bearer-token auth (or open access for the browser-based Sandbox), strict inbound validation,
@@ -35,7 +35,7 @@ import requests
 
 SEKMET_PACKAGE = "sekmet-fhir"
 SEKMET_VERSION = "0.1.1"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 STATE_DIR = PROJECT_ROOT / ".netcds"
 VENV_DIR = STATE_DIR / "sekmet-venv"
 FIXTURE_BUNDLES = PROJECT_ROOT / "fhir_fixtures" / "bundles"
@@ -199,7 +199,7 @@ class SekmetServer:
     def start(self) -> "SekmetServer":
         exe = self.executable or sekmet_executable()
         if exe is None:
-            raise SekmetError("SEKMET is not installed; run `python -m service.demo_fhir install`")
+            raise SekmetError("SEKMET is not installed; run `python -m service.demo.fhir_server install`")
         if self._work_parent is not None:
             self._work_parent.mkdir(parents=True, exist_ok=True)
         attempts = 1 if self.requested_port else 3
@@ -320,8 +320,8 @@ def start_with_fixtures(*, extra_bundles: Sequence[dict] = (), open_access: bool
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m service.demo_fhir install`` (setup/CI) or ``serve`` (SEKMET alone, with fixtures)."""
-    parser = argparse.ArgumentParser(prog="python -m service.demo_fhir")
+    """``python -m service.demo.fhir_server install`` (setup/CI) or ``serve`` (SEKMET alone, with fixtures)."""
+    parser = argparse.ArgumentParser(prog="python -m service.demo.fhir_server")
     parser.add_argument("command", choices=["install", "serve"])
     parser.add_argument("--port", type=int, default=None)
     args = parser.parse_args(argv)

@@ -1,7 +1,7 @@
 """``python -m service feedback-report [--database-url URL] [--format table|json]``.
 
 Prints acceptance and override rates per card topic and rule from the feedback store
-(see ``service.feedback_store.ReportRow`` for the definitions). Read-only: it never creates
+(see ``service.feedback.store.ReportRow`` for the definitions). Read-only: it never creates
 or migrates a database. Exit codes: 0 printed, 1 database unavailable, 2 no schema / bad URL.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from service.errors import ConfigError, FeedbackStoreError
-from service.feedback_store import (
+from service.feedback.store import (
     DEFAULT_DATABASE_URL,
     FeedbackStore,
     ReportRow,

@@ -52,7 +52,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm, get_default_algorithms
 
-from service import logs
+from service.ops import logs
 from service.errors import ConfigError, ServiceUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -475,7 +475,7 @@ class DatabaseReplayCache:
     """
 
     def __init__(self, url: str, *, purge_interval: float = 60.0, engine: Any = None):
-        from service.feedback_store import jti_seen_table, make_engine
+        from service.feedback.store import jti_seen_table, make_engine
 
         self.engine = engine if engine is not None else make_engine(
             url, statement_timeout_ms=2000, durable=False, pre_ping=False)
@@ -531,7 +531,7 @@ class DatabaseReplayCache:
         """
         from sqlalchemy.exc import SQLAlchemyError
 
-        from service.feedback_store import jti_seen_table as t
+        from service.feedback.store import jti_seen_table as t
 
         try:
             with self.engine.begin() as conn:
@@ -556,7 +556,7 @@ class DatabaseReplayCache:
         """Delete expired rows; return how many. Failures are logged, never raised (the next insert tells)."""
         from sqlalchemy.exc import SQLAlchemyError
 
-        from service.feedback_store import jti_seen_table as t
+        from service.feedback.store import jti_seen_table as t
 
         try:
             with self.engine.begin() as conn:
@@ -568,7 +568,7 @@ class DatabaseReplayCache:
     def __len__(self) -> int:
         import sqlalchemy as sa
 
-        from service.feedback_store import jti_seen_table as t
+        from service.feedback.store import jti_seen_table as t
 
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())

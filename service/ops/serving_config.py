@@ -2,7 +2,7 @@
 
 Both ways of starting the server read this module, so they cannot drift apart:
 
-* ``python -m service`` (``service/serve.py``, the container's ``CMD``);
+* ``python -m service`` (``service/ops/serve.py``, the container's ``CMD``);
 * ``gunicorn -c deploy/gunicorn.conf.py 'service.app:create_app()'`` (operators who prefer it).
 
 ``gunicorn_options(settings, cpu_count=..., env=...)`` is pure: give it the settings, the CPU
@@ -200,7 +200,7 @@ def post_worker_init(worker: Any) -> None:
 def worker_exit(server: Any, worker: Any) -> None:
     """In the stopping worker: write the issued cards still waiting for their batch (the atexit
     flush is the second chance, for a worker stopped some other way)."""
-    from service.app import EXTENSION
+    from service.state import EXTENSION
 
     app = getattr(worker, "wsgi", None)
     state = getattr(app, "extensions", {}).get(EXTENSION) if app is not None else None

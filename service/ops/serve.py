@@ -1,7 +1,7 @@
 """Serve the app with gunicorn (``python -m service``), configured from :class:`Settings`.
 
 The numbers (bind ``NETCDS_HOST:NETCDS_PORT``, workers, threads, worker timeout above the hook
-deadline, graceful shutdown on SIGTERM, access log off) come from ``service.serving_config``,
+deadline, graceful shutdown on SIGTERM, access log off) come from ``service.ops.serving_config``,
 shared with ``deploy/gunicorn.conf.py`` so the two ways of starting cannot drift apart.
 
 The master validates configuration and knowledge before forking (``service.__main__.serve``), so a bad
@@ -36,8 +36,8 @@ class NetCdsServer(BaseApplication):
 
 
 def options_for(settings: Settings, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """gunicorn settings from ``service.serving_config`` (the one source of the serving numbers)."""
-    from service.serving_config import available_cpus, gunicorn_options
+    """gunicorn settings from ``service.ops.serving_config`` (the one source of the serving numbers)."""
+    from service.ops.serving_config import available_cpus, gunicorn_options
 
     return gunicorn_options(settings, cpu_count=available_cpus(), env=os.environ if env is None else env)
 

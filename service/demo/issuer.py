@@ -37,7 +37,7 @@ DEFAULT_HOOK_PATH = "/cds-services/net-treatment"
 
 SANDBOX_ISSUER = "https://sandbox.cds-hooks.org"
 SANDBOX_JKU = "https://sandbox.cds-hooks.org/.well-known/jwks.json"
-SANDBOX_JWKS_PATH = Path(__file__).resolve().parent.parent / "deploy" / "dev" / "cds-hooks-sandbox-jwks.json"
+SANDBOX_JWKS_PATH = Path(__file__).resolve().parents[2] / "deploy" / "dev" / "cds-hooks-sandbox-jwks.json"
 
 MAX_DEMO_LIFETIME = 3600
 
@@ -98,7 +98,7 @@ def dev_issuers(*, state_dir: str | os.PathLike[str], sandbox_jwks_path: str | o
 def write_dev_issuers(path: str | os.PathLike[str], *, state_dir: str | os.PathLike[str],
                       sandbox_jwks_path: str | os.PathLike[str] = SANDBOX_JWKS_PATH) -> Path:
     """Write a development trusted-issuers file (Sandbox + demo issuer; public keys only)."""
-    from service.auth import TrustedIssuers
+    from service.protocol.auth import TrustedIssuers
 
     data = dev_issuers(state_dir=state_dir, sandbox_jwks_path=sandbox_jwks_path)
     TrustedIssuers.from_mapping(data, source="development issuers")   # never write a file we would refuse

@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-11-22
 
 One row per accepted client JWT (iss, jti) until it expires, so a token replayed to another
-gunicorn worker, pod or process is refused (service.auth.DatabaseReplayCache).
+gunicorn worker, pod or process is refused (service.protocol.auth.DatabaseReplayCache).
 Frozen copy of the schema (do not import the live table definitions here).
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Alembic environment for the feedback store.
 
-``service.feedback_store.migrate`` opens a connection (inside a transaction holding the
+``service.feedback.store.migrate`` opens a connection (inside a transaction holding the
 migration lock) and hands it over in ``config.attributes["connection"]``. Offline mode
 (``--sql``) renders SQL for a DBA from ``sqlalchemy.url``.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from service.feedback_store import metadata
+from service.feedback.store import metadata
 
 config = context.config
 
@@ -27,7 +27,7 @@ def run_offline() -> None:
 def run_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        raise RuntimeError("Run migrations with `python -m service migrate` (service.feedback_store.migrate).")
+        raise RuntimeError("Run migrations with `python -m service migrate` (service.feedback.store.migrate).")
     context.configure(connection=connection, target_metadata=metadata, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()

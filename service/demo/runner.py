@@ -4,7 +4,7 @@
 2. starts SEKMET on 127.0.0.1 with every ``fhir_fixtures/bundles/*.json`` loaded; it accepts calls
    with or without its bearer token, because the CDS Hooks Sandbox reads it from the browser
    without one;
-3. writes ``.netcds/dev-issuers.json`` (``service.auth_demo.write_dev_issuers``: the Sandbox's
+3. writes ``.netcds/dev-issuers.json`` (``service.demo.issuer.write_dev_issuers``: the Sandbox's
    public key and the local demo issuer; development only);
 4. starts the service (``python -m service serve``: gunicorn) with that FHIR server allowlisted,
    http and anonymous FHIR callbacks allowed (development only) and CORS open to the Sandbox
@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from service.demo_fhir import (
+from service.demo.fhir_server import (
     PROJECT_ROOT, STATE_DIR, SekmetError, SekmetServer, bundle_patient_ids, ensure_sekmet, fixture_bundles,
     start_with_fixtures,
 )
@@ -131,12 +131,12 @@ Ctrl-C stops the service and the FHIR server.
 
 def _write_issuers(path: Path) -> None:
     try:
-        from service import auth_demo
+        from service.demo import issuer as auth_demo
     except ImportError as exc:
-        raise DemoError(f"service.auth_demo is not available ({exc})") from None
+        raise DemoError(f"service.demo.issuer is not available ({exc})") from None
     writer = getattr(auth_demo, "write_dev_issuers", None)
     if writer is None:
-        raise DemoError("service.auth_demo.write_dev_issuers is missing")
+        raise DemoError("service.demo.issuer.write_dev_issuers is missing")
     writer(path, state_dir=STATE_DIR)
 
 

@@ -13,7 +13,7 @@ times every request and serves ``GET /metrics`` (Prometheus text format, unauthe
 Under gunicorn, with ``PROMETHEUS_MULTIPROC_DIR`` set in the environment *before* the process
 starts, every worker writes its values to files in that directory and ``/metrics`` (answered
 by any one worker) adds them up with ``prometheus_client.multiprocess``; the gunicorn master
-wipes the directory at start and marks dead workers (``service.serving_config``).
+wipes the directory at start and marks dead workers (``service.ops.serving_config``).
 
 Labels never carry patient data or unbounded values: the route is the Flask endpoint name
 (never the path, which holds the service id and could hold anything), methods outside the

@@ -35,10 +35,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import quote
 
-from service import logs
+from service.ops import logs
 from service.errors import FhirAccessError, PreconditionFailed
-from service.fhir_client import FhirClient, bundle_entries, next_link
-from service.records import CATEGORIES, REQUIRED_CATEGORIES, PatientRecord
+from service.data.fhir_client import FhirClient, bundle_entries, next_link
+from service.data.records import CATEGORIES, REQUIRED_CATEGORIES, PatientRecord
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ def gather(
     patient_id = getattr(hook_request, "patient_id", None)
     if not isinstance(patient_id, str) or not patient_id:
         raise ValueError("hook request without a patient id reached the data stage")
-    # The log context's value: id-like only (service.hooks); the raw one is client-chosen text.
+    # The log context's value: id-like only (service.protocol.routes); the raw one is client-chosen text.
     hook_instance = logs.current("hook_instance")
     raw_prefetch = getattr(hook_request, "prefetch", None)
     prefetch = raw_prefetch if isinstance(raw_prefetch, Mapping) else {}

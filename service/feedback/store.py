@@ -1,6 +1,6 @@
 """Feedback store: SQLAlchemy 2 Core over SQLite (default, embedded) or PostgreSQL (by URL).
 
-Two tables (schema owned by the Alembic migrations under ``service/migrations/``):
+Two tables (schema owned by the Alembic migrations under ``service/feedback/migrations/``):
 
 - ``feedback``: one row per CDS Hooks feedback item, UNIQUE on
   ``(service_id, card_uuid, outcome, outcome_timestamp)``; inserts use
@@ -8,7 +8,7 @@ Two tables (schema owned by the Alembic migrations under ``service/migrations/``
   item is stored once.
 - ``card_issued``: one row per card the service returned (uuid, topic, strength, rules), so
   the report can tell acceptance per topic and rule.
-- ``jti_seen``: the shared JWT replay cache (``service.auth.DatabaseReplayCache``): primary key
+- ``jti_seen``: the shared JWT replay cache (``service.protocol.auth.DatabaseReplayCache``): primary key
   ``(iss, jti)``, so the second insert of a token's ``jti`` fails in every worker and process;
   rows expire at ``expires_at`` (epoch seconds) and are purged periodically.
 
@@ -43,7 +43,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from service.errors import ConfigError, FeedbackStoreError
-from service.feedback import FeedbackItem
+from service.feedback.api import FeedbackItem
 
 log = logging.getLogger(__name__)
 

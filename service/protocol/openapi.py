@@ -1,6 +1,6 @@
 """``GET /openapi.json``: the hand-written OpenAPI 3.0 document of this service's own endpoints.
 
-The document is ``service/openapi.json`` (kept in the repository, reviewed like code); it is
+The document is ``service/protocol/openapi.json`` (kept in the repository, reviewed like code); it is
 read once at start-up and served as is, unauthenticated (it describes the API, not patients).
 ``tests/hardening/test_openapi.py`` checks that its body schemas agree with the JSON Schemas
 of ``tests/schemas/`` and runs schemathesis against a live server with it.

@@ -1,4 +1,4 @@
 """Alembic migrations of the feedback store (configured programmatically; no alembic.ini).
 
-Run with ``python -m service migrate`` or ``service.feedback_store.migrate(url)``.
+Run with ``python -m service migrate`` or ``service.feedback.store.migrate(url)``.
 """
