@@ -1768,8 +1768,22 @@ def s68():
                         "post-infusion LAR on the PRRT day (not an NR-17 trigger)"])
 
 
+def _load_scenario_modules() -> None:
+    """Import every ``scenarios_<area>.py`` beside this file: each registers its patients with
+    ``@scenario`` (so areas of work add patients in files of their own)."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    for module in sorted(pkgutil.iter_modules([str(Path(__file__).resolve().parent)]), key=lambda m: m.name):
+        if module.name.startswith("scenarios_"):
+            importlib.import_module(f"{__package__}.{module.name}")
+
+
 def build_all() -> list[dict]:
-    """Run every scenario; returns metadata dicts with the patient builder under ``_p``."""
+    """Run every scenario (this module's, then each ``scenarios_<area>.py``'s, in file-name order);
+    returns metadata dicts with the patient builder under ``_p``."""
+    _load_scenario_modules()
     out = [fn() for fn in SCENARIOS]
     ids = [m["id"] for m in out]
     assert len(ids) == len(set(ids)), "duplicate patient ids"
