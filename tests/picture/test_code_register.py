@@ -222,3 +222,19 @@ def _record(u: Usage) -> dict:
         if str(u.code) in [str(c) for c in codes] and _systems().get(raw.get("system")) == u.system:
             return raw
     raise AssertionError(u)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ('verified: "true"', "verified must be true or false"),
+    ('verified: true, source: nowhere', "is not a code source"),
+    ('verified: false, source: none', "says why"),
+])
+def test_the_loader_refuses_a_malformed_verification_record(tmp_path, bad, message):
+    from service.errors import KnowledgeError
+    for path in (CARDS / "terminology").glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    extra = f'    - {{system: sct, code: "999999999", symptom: test, {bad}}}\n'
+    target = tmp_path / "sources.yaml"
+    target.write_text(target.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=message):
+        load_terminology(tmp_path)
