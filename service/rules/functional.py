@@ -61,6 +61,7 @@ from service.picture.model import (
     TherapyStatus,
 )
 from service.rules.predicates import (
+    ssa_escalation_card,
     SSTR_POSITIVE,
     card_params,
     fact_uses,
@@ -149,12 +150,12 @@ def telotristat_for_refractory_diarrhoea(p: NetPicture, as_of: date, k: RuleKnow
              + therapy_facts(p, (Agent.SSA, Agent.TELOTRISTAT)))
     params = card_params(p)
     if on_telotristat:  # still refractory on SSA + telotristat: escalate the SSA (and LD-02/F-06/M-09 by their rows)
-        return Outcome.applicable("F-02", card="ssa-escalation-symptoms", params=params, facts=facts,
+        return Outcome.applicable("F-02", card=ssa_escalation_card(p), params=params, facts=facts,
                                   reason="carcinoid diarrhoea refractory to SSA and telotristat")
     return (
         Outcome.applicable("F-02", card="telotristat-refractory", params=params, facts=facts, missing=missing,
                            reason="carcinoid diarrhoea refractory to >=3 months of SSA"),
-        Outcome.applicable("F-02", card="ssa-escalation-symptoms", params=params, facts=facts,
+        Outcome.applicable("F-02", card=ssa_escalation_card(p), params=params, facts=facts,
                            reason="refractory carcinoid diarrhoea"),
     )
 
@@ -164,7 +165,7 @@ def refractory_flushing(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
     stop = refractory_symptoms("F-03", p, as_of, k, flushing_only=True)
     if stop is not None:
         return stop
-    return Outcome.applicable("F-03", card="ssa-escalation-symptoms", params=card_params(p),
+    return Outcome.applicable("F-03", card=ssa_escalation_card(p), params=card_params(p),
                               facts=fact_uses(p, "carcinoid_syndrome", "flushing_per_day") + therapy_facts(p, (Agent.SSA,)),
                               reason="daily flushing despite >=3 months of SSA")
 

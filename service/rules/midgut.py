@@ -71,6 +71,7 @@ from service.rules.pathways import (
     sstr_negative_progression,
 )
 from service.rules.predicates import (
+    ssa_escalation_card,
     MIDGUT_SITES,
     NON_SSA_SYSTEMIC,
     advanced,
@@ -173,7 +174,7 @@ def ssa_escalation_for_symptoms(p: NetPicture, as_of: date, k: RuleKnowledge) ->
     if stop is not None:
         return stop
     return Outcome.applicable(
-        "M-08", params=card_params(p),
+        "M-08", card=ssa_escalation_card(p), params=card_params(p),
         facts=fact_uses(p, "carcinoid_syndrome", "bowel_movements_per_day", "flushing_per_day",
                         "refractory_carcinoid_syndrome") + therapy_facts(p, (Agent.SSA,)),
         reason="carcinoid syndrome refractory to standard-dose SSA",
