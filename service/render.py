@@ -619,9 +619,11 @@ def _current(picture: NetPicture, drug: DrugSpec) -> list[Therapy]:
     return out
 
 
-def _therapy_words(t: Therapy) -> str:
+def _therapy_words(t: Therapy, markdown: Callable[..., str]) -> str:
+    """The exposure in words for the detail: its (patient-derived, escaped) name, state and orders."""
     state = "ordered, not yet started" if t.status is TherapyStatus.PLANNED else "current"
-    return f"{t.drug} ({state})"
+    orders = f", {', '.join(markdown(r) for r in t.orders)}" if t.orders else ""
+    return f"{markdown(t.drug)} ({state}{orders})"
 
 
 class _Drafts:
@@ -654,7 +656,7 @@ class _Drafts:
             if not current:
                 continue
             orders = [ref for t in current for ref in t.orders]
-            names = ", ".join(_therapy_words(t) for t in current)
+            names = ", ".join(_therapy_words(t, self.sanitiser.markdown) for t in current)
             if not spec.changes_current:
                 # a drug of a class the patient is already on is never drafted again (a duplicate order)
                 self._note(f"No new order for {drug.display}: the patient already has {names}.")
@@ -665,6 +667,7 @@ class _Drafts:
                            "(change it where it is prescribed).")
                 skipped.append(drug_id)
                 continue
+            self._note(f"{drug.display} replaces {names}: the suggestion deletes the current order.")
             for ref in orders:
                 deletes.append({"type": "delete", "resourceId": ref,
                                 "description": self.sanitiser.plain(
@@ -703,8 +706,9 @@ class _Drafts:
         label = self.sanitiser.texts.labels.get((spec.id, -1)) or plain_text(spec.id, max_length=80)
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions}
 
-    def _note(self, text: str) -> None:
-        line = self.sanitiser.markdown(text, 300)
+    def _note(self, line: str) -> None:
+        """A line for the detail's **Draft orders**: knowledge text and numbers as written, patient-derived
+        words already escaped by the caller."""
         if line not in self.notes:
             self.notes.append(line)
 
@@ -849,19 +853,26 @@ class _Drafts:
             h = float(height.value)  # type: ignore[arg-type]
             factor = round(math.sqrt(h * w / 3600), 2)
             facts.insert(0, FactUse.of("Body height", height, f"{h:g} cm"))
-            basis = (f"BSA {factor:.2f} m² (Mosteller; height {h:g} cm on {_date(height)}, weight {w:g} kg on "
-                     f"{_date(weight)})")
+            times = f"{factor:.2f} m²"
+            basis = (f"body surface area by Mosteller from height {h:g} cm on {_date(height)} and weight {w:g} kg "
+                     f"on {_date(weight)}")
         else:
             factor = w
+            times = f"{w:g} kg"
             basis = f"weight {w:g} kg on {_date(weight)}"
         unit = drug.dose.unit.rsplit("/", 1)[0]
-        low, high = (round(b * factor, 1 if b * factor < 10 else 0) for b in drug.dose.bounds)
+        low, high = (_round_dose(b * factor) for b in drug.dose.bounds)
         amount = Amount(unit=unit, value=low) if low == high else Amount(unit=unit, low=low, high=high)
-        words = (f"Computed for this patient: {_amount_text(drug.dose)} x {factor:g} = {_amount_text(amount)} per "
+        words = (f"Computed for this patient: {_amount_text(drug.dose)} × {times} = {_amount_text(amount)} per "
                  f"dose ({basis}); round to whole tablets or vials per local policy")
         self.facts += [f for f in facts if f not in self.facts]
         self._note(f"{drug.display}: {words}.")
         return amount, words
+
+
+def _round_dose(x: float) -> float | int:
+    """A computed dose: whole units from 10 up, one decimal below."""
+    return int(round(x)) if x >= 10 else round(x, 1)
 
 
 def _date(fact: Fact[Any]) -> str:
