@@ -413,7 +413,10 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     missing = _unique([*(m for o, s in members for m in (o.missing or s.missing)), *drafts.missing])
     evidence_ids = _unique(e for _, s in members for e in s.evidence)
     evidence = [knowledge.evidence[e] for e in evidence_ids]
-    guideline = _unique(g for _, s in members for g in s.guideline)
+    # each source cited once: a guideline citation of a source already cited as evidence is dropped
+    cited = {e.url for e in evidence} | {e.label for e in evidence}
+    guideline = _unique((g for _, s in members for g in s.guideline if g.url not in cited and g.label not in cited),
+                        key=lambda g: g.url)
 
     summary = lead.choice_summary if choice and lead.choice_summary else lead.summary
     card: dict[str, Any] = {
