@@ -88,6 +88,18 @@ def test_no_doubled_words():
     assert not bad, "\n".join(bad[:40])
 
 
+def test_no_doubled_words_in_the_facts_the_service_words():
+    """Review Wording: "SSTR uptake Uptake higher than ..." (29 responses): the service's own wording of a fact
+    never repeats the word its source already starts with. (Doubled words inside an EHR's own text are the
+    EHR's and are shown as recorded.)"""
+    bad = [f"{where}: {f['display']}" for where, card in all_cards()
+           for f in card["extension"]["net-cds"]["facts"]
+           if re.search(r"\bSSTR uptake\s+(uptake|SSTR)\b", f["display"], re.IGNORECASE)]
+    assert not bad, bad[:20]
+    sstr = [f["display"] for _, c in all_cards() for f in c["extension"]["net-cds"]["facts"] if f["name"] == "SSTR imaging"]
+    assert "Uptake higher than normal liver in all target lesions" in sstr
+
+
 def test_the_checks_catch_what_the_review_found():
     assert INTERNAL.search("Seed material called PRRT a later-line option")
     assert INTERNAL.search("comes first (decision table P-04)") and ROW_ID.search("comes first (decision table P-04)")
