@@ -21,10 +21,11 @@ NR-09 — telotristat outside label
     syndrome, or for flushing only (flushing recorded, bowel movements <= telotristat_no_diarrhoea_bm_max).
     Then: NOT RECOMMENDED (label: 250 mg TID with SSA, for carcinoid diarrhoea). Source: Xermelo label; TELESTAR.
 NR-10 — telotristat with severe constipation or severe/worsening abdominal pain
-    Then: CRITICAL: stop telotristat and assess. Source: Xermelo label.
+    Then: CRITICAL: stop telotristat and assess; the card's suggestion deletes the telotristat order.
+    Source: Xermelo label.
 NR-11 — belzutifan in pregnancy; belzutifan without VHL on record
     Then: NOT RECOMMENDED in pregnancy (boxed embryo-fetal toxicity; critical when on it or ordered:
-    stop it / cancel the order); NOT RECOMMENDED when no VHL diagnosis is on record (label
+    stop it / cancel the order, with a suggestion deleting the belzutifan order); NOT RECOMMENDED when no VHL diagnosis is on record (label
     restricted to VHL; no evidence in sporadic pNET). Source: Welireg label.
 NR-17 — long-acting SSA within 4 weeks before a PRRT dose
     When: a PRRT dose is scheduled and a long-acting SSA is active.
@@ -39,7 +40,8 @@ NR-18 — liver embolisation/ablation after bilio-enteric anastomosis
     Then: CAUTION: high liver-abscess risk; IR review, prolonged antibiotic prophylaxis, or prefer
     systemic options (merges with P-08). Source: IR literature.
 NR-19 — everolimus with a strong CYP3A4/P-gp inhibitor; live vaccine on everolimus
-    Then: CRITICAL: avoid the combination. Source: Afinitor label.
+    Then: CRITICAL: avoid the combination; the card's suggestion deletes the interacting drug's (or the live
+    vaccine's) current order. Source: Afinitor label.
 NR-20 — Cometriq capsules in place of Cabometyx tablets
     Then: NOT RECOMMENDED: different formulations/doses. Source: Cabometyx label.
 SB-01 — on everolimus (active): stomatitis prophylaxis, glucose/lipids, pneumonitis; hyperglycaemia flagged.
