@@ -374,7 +374,7 @@ def s184():
                 "(choose another antibiotic).",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 9, "sstr": "negative", "progression": True,
                         "extent": "metastatic"},
-                rows=["NR-19", "G-08"], also=["P-03", "P-07", "NR-03", "SB-01", "LD-02", "P-04", "P-06"],
+                rows=["NR-19", "G-08"], also=["P-03", "P-07", "NR-03", "LD-02", "P-04", "P-06"],
                 not_rows=["P-05"],
                 shapes=["interacting drug as an active MedicationRequest"])
 

@@ -432,6 +432,10 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         },
     }
     if suggestions:
+        # CDS Hooks: at most one suggestion of a card is the recommended one -- the first (the option preferred
+        # for this patient in a choice; the first test of a needs-data card)
+        for i, suggestion in enumerate(suggestions):
+            suggestion["isRecommended"] = i == 0
         card["suggestions"] = suggestions
         card["selectionBehavior"] = "any" if independent and len(suggestions) > 1 else "at-most-one"
     card["overrideReasons"] = [

@@ -89,7 +89,7 @@ def assert_contract(card: dict, k: Knowledge) -> None:
         assert reason["system"] == "https://net-cds.org/fhir/CodeSystem/override-reason" and reason["display"]
     drug_suggestion = ext["strength"] in ("recommend", "consider")
     for suggestion in card.get("suggestions", []):
-        assert suggestion["uuid"] and suggestion["isRecommended"] is True
+        assert suggestion["uuid"] and suggestion["isRecommended"] is (suggestion is card["suggestions"][0])
         assert len(suggestion["label"]) <= 80 and not suggestion["label"].endswith("…"), "label cut"
         for action in suggestion["actions"]:
             if action["type"] == "delete":  # a change or stop of a current order
