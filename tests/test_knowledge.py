@@ -117,6 +117,13 @@ def test_minimal_knowledge_loads_and_logs_rule_versions(cards_dir, caplog):
         ("rxnorm_tty: SCD", "rxnorm_tty: IN", "'rxnorm_reason' is a required property"),
         ("route: oral", "route: intravenous", "route 'intravenous' has no code"),
         ('label: "Pill 2 mg by mouth daily"', 'label: "' + "Pill " * 13 + '"', "is too long"),
+        # choice cards
+        ("strength: recommend", "strength: needs-data\n    decision: pill-or-potion",
+         "only recommend/consider cards take part in a choice"),
+        ("    order: {medication: pill}\n", "    decision: pill-or-potion\n    choice_summary: \"" + "x" * 150 + "\"\n",
+         "choice_summary"),
+        ("    order: {medication: pill}\n", "    stops: {agents: [everolimus]}\n    order: {medication: pill}\n",
+         "stops needs a label"),
         ("dose: {value: 2, unit: mg}", "dose: {value: 2, unit: tablets}", "drugs/pill/dose/unit"),
     ],
 )
