@@ -57,7 +57,11 @@ def sstr_value(ctx: Context, obs: ObservationRec) -> tuple[SstrStatus, str] | No
     """(status, display) of one SSTR imaging result, or None when it says nothing readable."""
     ans = ctx.answer(obs.concept, "sstr")
     if ans is not None:
-        return SstrStatus(str(ans[0])), f"SSTR uptake {ans[1]}"
+        display = str(ans[1])
+        # the answer's own words, prefixed only when they do not already say it ("Uptake higher than ...")
+        if not display.lower().startswith(("uptake", "sstr", "no uptake", "no tumour uptake")):
+            display = f"SSTR uptake {display}"
+        return SstrStatus(str(ans[0])), display
     text = " ".join(filter(None, [obs.string or "", obs.concept.all_text if obs.concept else "",
                                   obs.note, obs.code.text]))
     e = ctx.term.match_text("sstr_text", text)

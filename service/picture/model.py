@@ -234,6 +234,11 @@ class Therapy:
     codes: tuple[str, ...] = ()         # RxNorm / HCPCS / SNOMED / CPT codes seen, "system|code"
     progressed_on: bool | None = None   # progression documented while on it / after start (None = unknown)
     cycles: int | None = None           # e.g. PRRT doses given
+    # relative references of this exposure's MedicationRequests that are still in force (active, or a
+    # draft/proposal not yet started): what a change or stop of the current order acts on
+    orders: tuple[str, ...] = ()
+    # date of the latest administration on record (MedicationAdministration or performed Procedure), if any
+    last_administered: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +275,8 @@ class Labs:
     Canonical units: creatinine clearance and eGFR mL/min (eGFR mL/min/1.73m2 kept separately),
     creatinine mg/dL, haemoglobin g/dL, WBC and platelets 10^9/L (= 10^3/mm3), bilirubin mg/dL,
     albumin g/dL, glucose mg/dL, HbA1c %, cholesterol/triglycerides mg/dL, BP mm[Hg],
-    NT-proBNP pg/mL, 5-HIAA as reported (unit kept), chromogranin A as reported, gastrin pg/mL.
+    NT-proBNP pg/mL, 5-HIAA as reported (unit kept), chromogranin A as reported, gastrin pg/mL,
+    body height cm, body weight kg (for doses per m2 or per kg).
     """
 
     creatinine_clearance: Fact[float] = field(default_factory=Fact.missing)
@@ -296,6 +302,8 @@ class Labs:
     chromogranin_a: Fact[Quantity] = field(default_factory=Fact.missing)
     chromogranin_a_rising: Fact[bool] = field(default_factory=Fact.missing)
     gastrin: Fact[float] = field(default_factory=Fact.missing)
+    body_height: Fact[float] = field(default_factory=Fact.missing)   # cm (LOINC 8302-2)
+    body_weight: Fact[float] = field(default_factory=Fact.missing)   # kg (LOINC 29463-7)
 
 
 @dataclass(frozen=True, slots=True)

@@ -311,7 +311,7 @@ def _merge(ctx: Context, exposures: list[_Exposure], progression_events: tuple[d
             start = min((i.start for i in items if i.start), default=None)
             out.append(Therapy(agent, items[0].drug, TherapyStatus.PLANNED, start, None,
                                tuple(dict.fromkeys(i.ref for i in items if i.ref)), _long(items),
-                               _dose(items), _codes(items)))
+                               _dose(items), _codes(items), orders=_orders(items)))
             continue
         start = min((i.start for i in started if i.start), default=None)
         ends = [i.end for i in started if i.end]
@@ -344,7 +344,8 @@ def _merge(ctx: Context, exposures: list[_Exposure], progression_events: tuple[d
             long_acting=_long(items) if agent == Agent.SSA else None,
             dose_text=_dose(items), codes=_codes(items),
             progressed_on=_progressed_on(start, end, progression_events, status_dates, grace, as_of),
-            cycles=cycles,
+            cycles=cycles, orders=_orders(items),
+            last_administered=max((i.start for i in admins if i.start and i.start <= as_of), default=None),
         ))
     out.sort(key=lambda t: (t.start or date.min, t.agent.value, t.drug))
     return tuple(out)
@@ -363,6 +364,13 @@ def _long(items: list[_Exposure]) -> bool | None:
     if values == {False}:
         return False
     return True if True in values else None
+
+
+def _orders(items: list[_Exposure]) -> tuple[str, ...]:
+    """The exposure's MedicationRequests still in force: active orders, and drafts/proposals not yet started
+    (a change or a stop of the current order acts on these; completed or stopped orders are history)."""
+    return tuple(dict.fromkeys(i.ref for i in items if i.ref and i.ref.startswith("MedicationRequest/")
+                               and i.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED)))
 
 
 def _dose(items: list[_Exposure]) -> str | None:

@@ -6,17 +6,20 @@ Scope NET (any WD grade) unless stated; the syndrome comes from ``picture.syndro
 
 F-01 — carcinoid syndrome: SSA  (seeds 002/004; labels)
     When: carcinoid syndrome.
-    Then: not on an SSA -> RECOMMEND octreotide LAR 20-30 mg or lanreotide 120 mg q4w + SC octreotide
-          for breakthrough; already on one -> RECOMMEND continuing/optimising it (ssa-carcinoid-continue).
+    Then: not on an SSA -> RECOMMEND octreotide LAR 30 mg q4w (with SC octreotide three times daily for the
+          first 2 weeks) or lanreotide 120 mg q4w (one choice card); already on one -> RECOMMEND continuing
+          it (ssa-carcinoid-continue) with SC octreotide as an as-needed rescue order (never a standing order).
 F-02 — refractory carcinoid diarrhoea  (TELESTAR -0.81 BM/day vs placebo; TELECAST)
     When: carcinoid syndrome, on an SSA >= ssa_min_months_refractory (3 months), bowel movements
           >= refractory_bm_per_day (4/day) (or recorded refractory with BM count missing), no
           severe constipation.
-    Then: RECOMMEND telotristat 250 mg TID with the SSA; CONSIDER SSA escalation (shared card);
+    Then: RECOMMEND telotristat 250 mg TID with the SSA; CONSIDER SSA escalation (the M-08 card for the
+          depot in use);
           already on telotristat -> only the SSA-escalation card.
 F-03 — refractory flushing  (ENETS-CS 2022)
     When: carcinoid syndrome, on an SSA >= 3 months, flushing >= refractory_flushing_per_day.
-    Then: CONSIDER SSA escalation (liver-directed therapy and PRRT come from LD-02/F-06).
+    Then: CONSIDER SSA escalation, the M-08 card for the depot in use (liver-directed therapy and PRRT come
+          from LD-02/F-06).
 F-04 — carcinoid heart disease  (ENETS-CS 2022; Bhattacharyya 2008)
     When: carcinoid heart disease on record, or carcinoid syndrome with NT-proBNP > ntprobnp_chd_screen
           (260 pg/mL). Carcinoid syndrome with NT-proBNP missing -> needs-data card.
@@ -61,6 +64,7 @@ from service.picture.model import (
     TherapyStatus,
 )
 from service.rules.predicates import (
+    ssa_escalation_card,
     SSTR_POSITIVE,
     card_params,
     fact_uses,
@@ -149,12 +153,12 @@ def telotristat_for_refractory_diarrhoea(p: NetPicture, as_of: date, k: RuleKnow
              + therapy_facts(p, (Agent.SSA, Agent.TELOTRISTAT)))
     params = card_params(p)
     if on_telotristat:  # still refractory on SSA + telotristat: escalate the SSA (and LD-02/F-06/M-09 by their rows)
-        return Outcome.applicable("F-02", card="ssa-escalation-symptoms", params=params, facts=facts,
+        return Outcome.applicable("F-02", card=ssa_escalation_card(p), params=params, facts=facts,
                                   reason="carcinoid diarrhoea refractory to SSA and telotristat")
     return (
         Outcome.applicable("F-02", card="telotristat-refractory", params=params, facts=facts, missing=missing,
                            reason="carcinoid diarrhoea refractory to >=3 months of SSA"),
-        Outcome.applicable("F-02", card="ssa-escalation-symptoms", params=params, facts=facts,
+        Outcome.applicable("F-02", card=ssa_escalation_card(p), params=params, facts=facts,
                            reason="refractory carcinoid diarrhoea"),
     )
 
@@ -164,7 +168,7 @@ def refractory_flushing(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
     stop = refractory_symptoms("F-03", p, as_of, k, flushing_only=True)
     if stop is not None:
         return stop
-    return Outcome.applicable("F-03", card="ssa-escalation-symptoms", params=card_params(p),
+    return Outcome.applicable("F-03", card=ssa_escalation_card(p), params=card_params(p),
                               facts=fact_uses(p, "carcinoid_syndrome", "flushing_per_day") + therapy_facts(p, (Agent.SSA,)),
                               reason="daily flushing despite >=3 months of SSA")
 

@@ -6,7 +6,9 @@ G3-01 — WD G3, SSTR uptake >= liver in every lesion, Ki-67 <= 55 %
     Lu-177 dotatate for WD G3 after prior therapy (not "first-line"; NETTER-2 enrolled only newly
     diagnosed patients, so it is not cited; series and PRRT consensus); treatment history unreadable:
     the PRRT card waits for it (INSUFFICIENT, like M-03). Either way CAPTEM (recommended for
-    pancreas, considered elsewhere). SSA alone is NR-15.
+    pancreas, considered elsewhere). PRRT and CAPTEM are one choice card (decision g3-first-line):
+    pancreas -> CAPTEM first, elsewhere PRRT first, with the reason; an option the tumour progressed on
+    is not offered. SSA alone is NR-15.
     Source: NETTER-2 (PFS 22.8 vs 8.5 mo); NANETS/SNMMI PRRT consensus; E2211; ENETS/ESMO.
 G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 55 %, or FDG-avid, or
     rapid growth: documented progression within g3_rapid_progression_days (180) of the start of the
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from service.picture.model import FactState, Grade, NetPicture, PrimarySite, SstrStatus
+from service.picture.model import Agent, FactState, Grade, NetPicture, PrimarySite, SstrStatus
 from service.rules.predicates import (
     SYSTEMIC,
     fact_uses,
@@ -33,11 +35,12 @@ from service.rules.predicates import (
     is_advanced,
     rapid_growth,
     newly_diagnosed,
+    progressed_on,
     site_words,
     therapy_facts,
     well_differentiated,
 )
-from service.rules.outcome import FactUse, Outcome
+from service.rules.outcome import FactUse, Outcome, Status
 from service.rules.registry import RuleKnowledge, rule
 
 _PRRT_UPTAKE = (SstrStatus.POSITIVE_ALL,)
@@ -103,8 +106,27 @@ def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
         prrt = Outcome.insufficient(
             "G3-01", ("prior systemic therapy history (first-line PRRT per NETTER-2 only when newly diagnosed)",),
             reason="treatment history unreadable: first-line or after prior therapy cannot be told")
-    return (prrt, Outcome.applicable("G3-01", card=captem, facts=facts, params=params,
-                                     reason="WD G3 alternative: CAPTEM"))
+    # One decision, one choice card (decision g3-first-line): PRRT or CAPTEM, the option favoured for this
+    # patient first; an option the tumour already progressed on is not offered.
+    pancreas = p.primary_site.is_(PrimarySite.PANCREAS)
+    failed = [a for a in (Agent.PRRT, Agent.CAPTEM) if progressed_on(p, a)]
+    if pancreas:
+        reason = ("CAPTEM first: pancreatic primary (capecitabine-temozolomide has its strongest evidence in "
+                  "pancreatic NET and shrinks tumours); PRRT is the alternative")
+    else:
+        reason = ("PRRT first: extra-pancreatic primary with SSTR uptake at least as high as liver in every "
+                  "lesion; CAPTEM is the alternative")
+    if failed:
+        reason = f"{failed[0].value.upper()} not offered: progression on it is on record"
+    captem_outcome = Outcome.applicable("G3-01", card=captem, facts=facts, params=params, reason=reason)
+    if prrt.status is Status.APPLICABLE:
+        prrt = Outcome.applicable("G3-01", card=prrt.card, facts=prrt.facts, params=prrt.params, reason=reason)
+    options = [o for o, a in ((captem_outcome, Agent.CAPTEM), (prrt, Agent.PRRT)) if a not in failed]
+    if not pancreas:
+        options.reverse()
+    if not options:
+        return Outcome.not_applicable("G3-01", "progression on both PRRT and CAPTEM is on record")
+    return tuple(options)
 
 
 @rule("G3-02")

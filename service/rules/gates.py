@@ -134,7 +134,7 @@ def _site_decides(p: NetPicture, k: RuleKnowledge) -> Outcome | None:
         if sporadic_small_candidate:
             if not p.tumor_size_cm.known:
                 return Outcome.insufficient("G-01", ("tumour size (cm)",),
-                                            reason="NF-pNET G1 of unknown size: surveillance may suffice if <=2 cm (P-01)")
+                                            reason="NF-pNET G1 of unknown size: surveillance may suffice if <=2 cm")
             if float(p.tumor_size_cm.value) <= k.threshold("pnet_small_max_cm"):  # type: ignore[arg-type]
                 return Outcome.not_applicable("G-01", "sporadic NF-pNET G1 <=2 cm: surveillance vs resection (P-01)")
     detail = str(p.site_detail.value).lower() if p.site_detail.known else ""

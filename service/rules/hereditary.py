@@ -195,7 +195,7 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     needs_therapy = p.progression.is_(True) or bool(rapid)
     if needs_therapy and not p.pregnant.is_(True) and not p.declined(Agent.BELZUTIFAN):
         missing = ("pregnancy status (test before start)",) if unknown(p.pregnant) and p.sex.is_("female") else ()
-        reason = ("VHL pNET <3 cm with volume doubling time < 500 days: belzutifan or surgery (H-05), MDT"
+        reason = ("VHL pNET <3 cm with volume doubling time < 500 days: belzutifan or surgery (see the surgery card), MDT"
                   if rapid else "growing VHL pNET <3 cm, surgery not yet needed")
         return Outcome.applicable("H-04", card="belzutifan-vhl", params=params, facts=facts,
                                   missing=missing + staging + growth_gap, reason=reason)

@@ -39,7 +39,10 @@ M-07 — after PRRT and/or everolimus  (CABINET epNET PFS 8.4 vs 3.9 mo)
 M-08 — SSA escalation for symptoms  (CLARINET FORTE; NETTER-1 control arm 60 mg)
     When: carcinoid syndrome on an SSA for >= ssa_min_months_refractory (3 months) with refractory
           symptoms (>= refractory_bm_per_day bowel movements/day, daily flushing, or recorded refractory).
-    Then: CONSIDER SSA escalation for symptom control (any site; shared card with F-02/F-03).
+    Then: CONSIDER SSA escalation for symptom control (any site; shared cards with F-02/F-03), the step for
+          the depot in use (predicates.ssa_escalation_card): lanreotide -> 120 mg every 14 days; octreotide
+          LAR -> 30 mg every 3 weeks or 60 mg every 4 weeks; unknown -> every step. Its own card (decision
+          ssa-escalation), never merged under "continue the SSA"; the draft replaces the current depot order.
 M-09 — interferon alfa  (SWOG S0518; seeds 000/002)
     When: interferon planned or active after an SSA and >= interferon_min_prior_non_ssa_lines (2) other
           options (non-SSA systemic lines, liver-directed therapy, telotristat for carcinoid syndrome).
@@ -71,6 +74,7 @@ from service.rules.pathways import (
     sstr_negative_progression,
 )
 from service.rules.predicates import (
+    ssa_escalation_card,
     MIDGUT_SITES,
     NON_SSA_SYSTEMIC,
     advanced,
@@ -173,7 +177,7 @@ def ssa_escalation_for_symptoms(p: NetPicture, as_of: date, k: RuleKnowledge) ->
     if stop is not None:
         return stop
     return Outcome.applicable(
-        "M-08", params=card_params(p),
+        "M-08", card=ssa_escalation_card(p), params=card_params(p),
         facts=fact_uses(p, "carcinoid_syndrome", "bowel_movements_per_day", "flushing_per_day",
                         "refractory_carcinoid_syndrome") + therapy_facts(p, (Agent.SSA,)),
         reason="carcinoid syndrome refractory to standard-dose SSA",

@@ -16,9 +16,13 @@ P-02 — first-line SSA  (CLARINET PFS NR vs 18.0 mo)
     Then: RECOMMEND lanreotide 120 mg q4w (octreotide LAR acceptable).
 P-03 — everolimus / sunitinib  (RADIANT-3 11.0 vs 4.6 mo; A6181111 11.4 vs 5.5 mo)
     When: advanced and (progressive within 12 months, or Ki-67 >= pnet_aggressive_ki67_min (10 %)).
-    Then: RECOMMEND everolimus 10 mg daily and/or sunitinib 37.5 mg daily (each if not yet given;
-          sunitinib not in insulinoma). When P-04's shrinkage triggers hold (hepatic burden > 50 % or
-          a symptomatic tumour) and no chemotherapy has been given, chemotherapy leads and the two
+    Then: RECOMMEND everolimus 10 mg daily or sunitinib 37.5 mg daily (each if not yet given;
+          sunitinib not in insulinoma) as ONE choice card (decision pnet-targeted-therapy): the option
+          favoured for this patient first, with the reason -- diabetes (HbA1c >= hba1c_diabetes_min, or
+          glucose >= fasting_glucose_diabetes_min) favours sunitinib, systolic BP >=
+          systolic_bp_uncontrolled_min favours everolimus; both or neither known: no preference, and the
+          reason says which values are missing. When P-04's shrinkage triggers hold (hepatic burden > 50 %
+          or a symptomatic tumour) and no chemotherapy has been given, chemotherapy leads and the two
           targeted agents are CONSIDER options for later (P-03 is "no urgent need for shrinkage").
 P-04 — CAPTEM  (E2211 22.7 vs 14.4 mo)
     When: advanced, no CAPTEM yet, and bulky (hepatic burden > 50 %), symptomatic from tumour
@@ -83,7 +87,7 @@ from service.rules.predicates import (
 from service.rules.pathways import (
     prrt_first_line,
 )
-from service.rules.outcome import Outcome, unknown
+from service.rules.outcome import FactUse, Outcome, unknown
 from service.rules.registry import RuleKnowledge, rule
 
 PANCREAS = frozenset({PrimarySite.PANCREAS})
@@ -189,16 +193,67 @@ def everolimus_or_sunitinib(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
     later = _needs_shrinkage(p, k) and not received(p, Agent.CAPTEM) and not received(p, Agent.STREPTOZOCIN)
     if later:
         facts = facts + fact_uses(p, "hepatic_burden_percent", "abdominal_pain")
-    out = []
+    options = []
     if not received(p, Agent.EVEROLIMUS):
-        out.append(Outcome.applicable("P-03", card="everolimus-pnet-after-shrinkage" if later else "everolimus-pnet",
-                                      params=params, facts=facts, reason="progressive or Ki-67 >=10 % pNET"))
+        options.append(Agent.EVEROLIMUS)
     if not received(p, Agent.SUNITINIB) and not _insulinoma(p):
-        out.append(Outcome.applicable("P-03", card="sunitinib-pnet-after-shrinkage" if later else "sunitinib-pnet",
-                                      params=params, facts=facts, reason="progressive or Ki-67 >=10 % pNET"))
-    if not out:
+        options.append(Agent.SUNITINIB)
+    if not options:
         return Outcome.not_applicable("P-03", "everolimus and sunitinib both given already")
-    return tuple(out)
+    if len(options) == 2:
+        # one decision, one choice card: the option favoured for this patient first, with the reason
+        favoured, reason, used = _targeted_preference(p, k)
+        if favoured is Agent.SUNITINIB:
+            options.reverse()
+        facts = facts + used
+    else:
+        reason = ("everolimus only: sunitinib can cause hypoglycaemia (insulinoma)" if _insulinoma(p)
+                  else f"{options[0].value} only: the other targeted agent was given already")
+    cards = {Agent.EVEROLIMUS: "everolimus-pnet", Agent.SUNITINIB: "sunitinib-pnet"}
+    return tuple(Outcome.applicable("P-03", card=cards[a] + ("-after-shrinkage" if later else ""), params=params,
+                                    facts=facts, reason=reason) for a in options)
+
+
+def _targeted_preference(p: NetPicture, k: RuleKnowledge) -> tuple[Agent | None, str, tuple[FactUse, ...]]:
+    """Everolimus or sunitinib first for this patient (decision table P-03, practice heuristic): diabetes favours
+    sunitinib (everolimus raises glucose); uncontrolled hypertension favours everolimus (sunitinib raises blood
+    pressure). Returns (the favoured agent or None, the reason in words, the facts used). Missing values are
+    never read as normal: the reason then says the order does not take them into account."""
+    labs = p.labs
+    used: list[FactUse] = []
+    diabetes: bool | None = None
+    words: list[str] = []
+    if labs.hba1c.known:
+        used.append(FactUse.of("HbA1c", labs.hba1c, f"{labs.hba1c.value:g} %"))
+        diabetes = float(labs.hba1c.value) >= k.threshold("hba1c_diabetes_min")  # type: ignore[arg-type]
+        if diabetes:
+            words.append(f"diabetes-range HbA1c {labs.hba1c.value:g} %")
+    if not diabetes and labs.glucose.known and float(labs.glucose.value) >= k.threshold(  # type: ignore[arg-type]
+            "fasting_glucose_diabetes_min"):
+        used.append(FactUse.of("Glucose", labs.glucose, f"{labs.glucose.value:g} mg/dL"))
+        diabetes = True
+        words.append(f"glucose {labs.glucose.value:g} mg/dL")
+    hypertension: bool | None = None
+    if labs.systolic_bp.known:
+        used.append(FactUse.of("Systolic blood pressure", labs.systolic_bp, f"{labs.systolic_bp.value:g} mm Hg"))
+        hypertension = float(labs.systolic_bp.value) >= k.threshold(  # type: ignore[arg-type]
+            "systolic_bp_uncontrolled_min")
+    if diabetes and hypertension:
+        return (None, "no comorbidity preference: both diabetes (" + ", ".join(words) + ") and uncontrolled blood "
+                f"pressure ({labs.systolic_bp.value:g} mm Hg systolic) are on record; choose in the NET MDT",
+                tuple(used))
+    if diabetes:
+        return (Agent.SUNITINIB, "sunitinib first: " + ", ".join(words) + " (everolimus raises glucose)", tuple(used))
+    if hypertension:
+        return (Agent.EVEROLIMUS, f"everolimus first: systolic blood pressure {labs.systolic_bp.value:g} mm Hg "
+                "(sunitinib raises blood pressure)", tuple(used))
+    unknown_values = [n for n, f in (("HbA1c", labs.hba1c), ("blood pressure", labs.systolic_bp)) if not f.known]
+    if unknown_values:
+        return (None, f"{' and '.join(unknown_values)} not on record, so comorbidity could not order the options "
+                "(diabetes favours sunitinib; uncontrolled hypertension, heart failure or bleeding risk favour "
+                "everolimus)", tuple(used))
+    return (None, "no comorbidity on record that favours either option (diabetes favours sunitinib; uncontrolled "
+            "hypertension, heart failure or bleeding risk favour everolimus)", tuple(used))
 
 
 def _needs_shrinkage(p: NetPicture, k: RuleKnowledge) -> bool:

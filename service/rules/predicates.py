@@ -461,6 +461,22 @@ def primary_resected(p: NetPicture) -> bool:
 PRIMARY_RESECTIONS = ("resection", "r0-resection", "pancreaticoduodenectomy")
 
 
+def ssa_escalation_card(p: NetPicture) -> str:
+    """The SSA escalation card for the depot the patient is on: lanreotide -> 120 mg every 14 days
+    (``ssa-escalation-lanreotide``); octreotide LAR -> 30 mg every 3 weeks or 60 mg every 4 weeks
+    (``ssa-escalation-octreotide``); neither known (or both) -> every step (``ssa-escalation-symptoms``).
+    Its draft replaces the current depot order (decision table M-08: escalation is a change of the SSA)."""
+    depots = {t.drug.lower() for t in p.therapies_of(Agent.SSA)
+              if t.status is TherapyStatus.ACTIVE and t.long_acting is True}
+    lanreotide = any("lanreotide" in d for d in depots)
+    octreotide = any("octreotide" in d for d in depots)
+    if lanreotide and not octreotide:
+        return "ssa-escalation-lanreotide"
+    if octreotide and not lanreotide:
+        return "ssa-escalation-octreotide"
+    return "ssa-escalation-symptoms"
+
+
 def refractory_symptoms(rule_id: str, p: NetPicture, as_of: date, k: RuleKnowledge,
                         *, flushing_only: bool = False) -> Outcome | None:
     """None when carcinoid-syndrome symptoms are refractory on SSA (>= 3 months)."""

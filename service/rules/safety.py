@@ -8,31 +8,40 @@ card says what to do now (critical when it is a hazard to act on now).
 NR-04 — PRRT in pregnancy/breast-feeding, or below renal/marrow/liver thresholds
     When: PRRT ordered/active/scheduled, or in play (advanced WD NET, SSTR uptake >= liver, and
     progression, Ki-67 >= 10 % when newly diagnosed, or G3), and pregnant/breast-feeding, or
-    CrCl < 50 mL/min (< 30 not studied), Hb < 8 g/dL, WBC < 2.0, platelets < 75 (10^9/L),
-    bilirubin > 3 x ULN, albumin <= 3.0 g/dL.
-    Then: NOT RECOMMENDED in pregnancy/breast-feeding; CAUTION/MDT for the lab thresholds; NEEDS
-    DATA for missing labs when PRRT is ordered. Source: Lutathera label; NETTER-1 eligibility.
+    CrCl < 50 mL/min, Hb < 8 g/dL, WBC < 2.0, platelets < 75 (10^9/L), bilirubin > 3 x ULN,
+    albumin <= 3.0 g/dL.
+    Then: NOT RECOMMENDED in pregnancy/breast-feeding; NOT RECOMMENDED with CrCl < 30 mL/min (EU label:
+    not in severe renal impairment; US label: not studied; prrt-renal-not-recommended, which cancels a
+    PRRT order); CAUTION/MDT for the other thresholds (CrCl 30-50 included), naming the values; the label's
+    reduced activity (3.7 GBq) is for toxicity after a previous dose, never a way to treat a patient who
+    fails baseline eligibility. NEEDS DATA for missing labs when PRRT is ordered. Source: Lutathera label;
+    NETTER-1 eligibility.
 NR-09 — telotristat outside label
     When: telotristat ordered/active without a current SSA, at a 500 mg dose, without carcinoid
     syndrome, or for flushing only (flushing recorded, bowel movements <= telotristat_no_diarrhoea_bm_max).
     Then: NOT RECOMMENDED (label: 250 mg TID with SSA, for carcinoid diarrhoea). Source: Xermelo label; TELESTAR.
 NR-10 — telotristat with severe constipation or severe/worsening abdominal pain
-    Then: CRITICAL: stop telotristat and assess. Source: Xermelo label.
+    Then: CRITICAL: stop telotristat and assess; the card's suggestion deletes the telotristat order.
+    Source: Xermelo label.
 NR-11 — belzutifan in pregnancy; belzutifan without VHL on record
     Then: NOT RECOMMENDED in pregnancy (boxed embryo-fetal toxicity; critical when on it or ordered:
-    stop it / cancel the order); NOT RECOMMENDED when no VHL diagnosis is on record (label
+    stop it / cancel the order, with a suggestion deleting the belzutifan order); NOT RECOMMENDED when no VHL diagnosis is on record (label
     restricted to VHL; no evidence in sporadic pNET). Source: Welireg label.
 NR-17 — long-acting SSA within 4 weeks before a PRRT dose
     When: a PRRT dose is scheduled and a long-acting SSA is active.
-    Then: CAUTION: stop long-acting SSA >= 4 weeks (short-acting 24 h) before each dose.
-    Source: Lutathera label.
+    Then: CAUTION, by what has already happened: the last depot injection on record was given less than
+    ssa_long_acting_washout_days (28) before the PRRT date -> "given on <date>: postpone the PRRT dose to
+    <date + 4 weeks> or later; confirm with nuclear medicine" (ssa-before-prrt-postpone); given earlier ->
+    no further depot dose before the PRRT dose (ssa-before-prrt); no injection date on record -> check it
+    (ssa-before-prrt-check). Short-acting octreotide stops 24 h before each dose. Source: Lutathera label.
 NR-18 — liver embolisation/ablation after bilio-enteric anastomosis
     When: bilio-enteric anastomosis or pancreaticoduodenectomy on record and liver-directed therapy
     ordered or in play (liver-dominant liver metastases).
     Then: CAUTION: high liver-abscess risk; IR review, prolonged antibiotic prophylaxis, or prefer
     systemic options (merges with P-08). Source: IR literature.
 NR-19 — everolimus with a strong CYP3A4/P-gp inhibitor; live vaccine on everolimus
-    Then: CRITICAL: avoid the combination. Source: Afinitor label.
+    Then: CRITICAL: avoid the combination; the card's suggestion deletes the interacting drug's (or the live
+    vaccine's) current order. Source: Afinitor label.
 NR-20 — Cometriq capsules in place of Cabometyx tablets
     Then: NOT RECOMMENDED: different formulations/doses. Source: Cabometyx label.
 SB-01 — on everolimus (active): stomatitis prophylaxis, glucose/lipids, pneumonitis; hyperglycaemia flagged.
@@ -125,8 +134,8 @@ def prrt_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple
     checks = (
         ("CrCl", crcl, "mL/min", lambda v: v < k.threshold("prrt_crcl_min")),
         ("Hb", labs.hemoglobin, "g/dL", lambda v: v < k.threshold("prrt_hb_min")),
-        ("WBC", labs.wbc, "10^9/L", lambda v: v < k.threshold("prrt_wbc_min")),
-        ("Platelets", labs.platelets, "10^9/L", lambda v: v < k.threshold("prrt_platelets_min")),
+        ("WBC", labs.wbc, "x10^9/L", lambda v: v < k.threshold("prrt_wbc_min")),
+        ("Platelets", labs.platelets, "x10^9/L", lambda v: v < k.threshold("prrt_platelets_min")),
         ("Albumin", labs.albumin, "g/dL", lambda v: v <= k.threshold("prrt_albumin_above")),
     )
     low: list[FactUse] = []
@@ -142,12 +151,19 @@ def prrt_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple
             low.append(_lab("Bilirubin", labs.bilirubin, "mg/dL"))
     else:
         missing.append("Bilirubin")
+    severe_renal = crcl.known and crcl.value < k.threshold("prrt_crcl_not_studied_below")
+    if severe_renal:
+        # EU label: do not use in severe renal impairment; US label: CrCl < 30 mL/min not studied
+        out.append(Outcome.applicable(
+            "NR-04", card="prrt-renal-not-recommended", facts=(_lab("CrCl", crcl, "mL/min"), *facts),
+            reason="creatinine clearance below 30 mL/min (severe renal impairment)"))
+        low = [f for f in low if f.name != "CrCl"]
     if low:
-        not_studied = crcl.known and crcl.value < k.threshold("prrt_crcl_not_studied_below")
         out.append(Outcome.applicable(
             "NR-04", card="prrt-labs-caution", facts=(*low, *facts),
-            params={"lab": ", ".join(f.name for f in low)},
-            reason="CrCl below 30 mL/min: PRRT not studied" if not_studied else "below PRRT eligibility thresholds",
+            params={"lab": ", ".join(f"{f.name[0].lower() + f.name[1:] if f.name != 'CrCl' else f.name} "
+                                     f"{f.display}" for f in low)},
+            reason="below the NETTER-1 eligibility thresholds at baseline",
         ))
     if missing and ordered:
         out.append(Outcome.insufficient("NR-04", tuple(missing), card="prrt-labs-needed",
@@ -256,8 +272,28 @@ def ssa_before_prrt(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     facts = (FactUse(name="Next PRRT dose", display=prrt_date.isoformat(), date=prrt_date,
                      reference=(p.next_prrt_date.sources[0].reference if p.next_prrt_date.sources else None)),
              *exposure_facts(p, Agent.SSA))
-    return Outcome.applicable("NR-17", facts=facts, params={"date": prrt_date.isoformat()},
-                              reason="long-acting SSA active with a PRRT dose scheduled")
+    # A hold refers to a date: check what has already happened. The last depot dose on record decides
+    # whether the washout can still be kept before the scheduled PRRT dose.
+    given_dates = [t.last_administered for t in depots if t.last_administered is not None]
+    if not given_dates:
+        return Outcome.applicable(
+            "NR-17", card="ssa-before-prrt-check", facts=facts, params={"date": prrt_date.isoformat()},
+            missing=("date of the last long-acting SSA injection",),
+            reason="long-acting SSA active with a PRRT dose scheduled; last injection date not on record")
+    given = max(given_dates)
+    depot = next(t for t in depots if t.last_administered == given)
+    given_fact = FactUse(name="Last long-acting SSA injection", display=f"{depot.drug} given {given.isoformat()}",
+                         date=given, reference=depot.references[-1] if depot.references else None)
+    if given > prrt_date - washout:
+        earliest = given + washout
+        return Outcome.applicable(
+            "NR-17", card="ssa-before-prrt-postpone", facts=(given_fact, *facts),
+            params={"date": prrt_date.isoformat(), "given": given.isoformat(), "earliest": earliest.isoformat()},
+            reason=f"long-acting SSA given {(prrt_date - given).days} days before the scheduled PRRT dose "
+                   f"(at least {washout.days} needed)")
+    return Outcome.applicable(
+        "NR-17", facts=(given_fact, *facts), params={"date": prrt_date.isoformat(), "given": given.isoformat()},
+        reason="long-acting SSA active with a PRRT dose scheduled: no further depot dose before it")
 
 
 @rule("NR-18")
