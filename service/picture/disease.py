@@ -39,6 +39,7 @@ class Disease:
     progression_date: Fact = field(default_factory=Fact.missing)
     progression_events: tuple[date, ...] = ()
     status_dates: tuple[date, ...] = ()
+    status_events: tuple[tuple[date, DiseaseStatus, Source], ...] = ()  # every dated status, oldest first
 
 
 def _src(obs: ObservationRec, display: str) -> Source:
@@ -136,6 +137,8 @@ def _status(ctx: Context, d: Disease) -> None:
     d.progression_events = tuple(sorted({c.source.date for c in cands
                                          if c.value == DiseaseStatus.PROGRESSIVE and c.source.date}))
     d.status_dates = tuple(sorted({c.source.date for c in cands if c.source.date}))
+    d.status_events = tuple(sorted(((c.source.date, c.value, c.source) for c in cands if c.source.date),
+                                   key=lambda e: (e[0], e[1].value, e[2].reference or "")))
     if not cands:
         return
     window_start = ctx.as_of - timedelta(days=ctx.lookback_days)

@@ -28,7 +28,10 @@ P-05 — PRRT  (FDA label all GEP-NET; NETTER-1/-2)
     When: advanced, no PRRT yet, SSTR positive_all, and progressed on >= 1 line; or newly
           diagnosed with Ki-67 10-55 % (first line as M-03).
     Then: RECOMMEND Lu-177 dotatate after >= 1 line; CONSIDER first line; needs-data when SSTR
-          missing or degree unknown.
+          missing, degree unknown or the imaging is outdated, or when the eligibility labs are
+          missing or outdated (``predicates.prrt_gates``). After a PRRT course: re-treatment
+          (``course.prrt_retreatment``: consider after a durable response, not recommended after early
+          progression).
 P-06 — cabozantinib  (CABINET pNET 13.8 vs 4.4 mo)
     When: advanced, progressive after >= 1 non-SSA systemic therapy, no cabozantinib yet.
     Then: RECOMMEND cabozantinib 60 mg daily.
@@ -76,10 +79,11 @@ from service.rules.predicates import (
     progression_known,
     received,
     site_is,
-    sstr_needs_data,
+    prrt_gates,
     therapy_facts,
     well_differentiated_low_grade,
 )
+from service.rules.course import prrt_retreatment
 from service.rules.pathways import (
     prrt_first_line,
 )
@@ -243,7 +247,7 @@ def prrt_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if stop is not None:
         return stop
     if received(p, Agent.PRRT):
-        return Outcome.not_applicable("P-05", "PRRT already given")
+        return progression_known("P-05", p) or prrt_retreatment("P-05", p, k)  # type: ignore[return-value]
     if newly_diagnosed(p):
         return prrt_first_line("P-05", p, k)
     stop = progression_known("P-05", p)
@@ -251,7 +255,7 @@ def prrt_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return stop
     if not any(progressed_on(p, a) for a in SYSTEMIC):
         return Outcome.not_applicable("P-05", "no progression on a prior line")
-    stop = sstr_needs_data("P-05", p)
+    stop = prrt_gates("P-05", p, k)
     if stop is not None:
         return stop
     return Outcome.applicable("P-05", card="prrt-pnet", params=card_params(p),

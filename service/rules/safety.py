@@ -11,7 +11,8 @@ NR-04 — PRRT in pregnancy/breast-feeding, or below renal/marrow/liver threshol
     CrCl < 50 mL/min (< 30 not studied), Hb < 8 g/dL, WBC < 2.0, platelets < 75 (10^9/L),
     bilirubin > 3 x ULN, albumin <= 3.0 g/dL.
     Then: NOT RECOMMENDED in pregnancy/breast-feeding; CAUTION/MDT for the lab thresholds; NEEDS
-    DATA for missing labs when PRRT is ordered. Source: Lutathera label; NETTER-1 eligibility.
+    DATA for missing labs, or labs older than prrt_labs_max_age_days (30), when PRRT is ordered (an old
+    result below a threshold still gives the caution). Source: Lutathera label; NETTER-1 eligibility.
 NR-09 — telotristat outside label
     When: telotristat ordered/active without a current SSA, at a 500 mg dose, without carcinoid
     syndrome, or for flushing only (flushing recorded, bowel movements <= telotristat_no_diarrhoea_bm_max).
@@ -77,7 +78,7 @@ from service.rules.predicates import (
     therapy_fact,
     well_differentiated,
 )
-from service.rules.outcome import FactUse, Outcome
+from service.rules.outcome import FactUse, Outcome, age_words
 from service.rules.registry import RuleKnowledge, rule
 
 
@@ -131,15 +132,24 @@ def prrt_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple
     )
     low: list[FactUse] = []
     missing: list[str] = []
+    limit = k.threshold("prrt_labs_max_age_days")
     for name, fact, unit, fails in checks:
         if not fact.known:
             missing.append(name)
-        elif fails(fact.value):
+            continue
+        if fails(fact.value):  # an old result below the threshold still warns (and is to be repeated)
             low.append(_lab(name, fact, unit))
+        if fact.date is None or (as_of - fact.date).days > limit:
+            when = f"last {fact.date.isoformat()}, {age_words(fact.date, as_of)}" if fact.date else "undated"
+            missing.append(f"{name} ({when}: repeat before the dose)")
     if labs.bilirubin.known:
         uln = labs.bilirubin_uln.value if labs.bilirubin_uln.known else k.threshold("bilirubin_uln_default")
         if labs.bilirubin.value > k.threshold("prrt_bilirubin_uln_multiple_max") * uln:
             low.append(_lab("Bilirubin", labs.bilirubin, "mg/dL"))
+        when = labs.bilirubin.date
+        if when is None or (as_of - when).days > limit:
+            missing.append(f"Bilirubin ({f'last {when.isoformat()}, {age_words(when, as_of)}' if when else 'undated'}"
+                           ": repeat before the dose)")
     else:
         missing.append("Bilirubin")
     if low:
