@@ -367,8 +367,9 @@ def days_old(fact: Fact, as_of: date) -> int | None:  # type: ignore[type-arg]
 
 def sstr_outdated(p: NetPicture, k: RuleKnowledge) -> tuple[str, tuple[FactUse, ...]] | None:
     """Why the SSTR imaging on record cannot decide PRRT now (None when it can): older than
-    ``sstr_imaging_max_age_days``, or older than the latest documented progression, or older than a
-    metastasis diagnosis recorded since (new disease may not take up the tracer)."""
+    ``sstr_imaging_max_age_days``, or more than ``sstr_before_progression_days`` older than the latest
+    documented progression (imaging of the restaging work-up counts), or older than a metastasis diagnosis
+    recorded since (new disease may not take up the tracer)."""
     when = p.sstr.date
     if when is None:
         return "SSTR imaging without a date", ()
@@ -377,7 +378,9 @@ def sstr_outdated(p: NetPicture, k: RuleKnowledge) -> tuple[str, tuple[FactUse, 
     if age > limit:
         return (f"the last SSTR imaging ({when.isoformat()}, {age_words(when, p.as_of)}) is older than "
                 f"{round(limit / 30.4)} months"), ()
-    if p.progression.is_(True) and p.progression_date.known and p.progression_date.value > when:  # type: ignore[operator]
+    window = timedelta(days=k.threshold("sstr_before_progression_days"))
+    if (p.progression.is_(True) and p.progression_date.known
+            and p.progression_date.value > when + window):  # type: ignore[operator]
         prog = p.progression_date.value
         return (f"the last SSTR imaging ({when.isoformat()}) predates the progression of {prog.isoformat()}",  # type: ignore[union-attr]
                 (FactUse.of("Latest progression", p.progression_date, f"progression {prog.isoformat()}"),))  # type: ignore[union-attr]
