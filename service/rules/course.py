@@ -18,6 +18,14 @@ in P-05, L-04, G3-01 and O-06 once PRRT was given) -- ``prrt_retreatment``:
     Source: NANETS/SNMMI PRRT consensus (Hope 2020) and ENETS 2024 (re-treatment in prior responders with a
           long progression-free interval, MDT); retreatment series (R).
 
+TM-01 -- restaging overdue (the age limit of the progression status)
+    When: advanced disease, and disease statuses on record but none within ``progression_window_days``
+          (365: decision table 1.2 "progressive" = documented within 12 months; the picture then leaves the
+          progression unknown, never "progressive").
+    Then: NEEDS DATA (``restaging-overdue``, monitoring): restage with CT/MRI (RECIST 1.1); the last
+          assessment and its age are shown. Rows triggered by progression stay undecided until then.
+    Source: decision table 1.2; ENETS/ESMO follow-up imaging every 3-6 months in advanced disease.
+
 TC-01 -- a therapy the patient progressed on is never the next recommendation (review row)
     When: a recommend/consider outcome's card is on the topic of a therapy class the patient progressed on
           (``Therapy.progressed_on``: progression documented during the course or within the grace period
@@ -37,9 +45,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from service.picture.model import Agent, NetPicture, Therapy, TherapyStatus
+from service.picture.model import Agent, FactState, NetPicture, Therapy, TherapyStatus
 from service.rules.outcome import FactUse, Outcome, Status, age_words
-from service.rules.predicates import card_params, fact_uses, needs_data, prrt_gates
+from service.rules.predicates import card_params, fact_uses, is_advanced, needs_data, prrt_gates
 from service.rules.registry import RuleKnowledge, rule
 
 _SUGGESTING = ("recommend", "consider")
@@ -115,6 +123,26 @@ def prrt_retreatment(rule_id: str, p: NetPicture, k: RuleKnowledge) -> Outcome |
         params={**card_params(p), "interval": f"{_months(interval)} after the last dose"},
         reason=f"durable response: progression {_months(interval)} after the last PRRT dose; "
                "SSTR uptake >= liver on imaging since; labs current")
+
+
+# --------------------------------------------------------------------------- TM-01
+
+
+@rule("TM-01")
+def restaging_overdue(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if is_advanced(p) is not True:
+        return Outcome.not_applicable("TM-01", "not advanced disease (or extent unknown)")
+    if p.progression.known or p.progression.state is not FactState.STALE:
+        return Outcome.not_applicable("TM-01", "disease status current, or never recorded")
+    dates = [s.date for s in p.progression.sources if s.date is not None]
+    last = max(dates) if dates else None
+    facts = (FactUse.of("Last disease assessment", p.progression),) + fact_uses(p, "extent")
+    return needs_data("TM-01", p, (f"restaging (CT/MRI, RECIST 1.1): last disease status "
+                                   f"{last.isoformat() + ', ' + age_words(last, as_of) if last else 'undated'}",),
+                      card="restaging-overdue", facts=facts,
+                      reason=f"advanced NET with no disease status in the last "
+                             f"{k.threshold('progression_window_days'):g} days: progression-triggered rows cannot "
+                             "decide")
 
 
 # --------------------------------------------------------------------------- TC-01

@@ -76,6 +76,7 @@ from service.rules.predicates import (
     needs_data,
     newly_diagnosed,
     progressed_on,
+    progression_being_treated,
     progression_known,
     received,
     site_is,
@@ -255,6 +256,9 @@ def prrt_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return stop
     if not any(progressed_on(p, a) for a in SYSTEMIC):
         return Outcome.not_applicable("P-05", "no progression on a prior line")
+    answered = progression_being_treated(p)
+    if answered:  # e.g. everolimus started since the progression and working: not another line now
+        return Outcome.not_applicable("P-05", f"the progression is being treated: {answered[0].display}")
     stop = prrt_gates("P-05", p, k)
     if stop is not None:
         return stop

@@ -21,6 +21,7 @@ from service.rules.predicates import (
     ki67_at_most,
     newly_diagnosed,
     progressed_on,
+    progression_being_treated,
     progression_known,
     received,
     prrt_gates,
@@ -78,6 +79,9 @@ def prrt_after_ssa(rule_id: str, p: NetPicture, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable(rule_id, "no documented progression on an SSA")
     if received(p, Agent.PRRT):
         return Outcome.not_applicable(rule_id, "PRRT already given (re-treatment: M-07 / MDT)")
+    answered = progression_being_treated(p)
+    if answered:  # e.g. everolimus started since the progression and working: not another line now
+        return Outcome.not_applicable(rule_id, f"the progression is being treated: {answered[0].display}")
     stop = prrt_gates(rule_id, p, k)
     if stop is not None:
         return stop

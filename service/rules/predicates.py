@@ -241,9 +241,14 @@ def medication_fact(m: Medication) -> FactUse:
     return FactUse(name="Current medication", display=f"{m.name} ({words})", date=m.date, reference=m.reference)
 
 
+def _in_order(agents: Iterable[Agent]) -> Iterable[Agent]:
+    """The agents in the caller's order; a set in a fixed order (a set's order changes between processes)."""
+    return sorted(agents, key=lambda a: a.value) if isinstance(agents, (set, frozenset)) else agents
+
+
 def therapy_facts(p: NetPicture, agents: Iterable[Agent]) -> tuple[FactUse, ...]:
     out = []
-    for agent in agents:
+    for agent in _in_order(agents):
         for t in p.therapies_of(agent):
             if t.status is TherapyStatus.PLANNED:
                 continue
@@ -506,7 +511,7 @@ def well_differentiated(p: NetPicture) -> bool | None:
 def exposure_facts(p: NetPicture, *agents: Agent) -> tuple[FactUse, ...]:
     """Every exposure to these therapy classes, planned orders included ("belzutifan (planned)")."""
     out = []
-    for agent in agents:
+    for agent in _in_order(agents):
         for t in p.therapies_of(agent):
             out.append(therapy_fact(t, t.status.value))
     return tuple(out)

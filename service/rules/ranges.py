@@ -4,9 +4,10 @@ KR-01 — a Ki-67 range across a decision threshold
     When: the latest Ki-67 is a range ("5-10 %") or a bound ("< 12 %", "> 20 %"): the picture gives its two
           ends as point values, each with the grade at that end (``NetPicture.ki67_ends``; an open bound
           ends just inside it, "< 12 %" at 11.9 %, and at 0 or 100 %). Every row is run at each end (the
-          whole evaluation, review rows included), and the suggestions (recommend/consider cards) compared.
+          whole evaluation, review rows included), and the suggestions compared as decisions (topic and
+          strength of each recommend/consider card, whichever row words it).
     Then: the same suggestions at both ends: nothing to say (the range does not change the answer, e.g.
-          "< 2 %" or "5-8 %"). Different: the suggestions that hold at only one end are withdrawn from this
+          "< 2 %" or "10-15 %"). Different: the suggestions that hold at only one end are withdrawn from this
           answer, the ones that hold at both stay, and one needs-data card (``ki67-range-point-value``,
           data-gap) names the decision thresholds (``lists.ki67_decision_thresholds``: 3, 10, 20, 55 %)
           inside the range, what the table gives at each end, and asks pathology for a point value (or the
@@ -36,24 +37,26 @@ def _end_picture(p: NetPicture, point: Ki67, grade: object) -> NetPicture:
     return dataclasses.replace(p, **changes)  # type: ignore[arg-type]
 
 
-def _suggested(outcomes: list[Outcome], k: RuleKnowledge) -> dict[str, tuple[str, str]]:
-    """card id -> (rule id, topic) of every suggestion in an answer."""
-    out: dict[str, tuple[str, str]] = {}
+_TOPIC_WORDS = {"prrt": "PRRT", "captem": "CAPTEM", "somatostatin-analog": "somatostatin analogue"}
+
+
+def _suggested(outcomes: list[Outcome], k: RuleKnowledge) -> dict[tuple[str, str], list[str]]:
+    """(topic, strength) -> row ids of every suggestion in an answer: the decision, whichever row or card
+    text gives it (first-line PRRT is one option whether M-03 or G3-01 words it)."""
+    out: dict[tuple[str, str], list[str]] = {}
     for o in outcomes:
         if o.status is not Status.APPLICABLE:
             continue
         spec = k.card_of(o)
         if spec is not None and spec.strength in _SUGGESTING:
-            out.setdefault(spec.id, (o.rule_id, spec.topic))
+            out.setdefault((spec.topic, spec.strength), []).append(o.rule_id)
     return out
 
 
-def _listing(cards: dict[str, tuple[str, str]], only: set[str]) -> str:
-    items: dict[str, list[str]] = {}
-    for card_id in sorted(only):
-        rule_id, topic = cards[card_id]
-        items.setdefault(topic.replace("-", " "), []).append(rule_id)
-    return ", ".join(f"{topic} ({', '.join(dict.fromkeys(rows))})" for topic, rows in items.items()) or "nothing new"
+def _listing(answer: dict[tuple[str, str], list[str]], only: set[tuple[str, str]]) -> str:
+    items = [f"{_TOPIC_WORDS.get(topic, topic.replace('-', ' '))} ({strength}; "
+             f"{', '.join(dict.fromkeys(answer[(topic, strength)]))})" for topic, strength in sorted(only)]
+    return ", ".join(items) or "nothing further"
 
 
 @rule("KR-01", review=True)
@@ -72,7 +75,7 @@ def ki67_range(p: NetPicture, as_of: date, k: RuleKnowledge, outcomes: tuple[Out
     revised: list[Outcome] = []
     for o in outcomes:
         spec = k.card_of(o) if o.status is Status.APPLICABLE else None
-        if spec is not None and spec.strength in _SUGGESTING and spec.id not in common:
+        if spec is not None and spec.strength in _SUGGESTING and (spec.topic, spec.strength) not in common:
             revised.append(Outcome.not_applicable(o.rule_id, "holds at one end of the reported Ki-67 range only"))
             continue
         revised.append(o)
@@ -82,10 +85,10 @@ def ki67_range(p: NetPicture, as_of: date, k: RuleKnowledge, outcomes: tuple[Out
     cut = " and ".join(f"{t:g} %" for t in thresholds) or "a decision cut-off"
 
     def end(point: Ki67, grade: object) -> str:
-        return f"{point.percent:g} %" + (f" ({grade.value})" if grade is not None else "")  # type: ignore[attr-defined]
+        return f"{point.percent:g} %" + (f", {grade.value}" if grade is not None else "")  # type: ignore[attr-defined]
 
-    reason = (f"Ki-67 reported as {ki67_text(reported)} spans {cut}: at {end(lo_point, lo_grade)} the table "
-              f"suggests {_listing(low, set(low) - common)}; at {end(hi_point, hi_grade)} "
+    reason = (f"Ki-67 reported as {ki67_text(reported)} spans {cut}: at its low end ({end(lo_point, lo_grade)}) "
+              f"the table suggests {_listing(low, set(low) - common)}; at its high end ({end(hi_point, hi_grade)}) "
               f"{_listing(high, set(high) - common)}")
     if common:
         reason += "; suggested at both ends (shown): " + _listing(low, common)
