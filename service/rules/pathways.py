@@ -20,6 +20,7 @@ from service.rules.predicates import (
     ki67_at_least,
     ki67_at_most,
     newly_diagnosed,
+    progressed_after,
     progressed_on,
     progression_being_treated,
     progression_known,
@@ -144,7 +145,7 @@ def after_prrt_or_everolimus(rule_id: str, p: NetPicture, k: RuleKnowledge) -> t
     had_prrt, had_evero = received(p, Agent.PRRT), received(p, Agent.EVEROLIMUS)
     if not (had_prrt or had_evero):
         return Outcome.not_applicable(rule_id, "no prior PRRT or everolimus")
-    if not (progressed_on(p, Agent.PRRT) or progressed_on(p, Agent.EVEROLIMUS)):
+    if not (progressed_after(p, Agent.PRRT) or progressed_after(p, Agent.EVEROLIMUS)):
         return Outcome.not_applicable(rule_id, "progression predates PRRT/everolimus")
     params = card_params(p)
     facts = fact_uses(p, "primary_site", "grade", "progression", "sstr") + therapy_facts(

@@ -342,6 +342,23 @@ def progressed_on(p: NetPicture, agent: Agent) -> bool:
     return False
 
 
+def progressed_after(p: NetPicture, agent: Agent) -> bool:
+    """Documented progression (within 12 months) at any time after starting this therapy class: on it or
+    after it ended (decision table M-07 "progression after PRRT and/or everolimus"; ``progressed_on`` asks
+    for progression during the course)."""
+    if not p.progression.is_(True):
+        return False
+    when = p.progression_date.value if p.progression_date.known else None
+    for t in p.therapies_of(agent):
+        if t.status is TherapyStatus.PLANNED:
+            continue
+        if t.first_progression is not None or t.progressed_on is True:
+            return True
+        if when is None or t.start is None or t.start <= when:
+            return True
+    return False
+
+
 def had_any(p: NetPicture, agents: Iterable[Agent]) -> bool:
     return any(received(p, a) for a in agents)
 
