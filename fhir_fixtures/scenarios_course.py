@@ -178,10 +178,10 @@ def s106():
     p.ecog("ecog", ago(days=20), 1)
     good_labs(p, ago(days=20))
     return meta(p, "pNET on everolimus after a finished clarithromycin course (no interaction alert)",
-                "62-year-old man with a metastatic pNET G2, stable on everolimus. A 7-day clarithromycin course ended "
-                "12 days ago (an administration 20 days ago, the statement completed since): clarithromycin is no "
+                "62-year-old man with a metastatic pNET G2 that progressed on lanreotide 7 months ago and is now stable "
+                "on everolimus (no new line is proposed while it works). A 7-day clarithromycin course ended 12 days ago (an administration 20 days ago, the statement completed since): clarithromycin is no "
                 "longer taken, so there is no critical everolimus-CYP3A4 card; everolimus monitoring stays.",
-                expect={"site": "pancreas", "grade": "G2", "ki67": 12, "sstr": "positive_all", "progression": False,
+                expect={"site": "pancreas", "grade": "G2", "ki67": 12, "sstr": "positive_all", "progression": True,
                         "extent": "metastatic"},
                 rows=["SB-01"], also=["P-03", "P-04", "G-08", "LD-02", "P-05"], not_rows=["NR-19"],
                 shapes=["recent administration ended by a later completed statement"])
