@@ -31,6 +31,7 @@ from service.picture.model import Agent, FactState, Grade, NetPicture, PrimarySi
 from service.rules.course import prrt_retreatment
 from service.rules.predicates import (
     SYSTEMIC,
+    ki67_outdated,
     prrt_gates,
     received,
     fact_uses,
@@ -114,7 +115,7 @@ def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
         prrt = Outcome.insufficient(
             "G3-01", ("prior systemic therapy history (first-line PRRT per NETTER-2 only when newly diagnosed)",),
             reason="treatment history unreadable: first-line or after prior therapy cannot be told")
-    return (prrt, Outcome.applicable("G3-01", card=captem, facts=facts, params=params,
+    return (prrt, Outcome.applicable("G3-01", card=captem, facts=facts, params=params, missing=ki67_outdated(p, k),
                                      reason="WD G3 alternative: CAPTEM"))
 
 
@@ -135,7 +136,7 @@ def g3_aggressive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     facts, params = _facts(p) + rapid, _params(p)
     if high_ki67:
         return Outcome.applicable("G3-02", card="g3-platinum-etoposide", facts=facts, params=params,
-                                  reason="WD G3 with Ki-67 above 55 %")
+                                  missing=ki67_outdated(p, k), reason="WD G3 with Ki-67 above 55 %")
     return Outcome.applicable("G3-02", card="g3-chemotherapy", facts=facts, params=params,
                               reason="WD G3 with SSTR-poor, FDG-avid or rapidly growing disease")
 

@@ -73,6 +73,7 @@ from service.rules.predicates import (
     had_any,
     ki67_at_least,
     ki67_low,
+    ki67_outdated,
     needs_data,
     newly_diagnosed,
     progressed_on,
@@ -188,6 +189,7 @@ def everolimus_or_sunitinib(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
         return Outcome.not_applicable("P-03", f"on {current[0].value} without progression on it: continue it")
     params = card_params(p)
     facts = fact_uses(p, "grade", "ki67", "progression", "extent") + therapy_facts(p, SYSTEMIC)
+    old_ki67 = ki67_outdated(p, k) if not progressive else ()  # the Ki-67 decides only without progression
     # P-03 is the option "with no urgent need for shrinkage"; when P-04's shrinkage triggers hold
     # (bulky liver disease or symptoms) and chemotherapy has not been given, chemotherapy leads and
     # the targeted agents are offered as later options (consider), not as first choice.
@@ -197,10 +199,12 @@ def everolimus_or_sunitinib(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
     out = []
     if not received(p, Agent.EVEROLIMUS):
         out.append(Outcome.applicable("P-03", card="everolimus-pnet-after-shrinkage" if later else "everolimus-pnet",
-                                      params=params, facts=facts, reason="progressive or Ki-67 >=10 % pNET"))
+                                      params=params, facts=facts, missing=old_ki67,
+                                      reason="progressive or Ki-67 >=10 % pNET"))
     if not received(p, Agent.SUNITINIB) and not _insulinoma(p):
         out.append(Outcome.applicable("P-03", card="sunitinib-pnet-after-shrinkage" if later else "sunitinib-pnet",
-                                      params=params, facts=facts, reason="progressive or Ki-67 >=10 % pNET"))
+                                      params=params, facts=facts, missing=old_ki67,
+                                      reason="progressive or Ki-67 >=10 % pNET"))
     if not out:
         return Outcome.not_applicable("P-03", "everolimus and sunitinib both given already")
     return tuple(out)

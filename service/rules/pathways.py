@@ -19,6 +19,7 @@ from service.rules.predicates import (
     had_any,
     ki67_at_least,
     ki67_at_most,
+    ki67_outdated,
     newly_diagnosed,
     progressed_after,
     progressed_on,
@@ -66,7 +67,7 @@ def prrt_first_line(rule_id: str, p: NetPicture, k: RuleKnowledge) -> Outcome:
     if stop is not None:
         return stop
     return Outcome.applicable(
-        rule_id, card="prrt-first-line", params=card_params(p),
+        rule_id, card="prrt-first-line", params=card_params(p), missing=ki67_outdated(p, k),
         facts=fact_uses(p, "primary_site", "ki67", "sstr", "extent", "newly_diagnosed"),
         reason="newly diagnosed, SSTR >= liver everywhere, Ki-67 in the NETTER-2 range",
     )

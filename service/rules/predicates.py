@@ -438,6 +438,16 @@ def sstr_needs_data(rule_id: str, p: NetPicture, k: RuleKnowledge, card: str = "
     return None
 
 
+def ki67_outdated(p: NetPicture, k: RuleKnowledge) -> tuple[str, ...]:
+    """Where the Ki-67 decides a row: what is missing when it is older than ``ki67_max_age_days`` (the grade
+    can rise over time; a recent biopsy is asked for, the old value still decides)."""
+    when = p.ki67.date if p.ki67.known else None
+    if when is None or (p.as_of - when).days <= k.threshold("ki67_max_age_days"):
+        return ()
+    return (f"a recent Ki-67: the last ({when.isoformat()}, {age_words(when, p.as_of)}) decides here; re-biopsy "
+            "if the course has changed",)
+
+
 # Plain words for the Labs fields a rule may list as missing or to repeat.
 LAB_WORDS = {
     "creatinine_clearance": "creatinine clearance", "egfr": "eGFR", "creatinine": "creatinine",

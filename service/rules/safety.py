@@ -39,11 +39,14 @@ NR-20 — Cometriq capsules in place of Cabometyx tablets
 SB-01 — on everolimus (active): stomatitis prophylaxis, glucose/lipids, pneumonitis; hyperglycaemia flagged.
 SB-02 — on sunitinib: hepatotoxicity (boxed), BP, TSH, glucose, LVEF.
 SB-03 — on cabozantinib: BP, LFT, proteinuria; stop >= 3 weeks before planned surgery.
-SB-04 — on/ordered capecitabine (CAPTEM): DPYD test; CRITICAL when CrCl < 30 mL/min.
+SB-04 — on/ordered capecitabine (CAPTEM): DPYD test; CRITICAL when CrCl < 30 mL/min; a CrCl missing or
+    older than drug_labs_max_age_days (30) is asked for (repeat before the dose).
 SB-05 — on belzutifan: anaemia (hold for Hb < 9 g/dL), hypoxia, contraception.
-SB-06 — on/ordered platinum: prefer carboplatin when CrCl < 60 mL/min.
+SB-06 — on/ordered platinum: prefer carboplatin when CrCl < 60 mL/min (a CrCl older than
+    drug_labs_max_age_days decides nothing: insufficient, repeat it).
 SB-07 — on/ordered streptozocin: nephrotoxicity (boxed): creatinine and urine protein each course;
-    CAUTION when CrCl < streptozocin_crcl_caution_below (60 mL/min).
+    CAUTION when CrCl < streptozocin_crcl_caution_below (60 mL/min); a CrCl missing or older than
+    drug_labs_max_age_days is asked for.
 SB-08 — on interferon alfa: depression/suicidality, flu-like illness, cytopenias, thyroid, liver.
 SB-09 — on diazoxide: fluid retention/oedema (thiazide), hyperglycaemia overshoot, hypotension.
 SB-10 — pregnancy or breast-feeding on record, and systemic antitumour therapy ordered/taken (other than
@@ -72,6 +75,7 @@ from service.picture.model import (
 )
 from service.rules.predicates import (
     exposure_facts,
+    labs_not_current,
     in_play,
     is_advanced,
     medication_fact,
@@ -400,7 +404,7 @@ def capecitabine_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
     if crcl.known and crcl.value < k.threshold("capecitabine_crcl_contraindicated_below"):
         return Outcome.applicable("SB-04", card="capecitabine-renal", facts=(_lab("Creatinine clearance", crcl, "mL/min"), *facts),
                                   reason="capecitabine contraindicated at this renal function")
-    missing = () if crcl.known else ("creatinine clearance",)
+    missing, _ = labs_not_current(p, ("creatinine_clearance",), k.threshold("drug_labs_max_age_days"))
     return Outcome.applicable("SB-04", facts=facts, missing=(*missing, "DPYD genotype / DPD activity"),
                               reason="fluoropyrimidine safety checks")
 
@@ -426,6 +430,9 @@ def platinum_renal(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     crcl = p.labs.creatinine_clearance
     if not crcl.known:
         return Outcome.insufficient("SB-06", ("creatinine clearance",), reason="renal function unknown")
+    old, _ = labs_not_current(p, ("creatinine_clearance",), k.threshold("drug_labs_max_age_days"))
+    if old:  # an old value does not choose between cisplatin and carboplatin
+        return Outcome.insufficient("SB-06", tuple(old), reason="renal function not current")
     if crcl.value >= k.threshold("cisplatin_crcl_prefer_carboplatin_below"):
         return Outcome.not_applicable("SB-06", "renal function allows cisplatin")
     return Outcome.applicable("SB-06", facts=(_lab("Creatinine clearance", crcl, "mL/min"),
@@ -443,7 +450,8 @@ def streptozocin_renal(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if crcl.known and crcl.value < k.threshold("streptozocin_crcl_caution_below"):
         return Outcome.applicable("SB-07", card="streptozocin-renal", facts=(_lab("Creatinine clearance", crcl, "mL/min"), *facts),
                                   reason="streptozocin with reduced renal function")
-    return Outcome.applicable("SB-07", facts=facts, missing=() if crcl.known else ("creatinine clearance",),
+    missing, _ = labs_not_current(p, ("creatinine_clearance",), k.threshold("drug_labs_max_age_days"))
+    return Outcome.applicable("SB-07", facts=facts, missing=tuple(missing),
                               reason="streptozocin nephrotoxicity monitoring")
 
 

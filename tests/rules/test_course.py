@@ -228,3 +228,25 @@ def test_a_review_row_may_amend_but_not_rewrite_another_rows_outcome():
     assert ok[0].reason.endswith("checked")
     with pytest.raises(TypeError):
         _review(RegisteredRule("TC-01", rewrite, "t", frozenset(), True), picture, AS_OF, view, [base])
+
+
+def test_an_old_ki67_that_decides_the_row_is_said_to_be_old():
+    old = dict(PROGRESSION, primary_site=PrimarySite.PANCREAS, grade=Grade.G3, therapies=(SSA,),
+               ki67=fact(Ki67(30.0), on=date(2023, 6, 1)))
+    outcomes = run("G3-01", **old)
+    (captem,) = [o for o in outcomes if o.card == "g3-captem-pancreas"]
+    assert any(m.startswith("a recent Ki-67: the last (2023-06-01, 3 years ago)") for m in captem.missing)
+    recent = run("G3-01", **dict(old, ki67=fact(Ki67(30.0), on=date(2026, 9, 1))))
+    assert not any("recent Ki-67" in m for o in recent for m in o.missing)
+
+
+def test_capecitabine_and_platinum_checks_ask_for_a_current_creatinine_clearance():
+    captem = therapy(Agent.CAPTEM, status=TherapyStatus.PLANNED, start=date(2026, 11, 20))
+    old_crcl = make_labs(creatinine_clearance=fact(80.0, on=date(2026, 5, 1)))
+    (sb04,) = run("SB-04", therapies=(captem,), labs=old_crcl)
+    assert "creatinine clearance (last 2026-05-01, 6 months ago: repeat)" in sb04.missing
+    (sb04,) = run("SB-04", therapies=(captem,), labs=make_labs(creatinine_clearance=fact(80.0)))
+    assert sb04.missing == ("DPYD genotype / DPD activity",)
+    platinum = therapy(Agent.PLATINUM_ETOPOSIDE, status=TherapyStatus.PLANNED, start=date(2026, 11, 20))
+    (sb06,) = run("SB-06", therapies=(platinum,), labs=make_labs(creatinine_clearance=fact(45.0, on=date(2026, 5, 1))))
+    assert sb06.status is Status.INSUFFICIENT and "repeat" in sb06.missing[0]
