@@ -104,7 +104,11 @@ def _review(registered: RegisteredRule, picture: NetPicture, as_of: date, view: 
             outcomes: list[Outcome]) -> list[Outcome]:
     """Run one review row; it may only withdraw or amend other rows' outcomes and add outcomes of its own."""
     rule_id = registered.rule_id
-    revised = list(registered.function(picture, as_of, view, tuple(outcomes)))
+    given = tuple(outcomes)
+    result = registered.function(picture, as_of, view, given)
+    if result is given:  # nothing to review (the common case): no check needed
+        return outcomes
+    revised = list(result)
     others = [o for o in revised if not (isinstance(o, Outcome) and o.rule_id == rule_id)]
     if len(others) != len(outcomes):
         raise TypeError(f"review row {rule_id} added or dropped outcomes of other rows")

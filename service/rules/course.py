@@ -159,11 +159,14 @@ def _failed(p: NetPicture) -> dict[Agent, Therapy]:
 
 
 def _mentions(k: RuleKnowledge) -> dict[str, re.Pattern[str]]:
-    out = {}
-    for pair in k.values("therapy_mention_words"):
-        topic, words = pair.split(":", 1)
-        out[topic] = re.compile(r"\b(?:" + words + r")\b", re.IGNORECASE)
-    return out
+    """topic -> pattern of the words naming it (compiled once per knowledge)."""
+    def build(_: object) -> dict[str, re.Pattern[str]]:
+        out = {}
+        for pair in k.values("therapy_mention_words"):
+            topic, words = pair.split(":", 1)
+            out[topic] = re.compile(r"\b(?:" + words + r")\b", re.IGNORECASE)
+        return out
+    return k.whole.derive("tc01_mentions", build)
 
 
 @rule("TC-01", review=True)
@@ -176,8 +179,9 @@ def progressed_on_review(p: NetPicture, as_of: date, k: RuleKnowledge,
     kept_cards = set(k.values("progressed_on_kept_cards"))
     mentions = _mentions(k)
     revised: list[Outcome] = []
+    applicable = Status.APPLICABLE
     for o in outcomes:
-        spec = k.card_of(o) if o.status is Status.APPLICABLE else None
+        spec = k.card_of(o) if o.status is applicable else None
         if spec is None or spec.strength not in _SUGGESTING:
             revised.append(o)
             continue

@@ -66,13 +66,19 @@ def fitness_and_age(p: NetPicture, as_of: date, k: RuleKnowledge,
     unfit: list[str] = []
     too_young: list[str] = []
     flagged_young: list[str] = []
+    not_applicable, insufficient = Status.NOT_APPLICABLE, Status.INSUFFICIENT
     for o in outcomes:
-        spec = k.card_of(o) if o.status is not Status.NOT_APPLICABLE else None
-        if (spec is None or spec.strength not in _REVIEWED or spec.indicator == "critical"
-                or (o.status is Status.INSUFFICIENT and o.card is None)):
+        if o.status is not_applicable or (o.status is insufficient and o.card is None):
+            revised.append(o)   # most outcomes: nothing shown, nothing to review
+            continue
+        spec = k.card_of(o)
+        if spec is None or spec.strength not in _REVIEWED or spec.indicator == "critical":
             revised.append(o)
             continue
         topic = spec.topic
+        if topic not in fit_topics and not (child and (topic in label_ages or topic in off_label)):
+            revised.append(o)
+            continue
         label = f"{_words(topic)} ({o.rule_id})"
         if child and topic in label_ages and age < label_ages[topic]:  # type: ignore[operator]
             revised.append(Outcome.not_applicable(o.rule_id, f"label age: {_words(topic)} from "

@@ -11,7 +11,8 @@ KR-01 — a Ki-67 range across a decision threshold
           answer, the ones that hold at both stay, and one needs-data card (``ki67-range-point-value``,
           data-gap) names the decision thresholds (``lists.ki67_decision_thresholds``: 3, 10, 20, 55 %)
           inside the range, what the table gives at each end, and asks pathology for a point value (or the
-          mitotic count). Never no card, never one end taken silently.
+          mitotic count). Never no card, never one end taken silently. No Ki-67 threshold of the knowledge
+          inside the range ("< 2 %"): the rows are not run again (they cannot differ).
     Source: WHO 2019/2022 grading (Ki-67 3 % and 20 % cut-offs); CLARINET (< 10 %) and NETTER-2 (10-55 %)
           enrolment; decision table section 1.1.
 """
@@ -59,10 +60,23 @@ def _listing(answer: dict[tuple[str, str], list[str]], only: set[tuple[str, str]
     return ", ".join(items) or "nothing further"
 
 
+def _cut_offs(k: RuleKnowledge) -> tuple[float, ...]:
+    """Every Ki-67 value a row decides on: the listed decision thresholds and every Ki-67 threshold (in %)
+    of the knowledge (derived once per knowledge)."""
+    def build(knowledge: object) -> tuple[float, ...]:
+        values = {float(v) for v in k.values("ki67_decision_thresholds")}
+        values |= {t.value for name, t in k.whole.thresholds.items() if "ki67" in name and t.unit == "%"}
+        return tuple(sorted(values))
+    return k.whole.derive("kr01_cut_offs", build)
+
+
 @rule("KR-01", review=True)
 def ki67_range(p: NetPicture, as_of: date, k: RuleKnowledge, outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
     if len(p.ki67_ends) != 2 or not p.ki67.known:
         return outcomes
+    (lo_point, _), (hi_point, _) = p.ki67_ends
+    if not any(lo_point.percent <= t <= hi_point.percent for t in _cut_offs(k)):
+        return outcomes   # no cut-off inside the range ("< 2 %"): the rows cannot differ, nothing to run
     from service.rules import evaluate  # the rows at each end (a variant picture has no ends: no recursion)
 
     answers = [_suggested(evaluate(_end_picture(p, point, grade), as_of=as_of, knowledge=k.whole), k)
