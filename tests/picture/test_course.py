@@ -108,3 +108,13 @@ def test_the_mitotic_count_enters_the_grade_at_each_end(picture_of):
                           valueQuantity=qty(25, "/2mm2"))
     p = picture_of(record(ileal_net(), ki67(string="5-15 %"), mitoses), as_of=AS_OF)
     assert [g for _, g in p.ki67_ends] == [Grade.G3, Grade.G3]
+
+
+def test_prrt_doses_from_procedures_and_administrations_count_once_each(picture_of):
+    from tests.picture.factories import procedure
+
+    admins = [_prrt_admin("2023-01-10", "a1"), _prrt_admin("2023-03-07", "a2")]
+    procs = [procedure("1156383000", date=d, text="Lu-177 dotatate PRRT") for d in ("2023-03-08", "2023-05-02",
+                                                                                   "2023-06-27")]
+    t = _prrt(picture_of(record(ileal_net(), *admins, *procs), as_of=AS_OF))
+    assert t.doses == 4 and t.last_dose == date(2023, 6, 27)   # 2023-03-07/08: one dose recorded twice
