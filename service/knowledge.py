@@ -272,6 +272,12 @@ class RuleKnowledge:
         return self._knowledge.rules[self.rule_id].version
 
     @property
+    def whole(self) -> Knowledge:
+        """The whole knowledge, for a review row that re-runs the rows on a variant of the picture (KR-01:
+        the two ends of a Ki-67 range). A row reads its own numbers through ``threshold``/``values``."""
+        return self._knowledge
+
+    @property
     def default_card(self) -> str:
         return self._knowledge.rules[self.rule_id].cards[0]
 

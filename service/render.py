@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 
 from service.knowledge import (
@@ -37,7 +38,7 @@ from service.knowledge import (
     option_label,
 )
 from service.picture.model import Fact, NetPicture, Therapy, TherapyStatus
-from service.rules.outcome import FactUse, Outcome, Status
+from service.rules.outcome import FactUse, Outcome, Status, age_words
 
 
 TOPIC_SYSTEM = "https://net-cds.org/fhir/CodeSystem/card-topic"
@@ -211,10 +212,11 @@ class _Sanitiser:
     no patient text is kept across requests.
     """
 
-    __slots__ = ("texts", "_plain", "_markdown", "_fact_json", "_fact_line")
+    __slots__ = ("texts", "as_of", "_plain", "_markdown", "_fact_json", "_fact_line")
 
-    def __init__(self, texts: CardTexts):
+    def __init__(self, texts: CardTexts, as_of: date | None = None):
         self.texts = texts
+        self.as_of = as_of  # the call's date: a fact line shows how old its datum is
         self._plain: dict[tuple[str, int], str] = {}
         self._markdown: dict[tuple[str, int], str] = {}
         self._fact_json: dict[FactUse, dict[str, str]] = {}
@@ -252,7 +254,8 @@ class _Sanitiser:
         if out is None:
             bits = [f"- {self.markdown(fact.name)}: {self.markdown(fact.display)}"]
             if fact.date is not None:
-                bits.append(f"({fact.date.isoformat()})")
+                age = f", {age_words(fact.date, self.as_of)}" if self.as_of is not None else ""
+                bits.append(f"({fact.date.isoformat()}{age})")
             reference = _reference(fact)
             if reference:
                 bits.append(f"— {self.markdown(reference)}")
@@ -310,7 +313,7 @@ def render(
         return 0 if symptom_first and any(o.rule_id.split("-", 1)[0] in symptom_groups for o, _ in g.members) else 1
 
     ordered = sorted(groups.values(), key=lambda g: (_order(g), symptom_rank(g), g.topic, g.decision))
-    sanitiser = _Sanitiser(texts)
+    sanitiser = _Sanitiser(texts, picture.as_of)
     # No log line here: the request's one access line carries the card count, uuids, rule ids and
     # knowledge version (service/app.py).
     return [_card(g, picture, knowledge, uuid_factory, sanitiser) for g in ordered]

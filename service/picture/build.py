@@ -77,7 +77,7 @@ def build_picture(
 
     path = pathology.read(ctx, dx)
     dis = disease.read(ctx, dx)
-    tx = therapy.read(ctx, dis.progression_events, dis.status_dates)
+    tx = therapy.read(ctx, dis.progression_events, dis.status_dates, dis.status_events)
     fit = fitness.read(ctx, dx)
     obs_unavail = ctx.unavailable_obs()
     sizes = tempo.size_history(ctx)
@@ -118,6 +118,7 @@ def build_picture(
         tumor_doubling_time_days=obs_fact(doubling, "tumour size"),
         ki67=obs_fact(path.ki67, "Ki-67"),
         ki67_history=path.ki67_history,
+        ki67_ends=path.ki67_ends,
         mitoses_per_2mm2=obs_fact(path.mitoses, "mitotic count"),
         coded_grade=obs_fact(path.coded_grade, "grade"),
         grade=obs_fact(path.grade, "grade"),

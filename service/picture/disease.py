@@ -2,7 +2,9 @@
 
 - SSTR imaging (local ``sstr-imaging``): the coded uptake decides; else Krenning/"vs liver" text;
   else interpretation POS (degree unknown) / NEG. Not done -> MISSING, never NEGATIVE.
-- Progression: a CancerDiseaseStatus (97509-4 / legacy 88040-1) "worsened" within the lookback.
+- Progression: a CancerDiseaseStatus (97509-4 / legacy 88040-1) "worsened" within ``progression_window_days``
+  (12 months, decision table 1.2); an older one leaves the current status unknown (STALE, no value), never
+  "progressive".
   Tumour markers (chromogranin A, 5-HIAA) are never read as progression.
 """
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Disease:
     progression_date: Fact = field(default_factory=Fact.missing)
     progression_events: tuple[date, ...] = ()
     status_dates: tuple[date, ...] = ()
+    status_events: tuple[tuple[date, DiseaseStatus, Source], ...] = ()  # every dated status, oldest first
 
 
 def _src(obs: ObservationRec, display: str) -> Source:
@@ -140,9 +143,12 @@ def _status(ctx: Context, d: Disease) -> None:
     d.progression_events = tuple(sorted({c.source.date for c in cands
                                          if c.value == DiseaseStatus.PROGRESSIVE and c.source.date}))
     d.status_dates = tuple(sorted({c.source.date for c in cands if c.source.date}))
+    d.status_events = tuple(sorted(((c.source.date, c.value, c.source) for c in cands if c.source.date),
+                                   key=lambda e: (e[0], e[1].value, e[2].reference or "")))
     if not cands:
         return
-    window_start = ctx.as_of - timedelta(days=ctx.lookback_days)
+    window = int(ctx.term.parameter("progression_window_days"))  # type: ignore[arg-type]
+    window_start = ctx.as_of - timedelta(days=window)
     recent_prog = [c for c in cands if c.value == DiseaseStatus.PROGRESSIVE and c.source.date
                    and c.source.date >= window_start]
     if recent_prog:
@@ -154,17 +160,20 @@ def _status(ctx: Context, d: Disease) -> None:
               and c.value != DiseaseStatus.UNDETERMINED]
     if recent:
         d.progression = present(False, [c.source for c in recent],
-                                f"no progression documented in the last {ctx.lookback_days} days")
+                                f"no progression documented in the last {window} days")
         return
     old_prog = [c for c in cands if c.value == DiseaseStatus.PROGRESSIVE and c.source.date]
     if old_prog:
         last = max(old_prog, key=lambda c: c.source.date)  # type: ignore[arg-type,return-value]
-        d.progression = Fact(FactState.STALE, True, (last.source,),
-                             f"last documented progression older than {ctx.lookback_days} days")
+        # older than the progression window: the disease is not "progressive" now (decision table 1.2), and
+        # whether it is stable is not known either: no value, the date kept (progression_date)
+        d.progression = Fact(FactState.STALE, None, (last.source,),
+                             f"last documented progression {last.source.date.isoformat()}, older than "  # type: ignore[union-attr]
+                             f"{window} days: current status not known")
         d.progression_date = Fact(FactState.STALE, last.source.date, (last.source,))
     else:
         d.progression = Fact(FactState.STALE, None, tuple(c.source for c in cands),
-                             f"no disease status in the last {ctx.lookback_days} days")
+                             f"no disease status in the last {window} days")
 
 
 def read(ctx: Context, dx: Diagnosis) -> Disease:

@@ -234,6 +234,17 @@ class Therapy:
     codes: tuple[str, ...] = ()         # RxNorm / HCPCS / SNOMED / CPT codes seen, "system|code"
     progressed_on: bool | None = None   # progression documented while on it / after start (None = unknown)
     cycles: int | None = None           # e.g. PRRT doses given
+    # ---- the course (service.picture.therapy): what was given, until when, and what happened after
+    dose_dates: tuple[date, ...] = ()   # distinct dates of doses given (administrations, procedures, single-dose
+                                        # records of PRRT), one per dose (records of one dose a few days apart merged)
+    doses: int | None = None            # doses/cycles given: the dose dates, or a count stated in the records'
+                                        # dosage text ("4 cycles") when that says more; None = not recorded
+    last_dose: date | None = None       # the latest dose date, else the end of the course
+    first_progression: date | None = None  # first documented progression after the start (on or after it)
+    end_to_progression_days: int | None = None  # days from the last dose (else the end) to first_progression;
+                                                # negative or 0 = during the course; None = no end or no progression
+    best_response: DiseaseStatus | None = None  # best status documented after the start, before first_progression
+    response_source: Source | None = None      # the record of that best response
     # relative references of this exposure's MedicationRequests that are still in force (active, or a
     # draft/proposal not yet started): what a change or stop of the current order acts on
     orders: tuple[str, ...] = ()
@@ -336,6 +347,11 @@ class NetPicture:
     # grade
     ki67: Fact[Ki67] = field(default_factory=Fact.missing)            # latest valid tissue value
     ki67_history: tuple[tuple[Ki67, Source], ...] = ()
+    # when the latest Ki-67 is a range ("5-10 %") or a bound ("< 12 %"): its two ends as point values, each with
+    # the WHO grade the tumour would have at that end (mitoses and differentiation included; None where no
+    # G-grade applies, e.g. lung carcinoids): ((low, grade), (high, grade)). Empty for a point value. The KR-01
+    # review row runs the rows at both ends and says so when the answer differs (service/rules/ranges.py).
+    ki67_ends: tuple[tuple[Ki67, Grade | None], ...] = ()
     mitoses_per_2mm2: Fact[float] = field(default_factory=Fact.missing)
     coded_grade: Fact[Grade] = field(default_factory=Fact.missing)   # grade as reported, if any
     grade: Fact[Grade] = field(default_factory=Fact.missing)         # WHO grade (computed, or coded if nothing to compute from)
@@ -392,7 +408,8 @@ class NetPicture:
     sex: Fact[str] = field(default_factory=Fact.missing)
     pregnant: Fact[bool] = field(default_factory=Fact.missing)
     breastfeeding: Fact[bool] = field(default_factory=Fact.missing)
-    ecog: Fact[int] = field(default_factory=Fact.missing)
+    ecog: Fact[int] = field(default_factory=Fact.missing)  # ECOG 0-5, read directly or converted from a
+                                                            # Karnofsky score (the source display says which)
     labs: Labs = field(default_factory=Labs)
 
     # data completeness

@@ -37,6 +37,7 @@ class Pathology:
     grade: Fact = field(default_factory=Fact.missing)
     assessments: tuple[GradeAssessment, ...] = ()
     discordant: Fact = field(default_factory=Fact.missing)
+    ki67_ends: tuple[tuple[Ki67, Grade | None], ...] = ()
 
 
 def _specimen(obs: ObservationRec) -> str | None:
@@ -171,7 +172,46 @@ def read(ctx: Context, dx: Diagnosis) -> Pathology:
     p.assessments = _assessments(k_cands, m_cands, diff, ctx.as_of)
     p.grade = _overall(p, dx)
     p.discordant = _discordance(p.assessments)
+    p.ki67_ends = _ends(p, dx)
     return p
+
+
+# how far inside an open bound its end lies ("< 10 %" ends at 9.9 %, "> 20 %" at 20.1 %)
+_OPEN_BOUND_STEP = 0.1
+
+
+def _ends(p: Pathology, dx: Diagnosis) -> tuple[tuple[Ki67, Grade | None], ...]:
+    """A Ki-67 reported as a range or bound: its two ends as point values, each with the grade at that end
+    (computed as ``_overall`` computes it; None where the grade is not computed from Ki-67 here)."""
+    if not p.ki67.known:
+        return ()
+    k: Ki67 = p.ki67.value
+    if k.low is not None:
+        lo, hi = k.low, k.percent
+    elif k.comparator == "<":
+        lo, hi = 0.0, max(k.percent - _OPEN_BOUND_STEP, 0.0)
+    elif k.comparator == "<=":
+        lo, hi = 0.0, k.percent
+    elif k.comparator == ">":
+        lo, hi = min(k.percent + _OPEN_BOUND_STEP, 100.0), 100.0
+    elif k.comparator == ">=":
+        lo, hi = k.percent, 100.0
+    else:
+        return ()
+    diff = dx.differentiation
+    computed = not (dx.scope in (Scope.SCLC, Scope.MINEN) or diff.is_(Differentiation.POOR)
+                    or dx.primary_site.is_(PrimarySite.LUNG_THYMUS))
+    m = p.mitoses.value if p.mitoses.known else None
+    out = []
+    for value in (lo, hi):
+        point = Ki67(round(value, 4), "=", None, k.specimen)
+        grade = None
+        if computed:
+            res = who.compute_grade(ki67=point, mitoses_per_2mm2=m,
+                                    differentiation=diff.value if diff.known else None)
+            grade = res.grade if res is not None else None
+        out.append((point, grade))
+    return tuple(out)
 
 
 def _assessments(k_cands: list[Candidate[Ki67]], m_cands: list[Candidate[float]],

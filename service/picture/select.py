@@ -16,7 +16,7 @@ date from the dict well under 1 µs. So, in one linear pass:
      TNM staging, disease status, tumour size (its history gives the growth rate), refusals): all of them;
    - medication records of one drug concept, kind and status: the first, the earliest start, the
      latest end, the most recent, the first with dose text, a current one, and all future-dated
-     ones (and every PRRT dose, which is counted);
+     ones (and every dose of PRRT and of chemotherapy, which the course counts);
    - Conditions and Procedures in the value sets, and the Patient: all;
 
 3. only the picked resources are validated, and of those only the elements the readers read
@@ -83,6 +83,7 @@ def _latest_keys(ctx: Context, entry: Entry) -> tuple[_Key, ...] | None:
                 _Key("diastolic_bp", _COMPONENTS, component("diastolic_bp")))
     readers: dict[str, Callable[[fa.ObservationRec], bool]] = {
         "ecog": lambda o: fitness.ecog_value(o) is not None,
+        "karnofsky": lambda o: fitness.karnofsky_value(o) is not None,
         "bowel-movements": lambda o: fitness.count_value(o) is not None,
         "flushing": lambda o: fitness.count_value(o) is not None,
         "pregnancy-status": lambda o: ctx.answer(o.concept, "pregnant") is not None,
@@ -212,6 +213,7 @@ def _walk(sel: _Selection, key: _Key, items: list[tuple[int, int]]) -> None:
 
 def _choose_medications(sel: _Selection, ctx: Context, indices: list[int]) -> None:
     term, as_of = ctx.term, ctx.as_of
+    admin_days = int(term.parameter("current_administration_days"))  # type: ignore[arg-type]
     classified: dict[tuple, tuple[Entry | None, frozenset[str]]] = {}
     groups: dict[tuple, list[tuple[int, fa.MedicationRec, bool, bool]]] = {}
     for i in indices:
@@ -240,10 +242,12 @@ def _choose_medications(sel: _Selection, ctx: Context, indices: list[int]) -> No
         entry, flags = cls
         if not flags and (entry is None or entry.get("exclude")):
             continue   # neither a therapy nor an interaction flag: never read
-        prrt = entry is not None and (entry.get("agent") == "prrt" or therapy._lo(entry.get("prrt")) is True)
+        # every dose of a course counted in cycles (PRRT, chemotherapy) is read: the course counts them
+        prrt = entry is not None and (entry.get("agent") in therapy.CYCLIC_AGENTS
+                                      or therapy._lo(entry.get("prrt")) is True)
         current = status == TherapyStatus.ACTIVE or (
             rec.kind == "MedicationAdministration" and rec.start is not None
-            and rec.start <= as_of and (as_of - rec.start).days <= 31)
+            and rec.start <= as_of and (as_of - rec.start).days <= admin_days)
         groups.setdefault((concept_key, rec.kind, status), []).append((i, rec, prrt, current))
 
     def start(item: tuple) -> date:

@@ -76,7 +76,7 @@ from service.rules.predicates import (
     progression_known,
     received,
     refractory_symptoms,
-    sstr_needs_data,
+    prrt_gates,
     therapy_facts,
     well_differentiated_low_grade,
 )
@@ -241,7 +241,7 @@ def progression_with_carcinoid_syndrome(p: NetPicture, as_of: date, k: RuleKnowl
     facts = fact_uses(p, "carcinoid_syndrome", "progression", "sstr", "liver_dominant") + therapy_facts(p, (Agent.SSA,))
     out: list[Outcome] = []
     if not received(p, Agent.PRRT):
-        gate = sstr_needs_data("F-06", p)
+        gate = prrt_gates("F-06", p, k)
         if gate is None:
             out.append(Outcome.applicable("F-06", card="prrt-second-line", params=params, facts=facts,
                                           reason="carcinoid syndrome, progressive on SSA, SSTR >= liver everywhere"))

@@ -5,10 +5,13 @@ G3-01 — WD G3, SSTR uptake >= liver in every lesion, Ki-67 <= 55 %
     octreotide LAR 30 mg (NETTER-2); after prior systemic therapy (an SSA included): CONSIDER (MDT)
     Lu-177 dotatate for WD G3 after prior therapy (not "first-line"; NETTER-2 enrolled only newly
     diagnosed patients, so it is not cited; series and PRRT consensus); treatment history unreadable:
-    the PRRT card waits for it (INSUFFICIENT, like M-03). Either way CAPTEM (recommended for
-    pancreas, considered elsewhere). PRRT and CAPTEM are one choice card (decision g3-first-line):
-    pancreas -> CAPTEM first, elsewhere PRRT first, with the reason; an option the tumour progressed on
-    is not offered. SSA alone is NR-15.
+    the PRRT card waits for it (INSUFFICIENT, like M-03). SSTR imaging outdated (older than its limit, the
+    latest progression or new metastases) or eligibility labs missing/outdated: the needs-data card in place
+    of the PRRT card (``predicates.prrt_gates``). After a PRRT course: re-treatment only after a durable
+    response (``course.prrt_retreatment``). Either way CAPTEM (recommended for pancreas, considered
+    elsewhere). PRRT and CAPTEM are one choice card (decision g3-first-line): pancreas -> CAPTEM first,
+    elsewhere PRRT first, with the reason; an option the tumour progressed on is not offered. SSA alone is
+    NR-15.
     Source: NETTER-2 (PFS 22.8 vs 8.5 mo); NANETS/SNMMI PRRT consensus; E2211; ENETS/ESMO.
 G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 55 %, or FDG-avid, or
     rapid growth: documented progression within g3_rapid_progression_days (180) of the start of the
@@ -27,8 +30,12 @@ from __future__ import annotations
 from datetime import date
 
 from service.picture.model import Agent, FactState, Grade, NetPicture, PrimarySite, SstrStatus
+from service.rules.course import prrt_retreatment
 from service.rules.predicates import (
     SYSTEMIC,
+    ki67_outdated,
+    prrt_gates,
+    received,
     fact_uses,
     grade_fact,
     growth_facts,
@@ -93,7 +100,12 @@ def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
     facts, params = _facts(p), _params(p)
     captem = "g3-captem-pancreas" if p.primary_site.is_(PrimarySite.PANCREAS) else "g3-captem"
     new = newly_diagnosed(p)
-    if new is True:  # the NETTER-2 population: first line
+    gate = prrt_gates("G3-01", p, k) if not received(p, Agent.PRRT) else None
+    if received(p, Agent.PRRT):  # after a PRRT course: re-treatment only after a durable response
+        prrt = prrt_retreatment("G3-01", p, k) or Outcome.not_applicable("G3-01", "PRRT given before")
+    elif gate is not None:  # outdated SSTR imaging or eligibility labs: the needs-data card instead
+        prrt = gate
+    elif new is True:  # the NETTER-2 population: first line
         prrt = Outcome.applicable(
             "G3-01", card="g3-prrt-first-line", facts=facts + fact_uses(p, "newly_diagnosed"), params=params,
             reason="newly diagnosed WD G3, SSTR uptake >= liver in every lesion, Ki-67 within NETTER-2 range")
@@ -118,9 +130,11 @@ def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
                   "lesion; CAPTEM is the alternative")
     if failed:
         reason = f"{failed[0].value.upper()} not offered: progression on it is on record"
-    captem_outcome = Outcome.applicable("G3-01", card=captem, facts=facts, params=params, reason=reason)
-    if prrt.status is Status.APPLICABLE:
-        prrt = Outcome.applicable("G3-01", card=prrt.card, facts=prrt.facts, params=prrt.params, reason=reason)
+    captem_outcome = Outcome.applicable("G3-01", card=captem, facts=facts, params=params, missing=ki67_outdated(p, k),
+                                        reason=reason)
+    if prrt.status is Status.APPLICABLE and prrt.card in ("g3-prrt-first-line", "g3-prrt-pretreated"):
+        prrt = Outcome.applicable("G3-01", card=prrt.card, facts=prrt.facts, params=prrt.params,
+                                  missing=prrt.missing, reason=reason)
     options = [o for o, a in ((captem_outcome, Agent.CAPTEM), (prrt, Agent.PRRT)) if a not in failed]
     if not pancreas:
         options.reverse()
@@ -146,7 +160,7 @@ def g3_aggressive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     facts, params = _facts(p) + rapid, _params(p)
     if high_ki67:
         return Outcome.applicable("G3-02", card="g3-platinum-etoposide", facts=facts, params=params,
-                                  reason="WD G3 with Ki-67 above 55 %")
+                                  missing=ki67_outdated(p, k), reason="WD G3 with Ki-67 above 55 %")
     return Outcome.applicable("G3-02", card="g3-chemotherapy", facts=facts, params=params,
                               reason="WD G3 with SSTR-poor, FDG-avid or rapidly growing disease")
 

@@ -21,7 +21,8 @@ H-03 — MEN1, advanced pNET
 H-04 — VHL pNET not needing immediate surgery  (Welireg label; LITESPARK-004 pNET ORR ~83 %)
     When: VHL, pNET < vhl_pnet_surgery_cm (3 cm), not metastatic.
     Then: needs therapy (progressive, or volume doubling time < vhl_pnet_doubling_days_max, 500 days),
-          not pregnant and belzutifan not declined -> RECOMMEND belzutifan 120 mg daily (with rapid
+          not pregnant, belzutifan not declined and the patient an adult (adult_age_years, 18: Welireg is
+          approved for adults) -> RECOMMEND belzutifan 120 mg daily (with rapid
           growth H-05 also offers surgery: the MDT chooses);
           otherwise -> RECOMMEND continued surveillance (belzutifan in pregnancy: NR-11).
           Size unknown -> needs-data card (pnet-size-needs-data).
@@ -193,15 +194,18 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     # A doubling time < 500 days is a surgical criterion (H-05): without one, say it is missing.
     growth_gap = (_SERIAL_SIZES,) if rapid is None and not p.progression.is_(False) else ()
     needs_therapy = p.progression.is_(True) or bool(rapid)
-    if needs_therapy and not p.pregnant.is_(True) and not p.declined(Agent.BELZUTIFAN):
+    # belzutifan's label is for adults (FT-01 withholds it below the label age; the alternative is surveillance)
+    minor = p.age_years.known and int(p.age_years.value) < k.threshold("adult_age_years")  # type: ignore[arg-type]
+    if needs_therapy and not p.pregnant.is_(True) and not p.declined(Agent.BELZUTIFAN) and not minor:
         missing = ("pregnancy status (test before start)",) if unknown(p.pregnant) and p.sex.is_("female") else ()
         reason = ("VHL pNET <3 cm with volume doubling time < 500 days: belzutifan or surgery (see the surgery card), MDT"
                   if rapid else "growing VHL pNET <3 cm, surgery not yet needed")
         return Outcome.applicable("H-04", card="belzutifan-vhl", params=params, facts=facts,
                                   missing=missing + staging + growth_gap, reason=reason)
-    why = ("pregnant" if p.pregnant.is_(True) else "belzutifan declined") if needs_therapy else "not growing"
+    why = ("pregnant" if p.pregnant.is_(True) else "belzutifan declined" if p.declined(Agent.BELZUTIFAN)
+           else f"aged {p.age_years.value}: belzutifan is approved for adults") if needs_therapy else "not growing"
     return Outcome.applicable("H-04", card="vhl-pnet-surveillance", params=params, missing=staging + growth_gap,
-                              facts=facts + fact_uses(p, "pregnant"),
+                              facts=facts + fact_uses(p, "pregnant") + (fact_uses(p, "age_years") if minor else ()),
                               reason=f"VHL pNET <3 cm, {why}")
 
 

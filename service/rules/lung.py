@@ -18,7 +18,9 @@ L-03 — progressive, non-functional  (RADIANT-4)
     Then: RECOMMEND everolimus 10 mg daily.
 L-04 — progressive, SSTR positive_all  (retrospective series; NCCN)
     When: advanced, progressive, SSTR positive_all, no PRRT yet.
-    Then: CONSIDER Lu-177 dotatate (off-label); SSTR missing/degree unknown -> needs-data.
+    Then: CONSIDER Lu-177 dotatate (off-label); SSTR missing/degree unknown/outdated or eligibility labs
+          missing/outdated -> needs-data (``predicates.prrt_gates``). After a PRRT course: re-treatment
+          (``course.prrt_retreatment``).
 L-05 — aggressive / SSTR-negative  (seed 000; NCCN; CABINET)
     When: advanced, progressive, and (atypical, Ki-67 >= 10 %, G3, or SSTR negative/below liver).
     Then: CONSIDER temozolomide +/- capecitabine (if not given); platinum-etoposide when atypical
@@ -60,9 +62,10 @@ from service.rules.predicates import (
     progression_known,
     received,
     site_is,
-    sstr_needs_data,
+    prrt_gates,
     therapy_facts,
 )
+from service.rules.course import prrt_retreatment
 from service.rules.outcome import Outcome, unknown
 from service.rules.registry import RuleKnowledge, rule
 
@@ -165,8 +168,8 @@ def prrt_lung(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if not p.progression.value:
         return Outcome.not_applicable("L-04", "not progressing")
     if received(p, Agent.PRRT):
-        return Outcome.not_applicable("L-04", "PRRT already given")
-    stop = sstr_needs_data("L-04", p)
+        return prrt_retreatment("L-04", p, k)  # type: ignore[return-value]
+    stop = prrt_gates("L-04", p, k)
     if stop is not None:
         return stop
     return Outcome.applicable("L-04", card="prrt-lung", params=_params(p),

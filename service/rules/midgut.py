@@ -153,7 +153,7 @@ def first_line_prrt(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
 
 @rule("M-04")
 def prrt_after_progression_on_ssa(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    return _midgut_row("M-04", p) or prrt_after_ssa("M-04", p)
+    return _midgut_row("M-04", p) or prrt_after_ssa("M-04", p, k)
 
 
 @rule("M-05")
@@ -168,7 +168,7 @@ def progression_sstr_negative(p: NetPicture, as_of: date, k: RuleKnowledge) -> O
 
 @rule("M-07")
 def after_prrt_or_everolimus_row(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
-    return _midgut_row("M-07", p) or after_prrt_or_everolimus("M-07", p)
+    return _midgut_row("M-07", p) or after_prrt_or_everolimus("M-07", p, k)
 
 
 @rule("M-08")

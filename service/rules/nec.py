@@ -10,7 +10,8 @@ N-03 — advanced NEC after platinum-etoposide
     Then: CONSIDER FOLFIRI, FOLFOX/CAPOX or CAPTEM; ipilimumab + nivolumab for non-pancreatic
     NEC (NCCN 2B); biomarker-directed therapy (MSI-H, TMB-high, BRAF V600E). Source: NCCN; DART.
 N-04 — NEC with SSTR uptake >= liver and Ki-67 < 55 % after chemotherapy
-    Then: CONSIDER PRRT only in an MDT / clinical-trial setting. Source: ENETS NEC 2023.
+    Then: CONSIDER PRRT only in an MDT / clinical-trial setting; outdated SSTR imaging or missing/outdated
+    eligibility labs give the needs-data card instead (``predicates.prrt_gates``). Source: ENETS NEC 2023.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from service.rules.predicates import (
     exposure_facts,
     is_advanced,
     is_nec,
+    prrt_gates,
     site_words,
 )
 from service.rules.outcome import FactUse, Outcome
@@ -100,5 +102,8 @@ def nec_prrt_selected(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.insufficient("N-04", ("Ki-67 index",), reason="Ki-67 unknown")
     if p.ki67.value.percent >= k.threshold("nec_ki67_high"):
         return Outcome.not_applicable("N-04", "Ki-67 55 % or more")
+    gate = prrt_gates("N-04", p, k)  # SSTR imaging current, eligibility labs current
+    if gate is not None:
+        return gate
     facts = _facts(p) + (FactUse.of("SSTR imaging", p.sstr),)
     return Outcome.applicable("N-04", facts=facts, reason="NEC with high SSTR uptake, Ki-67 < 55 %, after chemotherapy")

@@ -109,6 +109,15 @@ class Outcome:
     def not_applicable(cls, rule_id: str, reason: str) -> "Outcome":
         return _outcome(rule_id, Status.NOT_APPLICABLE, None, (), (), reason, {})
 
+    def amended(self, *, note: str = "", facts: tuple[FactUse, ...] = (), missing: tuple[str, ...] = ()) -> "Outcome":
+        """This outcome with a note added to its finding and facts / missing data appended (what a review row
+        may do to another row's outcome besides withdrawing it: FT-01 adds the performance status, TC-01 the
+        therapy that already failed). Everything already said stays, in the same order."""
+        reason = f"{self.reason}; {note}" if note and self.reason else (note or self.reason)
+        new_facts = self.facts + tuple(f for f in facts if f not in self.facts)
+        new_missing = self.missing + tuple(m for m in missing if m not in self.missing)
+        return _outcome(self.rule_id, self.status, self.card, new_facts, new_missing, reason, self.params)
+
     @classmethod
     def insufficient(
         cls,
@@ -137,6 +146,22 @@ def _outcome(rule_id: str, status: Status, card: str | None, facts: tuple[FactUs
     outcome.__dict__.update(rule_id=rule_id, status=status, card=card, facts=facts, missing=missing, reason=reason,
                             params=params)
     return outcome
+
+
+def age_words(when: date, as_of: date) -> str:
+    """How long before (or after) ``as_of`` a date lies, in plain words: "today", "12 days ago", "8 months
+    ago", "3 years ago", "in 9 days" (months of 30.4 days, from 60 days; years from 24 months)."""
+    days = (as_of - when).days
+    if days == 0:
+        return "today"
+    span = abs(days)
+    if span < 60:
+        words = f"{span} day{'s' if span != 1 else ''}"
+    elif span < 730:
+        words = f"{round(span / 30.4)} months"
+    else:
+        words = f"{span // 365} years"
+    return f"{words} ago" if days > 0 else f"in {words}"
 
 
 def unknown(fact: Fact[Any]) -> bool:

@@ -32,7 +32,10 @@ P-05 — PRRT  (FDA label all GEP-NET; NETTER-1/-2)
     When: advanced, no PRRT yet, SSTR positive_all, and progressed on >= 1 line; or newly
           diagnosed with Ki-67 10-55 % (first line as M-03).
     Then: RECOMMEND Lu-177 dotatate after >= 1 line; CONSIDER first line; needs-data when SSTR
-          missing or degree unknown.
+          missing, degree unknown or the imaging is outdated, or when the eligibility labs are
+          missing or outdated (``predicates.prrt_gates``). After a PRRT course: re-treatment
+          (``course.prrt_retreatment``: consider after a durable response, not recommended after early
+          progression).
 P-06 — cabozantinib  (CABINET pNET 13.8 vs 4.4 mo)
     When: advanced, progressive after >= 1 non-SSA systemic therapy, no cabozantinib yet.
     Then: RECOMMEND cabozantinib 60 mg daily.
@@ -74,16 +77,19 @@ from service.rules.predicates import (
     had_any,
     ki67_at_least,
     ki67_low,
+    ki67_outdated,
     needs_data,
     newly_diagnosed,
     progressed_on,
+    progression_being_treated,
     progression_known,
     received,
     site_is,
-    sstr_needs_data,
+    prrt_gates,
     therapy_facts,
     well_differentiated_low_grade,
 )
+from service.rules.course import prrt_retreatment
 from service.rules.pathways import (
     prrt_first_line,
 )
@@ -187,6 +193,7 @@ def everolimus_or_sunitinib(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
         return Outcome.not_applicable("P-03", f"on {current[0].value} without progression on it: continue it")
     params = card_params(p)
     facts = fact_uses(p, "grade", "ki67", "progression", "extent") + therapy_facts(p, SYSTEMIC)
+    old_ki67 = ki67_outdated(p, k) if not progressive else ()  # the Ki-67 decides only without progression
     # P-03 is the option "with no urgent need for shrinkage"; when P-04's shrinkage triggers hold
     # (bulky liver disease or symptoms) and chemotherapy has not been given, chemotherapy leads and
     # the targeted agents are offered as later options (consider), not as first choice.
@@ -211,7 +218,7 @@ def everolimus_or_sunitinib(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
                   else f"{options[0].value} only: the other targeted agent was given already")
     cards = {Agent.EVEROLIMUS: "everolimus-pnet", Agent.SUNITINIB: "sunitinib-pnet"}
     return tuple(Outcome.applicable("P-03", card=cards[a] + ("-after-shrinkage" if later else ""), params=params,
-                                    facts=facts, reason=reason) for a in options)
+                                    facts=facts, missing=old_ki67, reason=reason) for a in options)
 
 
 def _targeted_preference(p: NetPicture, k: RuleKnowledge) -> tuple[Agent | None, str, tuple[FactUse, ...]]:
@@ -298,7 +305,7 @@ def prrt_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if stop is not None:
         return stop
     if received(p, Agent.PRRT):
-        return Outcome.not_applicable("P-05", "PRRT already given")
+        return progression_known("P-05", p) or prrt_retreatment("P-05", p, k)  # type: ignore[return-value]
     if newly_diagnosed(p):
         return prrt_first_line("P-05", p, k)
     stop = progression_known("P-05", p)
@@ -306,7 +313,10 @@ def prrt_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return stop
     if not any(progressed_on(p, a) for a in SYSTEMIC):
         return Outcome.not_applicable("P-05", "no progression on a prior line")
-    stop = sstr_needs_data("P-05", p)
+    answered = progression_being_treated(p)
+    if answered:  # e.g. everolimus started since the progression and working: not another line now
+        return Outcome.not_applicable("P-05", f"the progression is being treated: {answered[0].display}")
+    stop = prrt_gates("P-05", p, k)
     if stop is not None:
         return stop
     return Outcome.applicable("P-05", card="prrt-pnet", params=card_params(p),

@@ -14,8 +14,9 @@ NR-04 — PRRT in pregnancy/breast-feeding, or below renal/marrow/liver threshol
     not in severe renal impairment; US label: not studied; prrt-renal-not-recommended, which cancels a
     PRRT order); CAUTION/MDT for the other thresholds (CrCl 30-50 included), naming the values; the label's
     reduced activity (3.7 GBq) is for toxicity after a previous dose, never a way to treat a patient who
-    fails baseline eligibility. NEEDS DATA for missing labs when PRRT is ordered. Source: Lutathera label;
-    NETTER-1 eligibility.
+    fails baseline eligibility. NEEDS DATA for missing labs, or labs older than prrt_labs_max_age_days (30),
+    when PRRT is ordered (an old result below a threshold still gives the caution). Source: Lutathera
+    label; NETTER-1 eligibility.
 NR-09 — telotristat outside label
     When: telotristat ordered/active without a current SSA, at a 500 mg dose, without carcinoid
     syndrome, or for flushing only (flushing recorded, bowel movements <= telotristat_no_diarrhoea_bm_max).
@@ -47,11 +48,14 @@ NR-20 — Cometriq capsules in place of Cabometyx tablets
 SB-01 — on everolimus (active): stomatitis prophylaxis, glucose/lipids, pneumonitis; hyperglycaemia flagged.
 SB-02 — on sunitinib: hepatotoxicity (boxed), BP, TSH, glucose, LVEF.
 SB-03 — on cabozantinib: BP, LFT, proteinuria; stop >= 3 weeks before planned surgery.
-SB-04 — on/ordered capecitabine (CAPTEM): DPYD test; CRITICAL when CrCl < 30 mL/min.
+SB-04 — on/ordered capecitabine (CAPTEM): DPYD test; CRITICAL when CrCl < 30 mL/min; a CrCl missing or
+    older than drug_labs_max_age_days (30) is asked for (repeat before the dose).
 SB-05 — on belzutifan: anaemia (hold for Hb < 9 g/dL), hypoxia, contraception.
-SB-06 — on/ordered platinum: prefer carboplatin when CrCl < 60 mL/min.
+SB-06 — on/ordered platinum: prefer carboplatin when CrCl < 60 mL/min (a CrCl older than
+    drug_labs_max_age_days decides nothing: insufficient, repeat it).
 SB-07 — on/ordered streptozocin: nephrotoxicity (boxed): creatinine and urine protein each course;
-    CAUTION when CrCl < streptozocin_crcl_caution_below (60 mL/min).
+    CAUTION when CrCl < streptozocin_crcl_caution_below (60 mL/min); a CrCl missing or older than
+    drug_labs_max_age_days is asked for.
 SB-08 — on interferon alfa: depression/suicidality, flu-like illness, cytopenias, thyroid, liver.
 SB-09 — on diazoxide: fluid retention/oedema (thiazide), hyperglycaemia overshoot, hypotension.
 SB-10 — pregnancy or breast-feeding on record, and systemic antitumour therapy ordered/taken (other than
@@ -80,13 +84,14 @@ from service.picture.model import (
 )
 from service.rules.predicates import (
     exposure_facts,
+    labs_not_current,
     in_play,
     is_advanced,
     medication_fact,
     therapy_fact,
     well_differentiated,
 )
-from service.rules.outcome import FactUse, Outcome
+from service.rules.outcome import FactUse, Outcome, age_words
 from service.rules.registry import RuleKnowledge, rule
 
 
@@ -140,15 +145,24 @@ def prrt_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple
     )
     low: list[FactUse] = []
     missing: list[str] = []
+    limit = k.threshold("prrt_labs_max_age_days")
     for name, fact, unit, fails in checks:
         if not fact.known:
             missing.append(name)
-        elif fails(fact.value):
+            continue
+        if fails(fact.value):  # an old result below the threshold still warns (and is to be repeated)
             low.append(_lab(name, fact, unit))
+        if fact.date is None or (as_of - fact.date).days > limit:
+            when = f"last {fact.date.isoformat()}, {age_words(fact.date, as_of)}" if fact.date else "undated"
+            missing.append(f"{name} ({when}: repeat before the dose)")
     if labs.bilirubin.known:
         uln = labs.bilirubin_uln.value if labs.bilirubin_uln.known else k.threshold("bilirubin_uln_default")
         if labs.bilirubin.value > k.threshold("prrt_bilirubin_uln_multiple_max") * uln:
             low.append(_lab("Bilirubin", labs.bilirubin, "mg/dL"))
+        when = labs.bilirubin.date
+        if when is None or (as_of - when).days > limit:
+            missing.append(f"Bilirubin ({f'last {when.isoformat()}, {age_words(when, as_of)}' if when else 'undated'}"
+                           ": repeat before the dose)")
     else:
         missing.append("Bilirubin")
     severe_renal = crcl.known and crcl.value < k.threshold("prrt_crcl_not_studied_below")
@@ -426,7 +440,7 @@ def capecitabine_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
     if crcl.known and crcl.value < k.threshold("capecitabine_crcl_contraindicated_below"):
         return Outcome.applicable("SB-04", card="capecitabine-renal", facts=(_lab("Creatinine clearance", crcl, "mL/min"), *facts),
                                   reason="capecitabine contraindicated at this renal function")
-    missing = () if crcl.known else ("creatinine clearance",)
+    missing, _ = labs_not_current(p, ("creatinine_clearance",), k.threshold("drug_labs_max_age_days"))
     return Outcome.applicable("SB-04", facts=facts, missing=(*missing, "DPYD genotype / DPD activity"),
                               reason="fluoropyrimidine safety checks")
 
@@ -452,6 +466,9 @@ def platinum_renal(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     crcl = p.labs.creatinine_clearance
     if not crcl.known:
         return Outcome.insufficient("SB-06", ("creatinine clearance",), reason="renal function unknown")
+    old, _ = labs_not_current(p, ("creatinine_clearance",), k.threshold("drug_labs_max_age_days"))
+    if old:  # an old value does not choose between cisplatin and carboplatin
+        return Outcome.insufficient("SB-06", tuple(old), reason="renal function not current")
     if crcl.value >= k.threshold("cisplatin_crcl_prefer_carboplatin_below"):
         return Outcome.not_applicable("SB-06", "renal function allows cisplatin")
     return Outcome.applicable("SB-06", facts=(_lab("Creatinine clearance", crcl, "mL/min"),
@@ -469,7 +486,8 @@ def streptozocin_renal(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if crcl.known and crcl.value < k.threshold("streptozocin_crcl_caution_below"):
         return Outcome.applicable("SB-07", card="streptozocin-renal", facts=(_lab("Creatinine clearance", crcl, "mL/min"), *facts),
                                   reason="streptozocin with reduced renal function")
-    return Outcome.applicable("SB-07", facts=facts, missing=() if crcl.known else ("creatinine clearance",),
+    missing, _ = labs_not_current(p, ("creatinine_clearance",), k.threshold("drug_labs_max_age_days"))
+    return Outcome.applicable("SB-07", facts=facts, missing=tuple(missing),
                               reason="streptozocin nephrotoxicity monitoring")
 
 

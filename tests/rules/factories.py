@@ -1,7 +1,8 @@
 """Test factories for clinical pictures: keyword-only, with defaults, so a test states only what matters.
 
 The default picture is a *metastatic, well-differentiated midgut NET G2 (Ki-67 5 %), SSTR
-uptake higher than liver in every lesion, stable, newly diagnosed, no therapy, all data read*.
+uptake higher than liver in every lesion, stable, newly diagnosed, no therapy, normal current labs
+(``normal_labs``, dated ``AS_OF``), all data read*.
 Override any ``NetPicture`` field by keyword. Plain values given for ``Fact`` fields are
 wrapped as present facts (``fact(value)``); pass ``MISSING`` (or ``Fact.missing()``) to make a
 datum unknown.
@@ -121,6 +122,7 @@ def make_picture(**overrides: Any) -> NetPicture:
         "disease_status": DiseaseStatus.STABLE,
         "progression": False,
         "newly_diagnosed": True,
+        "labs": normal_labs(),
     }
     if "primary_site" in overrides and "site_detail" not in overrides:
         defaults["site_detail"] = MISSING  # the default "ileum" belongs to the default midgut site

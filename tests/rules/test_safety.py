@@ -88,7 +88,7 @@ def test_nr04_near_miss_prrt_not_in_play():
 
 
 def test_nr04_missing_labs_with_prrt_ordered_asks_for_them():
-    outcomes = run("NR-04", therapies=(PRRT_PLANNED,))
+    outcomes = run("NR-04", therapies=(PRRT_PLANNED,), labs=make_labs())
     (o,) = outcomes
     assert o.status is Status.INSUFFICIENT and o.card == "prrt-labs-needed"
     assert "Platelets" in o.missing
