@@ -296,6 +296,7 @@ class Labs:
     chromogranin_a: Fact[Quantity] = field(default_factory=Fact.missing)
     chromogranin_a_rising: Fact[bool] = field(default_factory=Fact.missing)
     gastrin: Fact[float] = field(default_factory=Fact.missing)
+    qtc: Fact[float] = field(default_factory=Fact.missing)            # corrected QT interval, ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +307,8 @@ class NetPicture:
     as_of: date
     scope: Scope                           # NONE -> no cards at all
     scope_sources: tuple[Source, ...] = ()
+    # scope SCLC / EXCLUDED: the pathway the tumour belongs to ("sclc", "merkel", "ppgl", "other"); "" otherwise
+    out_of_scope: str = ""
 
     # diagnosis
     primary_site: Fact[PrimarySite] = field(default_factory=Fact.missing)
@@ -385,6 +388,10 @@ class NetPicture:
     pregnant: Fact[bool] = field(default_factory=Fact.missing)
     breastfeeding: Fact[bool] = field(default_factory=Fact.missing)
     ecog: Fact[int] = field(default_factory=Fact.missing)
+    # active comorbidities on record (Conditions; True or MISSING, never "no": an absent code is not a negative)
+    venous_thromboembolism: Fact[bool] = field(default_factory=Fact.missing)  # DVT / PE
+    hyperparathyroidism: Fact[bool] = field(default_factory=Fact.missing)
+    dpd_deficiency: Fact[bool] = field(default_factory=Fact.missing)          # DPYD poor/intermediate, DPD deficiency
     labs: Labs = field(default_factory=Labs)
 
     # data completeness

@@ -6,12 +6,19 @@ H-01..H-05 need a pancreatic primary. Numbers come from ``cards/knowledge/heredi
 ``tumor_doubling_time_days``, two sizes >= 90 days apart); only a current (not stale) growth rate
 counts, and a missing one is never read as "not growing".
 
-H-01 — MEN1, small NF-pNET  (MEN1 guideline 2012; ENETS NF-pNET 2023)
-    When: MEN1, pNET < men1_pnet_surgery_cm (2 cm), not metastatic, no functional syndrome,
+H-01 — MEN1  (MEN1 guideline 2012; ENETS NF-pNET 2023; ENETS-fpNET 2023)
+    When (surveillance): MEN1, pNET < men1_pnet_surgery_cm (2 cm), not metastatic, no functional syndrome,
           not progressing and not growing rapidly (>= men1_pnet_rapid_growth_cm_per_year, 0.5 cm/year)
           (progression and growth both unknown -> fires, listing interval imaging as missing).
-    Then: RECOMMEND MRI/EUS surveillance every 6-12 months, treat hyperparathyroidism, screen
-          thymus/pituitary, family screening. Size unknown -> needs-data card (pnet-size-needs-data).
+    Then: RECOMMEND MRI/EUS surveillance every 6-12 months. Size unknown -> needs-data card (pnet-size-needs-data).
+    When (the rest of the row, every MEN1 NET of any site -- a gastrinoma, a gastric type 2 or thymic NET
+          too, not only the small NF-pNET): MEN1 on record with a well-differentiated NET.
+    Then: primary hyperparathyroidism on record and no parathyroidectomy -> RECOMMEND parathyroidectomy first
+          (men1-hyperparathyroidism-first: before pancreatic/duodenal surgery; it lowers gastrin in ZES);
+          otherwise RECOMMEND the MEN1 programme (men1-syndrome-care): calcium/PTH (listed as missing when
+          hyperparathyroidism is neither recorded nor treated), thymic NET screening (chest CT/MRI), pituitary
+          screening (prolactin, IGF-1, MRI), upper-GI endoscopy for gastric type 2 NETs with ZES, and
+          genetic screening of first-degree relatives.
 H-02 — MEN1, pNET >= 2 cm or rapid growth
     When: MEN1, not metastatic, and pNET >= 2 cm, progressive, or growing >= 0.5 cm/year.
     Then: CONSIDER resection.
@@ -121,7 +128,35 @@ def _size(p: NetPicture) -> float | None:
 
 
 @rule("H-01")
-def men1_small_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+def men1(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    surveillance = _men1_small_pnet(p, as_of, k)
+    care = _men1_care(p)
+    return surveillance if care is None else (surveillance, care)
+
+
+def _men1_care(p: NetPicture) -> Outcome | None:
+    """The MEN1 programme beside the tumour-specific rows: hyperparathyroidism first, thymus, pituitary,
+    relatives. Any well-differentiated NET in a patient with MEN1 (not only a small NF-pNET)."""
+    if Hereditary.MEN1 not in p.hereditary:
+        return None
+    if p.scope is not Scope.NET or p.differentiation.is_(Differentiation.POOR) or p.grade.is_(Grade.NEC):
+        return None
+    ptx = [FactUse(name="Procedure", display=pr.display, date=pr.date, reference=pr.reference)
+           for pr in p.procedures if pr.kind == "parathyroidectomy"]
+    facts = tuple(FactUse(name="Hereditary syndrome", display=s.display, date=s.date, reference=s.reference)
+                  for s in p.hereditary_sources) + fact_uses(p, "hyperparathyroidism") + tuple(ptx) + tuple(
+        FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+        for s in p.syndrome_sources)
+    params = card_params(p)
+    if p.hyperparathyroidism.is_(True) and not ptx:
+        return Outcome.applicable("H-01", card="men1-hyperparathyroidism-first", params=params, facts=facts,
+                                  reason="MEN1 with untreated primary hyperparathyroidism")
+    missing = () if (p.hyperparathyroidism.known or ptx) else ("serum calcium and PTH (primary hyperparathyroidism)",)
+    return Outcome.applicable("H-01", card="men1-syndrome-care", params=params, facts=facts, missing=missing,
+                              reason="MEN1: syndrome surveillance and family screening")
+
+
+def _men1_small_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     stop, staging_unknown = _localized_hereditary_pnet("H-01", p, Hereditary.MEN1)
     if stop is not None:
         return stop

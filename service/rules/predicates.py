@@ -156,6 +156,8 @@ def fact_uses(p: NetPicture, *names: str) -> tuple[FactUse, ...]:
         "bilio_enteric_anastomosis": "Bilio-enteric anastomosis", "carcinoid_heart_disease": "Carcinoid heart disease",
         "hypoglycaemia": "Hypoglycaemia", "differentiation": "Differentiation", "age_years": "Age",
         "pregnant": "Pregnant", "refractory_carcinoid_syndrome": "Refractory carcinoid syndrome",
+        "venous_thromboembolism": "Venous thromboembolism (DVT/PE)", "hyperparathyroidism": "Hyperparathyroidism",
+        "dpd_deficiency": "DPD deficiency", "breastfeeding": "Breast-feeding",
     }
     out = []
     for name in names:

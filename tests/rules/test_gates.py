@@ -112,6 +112,18 @@ def test_sclc_yields_only_the_out_of_scope_outcomes():
     assert fired_cards("G-03", picture) == {"sclc-out-of-scope"}
 
 
+@pytest.mark.parametrize(("kind", "card"), [("merkel", "merkel-out-of-scope"), ("ppgl", "ppgl-out-of-scope"),
+                                            ("other", "other-out-of-scope")])
+def test_every_neoplasm_routed_out_gets_one_out_of_scope_card(kind, card):
+    """One rule for Merkel cell carcinoma, paraganglioma/phaeochromocytoma and SCLC: one out-of-scope card
+    naming the pathway, and nothing else (a patient with no NEN at all gets no card)."""
+    picture = make_picture(scope=Scope.EXCLUDED, out_of_scope=kind, progression=True,
+                           therapies=(therapy(Agent.EVEROLIMUS),), pregnant=True)
+    outcomes = evaluate(picture, as_of=AS_OF, knowledge=knowledge())
+    assert [(o.rule_id, o.card) for o in outcomes if o.status is Status.APPLICABLE] == [("G-03", card)]
+    assert {o.rule_id for o in outcomes} == {"G-03"}
+
+
 def test_nec_suppresses_wd_net_antiproliferative_suggestions():
     picture = make_picture(scope=Scope.NEC, differentiation=Differentiation.POOR, grade=Grade.G3,
                            ki67=Ki67(40.0), primary_site=PrimarySite.PANCREAS)
