@@ -53,7 +53,9 @@ _DETAIL_WORDS = {"ileum": "ileal", "jejunum": "jejunal", "appendix": "appendicea
                  "duodenum": "duodenal", "rectum": "rectal", "colon": "colonic", "thymus": "thymic",
                  "lung": "lung", "caecum": "caecal", "cecum": "caecal", "small intestine": "small-bowel",
                  "pancreas": "pancreatic", "sigmoid colon": "sigmoid-colon", "ascending colon": "colonic",
-                 "transverse colon": "colonic", "descending colon": "colonic", "bronchus": "bronchial"}
+                 "transverse colon": "colonic", "descending colon": "colonic", "bronchus": "bronchial",
+                 "oesophagus": "oesophageal", "esophagus": "oesophageal", "ampulla": "ampullary",
+                 "anal canal": "anal", "cervix": "cervical", "bladder": "bladder", "prostate": "prostatic"}
 
 
 def site_words(p: NetPicture) -> str:

@@ -234,3 +234,22 @@ def test_coded_well_differentiation_with_ki67_above_55_asks_for_expert_pathology
 ])
 def test_expert_review_near_misses(near_miss):
     assert fired_cards("G-05", **near_miss) == set()
+
+
+def test_g08_no_germline_card_for_a_pancreatic_nec():
+    """Review Wrong 9 (net-59): a poorly differentiated pancreatic NEC does not meet germline-testing criteria."""
+    nec = dict(scope=Scope.NEC, differentiation=Differentiation.POOR, grade=Grade.NEC, ki67=Ki67(35.0),
+               primary_site=PrimarySite.PANCREAS)
+    assert fired_cards("G-08", **nec) == set()
+    assert fired_cards("G-08", primary_site=PrimarySite.PANCREAS) == {"germline-testing"}
+
+
+def test_g01_ampullary_net_goes_to_surgery_with_lymphadenectomy_not_endoscopy():
+    """Review Wrong 8 (net-66): ampullary NET: nodal risk at any size."""
+    from service.picture.model import Extent
+    local = dict(primary_site=PrimarySite.OTHER_GI, extent=Extent.LOCALIZED, metastatic_sites=frozenset(),
+                 liver_metastases=False, grade=Grade.G1, ki67=Ki67(2.0), tumor_size_cm=1.8)
+    assert fired_cards("G-01", **local, site_detail="ampulla") == {"ampullary-net-surgery"}
+    text = fact("duodenum", display="Periampullary (ampullary) somatostatin-producing NET 1.8 cm")
+    assert fired_cards("G-01", **local, site_detail=text) == {"ampullary-net-surgery"}
+    assert fired_cards("G-01", **local, site_detail="duodenum") == {"surgery-localized"}
