@@ -39,7 +39,8 @@ F-05 — peri-procedural cover that fits the syndrome  (ENETS/NANETS; ENETS-fpNE
 F-06 — progression with carcinoid syndrome  (NETTER-1; everolimus label limitation, RADIANT-2)
     When: WD G1/G2 GEP or unknown-primary NET, carcinoid syndrome, progressive on an SSA.
     Then: RECOMMEND PRRT if SSTR positive_all and no PRRT yet (needs-data when SSTR vs liver unknown);
-          CONSIDER liver-directed therapy if liver-dominant (no anastomosis: LD-02 gives the caution).
+          CONSIDER liver-directed therapy if liver-dominant and not resectable (no anastomosis: LD-02 gives the
+          caution; resectability not assessed: the card says "once resection is ruled out").
           Everolimus is never suggested here (NR-02).
 F-07 — insulinoma  (ENETS-fpNET 2023)
     When: insulinoma.
@@ -316,8 +317,12 @@ def progression_with_carcinoid_syndrome(p: NetPicture, as_of: date, k: RuleKnowl
                                           reason="carcinoid syndrome, progressive on SSA, SSTR >= liver everywhere"))
         elif gate.status is Status.INSUFFICIENT:
             out.append(gate)
-    if p.liver_dominant.is_(True) and not has_bilio_enteric_anastomosis(p):
-        out.append(Outcome.applicable("F-06", card="liver-directed-therapy", params=params, facts=facts,
+    operable = p.resectability.known and p.resectability.value in (Resectability.RESECTABLE,
+                                                                    Resectability.CYTOREDUCTION_FEASIBLE)
+    if p.liver_dominant.is_(True) and not operable and not has_bilio_enteric_anastomosis(p):
+        card = "liver-directed-therapy" if p.resectability.known else "liver-directed-therapy-resectability-unknown"
+        out.append(Outcome.applicable("F-06", card=card, params=params, facts=facts + fact_uses(p, "resectability"),
+                                      missing=() if p.resectability.known else ("resectability assessment",),
                                       reason="carcinoid syndrome, progressive, liver-dominant"))
     if not out:
         return Outcome.not_applicable("F-06", "PRRT given/not possible and disease not liver-dominant: M-07 / MDT")

@@ -43,7 +43,7 @@ def syndrome(s: Syndrome, **more):
         ("F-05", "crisis-prophylaxis", dict(CS, therapies=(therapy(Agent.LIVER_DIRECTED, status=TherapyStatus.PLANNED),)),
          CS),
         ("F-06", "prrt-second-line", dict(CS_ON_SSA, progression=True), dict(CS_ON_SSA, progression=False)),
-        ("F-06", "liver-directed-therapy", dict(CS_ON_SSA, progression=True, liver_dominant=True),
+        ("F-06", "liver-directed-therapy-resectability-unknown", dict(CS_ON_SSA, progression=True, liver_dominant=True),
          dict(CS_ON_SSA, progression=True, liver_dominant=False)),
         ("F-07", "insulinoma-surgery", syndrome(Syndrome.INSULINOMA, **LOCAL), syndrome(Syndrome.INSULINOMA)),
         ("F-07", "diazoxide-insulinoma", syndrome(Syndrome.INSULINOMA, hypoglycaemia=True),
