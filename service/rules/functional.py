@@ -64,7 +64,9 @@ F-10 — glucagonoma: RECOMMEND SSA, nutrition, diabetes care and VTE prophylaxi
     whether an anticoagulant is on record).
 F-11 — ACTH-secreting NET: RECOMMEND control of hypercortisolism (endocrinology); an active DVT/PE on record
     -> the card variant that asks to confirm therapeutic anticoagulation (not prophylaxis).
-F-12 — somatostatinoma: CONSIDER an SSA trial when not on an SSA and not localized (localized: resection).
+F-12 — somatostatinoma: CONSIDER an SSA trial when not on an SSA and not localized (localized: resection), and not
+    when the first-line SSA row (advanced, SSTR-positive, Ki-67 < 10 %) already starts one (its card names the
+    syndrome and its cautions).
 """
 from __future__ import annotations
 
@@ -86,6 +88,7 @@ from service.picture.model import (
 from service.rules.predicates import (
     SSTR_POSITIVE,
     card_params,
+    ki67_low,
     medication_fact,
     fact_uses,
     functional_carcinoid,
@@ -463,4 +466,9 @@ def acth_secreting(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
 def somatostatinoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if p.extent.is_(Extent.LOCALIZED):
         return Outcome.not_applicable("F-12", "localized somatostatinoma: resection is the treatment (G-01)")
+    if (is_advanced(p) and p.sstr.known and p.sstr.value in SSTR_POSITIVE and not p.on(Agent.SSA)
+            and ki67_low(p, k.threshold("ki67_clarinet_low_max"))):
+        # the first-line SSA card (P-02/M-02) starts the SSA and names the syndrome and its cautions: a second
+        # "consider a trial of SSA" card beside "start lanreotide" contradicted it (review 2026-12, Wrong 13)
+        return Outcome.not_applicable("F-12", "the first-line SSA card covers the somatostatinoma")
     return _ssa_syndrome("F-12", p, Syndrome.SOMATOSTATINOMA, "somatostatinoma without SSA")

@@ -33,7 +33,10 @@ H-04 — VHL pNET not needing immediate surgery  (Welireg label; LITESPARK-004 p
           otherwise -> RECOMMEND continued surveillance (belzutifan in pregnancy: NR-11).
           Size unknown -> needs-data card (pnet-size-needs-data).
 H-05 — VHL pNET >= 3 cm, rapid growth or symptomatic
-    When: VHL, not metastatic, and pNET >= 3 cm, volume doubling time < 500 days, or abdominal pain.
+    When: VHL, not metastatic, and pNET >= 3 cm (>= vhl_pnet_head_surgery_cm, 2 cm, in the pancreatic head --
+          recalled, flagged R: verify), volume doubling time < 500 days, or abdominal pain. The head is read from
+          the site's code/text (``lists.pancreatic_head_words``; body/tail words say it is not the head); a 2-3 cm
+          tumour whose location is not recorded -> H-04's card lists the location as missing.
     Then: CONSIDER surgery (MDT). Doubling time not computable below 3 cm -> insufficient (no card;
           H-04 lists the serial sizes as missing).
 H-06 — NF1 / TSC / MEN4
@@ -223,6 +226,13 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
                           facts=_facts(p), reason="VHL pNET of unknown size (<3 cm: surveillance or belzutifan; >=3 cm: surgery)")
     if size >= k.threshold("vhl_pnet_surgery_cm"):
         return Outcome.not_applicable("H-04", "pNET >= 3 cm: surgical evaluation (H-05)")
+    head = pancreatic_head(p, k)
+    head_size = size >= k.threshold("vhl_pnet_head_surgery_cm")
+    if head_size and head:
+        return Outcome.not_applicable("H-04", "pNET >= 2 cm in the pancreatic head: surgical evaluation (H-05)")
+    if head_size and head is None:
+        staging += ("location of the pNET in the pancreas (head: surgery is considered from about 2 cm; "
+                    "threshold recalled, verify)",)
     facts, params = _facts(p), card_params(p)
     rapid = _vhl_rapid(p, k)
     # A doubling time < 500 days is a surgical criterion (H-05): without one, say it is missing.
@@ -247,7 +257,13 @@ def vhl_pnet_surgery(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return stop
     size = _size(p)
     rapid = _vhl_rapid(p, k)
+    head_large = (size is not None and size >= k.threshold("vhl_pnet_head_surgery_cm")
+                  and pancreatic_head(p, k) is True)
     large = size is not None and size >= k.threshold("vhl_pnet_surgery_cm")
+    if head_large and not large:
+        return Outcome.applicable("H-05", card="vhl-pnet-head-surgery", params=card_params(p),
+                                  facts=_facts(p) + fact_uses(p, "site_detail"),
+                                  reason="VHL pNET >= 2 cm in the pancreatic head (threshold recalled)")
     if large or rapid or p.abdominal_pain.is_(True):
         why = ("VHL pNET >=3 cm" if large else
                "VHL pNET with volume doubling time < 500 days" if rapid else "symptomatic VHL pNET")
@@ -258,6 +274,18 @@ def vhl_pnet_surgery(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if rapid is None and not p.progression.is_(False):
         return Outcome.insufficient("H-05", (_SERIAL_SIZES,), reason="VHL pNET <3 cm, doubling time not known")
     return Outcome.not_applicable("H-05", "VHL pNET <3 cm, not growing rapidly (doubling time >= 500 days or stable), asymptomatic")
+
+
+def pancreatic_head(p: NetPicture, k: RuleKnowledge) -> bool | None:
+    """Is the pNET in the pancreatic head (code C25.0, text "head of pancreas")? False when the record names the
+    body or tail; None when it does not say (never read as "not the head")."""
+    texts = [s.display.lower() for s in (*p.site_detail.sources, *p.primary_site.sources, *p.scope_sources)
+             if s.display]
+    if any(w in t for t in texts for w in k.values("pancreatic_head_words")):
+        return True
+    if any(w in t for t in texts for w in k.values("pancreatic_body_tail_words")):
+        return False
+    return None
 
 
 @rule("H-06")

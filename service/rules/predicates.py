@@ -227,6 +227,12 @@ def syndrome_facts(p: NetPicture, syndrome: Syndrome) -> tuple[FactUse, ...]:
                  for s in sources)
 
 
+def syndrome_list_facts(p: NetPicture) -> tuple[FactUse, ...]:
+    """Every functional-syndrome record (with dates), for cards of rows that are not syndrome rows."""
+    return tuple(FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+                 for s in p.syndrome_sources)
+
+
 NO_DATE = "date not recorded"
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from service.picture.model import (
     Agent,
+    Ki67,
     Extent,
     Hereditary,
     PrimarySite,
@@ -56,7 +57,7 @@ def syndrome(s: Syndrome, **more):
         ("F-09", "vipoma-ssa", syndrome(Syndrome.VIPOMA), syndrome(Syndrome.VIPOMA, therapies=ON_SSA)),
         ("F-10", "glucagonoma-ssa", syndrome(Syndrome.GLUCAGONOMA), syndrome(Syndrome.VIPOMA)),
         ("F-11", "acth-hypercortisolism", syndrome(Syndrome.ACTH), PNET),
-        ("F-12", "somatostatinoma-ssa", syndrome(Syndrome.SOMATOSTATINOMA),
+        ("F-12", "somatostatinoma-ssa", syndrome(Syndrome.SOMATOSTATINOMA, sstr=SstrStatus.NEGATIVE),
          syndrome(Syndrome.SOMATOSTATINOMA, therapies=ON_SSA)),
     ],
 )
@@ -127,7 +128,7 @@ def test_f02_already_on_telotristat_escalates_the_ssa_only():
 
 
 def test_f12_localized_somatostatinoma_is_resected_not_given_an_ssa():
-    somatostatinoma = {"syndromes": frozenset({Syndrome.SOMATOSTATINOMA})}
+    somatostatinoma = {"syndromes": frozenset({Syndrome.SOMATOSTATINOMA}), "ki67": Ki67(12.0)}
     assert fired_cards("F-12", **somatostatinoma) == {"somatostatinoma-ssa"}
     assert fired_cards("F-12", **somatostatinoma, extent=Extent.LOCALIZED, metastatic_sites=frozenset(),
                        liver_metastases=False) == set()
@@ -214,3 +215,10 @@ def test_f04_known_heart_disease_refers_to_the_valve_team_and_planned_surgery_ne
     assert o.card == "chd-screening-before-procedure"
     (o,) = run("F-04", **CS)
     assert o.card == "chd-screening-needs-data"
+
+
+def test_f12_no_second_ssa_card_when_the_first_line_ssa_row_starts_one():
+    """Review Wrong 13 (net-62): "Start lanreotide" beside a merged "Consider a trial of SSA"."""
+    low_ki67 = syndrome(Syndrome.SOMATOSTATINOMA)  # advanced, SSTR >= liver, Ki-67 5 %
+    assert fired_cards("F-12", **low_ki67) == set()
+    assert fired_cards("P-02", **low_ki67) == {"pnet-ssa-first-line-functional"}

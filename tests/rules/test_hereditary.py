@@ -189,3 +189,16 @@ def test_men1_programme_for_every_men1_net_hyperparathyroidism_first():
     (o,) = [o for o in run("H-01", **dict(gastrinoma, hyperparathyroidism=MISSING)) if o.card == "men1-syndrome-care"]
     assert any("PTH" in m for m in o.missing)
     assert fired_cards("H-01", **dict(gastrinoma, hereditary=frozenset())) == set()
+
+
+def test_vhl_pnet_in_the_head_is_considered_for_surgery_from_2_cm():
+    """Review Missing: the (recalled) 2 cm threshold for VHL pNETs in the pancreatic head."""
+    from tests.rules.factories import fact
+    head = fact("pancreas", display="Malignant neoplasm of head of pancreas")
+    in_head = dict(VHL, tumor_size_cm=2.4, site_detail=head, progression=False)
+    assert fired_cards("H-05", **in_head) == {"vhl-pnet-head-surgery"}
+    assert fired_cards("H-04", **in_head) == set()
+    tail = dict(in_head, site_detail=fact("pancreas", display="Malignant neoplasm of tail of pancreas"))
+    assert fired_cards("H-05", **tail) == set()
+    (o,) = run("H-04", **dict(in_head, site_detail="pancreas"))
+    assert any("location" in m for m in o.missing)
