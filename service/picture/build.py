@@ -146,6 +146,8 @@ def build_picture(
         progression_interval_days=obs_fact(
             tempo.progression_interval(ctx, dis.progression_date, dx.diagnosis_date, tx.therapies), "progression"),
         r0_resection=tx.r0_resection,
+        in_remission=(Fact(FactState.PRESENT, True, dx.remission_sources) if dx.remission_sources
+                      else Fact.missing()),
         newly_diagnosed=tx.newly_diagnosed,
         syndromes=dx.syndromes,
         syndrome_sources=dx.syndrome_sources,

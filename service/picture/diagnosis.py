@@ -98,6 +98,9 @@ class Diagnosis:
     refusals: tuple[ConditionInfo, ...] = ()        # "refusal of treatment by patient" Conditions
     # scope EXCLUDED / SCLC: which other pathway the tumour belongs to ("sclc", "merkel", "ppgl", "other")
     out_of_scope: str = ""
+    # every NEN Condition is history (clinicalStatus remission/resolved/inactive, abated, or a personal-history
+    # code) and no active metastasis is coded: the tumour was treated (resected) -> surveillance, not "no NET"
+    remission_sources: tuple[Source, ...] = ()
     # active comorbidities the safety/syndrome rows read ("vte", "hyperparathyroidism", "dpd-deficiency")
     comorbidities: dict[str, tuple[Source, ...]] = field(default_factory=dict)
 
@@ -263,6 +266,11 @@ def diagnose(ctx: Context) -> Diagnosis:
         first = min(dates)
         dx.diagnosis_date = present(first, [i.source(i.rec.code.all_text) for i in nen if i.when == first])
     dx.history_only = all(_yes(e.get("history")) for i in nen for e, _ in i.entries if e.get("nen"))
+    historical = [i for i in nen if not i.active or all(_yes(e.get("history")) for e, _ in i.entries if e.get("nen"))]
+    active_metastasis = any(info.active and info.attr("metastatic") for info in infos)
+    if nen and len(historical) == len(nen) and not active_metastasis:
+        dx.remission_sources = tuple(
+            i.source(f"{i.rec.code.all_text[:60] or 'NEN'} ({i.rec.clinical_status or 'history'})") for i in nen)
     _metastases(ctx, dx, infos)
     _function_and_heredity(ctx, dx, infos)
     return dx

@@ -353,6 +353,9 @@ class NetPicture:
     # date) to that progression; sources: the start (therapy or diagnosis) and the progression
     progression_interval_days: Fact[int] = field(default_factory=Fact.missing)
     r0_resection: Fact[bool] = field(default_factory=Fact.missing)   # curative (R0) resection documented
+    # every NEN Condition is history (remission/resolved/inactive/abated or a personal-history code) and no active
+    # metastasis is coded: True (treated disease under surveillance), else MISSING (never "not in remission")
+    in_remission: Fact[bool] = field(default_factory=Fact.missing)
     newly_diagnosed: Fact[bool] = field(default_factory=Fact.missing)  # no prior antitumour systemic therapy
 
     # function and heredity

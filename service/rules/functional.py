@@ -33,9 +33,10 @@ F-05 — peri-procedural cover that fits the syndrome  (ENETS/NANETS; ENETS-fpNE
           somatostatinoma) -> RECOMMEND octreotide cover before/during the procedure (crisis-prophylaxis), not
           when an insulinoma without SSTR-positive imaging is also present (NR-12);
           insulinoma -> RECOMMEND peri-procedural glucose monitoring and IV dextrose (diazoxide topic), never
-          octreotide cover (NR-12: an SSA can deepen hypoglycaemia); ectopic ACTH -> RECOMMEND a
-          glucocorticoid-cover plan and a plan for the steroidogenesis inhibitors (endocrinology), not
-          carcinoid-crisis cover. A patient with several syndromes gets each fitting card.
+          octreotide cover (NR-12: an SSA can deepen hypoglycaemia); ectopic ACTH -> CAUTION (drug-safety: the
+          procedure goes ahead with this flag) a glucocorticoid-cover plan and a plan for the steroidogenesis
+          inhibitors (endocrinology), not carcinoid-crisis cover. A patient with several syndromes gets each
+          fitting card.
 F-06 — progression with carcinoid syndrome  (NETTER-1; everolimus label limitation, RADIANT-2)
     When: WD G1/G2 GEP or unknown-primary NET, carcinoid syndrome, progressive on an SSA.
     Then: RECOMMEND PRRT if SSTR positive_all and no PRRT yet (needs-data when SSTR vs liver unknown);

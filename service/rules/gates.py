@@ -4,7 +4,10 @@ G-01 — localized, resectable WD NET
     When: well-differentiated NET G1/G2, extent localized, not judged unresectable, no R0
     resection yet on record.
     Then: RECOMMEND referral for resection (endoscopic or surgical by site) / MDT. Adjuvant
-    therapy after R0 resection is NR-08. An ampullary / periampullary NET (site ampulla, or the
+    therapy after R0 resection is NR-08. A NET in remission (every NEN Condition is history -- remission,
+    resolved, a personal-history code -- with no active metastasis, or a disease status of remission) with no
+    resection on record: the same surveillance card (remission-follow-up): a Condition in remission is history,
+    not "no NET". An ampullary / periampullary NET (site ampulla, or the
     diagnosis text names the ampulla: ``lists.ampullary_words``) gets the surgical card: resection
     with lymphadenectomy, never endoscopic resection (nodal risk at any size; endoscopic resection is
     for non-ampullary duodenal NETs <= 1 cm). Source: NCCN NET; ESMO-GEP 2020; ENETS gastroduodenal 2023.
@@ -56,6 +59,7 @@ from datetime import date
 from service.picture.model import (
     Agent,
     Differentiation,
+    DiseaseStatus,
     Extent,
     Grade,
     Hereditary,
@@ -94,6 +98,8 @@ def localized_resectable(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcom
     lung = p.primary_site.is_(PrimarySite.LUNG_THYMUS)
     if primary_resected(p):
         return _after_resection(p)
+    if p.in_remission.is_(True) or p.disease_status.is_(DiseaseStatus.REMISSION):
+        return _in_remission(p)
     if p.extent.known and p.extent.value is not Extent.LOCALIZED:
         return Outcome.not_applicable("G-01", "disease is not localized")
     if p.resectability.is_(Resectability.UNRESECTABLE):
@@ -142,6 +148,18 @@ def _after_resection(p: NetPicture) -> Outcome:
     facts += tuple(fu for fu, f in ((extent_fact(p), p.extent), (grade_fact(p), p.grade)) if f.known)
     return Outcome.applicable("G-01", card="post-resection-follow-up", facts=facts,
                               params={"site": site_words(p)}, reason="primary resected, no metastatic disease on record")
+
+
+def _in_remission(p: NetPicture) -> Outcome:
+    """G-01 for a NET whose Conditions are all history (remission/resolved, personal-history code) with no resection
+    on record (treated elsewhere): the same surveillance, never "no NET" and never a first-line plan."""
+    if p.extent.is_(Extent.METASTATIC) or p.progression.is_(True):
+        return Outcome.not_applicable("G-01", "recurrence or metastatic disease on record: site rows apply")
+    facts = tuple(FactUse(name="Diagnosis", display=s.display, date=s.date, reference=s.reference)
+                  for s in p.in_remission.sources)
+    facts += fact_uses(p, "grade") + ((FactUse.of("Disease status", p.disease_status),) if p.disease_status.known else ())
+    return Outcome.applicable("G-01", card="remission-follow-up", facts=facts, params={"site": site_words(p)},
+                              reason="NET in remission (treated), no active disease on record")
 
 
 def _site_decides(p: NetPicture, k: RuleKnowledge) -> Outcome | None:

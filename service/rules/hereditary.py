@@ -228,8 +228,7 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("H-04", "pNET >= 3 cm: surgical evaluation (H-05)")
     head = pancreatic_head(p, k)
     head_size = size >= k.threshold("vhl_pnet_head_surgery_cm")
-    if head_size and head:
-        return Outcome.not_applicable("H-04", "pNET >= 2 cm in the pancreatic head: surgical evaluation (H-05)")
+    # a head pNET >= 2 cm also gets H-05's surgery card (the 2 cm figure is recalled): belzutifan/surveillance stand
     if head_size and head is None:
         staging += ("location of the pNET in the pancreas (head: surgery is considered from about 2 cm; "
                     "threshold recalled, verify)",)
@@ -260,7 +259,7 @@ def vhl_pnet_surgery(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     head_large = (size is not None and size >= k.threshold("vhl_pnet_head_surgery_cm")
                   and pancreatic_head(p, k) is True)
     large = size is not None and size >= k.threshold("vhl_pnet_surgery_cm")
-    if head_large and not large:
+    if head_large and not large and not rapid and not p.abdominal_pain.is_(True):
         return Outcome.applicable("H-05", card="vhl-pnet-head-surgery", params=card_params(p),
                                   facts=_facts(p) + fact_uses(p, "site_detail"),
                                   reason="VHL pNET >= 2 cm in the pancreatic head (threshold recalled)")
