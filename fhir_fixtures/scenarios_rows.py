@@ -266,3 +266,191 @@ def s139():
                 expect={"site": "midgut", "grade": "G1", "ki67": 2, "progression": False},
                 rows=["G-01"], not_rows=["M-01", "M-02", "G-06", "LD-01", "NR-08"],
                 shapes=["NEN Condition clinicalStatus remission with no resection Procedure"])
+
+
+# =========================================================================== safety boxes
+
+
+@scenario
+def s140():
+    p = P("net-140", "Test Patient Rows-K", "male", "1968-09-25")
+    p.condition("primary", "C25.4", onset=ago(years=2), text="Non-functioning pancreatic NET G2")
+    p.condition("liver", "C7B.02", onset=ago(years=2))
+    p.condition("tb", (ICD10, "A15.0", "Tuberculosis of lung"), onset=ago(days=45))
+    p.ki67("ki67", ago(years=2), 12)
+    p.sstr("sstr", ago(days=30), "lower-than-liver")
+    p.burden("burden", ago(days=30), 20)
+    p.med_statement("lanreotide", "lanreotide120", ago(years=2), dosage="120 mg deep SC every 4 weeks")
+    p.med_request("rif", None, ago(days=40), text="rifampicin 600 mg by mouth once daily (TB, 6 months)")
+    p.status("status", ago(days=25), "progressive")
+    p.ecog("ecog", ago(days=25), 1)
+    good_labs(p, ago(days=10))
+    return meta(p, "Progressive pNET on lanreotide while on rifampicin for TB (strong CYP3A4 inducer)",
+                "58-year-old man with a metastatic pNET G2 (Ki-67 12 %, SSTR below liver) progressing on lanreotide, "
+                "six weeks into rifampicin for pulmonary TB. Everolimus and sunitinib, suggested for the progression, "
+                "lose exposure with a strong CYP3A4 inducer: the answer says so with the labels' adjustments.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 12, "sstr": "lower_than_liver", "progression": True,
+                        "extent": "metastatic"},
+                rows=["P-03", "SB-11", "P-07"], also=["P-04", "G-08", "NR-03"], not_rows=["NR-19", "M-04"],
+                shapes=["uncoded rifampicin MedicationRequest (text only)"])
+
+
+@scenario
+def s141():
+    p = P("net-141", "Test Patient Rows-L", "female", "1959-11-11")
+    p.condition("primary", "C25.4", onset=ago(years=3), text="Pancreatic NET G2")
+    p.condition("liver", "C7B.02", onset=ago(years=3))
+    p.ki67("ki67", ago(years=3), 9)
+    p.sstr("sstr", ago(days=90), "negative")
+    p.med_request("sunitinib", "sunitinib37", ago(months=4), dosage="37.5 mg by mouth once daily")
+    p.med_request("clari", "clarithromycin", ago(days=3), dosage="500 mg by mouth twice daily for 7 days")
+    p.med_request("citalopram", (RXNORM, "2556", "citalopram"), ago(years=1), dosage="20 mg by mouth daily")
+    _qtc(p, "qtc", ago(days=2), 488)
+    p.status("status", ago(days=30), "stable")
+    good_labs(p, ago(days=10))
+    return meta(p, "On sunitinib; clarithromycin started, citalopram, QTc 488 ms",
+                "67-year-old woman with a metastatic pNET stable on sunitinib; clarithromycin started 3 days ago for a "
+                "chest infection; long-term citalopram; QTc 488 ms on yesterday's ECG. Strong CYP3A4 inhibitor with "
+                "sunitinib (choose another antibiotic or reduce sunitinib) and two QT-prolonging drugs with a long QTc.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 9, "sstr": "negative", "progression": False,
+                        "extent": "metastatic"},
+                rows=["SB-11", "SB-12", "SB-02"], also=["G-08", "P-07"], not_rows=["NR-19", "NR-01"],
+                shapes=["QTc LOINC 8636-3 in ms", "citalopram RxNorm 2556 (QT flag)"])
+
+
+@scenario
+def s142():
+    p = P("net-142", "Test Patient Rows-M", "male", "1964-04-04")
+    p.condition("primary", "C25.4", onset=ago(days=40), text="Bulky pancreatic NET G2, symptomatic")
+    p.condition("liver", "C7B.02", onset=ago(days=40))
+    p.condition("dpd", onset=ago(years=4),
+                text="Dihydropyrimidine dehydrogenase deficiency (DPYD c.1905+1G>A heterozygous) - severe "
+                     "fluorouracil toxicity in 2022")
+    p.condition("pain", "R10.9", onset=ago(days=40))
+    p.ki67("ki67", ago(days=40), 15)
+    p.sstr("sstr", ago(days=30), "lower-than-liver")
+    p.burden("burden", ago(days=30), 60)
+    p.status("status", ago(days=20), "progressive")
+    good_labs(p, ago(days=10))
+    return meta(p, "Bulky symptomatic pNET needing shrinkage, known DPD deficiency (no standard-dose CAPTEM)",
+                "62-year-old man with a bulky, painful pNET G2 (Ki-67 15 %, 60 % liver replacement, SSTR below liver) "
+                "and known DPD deficiency (severe 5-FU toxicity in 2022, DPYD variant). CAPTEM would be the shrinkage "
+                "regimen, but standard-dose capecitabine and 5-FU are not recommended: the CAPTEM and streptozocin + "
+                "5-FU suggestions are replaced by the not-recommended cards (temozolomide alone, or genotype-guided "
+                "dosing).",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 15, "sstr": "lower_than_liver", "progression": True,
+                        "extent": "metastatic"},
+                rows=["P-04", "SB-13"], also=["P-03", "P-07", "G-08", "LD-02", "NR-03"], not_rows=["SB-04"],
+                shapes=["DPD deficiency as Condition text (no specific code)"])
+
+
+@scenario
+def s143():
+    p = P("net-143", "Test Patient Rows-N", "female", "1991-02-27")
+    p.condition("primary", "C7A.012", onset=ago(years=1), text="Ileal NET G2 with liver metastases")
+    p.condition("liver", "C7B.02", onset=ago(years=1))
+    p.condition("preg", "Z33.1", onset=ago(weeks=12))
+    p.pregnancy("preg-status", ago(days=20), True)
+    p.ki67("ki67", ago(years=1), 6)
+    p.sstr("sstr", ago(months=11), "higher-than-liver")
+    p.burden("burden", ago(months=11), 8)
+    p.med_statement("lanreotide", "lanreotide120", ago(months=11), dosage="120 mg deep SC every 4 weeks")
+    p.status("status", ago(days=60), "stable")
+    return meta(p, "Pregnant (12 weeks) with metastatic ileal NET stable on lanreotide",
+                "35-year-old woman, 12 weeks pregnant, with a metastatic ileal NET G2 stable on lanreotide for 11 "
+                "months. Beside the cautions she needs a management path: the NET MDT with obstetric input, what may "
+                "continue (the SSA after discussion) and what waits until after delivery (PRRT, targeted drugs, "
+                "chemotherapy, ionising-radiation imaging).",
+                expect={"site": "midgut", "grade": "G2", "ki67": 6, "sstr": "positive_all", "progression": False,
+                        "extent": "metastatic"},
+                rows=["SB-10"], also=["M-02", "M-01", "LD-01"], not_rows=["M-04", "M-03", "NR-04", "NR-11"],
+                shapes=["pregnancy Z33.1 + pregnancy-status Observation 82810-3 (pregnant)"])
+
+
+@scenario
+def s144():
+    p = P("net-144", "Test Patient Rows-O", "male", "1960-08-08")
+    p.condition("primary", "C25.4", (SCT, "16424000", "Glucagonoma"), onset=ago(days=45),
+                text="Glucagonoma, pancreatic body")
+    p.condition("glucagon", (ICD10, "E16.3", "Increased secretion of glucagon"), onset=ago(days=45))
+    p.condition("pe", (ICD10, "I26.99", "Other pulmonary embolism without acute cor pulmonale"), onset=ago(days=30))
+    p.condition("liver", "C7B.02", onset=ago(days=45))
+    p.morphology("morph", ago(days=45), "8152/3")
+    p.ki67("ki67", ago(days=45), 4)
+    p.sstr("sstr", ago(days=30), "higher-than-liver")
+    p.burden("burden", ago(days=30), 12)
+    p.med_request("apixaban", (RXNORM, "1364430", "apixaban"), ago(days=29), dosage="5 mg by mouth twice daily")
+    return meta(p, "Glucagonoma with a recent pulmonary embolism, on apixaban",
+                "66-year-old man with a metastatic glucagonoma (Ki-67 4 %) and a pulmonary embolism a month ago, on "
+                "apixaban. The glucagonoma card must not advise 'VTE prophylaxis': it names the PE and the "
+                "anticoagulant and asks to confirm therapeutic dosing.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 4, "sstr": "positive_all", "extent": "metastatic",
+                        "syndromes": ["glucagonoma"]},
+                rows=["F-10", "G-07", "P-02"], also=["G-08", "LD-01"], not_rows=["F-01", "P-03"],
+                shapes=["pulmonary embolism I26.99 with apixaban RxNorm 1364430"])
+
+
+@scenario
+def s145():
+    p = P("net-145", "Test Patient Rows-P", "male", "1969-12-01")
+    c = p.condition("primary", (ICD10, "C24.1", "Malignant neoplasm of ampulla of Vater"), onset=ago(days=30),
+                    text="Ampullary NET G1, 9 mm, found at ERCP")
+    _morph(c, "8240/3", "Carcinoid tumor, NOS")
+    p.ki67("ki67", ago(days=30), 1)
+    p.size("size", ago(days=30), 0.9)
+    p.sstr("sstr", ago(days=20), "higher-than-liver", note="Ampullary lesion only; no metastases.")
+    p.resectability("resect", ago(days=10), "resectable")
+    return meta(p, "Ampullary NET 9 mm G1 (surgery with lymphadenectomy, not endoscopic resection)",
+                "57-year-old man with a 9 mm ampullary NET G1 (C24.1 + 8240/3) found at ERCP, localized. Unlike a small "
+                "non-ampullary duodenal NET, an ampullary NET carries nodal risk at any size: surgical resection with "
+                "lymphadenectomy, not endoscopic resection.",
+                expect={"site": "other_gi", "grade": "G1", "ki67": 1, "sstr": "positive_all", "extent": "localized"},
+                rows=["G-01"], also=["G-08"], not_rows=["O-04", "M-02", "P-01"],
+                shapes=["C24.1 ampulla of Vater + 8240/3"])
+
+
+@scenario
+def s146():
+    p = P("net-146", "Test Patient Rows-Q", "female", "1985-05-05")
+    p.condition("vhl", "Q85.83", (SCT, "46659004", "Von Hippel-Lindau syndrome"), onset=ago(years=15))
+    p.condition("primary", (ICD10, "C25.0", "Malignant neoplasm of head of pancreas"), onset=ago(years=2),
+                text="VHL-associated pancreatic NET, head of pancreas, 2.4 cm")
+    p.morphology("morph", ago(years=2), "8240/3")
+    p.ki67("ki67", ago(years=2), 2)
+    p.size("size-1", ago(years=1), 2.3)
+    p.size("size", ago(days=20), 2.4)
+    p.sstr("sstr", ago(days=40), "higher-than-liver", note="Pancreatic head lesion only; no metastases.")
+    p.pregnancy("preg", ago(days=20), False)
+    return meta(p, "VHL pNET of 2.4 cm in the pancreatic head, slow growth",
+                "41-year-old woman with VHL and a 2.4 cm pancreatic-head NET G1 growing slowly (2.3 -> 2.4 cm in a "
+                "year), no metastases. Below the 3 cm body/tail threshold, but head lesions are usually considered "
+                "for surgery from about 2 cm (recalled threshold, flagged to verify): surgery is offered for the "
+                "MDT beside surveillance.",
+                expect={"site": "pancreas", "grade": "G1", "ki67": 2, "sstr": "positive_all", "hereditary": ["VHL"]},
+                rows=["H-05", "H-04"], not_rows=["P-03", "M-02", "NR-11"],
+                shapes=["C25.0 head of pancreas with VHL", "serial sizes a year apart"])
+
+
+@scenario
+def s147():
+    p = P("net-147", "Test Patient Rows-R", "male", "1955-06-30")
+    p.condition("primary", (ICD10, "C7A.090", "Malignant carcinoid tumor of the bronchus and lung"),
+                onset=ago(years=3), text="Atypical lung carcinoid, metastatic")
+    p.condition("liver", "C7B.02", onset=ago(years=3))
+    p.condition("epilepsy", (ICD10, "G40.909", "Epilepsy, unspecified, not intractable, without status epilepticus"),
+                onset=ago(years=20))
+    p.morphology("morph", ago(years=3), "8249/3")
+    p.ki67("ki67", ago(years=3), 12)
+    p.sstr("sstr", ago(months=8), "lower-than-liver")
+    p.med_request("everolimus", "everolimus10", ago(months=5), dosage="10 mg by mouth once daily")
+    p.med_request("cbz", (RXNORM, "2002", "carbamazepine"), ago(years=10), dosage="400 mg by mouth twice daily")
+    p.status("status", ago(days=40), "stable")
+    good_labs(p, ago(days=14))
+    return meta(p, "Lung carcinoid on everolimus with long-term carbamazepine (strong CYP3A4 inducer)",
+                "71-year-old man with a metastatic atypical lung carcinoid stable on everolimus for 5 months, on "
+                "carbamazepine for epilepsy for 10 years. A strong inducer lowers everolimus exposure: replace the "
+                "anticonvulsant with the neurologist if possible, or the label's everolimus dose increase.",
+                expect={"site": "lung_thymus", "ki67": 12, "sstr": "lower_than_liver", "progression": False,
+                        "extent": "metastatic"},
+                rows=["SB-11", "SB-01"], not_rows=["NR-19", "L-03"],
+                shapes=["carbamazepine RxNorm 2002 (inducer flag)"])

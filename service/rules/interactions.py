@@ -71,6 +71,16 @@ def _flagged(p: NetPicture, flags: tuple[str, ...]) -> list[Medication]:
     return [m for m in p.current_medications if m.flags & wanted]
 
 
+def short_name(m: Medication) -> str:
+    """The drug's name without strength and directions ("rifampicin 600 mg by mouth ..." -> "rifampicin")."""
+    words = []
+    for word in m.name.split():
+        if any(ch.isdigit() for ch in word):
+            break
+        words.append(word)
+    return " ".join(words) or m.name
+
+
 def _drug_facts(p: NetPicture, agent: Agent, how: str) -> tuple[FactUse, ...]:
     if how == "suggested":
         return (FactUse(name="Suggested on another card", display=agent.value),)
@@ -109,7 +119,7 @@ def cyp3a4_interactions(p: NetPicture, as_of: date, k: RuleKnowledge,
             added.append(Outcome.applicable(
                 "SB-11", card=_CYP3A4_CARDS[(agent, kind)],
                 facts=tuple(medication_fact(m) for m in meds) + _drug_facts(p, agent, how),
-                params={"drug": ", ".join(m.name for m in meds)},
+                params={"drug": ", ".join(dict.fromkeys(short_name(m) for m in meds))},
                 reason=f"{agent.value} ({how}) with a strong CYP3A4 {kind}"))
     return outcomes + tuple(added)
 
@@ -133,7 +143,7 @@ def sunitinib_qt(p: NetPicture, as_of: date, k: RuleKnowledge,
     missing = () if qtc.known else ("QTc on a recent ECG (with potassium and magnesium)",)
     return outcomes + (Outcome.applicable(
         "SB-12", card=card, facts=facts, missing=missing,
-        params={"drug": ", ".join(m.name for m in qt_drugs) or "no other QT drug"},
+        params={"drug": ", ".join(dict.fromkeys(short_name(m) for m in qt_drugs)) or "no other QT drug"},
         reason=f"sunitinib ({how}) with " + ("a QTc of 500 ms or more" if very_long
                                                else "a QT-prolonging drug or a long QTc")),)
 

@@ -78,3 +78,21 @@ def test_review_rows_never_drop_other_outcomes():
     picture = make_picture(**dict(PROGRESSIVE_PNET, current_medications=(RIFAMPICIN, CLARITHROMYCIN), dpd_deficiency=True))
     outcomes = evaluate(picture, as_of=picture.as_of, knowledge=knowledge())
     assert {o.rule_id for o in outcomes if o.status is Status.APPLICABLE} >= {"P-03", "SB-11", "SB-12", "SB-13"}
+
+
+def test_xc01_withdraws_monitoring_of_a_drug_another_card_refuses():
+    """Review 2026-12 (net-68): "Monitor everolimus" beside "everolimus during a PRRT course not recommended"."""
+    from service.picture.model import TherapyStatus
+    during_prrt = dict(PNET, therapies=(therapy(Agent.EVEROLIMUS),
+                                        therapy(Agent.PRRT, status=TherapyStatus.PLANNED, start=date(2026, 12, 1))))
+    assert run("XC-01", **during_prrt) == ()  # XC-01 only withdraws; it adds no outcome of its own
+    from service.rules import evaluate
+    from tests.rules.factories import knowledge, make_picture
+    outcomes = evaluate(make_picture(**during_prrt), as_of=date(2026, 11, 1), knowledge=knowledge())
+    sb01 = [x for x in outcomes if x.rule_id == "SB-01"]
+    assert sb01 and all(x.status is Status.NOT_APPLICABLE for x in sb01)
+    assert any(x.rule_id == "NR-23" and x.status is Status.APPLICABLE for x in outcomes)
+    # near miss: everolimus without a refusing card keeps its monitoring card
+    alone = evaluate(make_picture(**dict(PNET, therapies=(therapy(Agent.EVEROLIMUS),))), as_of=date(2026, 11, 1),
+                     knowledge=knowledge())
+    assert any(x.rule_id == "SB-01" and x.status is Status.APPLICABLE for x in alone)
