@@ -246,10 +246,18 @@ def test_g08_no_germline_card_for_a_pancreatic_nec():
 
 def test_g01_ampullary_net_goes_to_surgery_with_lymphadenectomy_not_endoscopy():
     """Review Wrong 8 (net-66): ampullary NET: nodal risk at any size."""
-    from service.picture.model import Extent
     local = dict(primary_site=PrimarySite.OTHER_GI, extent=Extent.LOCALIZED, metastatic_sites=frozenset(),
                  liver_metastases=False, grade=Grade.G1, ki67=Ki67(2.0), tumor_size_cm=1.8)
     assert fired_cards("G-01", **local, site_detail="ampulla") == {"ampullary-net-surgery"}
     text = fact("duodenum", display="Periampullary (ampullary) somatostatin-producing NET 1.8 cm")
     assert fired_cards("G-01", **local, site_detail=text) == {"ampullary-net-surgery"}
     assert fired_cards("G-01", **local, site_detail="duodenum") == {"surgery-localized"}
+
+
+def test_g01_net_in_remission_without_a_resection_on_record_gets_surveillance():
+    """Issue 11 item 5: a Condition in remission is history, not "no NET" (net-139)."""
+    remission = dict(in_remission=True, extent=MISSING, metastatic_sites=frozenset(), liver_metastases=MISSING,
+                     progression=False, grade=Grade.G1, ki67=Ki67(2.0))
+    assert fired_cards("G-01", **remission) == {"remission-follow-up"}
+    assert fired_cards("G-01", **dict(remission, progression=True)) == set()
+    assert fired_cards("G-01", **dict(remission, in_remission=MISSING)) == set()
