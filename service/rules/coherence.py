@@ -35,6 +35,9 @@ _MONITORING = {
 @rule("XC-01", review=True)
 def answer_agrees_with_itself(p: NetPicture, as_of: date, k: RuleKnowledge,
                               outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
+    monitoring_rows = {r for card_id in _MONITORING for r in k.card(card_id).rules}
+    if not any(o.rule_id in monitoring_rows and o.status is Status.APPLICABLE for o in outcomes):
+        return outcomes  # the common case: no monitoring card to check
     refused: dict[str, str] = {}
     for o in outcomes:
         if o.status is Status.APPLICABLE:

@@ -127,13 +127,13 @@ def cyp3a4_interactions(p: NetPicture, as_of: date, k: RuleKnowledge,
 @rule("SB-12", review=True)
 def sunitinib_qt(p: NetPicture, as_of: date, k: RuleKnowledge,
                  outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
-    how = _in_question(p, Agent.SUNITINIB, suggested_topics(k, outcomes))
-    if how is None:
-        return outcomes
     qt_drugs = _flagged(p, k.values("qt_prolonging_flags"))
     qtc = p.labs.qtc
     long_qtc = qtc.known and float(qtc.value) >= k.threshold("qtc_caution_ms")  # type: ignore[arg-type]
     if not qt_drugs and not long_qtc:
+        return outcomes
+    how = _in_question(p, Agent.SUNITINIB, suggested_topics(k, outcomes))
+    if how is None:
         return outcomes
     facts = tuple(medication_fact(m) for m in qt_drugs) + _drug_facts(p, Agent.SUNITINIB, how)
     if qtc.known:
