@@ -53,6 +53,14 @@ def relevance(term: Terminology):
     return relevant
 
 
+def _comorbidity(dx, key: str, what: str) -> Fact:  # type: ignore[no-untyped-def]
+    """An active comorbidity on record (True), else MISSING: an absent code is never read as "no"."""
+    sources = dx.comorbidities.get(key, ())
+    if sources:
+        return Fact(FactState.PRESENT, True, tuple(sources))
+    return Fact.missing()
+
+
 def build_picture(
     record: PatientRecord,
     *,
@@ -105,6 +113,7 @@ def build_picture(
         as_of=as_of,
         scope=dx.scope,
         scope_sources=dx.scope_sources,
+        out_of_scope=dx.out_of_scope,
         primary_site=dx.primary_site,
         site_detail=dx.site_detail,
         differentiation=obs_fact(dx.differentiation, "differentiation"),
@@ -138,6 +147,8 @@ def build_picture(
         progression_interval_days=obs_fact(
             tempo.progression_interval(ctx, dis.progression_date, dx.diagnosis_date, tx.therapies), "progression"),
         r0_resection=tx.r0_resection,
+        in_remission=(Fact(FactState.PRESENT, True, dx.remission_sources) if dx.remission_sources
+                      else Fact.missing()),
         newly_diagnosed=tx.newly_diagnosed,
         syndromes=dx.syndromes,
         syndrome_sources=dx.syndrome_sources,
@@ -165,6 +176,9 @@ def build_picture(
         pregnant=fit.pregnant,
         breastfeeding=fit.breastfeeding,
         ecog=obs_fact(fit.ecog, "ECOG"),
+        venous_thromboembolism=_comorbidity(dx, "vte", "venous thromboembolism"),
+        hyperparathyroidism=_comorbidity(dx, "hyperparathyroidism", "hyperparathyroidism"),
+        dpd_deficiency=_comorbidity(dx, "dpd-deficiency", "DPD deficiency"),
         labs=fit.labs,
         unavailable=unavailable,
         incomplete=tuple(sorted(record.incomplete)),

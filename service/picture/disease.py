@@ -70,7 +70,8 @@ def sstr_value(ctx: Context, obs: ObservationRec) -> tuple[SstrStatus, str] | No
     e = ctx.term.match_text("sstr_text", text)
     if e is not None:
         value = SstrStatus(str(e.get("sstr")))
-        return value, f"SSTR imaging: {value.value.replace('_', ' ')}"
+        degree = f" ({e.get('degree')})" if e.get("degree") else ""  # e.g. "equal to liver": PRRT rows read it
+        return value, f"SSTR imaging: {value.value.replace('_', ' ')}{degree}"
     pos = _positive(ctx, obs)
     if pos is True:
         return SstrStatus.POSITIVE_DEGREE_UNKNOWN, "SSTR imaging positive (uptake vs liver not stated)"

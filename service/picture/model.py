@@ -315,6 +315,7 @@ class Labs:
     gastrin: Fact[float] = field(default_factory=Fact.missing)
     body_height: Fact[float] = field(default_factory=Fact.missing)   # cm (LOINC 8302-2)
     body_weight: Fact[float] = field(default_factory=Fact.missing)   # kg (LOINC 29463-7)
+    qtc: Fact[float] = field(default_factory=Fact.missing)            # corrected QT interval, ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +326,8 @@ class NetPicture:
     as_of: date
     scope: Scope                           # NONE -> no cards at all
     scope_sources: tuple[Source, ...] = ()
+    # scope SCLC / EXCLUDED: the pathway the tumour belongs to ("sclc", "merkel", "ppgl", "other"); "" otherwise
+    out_of_scope: str = ""
 
     # diagnosis
     primary_site: Fact[PrimarySite] = field(default_factory=Fact.missing)
@@ -374,6 +377,9 @@ class NetPicture:
     # date) to that progression; sources: the start (therapy or diagnosis) and the progression
     progression_interval_days: Fact[int] = field(default_factory=Fact.missing)
     r0_resection: Fact[bool] = field(default_factory=Fact.missing)   # curative (R0) resection documented
+    # every NEN Condition is history (remission/resolved/inactive/abated or a personal-history code) and no active
+    # metastasis is coded: True (treated disease under surveillance), else MISSING (never "not in remission")
+    in_remission: Fact[bool] = field(default_factory=Fact.missing)
     newly_diagnosed: Fact[bool] = field(default_factory=Fact.missing)  # no prior antitumour systemic therapy
 
     # function and heredity
@@ -410,6 +416,10 @@ class NetPicture:
     breastfeeding: Fact[bool] = field(default_factory=Fact.missing)
     ecog: Fact[int] = field(default_factory=Fact.missing)  # ECOG 0-5, read directly or converted from a
                                                             # Karnofsky score (the source display says which)
+    # active comorbidities on record (Conditions; True or MISSING, never "no": an absent code is not a negative)
+    venous_thromboembolism: Fact[bool] = field(default_factory=Fact.missing)  # DVT / PE
+    hyperparathyroidism: Fact[bool] = field(default_factory=Fact.missing)
+    dpd_deficiency: Fact[bool] = field(default_factory=Fact.missing)          # DPYD poor/intermediate, DPD deficiency
     labs: Labs = field(default_factory=Labs)
 
     # data completeness

@@ -145,8 +145,9 @@ def _flags(term: Terminology, med: Concept) -> frozenset[str]:
         e = term.lookup("medication_flag", c.system, c.code)
         if e is not None:
             flags.update(str(f) for f in e.get("flags") or ())
-    e = term.match_text("medication_flag_text", med.all_text)
-    if e is not None:
+    # every matching pattern counts: one drug can carry several flags (clarithromycin: strong CYP3A4
+    # inhibitor and QT-prolonging), each on its own list
+    for e in term.match_all("medication_flag_text", med.all_text):
         flags.update(str(f) for f in e.get("flags") or ())
     return frozenset(flags)
 

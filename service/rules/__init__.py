@@ -3,8 +3,9 @@
 Every module in this package registers its rows with ``@rule`` at import; ``load_rules``
 imports them all (pkgutil), so a new group module needs no edit here. Scope comes first:
 
-* ``Scope.NONE`` / ``Scope.EXCLUDED``: no outcomes at all (the service is not for them);
-* ``Scope.SCLC``: only the rows registered for SCLC (the out-of-scope card, G-03 / NR-22);
+* ``Scope.NONE``: no outcomes at all (no neuroendocrine neoplasm: the service is not for them);
+* ``Scope.SCLC`` / ``Scope.EXCLUDED``: only the rows registered for that scope (G-03's one out-of-scope card
+  naming the pathway: small-cell lung cancer, Merkel cell carcinoma, paraganglioma/phaeochromocytoma);
 * otherwise every row registered for the picture's scope, in row-id order; then G-02's NEC
   suppression; then the review rows (``@rule(id, review=True)``, in row-id order: FT-01 fitness and
   age, KR-01 Ki-67 ranges, PD-01 declined therapies, TC-01 therapy course), which see every outcome and may
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["evaluate", "load_rules", "rule", "Outcome", "Status", "FactUse", "RuleKnowledge"]
 
-_NO_CARDS = frozenset({Scope.NONE, Scope.EXCLUDED})
+_NO_CARDS = frozenset({Scope.NONE})
 _FRAMEWORK = frozenset({"outcome", "registry"})
 
 

@@ -81,6 +81,8 @@ def declined_therapy(p: NetPicture, as_of: date, k: RuleKnowledge,
         if spec is not None and o.status is Status.APPLICABLE and kept_safety.get(spec.id) in by_topic:
             kept.setdefault(by_topic[kept_safety[spec.id]], []).append(spec.topic.replace("-", " "))
         agent = by_topic.get(spec.topic) if spec is not None else None
+        if spec is not None and spec.id in kept_safety:
+            agent = None  # a kept safety card is never withdrawn, even on the declined therapy's own topic
         if (agent is not None and spec is not None and spec.strength in _WITHDRAWN_STRENGTHS
                 and spec.indicator != "critical" and (o.status is Status.APPLICABLE or o.card is not None)):
             revised.append(Outcome.not_applicable(o.rule_id, f"patient declined {THERAPY_WORDS[agent]}"))

@@ -20,14 +20,20 @@ G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 
     record: the true start may be earlier, so a short interval says nothing) -- or a primary-tumour
     volume doubling time < g3_rapid_doubling_days (180)
     Then: RECOMMEND cytotoxic chemotherapy: CAPTEM (or FOLFOX) when Ki-67 <= 55 %;
-    platinum + etoposide when Ki-67 > 55 %. PRRT (SSTR-negative) is NR-03.
-    Source: ENETS NEC 2023 / ESMO-GEP 2020; NORDIC NEC.
+    platinum + etoposide when Ki-67 > 55 %; and RECOMMEND expert NEN pathology re-review (WD G3 vs NEC:
+    morphology, p53/Rb; the regimen depends on it) unless differentiation was already confirmed by an expert
+    statement on record (``lists.expert_differentiation_markers``). PRRT (SSTR-negative) is NR-03.
+    Source: ENETS NEC 2023 / ESMO-GEP 2020; NORDIC NEC; WHO 2022.
 G3-03 — discordant grades between sites or over time (any WD NET)
-    Then: NEEDS DATA: biopsy the progressing lesion; treat by the worst grade. Source: WHO 2022.
+    Then: the newest grading is the worst and comes from a biopsy taken after (or at most
+    g3_biopsy_before_progression_days, 60, before) the current progression -- or, with no progression date,
+    within g3_current_biopsy_days (90) -- -> INFO: the current biopsy shows the worst grade, treat by it (no
+    request for a biopsy already done: review 2026-12, Wrong 5); otherwise NEEDS DATA: biopsy the progressing
+    lesion; treat by the worst grade. Source: WHO 2022.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from service.picture.model import Agent, FactState, Grade, NetPicture, PrimarySite, SstrStatus
 from service.rules.course import prrt_retreatment
@@ -159,10 +165,20 @@ def g3_aggressive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("G3-02", "SSTR uptake >= liver, Ki-67 <= 55 %, not FDG-avid")
     facts, params = _facts(p) + rapid, _params(p)
     if high_ki67:
-        return Outcome.applicable("G3-02", card="g3-platinum-etoposide", facts=facts, params=params,
-                                  missing=ki67_outdated(p, k), reason="WD G3 with Ki-67 above 55 %")
-    return Outcome.applicable("G3-02", card="g3-chemotherapy", facts=facts, params=params,
-                              reason="WD G3 with SSTR-poor, FDG-avid or rapidly growing disease")
+        chemo = Outcome.applicable("G3-02", card="g3-platinum-etoposide", facts=facts, params=params,
+                                   missing=ki67_outdated(p, k), reason="WD G3 with Ki-67 above 55 %")
+    else:
+        chemo = Outcome.applicable("G3-02", card="g3-chemotherapy", facts=facts, params=params,
+                                   reason="WD G3 with SSTR-poor, FDG-avid or rapidly growing disease")
+    if any(m in p.differentiation.note.lower() or any(m in s.display.lower() for s in p.differentiation.sources)
+           for m in k.values("expert_differentiation_markers")):
+        return chemo  # an expert review is on record
+    if high_ki67 and any(m in p.differentiation.note for m in k.values("inferred_differentiation_markers")):
+        return chemo  # G-05 already asks for the expert review (differentiation only from a code, Ki-67 > 55 %)
+    review = Outcome.applicable("G3-02", card="g3-pathology-review", facts=_facts(p), params=params,
+                                missing=("expert NEN pathology review of differentiation (morphology, p53/Rb)",),
+                                reason="aggressive WD G3: confirm WD NET G3 versus NEC before the regimen is chosen")
+    return chemo, review
 
 
 def _rapid_growth(p: NetPicture, k: RuleKnowledge) -> tuple[FactUse, ...]:
@@ -191,5 +207,29 @@ def discordant_grades(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
                 reference=a.references[0] if a.references else None)
         for a in p.grade_assessments
     )
+    current = _current_worst_biopsy(p, as_of, k)
+    if current is not None:
+        return Outcome.applicable("G3-03", card="grade-discordant-current", facts=facts,
+                                  params={"grade": current.grade.value},
+                                  reason=f"the current biopsy ({current.date}, {current.specimen or 'specimen'}) "
+                                         f"shows the worst grade, {current.grade.value}: treat by it")
     return Outcome.applicable("G3-03", facts=facts, missing=("grade of the currently progressing lesion",),
                               reason="grades differ between specimens or over time")
+
+
+_GRADE_ORDER = {Grade.G1: 1, Grade.G2: 2, Grade.G3: 3, Grade.NEC: 4}
+
+
+def _current_worst_biopsy(p: NetPicture, as_of: date, k: RuleKnowledge):  # type: ignore[no-untyped-def]
+    """The newest grading when it is the worst grade on record and recent enough to be the biopsy of the
+    lesion that is progressing now; None when the progressing lesion still needs a biopsy."""
+    dated = [a for a in p.grade_assessments if a.date is not None]
+    if not dated:
+        return None
+    newest = max(dated, key=lambda a: a.date)  # type: ignore[arg-type, return-value]
+    if _GRADE_ORDER[newest.grade] < max(_GRADE_ORDER[a.grade] for a in p.grade_assessments):
+        return None
+    if p.progression.is_(True) and p.progression_date.known:
+        window = timedelta(days=k.threshold("g3_biopsy_before_progression_days"))
+        return newest if newest.date >= p.progression_date.value - window else None  # type: ignore[operator]
+    return newest if newest.date >= as_of - timedelta(days=k.threshold("g3_current_biopsy_days")) else None

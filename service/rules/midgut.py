@@ -18,7 +18,8 @@ M-02 — first-line SSA  (PROMID TTP 14.3 vs 6.0 mo; CLARINET PFS NR vs 18.0 mo)
 M-03 — first-line PRRT  (NETTER-2 PFS 22.8 vs 8.5 mo)
     When: advanced, newly diagnosed (no prior antitumour systemic therapy), SSTR positive_all,
           prrt_first_line_ki67_min <= Ki-67 <= prrt_first_line_ki67_max (10-55 %).
-    Then: CONSIDER Lu-177 dotatate x4 + octreotide LAR 30 mg (MDT). SSTR missing or degree
+    Then: RECOMMEND (MDT) Lu-177 dotatate x4 + octreotide LAR 30 mg: at least equal standing with an SSA
+          alone after NETTER-2 (ENETS 2024); first-line use is off-label in the EU (label: progressive G1-G2). SSTR missing or degree
           unknown -> needs-data card (prrt-needs-sstr).
 M-04 — PRRT after SSA  (NETTER-1 PFS NR vs 8.4 mo; FDA/EU label)
     When: advanced, progressive on an SSA, SSTR positive_all, no PRRT before.
@@ -46,7 +47,10 @@ M-08 — SSA escalation for symptoms  (CLARINET FORTE; NETTER-1 control arm 60 m
 M-09 — interferon alfa  (SWOG S0518; seeds 000/002)
     When: interferon planned or active after an SSA and >= interferon_min_prior_non_ssa_lines (2) other
           options (non-SSA systemic lines, liver-directed therapy, telotristat for carcinoid syndrome).
-    Then: CONSIDER interferon as a last resort; otherwise not applicable (first-line use is NR-13).
+    Then: CONSIDER interferon as a last resort; otherwise not applicable (first-line use is NR-13). Carcinoid
+          syndrome whose SSA was never escalated (no dose above standard on record:
+          ``lists.ssa_escalated_dose_markers``) -> the card says escalation comes first (review 2026-12, Wrong 13:
+          never "other options appear used" while one is untried).
 M-10 — primary / mesenteric resection  (seed 001; NANETS surgery 2017)
     When: small-intestine primary (not appendix, not unknown), advanced, no resection on record,
           abdominal pain documented (obstruction/ischaemia risk). Pain not recorded -> insufficient.
@@ -200,12 +204,21 @@ def interferon_last_resort(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outc
         used.append(Agent.TELOTRISTAT)
     if len(used) < k.threshold("interferon_min_prior_non_ssa_lines") or not received(p, Agent.SSA):
         return Outcome.not_applicable("M-09", "other standard options not exhausted (interferon first/early: NR-13)")
-    return Outcome.applicable(
-        "M-09", params=card_params(p),
-        facts=therapy_facts(p, (Agent.INTERFERON, *sorted(NON_SSA_SYSTEMIC, key=lambda a: a.value), Agent.SSA,
-                                Agent.TELOTRISTAT, Agent.LIVER_DIRECTED)),
-        reason="standard options used; interferon as last resort",
-    )
+    facts = therapy_facts(p, (Agent.INTERFERON, *sorted(NON_SSA_SYSTEMIC, key=lambda a: a.value), Agent.SSA,
+                              Agent.TELOTRISTAT, Agent.LIVER_DIRECTED))
+    if functional_carcinoid(p) and not ssa_escalated(p, k):
+        return Outcome.applicable("M-09", card="interferon-after-ssa-escalation", params=card_params(p), facts=facts,
+                                  missing=("SSA dose escalation tried (none above the standard dose on record)",),
+                                  reason="interferon requested, SSA escalation for the syndrome not yet tried")
+    return Outcome.applicable("M-09", params=card_params(p), facts=facts,
+                              reason="standard options used; interferon as last resort")
+
+
+def ssa_escalated(p: NetPicture, k: RuleKnowledge) -> bool:
+    """An SSA above the standard dose is or was on record (octreotide LAR 60 mg / every 3 weeks, lanreotide every
+    2 weeks ...), read from the dose text of any SSA exposure."""
+    markers = k.values("ssa_escalated_dose_markers")
+    return any(m in (t.dose_text or "").lower().replace(" ", "") for t in p.therapies_of(Agent.SSA) for m in markers)
 
 
 @rule("M-10")

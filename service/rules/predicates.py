@@ -53,7 +53,9 @@ _DETAIL_WORDS = {"ileum": "ileal", "jejunum": "jejunal", "appendix": "appendicea
                  "duodenum": "duodenal", "rectum": "rectal", "colon": "colonic", "thymus": "thymic",
                  "lung": "lung", "caecum": "caecal", "cecum": "caecal", "small intestine": "small-bowel",
                  "pancreas": "pancreatic", "sigmoid colon": "sigmoid-colon", "ascending colon": "colonic",
-                 "transverse colon": "colonic", "descending colon": "colonic", "bronchus": "bronchial"}
+                 "transverse colon": "colonic", "descending colon": "colonic", "bronchus": "bronchial",
+                 "oesophagus": "oesophageal", "esophagus": "oesophageal", "ampulla": "ampullary",
+                 "anal canal": "anal", "cervix": "cervical", "bladder": "bladder", "prostate": "prostatic"}
 
 
 def site_words(p: NetPicture) -> str:
@@ -156,6 +158,8 @@ def fact_uses(p: NetPicture, *names: str) -> tuple[FactUse, ...]:
         "bilio_enteric_anastomosis": "Bilio-enteric anastomosis", "carcinoid_heart_disease": "Carcinoid heart disease",
         "hypoglycaemia": "Hypoglycaemia", "differentiation": "Differentiation", "age_years": "Age",
         "pregnant": "Pregnant", "refractory_carcinoid_syndrome": "Refractory carcinoid syndrome",
+        "venous_thromboembolism": "Venous thromboembolism (DVT/PE)", "hyperparathyroidism": "Hyperparathyroidism",
+        "dpd_deficiency": "DPD deficiency", "breastfeeding": "Breast-feeding",
     }
     out = []
     for name in names:
@@ -221,6 +225,12 @@ def syndrome_facts(p: NetPicture, syndrome: Syndrome) -> tuple[FactUse, ...]:
         return (FactUse(name="Functional syndrome", display=words),)
     return tuple(FactUse(name="Functional syndrome", display=s.display or words, date=s.date, reference=s.reference)
                  for s in sources)
+
+
+def syndrome_list_facts(p: NetPicture) -> tuple[FactUse, ...]:
+    """Every functional-syndrome record (with dates), for cards of rows that are not syndrome rows."""
+    return tuple(FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+                 for s in p.syndrome_sources)
 
 
 NO_DATE = "date not recorded"

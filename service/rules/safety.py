@@ -10,13 +10,15 @@ NR-04 — PRRT in pregnancy/breast-feeding, or below renal/marrow/liver threshol
     progression, Ki-67 >= 10 % when newly diagnosed, or G3), and pregnant/breast-feeding, or
     CrCl < 50 mL/min, Hb < 8 g/dL, WBC < 2.0, platelets < 75 (10^9/L), bilirubin > 3 x ULN,
     albumin <= 3.0 g/dL.
-    Then: NOT RECOMMENDED in pregnancy/breast-feeding; NOT RECOMMENDED with CrCl < 30 mL/min (EU label:
-    not in severe renal impairment; US label: not studied; prrt-renal-not-recommended, which cancels a
-    PRRT order); CAUTION/MDT for the other thresholds (CrCl 30-50 included), naming the values; the label's
-    reduced activity (3.7 GBq) is for toxicity after a previous dose, never a way to treat a patient who
-    fails baseline eligibility. NEEDS DATA for missing labs, or labs older than prrt_labs_max_age_days (30),
-    when PRRT is ordered (an old result below a threshold still gives the caution). Source: Lutathera
-    label; NETTER-1 eligibility.
+    Then: NOT RECOMMENDED in pregnancy (critical when a dose is ordered); breast-feeding (not pregnant) is
+    not a reason to give up PRRT: CAUTION on the PRRT topic -- stop breast-feeding before the first dose (EU:
+    wean) and do not resume for 2.5 months after the last dose (US label; the card text says so);
+    NOT RECOMMENDED with CrCl < 30 mL/min (EU label: not in severe renal impairment; US label: not studied;
+    prrt-renal-not-recommended, which cancels a PRRT order); CAUTION/MDT for the other thresholds (CrCl
+    30-50 included), naming the values; the label's reduced activity (3.7 GBq) is for toxicity after a
+    previous dose, never a way to treat a patient who fails baseline eligibility. NEEDS DATA for missing
+    labs, or labs older than prrt_labs_max_age_days (30), when PRRT is ordered (an old result below a
+    threshold still gives the caution). Source: Lutathera label (US and EU); NETTER-1 eligibility.
 NR-09 — telotristat outside label
     When: telotristat ordered/active without a current SSA, at a 500 mg dose, without carcinoid
     syndrome, or for flushing only (flushing recorded, bowel movements <= telotristat_no_diarrhoea_bm_max).
@@ -42,14 +44,17 @@ NR-18 — liver embolisation/ablation after bilio-enteric anastomosis
     systemic options (merges with P-08). Source: IR literature.
 NR-19 — everolimus with a strong CYP3A4/P-gp inhibitor; live vaccine on everolimus
     Then: CRITICAL: avoid the combination; the card's suggestion deletes the interacting drug's (or the live
-    vaccine's) current order. Source: Afinitor label.
+    vaccine's) current order; if the inhibitor (e.g. an antibiotic) is unavoidable, hold everolimus for its
+    course; an antibiotic for a chest infection on everolimus: consider non-infectious pneumonitis. (A strong
+    inducer, or an inhibitor with an everolimus only suggested: SB-11.) Source: Afinitor label.
 NR-20 — Cometriq capsules in place of Cabometyx tablets
     Then: NOT RECOMMENDED: different formulations/doses. Source: Cabometyx label.
 SB-01 — on everolimus (active): stomatitis prophylaxis, glucose/lipids, pneumonitis; hyperglycaemia flagged.
 SB-02 — on sunitinib: hepatotoxicity (boxed), BP, TSH, glucose, LVEF.
 SB-03 — on cabozantinib: BP, LFT, proteinuria; stop >= 3 weeks before planned surgery.
-SB-04 — on/ordered capecitabine (CAPTEM): DPYD test; CRITICAL when CrCl < 30 mL/min; a CrCl missing or
-    older than drug_labs_max_age_days (30) is asked for (repeat before the dose).
+SB-04 — on/ordered capecitabine (CAPTEM): DPYD test (not asked when DPD deficiency is on record: SB-13);
+    CRITICAL when CrCl < 30 mL/min; a CrCl missing or older than drug_labs_max_age_days (30) is asked for
+    (repeat before the dose).
 SB-05 — on belzutifan: anaemia (hold for Hb < 9 g/dL), hypoxia, contraception.
 SB-06 — on/ordered platinum: prefer carboplatin when CrCl < 60 mL/min (a CrCl older than
     drug_labs_max_age_days decides nothing: insufficient, repeat it).
@@ -58,11 +63,16 @@ SB-07 — on/ordered streptozocin: nephrotoxicity (boxed): creatinine and urine 
     drug_labs_max_age_days is asked for.
 SB-08 — on interferon alfa: depression/suicidality, flu-like illness, cytopenias, thyroid, liver.
 SB-09 — on diazoxide: fluid retention/oedema (thiazide), hyperglycaemia overshoot, hypotension.
-SB-10 — pregnancy or breast-feeding on record, and systemic antitumour therapy ordered/taken (other than
-    PRRT and belzutifan, which NR-04 and NR-11 cover) or plausible (advanced disease).
-    Then: CAUTION (drug-safety): embryo-fetal toxicity and no breast-feeding with everolimus, sunitinib,
-    cabozantinib, temozolomide/capecitabine, streptozocin, platinum-etoposide; confirm status, counsel,
-    contraception; MDT. Source: Afinitor, Sutent, Cabometyx labels (R for the exact wash-out times).
+SB-10 — pregnancy or breast-feeding on record.
+    Then: pregnant -> RECOMMEND a management path (mdt-review): NET MDT with obstetric input, what may
+    continue (SSA for a hormone syndrome, PPI for gastrinoma, glucose control) and what waits (PRRT,
+    targeted drugs, belzutifan, chemotherapy, ionising-radiation imaging), surgery timing; and, when a
+    systemic antitumour drug (other than PRRT and belzutifan, which NR-04 and NR-11 cover) is ordered,
+    taken or plausible (advanced disease), CAUTION (drug-safety): embryo-fetal toxicity. Breast-feeding and
+    not pregnant -> CAUTION (drug-safety) only when such a drug is in play: stop breast-feeding for the
+    course and for each label's period after the last dose (not a reason to withhold the therapy).
+    Source: Afinitor, Sutent, Cabometyx, Lutathera labels (R for the exact wash-out times); ENETS/ESMO
+    (pregnancy: MDT, R).
     SB-01..SB-03, SB-05, SB-08, SB-09 speak only while the drug is taken (a proposal's own card
     carries its cautions); SB-04, SB-06, SB-07 are pre-treatment checks and speak for orders too.
     Source for SB rows: product labels as summarised in decision table section 5.
@@ -83,8 +93,10 @@ from service.picture.model import (
     TherapyStatus,
 )
 from service.rules.predicates import (
+    card_params,
     exposure_facts,
     labs_not_current,
+    fact_uses,
     in_play,
     is_advanced,
     medication_fact,
@@ -126,14 +138,18 @@ def prrt_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple
     ordered = _prrt_ordered(p)
     facts = exposure_facts(p, Agent.PRRT)
     out: list[Outcome] = []
-    pregnancy = [FactUse.of(n, f, "yes") for n, f in (("Pregnant", p.pregnant), ("Breast-feeding", p.breastfeeding))
-                 if f.is_(True)]
-    if pregnancy:
-        out.append(Outcome.applicable("NR-04", card="prrt-pregnancy", facts=(*pregnancy, *facts),
-                                      reason="pregnancy or breast-feeding excludes PRRT"))
+    if p.pregnant.is_(True):
+        pregnancy = (FactUse.of("Pregnant", p.pregnant, "yes"), *facts)
+        out.append(Outcome.applicable("NR-04", card="prrt-pregnancy", facts=pregnancy,
+                                      reason="pregnancy excludes PRRT"))
         if ordered:
-            out.append(Outcome.applicable("NR-04", card="prrt-pregnancy-current", facts=(*pregnancy, *facts),
-                                          reason="PRRT ordered in pregnancy or breast-feeding"))
+            out.append(Outcome.applicable("NR-04", card="prrt-pregnancy-current", facts=pregnancy,
+                                          reason="PRRT ordered in pregnancy"))
+    elif p.breastfeeding.is_(True):
+        # Breast-feeding is stopped for the course, not a reason to give up PRRT (review 2026-12, Wrong 2).
+        status = (FactUse.of("Breast-feeding", p.breastfeeding, "yes"),) + fact_uses(p, "pregnant")
+        out.append(Outcome.applicable("NR-04", card="prrt-breastfeeding", facts=(*status, *facts),
+                                      reason="breast-feeding: stop it before PRRT and for the label's period after"))
     labs = p.labs
     crcl = labs.creatinine_clearance
     checks = (
@@ -441,8 +457,11 @@ def capecitabine_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
         return Outcome.applicable("SB-04", card="capecitabine-renal", facts=(_lab("Creatinine clearance", crcl, "mL/min"), *facts),
                                   reason="capecitabine contraindicated at this renal function")
     missing, _ = labs_not_current(p, ("creatinine_clearance",), k.threshold("drug_labs_max_age_days"))
-    return Outcome.applicable("SB-04", facts=facts, missing=(*missing, "DPYD genotype / DPD activity"),
-                              reason="fluoropyrimidine safety checks")
+    if p.dpd_deficiency.is_(True):  # known: SB-13 says what to do; never ask for a test already answered
+        facts = (FactUse.of("DPD deficiency", p.dpd_deficiency), *facts)
+    else:
+        missing = (*missing, "DPYD genotype / DPD activity")
+    return Outcome.applicable("SB-04", facts=facts, missing=missing, reason="fluoropyrimidine safety checks")
 
 
 @rule("SB-05")
@@ -514,13 +533,23 @@ _SYSTEMIC_FETOTOXIC = (Agent.EVEROLIMUS, Agent.SUNITINIB, Agent.CABOZANTINIB, Ag
 
 
 @rule("SB-10")
-def pregnancy_and_systemic_therapy(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    status = [FactUse.of(n, f, "yes") for n, f in (("Pregnant", p.pregnant), ("Breast-feeding", p.breastfeeding))
-              if f.is_(True)]
-    if not status:
+def pregnancy_and_systemic_therapy(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    pregnant, feeding = p.pregnant.is_(True), p.breastfeeding.is_(True)
+    if not pregnant and not feeding:
         return Outcome.not_applicable("SB-10", "neither pregnancy nor breast-feeding on record")
     taken = [a for a in _SYSTEMIC_FETOTOXIC if in_play(p, a)]
-    if not taken and is_advanced(p) is not True:
-        return Outcome.not_applicable("SB-10", "no systemic antitumour therapy ordered, taken or in play")
-    return Outcome.applicable("SB-10", facts=(*status, *exposure_facts(p, *taken)),
-                              reason="pregnancy or breast-feeding with systemic antitumour therapy ordered or in play")
+    in_play_now = bool(taken) or is_advanced(p) is True
+    drugs = exposure_facts(p, *taken)
+    if pregnant:
+        status = (FactUse.of("Pregnant", p.pregnant, "yes"),)
+        out = [Outcome.applicable("SB-10", card="pregnancy-net-management", facts=status + drugs,
+                                  params=card_params(p), reason="pregnancy with a neuroendocrine neoplasm")]
+        if in_play_now:
+            out.append(Outcome.applicable("SB-10", card="pregnancy-systemic-therapy", facts=status + drugs,
+                                          reason="pregnancy with systemic antitumour therapy ordered or in play"))
+        return tuple(out)
+    if not in_play_now:
+        return Outcome.not_applicable("SB-10", "breast-feeding; no systemic antitumour therapy ordered, taken or in play")
+    status = (FactUse.of("Breast-feeding", p.breastfeeding, "yes"),) + fact_uses(p, "pregnant")
+    return Outcome.applicable("SB-10", card="breastfeeding-systemic-therapy", facts=status + drugs,
+                              reason="breast-feeding with systemic antitumour therapy ordered or in play")

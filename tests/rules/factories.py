@@ -22,7 +22,7 @@ from typing import Any
 
 from service.knowledge import Knowledge
 from service.pipeline import prepare_knowledge
-from service.rules import Outcome, load_rules
+from service.rules import Outcome, evaluate, load_rules
 
 from service.picture.model import (
     Agent,
@@ -160,10 +160,15 @@ def knowledge() -> Knowledge:
 
 
 def run(rule_id: str, picture: NetPicture | None = None, **overrides: Any) -> tuple[Outcome, ...]:
-    """Run one registered row on ``picture`` (or ``make_picture(**overrides)``); always a tuple."""
+    """Run one registered row on ``picture`` (or ``make_picture(**overrides)``); always a tuple.
+
+    A review row (F-05, PD-01, SB-11..SB-13, XC-01) reads the other rows' outcomes: it is run through the whole
+    evaluation and its own outcomes (plus the outcomes it withdrew, as not applicable) are returned."""
     if picture is None:
         picture = make_picture(**overrides)
     registered = load_rules()[rule_id]
+    if registered.review:
+        return tuple(o for o in evaluate(picture, as_of=picture.as_of, knowledge=knowledge()) if o.rule_id == rule_id)
     result = registered.function(picture, picture.as_of, knowledge().for_rule(rule_id))
     return result if isinstance(result, tuple) else (result,)
 

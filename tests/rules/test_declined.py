@@ -152,3 +152,13 @@ def test_every_topic_pd01_can_withdraw_has_its_own_declined_card():
     assert withdrawable & therapy_topics - pd01 == set()
     assert all(k.cards[c].strength == "info" and k.cards[c].order is None for c in k.rules["PD-01"].cards)
     assert len(pd01) == len(k.rules["PD-01"].cards)  # one card per topic
+
+
+def test_declined_diazoxide_keeps_the_insulinoma_glucose_cover_for_a_procedure():
+    """F-05's peri-procedural glucose cover sits on the diazoxide topic: a declined diazoxide must not withdraw it."""
+    from service.picture.model import Syndrome, TherapyStatus
+    from tests.rules.factories import fired_cards
+    insulinoma = dict(primary_site=PrimarySite.PANCREAS, syndromes=frozenset({Syndrome.INSULINOMA}),
+                      therapies=(therapy(Agent.SURGERY, status=TherapyStatus.PLANNED),),
+                      declined_therapies=frozenset({Agent.DIAZOXIDE}))
+    assert fired_cards("F-05", **insulinoma) == {"insulinoma-periprocedural"}

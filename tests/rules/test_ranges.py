@@ -43,7 +43,10 @@ def test_range_across_20_percent_decides_the_grade_and_says_so():
                          ki67_ends=((Ki67(15.0), Grade.G2), (Ki67(25.0), Grade.G3)))
     (kr,) = [o for o in outcomes if o.rule_id == "KR-01" and o.status is Status.APPLICABLE]
     assert "spans 20 %" in kr.reason and "(15 %, G2)" in kr.reason and "(25 %, G3)" in kr.reason
-    assert not [o for o in outcomes if o.rule_id == "G3-01" and o.status is Status.APPLICABLE]
+    kept = {o.card for o in outcomes if o.rule_id == "G3-01" and o.status is Status.APPLICABLE}
+    # first-line PRRT is suggested at both ends (M-03 at 15 %, G3-01 at 25 %): kept; CAPTEM holds only at the
+    # G3 end: withdrawn
+    assert "g3-prrt-first-line" in kept and not any(c.startswith("g3-captem") for c in kept)
 
 
 def test_bound_that_decides_nothing_gets_no_card():

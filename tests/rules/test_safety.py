@@ -35,6 +35,14 @@ def test_nr04_pregnancy_blocks_prrt_in_play_and_is_critical_when_ordered():
     assert ordered == {"prrt-pregnancy", "prrt-pregnancy-current"}
 
 
+def test_nr04_breast_feeding_is_not_pregnancy_and_never_blocks_prrt():
+    """Review Wrong 2 (net-67): breast-feeding with a negative pregnancy test: PRRT after weaning, not "do not give"."""
+    cards = fired_cards("NR-04", breastfeeding=True, pregnant=False, labs=normal_labs(), **PROGRESSING_ON_SSA)
+    assert cards == {"prrt-breastfeeding"}
+    both = fired_cards("NR-04", breastfeeding=True, pregnant=True, labs=normal_labs(), **PROGRESSING_ON_SSA)
+    assert both == {"prrt-pregnancy"}
+
+
 @pytest.mark.parametrize(
     ("lab", "value"),
     [("creatinine_clearance", 45.0), ("hemoglobin", 7.5), ("wbc", 1.8), ("platelets", 60.0), ("albumin", 3.0),
@@ -356,8 +364,10 @@ def test_nr01_only_when_sunitinib_is_ordered():
 
 
 def test_sb10_breast_feeding_with_advanced_disease_warns_before_systemic_therapy():
-    assert fired_cards("SB-10", breastfeeding=True) == {"pregnancy-systemic-therapy"}
-    assert fired_cards("SB-10", pregnant=True, therapies=(therapy(Agent.EVEROLIMUS),)) == {"pregnancy-systemic-therapy"}
+    """Review Wrong 2: breast-feeding is told apart from pregnancy (stop it for the course, not "fetal toxicity")."""
+    assert fired_cards("SB-10", breastfeeding=True) == {"breastfeeding-systemic-therapy"}
+    assert fired_cards("SB-10", pregnant=True, therapies=(therapy(Agent.EVEROLIMUS),)) == {
+        "pregnancy-systemic-therapy", "pregnancy-net-management"}
 
 
 def test_sb10_near_misses():
@@ -365,4 +375,6 @@ def test_sb10_near_misses():
     assert fired_cards("SB-10") == set()
     assert fired_cards("SB-10", breastfeeding=False) == set()
     localized = dict(extent=Extent.LOCALIZED, metastatic_sites=frozenset(), liver_metastases=False)
-    assert fired_cards("SB-10", pregnant=True, **localized) == set()
+    assert fired_cards("SB-10", breastfeeding=True, **localized) == set()
+    # a pregnant patient always gets the management path (MDT + obstetrics), never only cautions
+    assert fired_cards("SB-10", pregnant=True, **localized) == {"pregnancy-net-management"}
