@@ -5,6 +5,7 @@
 ``check``           validate settings, trusted issuers and knowledge, then exit
 ``demo``            local demo: FHIR server with fixtures + service (``service.demo.runner``)
 ``demo-token``      mint a JWT for the local demo issuer (``service.demo.issuer``)
+``explain``         the clinical picture and every rule's verdict for one patient (``service.ops.explain``)
 ``feedback-report`` summarise stored feedback (``service.feedback.report``)
 ``migrate``         create/upgrade the feedback database (``service.feedback.store``)
 =================  ============================================================
@@ -21,12 +22,14 @@ from typing import Callable, Sequence
 
 from service.errors import ConfigError, KnowledgeError
 
-USAGE = """usage: python -m service [serve|check|demo|demo-token|feedback-report|migrate] [ARGS...]
+USAGE = """usage: python -m service [serve|check|demo|demo-token|explain|feedback-report|migrate] [ARGS...]
 
   serve            serve the CDS service (default)
   check            validate configuration and knowledge, then exit
   demo             run the local demo (FHIR server with fixtures + service)
   demo-token       print a JWT for the local demo issuer
+  explain          print the clinical picture and every rule's verdict for one patient
+                   (a hook request file, or --patient ID; --json for tools)
   feedback-report  summarise stored feedback
   migrate          create or upgrade the feedback database
 
@@ -37,6 +40,7 @@ Settings come from NETCDS_* environment variables (see README.md).
 DELEGATED = {
     "demo": "service.demo.runner:main",
     "demo-token": "service.demo.issuer:main",
+    "explain": "service.ops.explain:main",
     "feedback-report": "service.feedback.report:main",
     "migrate": "service.feedback.store:migrate_main",
 }
