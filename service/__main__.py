@@ -57,7 +57,7 @@ def check(argv: Sequence[str] = ()) -> int:
     from service.ops.logs import configure_logging
 
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     Verifier.from_settings(settings)
     _terminology, knowledge = load_clinical(settings)
     rules = getattr(knowledge, "rules", {}) or {}
@@ -73,7 +73,7 @@ def serve(argv: Sequence[str] = ()) -> int:
     from service.ops.serve import serve as run_server
 
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # Fail in the master, before forking, on anything a worker would fail on.
     Verifier.from_settings(settings)
     load_clinical(settings)

@@ -81,7 +81,8 @@ def ensure_build(source: Path, *, cache_dir: Path = CACHE_DIR, log: Callable[[st
         work = cache_dir / f"{key}.work"
         shutil.rmtree(work, ignore_errors=True)
         log(f"Building the CDS Hooks Sandbox ({source}) into {target} (one-time, about a minute) ...")
-        shutil.copytree(source, work, ignore=shutil.ignore_patterns(*_SKIP))
+        shutil.copytree(source, work, ignore=shutil.ignore_patterns(*_SKIP), copy_function=shutil.copyfile)
+        _make_writable(work)        # a read-only source (CI's copy has no write bits) copies read-only
         env = dict(os.environ, npm_config_fund="false", npm_config_audit="false",
                    npm_config_update_notifier="false", npm_config_loglevel="error",
                    PUPPETEER_SKIP_DOWNLOAD="1", CI="true")
@@ -99,12 +100,19 @@ def ensure_build(source: Path, *, cache_dir: Path = CACHE_DIR, log: Callable[[st
             raise SandboxError("the Sandbox build produced no build/index.html")
         for notice in ("LICENSE", "NOTICE"):
             if (source / notice).is_file():
-                shutil.copy2(source / notice, built / notice)
+                shutil.copyfile(source / notice, built / notice)
         shutil.rmtree(target.parent, ignore_errors=True)
         target.parent.mkdir(parents=True)
         os.replace(built, target)
         shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def _make_writable(root: Path) -> None:
+    for folder, _dirs, files in os.walk(root):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
