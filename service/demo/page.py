@@ -134,10 +134,10 @@ def render_card(card: dict, markdown: Callable[[str], str]) -> str:
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5rem;max-width:90rem;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
-.cols{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1.5rem}
+.cols{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.2fr);gap:1.5rem}
 .card{background:#fafafa;margin:0 0 1rem;padding:.5rem 1rem;border-radius:4px}
 .card h3{margin:.3rem 0}.detail{font-size:.92rem}
-pre{white-space:pre-wrap;font-size:.8rem;background:#f4f4f4;padding:.75rem}
+pre{white-space:pre;overflow-x:auto;font-size:.75rem;background:#f4f4f4;padding:.75rem}
 .note{color:#555;font-size:.9rem}
 """
 

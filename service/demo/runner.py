@@ -181,7 +181,7 @@ def instructions(urls: DemoUrls, *, patient_id: str, patients: Sequence[str], re
         links.append(f"    public  {sandbox_link(SANDBOX, urls, pid)}")
     local_note = (f"  The local Sandbox ({urls.web}/) is built from its source and served by this demo."
                   if local_sandbox and urls.web else
-                  f"  No local Sandbox: {HOW_TO_GET}.")
+                  "  No local Sandbox here (see above): the public Sandbox links work from this machine's browser.")
     page = f"  Patients page     {urls.web}/demo/   (every fixture patient: cards as an EHR shows them + explain)\n" \
         if urls.web else ""
     dates = (f"  Fixture dates are moved {shift_days:+d} days so that their 'today' is today.\n" if shift_days else "")
@@ -305,7 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         check_ports({"--port": args.port, "--web-port": args.web_port, "--fhir-port": args.fhir_port or 0})
         sandbox_dir = None
-        if not args.no_sandbox:
+        if args.no_sandbox:
+            print("No local Sandbox (--no-sandbox).", flush=True)
+        else:
             source = find_source()
             if source is None:
                 print(f"No local Sandbox: {HOW_TO_GET}.", flush=True)
