@@ -171,7 +171,10 @@ def instructions(urls: DemoUrls, *, patient_id: str, patients: Sequence[str], re
     token_cmd = f"{python} -m service demo-token --audience {urls.hook}"
     shown = ", ".join(patients[:12]) + (" ..." if len(patients) > 12 else "")
     rel_request = os.path.relpath(request_file, PROJECT_ROOT)
-    links = []
+    links = ["  any patient (pick one in the Sandbox's patient list, or add &patientId=<id>)"]
+    if local_sandbox and urls.web:
+        links.append(f"    local   {sandbox_link(urls.web, urls)}")
+    links.append(f"    public  {sandbox_link(SANDBOX, urls)}")
     for pid, what in LINK_PATIENTS:
         if patients and pid not in patients:
             continue

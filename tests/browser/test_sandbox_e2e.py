@@ -202,3 +202,33 @@ def test_the_demo_page_lists_patients_and_renders_cards_and_explain(running_demo
     assert safety["scripts"] == [] and safety["handlers"] == [] and safety["scriptUrls"] == [], safety
     assert safety["traps"] == []
     browser.screenshot(screenshot_dir / "demo-net-05.png")
+
+
+def test_every_command_the_demo_printed_works_verbatim_from_the_repository_root(running_demo):
+    """The curl call (with its token minted inline) and the explain command, copied from the demo's output."""
+    import shutil
+    import subprocess
+
+    from tests.browser.conftest import REPO
+
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    text = running_demo.output
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("curl "))
+    block = [lines[start]]
+    while block[-1].rstrip().endswith("\\"):
+        block.append(lines[start + len(block)])
+    curl = "\n".join(block)
+    explain = next(line.strip() for line in lines if " -m service explain " in line)
+
+    for _ in range(2):                    # a fresh token each time: the same command works again
+        done = subprocess.run(["bash", "-c", curl], cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        cards = json.loads(done.stdout)["cards"]
+        assert cards and all(c["summary"] for c in cards)
+    done = subprocess.run(["bash", "-c", explain], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "CLINICAL PICTURE" in done.stdout and "Fired (" in done.stdout
+    for card in cards:
+        assert card["summary"] in done.stdout
