@@ -231,3 +231,5 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("service").setLevel(level)
+    # Alembic narrates every plugin and migration context at INFO (~10 lines per start): only at DEBUG.
+    logging.getLogger("alembic").setLevel(level if level == "DEBUG" else "WARNING")

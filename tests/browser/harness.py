@@ -240,10 +240,14 @@ class SandboxBrowser:
             };
         """)
 
-    def screenshot(self, path: Path) -> Path:
+    def screenshot(self, path: Path, *, full: bool = True) -> Path:
+        """A PNG of the page: the whole page (``full``, up to 6000 px high) or the first 1280 x 860."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        height = self.driver.execute_script("return Math.min(document.body.scrollHeight, 6000)") or 1800
-        self.driver.set_window_size(1400, max(900, int(height) + 100))
+        if full:
+            height = self.driver.execute_script("return Math.min(document.body.scrollHeight, 6000)") or 1800
+            self.driver.set_window_size(1400, max(900, int(height) + 100))
+        else:
+            self.driver.set_window_size(1280, 860)
         self.driver.save_screenshot(str(path))
         return path
 

@@ -108,12 +108,17 @@ def test_log_format_setting_chooses_the_formatter():
     else:
         raise AssertionError("NETCDS_LOG_FORMAT=xml was accepted")
     root = logging.getLogger()
-    before = list(root.handlers)
+    before, root_level = list(root.handlers), root.level
     try:
         logs.configure_logging("INFO", "text")
         installed = [h for h in root.handlers if getattr(h, "_netcds_handler", False)]
         assert len(installed) == 1 and isinstance(installed[0].formatter, logs.TextFormatter)
+        assert not logging.getLogger("alembic.runtime.migration").isEnabledFor(logging.INFO)   # start-up noise
+        logs.configure_logging("DEBUG", "json")
+        assert logging.getLogger("alembic.runtime.migration").isEnabledFor(logging.DEBUG)
     finally:
+        logging.getLogger("alembic").setLevel(logging.NOTSET)
+        root.setLevel(root_level)
         for handler in list(root.handlers):
             if handler not in before:
                 root.removeHandler(handler)
