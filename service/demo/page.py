@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from service.demo.sandbox import SandboxError, _QuietHandler
+from service.demo.sandbox import SandboxError, QuietHandler
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; "
        "form-action 'none'; frame-ancestors 'none'")
@@ -209,7 +209,7 @@ class DemoWeb:
         web = self
         directory = str(sandbox_dir) if sandbox_dir else str(Path(__file__).parent)
 
-        class Handler(_QuietHandler):
+        class Handler(QuietHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
                 web.handle(self)
 
@@ -237,7 +237,7 @@ class DemoWeb:
         self._server.server_close()
 
     # -- requests
-    def handle(self, handler: _QuietHandler) -> None:
+    def handle(self, handler: QuietHandler) -> None:
         path = unquote(urlsplit(handler.path).path)
         if path in ("/demo", "/demo/"):
             return self._send(handler, 200, index_page(self._ordered, sandbox_links=self.sandbox_links))
@@ -254,7 +254,7 @@ class DemoWeb:
             return None
         return (http_get if handler.command == "GET" else http_head)(handler)
 
-    def _send(self, handler: _QuietHandler, status: int, text: str) -> None:
+    def _send(self, handler: QuietHandler, status: int, text: str) -> None:
         body = text.encode("utf-8")
         handler.send_response(status)
         handler.send_header("Content-Type", "text/html; charset=utf-8")
@@ -317,9 +317,9 @@ class DemoWeb:
         return self._clinical
 
 
-def http_get(handler: _QuietHandler) -> None:
-    _QuietHandler.do_GET(handler)
+def http_get(handler: QuietHandler) -> None:
+    QuietHandler.do_GET(handler)
 
 
-def http_head(handler: _QuietHandler) -> None:
-    _QuietHandler.do_HEAD(handler)
+def http_head(handler: QuietHandler) -> None:
+    QuietHandler.do_HEAD(handler)

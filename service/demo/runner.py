@@ -48,6 +48,7 @@ SANDBOX = "https://sandbox.cds-hooks.org"
 SERVICE_ID = "net-treatment"
 ISSUERS_FILE = STATE_DIR / "dev-issuers.json"
 HOOK_REQUEST_FILE = STATE_DIR / "demo-hook-request.json"
+DEMO_HOOKS_DIR = STATE_DIR / "demo-hooks"      # the fixture hook requests, dates moved like the FHIR server's
 DEFAULT_PATIENT = "net-04"
 DEFAULT_PORT = 8080
 DEFAULT_WEB_PORT = 8081
@@ -142,6 +143,20 @@ def demo_hook_request(urls: DemoUrls, patient_id: str, fhir_token: str) -> dict:
     }
 
 
+def write_demo_hooks(shift_days: int, target: Path = DEMO_HOOKS_DIR) -> int:
+    """``fhir_fixtures/hooks/*.json`` (full prefetch) with every date moved by ``shift_days`` into ``target``,
+    so a curl call with a fixture's prefetch decides today what the fixture decides on its own day."""
+    from service.demo.fhir_server import shift_dates
+
+    target.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for source in sorted((FIXTURE_BUNDLES.parent / "hooks").glob("*.json")):
+        body = shift_dates(json.loads(source.read_text(encoding="utf-8")), shift_days)
+        (target / source.name).write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
+        count += 1
+    return count
+
+
 def sandbox_link(base: str, urls: DemoUrls, patient_id: str | None = None) -> str:
     """A Sandbox URL that opens on the demo's FHIR server, with the demo service and (optionally) a patient."""
     params = {"fhirServiceUrl": urls.fhir, "serviceDiscoveryURL": urls.discovery}
@@ -204,7 +219,8 @@ Call the service from the repository root, with no prefetch, so it reads patient
     --data @{shlex.quote(rel_request)}
 
   (the body, {rel_request}, is a patient-view request for {patient_id} with fhirServer set and no prefetch;
-   change context.patientId to try another fixture patient)
+   change context.patientId to try another fixture patient; or send a fixture's own prefetch, dated like
+   the FHIR server's data: --data @{os.path.relpath(DEMO_HOOKS_DIR, PROJECT_ROOT)}/{patient_id}.json)
 
 See what the service saw for a patient (the clinical picture and every rule's verdict):
 
@@ -328,6 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         web=web_url)
         _write_issuers(ISSUERS_FILE)
         HOOK_REQUEST_FILE.write_text(json.dumps(demo_hook_request(urls, args.patient, fhir.token), indent=2) + "\n")
+        write_demo_hooks(shift)
         print("Starting the service ...", flush=True)
         service = subprocess.Popen(
             [sys.executable, "-m", "service", "serve"], cwd=PROJECT_ROOT,

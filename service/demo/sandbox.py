@@ -115,7 +115,7 @@ def _make_writable(root: Path) -> None:
             os.chmod(os.path.join(folder, name), 0o644)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".js": "text/javascript", ".json": "application/json", ".css": "text/css"}
 
@@ -132,7 +132,7 @@ class StaticSite:
 
     def __init__(self, directory: Path, *, port: int = 0):
         self.directory = Path(directory)
-        handler = partial(_QuietHandler, directory=str(self.directory))
+        handler = partial(QuietHandler, directory=str(self.directory))
         try:
             self._server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
         except OSError as exc:

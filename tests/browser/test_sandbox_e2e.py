@@ -18,7 +18,7 @@ from collections import Counter
 
 import pytest
 
-from tests.browser.harness import PATIENT_VIEW, Exchange, SandboxBrowser, same_endpoint
+from tests.browser.harness import PATIENT_VIEW, Exchange, SandboxBrowser, Screen, same_endpoint
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow, pytest.mark.fhirserver]
 
@@ -31,28 +31,44 @@ PATIENTS = {
     "net-39": "no neuroendocrine neoplasm: no cards",
     "net-05": "hostile text in the patient's name and notes",
 }
+# (screen, patient): the order screens join this list when the service offers their hooks, e.g.
+# (RX_VIEW, "net-35") for order-select; every check below is written for any screen.
+CASES = [(PATIENT_VIEW, patient_id) for patient_id in PATIENTS]
 APP_SCRIPTS = {"./fhir-client.min.js", "./app.bundle.js"}
 REQUIRED_PREFETCH = ("patient", "conditions")
 
 
-def _hook_url(demo) -> str:
-    return f"{demo.discovery}/net-treatment"
+def _hook_url(demo, service_id: str = "net-treatment") -> str:
+    return f"{demo.discovery}/{service_id}"
 
 
-def open_patient(browser: SandboxBrowser, demo, patient_id: str) -> tuple[Exchange, dict, dict]:
-    """Open the patient with the demo's printed link; return the hook call, its request and response."""
-    link = demo.local_link(patient_id)
-    assert link, f"the demo printed no local Sandbox link for {patient_id}"
-    assert link == PATIENT_VIEW.url(demo.web, fhir=demo.fhir, discovery=demo.discovery, patient_id=patient_id)
+def _service_urls(browser: SandboxBrowser, demo, screen: Screen) -> list[str]:
+    """The hook URLs of the services the discovery answer offers for ``screen``'s hook."""
+    found = [e for e in browser.calls(lambda e: e.method == "GET" and same_endpoint(e.url, demo.discovery))
+             if e.status == 200 and e.finished]
+    if not found:
+        return []
+    services = browser.response_body(found[-1]).get("services", [])
+    return [_hook_url(demo, s["id"]) for s in services if s.get("hook") == screen.hook]
+
+
+def open_patient(browser: SandboxBrowser, demo, patient_id: str,
+                 screen: Screen = PATIENT_VIEW) -> tuple[Exchange, dict, dict]:
+    """Open the patient on ``screen`` (patient view: with the demo's printed link); return the hook
+    call, its request and its response."""
+    link = screen.url(demo.web, fhir=demo.fhir, discovery=demo.discovery, patient_id=patient_id)
+    if screen == PATIENT_VIEW:
+        assert demo.local_link(patient_id) == link, f"the demo printed no local Sandbox link for {patient_id}"
     browser.fresh_origin(demo.web)
     browser.open(link)
-    hook_url = _hook_url(demo)
+    hook_urls = browser.wait_for(lambda: _service_urls(browser, demo, screen), timeout=60,
+                                 what=f"discovery offering a {screen.hook} service")
 
     def answered_hook_calls():
-        calls = browser.calls(lambda e: e.method == "POST" and same_endpoint(e.url, hook_url))
+        calls = browser.calls(lambda e: e.method == "POST" and any(same_endpoint(e.url, u) for u in hook_urls))
         return [c for c in calls if c.finished or c.failed] if calls else None
 
-    browser.wait_for(answered_hook_calls, timeout=90, what=f"the Sandbox's hook call for {patient_id}")
+    browser.wait_for(answered_hook_calls, timeout=90, what=f"the Sandbox's {screen.hook} call for {patient_id}")
     # The Sandbox may call again once the patient is loaded: wait until it is quiet, take the last call.
     settled = None
     for _ in range(20):
@@ -85,10 +101,10 @@ def access_line(demo, hook_instance: str) -> dict:
     raise AssertionError(f"no access line for hookInstance {hook_instance} in the demo's log")
 
 
-@pytest.mark.parametrize("patient_id", list(PATIENTS), ids=list(PATIENTS))
-def test_the_sandbox_shows_every_card_the_service_returned(patient_id, running_demo, browser, screenshot_dir):
+@pytest.mark.parametrize(("screen", "patient_id"), CASES, ids=[f"{s.name}-{p}" for s, p in CASES])
+def test_the_sandbox_shows_every_card_the_service_returned(screen, patient_id, running_demo, browser, screenshot_dir):
     demo = running_demo
-    hook, request, response = open_patient(browser, demo, patient_id)
+    hook, request, response = open_patient(browser, demo, patient_id, screen)
 
     # Discovery, from the browser, authenticated with the Sandbox's own JWT.
     discovery = browser.calls(lambda e: e.method == "GET" and same_endpoint(e.url, demo.discovery))
@@ -98,7 +114,7 @@ def test_the_sandbox_shows_every_card_the_service_returned(patient_id, running_d
     fhir_calls = browser.calls(lambda e: e.url.startswith(demo.fhir + "/") and e.method in ("GET", "POST"))
     answered = [c for c in fhir_calls if c.status == 200]
     assert len(answered) >= len(REQUIRED_PREFETCH), f"FHIR calls from the browser: {[(c.url, c.status) for c in fhir_calls]}"
-    assert request["hook"] == PATIENT_VIEW.hook and request["context"]["patientId"] == patient_id
+    assert request["hook"] == screen.hook and request["context"]["patientId"] == patient_id
     assert request["fhirServer"] == demo.fhir
     prefetch = request.get("prefetch") or {}
     assert prefetch.get("patient", {}).get("id") == patient_id, "the browser did not prefetch the patient"
@@ -129,10 +145,12 @@ def test_the_sandbox_shows_every_card_the_service_returned(patient_id, running_d
     assert set(safety["scripts"]) == APP_SCRIPTS, safety["scripts"]
     assert safety["handlers"] == [] and safety["scriptUrls"] == [] and safety["frames"] == 0, safety
     assert safety["traps"] == [], f"page called {safety['traps']}"
+    if patient_id == "net-05":      # the hostile name reached the page, shown as text
+        assert "<script>alert(1)</script>" in browser.driver.find_element("tag name", "body").text
 
     if patient_id == "net-04":      # a small one, as docs/sandbox-net-04.png in the README
-        browser.screenshot(screenshot_dir / f"{patient_id}-first-screen.png", full=False)
-    shot = browser.screenshot(screenshot_dir / f"{patient_id}.png")
+        browser.screenshot(screenshot_dir / f"{screen.name}-{patient_id}-first-screen.png", full=False)
+    shot = browser.screenshot(screenshot_dir / f"{screen.name}-{patient_id}.png")
     assert shot.stat().st_size > 10_000
 
 

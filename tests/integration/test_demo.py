@@ -227,3 +227,14 @@ def _clinical():
 
         _CLINICAL.append(load_clinical(load_settings({"NETCDS_AUTH_DISABLED": "true"})))
     return _CLINICAL[0]
+
+
+def test_demo_hook_files_are_the_fixture_requests_with_dates_moved(tmp_path):
+    from service.demo.fhir_server import shift_dates
+    from service.demo.runner import write_demo_hooks
+    from tests.golden_cards_regen import hook_files
+
+    assert write_demo_hooks(15, tmp_path) == len(hook_files())
+    original = _hook("net-38")
+    written = json.loads((tmp_path / "net-38.json").read_text(encoding="utf-8"))
+    assert written == shift_dates(original, 15) and written != original

@@ -58,6 +58,11 @@ def test_a_signal_stops_every_child_and_removes_temporary_folders(tmp_path, stop
         while "Ctrl-C stops" not in log.read_text(errors="replace"):
             assert demo.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
             time.sleep(0.5)
+        started = log.read_text(errors="replace")
+        # Ready means /healthz answered: no authentication involved, so no 401 and no auth warning at start.
+        assert '"route":"/healthz","status":200' in started and '"status":401' not in started
+        assert '"level":"WARNING"' not in started, [l for l in started.splitlines() if '"WARNING"' in l]
+        assert started.count('"message":"knowledge loaded') >= 1 and '"message":"rule loaded' not in started
         children = _children(demo.pid)
         assert len(children) >= 2, "expected the FHIR server and the service as children"
         assert list(tmp_path.glob("netcds-demo-*")), "the demo's temporary folder"
