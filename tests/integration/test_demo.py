@@ -238,3 +238,39 @@ def test_demo_hook_files_are_the_fixture_requests_with_dates_moved(tmp_path):
     original = _hook("net-38")
     written = json.loads((tmp_path / "net-38.json").read_text(encoding="utf-8"))
     assert written == shift_dates(original, 15) and written != original
+
+
+# --------------------------------------------------------------------------- the /demo/ page renders cards safely
+
+
+def test_demo_page_renders_card_markdown_with_raw_html_escaped_and_unsafe_links_dropped():
+    from service.demo.page import CSP, _markdown, render_card
+
+    card = {
+        "summary": "Start <b>x</b>", "indicator": "warning",
+        "detail": "**Why**\n\n<script>alert(1)</script> <img src=x onerror=alert(1)> "
+                  "[click](javascript:alert(1)) [ok](https://example.org/a)\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+        "source": {"label": "src", "url": "javascript:alert(1)"},
+        "suggestions": [{"label": "<i>Order</i>"}],
+        "links": [{"label": "bad", "url": "data:text/html,<script>alert(1)</script>"},
+                  {"label": "good", "url": "https://example.org/b"}],
+        "overrideReasons": [{"display": "Patient <declined>"}],
+    }
+    html = render_card(card, _markdown())
+    assert "<script" not in html and "<img" not in html and "<b>x</b>" not in html and "<i>Order" not in html
+    assert 'href="javascript' not in html and 'href="data:' not in html
+    assert "<strong>Why</strong>" in html and "<table>" in html
+    assert 'href="https://example.org/a"' in html and 'href="https://example.org/b"' in html
+    assert "&lt;script&gt;" in html and "Patient &lt;declined&gt;" in html
+    assert "script-src" not in CSP and "default-src 'none'" in CSP      # no script may run on the page
+
+
+def test_demo_page_pathways_name_the_clinical_group():
+    from service.demo.page import load_patients
+
+    patients = {p.id: p for p in load_patients(Path(__file__).resolve().parents[2] / "fhir_fixtures" / "index.json")}
+    assert patients["net-12"].pathway.startswith("pancreatic NET")
+    assert patients["net-04"].pathway == "midgut NET"
+    assert "functional" in patients["net-07"].pathway
+    assert patients["net-39"].pathway == "no neuroendocrine neoplasm"
+    assert patients["net-25"].pathway.startswith("small-cell lung carcinoma")
