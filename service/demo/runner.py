@@ -128,6 +128,7 @@ def service_environment(urls: DemoUrls, *, port: int, issuers_file: Path,
         "NETCDS_CORS_ORIGINS": "*" if "*" in origins else ",".join(origins),
     })
     env.setdefault("NETCDS_WORKERS", "1")
+    env.setdefault("NETCDS_LOG_FORMAT", "text")      # a person reads the demo's terminal; NETCDS_LOG_FORMAT=json keeps JSON
     return env
 
 

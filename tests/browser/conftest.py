@@ -93,7 +93,7 @@ def running_demo(sandbox_site, tmp_path_factory) -> Iterator[RunningDemo]:
     database = folder / "feedback.sqlite3"
     port, web_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NETCDS_")}
-    env.update({"NETCDS_DATABASE_URL": f"sqlite:///{database}", "PYTHONUNBUFFERED": "1",
+    env.update({"NETCDS_DATABASE_URL": f"sqlite:///{database}", "PYTHONUNBUFFERED": "1", "NETCDS_LOG_FORMAT": "json",
                 ENV_VAR: str(find_source())})
     log_path = folder / "demo.log"
     LIVE_LOGS.append(log_path)              # the session's log audit reads it too

@@ -22,6 +22,9 @@ def test_demo_environment_is_valid_service_configuration(tmp_path):
     assert settings.allow_http_fhir and settings.allow_anonymous_fhir
     assert SANDBOX in settings.cors_origins and "http://localhost:8080" in settings.cors_origins
     assert settings.public_base_url == URLS.service and settings.host == "127.0.0.1"
+    assert settings.log_format == "text"                                   # people read the demo's terminal
+    json_env = service_environment(URLS, port=8080, issuers_file=issuers, base={"NETCDS_LOG_FORMAT": "json"})
+    assert Settings.from_env(json_env).log_format == "json"
 
 
 def test_demo_hook_request_has_no_prefetch_and_points_at_the_fhir_server():

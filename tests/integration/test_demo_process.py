@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _environment(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NETCDS_")}
-    env.update({"TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1",
+    env.update({"TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1", "NETCDS_LOG_FORMAT": "json",
                 "NETCDS_DATABASE_URL": f"sqlite:///{tmp_path / 'feedback.sqlite3'}"})
     return env
 
