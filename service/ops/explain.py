@@ -23,6 +23,7 @@ import enum
 import json
 import sys
 import time
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -259,8 +260,15 @@ def as_json(explanation: Explanation) -> dict:
 # --------------------------------------------------------------------------- text for people
 
 
+def _printable(text: str) -> str:
+    """Patient text as inert characters for a terminal: control and format characters (ESC sequences,
+    bidi overrides, zero-width marks) are shown as ``\\uXXXX`` instead of acting on the terminal."""
+    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" else ch
+                   for ch in text)
+
+
 def _clip(text: str, width: int) -> str:
-    text = " ".join(str(text).split())
+    text = _printable(" ".join(str(text).split()))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -330,8 +338,8 @@ def as_text(explanation: Explanation, *, show_missing: bool = True) -> str:
     add("")
     add(f"CARDS  ({len(data['cards'])})")
     for card in data["cards"]:
-        add(f"  [{card['indicator']}] {card['summary']}  ({', '.join(card['rules'])})")
-    return "\n".join(out) + "\n"
+        add(f"  [{card['indicator']}] {_printable(str(card['summary']))}  ({', '.join(card['rules'])})")
+    return "\n".join(_printable(line) for line in out) + "\n"
 
 
 # --------------------------------------------------------------------------- CLI
@@ -393,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(as_json(explanation), indent=2, ensure_ascii=False))
+        print(json.dumps(as_json(explanation), indent=2, ensure_ascii=True))   # \\u escapes: nothing acts on a terminal
     else:
         sys.stdout.write(as_text(explanation))
     return 0

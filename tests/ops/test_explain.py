@@ -109,3 +109,25 @@ def test_explain_is_a_command_of_python_m_service():
     from service.__main__ import DELEGATED, USAGE
 
     assert DELEGATED["explain"] == "service.ops.explain:main" and "explain" in USAGE
+
+
+def test_control_and_bidi_characters_in_patient_text_cannot_act_on_the_terminal(capsys, tmp_path):
+    hook = json.loads((FIXTURES_DIR / "hooks" / "net-05.json").read_text(encoding="utf-8"))
+
+    def poison(value):
+        if isinstance(value, dict):
+            return {k: (v + "\x1b[2J\u202e\x9b" if k in ("display", "text") and isinstance(v, str) else poison(v))
+                    for k, v in value.items()}
+        if isinstance(value, list):
+            return [poison(v) for v in value]
+        return value
+
+    hook["prefetch"]["conditions"] = poison(hook["prefetch"]["conditions"])
+    path = tmp_path / "poisoned.json"
+    path.write_text(json.dumps(hook), encoding="utf-8")
+    for extra in ((), ("--json",)):
+        code, out, _ = run(capsys, str(path), "--as-of", FIXTURE_AS_OF.isoformat(), *extra)
+        assert code == 0
+        assert "\x1b" not in out and "\u202e" not in out and "\x9b" not in out
+    code, out, _ = run(capsys, str(path), "--as-of", FIXTURE_AS_OF.isoformat())
+    assert "\\u001b[2J\\u202e" in out           # shown, as escapes, where the text is shown
