@@ -369,15 +369,18 @@ def load_knowledge(cards_dir: Path, *, rule_ids: Iterable[str]) -> Knowledge:
 
     knowledge = _build(merged, meta[1], override_reasons[1], tuple(p.name for p in files))
     _check(knowledge, set(rule_ids))
-    for rule_meta in sorted(knowledge.rules.values(), key=lambda r: r.id):
-        logger.info(
-            "rule loaded %s@%s", rule_meta.id, rule_meta.version,
-            extra={"rule_id": rule_meta.id, "rule_version": rule_meta.version,
-                   "knowledge_version": knowledge.version},
-        )
+    if logger.isEnabledFor(logging.DEBUG):      # one line per rule only when asked for
+        for rule_meta in sorted(knowledge.rules.values(), key=lambda r: r.id):
+            logger.debug(
+                "rule loaded %s@%s", rule_meta.id, rule_meta.version,
+                extra={"rule_id": rule_meta.id, "rule_version": rule_meta.version,
+                       "knowledge_version": knowledge.version},
+            )
     logger.info(
         "knowledge loaded version %s: %d rules, %d cards", knowledge.version, len(knowledge.rules),
-        len(knowledge.cards), extra={"knowledge_version": knowledge.version},
+        len(knowledge.cards), extra={"knowledge_version": knowledge.version,
+                                     "rules": [f"{r.id}@{r.version}" for r in
+                                               sorted(knowledge.rules.values(), key=lambda r: r.id)]},
     )
     return knowledge
 

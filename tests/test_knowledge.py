@@ -90,8 +90,16 @@ def test_minimal_knowledge_loads_and_logs_rule_versions(cards_dir, caplog):
         k = load_knowledge(cards_dir, rule_ids={"X-01"})
     assert k.version == "2026.1.0"
     assert k.cards["x-card"].order.medications == ("pill",)
+    # At INFO: one summary line naming every rule@version, not one line per rule.
+    assert [r.getMessage() for r in caplog.records] == ["knowledge loaded version 2026.1.0: 1 rules, 1 cards"]
+    assert caplog.records[0].rules == ["X-01@3"]
+
+
+def test_one_line_per_rule_at_debug(cards_dir, caplog):
+    with caplog.at_level(logging.DEBUG, logger="service.knowledge"):
+        load_knowledge(cards_dir, rule_ids={"X-01"})
     record = next(r for r in caplog.records if getattr(r, "rule_id", None) == "X-01")
-    assert record.getMessage() == "rule loaded X-01@3"
+    assert record.getMessage() == "rule loaded X-01@3" and record.levelno == logging.DEBUG
     assert record.rule_version == 3
 
 
