@@ -553,6 +553,7 @@ PREFETCH_KEYS = {
     "medicationStatements": "MedicationStatement",
     "medicationAdministrations": "MedicationAdministration",
     "procedures": "Procedure",
+    "diagnosticReports": "DiagnosticReport",
 }
 
 
@@ -587,7 +588,7 @@ def hook_request(pid: str, resources: list[dict]) -> dict:
     prefetch: dict = {"patient": patient}
     for key, rtype in PREFETCH_KEYS.items():
         prefetch[key] = searchset([r for r in resources if r["resourceType"] == rtype],
-                                  newest_first=rtype == "Observation")
+                                  newest_first=rtype in ("Observation", "DiagnosticReport"))
     return {
         "hook": "patient-view",
         "hookInstance": fixed_uuid(f"hook/{pid}"),

@@ -26,6 +26,7 @@ _CATEGORY_WORDS = {
     "medicationStatements": "medication statements",
     "medicationAdministrations": "medication administrations",
     "procedures": "procedures",
+    "diagnosticReports": "pathology and imaging reports",
     "conditions": "conditions",
     "patient": "patient demographics",
 }
