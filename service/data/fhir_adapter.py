@@ -43,6 +43,7 @@ READ_TYPES = (
     "MedicationStatement",
     "MedicationAdministration",
     "Procedure",
+    "DiagnosticReport",
 )
 MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement", "MedicationAdministration")
 
@@ -178,6 +179,33 @@ class ProcedureRec:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachmentRec:
+    """One ``presentedForm`` of a report: inline base64 ``data`` and/or a ``url`` (as sent; decoded later)."""
+
+    content_type: str
+    data: str | None = None       # base64 text as sent (undecoded)
+    url: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRec:
+    """A DiagnosticReport: what the report-text reader needs (text, kind, date, results)."""
+
+    ref: str
+    status: str
+    categories: tuple[Concept, ...]
+    code: Concept
+    date: date | None                      # effective (start), else issued
+    issued: date | None = None
+    conclusion: str = ""
+    conclusion_codes: tuple[Concept, ...] = ()
+    forms: tuple[AttachmentRec, ...] = ()
+    results: tuple[str, ...] = ()          # result references as sent ("Observation/1", "#c1")
+    contained: tuple[dict, ...] = ()       # contained resources (Observations are read as results)
+
+
+@dataclass(frozen=True, slots=True)
 class PatientRec:
     ref: str
     birth_date: date | None
@@ -192,6 +220,10 @@ class AdaptedRecord:
     medications: tuple[MedicationRec, ...] = ()
     procedures: tuple[ProcedureRec, ...] = ()
     invalid: int = 0                     # relevant resources that failed validation (skipped)
+    reports: tuple[ReportRec, ...] = ()  # pathology and imaging DiagnosticReports (newest first)
+    # result Observations of those reports the picture does not read by code (their narrative is report text):
+    # report ref -> ObservationRecs
+    report_results: dict[str, tuple[ObservationRec, ...]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # resourceType -> read
 
 
@@ -420,6 +452,31 @@ def _procedure(r: dict) -> ProcedureRec:
     )
 
 
+def _report(r: dict) -> ReportRec:
+    start, end = _effective(r, "effective")
+    issued = parse_date(r.get("issued"))
+    forms = []
+    for f in r.get("presentedForm") or ():
+        if isinstance(f, dict):
+            data = f.get("data")
+            forms.append(AttachmentRec(_str(f.get("contentType")).split(";", 1)[0].strip().lower(),
+                                       data if isinstance(data, str) else None, _str(f.get("url")),
+                                       _str(f.get("title"))))
+    results = []
+    for ref in r.get("result") or ():
+        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+            results.append(ref["reference"])
+    contained = tuple(c for c in r.get("contained") or () if isinstance(c, dict))
+    return ReportRec(
+        ref=_ref(r), status=_str(r.get("status")),
+        categories=tuple(concept(c) for c in r.get("category") or () if isinstance(c, dict)),
+        code=concept(r.get("code")), date=start or end or issued, issued=issued,
+        conclusion=_str(r.get("conclusion")),
+        conclusion_codes=tuple(concept(c) for c in r.get("conclusionCode") or () if isinstance(c, dict)),
+        forms=tuple(forms), results=tuple(results), contained=contained,
+    )
+
+
 def _patient(r: dict) -> PatientRec:
     return PatientRec(_ref(r), parse_date(r.get("birthDate")), _str(r.get("gender")))
 
@@ -436,6 +493,7 @@ read_condition = _condition
 read_medication = _medication
 read_procedure = _procedure
 read_patient = _patient
+read_report = _report
 
 
 def validations() -> int:
@@ -478,6 +536,9 @@ READ_ELEMENTS: dict[str, tuple[str, ...]] = {
                                  "effectivePeriod", "dosage", "statusReason", "reasonCode", "note"),
     "Procedure": ("id", "subject", "status", "code", "performedDateTime", "performedInstant", "performedDate",
                   "performedPeriod", "outcome", "bodySite", "note", "usedCode", "statusReason", "reasonCode"),
+    # contained results are validated one by one as Observations when read (service.picture.select)
+    "DiagnosticReport": ("id", "subject", "status", "category", "code", "effectiveDateTime", "effectivePeriod",
+                         "issued", "conclusion", "conclusionCode", "presentedForm", "result"),
 }
 _VOCABULARY_TYPES = ("CodeableConcept", "Coding")
 _SHARED_CACHE_MAX = 20_000

@@ -1,0 +1,495 @@
+"""Per-sentence readings of the facts that decide NEN therapy, from pathology and imaging report text.
+
+Pathology: Ki-67 (per cent, ranges, bounds; "MIB-1", "proliferation index", hot spot), mitotic count (per 2 mm²
+or per 10 HPF), differentiation and tumour-type words (NET, carcinoid, NEC, small-cell, large-cell NEC, MiNEN),
+WHO grade. Imaging: SSTR uptake statements (against liver or spleen, Krenning score, non-avid lesions,
+heterogeneity, whole-study negative), FDG avidity, response (progression, stable, improved).
+
+Each reading carries its :class:`~service.picture.reports.cues.Modifiers`; ``service.picture.reports.read``
+decides what a report says from them. A misread is worse than a miss: anything ambiguous (two values in one
+clause, a grading table quoted in the report, a value next to another tumour's name) yields no reading.
+All patterns have bounded quantifiers and run on one capped sentence.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from service.picture.model import DiseaseStatus, Grade, Ki67
+from service.picture.reports.cues import Lexicon, Modifiers, clause, modifiers
+from service.picture.reports.text import Sentence
+
+# --------------------------------------------------------------------------- shared pieces
+
+_NUM = r"(\d{1,3}(?:[.,]\d{1,2})?)"
+_PCT = r"\s{0,2}(?:%|per\s?cent\b)"
+_CMP = (r"(<=|>=|≤|≥|<|>|=|~|less\s{1,3}than|fewer\s{1,3}than|under|below|up\s{1,3}to|at\s{1,3}most|"
+        r"more\s{1,3}than|greater\s{1,3}than|over|above|at\s{1,3}least|approximately|approx\.?|about|around|"
+        r"roughly|circa|ca\.)?")
+_CMP_MAP = {"<": "<", "less than": "<", "fewer than": "<", "under": "<", "below": "<",
+            "<=": "<=", "≤": "<=", "up to": "<=", "at most": "<=",
+            ">": ">", "more than": ">", "greater than": ">", "over": ">", "above": ">",
+            ">=": ">=", "≥": ">=", "at least": ">="}
+_UNCHECKED = re.compile(r"^\s{0,4}(?:\[\s{0,2}\]|\(\s{0,2}\)|_{2,6}\s)")
+NE_WORDS = re.compile(r"neuro[\s\-]?endocrine|(?-i:\bNETs?\b)|carcinoid|(?-i:\bNEC\b)|\bMiNEN|small[\s\-]cell\s{1,3}"
+                      r"carcinoma|synaptophysin|chromogranin|INSM1|islet\s{1,3}cell|(?-i:\bPNET\b)", re.IGNORECASE)
+
+
+def _cmp(raw: str | None) -> str:
+    if not raw:
+        return "="
+    key = " ".join(raw.lower().split())
+    return _CMP_MAP.get(key, "=")
+
+
+def _num(raw: str) -> float:
+    return float(raw.replace(",", "."))
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    field: str              # ki67 | mitoses | differentiation | grade | sstr | fdg | status
+    value: Any
+    display: str            # plain words of the value read
+    sentence: Sentence
+    start: int
+    end: int
+    mods: Modifiers
+    specimen: str | None = None
+    tag: str = ""           # a field-specific qualifier (Ki-67 "hot spot"; SSTR "study"/"lesion"; record hints)
+
+
+# --------------------------------------------------------------------------- pathology
+
+_KI67_LABEL = re.compile(r"(?<![A-Za-z0-9])(?:ki[\s\-]{0,2}67|mib[\s\-]{0,2}1|proliferat(?:ion|ive)\s{1,3}"
+                         r"(?:index|fraction|rate)|labell?ing\s{1,3}index)(?![0-9])", re.IGNORECASE)
+_KI67_RANGE = re.compile(_CMP + r"\s{0,3}" + _NUM + r"(?:" + _PCT + r")?\s{0,3}(?:-|–|—|to)\s{0,3}" + _NUM + _PCT,
+                         re.IGNORECASE)
+_KI67_SINGLE = re.compile(_CMP + r"\s{0,3}" + _NUM + _PCT, re.IGNORECASE)
+_HOT_SPOT = re.compile(r"hot[\s\-]?spots?|hotspots?|highest|maximal|maximum", re.IGNORECASE)
+_AVERAGE = re.compile(r"\baverage\b|\bmean\b|\boverall\b|\bglobal\b", re.IGNORECASE)
+_GRADE_TOKEN = re.compile(r"(?<![A-Za-z0-9])G\s{0,1}[123](?![0-9A-Za-z])|\bgrade\s{0,2}(?:[123]|I{1,3})\b",
+                          re.IGNORECASE)
+
+_AREA = (r"(?P<area>2\s{0,2}(?:mm\s{0,2}(?:2|²|\^2)|sq\.?\s{0,2}mm|square\s{1,3}mm|square\s{1,3}millimet(?:er|re)s)"
+         r"|10\s{0,2}(?:hpfs?|high[\s\-]{1,2}power[\s\-]{1,2}fields?)"
+         r"|50\s{0,2}(?:hpfs?|high[\s\-]{1,2}power[\s\-]{1,2}fields?))")
+_MIT_WORD = re.compile(r"mitos[ie]s|mitotic", re.IGNORECASE)
+_MIT_VALUE = re.compile(_CMP + r"\s{0,3}(?P<n>\d{1,3}(?:[.,]\d)?)(?:\s{0,3}(?:-|–|to)\s{0,3}(?P<n2>\d{1,3}))?\s{0,3}"
+                        r"(?:(?:mitos[ie]s|mitotic\s{1,3}figures?|mitoses\s{1,3}figures?)\s{0,3})?"
+                        r"(?:/|per\b|in\b|every\b)\s{0,3}(?:the\s{1,2})?" + _AREA, re.IGNORECASE)
+_MIT_NONE = re.compile(r"(?<![A-Za-z])(?:no\s{1,3}(?:mitos[ie]s|mitotic\s{1,3}figures?)(?:\s{1,3}(?:are|were|is))?"
+                       r"(?:\s{1,3}(?:identified|seen|found|present|noted))?|(?:mitos[ie]s|mitotic\s{1,3}"
+                       r"(?:figures?|count|rate))\s{0,3}:\s{0,3}(?:none|absent|nil)\b)(?![A-Za-z])", re.IGNORECASE)
+
+_NET_TOKEN = r"(?-i:NETs?)\b"
+_WELL = re.compile(
+    r"well[\s\-]{1,2}differentiated(?:\s{1,3}(?:metastatic|primary|pancreatic|ileal|jejunal|small[\s\-]bowel|"
+    r"rectal|gastric|duodenal|appendiceal|pulmonary|lung|thymic|residual|invasive))?\s{1,3}(?:neuro[\s\-]?endocrine"
+    r"\s{1,3}(?:tumou?rs?|neoplasms?|carcinomas?)|" + _NET_TOKEN + r"|carcinoids?)"
+    r"|(?:neuro[\s\-]?endocrine\s{1,3}(?:tumou?r|neoplasm)|" + _NET_TOKEN + r")\s{0,3}[,(]\s{0,3}well[\s\-]{1,2}"
+    r"differentiated|\b(?:typical|atypical)\s{1,3}carcinoid|(?-i:\bWD)[\s\-]{0,2}(?:" + _NET_TOKEN
+    + r"|neuro[\s\-]?endocrine\s{1,3}tumou?r)", re.IGNORECASE)
+_POOR = re.compile(
+    r"poorly[\s\-]{1,2}differentiated(?:\s{1,3}(?:metastatic|primary|invasive))?\s{1,3}(?:neuro[\s\-]?endocrine"
+    r"\s{1,3}(?:carcinomas?|neoplasms?|tumou?rs?)|(?-i:NEC)\b|(?:large|small)[\s\-]{1,2}cell)"
+    r"|(?:neuro[\s\-]?endocrine\s{1,3}carcinoma|(?-i:NEC)\b)\s{0,3}[,(]\s{0,3}poorly[\s\-]{1,2}differentiated"
+    r"|\bsmall[\s\-]{1,2}cell\s{1,3}(?:neuro[\s\-]?endocrine\s{1,3})?carcinoma"
+    r"|\blarge[\s\-]{1,2}cell\s{1,3}neuro[\s\-]?endocrine\s{1,3}carcinoma"
+    r"|high[\s\-]{1,2}grade\s{1,3}neuro[\s\-]?endocrine\s{1,3}carcinoma|(?-i:\bPD)[\s\-]{0,2}(?-i:NEC)\b"
+    r"|\bneuro[\s\-]?endocrine\s{1,3}carcinomas?\b", re.IGNORECASE)
+_MIXED = re.compile(r"\bMiNENs?\b|mixed\s{1,3}neuro[\s\-]?endocrine[\s\-]{1,3}non[\s\-]{0,2}neuro[\s\-]?endocrine"
+                    r"|\bMANEC\b|mixed\s{1,3}adeno[\s\-]?neuro[\s\-]?endocrine", re.IGNORECASE)
+_DIFF_KV = re.compile(r"differentiation\s{0,3}:\s{0,3}(well|poorly|poor)\b", re.IGNORECASE)
+_NOT_NE_DIFF = re.compile(r"(?:well|moderately)[\s\-]{1,2}differentiated\s{1,3}$|\bnon[\s\-]{1,2}$", re.IGNORECASE)
+
+_GRADE_PREFIXED = re.compile(
+    r"(?:" + _NET_TOKEN + r"[\s,]{0,3}|WHO\s{1,3}(?:20\d\d\s{1,3})?(?:grade\s{0,2})?|histologic(?:al)?\s{1,3}grade"
+    r"\s{0,3}:?\s{0,3}|tumou?r\s{1,3}grade\s{0,3}:?\s{0,3}|\bgrade\s{0,3}:?\s{0,3})"
+    r"(?:G\s{0,1}([123])|([123])|(I{1,3}))(?![0-9A-Za-z])", re.IGNORECASE)
+_GRADE_BARE = re.compile(r"(?<![A-Za-z0-9])G([123])(?![0-9A-Za-z])")
+_OTHER_GRADING = re.compile(r"gleason|nuclear\s{1,3}grade|fuhrman|nottingham|budding|fnclcc|isup|dysplasia|"
+                            r"\bBloom|elston|\bG\d\s{0,1}P\d", re.IGNORECASE)
+_ROMAN = {"I": "1", "II": "2", "III": "3"}
+
+
+def _grade_definition(text: str) -> bool:
+    """A clause that quotes the WHO grading table (a grade next to its Ki-67/mitosis limits)."""
+    return _GRADE_TOKEN.search(text) is not None
+
+
+def _ki67_value(m: re.Match[str], ranged: bool) -> Ki67 | None:
+    if ranged:
+        low, high = _num(m.group(2)), _num(m.group(3))
+        if low > high:
+            low, high = high, low
+        if not (0 <= low <= 100 and 0 <= high <= 100):
+            return None
+        cmp = _cmp(m.group(1))
+        if cmp != "=":
+            return None           # "<2-3 %": not a reading
+        return Ki67(percent=high, low=low)
+    value = _num(m.group(2))
+    if not 0 <= value <= 100:
+        return None
+    return Ki67(percent=value, comparator=_cmp(m.group(1)))
+
+
+def _who_boundary(k: Ki67) -> bool:
+    """Values that are the WHO grade limits themselves (<3 %, 3-20 %, >20 %, <=2 %)."""
+    if k.low is not None:
+        return (k.low, k.percent) in ((3.0, 20.0), (2.0, 20.0), (3.0, 19.0))
+    return (k.comparator, k.percent) in (("<", 3.0), ("<=", 2.0), (">", 20.0), ("<", 2.0), (">=", 3.0),
+                                          ("<=", 20.0))
+
+
+def _specimen_near(text: str, start: int, end: int, lex: Lexicon) -> str | None:
+    """A site word right after the value ("12 % (liver)", "5 % in the lymph node") or just before it."""
+    after = text[end:end + 32]
+    m = lex.site_pattern.search(after)
+    if m is not None and not re.search(r"[;.]|\d\s{0,2}%", after[:m.start()]):
+        return m.group(0).lower()
+    before = text[max(0, start - 28):start]
+    hits = list(lex.site_pattern.finditer(before))
+    if hits and not re.search(r"[;.]|\d\s{0,2}%", before[hits[-1].end():]):
+        return hits[-1].group(0).lower()
+    return None
+
+
+def ki67_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
+    out: list[Reading] = []
+    text = s.text
+    labels = list(_KI67_LABEL.finditer(text))
+    for n, label in enumerate(labels):
+        stop = labels[n + 1].start() if n + 1 < len(labels) else len(text)
+        a, b = clause(text, label.start(), label.end(), lex)
+        stop = min(stop, label.end() + 110)
+        window = text[label.end():stop]
+        found: list[tuple[int, int, Ki67]] = []
+        taken: list[tuple[int, int]] = []
+        for m in _KI67_RANGE.finditer(window):
+            k = _ki67_value(m, True)
+            if k is not None:
+                found.append((label.end() + m.start(), label.end() + m.end(), k))
+                taken.append((m.start(), m.end()))
+        for m in _KI67_SINGLE.finditer(window):
+            if any(x <= m.start() < y for x, y in taken):
+                continue
+            k = _ki67_value(m, False)
+            if k is not None:
+                found.append((label.end() + m.start(), label.end() + m.end(), k))
+        if not found:
+            continue
+        for start, end, k in found:
+            c_a, c_b = clause(text, start, end, lex)
+            if _who_boundary(k) and _grade_definition(text):
+                continue         # "G2 (Ki-67 3-20 %)": the WHO table, not this tumour's index
+            mods = modifiers(text, label.start(), end, lex, report_year=year)
+            own = modifiers(text, start, end, lex, report_year=year)
+            mods = Modifiers(mods.negated or own.negated, mods.uncertain or own.uncertain,
+                             own.historical or (mods.historical and c_a <= label.start()))
+            near = text[max(label.start(), start - 40):min(len(text), end + 40)]
+            tag = "hot spot" if _HOT_SPOT.search(near) else "average" if _AVERAGE.search(near) else ""
+            specimen = _specimen_near(text, start, end, lex) if len(found) > 1 else None
+            out.append(Reading("ki67", k, _ki67_display(k), s, start, end, mods, specimen or s.specimen, tag))
+    return out
+
+
+def _ki67_display(k: Ki67) -> str:
+    if k.low is not None:
+        return f"Ki-67 {k.low:g}-{k.percent:g} %"
+    cmp = "" if k.comparator == "=" else k.comparator + " "
+    return f"Ki-67 {cmp}{k.percent:g} %"
+
+
+def mitosis_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
+    text = s.text
+    if _MIT_WORD.search(text) is None:
+        return []
+    out: list[Reading] = []
+    for m in _MIT_VALUE.finditer(text):
+        area = " ".join(m.group("area").lower().split())
+        if area.startswith("50"):
+            continue                          # per 50 HPF (GIST convention): not an NEN area
+        per_hpf = area.startswith("10")
+        cmp = _cmp(m.group(1))
+        n = _num(m.group("n"))
+        n2 = m.group("n2")
+        display_area = "10 HPF" if per_hpf else "2 mm2"
+        if n2 is not None:
+            if cmp != "=":
+                continue
+            value, shown = float(n2), f"{n:g}-{n2}/{display_area}"
+        elif cmp == "=":
+            value, shown = n, f"{n:g}/{display_area}"
+        elif cmp == "<" and n == 2:
+            value, shown = 1.0, f"<2/{display_area}"        # the WHO G1 class: below 2
+        elif cmp == ">" and n == 20:
+            value, shown = 21.0, f">20/{display_area}"      # the WHO G3 class: above 20
+        else:
+            continue
+        if (cmp != "=" or n2 is not None) and _grade_definition(text):
+            continue                          # "G1: <2 mitoses/2 mm2": the WHO table
+        mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
+        disp = f"mitoses {shown}" + (" (taken as /2 mm2)" if per_hpf else "")
+        out.append(Reading("mitoses", value, disp, s, m.start(), m.end(), mods, s.specimen,
+                           "10hpf" if per_hpf else ""))
+    if not out:
+        for m in _MIT_NONE.finditer(text):
+            mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
+            # "no mitoses" is itself a negation: only uncertainty and history count
+            mods = Modifiers(False, mods.uncertain, mods.historical)
+            out.append(Reading("mitoses", 0.0, "no mitoses seen", s, m.start(), m.end(), mods, s.specimen, "none"))
+    return out
+
+
+def differentiation_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
+    text = s.text
+    out: list[Reading] = []
+    for pattern, value in ((_MIXED, "mixed"), (_POOR, "poor"), (_WELL, "well")):
+        for m in pattern.finditer(text):
+            before = text[max(0, m.start() - 28):m.start()]
+            if value == "poor" and _NOT_NE_DIFF.search(before):
+                continue   # "well-differentiated neuroendocrine carcinoma" (old name of a NET), "non-small cell"
+            if value == "well" and m.group(0).lower().startswith("well") and \
+                    "carcinoma" in m.group(0).lower():
+                pass       # old terminology: a well-differentiated NE carcinoma is a NET
+            mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
+            out.append(Reading("differentiation", value, _DIFF_LABEL[value], s, m.start(), m.end(), mods, s.specimen))
+    if not out:
+        m = _DIFF_KV.search(text)
+        if m is not None:
+            value = "well" if m.group(1).lower() == "well" else "poor"
+            mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
+            out.append(Reading("differentiation", value, _DIFF_LABEL[value], s, m.start(), m.end(), mods, s.specimen,
+                               "key-value"))
+    # a "poorly differentiated" span inside a matched well span etc. cannot happen: the patterns are disjoint
+    return _drop_nested(out)
+
+
+_DIFF_LABEL = {"well": "well differentiated", "poor": "poorly differentiated (NEC)", "mixed": "mixed (MiNEN)"}
+
+
+def _drop_nested(readings: list[Reading]) -> list[Reading]:
+    """Keep a reading unless another one's span contains it (MiNEN text also names its NEC component)."""
+    keep = []
+    for r in readings:
+        inside = any(o is not r and o.start <= r.start and r.end <= o.end and (o.end - o.start) > (r.end - r.start)
+                     for o in readings)
+        if not inside:
+            keep.append(r)
+    return keep
+
+
+def grade_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
+    text = s.text
+    if _OTHER_GRADING.search(text):
+        return []
+    out: list[Reading] = []
+    spans: list[tuple[int, int]] = []
+    for m in _GRADE_PREFIXED.finditer(text):
+        digit = m.group(1) or m.group(2) or _ROMAN.get((m.group(3) or "").upper())
+        if digit is None:
+            continue
+        spans.append((m.start(), m.end()))
+        mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
+        out.append(Reading("grade", Grade(f"G{digit}"), f"WHO grade G{digit}", s, m.start(), m.end(), mods,
+                           s.specimen))
+    if NE_WORDS.search(text) is not None:
+        for m in _GRADE_BARE.finditer(text):
+            if any(a <= m.start() < b for a, b in spans):
+                continue
+            mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
+            out.append(Reading("grade", Grade(f"G{m.group(1)}"), f"WHO grade G{m.group(1)}", s, m.start(), m.end(),
+                               mods, s.specimen))
+    return out
+
+
+def pathology_readings(sentences: list[Sentence], lex: Lexicon, year: int | None) -> list[Reading]:
+    out: list[Reading] = []
+    for s in sentences:
+        if not s.finding or _UNCHECKED.match(s.text):
+            continue
+        if lex.other_tumour.search(s.text):
+            continue                 # a sentence about another tumour (breast, prostate ...): nothing read
+        out.extend(ki67_readings(s, lex, year))
+        out.extend(mitosis_readings(s, lex, year))
+        out.extend(differentiation_readings(s, lex, year))
+        out.extend(grade_readings(s, lex, year))
+    return out
+
+
+# --------------------------------------------------------------------------- imaging
+
+_LIVER = r"(?:the\s{1,3})?(?:normal\s{1,3}|background\s{1,3}|physiologic(?:al)?\s{1,3})?(?:liver|hepatic)(?:\s{1,3}(?:parenchyma|background|uptake))?"
+_SPLEEN = r"(?:the\s{1,3})?(?:normal\s{1,3})?(?:spleen|splenic)(?:\s{1,3}(?:parenchyma|uptake))?"
+_UPTAKE = r"(?:uptake|avidity|activity|expression|intensity|tracer\s{1,3}accumulation|accumulation|avid)"
+_HIGHER = re.compile(
+    r"(?:greater|higher|more\s{1,3}intense|more\s{1,3}avid|stronger|above|in\s{1,3}excess\s{1,3}of|exceed(?:s|ing|ed)?)"
+    r"\s{0,3}(?:than\s{1,3})?(?:that\s{1,3}of\s{1,3})?(?:" + _LIVER + "|" + _SPLEEN + r")"
+    r"|(?:liver|hepatic)[\s\-]{0,2}(?:uptake\s{1,3})?(?:exceeding|surpassing)|>\s{0,2}(?:liver|spleen)", re.IGNORECASE)
+_EQUAL = re.compile(r"(?:similar|equal|comparable|equivalent|iso(?:intense)?|identical)\s{0,3}(?:to|with)\s{1,3}"
+                    + _LIVER + r"|(?:=|≈)\s{0,2}liver|same\s{1,3}as\s{1,3}" + _LIVER, re.IGNORECASE)
+_LOWER = re.compile(r"(?:less|lower|below|weaker|fainter|lesser)\s{0,3}(?:than|to)?\s{1,3}(?:that\s{1,3}of\s{1,3})?"
+                    + _LIVER + r"|<\s{0,2}liver|sub[\s\-]?hepatic\s{1,3}uptake", re.IGNORECASE)
+_KRENNING = re.compile(r"krenning\s{0,3}(?:score|grade|scale)?\s{0,3}(?:of|:|=)?\s{0,3}([0-4])(?:\s{0,3}(?:-|–|to|/)"
+                       r"\s{0,3}([0-4]))?(?![0-9])", re.IGNORECASE)
+_NONAVID = re.compile(
+    r"(?:non|not)[\s\-]{1,2}(?:(?:sstr|somatostatin[\s\-]receptor|dotatate|dotatoc|tracer)[\s\-]{1,2})?avid"
+    r"|without\s{1,3}(?:(?:significant|appreciable|any|definite)\s{1,3})?(?:(?:tracer|dotatate|dotatoc|dotanoc|"
+    r"radiotracer|sstr|somatostatin[\s\-]receptor)\s{1,3})?(?:uptake|avidity|expression|tracer\s{1,3}accumulation)"
+    r"|(?:lack|lacks|lacking|absence\s{1,3}of)\s{1,3}(?:(?:tracer|somatostatin[\s\-]receptor|sstr)\s{1,3})?"
+    r"(?:uptake|avidity|expression)"
+    r"|(?:sstr|somatostatin[\s\-]receptor)[\s\-]{1,2}negative|photopenic"
+    r"|does\s{1,3}not\s{1,3}(?:take\s{1,3}up|demonstrate\s{1,3}(?:any\s{1,3})?uptake|show\s{1,3}(?:any\s{1,3})?uptake|"
+    r"concentrate)|no\s{1,3}(?:significant\s{1,3}|appreciable\s{1,3})?(?:tracer\s{1,3}|dotatate\s{1,3}|"
+    r"radiotracer\s{1,3})?(?:uptake|avidity)", re.IGNORECASE)
+_STUDY_NEGATIVE = re.compile(
+    r"no\s{1,3}(?:evidence\s{1,3}of\s{1,3})?(?:abnormal\s{1,3}|pathologic(?:al)?\s{1,3})?(?:somatostatin[\s\-]{1,2}"
+    r"receptor|sstr|dotatate|dotatoc|dotanoc|octreotide)[\s\-]{1,2}(?:avid|positive|expressing|receptor[\s\-]positive)"
+    r"\s{1,3}(?:disease|lesions?|tumou?rs?|malignancy|metasta\w{0,5}|neoplasm)"
+    r"|no\s{1,3}(?:evidence\s{1,3}of\s{1,3})?(?:abnormal|pathologic(?:al)?|suspicious)\s{1,3}(?:tracer\s{1,3}|"
+    r"dotatate\s{1,3}|radiotracer\s{1,3})?(?:uptake|avidity|foci)"
+    r"|(?:negative|normal)\s{1,3}(?:somatostatin[\s\-]receptor|sstr|dotatate|dotatoc|octreotide|pet)\s{0,3}"
+    r"(?:pet(?:/ct)?\s{1,3})?(?:scan|study|imaging|examination)", re.IGNORECASE)
+_HETERO = re.compile(r"heterogene\w{0,5}|mixed\s{1,3}(?:uptake|avidity|response\s{1,3}pattern)|discordan\w{1,4}|"
+                     r"mismatch\w{0,3}|variable\s{1,3}(?:uptake|avidity|expression|intensity)", re.IGNORECASE)
+_POSITIVE = re.compile(
+    r"(?:somatostatin[\s\-]{1,2}receptor|sstr|dotatate|dotatoc|dotanoc|octreotide|tracer)[\s\-]{1,2}"
+    r"(?:avid|positive|expressing)|(?:intense|avid|marked|strong)\s{1,3}(?:tracer\s{1,3})?(?:uptake|avidity)"
+    r"|(?<![\s\-]non[\s\-])(?<![\s\-]not\s)\bavid\s{1,3}(?:disease|lesions?|metasta\w{0,5}|deposits?|nodes?|tumou?r)",
+    re.IGNORECASE)
+_NEW_OR_OTHER = re.compile(r"\b(?:new|other|additional|further|remaining|elsewhere)\b", re.IGNORECASE)
+_PHYSIOLOGIC = re.compile(r"physiolog\w{0,6}|\bexpected\b|normal\s{1,3}(?:biodistribution|distribution)|"
+                          r"\buncinate\b|adrenal\s{1,3}glands?\s{1,3}(?:are|is)\s{1,3}normal", re.IGNORECASE)
+
+_FDG_AVID = re.compile(r"(?:fdg|18f[\s\-]?fdg)[\s\-]{1,2}avid(?:ity)?|hypermetabolic|hypermetabolism|increased\s{1,3}"
+                       r"(?:fdg\s{1,3})?(?:uptake|metabolic\s{1,3}activity|metabolism)|(?<![\s\-]non[\s\-])"
+                       r"(?<![\s\-]not\s)\bavid\b|suv\s{0,2}max\s{0,3}(?:of|:|=)?\s{0,3}\d", re.IGNORECASE)
+_FDG_NOT = re.compile(r"non[\s\-]{1,2}(?:fdg[\s\-]{1,2})?avid|not\s{1,3}(?:fdg[\s\-]{1,2})?avid|no\s{1,3}"
+                      r"(?:evidence\s{1,3}of\s{1,3})?(?:fdg[\s\-]{1,2})?(?:avid|hypermetabolic)|no\s{1,3}(?:abnormal|"
+                      r"increased|pathologic(?:al)?|significant|suspicious)\s{1,3}(?:fdg\s{1,3})?(?:uptake|avidity|"
+                      r"metabolic\s{1,3}activity|hypermetabolism)|without\s{1,3}(?:significant\s{1,3}|increased\s{1,3})?"
+                      r"(?:fdg\s{1,3})?(?:uptake|avidity)|fdg[\s\-]{1,2}negative|photopenic", re.IGNORECASE)
+_FDG_WEAK = re.compile(r"(?:mild|mildly|faint|low[\s\-]grade|minimal|low[\s\-]level)\s{0,3}(?:fdg[\s\-]{0,2})?"
+                       r"(?:avid|uptake|hypermetabolic|increased)", re.IGNORECASE)
+
+_PROGRESSION = re.compile(
+    r"progressi(?:ve|on)\s{1,3}(?:of\s{1,3}(?:the\s{1,3})?)?(?:disease|metasta\w{0,5}|hepatic|liver|nodal|osseous|"
+    r"skeletal|pulmonary|peritoneal|tumou?r|neoplas\w{0,4}|lesions?)|disease\s{1,3}progression|interval\s{1,3}"
+    r"progression|(?:has|have)\s{1,3}progressed|progressed\b|(?:new|additional)\s{1,3}(?:(?:hepatic|liver|osseous|bone|"
+    r"skeletal|pulmonary|lung|nodal|lymph\s{1,3}node|peritoneal|sclerotic|lytic|enhancing|avid|suspicious)\s{1,3})?"
+    r"(?:metasta\w{0,5}|lesions?|deposits?|nodules?|foci|sites\s{1,3}of\s{1,3}disease)|(?:increase[ds]?|enlarg\w{1,5}"
+    r"|growth)\s{1,3}(?:in\s{1,3}(?:the\s{1,3})?)?(?:size\s{1,3}and\s{1,3}number|number\s{1,3}and\s{1,3}size|size|"
+    r"number)|recist[^.;]{0,30}?(?:\bPD\b|progressive)|\bPD\b\s{0,3}(?:per|by)\s{1,3}recist"
+    r"|\bprogression\b(?![\s\-]{1,2}free)", re.IGNORECASE)
+_STABLE = re.compile(r"stable\s{1,3}disease|\bstable\b|unchanged|no\s{1,3}(?:significant\s{1,3}|interval\s{1,3}|"
+                     r"appreciable\s{1,3}|substantial\s{1,3})?(?:change|progression)|no\s{1,3}evidence\s{1,3}of\s{1,3}"
+                     r"(?:disease\s{1,3})?progression|no\s{1,3}(?:new|additional)\s{1,3}(?:\w{3,12}\s{1,3})?"
+                     r"(?:metasta\w{0,5}|lesions?|disease)|recist[^.;]{0,30}?(?:\bSD\b|stable)", re.IGNORECASE)
+_IMPROVED = re.compile(r"partial\s{1,3}response|complete\s{1,3}response|(?:interval\s{1,3})?decrease[ds]?\s{1,3}in\s{1,3}"
+                       r"(?:the\s{1,3})?(?:size|number|extent)|regress(?:ion|ed|ing)|(?:smaller|shrunk|shrinking|"
+                       r"reduction\s{1,3}in\s{1,3}size)|recist[^.;]{0,30}?(?:\bPR\b|\bCR\b|partial)", re.IGNORECASE)
+_COMPARISON = re.compile(r"compar\w{2,6}|\bsince\b|\binterval\b|\bprior\b|\bprevious\w{0,2}|\bbaseline\b|"
+                         r"\bfollow[\s\-]?up\b|\brestaging\b", re.IGNORECASE)
+_RESPONSE_HISTORY = re.compile(r"previously\s{1,3}(?:documented|noted|described|seen|known|reported)|"
+                               r"(?:documented|noted|reported)\s{1,3}(?:on|in)\s{1,3}(?:the\s{1,3})?(?:prior|previous)",
+                               re.IGNORECASE)
+
+
+def _sstr_signal(text: str, m: re.Match[str], signal: str, s: Sentence, lex: Lexicon, year: int | None,
+                 value: str | None = None) -> Reading:
+    mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
+    return Reading("sstr", value or signal, signal, s, m.start(), m.end(), mods, tag=signal)
+
+
+def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) -> list[Reading]:
+    text = s.text
+    if dual and (lex.sstr_tracers.search(text) is None or lex.fdg_tracers.search(text) is not None):
+        return []       # a PET/CT with two tracers: only sentences that name the SSTR tracer alone
+    if _PHYSIOLOGIC.search(text) and not re.search(r"lesion|metasta|tumou?r|node|mass|deposit", text, re.IGNORECASE):
+        return []
+    out: list[Reading] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(m: re.Match[str]) -> bool:
+        return not any(a < m.end() and m.start() < b for a, b in taken)
+
+    for m in _STUDY_NEGATIVE.finditer(text):
+        before = text[max(0, m.start() - 4):m.start() + 30]
+        if _NEW_OR_OTHER.search(before):
+            continue            # "no new SSTR-avid lesions", "no other avid disease": not a negative study
+        taken.append((m.start(), m.end()))
+        mods = modifiers(text, m.end(), m.end(), lex, report_year=year)
+        out.append(Reading("sstr", "negative-study", "negative-study", s, m.start(), m.end(),
+                           Modifiers(False, mods.uncertain, mods.historical), tag="negative-study"))
+    for m in _KRENNING.finditer(text):
+        grades = {int(m.group(1))} | ({int(m.group(2))} if m.group(2) else set())
+        taken.append((m.start(), m.end()))
+        for g in sorted(grades):
+            signal = "higher" if g >= 3 else "equal" if g == 2 else "lower" if g == 1 else "nonavid"
+            out.append(_sstr_signal(text, m, signal, s, lex, year))
+    for pattern, signal in ((_LOWER, "lower"), (_EQUAL, "equal"), (_HIGHER, "higher"), (_NONAVID, "nonavid"),
+                            (_HETERO, "heterogeneous"), (_POSITIVE, "positive")):
+        for m in pattern.finditer(text):
+            if not free(m):
+                continue
+            if signal == "nonavid" and _NEW_OR_OTHER.search(text[max(0, m.start() - 3):m.end() + 25]):
+                continue        # "no new areas of uptake"
+            taken.append((m.start(), m.end()))
+            out.append(_sstr_signal(text, m, signal, s, lex, year))
+    return out
+
+
+def fdg_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) -> list[Reading]:
+    text = s.text
+    if dual and (lex.fdg_tracers.search(text) is None or lex.sstr_tracers.search(text) is not None):
+        return []
+    if _PHYSIOLOGIC.search(text) and not re.search(r"lesion|metasta|tumou?r|node|mass|deposit", text, re.IGNORECASE):
+        return []
+    out: list[Reading] = []
+    taken: list[tuple[int, int]] = []
+    for m in _FDG_NOT.finditer(text):
+        if _NEW_OR_OTHER.search(text[max(0, m.start() - 3):m.end() + 20]):
+            continue
+        taken.append((m.start(), m.end()))
+        mods = modifiers(text, m.end(), m.end(), lex, report_year=year)
+        out.append(Reading("fdg", False, "not FDG-avid", s, m.start(), m.end(),
+                           Modifiers(False, mods.uncertain, mods.historical)))
+    for m in _FDG_WEAK.finditer(text):
+        taken.append((m.start(), m.end()))
+        out.append(Reading("fdg", True, "FDG-avid", s, m.start(), m.end(), Modifiers(False, True, False), tag="weak"))
+    for m in _FDG_AVID.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
+        out.append(Reading("fdg", True, "FDG-avid", s, m.start(), m.end(), mods))
+    return out
+
+
+def response_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
+    text = s.text
+    out: list[Reading] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, status in ((_STABLE, DiseaseStatus.STABLE), (_IMPROVED, DiseaseStatus.IMPROVED),
+                            (_PROGRESSION, DiseaseStatus.PROGRESSIVE)):
+        for m in pattern.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            mods = modifiers(text, m.start(), m.end(), lex, report_year=year, response=True)
+            if status is DiseaseStatus.STABLE:
+                mods = Modifiers(False, mods.uncertain, mods.historical)   # "no progression" is the reading
+            history = _RESPONSE_HISTORY.search(text[max(0, m.start() - 60):m.end() + 60]) is not None
+            if history:
+                mods = Modifiers(mods.negated, mods.uncertain, True)
+            out.append(Reading("status", status, f"disease status: {status.value}", s, m.start(), m.end(), mods,
+                               tag=m.group(0).lower()))
+    return out
+
+
+def report_compares(sentences: list[Sentence]) -> bool:
+    """Does the report compare with an earlier study (a comparison section or words)?"""
+    return any(s.section in ("comparison", "comparisons", "prior studies", "previous studies")
+               or _COMPARISON.search(s.text) is not None for s in sentences)
