@@ -19,7 +19,8 @@ from service.picture.terminology import Terminology
 
 WINDOW = 90
 _YEAR = re.compile(r"(?<![0-9])(19[5-9][0-9]|20[0-9][0-9])(?![0-9])")
-_CLAUSE_MARKS = re.compile(r";|\s[-\u2013\u2014]\s|\(|\)")
+_CLAUSE_MARKS = re.compile(r";|\s[-\u2013\u2014]\s")
+_EDITION = re.compile(r"(?:WHO|AJCC|ENETS|UICC|TNM)[\s\-]{1,2}$", re.IGNORECASE)
 
 
 def phrases(words: list[str] | tuple[str, ...]) -> re.Pattern[str]:
@@ -54,12 +55,21 @@ class Lexicon:
     fdg_tracers: re.Pattern[str]
     sites: tuple[str, ...]
     site_pattern: re.Pattern[str]
+    synonyms: dict[str, str]
     other_tumour: re.Pattern[str]
     record_codes: dict[str, Any]
     max_age_days: int
     text_cap: int
     total_cap: int
     quote_chars: int
+
+
+def site_name(word: str | None, lex: "Lexicon") -> str | None:
+    """The site word shown on cards for a specimen word ("LN" -> "lymph node", "hepatic" -> "liver")."""
+    if word is None:
+        return None
+    w = " ".join(word.lower().split())
+    return lex.synonyms.get(w, w)
 
 
 @lru_cache(maxsize=8)
@@ -80,6 +90,7 @@ def lexicon(term: Terminology) -> Lexicon:
         fdg_tracers=phrases(p("fdg_tracers")),
         sites=tuple(str(s).lower() for s in p("specimen_sites")),
         site_pattern=phrases(p("specimen_sites")),
+        synonyms={str(k).lower(): str(v) for k, v in dict(p("specimen_synonyms")).items()},
         other_tumour=fragments(p("other_tumour_words")),
         record_codes=dict(p("record_codes")),
         max_age_days=int(p("report_max_age_days")),
@@ -95,7 +106,7 @@ def clause(sentence: str, start: int, end: int, lex: Lexicon) -> tuple[int, int]
     for pattern in (lex.terminators, _CLAUSE_MARKS):
         for m in pattern.finditer(sentence):
             if m.end() <= start and m.end() > a:
-                a = m.end() if pattern is _CLAUSE_MARKS else m.start()
+                a = m.end()
             elif m.start() >= end and m.start() < b:
                 b = m.start()
     return a, b
@@ -120,9 +131,24 @@ def modifiers(sentence: str, start: int, end: int, lex: Lexicon, *, report_year:
     pre = sentence[max(a, start - WINDOW):start]
     post = sentence[end:min(b, end + WINDOW)]
     negated = bool(lex.negation_pre.search(pre) or lex.negation_post.search(post))
-    uncertain = bool(lex.uncertainty.search(pre) or lex.uncertainty.search(post) or "?" in sentence[a:b])
+    uncertain = _hedged(pre, lex) or _hedged(post, lex) or "?" in sentence[a:b]
     history = lex.history_response if response else lex.history
     historical = bool(history.search(pre) or history.search(post))
     if not historical and report_year is not None:
-        historical = any(int(y) != report_year for y in _YEAR.findall(sentence[a:b]))
+        for m in _YEAR.finditer(sentence, a, b):
+            if int(m.group(1)) != report_year and not _EDITION.search(sentence[max(0, m.start() - 8):m.start()]):
+                historical = True    # "the 2019 biopsy"; not "WHO 2019" (a classification's edition)
+                break
     return Modifiers(negated, uncertain, historical)
+
+
+_COMPARED = re.compile(r"^\.?\s{0,3}(?:the\s{1,3})?(?:prior|previous|baseline|last|earlier|\d)", re.IGNORECASE)
+
+
+def _hedged(text: str, lex: Lexicon) -> bool:
+    """An uncertainty cue in ``text``; "vs"/"versus" before a prior study ("CT vs prior") is a comparison."""
+    for m in lex.uncertainty.finditer(text):
+        if m.group(0).lower() in ("vs", "versus") and _COMPARED.match(text[m.end():m.end() + 16]):
+            continue
+        return True
+    return False

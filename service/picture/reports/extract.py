@@ -25,15 +25,20 @@ from service.picture.reports.text import Sentence
 _NUM = r"(\d{1,3}(?:[.,]\d{1,2})?)"
 _PCT = r"\s{0,2}(?:%|per\s?cent\b)"
 _CMP = (r"(<=|>=|≤|≥|<|>|=|~|less\s{1,3}than|fewer\s{1,3}than|under|below|up\s{1,3}to|at\s{1,3}most|"
-        r"more\s{1,3}than|greater\s{1,3}than|over|above|at\s{1,3}least|approximately|approx\.?|about|around|"
-        r"roughly|circa|ca\.)?")
+        r"more\s{1,3}than|greater\s{1,3}than|over|above|at\s{1,3}least|exceeds?|exceeding|in\s{1,3}excess\s{1,3}of|"
+        r"approximately|approx\.?|about|around|roughly|circa|ca\.)?")
 _CMP_MAP = {"<": "<", "less than": "<", "fewer than": "<", "under": "<", "below": "<",
             "<=": "<=", "≤": "<=", "up to": "<=", "at most": "<=",
-            ">": ">", "more than": ">", "greater than": ">", "over": ">", "above": ">",
+            ">": ">", "more than": ">", "greater than": ">", "over": ">", "above": ">", "exceed": ">",
+            "exceeds": ">", "exceeding": ">", "in excess of": ">",
             ">=": ">=", "≥": ">=", "at least": ">="}
 _UNCHECKED = re.compile(r"^\s{0,4}(?:\[\s{0,2}\]|\(\s{0,2}\)|_{2,6}\s)")
-NE_WORDS = re.compile(r"neuro[\s\-]?endocrine|(?-i:\bNETs?\b)|carcinoid|(?-i:\bNEC\b)|\bMiNEN|small[\s\-]cell\s{1,3}"
+NE_WORDS = re.compile(r"neuro[\s\-]?endocrine|(?-i:\b(?:Pan)?NETs?\b)|carcinoid|(?-i:\bNEC\b)|\bMiNEN|small[\s\-]cell\s{1,3}"
                       r"carcinoma|synaptophysin|chromogranin|INSM1|islet\s{1,3}cell|(?-i:\bPNET\b)", re.IGNORECASE)
+#: words that name a neuroendocrine neoplasm as a diagnosis (markers alone do not)
+NEN_DIAGNOSIS = re.compile(r"neuro[\s\-]?endocrine\s{1,3}(?:tumou?rs?|neoplasms?|carcinomas?|proliferation)|"
+                           r"(?-i:\b(?:Pan)?NETs?\b)|carcinoids?\b|(?-i:\bNEC\b)|\bMiNENs?\b|\bMANEC\b|small[\s\-]{1,2}"
+                           r"cell\s{1,3}carcinoma|(?-i:\bPNET\b)|islet\s{1,3}cell\s{1,3}tumou?r", re.IGNORECASE)
 
 
 def _cmp(raw: str | None) -> str:
@@ -79,7 +84,13 @@ _MIT_WORD = re.compile(r"mitos[ie]s|mitotic", re.IGNORECASE)
 _MIT_VALUE = re.compile(_CMP + r"\s{0,3}(?P<n>\d{1,3}(?:[.,]\d)?)(?:\s{0,3}(?:-|–|to)\s{0,3}(?P<n2>\d{1,3}))?\s{0,3}"
                         r"(?:(?:mitos[ie]s|mitotic\s{1,3}figures?|mitoses\s{1,3}figures?)\s{0,3})?"
                         r"(?:/|per\b|in\b|every\b)\s{0,3}(?:the\s{1,2})?" + _AREA, re.IGNORECASE)
-_MIT_NONE = re.compile(r"(?<![A-Za-z])(?:no\s{1,3}(?:mitos[ie]s|mitotic\s{1,3}figures?)(?:\s{1,3}(?:are|were|is))?"
+# "mitoses number 3 per 2 mm2", "there are more than 50 mitoses per 2 mm2" are caught above; "mitotic count: 4" is
+# not (no area). This one: "mitoses exceed 20 per 2 mm2" written with the word between.
+_MIT_WORDS_VALUE = re.compile(r"(?:mitos[ie]s|mitotic\s{1,3}(?:figures?|count|rate))\s{1,3}(?:number\s{1,3}|are\s{1,3}|"
+                              r"is\s{1,3}|of\s{1,3})?" + _CMP + r"\s{0,3}(\d{1,3}(?:[.,]\d)?)\s{0,3}(?:/|per\b)\s{0,3}"
+                              r"2\s{0,2}(?:mm\s{0,2}(?:2|²|\^2)|sq\.?\s{0,2}mm|square\s{1,3}mm)", re.IGNORECASE)
+_MIT_NONE = re.compile(r"(?<![A-Za-z])(?:(?:mitos[ie]s|mitotic\s{1,3}figures?)\s{1,3}(?:are|were)\s{1,3}not\s{1,3}"
+                       r"(?:identified|seen|found|present)|no\s{1,3}(?:mitos[ie]s|mitotic\s{1,3}figures?)(?:\s{1,3}(?:are|were|is))?"
                        r"(?:\s{1,3}(?:identified|seen|found|present|noted))?|(?:mitos[ie]s|mitotic\s{1,3}"
                        r"(?:figures?|count|rate))\s{0,3}:\s{0,3}(?:none|absent|nil)\b)(?![A-Za-z])", re.IGNORECASE)
 
@@ -89,7 +100,7 @@ _WELL = re.compile(
     r"rectal|gastric|duodenal|appendiceal|pulmonary|lung|thymic|residual|invasive))?\s{1,3}(?:neuro[\s\-]?endocrine"
     r"\s{1,3}(?:tumou?rs?|neoplasms?|carcinomas?)|" + _NET_TOKEN + r"|carcinoids?)"
     r"|(?:neuro[\s\-]?endocrine\s{1,3}(?:tumou?r|neoplasm)|" + _NET_TOKEN + r")\s{0,3}[,(]\s{0,3}well[\s\-]{1,2}"
-    r"differentiated|\b(?:typical|atypical)\s{1,3}carcinoid|(?-i:\bWD)[\s\-]{0,2}(?:" + _NET_TOKEN
+    r"diff(?:erentiated\b|\b\.?)|\b(?:typical|atypical)\s{1,3}carcinoid|(?-i:\bWD)[\s\-]{0,2}(?:" + _NET_TOKEN
     + r"|neuro[\s\-]?endocrine\s{1,3}tumou?r)", re.IGNORECASE)
 _POOR = re.compile(
     r"poorly[\s\-]{1,2}differentiated(?:\s{1,3}(?:metastatic|primary|invasive))?\s{1,3}(?:neuro[\s\-]?endocrine"
@@ -105,13 +116,14 @@ _DIFF_KV = re.compile(r"differentiation\s{0,3}:\s{0,3}(well|poorly|poor)\b", re.
 _NOT_NE_DIFF = re.compile(r"(?:well|moderately)[\s\-]{1,2}differentiated\s{1,3}$|\bnon[\s\-]{1,2}$", re.IGNORECASE)
 
 _GRADE_PREFIXED = re.compile(
-    r"(?:" + _NET_TOKEN + r"[\s,]{0,3}|WHO\s{1,3}(?:20\d\d\s{1,3})?(?:grade\s{0,2})?|histologic(?:al)?\s{1,3}grade"
+    r"(?:" + _NET_TOKEN + r"[\s,]{0,3}|WHO\s{1,3}(?:20\d\d\s{1,3})?(?:grade\s{0,2}:?\s{0,3})?|histologic(?:al)?\s{1,3}grade"
     r"\s{0,3}:?\s{0,3}|tumou?r\s{1,3}grade\s{0,3}:?\s{0,3}|\bgrade\s{0,3}:?\s{0,3})"
-    r"(?:G\s{0,1}([123])|([123])|(I{1,3}))(?![0-9A-Za-z])", re.IGNORECASE)
+    r"(?:G\s{0,1}([123])|([123])|(I{1,3})|(one|two|three))(?![0-9A-Za-z])", re.IGNORECASE)
 _GRADE_BARE = re.compile(r"(?<![A-Za-z0-9])G([123])(?![0-9A-Za-z])")
 _OTHER_GRADING = re.compile(r"gleason|nuclear\s{1,3}grade|fuhrman|nottingham|budding|fnclcc|isup|dysplasia|"
                             r"\bBloom|elston|\bG\d\s{0,1}P\d", re.IGNORECASE)
-_ROMAN = {"I": "1", "II": "2", "III": "3"}
+_AT_LEAST = re.compile(r"at\s{1,3}least\s{1,3}$|or\s{1,3}higher|or\s{1,3}above", re.IGNORECASE)
+_ROMAN = {"I": "1", "II": "2", "III": "3", "ONE": "1", "TWO": "2", "THREE": "3"}
 
 
 def _grade_definition(text: str) -> bool:
@@ -136,12 +148,11 @@ def _ki67_value(m: re.Match[str], ranged: bool) -> Ki67 | None:
     return Ki67(percent=value, comparator=_cmp(m.group(1)))
 
 
-def _who_boundary(k: Ki67) -> bool:
-    """Values that are the WHO grade limits themselves (<3 %, 3-20 %, >20 %, <=2 %)."""
-    if k.low is not None:
-        return (k.low, k.percent) in ((3.0, 20.0), (2.0, 20.0), (3.0, 19.0))
-    return (k.comparator, k.percent) in (("<", 3.0), ("<=", 2.0), (">", 20.0), ("<", 2.0), (">=", 3.0),
-                                          ("<=", 20.0))
+def _class_range(k: Ki67) -> bool:
+    """A range that is a WHO grade class, not a count ("3-20 %"): never read as this tumour's index.
+
+    Bounds ("<3 %", ">20 %") are kept: with their comparator they say no more than they mean."""
+    return k.low is not None and (k.low, k.percent) in ((3.0, 20.0), (2.0, 20.0), (3.0, 19.0), (2.0, 19.0))
 
 
 def _specimen_near(text: str, start: int, end: int, lex: Lexicon) -> str | None:
@@ -183,17 +194,42 @@ def ki67_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
             continue
         for start, end, k in found:
             c_a, c_b = clause(text, start, end, lex)
-            if _who_boundary(k) and _grade_definition(text):
-                continue         # "G2 (Ki-67 3-20 %)": the WHO table, not this tumour's index
+            if _class_range(k) or (_who_bound(k) and _grade_definition(text)):
+                continue         # "Ki-67 3-20 %", "G1 (Ki-67 <3 %)": the WHO class, not this tumour's index
             mods = modifiers(text, label.start(), end, lex, report_year=year)
             own = modifiers(text, start, end, lex, report_year=year)
-            mods = Modifiers(mods.negated or own.negated, mods.uncertain or own.uncertain,
+            # a value is negated only by a cue inside "Ki-67 ... value" or right after it ("no necrosis, Ki-67
+            # 2 %" is not a negated index)
+            negated = bool(lex.negation_pre.search(text[label.start():start])
+                           or lex.negation_post.search(text[end:end + 25]))
+            mods = Modifiers(negated, mods.uncertain or own.uncertain,
                              own.historical or (mods.historical and c_a <= label.start()))
-            near = text[max(label.start(), start - 40):min(len(text), end + 40)]
-            tag = "hot spot" if _HOT_SPOT.search(near) else "average" if _AVERAGE.search(near) else ""
+            tag = _value_tag(text, start, end, label.start())
             specimen = _specimen_near(text, start, end, lex) if len(found) > 1 else None
             out.append(Reading("ki67", k, _ki67_display(k), s, start, end, mods, specimen or s.specimen, tag))
     return out
+
+
+def _who_bound(k: Ki67) -> bool:
+    """A bound that is a WHO class limit ("<3 %", ">20 %")."""
+    return k.low is None and (k.comparator, k.percent) in (("<", 3.0), (">", 20.0), ("<=", 2.0), (">=", 3.0))
+
+
+def _value_tag(text: str, start: int, end: int, floor: int) -> str:
+    """"hot spot" / "average" said of this value: right after it first ("4 % (hot spot)"), else just before."""
+    after = text[end:end + 24]
+    cut = re.search(r"[;]|\d\s{0,2}%", after)
+    after = after[:cut.start()] if cut else after
+    for pattern, tag in ((_HOT_SPOT, "hot spot"), (_AVERAGE, "average")):
+        if pattern.search(after):
+            return tag
+    before = text[max(floor, start - 30):start]
+    cut_b = list(re.finditer(r"[;]|\d\s{0,2}%", before))
+    before = before[cut_b[-1].end():] if cut_b else before
+    for pattern, tag in ((_HOT_SPOT, "hot spot"), (_AVERAGE, "average")):
+        if pattern.search(before):
+            return tag
+    return ""
 
 
 def _ki67_display(k: Ki67) -> str:
@@ -218,23 +254,35 @@ def mitosis_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Readin
         n2 = m.group("n2")
         display_area = "10 HPF" if per_hpf else "2 mm2"
         if n2 is not None:
-            if cmp != "=":
-                continue
+            if cmp != "=" or (n, int(n2)) in ((2.0, 20), (2.0, 10)):
+                continue                      # "2-20 mitoses/2 mm2": a WHO class, not a count
             value, shown = float(n2), f"{n:g}-{n2}/{display_area}"
         elif cmp == "=":
             value, shown = n, f"{n:g}/{display_area}"
-        elif cmp == "<" and n == 2:
-            value, shown = 1.0, f"<2/{display_area}"        # the WHO G1 class: below 2
-        elif cmp == ">" and n == 20:
-            value, shown = 21.0, f">20/{display_area}"      # the WHO G3 class: above 20
+        elif cmp == "<" and n <= 2:
+            value, shown = max(n - 1.0, 0.0), f"<{n:g}/{display_area}"   # below 2: the G1 class
+        elif cmp == ">" and n >= 20:
+            value, shown = max(n, 21.0), f">{n:g}/{display_area}"       # above 20: the G3 class
         else:
-            continue
-        if (cmp != "=" or n2 is not None) and _grade_definition(text):
-            continue                          # "G1: <2 mitoses/2 mm2": the WHO table
+            continue                          # "<5", ">10": the class is not known
+        if cmp != "=" and n in (2.0, 20.0) and _grade_definition(text):
+            continue                          # "G1 (<2 mitoses/2 mm2 ...)": the WHO table
         mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
         disp = f"mitoses {shown}" + (" (taken as /2 mm2)" if per_hpf else "")
         out.append(Reading("mitoses", value, disp, s, m.start(), m.end(), mods, s.specimen,
                            "10hpf" if per_hpf else ""))
+    if not out:
+        for m in _MIT_WORDS_VALUE.finditer(text):
+            mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
+            n = _num(m.group(2))
+            cmp = _cmp(m.group(1))
+            if cmp == "=":
+                value, shown = n, f"{n:g}/2 mm2"
+            elif cmp == ">" and n >= 20:
+                value, shown = max(n, 21.0), f">{n:g}/2 mm2"
+            else:
+                continue
+            out.append(Reading("mitoses", value, f"mitoses {shown}", s, m.start(), m.end(), mods, s.specimen))
     if not out:
         for m in _MIT_NONE.finditer(text):
             mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
@@ -289,16 +337,18 @@ def grade_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]
     out: list[Reading] = []
     spans: list[tuple[int, int]] = []
     for m in _GRADE_PREFIXED.finditer(text):
-        digit = m.group(1) or m.group(2) or _ROMAN.get((m.group(3) or "").upper())
+        digit = m.group(1) or m.group(2) or _ROMAN.get((m.group(3) or m.group(4) or "").upper())
         if digit is None:
             continue
         spans.append((m.start(), m.end()))
+        if _AT_LEAST.search(text[max(0, m.start() - 14):m.start()]):
+            continue         # "at least G2": a bound, not the grade
         mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
         out.append(Reading("grade", Grade(f"G{digit}"), f"WHO grade G{digit}", s, m.start(), m.end(), mods,
                            s.specimen))
-    if NE_WORDS.search(text) is not None:
+    if True:     # bare "G2": pathology reads only reports that name a neuroendocrine neoplasm
         for m in _GRADE_BARE.finditer(text):
-            if any(a <= m.start() < b for a, b in spans):
+            if any(a <= m.start() < b for a, b in spans) or _AT_LEAST.search(text[max(0, m.start() - 14):m.start()]):
                 continue
             mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
             out.append(Reading("grade", Grade(f"G{m.group(1)}"), f"WHO grade G{m.group(1)}", s, m.start(), m.end(),
@@ -346,7 +396,8 @@ _NONAVID = re.compile(
     r"concentrate)|no\s{1,3}(?:significant\s{1,3}|appreciable\s{1,3})?(?:tracer\s{1,3}|dotatate\s{1,3}|"
     r"radiotracer\s{1,3})?(?:uptake|avidity)", re.IGNORECASE)
 _STUDY_NEGATIVE = re.compile(
-    r"no\s{1,3}(?:evidence\s{1,3}of\s{1,3})?(?:abnormal\s{1,3}|pathologic(?:al)?\s{1,3})?(?:somatostatin[\s\-]{1,2}"
+    r"no\s{1,3}(?:evidence\s{1,3}of\s{1,3})?(?:(?:abnormal|pathologic(?:al)?|definite|convincing|significant)\s{1,3})?"
+    r"(?:somatostatin[\s\-]{1,2}"
     r"receptor|sstr|dotatate|dotatoc|dotanoc|octreotide)[\s\-]{1,2}(?:avid|positive|expressing|receptor[\s\-]positive)"
     r"\s{1,3}(?:disease|lesions?|tumou?rs?|malignancy|metasta\w{0,5}|neoplasm)"
     r"|no\s{1,3}(?:evidence\s{1,3}of\s{1,3})?(?:abnormal|pathologic(?:al)?|suspicious)\s{1,3}(?:tracer\s{1,3}|"
@@ -358,22 +409,23 @@ _HETERO = re.compile(r"heterogene\w{0,5}|mixed\s{1,3}(?:uptake|avidity|response\
 _POSITIVE = re.compile(
     r"(?:somatostatin[\s\-]{1,2}receptor|sstr|dotatate|dotatoc|dotanoc|octreotide|tracer)[\s\-]{1,2}"
     r"(?:avid|positive|expressing)|(?:intense|avid|marked|strong)\s{1,3}(?:tracer\s{1,3})?(?:uptake|avidity)"
-    r"|(?<![\s\-]non[\s\-])(?<![\s\-]not\s)\bavid\s{1,3}(?:disease|lesions?|metasta\w{0,5}|deposits?|nodes?|tumou?r)",
-    re.IGNORECASE)
+    r"|(?<![\s\-]non[\s\-])(?<![\s\-]not\s)\bavid\s{1,3}(?:[a-z]{2,15}\s{1,3}){0,2}(?:disease|lesions?|metasta\w{0,5}|"
+    r"deposits?|nodes?|tumou?rs?|mass(?:es)?|primary)|positive\s{1,3}(?:study|scan|examination)", re.IGNORECASE)
 _NEW_OR_OTHER = re.compile(r"\b(?:new|other|additional|further|remaining|elsewhere)\b", re.IGNORECASE)
 _PHYSIOLOGIC = re.compile(r"physiolog\w{0,6}|\bexpected\b|normal\s{1,3}(?:biodistribution|distribution)|"
                           r"\buncinate\b|adrenal\s{1,3}glands?\s{1,3}(?:are|is)\s{1,3}normal", re.IGNORECASE)
 
 _FDG_AVID = re.compile(r"(?:fdg|18f[\s\-]?fdg)[\s\-]{1,2}avid(?:ity)?|hypermetabolic|hypermetabolism|increased\s{1,3}"
                        r"(?:fdg\s{1,3})?(?:uptake|metabolic\s{1,3}activity|metabolism)|(?<![\s\-]non[\s\-])"
-                       r"(?<![\s\-]not\s)\bavid\b|suv\s{0,2}max\s{0,3}(?:of|:|=)?\s{0,3}\d", re.IGNORECASE)
+                       r"(?<![\s\-]not\s)\bavid\b", re.IGNORECASE)
 _FDG_NOT = re.compile(r"non[\s\-]{1,2}(?:fdg[\s\-]{1,2})?avid|not\s{1,3}(?:fdg[\s\-]{1,2})?avid|no\s{1,3}"
                       r"(?:evidence\s{1,3}of\s{1,3})?(?:fdg[\s\-]{1,2})?(?:avid|hypermetabolic)|no\s{1,3}(?:abnormal|"
                       r"increased|pathologic(?:al)?|significant|suspicious)\s{1,3}(?:fdg\s{1,3})?(?:uptake|avidity|"
                       r"metabolic\s{1,3}activity|hypermetabolism)|without\s{1,3}(?:significant\s{1,3}|increased\s{1,3})?"
-                      r"(?:fdg\s{1,3})?(?:uptake|avidity)|fdg[\s\-]{1,2}negative|photopenic", re.IGNORECASE)
-_FDG_WEAK = re.compile(r"(?:mild|mildly|faint|low[\s\-]grade|minimal|low[\s\-]level)\s{0,3}(?:fdg[\s\-]{0,2})?"
-                       r"(?:avid|uptake|hypermetabolic|increased)", re.IGNORECASE)
+                      r"(?:fdg\s{1,3})?(?:uptake|avidity)|fdg[\s\-]{1,2}negative|photopenic|no\s{1,3}longer\s{1,3}"
+                      r"(?:fdg[\s\-]{1,2})?(?:avid|hypermetabolic)", re.IGNORECASE)
+_FDG_WEAK = re.compile(r"(?:mild|mildly|faint|low[\s\-]grade|minimal|low[\s\-]level|slight|slightly)\s{0,3}"
+                       r"(?:fdg[\s\-]{0,2})?(?:avid|uptake|hypermetabolic|increased|activity)", re.IGNORECASE)
 
 _PROGRESSION = re.compile(
     r"progressi(?:ve|on)\s{1,3}(?:of\s{1,3}(?:the\s{1,3})?)?(?:disease|metasta\w{0,5}|hepatic|liver|nodal|osseous|"
@@ -384,11 +436,18 @@ _PROGRESSION = re.compile(
     r"|growth)\s{1,3}(?:in\s{1,3}(?:the\s{1,3})?)?(?:size\s{1,3}and\s{1,3}number|number\s{1,3}and\s{1,3}size|size|"
     r"number)|recist[^.;]{0,30}?(?:\bPD\b|progressive)|\bPD\b\s{0,3}(?:per|by)\s{1,3}recist"
     r"|\bprogression\b(?![\s\-]{1,2}free)", re.IGNORECASE)
-_STABLE = re.compile(r"stable\s{1,3}disease|\bstable\b|unchanged|no\s{1,3}(?:significant\s{1,3}|interval\s{1,3}|"
-                     r"appreciable\s{1,3}|substantial\s{1,3})?(?:change|progression)|no\s{1,3}evidence\s{1,3}of\s{1,3}"
-                     r"(?:disease\s{1,3})?progression|no\s{1,3}(?:new|additional)\s{1,3}(?:\w{3,12}\s{1,3})?"
-                     r"(?:metasta\w{0,5}|lesions?|disease)|recist[^.;]{0,30}?(?:\bSD\b|stable)", re.IGNORECASE)
-_IMPROVED = re.compile(r"partial\s{1,3}response|complete\s{1,3}response|(?:interval\s{1,3})?decrease[ds]?\s{1,3}in\s{1,3}"
+_STABLE = re.compile(r"stable\s{1,3}disease|no\s{1,3}(?:(?:significant|interval|appreciable|substantial|"
+                     r"measurable)\s{1,3}){0,2}(?:change|progression)|no\s{1,3}evidence\s{1,3}of\s{1,3}(?:disease\s{1,3}"
+                     r"progression|progressive\s{1,3}disease|progression)|recist[^.;]{0,30}?(?:\bSD\b|stable)", re.IGNORECASE)
+# "stable", "unchanged" count only when they describe the tumour ("stable hepatic metastases", "lesions unchanged")
+_STABLE_WORD = re.compile(r"\bstable\b|\bunchanged\b|similar\s{1,3}to\s{1,3}prior|essentially\s{1,3}the\s{1,3}same",
+                          re.IGNORECASE)
+_TUMOUR_NOUN = re.compile(r"metasta|lesion|\bdisease\b|\bmass(?:es)?\b|tumou?r|deposit|\bnodes?\b|nodal|appearance",
+                          re.IGNORECASE)
+_PD_ALONE = re.compile(r"^\s{0,3}(?:impression\s{0,2}:\s{0,3})?PD\s{0,2}\.?\s{0,2}$")
+_IMPROVED = re.compile(r"partial\s{1,3}response|complete\s{1,3}(?:response|resolution)|resolution\s{1,3}of|resolved|"
+                       r"no\s{1,3}longer\s{1,3}(?:fdg[\s\-]{1,2})?(?:avid|hypermetabolic)|"
+                       r"(?:interval\s{1,3})?decrease[ds]?\s{1,3}in\s{1,3}"
                        r"(?:the\s{1,3})?(?:size|number|extent)|regress(?:ion|ed|ing)|(?:smaller|shrunk|shrinking|"
                        r"reduction\s{1,3}in\s{1,3}size)|recist[^.;]{0,30}?(?:\bPR\b|\bCR\b|partial)", re.IGNORECASE)
 _COMPARISON = re.compile(r"compar\w{2,6}|\bsince\b|\binterval\b|\bprior\b|\bprevious\w{0,2}|\bbaseline\b|"
@@ -472,20 +531,32 @@ def response_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Readi
     text = s.text
     out: list[Reading] = []
     taken: list[tuple[int, int]] = []
+
+    def add(m: re.Match[str], status: DiseaseStatus) -> None:
+        taken.append((m.start(), m.end()))
+        mods = modifiers(text, m.start(), m.end(), lex, report_year=year, response=True)
+        if status is DiseaseStatus.STABLE:
+            mods = Modifiers(False, mods.uncertain, mods.historical)   # "no progression" is the reading
+        if status is DiseaseStatus.PROGRESSIVE and \
+                _RESPONSE_HISTORY.search(text[max(0, m.start() - 60):m.end() + 60]) is not None:
+            mods = Modifiers(mods.negated, mods.uncertain, True)
+        out.append(Reading("status", status, f"disease status: {status.value}", s, m.start(), m.end(), mods,
+                           tag=m.group(0).lower()))
+
     for pattern, status in ((_STABLE, DiseaseStatus.STABLE), (_IMPROVED, DiseaseStatus.IMPROVED),
                             (_PROGRESSION, DiseaseStatus.PROGRESSIVE)):
         for m in pattern.finditer(text):
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            mods = modifiers(text, m.start(), m.end(), lex, report_year=year, response=True)
-            if status is DiseaseStatus.STABLE:
-                mods = Modifiers(False, mods.uncertain, mods.historical)   # "no progression" is the reading
-            history = _RESPONSE_HISTORY.search(text[max(0, m.start() - 60):m.end() + 60]) is not None
-            if history:
-                mods = Modifiers(mods.negated, mods.uncertain, True)
-            out.append(Reading("status", status, f"disease status: {status.value}", s, m.start(), m.end(), mods,
-                               tag=m.group(0).lower()))
+            if not any(a < m.end() and m.start() < b for a, b in taken):
+                add(m, status)
+    for m in _STABLE_WORD.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        a, b = clause(text, m.start(), m.end(), lex)
+        if _TUMOUR_NOUN.search(text[a:b]):
+            add(m, DiseaseStatus.STABLE)
+    m_pd = _PD_ALONE.match(text)
+    if m_pd is not None:
+        add(m_pd, DiseaseStatus.PROGRESSIVE)
     return out
 
 

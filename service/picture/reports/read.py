@@ -37,7 +37,7 @@ from service.data.fhir_adapter import ObservationRec, ReportRec
 from service.picture.facts import Candidate
 from service.picture.model import DiseaseStatus, Grade, Ki67, Source, SstrStatus
 from service.picture.reports import extract
-from service.picture.reports.cues import Lexicon, lexicon
+from service.picture.reports.cues import Lexicon, lexicon, modifiers, site_name
 from service.picture.reports.extract import Reading
 from service.picture.reports.text import decode, quote_of, sentences
 from service.picture.terminology import Terminology
@@ -73,6 +73,7 @@ class Said:
     display: str
     reading: Reading
     record: dict
+    specimen: str | None = None
 
 
 def report_kind(term: Terminology, rec: ReportRec) -> str | None:
@@ -172,12 +173,14 @@ def report_says(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Sa
 
 def _pathology(sents, lex: Lexicon, year: int | None) -> list[Said]:
     findings = [s for s in sents if s.finding]
-    if not any(extract.NE_WORDS.search(s.text) for s in findings):
-        return []            # no neuroendocrine neoplasm named in the findings: not the NEN's report
-    readings = [r for r in extract.pathology_readings(sents, lex, year) if r.mods.plain]
+    if not _names_nen(findings, lex, year):
+        return []            # no neuroendocrine neoplasm affirmed in the findings: not the NEN's report
+    other = any(lex.other_tumour.search(s.text) for s in findings)
+    readings = [r for r in extract.pathology_readings(sents, lex, year) if r.mods.plain
+                and (not other or r.field == "differentiation" or extract.NE_WORDS.search(r.sentence.text))]
     said: list[Said] = []
-    said += _per_specimen(readings, "ki67", _ki67_record)
-    said += _per_specimen(readings, "mitoses", _mitoses_record)
+    said += _per_specimen(readings, "ki67", _ki67_record, lex)
+    said += _per_specimen(readings, "mitoses", _mitoses_record, lex)
     diff = [r for r in readings if r.field == "differentiation"]
     values = {r.value for r in diff}
     if "mixed" in values:
@@ -194,11 +197,21 @@ def _pathology(sents, lex: Lexicon, year: int | None) -> list[Said]:
     return said
 
 
-def _per_specimen(readings: list[Reading], name: str, record) -> list[Said]:
+def _names_nen(findings, lex: Lexicon, year: int | None) -> bool:
+    """Do the findings name a neuroendocrine neoplasm, not negated and not as history?"""
+    for s in findings:
+        for m in extract.NEN_DIAGNOSIS.finditer(s.text):
+            mods = modifiers(s.text, m.start(), m.end(), lex, report_year=year)
+            if not mods.negated and not mods.historical:
+                return True
+    return False
+
+
+def _per_specimen(readings: list[Reading], name: str, record, lex: Lexicon) -> list[Said]:
     groups: dict[str | None, list[Reading]] = {}
     for r in readings:
-        if r.field == name:
-            groups.setdefault(r.specimen, []).append(r)
+        if r.field == name and r.tag != "average":     # an average Ki-67 is not the hot-spot index WHO grades on
+            groups.setdefault(site_name(r.specimen, lex), []).append(r)
     out = []
     for specimen, rs in groups.items():
         values = {_key(r.value) for r in rs}
@@ -216,7 +229,8 @@ def _per_specimen(readings: list[Reading], name: str, record) -> list[Said]:
         value = pick.value
         if name == "ki67" and specimen:
             value = Ki67(value.percent, value.comparator, value.low, specimen)
-        out.append(Said(name, value, pick.display + (f" ({specimen})" if specimen else ""), pick, record(pick)))
+        out.append(Said(name, value, pick.display + (f" ({specimen})" if specimen else ""), pick, record(pick),
+                        specimen))
     return out
 
 
@@ -241,10 +255,9 @@ def _ki67_record(r: Reading) -> dict:
 
 def _mitoses_record(r: Reading) -> dict:
     text = r.display
-    if "<2/" in text:
-        q = {"value": 2, "comparator": "<", "unit": "/2mm2"}
-    elif ">20/" in text:
-        q = {"value": 20, "comparator": ">", "unit": "/2mm2"}
+    shown = text.split(" ", 1)[1] if " " in text else text
+    if shown.startswith(("<", ">")):
+        q = {"value": float(shown[1:].split("/", 1)[0]), "comparator": shown[0], "unit": "/2mm2"}
     else:
         q = {"value": r.value, "unit": "/10 HPF" if r.tag == "10hpf" else "/2mm2"}
     return {"field": "mitoses", "valueQuantity": q}
@@ -261,9 +274,20 @@ def _coded(name: str, lex: Lexicon, codes: dict | None, code: str) -> dict:
 # --------------------------------------------------------------------------- imaging
 
 
+def study_tracers(text: str, sents, lex: Lexicon) -> tuple[bool, bool]:
+    """(SSTR study, FDG study): from the title line and the technique/indication sections when they name a tracer
+    (an SSTR PET that mentions "the recent FDG PET" is not an FDG study), else from the whole text."""
+    head = [text.strip().split("\n", 1)[0]] + [s.text for s in sents if not s.finding or s.section in (
+        "examination", "exam", "study", "procedure")]
+    head_text = "\n".join(head)
+    sstr, fdg = lex.sstr_tracers.search(head_text) is not None, lex.fdg_tracers.search(head_text) is not None
+    if sstr or fdg:
+        return sstr, fdg
+    return lex.sstr_tracers.search(text) is not None, lex.fdg_tracers.search(text) is not None
+
+
 def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
-    sstr_study = lex.sstr_tracers.search(text) is not None
-    fdg_study = lex.fdg_tracers.search(text) is not None
+    sstr_study, fdg_study = study_tracers(text, sents, lex)
     dual = sstr_study and fdg_study
     findings = [s for s in sents if s.finding]
     said: list[Said] = []
@@ -338,7 +362,7 @@ def _fdg(readings: list[Reading]) -> tuple[bool, Reading] | None:
     avid = [r for r in readings if r.value is True and r.mods.plain]
     if avid:
         return True, avid[0]
-    hedged = [r for r in readings if r.value is True and not r.mods.plain and not r.mods.negated]
+    hedged = [r for r in readings if r.value is True and r.mods.uncertain and not r.mods.negated]
     not_avid = [r for r in readings if r.value is False and r.mods.plain]
     negated_avid = [r for r in readings if r.value is True and r.mods.negated and not r.mods.uncertain
                     and not r.mods.historical]
@@ -359,15 +383,15 @@ def _status(readings: list[Reading], compares: bool) -> tuple[DiseaseStatus, Rea
         if r.value is DiseaseStatus.PROGRESSIVE and r.tag.startswith(("new", "additional")) and not compares:
             continue             # "new lesion" in a report that compares with nothing: not a response
         plain.append(r)
-    hedged_progression = any(r.value is DiseaseStatus.PROGRESSIVE and not r.mods.plain and not r.mods.negated
+    hedged_progression = any(r.value is DiseaseStatus.PROGRESSIVE and r.mods.uncertain and not r.mods.negated
                              for r in readings)
     values = {r.value for r in plain}
+    if hedged_progression:
+        return None              # "possible progression": neither progressive nor stable
     if DiseaseStatus.PROGRESSIVE in values:
         if DiseaseStatus.IMPROVED in values:
             return None          # mixed response: not read
         return DiseaseStatus.PROGRESSIVE, next(r for r in plain if r.value is DiseaseStatus.PROGRESSIVE)
-    if hedged_progression:
-        return None              # "possible progression": neither progressive nor stable
     if DiseaseStatus.IMPROVED in values:
         return DiseaseStatus.IMPROVED, next(r for r in plain if r.value is DiseaseStatus.IMPROVED)
     if DiseaseStatus.STABLE in values:

@@ -118,7 +118,13 @@ _SPECIMEN = re.compile(r"^\s{0,6}(?:specimen|part|sample)?\s{0,2}\(?([A-Ha-h]|[1
                        r"([A-Za-z][^:\n]{2,80}?)\s{0,4}(?::|-\s|$)", re.IGNORECASE)
 _SPECIMEN_NAMED = re.compile(r"^\s{0,6}(?:specimen(?:\s{1,3}(?:site|type|source|received))?|site of biopsy)"
                              r"\s{0,3}:\s{0,4}([^\n]{2,120})$", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=[A-Za-z%\)\]0-9])[.?!](?=\s{1,8}[A-Z(\-\u2022*])|(?<=[.?!])\s{2,}")
+# "Liver bx:", "LN, mesenteric:", "Panc tail:", "Ovary, R:" - a short site label opening a terse report line
+_SPECIMEN_TERSE = re.compile(r"^\s{0,6}([A-Za-z][A-Za-z0-9 ,()/\-]{1,40}?)\s{0,3}:\s", re.IGNORECASE)
+_NOT_SPECIMEN = re.compile(r"ki[\s\-]?67|mitos|mitotic|grade|type|diagnos|impression|comment|histolog|margin|"
+                           r"size|stage|invasion|note|clinical|history|result|addendum|interpretation|dx\b|"
+                           r"necrosis|procedure|technique|finding", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[A-Za-z%\)\]0-9])[.?!](?=\s{1,8}[A-Z(\-\u2022*])|(?<=[.?!])\s{2,}"
+                           r"|(?<=[a-z]{4})\.(?=\s{1,8}[a-z])")
 
 
 def normalise_header(text: str) -> str:
@@ -126,13 +132,19 @@ def normalise_header(text: str) -> str:
 
 
 def _site_of(text: str, sites: Iterable[str]) -> str | None:
+    """The first site word in ``text`` (whole words; the longest at a position)."""
     low = text.lower()
-    best: tuple[int, str] | None = None
+    best: tuple[int, int, str] | None = None
     for site in sites:
         at = low.find(site)
-        if at >= 0 and (at == 0 or not low[at - 1].isalpha()) and (best is None or at < best[0]):
-            best = (at, site)
-    return best[1] if best else None
+        while at >= 0:
+            end = at + len(site)
+            if (at == 0 or not low[at - 1].isalpha()) and (end == len(low) or not low[end].isalpha()):
+                if best is None or (at, -len(site)) < (best[0], -best[1]):
+                    best = (at, len(site), site)
+                break
+            at = low.find(site, at + 1)
+    return best[2] if best else None
 
 
 def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...], pathology: bool) -> list[Sentence]:
@@ -172,7 +184,11 @@ def _specimen_label(line: str, sites: tuple[str, ...]) -> tuple[str | None] | No
     named = _SPECIMEN_NAMED.match(line) if s is None else None
     label = s.group(2) if s is not None else named.group(1) if named is not None else None
     if label is None:
-        return None
+        terse = _SPECIMEN_TERSE.match(line)
+        if terse is None or _NOT_SPECIMEN.search(terse.group(1)):
+            return None
+        site = _site_of(terse.group(1), sites)
+        return (site,) if site is not None else None
     site = _site_of(label, sites)
     return (site,) if site is not None or s is not None else None
 
