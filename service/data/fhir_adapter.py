@@ -220,11 +220,11 @@ class AdaptedRecord:
     medications: tuple[MedicationRec, ...] = ()
     procedures: tuple[ProcedureRec, ...] = ()
     invalid: int = 0                     # relevant resources that failed validation (skipped)
+    counts: dict[str, int] = field(default_factory=dict)  # resourceType -> read
     reports: tuple[ReportRec, ...] = ()  # pathology and imaging DiagnosticReports (newest first)
     # result Observations of those reports the picture does not read by code (their narrative is report text):
     # report ref -> ObservationRecs
     report_results: dict[str, tuple[ObservationRec, ...]] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)  # resourceType -> read
 
 
 # --------------------------------------------------------------------------- dict helpers

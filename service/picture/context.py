@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from service.data.fhir_adapter import AdaptedRecord, Concept, ObservationRec
-from service.picture.facts import VALID_OBSERVATION_STATUSES
+from service.picture.facts import VALID_OBSERVATION_STATUSES, Candidate
 from service.picture.terminology import Entry, Terminology
 
 
@@ -17,6 +17,8 @@ class Context:
     term: Terminology
     unavailable: frozenset[str]
     by_role: dict[str, list[tuple[ObservationRec, Entry]]] = field(default_factory=dict)
+    # facts read from report text (service.picture.reports.read): field -> candidates, and unread attachments
+    report_candidates: dict[str, list[Candidate]] = field(default_factory=dict)
 
     def index_observations(self) -> None:
         for obs in self.record.observations:
@@ -35,6 +37,11 @@ class Context:
 
     def role(self, role: str) -> list[tuple[ObservationRec, Entry]]:
         return self.by_role.get(role, [])
+
+    def from_reports(self, name: str) -> list[Candidate]:
+        """Candidates for fact ``name`` read from report text (ki67, mitoses, differentiation, grade, sstr, fdg,
+        status); their sources carry the quote and the DiagnosticReport."""
+        return self.report_candidates.get(name, [])
 
     def answer(self, concept: Concept | None, key: str) -> tuple[object, str] | None:
         """The first coded answer in ``concept`` with attribute ``key``: (value, display)."""

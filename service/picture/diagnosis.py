@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from service.data.fhir_adapter import Concept, ConditionRec
 from service.picture.context import Context
-from service.picture.facts import Candidate, choose, dedupe_sources, present
+from service.picture.facts import Candidate, choose, dedupe_sources, present, with_report_text
 from service.picture.model import (
     Differentiation,
     Extent,
@@ -292,7 +292,9 @@ def _explicit_differentiation(ctx: Context, nen: list[ConditionInfo]) -> Fact:
         if ans is not None:
             cands.append(Candidate(Differentiation(str(ans[0])),
                                    Source(obs.ref or None, obs.date, f"differentiation: {ans[1]}")))
-    fact = choose(cands, as_of=ctx.as_of, lookback_days=None, what="differentiation")
+    # the pathology report's words (differentiation, NET/NEC/MiNEN) weigh as the coded statement does
+    cands.extend(Candidate(Differentiation(str(c.value)), c.source) for c in ctx.from_reports("differentiation"))
+    fact = with_report_text(choose(cands, as_of=ctx.as_of, lookback_days=None, what="differentiation"), cands)
     if fact.state != FactState.MISSING:
         return fact
     # free text written by people (Condition text/note, pathology Observation text/note), not code displays

@@ -404,6 +404,9 @@ class NetPicture:
     unavailable: tuple[str, ...] = ()      # data categories that could not be read (e.g. "observations")
     incomplete: tuple[str, ...] = ()       # categories read only partly (paging stopped early)
     invalid_resources: int = 0             # resources skipped because they failed FHIR R4 validation
+    # report parts that could not be read (a PDF or RTF attachment, an attachment at a URL not fetched): the
+    # report (reference, date) and what was not read; facts they may hold are not on the picture
+    unread_reports: tuple[Source, ...] = ()
 
     # ---- conveniences for rules (pure, derived) ----
 
