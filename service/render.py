@@ -19,6 +19,7 @@
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
@@ -48,6 +49,9 @@ _ROUTES = {
 }
 
 MAX_VALUE_LENGTH = 120
+QUOTE_LENGTH = 200          # card contract: a report-text fact's quote is at most 200 characters
+REPORT_TEXT = "report-text"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _DESCRIPTION_MAX = 300  # action descriptions name the whole order (knowledge text), never cut in practice
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>&~")
 # Each special -> backslash + itself, for str.translate (one pass in C instead of a Python loop per character).
@@ -241,6 +245,8 @@ class _Sanitiser:
             reference = _reference(fact)
             if reference:
                 bits.append(f"— {self.markdown(reference)}")
+            if fact.source == REPORT_TEXT and fact.quote:
+                bits.append(f"— read from report text: “{self.markdown(fact.quote, QUOTE_LENGTH)}”")
             out = self._fact_line[fact] = " ".join(bits)
         return out
 
@@ -362,6 +368,7 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
                                                                    if s.strength == "needs-data")
     suggestions = [x for x in (_suggestion(s, picture, knowledge, uuid_factory, sanitiser.texts) for s in offering)
                    if x is not None]
+    suggestions += _record_suggestions(facts, picture, uuid_factory, sanitiser)
     if suggestions:
         card["suggestions"] = suggestions
         card["selectionBehavior"] = "at-most-one" if len(suggestions) == 1 else "any"
@@ -398,12 +405,15 @@ def _reference(fact: FactUse) -> str | None:
 
 def _fact_json(fact: FactUse, sanitiser: _Sanitiser | None = None) -> dict[str, str]:
     plain = plain_text if sanitiser is None else sanitiser.plain
-    out = {"name": plain(fact.name) or "fact", "display": plain(fact.display) or "recorded"}
+    out = {"name": plain(fact.name) or "fact", "display": plain(fact.display) or "recorded",
+           "source": REPORT_TEXT if fact.source == REPORT_TEXT else "coded"}
     if fact.date is not None:
         out["date"] = fact.date.isoformat()
     reference = _reference(fact)
     if reference:
         out["reference"] = reference
+    if fact.source == REPORT_TEXT and fact.quote:
+        out["quote"] = plain(fact.quote, QUOTE_LENGTH)
     return out
 
 
@@ -477,6 +487,10 @@ def _detail(
     if missing:
         parts += ["", "**Missing data**", ""]
         parts += [f"- {md(m)}" for m in missing]
+    read = _unique(r["detail"] for r in (_record(f) for f in facts) if r and isinstance(r.get("detail"), str))
+    if read:
+        parts += ["", "**Read from report text**", ""]
+        parts += [f"- {md(d, 400)}" for d in read]
     return "\n".join(parts).strip()
 
 
@@ -544,3 +558,47 @@ def _service_action(service: ServiceSpec, picture: NetPicture, texts: CardTexts)
         resource["category"] = [{"coding": [dict(service.category)]}]
     description = texts.descriptions[f"service:{service.id}"]
     return {"type": "create", "description": description, "resource": resource}
+
+
+# --------------------------------------------------------------------------- facts read from report text
+
+
+def _record(fact: FactUse) -> dict[str, Any] | None:
+    """The coded Observation a report-text fact would be recorded as (built by the picture), or None."""
+    if fact.source != REPORT_TEXT or not fact.record:
+        return None
+    try:
+        record = json.loads(fact.record)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("code"), dict) else None
+
+
+def _record_suggestions(facts: list[FactUse], picture: NetPicture, uuid_factory: Callable[[], str],
+                        sanitiser: _Sanitiser) -> list[dict[str, Any]]:
+    """One suggestion per fact read from report text: record it as a coded Observation, for the clinician to
+    confirm (card contract, "Facts read from report text"). Never pre-selected (``isRecommended`` false)."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str | None, str | None]] = set()
+    for fact in facts:
+        record = _record(fact)
+        reference = _reference(fact)
+        if record is None or reference is None or fact.date is None or (reference, fact.record) in seen:
+            continue
+        seen.add((reference, fact.record))
+        resource: dict[str, Any] = {"resourceType": "Observation", "status": "final"}
+        if isinstance(record.get("category"), str):
+            resource["category"] = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": record["category"]}]}]
+        resource["code"] = record["code"]
+        resource["subject"] = _subject(picture)
+        resource["effectiveDateTime"] = fact.date.isoformat()
+        for key in ("valueQuantity", "valueCodeableConcept", "valueRange", "interpretation"):
+            if key in record:
+                resource[key] = record[key]
+        resource["derivedFrom"] = [{"reference": reference}]
+        if isinstance(record.get("note"), str):
+            resource["note"] = [{"text": sanitiser.plain(record["note"], 400)}]
+        label = sanitiser.plain(str(record.get("label") or "Record the value read from the report"), 160)
+        out.append({"label": label, "uuid": uuid_factory(), "isRecommended": False,
+                    "actions": [{"type": "create", "description": label, "resource": resource}]})
+    return out

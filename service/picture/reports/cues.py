@@ -58,6 +58,7 @@ class Lexicon:
     synonyms: dict[str, str]
     other_tumour: re.Pattern[str]
     record_codes: dict[str, Any]
+    record_texts: dict[str, Any]
     max_age_days: int
     text_cap: int
     total_cap: int
@@ -93,6 +94,7 @@ def lexicon(term: Terminology) -> Lexicon:
         synonyms={str(k).lower(): str(v) for k, v in dict(p("specimen_synonyms")).items()},
         other_tumour=fragments(p("other_tumour_words")),
         record_codes=dict(p("record_codes")),
+        record_texts=dict(p("record_texts")),
         max_age_days=int(p("report_max_age_days")),
         text_cap=int(p("report_text_cap_chars")),
         total_cap=int(p("report_total_cap_chars")),

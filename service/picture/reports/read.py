@@ -406,8 +406,18 @@ def _candidate(said: Said, rec: ReportRec, kind: str, lex: Lexicon) -> Candidate
     r = said.reading
     quote = quote_of(r.sentence.text, r.start, r.end, lex.quote_chars)
     code = lex.record_codes[said.field]
+    words = lex.record_texts
+    what = words["names"][said.field]
+    value = said.display.split(" (", 1)[0]
+    fill = {"what": what, "kind": kind, "value": value, "quote": quote,
+            "date": rec.date.isoformat() if rec.date else "unknown date"}
     record = {"code": {"coding": [{"system": code["system"], "code": code["code"], "display": code["display"]}]},
-              **{k: v for k, v in said.record.items() if k != "field"}}
+              **{k: v for k, v in said.record.items() if k != "field"},
+              "label": words["label"].format(**fill), "detail": words["detail"].format(**fill),
+              "note": words["note"].format(**fill)}
+    category = words["categories"].get(said.field)
+    if category:
+        record["category"] = category
     display = f"{said.display} (read from the {kind} report text)"
     source = Source(rec.ref or None, rec.date, display, quote=quote,
                     record=json.dumps(record, sort_keys=True, separators=(",", ":")))
