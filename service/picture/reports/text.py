@@ -207,13 +207,17 @@ def _split(line: str) -> list[str]:
         parts.append(rest)
     out: list[str] = []
     for piece in parts:
-        while len(piece) > MAX_SENTENCE:
-            cut = piece.rfind(" ", 0, MAX_SENTENCE)
-            cut = MAX_SENTENCE if cut < MAX_SENTENCE // 2 else cut
-            out.append(piece[:cut])
-            piece = piece[cut:].strip()
-        if piece:
-            out.append(piece)
+        start, n = 0, len(piece)
+        while n - start > MAX_SENTENCE:          # cut by position: no copy of the rest per cut
+            cut = piece.rfind(" ", start, start + MAX_SENTENCE)
+            cut = start + MAX_SENTENCE if cut < start + MAX_SENTENCE // 2 else cut
+            chunk = piece[start:cut].strip()
+            if chunk:
+                out.append(chunk)
+            start = cut
+        rest = piece[start:].strip()
+        if rest:
+            out.append(rest)
     return out
 
 
