@@ -345,10 +345,23 @@ def _observation(r: dict) -> ObservationRec:
     )
 
 
+_STATUS_WORDS = {"in remission": "remission", "remission": "remission", "resolved": "resolved",
+                 "inactive": "inactive", "active": "active", "recurrence": "recurrence", "relapse": "relapse",
+                 "entered in error": "entered-in-error", "entered-in-error": "entered-in-error",
+                 "refuted": "refuted", "confirmed": "confirmed", "provisional": "provisional",
+                 "differential": "differential", "unconfirmed": "unconfirmed"}
+
+
+def _status_word(text: str) -> str:
+    """A clinical/verification status sent only as text ("In remission", "Entered in error") -> its code."""
+    key = " ".join(text.lower().replace("_", " ").split())
+    return _STATUS_WORDS.get(key, key)
+
+
 def _condition(r: dict) -> ConditionRec:
     def status(key: str) -> str:
         c = concept(r.get(key))
-        return c.codings[0].code if c.codings else c.text.lower()
+        return c.codings[0].code if c.codings else _status_word(c.text)
 
     morph = []
     for ext in r.get("extension") or ():

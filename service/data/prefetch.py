@@ -64,10 +64,16 @@ _FIXED_TEMPLATES = {
 }
 
 #: Types kept from a key's ``_include`` entries (``search.mode = include``) beside its own type.
-_INCLUDE_TYPES = {"diagnosticReports": ("Observation",)}
+_INCLUDE_TYPES = {"diagnosticReports": ("Observation",), "medicationRequests": ("Medication",),
+                  "medicationStatements": ("Medication",), "medicationAdministrations": ("Medication",)}
+#: Included types that belong to no patient (a Medication is a product): kept without the patient check.
+_UNOWNED_TYPES = frozenset({"Medication"})
 #: Added to the query when the service itself searches the FHIR server (not part of the discovery
 #: template: ``_include`` is outside the CDS Hooks query subset an EHR is expected to honour).
-_FALLBACK_SUFFIX = {"diagnosticReports": "&_include=DiagnosticReport:result"}
+_FALLBACK_SUFFIX = {"diagnosticReports": "&_include=DiagnosticReport:result",
+                    "medicationRequests": "&_include=MedicationRequest:medication",
+                    "medicationStatements": "&_include=MedicationStatement:medication",
+                    "medicationAdministrations": "&_include=MedicationAdministration:medication"}
 _BINARY_REF = re.compile(r"^Binary/[A-Za-z0-9\-.]{1,64}$")
 
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*\}\}")
@@ -343,8 +349,9 @@ def gather(
                     and subject.get("reference") == plain_ref):
                 other = resource.get("resourceType")
                 if item.include_types and other != rtype and other in item.include_types:
-                    # an _include'd result (e.g. a report's Observations): the patient's, once per type/id
-                    if not _belongs_to(resource, other, patient_id, plain_ref):
+                    # an _include'd resource (a report's Observations, a request's Medication): the patient's
+                    # (a Medication belongs to no one), once per type/id
+                    if other not in _UNOWNED_TYPES and not _belongs_to(resource, other, patient_id, plain_ref):
                         counts["dropped_other_patient"] += 1
                         continue
                     ids_of = seen.setdefault(other, set())

@@ -378,6 +378,8 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
         # Conditions), so the picture is Scope.NONE whatever the labs and medications say.
         # Nothing else is validated or read.
         return fa.AdaptedRecord()
+    # the same resource twice (two feeds, a retried page): read once
+    conditions, procedures, meds, reports = (_once(resources, ix) for ix in (conditions, procedures, meds, reports))
     parts = _panel_and_report_parts(resources, panels, reports)
     if parts:
         # read like any Observation: their positions follow the resources' own
@@ -397,6 +399,19 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
 
 
 # --------------------------------------------------------------------------- panels and reports
+
+
+def _once(resources: Sequence[dict], indices: list[int]) -> list[int]:
+    """``indices`` without a second copy of the same resource (type and id)."""
+    seen: set[tuple[object, object]] = set()
+    out = []
+    for i in indices:
+        r = resources[i]
+        key = (r.get("resourceType"), r.get("id"))
+        if key[1] is None or key not in seen:
+            seen.add(key)
+            out.append(i)
+    return out
 
 
 _INHERITED = ("subject", "effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued", "specimen",

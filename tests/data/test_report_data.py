@@ -164,3 +164,24 @@ def test_without_a_client_attachments_by_url_are_left_as_they_are():
     record = run(Req(prefetch=prefetch(diagnosticReports=searchset(report("r1", forms=forms)))))
     (r1,) = [r for r in record.resources if r["resourceType"] == "DiagnosticReport"]
     assert r1["presentedForm"] == forms
+
+
+def test_a_medication_included_beside_its_requests_is_kept_without_a_patient():
+    med = {"resourceType": "Medication", "id": "med-oct",
+           "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "898601"}]}}
+    request = {"resourceType": "MedicationRequest", "id": "mr1", "status": "active", "intent": "order",
+               "subject": {"reference": f"Patient/{PATIENT}"}, "medicationReference": {"reference": "Medication/med-oct"}}
+    bundle = searchset(request)
+    bundle["entry"].append({"resource": med, "search": {"mode": "include"}})
+    bundle["entry"].append({"resource": dict(med), "search": {"mode": "include"}})     # twice: kept once
+    record = run(Req(prefetch=prefetch(medicationRequests=bundle)))
+    assert ids(record, "Medication") == {"med-oct"}
+    assert [r["id"] for r in record.resources if r["resourceType"] == "Medication"] == ["med-oct"]
+
+
+def test_the_same_resource_in_two_feeds_is_kept_once():
+    obs = observation("o-dup")
+    reports = searchset(report("r1", results=["Observation/o-dup"]))
+    reports["entry"].append({"resource": dict(obs), "search": {"mode": "include"}})
+    record = run(Req(prefetch=prefetch(observations=searchset(obs, dict(obs)), diagnosticReports=reports)))
+    assert [r["id"] for r in record.resources if r["resourceType"] == "Observation"] == ["o-dup"]
