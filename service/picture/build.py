@@ -68,6 +68,8 @@ def build_picture(
     ctx.index_observations()
     found = reports.read(adapted.reports, adapted.report_results, terminology, as_of)
     ctx.report_candidates = found.candidates
+    ctx.report_results = {r.ref: frozenset(x for x in r.results if x.startswith("Observation/"))
+                          for r in adapted.reports}
     patient_ref = f"Patient/{record.patient_id}"
 
     dx = diagnose(ctx)

@@ -306,7 +306,7 @@ def _explicit_differentiation(ctx: Context, nen: list[ConditionInfo]) -> Fact:
             cands.append(Candidate(Differentiation(str(ans[0])),
                                    Source(obs.ref or None, obs.date, f"differentiation: {ans[1]}")))
     # the pathology report's words (differentiation, NET/NEC/MiNEN) weigh as the coded statement does
-    cands.extend(Candidate(Differentiation(str(c.value)), c.source) for c in ctx.from_reports("differentiation"))
+    cands.extend(Candidate(Differentiation(str(c.value)), c.source) for c in ctx.from_reports("differentiation", besides=cands))
     fact = with_report_text(choose(cands, as_of=ctx.as_of, lookback_days=None, what="differentiation"), cands)
     if fact.state != FactState.MISSING:
         return fact

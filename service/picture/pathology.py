@@ -66,7 +66,7 @@ def _ki67_candidates(ctx: Context, dx: Diagnosis) -> tuple[list[Candidate[Ki67]]
         if spec:
             k = Ki67(k.percent, k.comparator, k.low, spec)
         out.append(Candidate(k, Source(obs.ref or None, obs.date, ki67_reader.display(k))))
-    out.extend(ctx.from_reports("ki67"))
+    out.extend(ctx.from_reports("ki67", besides=out))
     return out, notes
 
 
@@ -108,7 +108,7 @@ def _mitoses_candidates(ctx: Context) -> tuple[list[Candidate[float]], list[str]
             notes.append(f"a mitotic count in unit '{unit[:20]}' was not used: area not understood")
             continue
         out.append(Candidate(q.value, Source(obs.ref or None, obs.date, disp)))
-    out.extend(ctx.from_reports("mitoses"))
+    out.extend(ctx.from_reports("mitoses", besides=out))
     return out, notes, converted
 
 
@@ -126,7 +126,7 @@ def _coded_grade(ctx: Context) -> list[Candidate[Grade]]:
                 g = Grade.NEC if m.group(2) else Grade(f"G{m.group(1)}")
         if g is not None:
             out.append(Candidate(g, Source(obs.ref or None, obs.date, f"grade reported {g.value}")))
-    out.extend(ctx.from_reports("grade"))
+    out.extend(ctx.from_reports("grade", besides=out))
     return out
 
 
@@ -182,6 +182,10 @@ def read(ctx: Context, dx: Diagnosis) -> Pathology:
     p.coded_grade = with_report_text(choose(g_cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days,
                                             what="reported grade"), g_cands)
     diff = dx.differentiation.value if dx.differentiation.known else None
+    if p.ki67.state == FactState.CONTRADICTORY and len({s.origin for s in p.ki67.sources}) > 1:
+        # a coded result and the report text disagree on one date: that is a contradiction to resolve, not
+        # two specimens to grade apart (no discordance from it)
+        k_cands = [c for c in k_cands if not (c.source.origin == "report-text" and c.source.date == p.ki67.date)]
     p.assessments = _assessments(k_cands, m_cands, diff, ctx.as_of)
     p.grade = _overall(p, dx)
     p.discordant = _discordance(p.assessments)

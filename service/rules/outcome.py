@@ -45,7 +45,10 @@ class FactUse:
                     or (source.date == newest.date and source.quote is None and newest.quote is not None):
                 newest = source      # the newest; at one date a coded source before report text
         if display is None:
-            if not fact.known:
+            if not fact.known and len({s.origin for s in fact.sources}) > 1:
+                # a coded result and report text disagree: show both readings
+                display = f"{fact.state.value}: " + " vs ".join(dict.fromkeys(s.display for s in fact.sources))
+            elif not fact.known:
                 display = fact.state.value
             elif newest is not None and newest.display:
                 display = newest.display
