@@ -278,6 +278,8 @@ def s208():
               {"code": cc((LOCAL_OBS, "mitotic-count", "mitotic count")), "valueQuantity": qty(3, "/2mm2")},
               {"code": cc((LOCAL_OBS, "differentiation", "differentiation")),
                "valueCodeableConcept": cc((LOCAL + "differentiation", "well", "Well differentiated"))}])
+    report(p, "path", ago(days=45), "pathology", "SP", results=[{"reference": f"Observation/{p.rid('synoptic')}"}],
+           conclusion="Ileum, resection: see the synoptic panel.")
     sstr_result = {"resourceType": "Observation", "id": "sstr-result", "status": "final",
                    "code": cc((LOCAL_OBS, "sstr-imaging", "sstr imaging")),
                    "valueCodeableConcept": cc((LOCAL + "sstr-uptake", "higher-than-liver",
@@ -288,8 +290,9 @@ def s208():
     good_labs(p, ago(days=10))
     return meta(p, "Grade in a synoptic panel's components, SSTR in a report's contained result (NETTER-2)",
                 "58-year-old woman, newly diagnosed metastatic ileal NET. The lab sends the synoptic pathology as "
-                "one panel Observation of a local code whose components carry Ki-67 12 %, mitoses and "
-                "differentiation; the PET report carries its coded result as a contained Observation.",
+                "one panel Observation of its own local code (the pathology report's result; a code no prefetch "
+                "template can name, so it arrives _include'd with the report) whose components carry Ki-67 12 %, "
+                "mitoses and differentiation; the PET report carries its coded result as a contained Observation.",
                 expect={"site": "midgut", "differentiation": "well", "grade": "G2", "ki67": 12,
                         "sstr": "positive_all", "extent": "metastatic"},
                 rows=["M-03", "M-02"], also=["LD-02", "LD-01"], not_rows=["G-05", "G-06", "M-04"],

@@ -135,8 +135,8 @@ def _targets(ctx: Context, system: object, value: object, key_cache: dict,
     if not isinstance(system, str) or not isinstance(value, str):
         return None
     entry = ctx.term.lookup("observation", system, value)
-    if entry is None:
-        return None
+    if entry is None or entry.get("role") == "panel":
+        return None          # not read by code (a panel is read through its parts)
     keys = key_cache.get(id(entry), ())
     if keys == ():
         keys = key_cache[id(entry)] = _latest_keys(ctx, entry)

@@ -219,3 +219,10 @@ def test_a_pathology_report_is_never_read_for_imaging_facts_nor_the_reverse():
     p = picture(path, ct)
     assert p.ki67.value.percent == 5.0
     assert p.disease_status.value == DiseaseStatus.STABLE
+
+
+def test_an_mcode_tumor_morphology_panel_is_read_through_its_components():
+    panel = observation("77753-2", id="tm-1",
+                        component=[{"code": cc(LOINC, "29593-1"), "valueQuantity": {"value": 9, "unit": "%"}}])
+    p = picture(panel)
+    assert p.ki67.value.percent == 9.0 and p.ki67.sources[0].reference == "Observation/tm-1"
