@@ -356,17 +356,47 @@ def grade_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]
     return out
 
 
+def _has(low: str, words: tuple[str, ...]) -> bool:
+    """A cheap gate: does the lower-cased sentence contain any of ``words`` (C-level substring search)?"""
+    for w in words:
+        if w in low:
+            return True
+    return False
+
+
+_KI67_GATE = ("ki-67", "ki67", "ki 67", "ki- 67", "ki -67", "mib", "prolif", "labeling index", "labelling index")
+_MITOSIS_GATE = ("mitos", "mitotic")
+_DIFF_GATE = ("differentiat", "carcino", "minen", "manec", "small cell", "small-cell", "large cell", "large-cell")
+_NET_WORD = re.compile(r"\b(?:Pan)?NE[TC]s?\b|\b[WP]D\b")
+_GRADE_GATE = ("grade", "g1", "g2", "g3", "g 1", "g 2", "g 3")
+SSTR_GATE = ("uptake", "avid", "krenning", "liver", "hepatic", "spleen", "splenic", "heterogen", "mixed", "discordan",
+             "mismatch", "photopenic", "negative", "express", "positive", "variable", "accumulat", "intens",
+             "activity", "study", "scan", "take up", "concentrate", "lack", "sstr", "receptor", "tracer", "dotat",
+             "octreo", ">", "<", "=")
+FDG_GATE = ("fdg", "avid", "hypermetab", "uptake", "photopenic", "metabolic", "activity", "metabolism")
+RESPONSE_GATE = ("progress", "stable", "unchanged", "new", "increase", "enlarg", "growth", "grow", "recist",
+                 "response", "decrease", "regress", "smaller", "shrunk", "shrink", "resol", "longer", "change",
+                 "pd", "similar", "same", "additional", "reduction")
+
+
 def pathology_readings(sentences: list[Sentence], lex: Lexicon, year: int | None) -> list[Reading]:
     out: list[Reading] = []
     for s in sentences:
         if not s.finding or _UNCHECKED.match(s.text):
             continue
-        if lex.other_tumour.search(s.text):
+        low = s.text.lower()
+        found: list[Reading] = []
+        if _has(low, _KI67_GATE):
+            found += ki67_readings(s, lex, year)
+        if _has(low, _MITOSIS_GATE):
+            found += mitosis_readings(s, lex, year)
+        if _has(low, _DIFF_GATE) or _NET_WORD.search(s.text) is not None:
+            found += differentiation_readings(s, lex, year)
+        if _has(low, _GRADE_GATE):
+            found += grade_readings(s, lex, year)
+        if found and lex.other_tumour.found_in(s.text):
             continue                 # a sentence about another tumour (breast, prostate ...): nothing read
-        out.extend(ki67_readings(s, lex, year))
-        out.extend(mitosis_readings(s, lex, year))
-        out.extend(differentiation_readings(s, lex, year))
-        out.extend(grade_readings(s, lex, year))
+        out += found
     return out
 
 
@@ -415,6 +445,14 @@ _NEW_OR_OTHER = re.compile(r"\b(?:new|other|additional|further|remaining|elsewhe
 _PHYSIOLOGIC = re.compile(r"physiolog\w{0,6}|\bexpected\b|normal\s{1,3}(?:biodistribution|distribution)|"
                           r"\buncinate\b|adrenal\s{1,3}glands?\s{1,3}(?:are|is)\s{1,3}normal", re.IGNORECASE)
 
+_LIVER_WORDS = ("liver", "hepatic", "spleen", "splenic", "<", ">", "=", "≈")
+_SSTR_PATTERNS = (                      # (pattern, signal, words it needs: a cheap gate before the pattern)
+    (_LOWER, "lower", _LIVER_WORDS + ("sub",)), (_EQUAL, "equal", _LIVER_WORDS + ("same",)),
+    (_HIGHER, "higher", _LIVER_WORDS), (_NONAVID, "nonavid", ("avid", "uptake", "express", "negative", "photopenic",
+                                                             "take up", "concentrate", "accumulation")),
+    (_HETERO, "heterogeneous", ("heterogen", "mixed", "discordan", "mismatch", "variable")),
+    (_POSITIVE, "positive", ("avid", "positive", "expressing", "uptake", "avidity")),
+)
 _FDG_AVID = re.compile(r"(?:fdg|18f[\s\-]?fdg)[\s\-]{1,2}avid(?:ity)?|hypermetabolic|hypermetabolism|increased\s{1,3}"
                        r"(?:fdg\s{1,3})?(?:uptake|metabolic\s{1,3}activity|metabolism)|(?<![\s\-]non[\s\-])"
                        r"(?<![\s\-]not\s)\bavid\b", re.IGNORECASE)
@@ -450,6 +488,13 @@ _IMPROVED = re.compile(r"partial\s{1,3}response|complete\s{1,3}(?:response|resol
                        r"(?:interval\s{1,3})?decrease[ds]?\s{1,3}in\s{1,3}"
                        r"(?:the\s{1,3})?(?:size|number|extent)|regress(?:ion|ed|ing)|(?:smaller|shrunk|shrinking|"
                        r"reduction\s{1,3}in\s{1,3}size)|recist[^.;]{0,30}?(?:\bPR\b|\bCR\b|partial)", re.IGNORECASE)
+_RESPONSE_PATTERNS = (                 # (pattern, status, words it needs: a cheap gate before the pattern)
+    (_STABLE, DiseaseStatus.STABLE, ("stable", "no ", "recist")),
+    (_IMPROVED, DiseaseStatus.IMPROVED, ("response", "resol", "no longer", "decrease", "regress", "smaller", "shrunk",
+                                         "shrink", "reduction", "recist")),
+    (_PROGRESSION, DiseaseStatus.PROGRESSIVE, ("progress", "new", "additional", "increase", "enlarg", "growth",
+                                               "recist", " pd")),
+)
 _COMPARISON = re.compile(r"compar\w{2,6}|\bsince\b|\binterval\b|\bprior\b|\bprevious\w{0,2}|\bbaseline\b|"
                          r"\bfollow[\s\-]?up\b|\brestaging\b", re.IGNORECASE)
 _RESPONSE_HISTORY = re.compile(r"previously\s{1,3}(?:documented|noted|described|seen|known|reported)|"
@@ -465,7 +510,7 @@ def _sstr_signal(text: str, m: re.Match[str], signal: str, s: Sentence, lex: Lex
 
 def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) -> list[Reading]:
     text = s.text
-    if dual and (lex.sstr_tracers.search(text) is None or lex.fdg_tracers.search(text) is not None):
+    if dual and (not lex.sstr_tracers.found_in(text) or lex.fdg_tracers.found_in(text)):
         return []       # a PET/CT with two tracers: only sentences that name the SSTR tracer alone
     if _PHYSIOLOGIC.search(text) and not re.search(r"lesion|metasta|tumou?r|node|mass|deposit", text, re.IGNORECASE):
         return []
@@ -475,7 +520,9 @@ def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) ->
     def free(m: re.Match[str]) -> bool:
         return not any(a < m.end() and m.start() < b for a, b in taken)
 
-    for m in _STUDY_NEGATIVE.finditer(text):
+    study = _STUDY_NEGATIVE.finditer(text) if ("no" in text.lower() or "negative" in text.lower()
+                                                or "normal" in text.lower()) else ()
+    for m in study:
         before = text[max(0, m.start() - 4):m.start() + 30]
         if _NEW_OR_OTHER.search(before):
             continue            # "no new SSTR-avid lesions", "no other avid disease": not a negative study
@@ -483,14 +530,16 @@ def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) ->
         mods = modifiers(text, m.end(), m.end(), lex, report_year=year)
         out.append(Reading("sstr", "negative-study", "negative-study", s, m.start(), m.end(),
                            Modifiers(False, mods.uncertain, mods.historical), tag="negative-study"))
-    for m in _KRENNING.finditer(text):
+    for m in (_KRENNING.finditer(text) if "krenning" in text.lower() else ()):
         grades = {int(m.group(1))} | ({int(m.group(2))} if m.group(2) else set())
         taken.append((m.start(), m.end()))
         for g in sorted(grades):
             signal = "higher" if g >= 3 else "equal" if g == 2 else "lower" if g == 1 else "nonavid"
             out.append(_sstr_signal(text, m, signal, s, lex, year))
-    for pattern, signal in ((_LOWER, "lower"), (_EQUAL, "equal"), (_HIGHER, "higher"), (_NONAVID, "nonavid"),
-                            (_HETERO, "heterogeneous"), (_POSITIVE, "positive")):
+    low = text.lower()
+    for pattern, signal, gate in _SSTR_PATTERNS:
+        if not _has(low, gate):
+            continue                 # the words this pattern needs are not in the sentence
         for m in pattern.finditer(text):
             if not free(m):
                 continue
@@ -503,7 +552,7 @@ def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) ->
 
 def fdg_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) -> list[Reading]:
     text = s.text
-    if dual and (lex.fdg_tracers.search(text) is None or lex.sstr_tracers.search(text) is not None):
+    if dual and (not lex.fdg_tracers.found_in(text) or lex.sstr_tracers.found_in(text)):
         return []
     if _PHYSIOLOGIC.search(text) and not re.search(r"lesion|metasta|tumou?r|node|mass|deposit", text, re.IGNORECASE):
         return []
@@ -543,12 +592,14 @@ def response_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Readi
         out.append(Reading("status", status, f"disease status: {status.value}", s, m.start(), m.end(), mods,
                            tag=m.group(0).lower()))
 
-    for pattern, status in ((_STABLE, DiseaseStatus.STABLE), (_IMPROVED, DiseaseStatus.IMPROVED),
-                            (_PROGRESSION, DiseaseStatus.PROGRESSIVE)):
+    low = text.lower()
+    for pattern, status, gate in _RESPONSE_PATTERNS:
+        if not _has(low, gate):
+            continue
         for m in pattern.finditer(text):
             if not any(a < m.end() and m.start() < b for a, b in taken):
                 add(m, status)
-    for m in _STABLE_WORD.finditer(text):
+    for m in (_STABLE_WORD.finditer(text) if _has(low, ("stable", "unchanged", "similar", "same")) else ()):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         a, b = clause(text, m.start(), m.end(), lex)

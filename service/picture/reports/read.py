@@ -37,7 +37,7 @@ from service.data.fhir_adapter import ObservationRec, ReportRec
 from service.picture.facts import Candidate
 from service.picture.model import DiseaseStatus, Grade, Ki67, Source, SstrStatus
 from service.picture.reports import extract
-from service.picture.reports.cues import Lexicon, lexicon, modifiers, site_name
+from service.picture.reports.cues import Lexicon, forget, lexicon, modifiers, site_name, tokens
 from service.picture.reports.extract import Reading
 from service.picture.reports.text import decode, quote_of, sentences
 from service.picture.terminology import Terminology
@@ -162,10 +162,13 @@ def read(reports: Iterable[ReportRec], results: dict[str, tuple[ObservationRec, 
 
 def report_says(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Said]:
     """What one report's text says, field by field (see the module docstring)."""
-    sents = sentences(text, non_finding=lex.non_finding, sites=lex.sites, pathology=kind == "pathology")
-    if kind == "pathology":
-        return _pathology(sents, lex, year)
-    return _imaging(text, sents, lex, year)
+    try:
+        sents = sentences(text, non_finding=lex.non_finding, sites=lex.sites, pathology=kind == "pathology")
+        if kind == "pathology":
+            return _pathology(sents, lex, year)
+        return _imaging(text, sents, lex, year)
+    finally:
+        forget()
 
 
 # --------------------------------------------------------------------------- pathology
@@ -175,7 +178,7 @@ def _pathology(sents, lex: Lexicon, year: int | None) -> list[Said]:
     findings = [s for s in sents if s.finding]
     if not _names_nen(findings, lex, year):
         return []            # no neuroendocrine neoplasm affirmed in the findings: not the NEN's report
-    other = any(lex.other_tumour.search(s.text) for s in findings)
+    other = any(lex.other_tumour.found_in(s.text) for s in findings)
     readings = [r for r in extract.pathology_readings(sents, lex, year) if r.mods.plain
                 and (not other or r.field == "differentiation" or extract.NE_WORDS.search(r.sentence.text))]
     said: list[Said] = []
@@ -279,11 +282,12 @@ def study_tracers(text: str, sents, lex: Lexicon) -> tuple[bool, bool]:
     (an SSTR PET that mentions "the recent FDG PET" is not an FDG study), else from the whole text."""
     head = [text.strip().split("\n", 1)[0]] + [s.text for s in sents if not s.finding or s.section in (
         "examination", "exam", "study", "procedure")]
-    head_text = "\n".join(head)
-    sstr, fdg = lex.sstr_tracers.search(head_text) is not None, lex.fdg_tracers.search(head_text) is not None
+    toks = tokens("\n".join(head))
+    sstr, fdg = lex.sstr_tracers.found_in_tokens(toks), lex.fdg_tracers.found_in_tokens(toks)
     if sstr or fdg:
         return sstr, fdg
-    return lex.sstr_tracers.search(text) is not None, lex.fdg_tracers.search(text) is not None
+    toks = tokens(text)
+    return lex.sstr_tracers.found_in_tokens(toks), lex.fdg_tracers.found_in_tokens(toks)
 
 
 def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
@@ -292,7 +296,8 @@ def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
     findings = [s for s in sents if s.finding]
     said: list[Said] = []
     if sstr_study:
-        readings = [r for s in findings for r in extract.sstr_readings(s, lex, year, dual=dual)]
+        readings = [r for s in findings if extract._has(s.text.lower(), extract.SSTR_GATE)
+                    for r in extract.sstr_readings(s, lex, year, dual=dual)]
         got = _sstr(readings)
         if got is not None:
             value, display, pick, code = got
@@ -301,7 +306,8 @@ def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
                    if code is None else _coded("sstr", lex, None, code))
             said.append(Said("sstr", value, display, pick, rec))
     if fdg_study:
-        readings = [r for s in findings for r in extract.fdg_readings(s, lex, year, dual=dual)]
+        readings = [r for s in findings if extract._has(s.text.lower(), extract.FDG_GATE)
+                    for r in extract.fdg_readings(s, lex, year, dual=dual)]
         got_fdg = _fdg(readings)
         if got_fdg is not None:
             avid, pick = got_fdg
@@ -310,7 +316,8 @@ def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
     impression = [s for s in findings if s.section in ("impression", "impressions", "conclusion", "conclusions",
                                                         "summary", "opinion", "interpretation")]
     scope = impression or findings
-    readings = [r for s in scope for r in extract.response_readings(s, lex, year)]
+    readings = [r for s in scope if extract._has(s.text.lower(), extract.RESPONSE_GATE)
+                for r in extract.response_readings(s, lex, year)]
     got_status = _status(readings, extract.report_compares(sents))
     if got_status is not None:
         status, pick = got_status

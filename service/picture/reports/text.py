@@ -123,8 +123,6 @@ _SPECIMEN_TERSE = re.compile(r"^\s{0,6}([A-Za-z][A-Za-z0-9 ,()/\-]{1,40}?)\s{0,3
 _NOT_SPECIMEN = re.compile(r"ki[\s\-]?67|mitos|mitotic|grade|type|diagnos|impression|comment|histolog|margin|"
                            r"size|stage|invasion|note|clinical|history|result|addendum|interpretation|dx\b|"
                            r"necrosis|procedure|technique|finding", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=[A-Za-z%\)\]0-9])[.?!](?=\s{1,8}[A-Z(\-\u2022*])|(?<=[.?!])\s{2,}"
-                           r"|(?<=[a-z]{4})\.(?=\s{1,8}[a-z])")
 
 
 def normalise_header(text: str) -> str:
@@ -155,12 +153,13 @@ def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...],
         line = raw_line.strip()
         if not line:
             continue
-        specimen_line = pathology and _specimen_label(line, sites)
+        specimen_line = pathology and _may_open_specimen(line) and _specimen_label(line, sites)
         if specimen_line:
             specimen = specimen_line[0]
         for piece in _split(line):
             body = piece
-            m = _HEADER.match(piece)
+            colon = piece.find(":")
+            m = _HEADER.match(piece) if (0 <= colon <= 52 or len(piece) <= 52) else None
             if m is not None:
                 header = normalise_header(m.group(1) or m.group(2))
                 if header in non_finding or header in _FINDING_HEADERS:
@@ -178,6 +177,12 @@ def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...],
     return out
 
 
+def _may_open_specimen(line: str) -> bool:
+    """A cheap gate before the specimen patterns: a label ("A.", "B)", "1:") or a colon early in the line."""
+    return (len(line) > 2 and line[1] in ".):-" ) or (len(line) > 3 and line[0] == "(") or \
+        0 <= line.find(":", 0, 60) or line[:8].lower().startswith(("specimen", "part", "sample"))
+
+
 def _specimen_label(line: str, sites: tuple[str, ...]) -> tuple[str | None] | None:
     """(site,) when ``line`` opens a specimen ("A. Liver, core biopsy:", "Specimen: lymph node"), else None."""
     s = _SPECIMEN.match(line)
@@ -193,15 +198,46 @@ def _specimen_label(line: str, sites: tuple[str, ...]) -> tuple[str | None] | No
     return (site,) if site is not None or s is not None else None
 
 
+_PUNCT = re.compile(r"[.?!]")
+
+
+def _ends_sentence(line: str, i: int) -> bool:
+    """Is the "." / "?" / "!" at ``i`` the end of a sentence? (not "2.5", "approx. 5", "e.g. the", "Dr. X")"""
+    n = len(line)
+    j = i + 1
+    if j < n and not line[j].isspace():
+        return False                          # "2.5", "mm2.", "a.m."
+    k = j
+    while k < n and line[k].isspace() and k - j < 8:
+        k += 1
+    if k >= n:
+        return False                          # the line's end ends it anyway
+    if k - j >= 2 and i > 0 and line[i - 1] in ".?!":
+        return True
+    prev = line[i - 1] if i > 0 else ""
+    nxt = line[k]
+    if prev.isalnum() or prev in "%)]":
+        if nxt.isupper() or nxt in "(-\u2022*":
+            return True
+        if nxt.islower() and i >= 4 and line[i - 4:i].isalpha() and line[i - 4:i].islower():
+            return True                       # dictated text: "... percent. the tumour ..."
+    return False
+
+
 def _split(line: str) -> list[str]:
+    """``line`` cut into sentences at ". " / "? " / "! " (see :func:`_ends_sentence`), each at most
+    ``MAX_SENTENCE`` characters. A scan over the line's punctuation marks: linear, no pattern."""
+    if len(line) <= MAX_SENTENCE and "." not in line and "?" not in line and "!" not in line:
+        return [line]
     parts: list[str] = []
     start = 0
-    for m in _SENTENCE_END.finditer(line):
-        cut = m.end()
-        piece = line[start:cut].strip()
-        if piece:
-            parts.append(piece)
-        start = cut
+    for m in _PUNCT.finditer(line):
+        i = m.start()
+        if _ends_sentence(line, i):
+            piece = line[start:i + 1].strip()
+            if piece:
+                parts.append(piece)
+            start = i + 1
     rest = line[start:].strip()
     if rest:
         parts.append(rest)
