@@ -23,7 +23,6 @@ import json
 import resource
 import sys
 import time
-from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,15 +42,18 @@ def _medspacy_modifiers():
     load_seconds = time.perf_counter() - t0
     from service.picture.reports.cues import Modifiers
 
-    @lru_cache(maxsize=4096)
     def doc_of(sentence: str):
-        return nlp.make_doc(sentence)
+        doc = nlp.make_doc(sentence)
+        for i, token in enumerate(doc):           # one sentence per Doc (our splitter made it)
+            token.is_sent_start = i == 0
+        return doc
 
     def modifiers(sentence, start, end, lex, *, report_year=None, response=False):
         doc = doc_of(sentence)
-        doc = nlp.make_doc(sentence) if doc.ents else doc
-        span = doc.char_span(start, end, alignment_mode="expand", label="TARGET")
-        if span is None:
+        if end <= start:                       # a zero-width anchor (after a negated phrase): its last token
+            start = max(0, start - 1)
+        span = doc.char_span(start, max(end, start + 1), alignment_mode="expand", label="TARGET")
+        if span is None or len(span) == 0:
             return Modifiers()
         doc.ents = [Span(doc, span.start, span.end, label="TARGET")]
         context(doc)
