@@ -366,7 +366,8 @@ def _has(low: str, words: tuple[str, ...]) -> bool:
 
 _KI67_GATE = ("ki-67", "ki67", "ki 67", "ki- 67", "ki -67", "mib", "prolif", "labeling index", "labelling index")
 _MITOSIS_GATE = ("mitos", "mitotic")
-_DIFF_GATE = ("differentiat", "carcino", "minen", "manec", "small cell", "small-cell", "large cell", "large-cell")
+_DIFF_GATE = ("differentiat", "carcino", "minen", "manec", "small cell", "small-cell", "large cell", "large-cell",
+              "mixed", "neuroendocrine", "neuro-endocrine")
 _NET_WORD = re.compile(r"\b(?:Pan)?NE[TC]s?\b|\b[WP]D\b")
 _GRADE_GATE = ("grade", "g1", "g2", "g3", "g 1", "g 2", "g 3")
 SSTR_GATE = ("uptake", "avid", "krenning", "liver", "hepatic", "spleen", "splenic", "heterogen", "mixed", "discordan",
@@ -468,8 +469,7 @@ _FDG_WEAK = re.compile(r"(?:mild|mildly|faint|low[\s\-]grade|minimal|low[\s\-]le
 _PROGRESSION = re.compile(
     r"progressi(?:ve|on)\s{1,3}(?:of\s{1,3}(?:the\s{1,3})?)?(?:disease|metasta\w{0,5}|hepatic|liver|nodal|osseous|"
     r"skeletal|pulmonary|peritoneal|tumou?r|neoplas\w{0,4}|lesions?)|disease\s{1,3}progression|interval\s{1,3}"
-    r"progression|(?:has|have)\s{1,3}progressed|progressed\b|(?:new|additional)\s{1,3}(?:(?:hepatic|liver|osseous|bone|"
-    r"skeletal|pulmonary|lung|nodal|lymph\s{1,3}node|peritoneal|sclerotic|lytic|enhancing|avid|suspicious)\s{1,3})?"
+    r"progression|(?:has|have)\s{1,3}progressed|progressed\b|(?:new|additional)\s{1,3}(?:[\w.]{1,12}\s{1,3}){0,3}?"
     r"(?:metasta\w{0,5}|lesions?|deposits?|nodules?|foci|sites\s{1,3}of\s{1,3}disease)|(?:increase[ds]?|enlarg\w{1,5}"
     r"|growth)\s{1,3}(?:in\s{1,3}(?:the\s{1,3})?)?(?:size\s{1,3}and\s{1,3}number|number\s{1,3}and\s{1,3}size|size|"
     r"number)|recist[^.;]{0,30}?(?:\bPD\b|progressive)|\bPD\b\s{0,3}(?:per|by)\s{1,3}recist"

@@ -29,6 +29,7 @@ sentence (``quote``), ``origin = "report-text"`` and the coded Observation that 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -200,14 +201,23 @@ def _pathology(sents, lex: Lexicon, year: int | None) -> list[Said]:
     return said
 
 
+_OTHER_CARCINOMA = re.compile(r"adenocarcinoma|squamous|urothelial|lymphoma|melanoma|sarcoma|ductal\s{1,3}carcinoma|"
+                              r"lobular\s{1,3}carcinoma|hepatocellular|cholangiocarcinoma", re.IGNORECASE)
+
+
 def _names_nen(findings, lex: Lexicon, year: int | None) -> bool:
-    """Do the findings name a neuroendocrine neoplasm, not negated and not as history?"""
+    """Do the findings name a neuroendocrine neoplasm? Affirmed; or hedged (a grade or type in question,
+    "NET G1 ?G2") when no other carcinoma is named ("favour adenocarcinoma; NEC not excluded" is not the
+    NEN's report). Negated and historical mentions never count."""
+    hedged = False
     for s in findings:
         for m in extract.NEN_DIAGNOSIS.finditer(s.text):
             mods = modifiers(s.text, m.start(), m.end(), lex, report_year=year)
-            if not mods.negated and not mods.historical:
+            if mods.plain:
                 return True
-    return False
+            if not mods.negated and not mods.historical:
+                hedged = True
+    return hedged and not any(_OTHER_CARCINOMA.search(s.text) for s in findings)
 
 
 def _per_specimen(readings: list[Reading], name: str, record, lex: Lexicon) -> list[Said]:

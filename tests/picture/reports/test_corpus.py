@@ -1,4 +1,4 @@
-"""The report corpus (160 synthetic reports, four styles): every field that decides therapy is read at least
+"""The report corpus (190 synthetic reports, four styles): every field that decides therapy is read at least
 99 % precisely. The test prints precision and recall per field (``-s``); docs/reports.md shows the same table."""
 from __future__ import annotations
 
