@@ -414,64 +414,15 @@ def _once(resources: Sequence[dict], indices: list[int]) -> list[int]:
     return out
 
 
-_INHERITED = ("subject", "effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued", "specimen",
-              "bodySite", "method")
-_VALUE_KEYS = ("valueQuantity", "valueCodeableConcept", "valueString", "valueInteger", "valueBoolean", "valueRange")
-
-
-def _part(parent: dict, own: dict, rid: object) -> dict:
-    """An Observation made of ``own`` (a component or a contained member) and what it inherits from ``parent``."""
-    out: dict = {"resourceType": "Observation", "id": rid, "status": own.get("status") or parent.get("status"),
-                 "code": own.get("code")}
-    for key in _INHERITED:
-        if key in own:
-            out[key] = own[key]
-        elif key in parent and not (key.startswith("effective") and any(k.startswith("effective") for k in own)):
-            out[key] = parent[key]
-    for key in (*_VALUE_KEYS, "interpretation", "note"):
-        if key in own:
-            out[key] = own[key]
-    if out.get("status") is None:
-        out["status"] = "final" if parent.get("resourceType") == "DiagnosticReport" else parent.get("status")
-    return out
-
-
-def _contained_observations(resource: dict, refs: object) -> list[dict]:
-    """The contained Observations that ``refs`` (a list of References) point at ("#id")."""
-    contained = {c.get("id"): c for c in resource.get("contained") or () if isinstance(c, dict)
-                 and c.get("resourceType") == "Observation" and isinstance(c.get("id"), str)}
-    out = []
-    for ref in refs if isinstance(refs, list) else ():
-        target = ref.get("reference") if isinstance(ref, dict) else None
-        if isinstance(target, str) and target.startswith("#") and target[1:] in contained:
-            out.append(contained[target[1:]])
-    return out
-
-
 def _panel_and_report_parts(resources: Sequence[dict], panels: list[int], reports: list[int]
                             ) -> list[tuple[dict, str]]:
-    """Observations carried inside others: a panel's components and contained members (``hasMember``), a
-    report's contained results. Each becomes an Observation of its own code, with the panel's (report's)
-    subject, date and specimen unless it has its own; its reference is the panel (``Observation/<id>``) or the
-    report (``DiagnosticReport/<id>``) that holds it."""
+    """Observations carried inside others (``fhir_adapter.observation_parts``): a panel's components and
+    contained members, a report's contained results; with the panel's or report's reference."""
     parts: list[tuple[dict, str]] = []
     for i in panels:
-        panel = resources[i]
-        rid = panel.get("id")
-        ref = f"Observation/{rid}" if isinstance(rid, str) else ""
-        for c in panel.get("component") or ():
-            if isinstance(c, dict) and isinstance(c.get("code"), dict):
-                parts.append((_part(panel, c, rid), ref))
-        for member in _contained_observations(panel, panel.get("hasMember")):
-            parts.append((_part(panel, member, rid), ref))
+        parts.extend(fa.observation_parts(resources[i]))
     for i in reports:
-        report = resources[i]
-        if report.get("status") not in report_reader.READ_STATUSES:
-            continue
-        rid = report.get("id")
-        ref = f"DiagnosticReport/{rid}" if isinstance(rid, str) else ""
-        for member in _contained_observations(report, report.get("result")):
-            parts.append((_part(report, member, rid), ref))
+        parts.extend(fa.observation_parts(resources[i]))
     return parts
 
 
@@ -534,7 +485,7 @@ def _choose_reports(sel: _Selection, ctx: Context, reports: list[int], memo: dic
                         results.setdefault(report_ref, []).append(obs)
     for i, rec in chosen:
         report = sel.resources[i]
-        for member in _contained_observations(report, report.get("result")):
+        for member in fa.contained_observations(report, report.get("result")):
             try:
                 if sel._validator.valid(member) and not _known_code(ctx, member, memo, key_cache, pools):
                     results.setdefault(rec.ref, []).append(fa.read_observation(member))

@@ -226,3 +226,25 @@ def test_an_mcode_tumor_morphology_panel_is_read_through_its_components():
                         component=[{"code": cc(LOINC, "29593-1"), "valueQuantity": {"value": 9, "unit": "%"}}])
     p = picture(panel)
     assert p.ki67.value.percent == 9.0 and p.ki67.sources[0].reference == "Observation/tm-1"
+
+
+def test_the_benchmark_patient_with_ten_reports_reads_them_and_keeps_its_picture():
+    from datetime import date as _date
+    from fhir_fixtures.synthetic import large_patient
+
+    def build(reports: int):
+        hook = large_patient(300, "bench-300", reports=reports)[1]
+        resources = [hook["prefetch"]["patient"]]
+        for key, value in hook["prefetch"].items():
+            if key != "patient":
+                resources += [e["resource"] for e in value.get("entry", [])]
+        assert len(resources) == 300
+        return build_picture(PatientRecord("bench-300", tuple(resources)), as_of=_date(2026, 11, 22),
+                             terminology=TERM)
+
+    plain, with_reports = build(0), build(10)
+    assert with_reports.grade.value == plain.grade.value == Grade.G2
+    assert with_reports.sstr.value == SstrStatus.POSITIVE_ALL
+    assert with_reports.fdg_avid.value is False and with_reports.fdg_avid.sources[0].origin == "report-text"
+    assert with_reports.progression.value is True
+    assert not with_reports.unread_reports
