@@ -19,6 +19,7 @@
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -60,6 +61,9 @@ _UNIT_TEXT = {"ug": "µg", "mg/m2": "mg/m²", "ug/kg": "µg/kg", "10*6.[iU]": "m
 _PERIOD_UNIT_TEXT = {"h": "hours", "d": "days", "wk": "weeks", "mo": "months"}
 
 MAX_VALUE_LENGTH = 120
+QUOTE_LENGTH = 200          # card contract: a report-text fact's quote is at most 200 characters
+REPORT_TEXT = "report-text"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _DESCRIPTION_MAX = 300  # action descriptions name the whole order (knowledge text), never cut in practice
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>&~")
 # Each special -> backslash + itself, for str.translate (one pass in C instead of a Python loop per character).
@@ -259,6 +263,8 @@ class _Sanitiser:
             reference = _reference(fact)
             if reference:
                 bits.append(f"— {self.markdown(reference)}")
+            if fact.source == REPORT_TEXT and fact.quote:
+                bits.append(f"— read from report text: “{self.markdown(fact.quote, QUOTE_LENGTH)}”")
             out = self._fact_line[fact] = " ".join(bits)
         return out
 
@@ -434,13 +440,19 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
             "topic": {"system": TOPIC_SYSTEM, "code": group.topic, "display": group.topic.replace("-", " ")},
         },
     }
-    if suggestions:
+    # facts read from report text: a suggestion each that records the value as a coded Observation
+    records = _record_suggestions(facts, picture, uuid_factory, sanitiser)
+    if suggestions or records:
         # CDS Hooks: at most one suggestion of a card is the recommended one -- the first (the option preferred
-        # for this patient in a choice; the first test of a needs-data card)
+        # for this patient in a choice; the first test of a needs-data card); a record suggestion never is
         for i, suggestion in enumerate(suggestions):
             suggestion["isRecommended"] = i == 0
-        card["suggestions"] = suggestions
-        card["selectionBehavior"] = "any" if independent and len(suggestions) > 1 else "at-most-one"
+        card["suggestions"] = suggestions + records
+        # "any" only when every suggestion may be taken together: independent requests, or one order beside
+        # records of report-text facts. A choice between options stays "at-most-one" (records included): two
+        # options of one decision must never both be accepted.
+        together = independent or len(suggestions) <= 1
+        card["selectionBehavior"] = "any" if together and len(card["suggestions"]) > 1 else "at-most-one"
     card["overrideReasons"] = [
         {"system": OVERRIDE_SYSTEM, "code": code, "display": display} for code, display in knowledge.override_reasons
     ]
@@ -477,12 +489,15 @@ def _reference(fact: FactUse) -> str | None:
 
 def _fact_json(fact: FactUse, sanitiser: _Sanitiser | None = None) -> dict[str, str]:
     plain = plain_text if sanitiser is None else sanitiser.plain
-    out = {"name": plain(fact.name) or "fact", "display": plain(fact.display) or "recorded"}
+    out = {"name": plain(fact.name) or "fact", "display": plain(fact.display) or "recorded",
+           "source": REPORT_TEXT if fact.source == REPORT_TEXT else "coded"}
     if fact.date is not None:
         out["date"] = fact.date.isoformat()
     reference = _reference(fact)
     if reference:
         out["reference"] = reference
+    if fact.source == REPORT_TEXT and fact.quote:
+        out["quote"] = plain(fact.quote, QUOTE_LENGTH)
     return out
 
 
@@ -571,6 +586,10 @@ def _detail(
     if missing:
         parts += ["", "**Missing data**", ""]
         parts += [f"- {md(m)}" for m in missing]
+    read = _unique(r["detail"] for r in (_record(f) for f in facts) if r and isinstance(r.get("detail"), str))
+    if read:
+        parts += ["", "**Read from report text**", ""]
+        parts += [f"- {md(d, 400)}" for d in read]
     return "\n".join(parts).strip()
 
 
@@ -887,3 +906,47 @@ def _round_dose(x: float) -> float | int:
 
 def _date(fact: Fact[Any]) -> str:
     return fact.date.isoformat() if fact.date is not None else "date not recorded"
+
+
+# --------------------------------------------------------------------------- facts read from report text
+
+
+def _record(fact: FactUse) -> dict[str, Any] | None:
+    """The coded Observation a report-text fact would be recorded as (built by the picture), or None."""
+    if fact.source != REPORT_TEXT or not fact.record:
+        return None
+    try:
+        record = json.loads(fact.record)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("code"), dict) else None
+
+
+def _record_suggestions(facts: list[FactUse], picture: NetPicture, uuid_factory: Callable[[], str],
+                        sanitiser: _Sanitiser) -> list[dict[str, Any]]:
+    """One suggestion per fact read from report text: record it as a coded Observation, for the clinician to
+    confirm (card contract, "Facts read from report text"). Never pre-selected (``isRecommended`` false)."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str | None, str | None]] = set()
+    for fact in facts:
+        record = _record(fact)
+        reference = _reference(fact)
+        if record is None or reference is None or fact.date is None or (reference, fact.record) in seen:
+            continue
+        seen.add((reference, fact.record))
+        resource: dict[str, Any] = {"resourceType": "Observation", "status": "final"}
+        if isinstance(record.get("category"), str):
+            resource["category"] = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": record["category"]}]}]
+        resource["code"] = record["code"]
+        resource["subject"] = _subject(picture)
+        resource["effectiveDateTime"] = fact.date.isoformat()
+        for key in ("valueQuantity", "valueCodeableConcept", "valueRange", "interpretation"):
+            if key in record:
+                resource[key] = record[key]
+        resource["derivedFrom"] = [{"reference": reference}]
+        if isinstance(record.get("note"), str):
+            resource["note"] = [{"text": sanitiser.plain(record["note"], 400)}]
+        label = sanitiser.plain(str(record.get("label") or "Record the value read from the report"), 160)
+        out.append({"label": label, "uuid": uuid_factory(), "isRecommended": False,
+                    "actions": [{"type": "create", "description": label, "resource": resource}]})
+    return out

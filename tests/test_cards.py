@@ -233,7 +233,8 @@ def test_every_knowledge_card_renders_to_a_valid_card(card_id):
     assert_contract(card, k)
     assert card["extension"]["net-cds"]["rules"] == [spec.rules[0]]
     assert card["extension"]["net-cds"]["facts"] == [
-        {"name": "Ki-67", "display": "12 %", "date": "2026-10-01", "reference": "Observation/ki67-1"}]
+        {"name": "Ki-67", "display": "12 %", "date": "2026-10-01", "reference": "Observation/ki67-1",
+         "source": "coded"}]
     for section in ("**Why**", "**Patient facts used**"):
         assert section in card["detail"]
 

@@ -11,6 +11,7 @@ from datetime import date
 
 from service.data import fhir_adapter
 from service.picture import declined, disease, extent, fitness, pathology, primary, tempo, therapy
+from service.picture.reports import read as reports
 from service.picture.context import Context
 from service.picture.diagnosis import diagnose, relevant_condition
 from service.picture.facts import or_unavailable
@@ -73,6 +74,10 @@ def build_picture(
                                                terminology, unavailable_set))
     ctx = Context(adapted, as_of, lookback_days, terminology, unavailable_set)
     ctx.index_observations()
+    found = reports.read(adapted.reports, adapted.report_results, terminology, as_of)
+    ctx.report_candidates = found.candidates
+    ctx.report_results = {r.ref: frozenset(x for x in r.results if x.startswith("Observation/"))
+                          for r in adapted.reports}
     patient_ref = f"Patient/{record.patient_id}"
 
     dx = diagnose(ctx)
@@ -183,6 +188,7 @@ def build_picture(
         unavailable=unavailable,
         incomplete=tuple(sorted(record.incomplete)),
         invalid_resources=adapted.invalid,
+        unread_reports=tuple(found.unread),
     )
     log.debug("picture built", extra={"scope": picture.scope.value, "invalid_resources": adapted.invalid})
     return picture

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from service.data.fhir_adapter import Concept, ConditionRec
 from service.picture.context import Context
-from service.picture.facts import Candidate, choose, dedupe_sources, present
+from service.picture.facts import Candidate, choose, dedupe_sources, present, with_report_text
 from service.picture.model import (
     Differentiation,
     Extent,
@@ -33,6 +33,7 @@ from service.picture.model import (
     Source,
     Syndrome,
 )
+from service.picture.reports import conditions as text_conditions
 from service.picture.terminology import Entry
 
 IGNORED_VERIFICATION = frozenset({"entered-in-error", "refuted"})
@@ -130,8 +131,14 @@ def condition_infos(ctx: Context) -> list[ConditionInfo]:
                 if e is not None:
                     found = [(e, b.all_text[:40])]
             topo.extend(found)
+        entries = _lookup_all(ctx, "condition", rec.code)
+        if not entries:
+            # no code the tables know: the diagnosis may be written only in words (code.text, a local display)
+            e = text_conditions.nen_entry(ctx.term, rec.code.all_text)
+            if e is not None:
+                entries = [(e, rec.code.all_text[:60])]
         infos.append(ConditionInfo(
-            rec, _lookup_all(ctx, "condition", rec.code), morph, topo,
+            rec, entries, morph, topo,
             rec.clinical_status not in INACTIVE_CLINICAL and rec.abatement is None,
         ))
     return infos
@@ -149,7 +156,13 @@ def relevant_condition(ctx: Context, resource: dict) -> bool:
         if isinstance(ext, dict) and "histology-morphology" in str(ext.get("url", "")):
             return True
     if isinstance(code, dict) and isinstance(code.get("text"), str):
-        return ctx.term.match_text("condition_text", code["text"]) is not None
+        if ctx.term.match_text("condition_text", code["text"]) is not None:
+            return True
+    if isinstance(code, dict):
+        words = " ".join([code["text"] if isinstance(code.get("text"), str) else "",
+                          *(c["display"] for c in code.get("coding") or ()
+                            if isinstance(c, dict) and isinstance(c.get("display"), str))])
+        return text_conditions.nen_entry(ctx.term, words) is not None
     return False
 
 
@@ -330,7 +343,9 @@ def _explicit_differentiation(ctx: Context, nen: list[ConditionInfo]) -> Fact:
         if ans is not None:
             cands.append(Candidate(Differentiation(str(ans[0])),
                                    Source(obs.ref or None, obs.date, f"differentiation: {ans[1]}")))
-    fact = choose(cands, as_of=ctx.as_of, lookback_days=None, what="differentiation")
+    # the pathology report's words (differentiation, NET/NEC/MiNEN) weigh as the coded statement does
+    cands.extend(Candidate(Differentiation(str(c.value)), c.source) for c in ctx.from_reports("differentiation", besides=cands))
+    fact = with_report_text(choose(cands, as_of=ctx.as_of, lookback_days=None, what="differentiation"), cands)
     if fact.state != FactState.MISSING:
         return fact
     # free text written by people (Condition text/note, pathology Observation text/note), not code displays

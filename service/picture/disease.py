@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from service.data.fhir_adapter import ObservationRec
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
-from service.picture.facts import Candidate, choose, present
+from service.picture.facts import Candidate, choose, present, with_report_text
 from service.picture.model import (
     DiseaseStatus,
     Fact,
@@ -86,7 +86,21 @@ def _sstr(ctx: Context) -> Fact:
         read = sstr_value(ctx, obs)
         if read is not None:
             cands.append(Candidate(read[0], _src(obs, read[1])))
-    return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="SSTR imaging result")
+    cands.extend(ctx.from_reports("sstr", besides=cands))
+    cands.sort(key=lambda c: c.value == SstrStatus.POSITIVE_DEGREE_UNKNOWN)   # the specific reading first
+    return with_report_text(choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days,
+                                   what="SSTR imaging result", same=_sstr_same), cands, same=_sstr_same)
+
+
+_POSITIVE_CLASSES = frozenset({SstrStatus.POSITIVE_ALL, SstrStatus.POSITIVE_HETEROGENEOUS,
+                               SstrStatus.LOWER_THAN_LIVER, SstrStatus.POSITIVE_DEGREE_UNKNOWN})
+
+
+def _sstr_same(a: SstrStatus, b: SstrStatus) -> bool:
+    """"Positive, degree unknown" agrees with any positive reading (it says less, not something else)."""
+    if a == b:
+        return True
+    return SstrStatus.POSITIVE_DEGREE_UNKNOWN in (a, b) and a in _POSITIVE_CLASSES and b in _POSITIVE_CLASSES
 
 
 def fdg_value(ctx: Context, obs: ObservationRec) -> bool | None:
@@ -102,7 +116,9 @@ def _fdg(ctx: Context) -> Fact:
         avid = fdg_value(ctx, obs)
         if avid is not None:
             cands.append(Candidate(avid, _src(obs, "FDG-avid" if avid else "not FDG-avid")))
-    return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="FDG-PET result")
+    cands.extend(ctx.from_reports("fdg", besides=cands))
+    return with_report_text(choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days,
+                                   what="FDG-PET result"), cands)
 
 
 def number_readable(obs: ObservationRec, unit: str) -> bool:
@@ -139,8 +155,10 @@ def _status(ctx: Context, d: Disease) -> None:
         if ans is None:
             continue
         cands.append(Candidate(DiseaseStatus(str(ans[0])), _src(obs, f"disease status: {ans[1]}")))
+    cands.extend(ctx.from_reports("status", besides=cands))
     cands = [c for c in cands if c.source.date is None or c.source.date <= ctx.as_of]
-    d.disease_status = choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="disease status")
+    d.disease_status = with_report_text(choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days,
+                                               what="disease status"), cands)
     d.progression_events = tuple(sorted({c.source.date for c in cands
                                          if c.value == DiseaseStatus.PROGRESSIVE and c.source.date}))
     d.status_dates = tuple(sorted({c.source.date for c in cands if c.source.date}))

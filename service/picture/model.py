@@ -29,11 +29,24 @@ class FactState(str, enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Provenance of one fact: which resource, when, and how it read."""
+    """Provenance of one fact: which resource, when, and how it read.
+
+    A fact read from the text of a report (``service.picture.reports``) has a ``quote``: the sentence it was
+    read from (at most 200 characters, raw: the renderer escapes it), ``reference`` the DiagnosticReport, and
+    ``record``: the coded Observation that would record the value (JSON: ``code`` and ``value[x]`` or
+    ``interpretation``), for the card's "record as a coded result" suggestion.
+    """
 
     reference: str | None  # relative FHIR reference, e.g. "Observation/123"
     date: date | None      # effective / onset / recorded date (partial dates rounded down)
     display: str           # short, plain text of the raw value, e.g. "Ki-67 12 %"
+    quote: str | None = None    # the report sentence a text fact was read from (None: coded data)
+    record: str | None = None   # JSON of the coded Observation that would record a text fact
+
+    @property
+    def origin(self) -> str:
+        """"report-text" for a value read from report text, else "coded"."""
+        return "coded" if self.quote is None else "report-text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,6 +439,9 @@ class NetPicture:
     unavailable: tuple[str, ...] = ()      # data categories that could not be read (e.g. "observations")
     incomplete: tuple[str, ...] = ()       # categories read only partly (paging stopped early)
     invalid_resources: int = 0             # resources skipped because they failed FHIR R4 validation
+    # report parts that could not be read (a PDF or RTF attachment, an attachment at a URL not fetched): the
+    # report (reference, date) and what was not read; facts they may hold are not on the picture
+    unread_reports: tuple[Source, ...] = ()
 
     # ---- conveniences for rules (pure, derived) ----
 

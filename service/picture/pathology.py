@@ -10,7 +10,7 @@ from service.picture import grade as who
 from service.picture import ki67 as ki67_reader
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
-from service.picture.facts import Candidate, choose, dedupe_sources
+from service.picture.facts import Candidate, choose, dedupe_sources, with_report_text
 from service.picture.model import (
     Differentiation,
     Fact,
@@ -67,6 +67,7 @@ def _ki67_candidates(ctx: Context, dx: Diagnosis) -> tuple[list[Candidate[Ki67]]
         if spec:
             k = Ki67(k.percent, k.comparator, k.low, spec)
         out.append(Candidate(k, Source(obs.ref or None, obs.date, ki67_reader.display(k))))
+    out.extend(ctx.from_reports("ki67", besides=out))
     return out, notes
 
 
@@ -108,6 +109,7 @@ def _mitoses_candidates(ctx: Context) -> tuple[list[Candidate[float]], list[str]
             notes.append(f"a mitotic count in unit '{unit[:20]}' was not used: area not understood")
             continue
         out.append(Candidate(q.value, Source(obs.ref or None, obs.date, disp)))
+    out.extend(ctx.from_reports("mitoses", besides=out))
     return out, notes, converted
 
 
@@ -125,13 +127,23 @@ def _coded_grade(ctx: Context) -> list[Candidate[Grade]]:
                 g = Grade.NEC if m.group(2) else Grade(f"G{m.group(1)}")
         if g is not None:
             out.append(Candidate(g, Source(obs.ref or None, obs.date, f"grade reported {g.value}")))
+    out.extend(ctx.from_reports("grade", besides=out))
     return out
+
+
+def _same_index(a: Ki67, b: Ki67) -> bool:
+    return (a.percent, a.comparator, a.low) == (b.percent, b.comparator, b.low)
 
 
 def _ki67_fact(ctx: Context, cands: list[Candidate[Ki67]]) -> Fact:
     fact = choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="Ki-67")
+    if fact.state == FactState.CONTRADICTORY and len({s.origin for s in fact.sources}) > 1:
+        # the same day's coded result and report text: contradictory only if the index itself differs
+        fact = choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="Ki-67", same=_same_index)
+        if fact.state == FactState.CONTRADICTORY:
+            return with_report_text(fact, cands)
     if fact.state != FactState.CONTRADICTORY:
-        return fact
+        return with_report_text(fact, cands, same=_same_index)
     # Different specimens on the same date are discordance, not contradiction: the highest decides.
     latest = max((c.source.date for c in cands if c.source.date and c.source.date <= ctx.as_of), default=None)
     same_day = [c for c in cands if c.source.date == latest]
@@ -158,7 +170,8 @@ def read(ctx: Context, dx: Diagnosis) -> Pathology:
     p.ki67_history = tuple(history.values())
 
     m_cands, m_notes, converted = _mitoses_candidates(ctx)
-    p.mitoses = choose(m_cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="mitotic count")
+    p.mitoses = with_report_text(choose(m_cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days,
+                                        what="mitotic count"), m_cands)
     if p.mitoses.state == FactState.MISSING and m_notes:
         p.mitoses = Fact.missing(m_notes[0])
     elif p.mitoses.known and any(s.reference in converted for s in p.mitoses.sources):
@@ -166,9 +179,14 @@ def read(ctx: Context, dx: Diagnosis) -> Pathology:
                          (p.mitoses.note + "; " if p.mitoses.note else "")
                          + "counted per 10 HPF, taken 1:1 as per 2 mm2")
 
-    p.coded_grade = choose(_coded_grade(ctx), as_of=ctx.as_of, lookback_days=ctx.lookback_days,
-                           what="reported grade")
+    g_cands = _coded_grade(ctx)
+    p.coded_grade = with_report_text(choose(g_cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days,
+                                            what="reported grade"), g_cands)
     diff = dx.differentiation.value if dx.differentiation.known else None
+    if p.ki67.state == FactState.CONTRADICTORY and len({s.origin for s in p.ki67.sources}) > 1:
+        # a coded result and the report text disagree on one date: that is a contradiction to resolve, not
+        # two specimens to grade apart (no discordance from it)
+        k_cands = [c for c in k_cands if not (c.source.origin == "report-text" and c.source.date == p.ki67.date)]
     p.assessments = _assessments(k_cands, m_cands, diff, ctx.as_of)
     p.grade = _overall(p, dx)
     p.discordant = _discordance(p.assessments)

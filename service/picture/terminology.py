@@ -192,6 +192,11 @@ class Terminology:
         """"system|code" of every Observation code the picture reads (for the prefetch template)."""
         return list(self._observation_codes)
 
+    def report_categories(self) -> list[str]:
+        """"system|code" of every DiagnosticReport category the picture reads (for the prefetch template)."""
+        table = self._tables.get("report_category")
+        return sorted(f"{s}|{c}" for (s, c) in table.exact) if table is not None else []
+
 
 def _fail(path: Path, message: str) -> KnowledgeError:
     return KnowledgeError(f"terminology file {path.name}: {message}")

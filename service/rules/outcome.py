@@ -28,6 +28,9 @@ class FactUse:
     display: str                   # "12 %", "uptake higher than liver", "progressive (RECIST)"
     date: date | None = None
     reference: str | None = None   # "Observation/123"
+    source: str = "coded"          # "coded" | "report-text" (card contract, "Facts read from report text")
+    quote: str | None = None       # a report-text fact: the sentence it was read from (raw; the renderer escapes)
+    record: str | None = None      # a report-text fact: JSON of the coded Observation that would record it
 
     @classmethod
     def of(cls, name: str, fact: Fact[Any], display: str | None = None) -> "FactUse":
@@ -38,20 +41,28 @@ class FactUse:
         """
         newest = None
         for source in fact.sources:
-            if newest is None or (source.date is not None and (newest.date is None or source.date > newest.date)):
-                newest = source
+            if newest is None or (source.date is not None and (newest.date is None or source.date > newest.date)) \
+                    or (source.date == newest.date and source.quote is None and newest.quote is not None):
+                newest = source      # the newest; at one date a coded source before report text
         if display is None:
-            if not fact.known:
+            if not fact.known and len({s.origin for s in fact.sources}) > 1:
+                # a coded result and report text disagree: show both readings
+                display = f"{fact.state.value}: " + " vs ".join(dict.fromkeys(s.display for s in fact.sources))
+            elif not fact.known:
                 display = fact.state.value
             elif newest is not None and newest.display:
                 display = newest.display
             else:
                 display = _plain(fact.value)
+        text = newest is not None and newest.quote is not None
         return cls(
             name=name,
             display=display,
             date=newest.date if newest is not None else None,
             reference=newest.reference if newest is not None else None,
+            source="report-text" if text else "coded",
+            quote=newest.quote if text else None,
+            record=newest.record if text else None,
         )
 
 

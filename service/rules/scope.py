@@ -17,6 +17,13 @@ DG-01 — record category unavailable or incomplete
     read, or paging stopped early.
     Then: NEEDS DATA card naming the categories; missing data is never a negative finding.
     Source: net-cds architecture (PatientRecord.unavailable / incomplete).
+
+DG-02 — report text not read
+    When: a pathology or imaging report's text is only in an attachment the service cannot read (PDF, RTF,
+    images) or could not fetch (``NetPicture.unread_reports``).
+    Then: NEEDS DATA card naming each report (reference, date, what was not read); the facts it may hold are
+    not on the cards, and their absence is not a negative finding.
+    Source: card contract ("Facts read from report text"); net-cds issue 13.
 """
 from __future__ import annotations
 
@@ -32,6 +39,7 @@ _CATEGORY_WORDS = {
     "medicationStatements": "medication statements",
     "medicationAdministrations": "medication administrations",
     "procedures": "procedures",
+    "diagnosticReports": "pathology and imaging reports",
     "conditions": "conditions",
     "patient": "patient demographics",
 }
@@ -79,4 +87,20 @@ def record_category_unavailable(p: NetPicture, as_of: date, k: RuleKnowledge) ->
     return Outcome.applicable(
         "DG-01", missing=missing, params={"categories": names},
         reason="record categories unavailable or incomplete",
+    )
+
+
+@rule("DG-02")
+def report_not_read(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    if not p.unread_reports:
+        return Outcome.not_applicable("DG-02", "every report's text was read (or there is none)")
+    facts = tuple(FactUse(name="Report not read", display=s.display, date=s.date, reference=s.reference)
+                  for s in p.unread_reports)
+    missing = tuple(f"{s.display}" + (f" ({s.reference}, {s.date.isoformat()})" if s.reference and s.date else "")
+                    for s in p.unread_reports)
+    n = len({s.reference for s in p.unread_reports})
+    return Outcome.applicable(
+        "DG-02", facts=facts, missing=missing,
+        params={"categories": "a report's attachment" if n == 1 else f"{n} reports' attachments"},
+        reason="report text not read",
     )
