@@ -17,6 +17,9 @@ HOOK_PATH = "/cds-services/net-treatment"
 
 # name -> number of resources (the Patient included)
 SIZES: dict[str, int] = {"small": 50, "typical": 300, "large": 3000}
+# name -> DiagnosticReports among them (pathology, SSTR/FDG PET and CT reports with their text): the typical
+# patient has ten (issue 13: ten reports add at most 2 ms per call in-process)
+REPORTS: dict[str, int] = {"small": 0, "typical": 10, "large": 10}
 
 # The fixtures' reference date (fhir_fixtures/fhir.py AS_OF); in-process calls run "as of" it.
 FIXED_NOW = datetime(2026, 11, 22, 9, 30, tzinfo=timezone.utc)
@@ -52,7 +55,7 @@ def build_workload(name: str, resources: int | None = None) -> Workload:
 
     n = SIZES[name] if resources is None else resources
     patient_id = f"bench-{n}"
-    _bundle, hook = large_patient(n, patient_id)
+    _bundle, hook = large_patient(n, patient_id, reports=REPORTS.get(name, 0))
     body = (json.dumps(hook, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
     return Workload(name=name, resources=n, patient_id=patient_id, body=body)
 

@@ -41,7 +41,7 @@ values are invented. Dates are relative to an `as_of` of **{as_of}** (`fhir_fixt
 | `fhir.py` | small resource builders, code tables, transaction/searchset/hook-request builders |
 | `build.py` | `python fhir_fixtures/build.py` regenerates everything below (`--check` only verifies) |
 | `bundles/<id>.json` | FHIR R4 `transaction` Bundle, `PUT` entries with fixed ids (`Observation/net-07-ki67`), loadable into a FHIR R4 server (tested against SEKMET with strict validation) |
-| `hooks/<id>.json` | CDS Hooks 2.0 `patient-view` request with full prefetch under `patient`, `conditions`, `observations`, `medicationRequests`, `medicationStatements`, `medicationAdministrations`, `procedures` (each a `searchset` Bundle, empty when none; observations newest first like `_sort=-date`) |
+| `hooks/<id>.json` | CDS Hooks 2.0 `patient-view` request with full prefetch under `patient`, `conditions`, `observations`, `medicationRequests`, `medicationStatements`, `medicationAdministrations`, `procedures`, `diagnosticReports` (each a `searchset` Bundle, empty when none; observations and reports newest first like `_sort=-date`) |
 | `index.json` | per patient: `id`, `title`, `story`, `expect` (picture values), `rows` (must fire), `also` (may fire), `not_rows` (must not fire), `shapes` (messy data shapes covered), `files` |
 | `synthetic.py` | `large_patient(n_resources, patient_id) -> (bundle, hook_request)`: a deterministic big NET patient for benchmarks |
 

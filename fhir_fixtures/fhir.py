@@ -553,6 +553,7 @@ PREFETCH_KEYS = {
     "medicationStatements": "MedicationStatement",
     "medicationAdministrations": "MedicationAdministration",
     "procedures": "Procedure",
+    "diagnosticReports": "DiagnosticReport",
 }
 
 
@@ -585,9 +586,17 @@ def searchset(resources: list[dict], *, newest_first: bool = False) -> dict:
 def hook_request(pid: str, resources: list[dict]) -> dict:
     patient = next(r for r in resources if r["resourceType"] == "Patient" and r["id"] == pid)
     prefetch: dict = {"patient": patient}
+    medications = {f"Medication/{r['id']}": r for r in resources if r["resourceType"] == "Medication"}
     for key, rtype in PREFETCH_KEYS.items():
-        prefetch[key] = searchset([r for r in resources if r["resourceType"] == rtype],
-                                  newest_first=rtype == "Observation")
+        matches = [r for r in resources if r["resourceType"] == rtype]
+        prefetch[key] = searchset(matches, newest_first=rtype in ("Observation", "DiagnosticReport"))
+        # a request's Medication (medicationReference) comes as an _include entry, as EHRs send it
+        included = [medications[ref] for ref in dict.fromkeys(
+            (r.get("medicationReference") or {}).get("reference") for r in matches) if ref in medications]
+        if included:
+            prefetch[key].setdefault("entry", []).extend(
+                {"fullUrl": f"{SEARCH_BASE}/Medication/{m['id']}", "resource": m, "search": {"mode": "include"}}
+                for m in included)
     return {
         "hook": "patient-view",
         "hookInstance": fixed_uuid(f"hook/{pid}"),

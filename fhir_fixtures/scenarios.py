@@ -496,7 +496,7 @@ def s18():
                 "stable over a year on MRI.",
                 expect={"site": "pancreas", "grade": "G1", "ki67": 2, "progression": False, "extent": "localized",
                         "hereditary": ["MEN1"], "tumor_size_cm": 1.2},
-                rows=["H-01", "G-08"], not_rows=["P-01", "P-02", "P-03", "H-02", "M-02"],
+                rows=["H-01"], not_rows=["G-08", "P-01", "P-02", "P-03", "H-02", "M-02"],
                 shapes=["E31.21 + SNOMED 30664006", "serial tumour size"])
 
 
@@ -517,7 +517,7 @@ def s19():
                 "legitimate options for the MDT.",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 3, "progression": True, "extent": "localized",
                         "hereditary": ["VHL"], "tumor_size_cm": 2.7},
-                rows=["H-04", "G-08"], also=["G-01", "P-03", "H-05"], not_rows=["NR-11"],
+                rows=["H-04"], also=["G-01", "P-03", "H-05"], not_rows=["G-08", "NR-11"],
                 shapes=["legacy Q85.8 with VHL text"])
 
 
@@ -538,7 +538,7 @@ def s20():
                 "has been proposed.",
                 expect={"site": "pancreas", "grade": "G1", "ki67": 2, "progression": True, "extent": "localized",
                         "hereditary": ["VHL"], "pregnant": True, "tumor_size_cm": 2.2},
-                rows=["NR-11", "H-04", "G-08"], not_rows=["P-03", "P-05"],
+                rows=["NR-11", "H-04"], not_rows=["G-08", "P-03", "P-05"],
                 shapes=["Q85.83 + SNOMED 46659004", "pregnancy Condition Z33.1 + Observation 82810-3",
                         "draft MedicationRequest"])
 
@@ -1211,14 +1211,14 @@ def s48():
     p.status("status", ago(months=2), "progressive", note="Slow liver-only progression 2 years after PRRT.")
     p.ecog("ecog", ago(months=2), 0)
     good_labs(p, ago(days=14))
-    return meta(p, "Young patient, liver-only G1 NET after PRRT, primary removed (transplant referral)",
+    return meta(p, "Young patient, liver-only G1 NET progressing after PRRT, primary removed (no transplant referral yet: Milan-NET needs 6 months' stability)",
                 "46-year-old man, ileal NET G1 (Ki-67 2 % in primary and liver), primary resected 5 years ago; "
                 "unresectable bilobar liver-only metastases (35 % burden) with slow progression on lanreotide and "
                 "again 2 years after 4 cycles of PRRT; no extrahepatic disease on SSTR-PET; ECOG 0.",
                 expect={"site": "midgut", "grade": "G1", "ki67": 2, "sstr": "positive_all", "progression": True,
                         "extent": "metastatic", "liver_only": True},
-                rows=["LD-03", "M-07"], also=["LD-02", "M-05", "M-04", "M-08"],
-                not_rows=["LD-01", "M-03", "NR-01", "P-03"],
+                rows=["M-07"], also=["LD-02", "M-05", "M-04", "M-08"],
+                not_rows=["LD-01", "LD-03", "M-03", "NR-01", "P-03"],
                 shapes=["two Ki-67 on primary and metastasis with the same grade", "HCPCS A9513 PRRT history"])
 
 
@@ -1363,8 +1363,8 @@ def s53():
                 expect={"site": "other_gi", "grade": "G1", "ki67": 2, "sstr": "positive_all", "progression": False,
                         "extent": "localized", "syndromes": ["gastrinoma"], "hereditary": ["MEN1"],
                         "gastric_type": 2},
-                rows=["O-02", "F-08", "G-07", "G-08"], also=["H-01", "G-01", "G-09"],
-                not_rows=["O-01", "O-03", "M-02", "P-03", "H-02", "F-02", "NR-09"],
+                rows=["O-02", "F-08", "G-07"], also=["H-01", "G-01", "G-09"],
+                not_rows=["G-08", "O-01", "O-03", "M-02", "P-03", "H-02", "F-02", "NR-09"],
                 shapes=["two primary NET Conditions (duodenum 8153/3 + stomach 8242/3) in one patient",
                         "MEN1 + ZES (E16.4 + SNOMED 53132006)"])
 
@@ -1609,8 +1609,8 @@ def s62():
                 "SSTR uptake higher than liver; untreated.",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 6, "sstr": "positive_all", "extent": "metastatic",
                         "syndromes": ["somatostatinoma"]},
-                rows=["F-12", "G-07", "G-08"], also=["P-02", "LD-02"],
-                not_rows=["F-01", "F-09", "NR-09", "P-03", "P-05"],
+                rows=["P-02", "G-07", "G-08"], also=["LD-02"],
+                not_rows=["F-01", "F-09", "F-12", "NR-09", "P-03", "P-05"],
                 shapes=["E16.8 with text + SNOMED 253006001 + 8156/3", "somatostatin 2961-1"])
 
 
@@ -1633,8 +1633,8 @@ def s63():
                 "1.6 to 2.4 cm in 14 months; no metastases; resectable.",
                 expect={"site": "pancreas", "grade": "G1", "ki67": 2, "sstr": "positive_all", "extent": "localized",
                         "hereditary": ["MEN1"], "tumor_size_cm": 2.4},
-                rows=["H-02", "G-08"], also=["G-01"],
-                not_rows=["H-01", "H-03", "P-01", "P-02", "P-03", "M-02", "NR-11"],
+                rows=["H-02", "H-01"], also=["G-01"],
+                not_rows=["G-08", "H-03", "P-01", "P-02", "P-03", "M-02", "NR-11"],
                 shapes=["tumour growth only as serial size Observations (no disease-status Observation)"])
 
 
@@ -1656,7 +1656,7 @@ def s64():
                 "with liver metastases (8 % burden), SSTR uptake higher than liver, stable on two scans; untreated.",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 6, "sstr": "positive_all", "progression": False,
                         "extent": "metastatic", "hereditary": ["MEN1"]},
-                rows=["H-03", "P-02", "G-08"], not_rows=["H-01", "H-02", "P-03", "P-05", "M-02", "M-03"],
+                rows=["H-03", "H-01", "P-02"], not_rows=["G-08", "H-02", "P-03", "P-05", "M-02", "M-03"],
                 shapes=["MEN1 coded with E31.21 only", "parathyroidectomy CPT 60500"])
 
 
@@ -1676,8 +1676,8 @@ def s65():
                 "that grew from 2.6 to 3.4 cm in a year; no metastases; resectable.",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 4, "sstr": "positive_all", "progression": True,
                         "extent": "localized", "hereditary": ["VHL"], "tumor_size_cm": 3.4},
-                rows=["H-05", "G-08"], also=["G-01", "H-04"],
-                not_rows=["NR-11", "P-01", "P-03", "P-05", "P-02"],
+                rows=["H-05"], also=["G-01", "H-04"],
+                not_rows=["G-08", "NR-11", "P-01", "P-03", "P-05", "P-02"],
                 shapes=["serial size crossing the 3 cm VHL threshold"])
 
 

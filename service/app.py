@@ -140,7 +140,7 @@ def create_app(
 ) -> Flask:
     env = environment(overrides)
     settings = load_settings(overrides)
-    logs.configure_logging(settings.log_level)
+    logs.configure_logging(settings.log_level, settings.log_format)
 
     terminology, knowledge = load_clinical(settings)
 

@@ -64,6 +64,7 @@ class Settings:
     cards_dir: Path = _default_cards_dir()
     lookback_days: int = 365
     log_level: str = "INFO"
+    log_format: str = "json"       # "json" (one object per line, for machines) or "text" (for people)
     workers: int = _default_workers()
     threads: int = 4
     max_in_flight: int = 0  # 0 = threads - 1 (at least 1): one thread stays free to answer 429 quickly
@@ -290,6 +291,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "cards_dir": _path,
     "lookback_days": _int_range(1, 36500),
     "log_level": _log_level,
+    "log_format": _choice("json", "text"),
     "workers": _int_range(1, 256),
     "threads": _int_range(1, 256),
     "max_in_flight": _int_range(0, 10000),

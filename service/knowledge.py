@@ -40,7 +40,8 @@ DRUG_TOPICS = frozenset({
     "interferon-alpha", "belzutifan", "diazoxide", "proton-pump-inhibitor",
 })
 SUGGESTING_STRENGTHS = frozenset({"recommend", "consider"})
-_SECTIONS = ("thresholds", "lists", "evidence", "drugs", "services", "cards", "rules", "placeholders")
+_SECTIONS = ("thresholds", "lists", "evidence", "drugs", "services", "cards", "rules", "placeholders", "regimens",
+             "routes")
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,39 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Amount:
+    """A dose or an amount in a UCUM unit: ``value``, or the range ``low``-``high``."""
+
+    unit: str
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """(low, high); both the value for a single amount."""
+        if self.value is not None:
+            return (self.value, self.value)
+        assert self.low is not None and self.high is not None
+        return (self.low, self.high)
+
+    @property
+    def per(self) -> str | None:
+        """'m2' / 'kg' for a dose per body surface area / body weight, else None."""
+        return self.unit.rsplit("/", 1)[1] if "/" in self.unit else None
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    id: str
+    code: str
+    display: str
+
+
+@dataclass(frozen=True)
 class DrugSpec:
+    """One draft medication order, as structured fields (cards/knowledge/drugs.yaml)."""
+
     id: str
     display: str
     rxnorm: str
@@ -76,6 +109,29 @@ class DrugSpec:
     timing: Mapping[str, Any] | None = None
     route: str | None = None
     rxnorm_tty: str = "SCD"
+    label: str = ""
+    agent: str = ""
+    long_acting: bool | None = None
+    dose: Amount | None = None
+    strength: Amount | None = None
+    max_per_day: Amount | None = None
+    as_needed: str = ""
+    rxnorm_reason: str = ""
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class RegimenSpec:
+    """A cyclic regimen: its drugs, the days of the cycle each is given, cycle length, cycles per draft."""
+
+    id: str
+    label: str
+    display: str
+    cycle_days: int
+    cycles: int
+    days: Mapping[str, tuple[int, int]]   # drug id -> (first day, last day) within the cycle
+    note: str = ""
+    file: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,12 +140,41 @@ class ServiceSpec:
     display: str
     code: Mapping[str, str] | None = None
     category: Mapping[str, str] | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class OrderOption:
+    """One suggestion of a card: the drugs (a single drug, or a whole regimen) and/or tests it drafts."""
+
+    medications: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    regimen: str | None = None  # the regimen when the medications are exactly one regimen's drugs
+    label: str = ""             # the option's own suggestion label (options of several items)
 
 
 @dataclass(frozen=True)
 class OrderSpec:
-    medications: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()
+    """What a card offers: one option, or several equivalent ones (one suggestion each, at most one chosen)."""
+
+    options: tuple[OrderOption, ...] = ()
+
+    @property
+    def medications(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d for o in self.options for d in o.medications))
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(sv for o in self.options for sv in o.services))
+
+
+@dataclass(frozen=True)
+class StopSpec:
+    """The card advises stopping current drugs: its suggestion deletes their current orders."""
+
+    agents: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +195,10 @@ class CardSpec:
     order: OrderSpec | None = None
     suggestion_label: str = ""
     file: str = ""
+    decision: str = ""               # choice key: cards of one decision make one choice card (default: topic)
+    changes_current: bool = False    # drafts replace the current order of the same class (delete + create)
+    stops: StopSpec | None = None
+    choice_summary: str = ""         # summary when it leads a choice card of two or more options
 
 
 @dataclass(frozen=True)
@@ -141,6 +230,8 @@ class Knowledge:
     evidence: Mapping[str, Evidence]
     drugs: Mapping[str, DrugSpec]
     services: Mapping[str, ServiceSpec]
+    regimens: Mapping[str, RegimenSpec]
+    routes: Mapping[str, RouteSpec]
     cards: Mapping[str, CardSpec]
     rules: Mapping[str, RuleMeta]
     placeholders: Mapping[str, Placeholder]
@@ -179,6 +270,12 @@ class RuleKnowledge:
     @property
     def version(self) -> int:
         return self._knowledge.rules[self.rule_id].version
+
+    @property
+    def whole(self) -> Knowledge:
+        """The whole knowledge, for a review row that re-runs the rows on a variant of the picture (KR-01:
+        the two ends of a Ki-67 range). A row reads its own numbers through ``threshold``/``values``."""
+        return self._knowledge
 
     @property
     def default_card(self) -> str:
@@ -272,15 +369,18 @@ def load_knowledge(cards_dir: Path, *, rule_ids: Iterable[str]) -> Knowledge:
 
     knowledge = _build(merged, meta[1], override_reasons[1], tuple(p.name for p in files))
     _check(knowledge, set(rule_ids))
-    for rule_meta in sorted(knowledge.rules.values(), key=lambda r: r.id):
-        logger.info(
-            "rule loaded %s@%s", rule_meta.id, rule_meta.version,
-            extra={"rule_id": rule_meta.id, "rule_version": rule_meta.version,
-                   "knowledge_version": knowledge.version},
-        )
+    if logger.isEnabledFor(logging.DEBUG):      # one line per rule only when asked for
+        for rule_meta in sorted(knowledge.rules.values(), key=lambda r: r.id):
+            logger.debug(
+                "rule loaded %s@%s", rule_meta.id, rule_meta.version,
+                extra={"rule_id": rule_meta.id, "rule_version": rule_meta.version,
+                       "knowledge_version": knowledge.version},
+            )
     logger.info(
         "knowledge loaded version %s: %d rules, %d cards", knowledge.version, len(knowledge.rules),
-        len(knowledge.cards), extra={"knowledge_version": knowledge.version},
+        len(knowledge.cards), extra={"knowledge_version": knowledge.version,
+                                     "rules": [f"{r.id}@{r.version}" for r in
+                                               sorted(knowledge.rules.values(), key=lambda r: r.id)]},
     )
     return knowledge
 
@@ -322,13 +422,23 @@ def _build(
     def section(name: str) -> Iterable[tuple[str, str, Mapping[str, Any]]]:
         return ((key, filename, value) for key, (filename, value) in merged[name].items())
 
+    regimen_of_set = {frozenset(v["drugs"]): k for k, _, v in section("regimens")}
+
+    def option(o: Mapping[str, Any]) -> OrderOption:
+        meds = tuple(o["medications"]) if "medications" in o else ((o["medication"],) if "medication" in o else ())
+        return OrderOption(medications=meds, services=(o["service"],) if "service" in o else (),
+                           regimen=regimen_of_set.get(frozenset(meds)) if meds else None, label=o.get("label", ""))
+
     cards: dict[str, CardSpec] = {}
     for key, filename, c in section("cards"):
         order = None
         if "order" in c:
             o = c["order"]
-            meds = tuple(o["medications"]) if "medications" in o else ((o["medication"],) if "medication" in o else ())
-            order = OrderSpec(medications=meds, services=(o["service"],) if "service" in o else ())
+            order = OrderSpec(options=tuple(option(x) for x in o["options"]) if "options" in o else (option(o),))
+        stops = None
+        if "stops" in c:
+            st = c["stops"]
+            stops = StopSpec(tuple(st.get("agents", ())), tuple(st.get("flags", ())), st.get("label", ""))
         cards[key] = CardSpec(
             id=key, rules=tuple(c["rules"]), topic=c["topic"], strength=c["strength"],
             indicator=c["indicator"], summary=c["summary"].strip(), why=c["why"].strip(),
@@ -337,6 +447,8 @@ def _build(
             evidence=tuple(c.get("evidence", ())),
             guideline=tuple(Citation(g["label"], g["citation"], g["url"]) for g in c.get("guideline", ())),
             order=order, suggestion_label=c.get("suggestion_label", ""), file=filename,
+            decision=c.get("decision", ""), changes_current=bool(c.get("changes_current", False)), stops=stops,
+            choice_summary=c.get("choice_summary", "").strip(),
         )
     return Knowledge(
         version=meta["version"],
@@ -348,10 +460,19 @@ def _build(
         evidence={k: Evidence(k, v["label"], v["citation"], v["url"], v.get("result", ""))
                   for k, _, v in section("evidence")},
         drugs={k: DrugSpec(k, v["display"], v["rxnorm"], v["rxnorm_display"], v["dosage"],
-                           v.get("timing"), v.get("route"), v.get("rxnorm_tty", "SCD"))
-                for k, _, v in section("drugs")},
-        services={k: ServiceSpec(k, v["display"], v.get("code"), v.get("category"))
+                           v.get("timing"), v.get("route"), v.get("rxnorm_tty", "SCD"),
+                           label=v.get("label", ""), agent=v.get("agent", ""), long_acting=v.get("long_acting"),
+                           dose=_amount(v.get("dose")), strength=_amount(v.get("strength")),
+                           max_per_day=_amount(v.get("max_per_day")), as_needed=v.get("as_needed", ""),
+                           rxnorm_reason=v.get("rxnorm_reason", ""), file=f)
+                for k, f, v in section("drugs")},
+        services={k: ServiceSpec(k, v["display"], v.get("code"), v.get("category"), v.get("label", ""))
                   for k, _, v in section("services")},
+        regimens={k: RegimenSpec(k, v["label"], v["display"], int(v["cycle_days"]), int(v["cycles"]),
+                                 {d: (int(x["first_day"]), int(x["last_day"])) for d, x in v["drugs"].items()},
+                                 v.get("note", ""), f)
+                  for k, f, v in section("regimens")},
+        routes={k: RouteSpec(k, v["code"], v["display"]) for k, _, v in section("routes")},
         cards=cards,
         rules={k: RuleMeta(k, v["version"], v["title"], v["when"], v["then"], tuple(v["cards"]), f)
                for k, f, v in section("rules")},
@@ -359,6 +480,12 @@ def _build(
         override_reasons=tuple((r["code"], r["display"]) for r in override_reasons),
         files=files,
     )
+
+
+def _amount(value: Mapping[str, Any] | None) -> Amount | None:
+    if value is None:
+        return None
+    return Amount(unit=str(value["unit"]), value=value.get("value"), low=value.get("low"), high=value.get("high"))
 
 
 # --------------------------------------------------------------------------- cross-checks
@@ -417,7 +544,7 @@ def _check(k: Knowledge, rule_ids: set[str]) -> None:
             raise KnowledgeError(f"{where}: a {card.strength} card about {card.topic} needs an order")
         if card.order is not None and card.strength not in SUGGESTING_STRENGTHS | {"needs-data"}:
             raise KnowledgeError(f"{where}: a {card.strength} card must not offer an order")
-        texts = (card.summary, card.why, card.dose, *card.cautions, *card.monitoring)
+        texts = (card.summary, card.choice_summary, card.why, card.dose, *card.cautions, *card.monitoring)
         for text in texts:
             for name in template_fields(text):
                 if name not in k.placeholders:
@@ -425,8 +552,96 @@ def _check(k: Knowledge, rule_ids: set[str]) -> None:
         for text in texts:
             if _RAW_HTML.search(text):
                 raise KnowledgeError(f"{where}: raw HTML is not allowed in card text ({_RAW_HTML.search(text).group(0)!r})")
-        rendered = fill(card.summary, worst)
-        if len(rendered) > SUMMARY_MAX:
-            raise KnowledgeError(
-                f"{where}: summary is {len(rendered)} characters with worst-case placeholders (max {SUMMARY_MAX})"
-            )
+        for summary in (card.summary, card.choice_summary):
+            rendered = fill(summary, worst)
+            if len(rendered) > SUMMARY_MAX:
+                raise KnowledgeError(
+                    f"{where}: summary is {len(rendered)} characters with worst-case placeholders (max {SUMMARY_MAX})"
+                )
+    _check_orders(k)
+
+
+_NUMBER_IN_TEXT = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def option_label(k: Knowledge, card: CardSpec, option: OrderOption) -> str | None:
+    """The suggestion label of one order option: the drug's, regimen's or service's own short label;
+    the card's ``suggestion_label`` for a single option of several items; None when there is none."""
+    items = len(option.medications) + len(option.services)
+    if option.label:
+        return option.label
+    if card.suggestion_label and (card.order is None or len(card.order.options) == 1):
+        return card.suggestion_label
+    if option.regimen is not None:
+        return k.regimens[option.regimen].label
+    if items == 1 and option.medications:
+        return k.drugs[option.medications[0]].label
+    if items == 1 and option.services:
+        return k.services[option.services[0]].label
+    return None
+
+
+def _check_orders(k: Knowledge) -> None:
+    """Draft orders the loader can prove executable: structured dose in a known unit that agrees with the
+    product strength and with the order's own text, a coded route, bounded cyclic drugs, short labels."""
+    for drug in k.drugs.values():
+        where = f"{drug.file}: drugs/{drug.id}"
+        if drug.route is not None and drug.route not in k.routes:
+            raise KnowledgeError(f"{where}: route {drug.route!r} has no code under 'routes'")
+        if drug.dose is None:
+            raise KnowledgeError(f"{where}: no structured dose")
+        numbers = set(_NUMBER_IN_TEXT.findall(drug.dosage))
+        for bound in drug.dose.bounds:
+            if _fmt(bound) not in numbers:
+                raise KnowledgeError(f"{where}: the dosage text does not state the structured dose {_fmt(bound)} "
+                                     f"{drug.dose.unit}")
+        if drug.strength is not None and drug.strength.unit == drug.dose.unit:
+            unit = drug.strength.bounds[0]
+            for bound in drug.dose.bounds:
+                units = bound / unit
+                if abs(units - round(units)) > 1e-9 or round(units) < 1:
+                    raise KnowledgeError(f"{where}: dose {_fmt(bound)} {drug.dose.unit} is not a whole number of "
+                                         f"{_fmt(unit)} {drug.strength.unit} units")
+        if drug.as_needed and drug.max_per_day is None:
+            raise KnowledgeError(f"{where}: an as-needed drug needs max_per_day")
+    regimen_drugs: dict[str, str] = {}
+    for regimen in k.regimens.values():
+        where = f"{regimen.file}: regimens/{regimen.id}"
+        for drug_id, (first, last) in regimen.days.items():
+            drug = k.drugs.get(drug_id)
+            if drug is None:
+                raise KnowledgeError(f"{where}: unknown drug {drug_id!r}")
+            if drug_id in regimen_drugs:
+                raise KnowledgeError(f"{where}: drug {drug_id!r} is already in regimen {regimen_drugs[drug_id]!r}")
+            regimen_drugs[drug_id] = regimen.id
+            if not 1 <= first <= last <= regimen.cycle_days:
+                raise KnowledgeError(f"{where}: days {first}-{last} of {drug_id} fall outside the "
+                                     f"{regimen.cycle_days}-day cycle")
+            timing = drug.timing or {}
+            if timing.get("period_unit") != "d" or timing.get("period") != 1 or "count" in timing \
+                    or "duration_days" in timing:
+                raise KnowledgeError(f"{drug.file}: drugs/{drug_id}: a regimen drug's timing is doses per day; the regimen "
+                                     "bounds it to its days of the cycle")
+        if not any(first == 1 for first, _ in regimen.days.values()):
+            raise KnowledgeError(f"{where}: no drug starts on day 1 of the cycle")
+    for card in k.cards.values():
+        if card.order is None:
+            continue
+        where = f"{card.file}: cards/{card.id}"
+        for option in card.order.options:
+            cyclic = [d for d in option.medications if d in regimen_drugs]
+            if cyclic and option.regimen is None:
+                raise KnowledgeError(f"{where}: cyclic drug {cyclic[0]!r} is ordered outside its regimen "
+                                     f"{regimen_drugs[cyclic[0]]!r} (order the whole regimen)")
+            if card.order.options and option_label(k, card, option) is None:
+                raise KnowledgeError(f"{where}: an option of several items needs a suggestion_label "
+                                     "(single-option cards) or must be one drug, regimen or service")
+        if card.decision and card.strength not in SUGGESTING_STRENGTHS:
+            raise KnowledgeError(f"{where}: only recommend/consider cards take part in a choice (decision)")
+    for card in k.cards.values():
+        if card.stops is not None and card.stops.agents and not card.stops.label:
+            raise KnowledgeError(f"{card.file}: cards/{card.id}: stops needs a label")

@@ -19,19 +19,36 @@
 """
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 
-from service.knowledge import CardSpec, Citation, DrugSpec, Knowledge, ServiceSpec, fill
-from service.picture.model import NetPicture
-from service.rules.outcome import FactUse, Outcome, Status
+from service.knowledge import (
+    Amount,
+    CardSpec,
+    Citation,
+    DrugSpec,
+    Knowledge,
+    OrderOption,
+    RegimenSpec,
+    ServiceSpec,
+    fill,
+    option_label,
+)
+from service.picture.model import Fact, NetPicture, Therapy, TherapyStatus
+from service.rules.outcome import FactUse, Outcome, Status, age_words
 
 
 TOPIC_SYSTEM = "https://net-cds.org/fhir/CodeSystem/card-topic"
 OVERRIDE_SYSTEM = "https://net-cds.org/fhir/CodeSystem/override-reason"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+SERVICE_SYSTEM = "https://net-cds.org/fhir/CodeSystem/service-request"
+DOSE_RATE_TYPE = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
 EXTENSION_KEY = "net-cds"
 
 # Merge precedence within a topic (lower wins) and card order in the response.
@@ -39,15 +56,14 @@ _PRECEDENCE = {"not-recommended": 0, "caution": 1, "recommend": 2, "consider": 3
 _ORDER = {"recommend": 1, "consider": 2, "caution": 3, "not-recommended": 4, "needs-data": 5, "info": 6}
 _INDICATOR_RANK = {"critical": 0, "warning": 1, "info": 2}
 
-# SNOMED CT route of administration codes for draft orders.
-_ROUTES = {
-    "oral": ("26643006", "Oral route"),
-    "intravenous": ("47625008", "Intravenous route"),
-    "intramuscular": ("78421000", "Intramuscular route"),
-    "subcutaneous": ("34206005", "Subcutaneous route"),
-}
+# How a UCUM unit of a dose reads in text (the structured quantity carries the UCUM code itself).
+_UNIT_TEXT = {"ug": "µg", "mg/m2": "mg/m²", "ug/kg": "µg/kg", "10*6.[iU]": "million IU", "[iU]": "IU"}
+_PERIOD_UNIT_TEXT = {"h": "hours", "d": "days", "wk": "weeks", "mo": "months"}
 
 MAX_VALUE_LENGTH = 120
+QUOTE_LENGTH = 200          # card contract: a report-text fact's quote is at most 200 characters
+REPORT_TEXT = "report-text"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _DESCRIPTION_MAX = 300  # action descriptions name the whole order (knowledge text), never cut in practice
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>&~")
 # Each special -> backslash + itself, for str.translate (one pass in C instead of a Python loop per character).
@@ -127,6 +143,7 @@ class _Group:
     topic: str
     lead: tuple[Outcome, CardSpec]
     members: list[tuple[Outcome, CardSpec]]
+    decision: str = ""  # set for a choice card (cards of one decision, possibly of several topics)
 
 
 # --------------------------------------------------------------------------- constant parts, once per knowledge
@@ -145,8 +162,8 @@ class CardTexts:
 
     plain: Mapping[tuple[str, int], str]       # (knowledge text, max length) -> plain_text(text)
     markdown: Mapping[tuple[str, int], str]    # (knowledge text, max length) -> escape_markdown(text)
-    labels: Mapping[str, str]                  # card id -> its suggestion's label
-    descriptions: Mapping[str, str]            # "drug:<id>" / "service:<id>" -> action description
+    labels: Mapping[tuple[str, int], str]      # (card id, option index) -> that suggestion's label
+    descriptions: Mapping[str, str]            # "drug:<id>" / "service:<id>" / "regimen:<id>" -> action text
     evidence_lines: Mapping[str, str]          # evidence id -> its line under **Evidence**
     guideline_lines: Mapping[Citation, str]    # guideline citation -> its line under **Evidence**
     ranks: Mapping[str, tuple[int, int]]       # card id -> (critical first, merge precedence)
@@ -161,13 +178,14 @@ def card_texts(knowledge: Knowledge) -> CardTexts:
 
 def _build_card_texts(knowledge: Knowledge) -> CardTexts:
     constant = {*knowledge.rules, *(m for c in knowledge.cards.values() for m in c.missing)}
-    labels: dict[str, str] = {}
+    labels: dict[tuple[str, int], str] = {}
     for spec in knowledge.cards.values():
         if spec.order is not None:
-            names = [knowledge.drugs[d].display for d in spec.order.medications] + [
-                knowledge.services[sv].display for sv in spec.order.services]
-            label = spec.suggestion_label or ("Draft order: " + " + ".join(names))
-            labels[spec.id] = plain_text(label, max_length=80)
+            for i, option in enumerate(spec.order.options):
+                # short by design: the loader guarantees a label of at most 80 characters, never cut
+                labels[(spec.id, i)] = plain_text(option_label(knowledge, spec, option) or spec.id, max_length=80)
+        if spec.stops is not None and spec.stops.label:
+            labels[(spec.id, -1)] = plain_text(spec.stops.label, max_length=80)
     return CardTexts(
         plain={(t, MAX_VALUE_LENGTH): plain_text(t) for t in constant},
         markdown={(t, MAX_VALUE_LENGTH): escape_markdown(t) for t in constant},
@@ -177,6 +195,8 @@ def _build_card_texts(knowledge: Knowledge) -> CardTexts:
                for d in knowledge.drugs.values()},
             **{f"service:{sv.id}": plain_text(f"Draft request: {sv.display}", max_length=_DESCRIPTION_MAX)
                for sv in knowledge.services.values()},
+            **{f"regimen:{r.id}": plain_text(f"Draft regimen: {r.display}", max_length=_DESCRIPTION_MAX)
+               for r in knowledge.regimens.values()},
         },
         evidence_lines={e.id: f"- [{e.label}]({e.url}): {e.citation}" + (f" — {e.result}" if e.result else "")
                         for e in knowledge.evidence.values()},
@@ -196,10 +216,11 @@ class _Sanitiser:
     no patient text is kept across requests.
     """
 
-    __slots__ = ("texts", "_plain", "_markdown", "_fact_json", "_fact_line")
+    __slots__ = ("texts", "as_of", "_plain", "_markdown", "_fact_json", "_fact_line")
 
-    def __init__(self, texts: CardTexts):
+    def __init__(self, texts: CardTexts, as_of: date | None = None):
         self.texts = texts
+        self.as_of = as_of  # the call's date: a fact line shows how old its datum is
         self._plain: dict[tuple[str, int], str] = {}
         self._markdown: dict[tuple[str, int], str] = {}
         self._fact_json: dict[FactUse, dict[str, str]] = {}
@@ -237,12 +258,17 @@ class _Sanitiser:
         if out is None:
             bits = [f"- {self.markdown(fact.name)}: {self.markdown(fact.display)}"]
             if fact.date is not None:
-                bits.append(f"({fact.date.isoformat()})")
+                age = f", {age_words(fact.date, self.as_of)}" if self.as_of is not None else ""
+                bits.append(f"({fact.date.isoformat()}{age})")
             reference = _reference(fact)
             if reference:
                 bits.append(f"— {self.markdown(reference)}")
+            if fact.source == REPORT_TEXT and fact.quote:
+                bits.append(f"— read from report text: “{self.markdown(fact.quote, QUOTE_LENGTH)}”")
             out = self._fact_line[fact] = " ".join(bits)
         return out
+
+
 
 
 def render(
@@ -252,7 +278,7 @@ def render(
     knowledge: Knowledge,
     uuid_factory: Callable[[], str],
 ) -> list[dict[str, Any]]:
-    """Render the outcomes that make cards into CDS Hooks cards, one per topic, in card order."""
+    """Render the outcomes that make cards into CDS Hooks cards, one per topic (or per decision), in card order."""
     texts = card_texts(knowledge)
     rule_cards = knowledge.rules
     card_specs = knowledge.cards
@@ -267,16 +293,23 @@ def render(
         if card_id is not None:  # rows without a card (G-07) only steer the order
             shown.append((outcome, card_specs[card_id]))
 
+    # A topic that a caution or not-recommended card speaks about is never suggested: every card on it
+    # (a choice's option included) merges into that topic's card, where the strongest statement leads.
+    # Other cards of one decision make one choice card; the rest merge by topic.
+    blocked = {spec.topic for _, spec in shown if spec.strength in ("not-recommended", "caution")}
     groups: dict[str, _Group] = {}
     ranks = texts.ranks
     for outcome, spec in shown:
-        group = groups.get(spec.topic)
+        decision = spec.decision if spec.decision and spec.topic not in blocked else ""
+        key = "decision:" + decision if decision else spec.topic
+        group = groups.get(key)
         if group is None:
-            groups[spec.topic] = _Group(spec.topic, (outcome, spec), [(outcome, spec)])
+            groups[key] = _Group(spec.topic, (outcome, spec), [(outcome, spec)], decision)
             continue
         group.members.append((outcome, spec))
         if _rank(spec, outcome, ranks) < _rank(group.lead[1], group.lead[0], ranks):
             group.lead = (outcome, spec)
+            group.topic = spec.topic
 
     # G-07: with a functional syndrome, symptom-control (F-row) cards lead within their rank.
     symptom_first = any(o.rule_id == "G-07" and o.status is Status.APPLICABLE for o in outcomes)
@@ -285,8 +318,8 @@ def render(
     def symptom_rank(g: _Group) -> int:
         return 0 if symptom_first and any(o.rule_id.split("-", 1)[0] in symptom_groups for o, _ in g.members) else 1
 
-    ordered = sorted(groups.values(), key=lambda g: (_order(g), symptom_rank(g), g.topic))
-    sanitiser = _Sanitiser(texts)
+    ordered = sorted(groups.values(), key=lambda g: (_order(g), symptom_rank(g), g.topic, g.decision))
+    sanitiser = _Sanitiser(texts, picture.as_of)
     # No log line here: the request's one access line carries the card count, uuids, rule ids and
     # knowledge version (service/app.py).
     return [_card(g, picture, knowledge, uuid_factory, sanitiser) for g in ordered]
@@ -295,7 +328,8 @@ def render(
 def _rank(spec: CardSpec, outcome: Outcome | None = None,
           ranks: Mapping[str, tuple[int, int]] | None = None) -> tuple[int, int, int]:
     """Lower leads. Equal strength: a site/syndrome row leads over a universal gate (G-rows), whose
-    card is generic (e.g. G-01 "refer for resection" vs O-04 "endoscopic resection" for a small rectal NET)."""
+    card is generic (e.g. G-01 "refer for resection" vs O-04 "endoscopic resection" for a small rectal NET).
+    Within a choice, equal rank keeps the rule's order (the option the rule prefers for this patient first)."""
     gate = 1 if outcome is not None and outcome.rule_id.split("-", 1)[0] == "G" else 0
     critical, precedence = (ranks[spec.id] if ranks is not None and spec.id in ranks else
                             (0 if spec.indicator == "critical" else 1, _PRECEDENCE[spec.strength]))
@@ -327,6 +361,24 @@ def _params(outcome: Outcome, knowledge: Knowledge, *, markdown: bool = False,
     return values
 
 
+
+def _options(group: _Group) -> list[tuple[Outcome, CardSpec]]:
+    """The cards whose orders this card offers: the lead; for a choice card every option, in order (the lead,
+    then the others as the rule ordered them), one entry per card."""
+    lead_outcome, lead = group.lead
+    if lead.strength not in ("recommend", "consider"):
+        return []
+    if not group.decision:
+        return [group.lead]
+    out = [group.lead]
+    seen = {lead.id}
+    for outcome, spec in group.members:
+        if spec.id not in seen and spec.strength in ("recommend", "consider"):
+            seen.add(spec.id)
+            out.append((outcome, spec))
+    return out
+
+
 def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory: Callable[[], str],
           sanitiser: _Sanitiser | None = None) -> dict[str, Any]:
     if sanitiser is None:
@@ -335,36 +387,72 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     params = _params(lead_outcome, knowledge, sanitiser=sanitiser)
     md_params = _params(lead_outcome, knowledge, markdown=True, sanitiser=sanitiser)
 
+    card_uuid = uuid_factory()  # the card's uuid first, then its suggestions' (in order)
     members = group.members
+    options = _options(group)
+    choice = len(options) > 1
+    drafts = _Drafts(picture, knowledge, sanitiser, uuid_factory)
+    suggestions: list[dict[str, Any]] = []
+    suggested_topics: list[str] = []
+    independent = False
+    if lead.strength == "needs-data":
+        # A needs-data card offers every test its merged rows ask for (independent requests: "any").
+        for spec in _unique(s for _, s in members if s.strength == "needs-data"):
+            if spec.order is not None:
+                suggestions += [x for i, o in enumerate(spec.order.options)
+                                if (x := drafts.suggestion(spec, i, o)) is not None]
+        independent = True
+    for _, spec in options:
+        if spec.order is None:
+            continue
+        made = [x for i, o in enumerate(spec.order.options) if (x := drafts.suggestion(spec, i, o)) is not None]
+        if made:
+            suggestions += made
+            suggested_topics.append(spec.topic)
+    stops = [x for spec in _unique(s for _, s in members if s.stops is not None)
+             if (x := drafts.stop_suggestion(spec)) is not None]
+    if stops:
+        suggestions += stops
+        independent = independent or not options
+
     rules = sorted({o.rule_id for o, _ in members})
-    facts = _unique(f for o, _ in members for f in o.facts)
+    facts = _unique([*(f for o, _ in members for f in o.facts), *drafts.facts])
     # What the rules found missing; a card's own `missing` list is the fallback for rules
     # that name none.
-    missing = _unique(m for o, s in members for m in (o.missing or s.missing))
+    missing = _unique([*(m for o, s in members for m in (o.missing or s.missing)), *drafts.missing])
     evidence_ids = _unique(e for _, s in members for e in s.evidence)
     evidence = [knowledge.evidence[e] for e in evidence_ids]
-    guideline = _unique(g for _, s in members for g in s.guideline)
+    # each source cited once: a guideline citation of a source already cited as evidence is dropped
+    cited = {e.url for e in evidence} | {e.label for e in evidence}
+    guideline = _unique((g for _, s in members for g in s.guideline if g.url not in cited and g.label not in cited),
+                        key=lambda g: g.url)
 
+    summary = lead.choice_summary if choice and lead.choice_summary else lead.summary
     card: dict[str, Any] = {
-        "uuid": uuid_factory(),
-        "summary": fill(lead.summary, params),
+        "uuid": card_uuid,
+        "summary": fill(summary, params),
         "indicator": _indicator(group),
-        "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge, sanitiser),
+        "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge, sanitiser,
+                          options=options if choice else [], drafts=drafts.notes),
         "source": {
             "label": knowledge.source_label,
             "url": knowledge.source_url,
             "topic": {"system": TOPIC_SYSTEM, "code": group.topic, "display": group.topic.replace("-", " ")},
         },
     }
-    # A recommend/consider card offers its one order. A needs-data card offers every test its
-    # merged rows ask for (independent requests: "any").
-    offering = [lead] if lead.strength != "needs-data" else _unique(s for _, s in members
-                                                                   if s.strength == "needs-data")
-    suggestions = [x for x in (_suggestion(s, picture, knowledge, uuid_factory, sanitiser.texts) for s in offering)
-                   if x is not None]
-    if suggestions:
-        card["suggestions"] = suggestions
-        card["selectionBehavior"] = "at-most-one" if len(suggestions) == 1 else "any"
+    # facts read from report text: a suggestion each that records the value as a coded Observation
+    records = _record_suggestions(facts, picture, uuid_factory, sanitiser)
+    if suggestions or records:
+        # CDS Hooks: at most one suggestion of a card is the recommended one -- the first (the option preferred
+        # for this patient in a choice; the first test of a needs-data card); a record suggestion never is
+        for i, suggestion in enumerate(suggestions):
+            suggestion["isRecommended"] = i == 0
+        card["suggestions"] = suggestions + records
+        # "any" only when every suggestion may be taken together: independent requests, or one order beside
+        # records of report-text facts. A choice between options stays "at-most-one" (records included): two
+        # options of one decision must never both be accepted.
+        together = independent or len(suggestions) <= 1
+        card["selectionBehavior"] = "any" if together and len(card["suggestions"]) > 1 else "at-most-one"
     card["overrideReasons"] = [
         {"system": OVERRIDE_SYSTEM, "code": code, "display": display} for code, display in knowledge.override_reasons
     ]
@@ -382,6 +470,9 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         + [{"label": g.label, "citation": g.citation, "url": g.url} for g in guideline],
         "facts": [sanitiser.fact_json(f) for f in facts],
     }
+    alternatives = _unique(t for t in suggested_topics if t != group.topic)
+    if alternatives:
+        extension["alternatives"] = alternatives
     if missing:
         extension["missing"] = [sanitiser.plain(m) for m in missing]
     card["extension"] = {EXTENSION_KEY: _drop_empty(extension, keep={"evidence", "facts", "rules"})}
@@ -398,12 +489,15 @@ def _reference(fact: FactUse) -> str | None:
 
 def _fact_json(fact: FactUse, sanitiser: _Sanitiser | None = None) -> dict[str, str]:
     plain = plain_text if sanitiser is None else sanitiser.plain
-    out = {"name": plain(fact.name) or "fact", "display": plain(fact.display) or "recorded"}
+    out = {"name": plain(fact.name) or "fact", "display": plain(fact.display) or "recorded",
+           "source": REPORT_TEXT if fact.source == REPORT_TEXT else "coded"}
     if fact.date is not None:
         out["date"] = fact.date.isoformat()
     reference = _reference(fact)
     if reference:
         out["reference"] = reference
+    if fact.source == REPORT_TEXT and fact.quote:
+        out["quote"] = plain(fact.quote, QUOTE_LENGTH)
     return out
 
 
@@ -422,6 +516,7 @@ def _unique(items: Iterable[Any], key: Callable[[Any], Any] | None = None) -> li
     return out
 
 
+
 # --------------------------------------------------------------------------- detail
 
 
@@ -434,6 +529,9 @@ def _detail(
     guideline: list[Any],
     knowledge: Knowledge,
     sanitiser: _Sanitiser | None = None,
+    *,
+    options: list[tuple[Outcome, CardSpec]] | None = None,
+    drafts: list[str] | None = None,
 ) -> str:
     if sanitiser is None:
         sanitiser = _Sanitiser(card_texts(knowledge))
@@ -441,15 +539,23 @@ def _detail(
     md = sanitiser.markdown
     lead_outcome, lead = group.lead
     parts: list[str] = ["**Why**", "", fill(lead.why, md_params)]
-    if lead_outcome.reason:
+    if options:
+        parts += ["", "**Options for this patient, in order** (choose one)", ""]
+        for n, (o, s) in enumerate(options, 1):
+            summary = fill(s.summary, _params(o, knowledge, sanitiser=sanitiser))
+            parts.append(f"{n}. {md(summary, 200)}")
+        if lead_outcome.reason:
+            parts += ["", "Order: " + md(lead_outcome.reason, 300)]
+    elif lead_outcome.reason:
         parts += ["", "Finding: " + md(lead_outcome.reason, 300)]
-    others = _unique(((o, s) for o, s in group.members if (o, s) != group.lead),
-                     key=lambda member: (member[0].rule_id, member[1].id))
+    shown_ids = {lead.id, *(s.id for _, s in options or ())}
+    others = _unique(((o, s) for o, s in group.members if (o, s) != group.lead and s.id not in shown_ids),
+                     key=lambda member: member[1].id)
     if others:
         parts += ["", "Also on this topic:"]
         for o, s in others:
             summary = fill(s.summary, _params(o, knowledge, sanitiser=sanitiser))
-            parts.append(f"- {md(o.rule_id)}: {md(summary, 200)}")
+            parts.append(f"- {md(summary, 200)}")
     parts += ["", "**Patient facts used**", ""]
     if facts:
         parts += [sanitiser.fact_line(f) for f in facts]
@@ -468,6 +574,9 @@ def _detail(
             parts.append(line if line is not None else f"- [{g.label}]({g.url}): {g.citation}")
     if lead.dose and lead.strength in ("recommend", "consider", "caution"):
         parts += ["", "**Dose and schedule**", "", fill(lead.dose, md_params)]
+    if drafts:
+        parts += ["", "**Draft orders**", ""]
+        parts += [f"- {line}" for line in drafts]
     cautions = _unique([*(c for _, s in group.members for c in s.cautions)])
     monitoring = _unique([*(m for _, s in group.members for m in s.monitoring)])
     if cautions or monitoring:
@@ -477,70 +586,367 @@ def _detail(
     if missing:
         parts += ["", "**Missing data**", ""]
         parts += [f"- {md(m)}" for m in missing]
+    read = _unique(r["detail"] for r in (_record(f) for f in facts) if r and isinstance(r.get("detail"), str))
+    if read:
+        parts += ["", "**Read from report text**", ""]
+        parts += [f"- {md(d, 400)}" for d in read]
     return "\n".join(parts).strip()
 
 
-# --------------------------------------------------------------------------- suggestions
-
-
-def _suggestion(
-    spec: CardSpec, picture: NetPicture, knowledge: Knowledge, uuid_factory: Callable[[], str],
-    texts: CardTexts | None = None,
-) -> dict[str, Any] | None:
-    if spec.order is None or spec.strength not in ("recommend", "consider", "needs-data"):
-        return None
-    if texts is None:
-        texts = card_texts(knowledge)
-    actions = [_medication_action(knowledge.drugs[d], picture, texts) for d in spec.order.medications]
-    actions += [_service_action(knowledge.services[s], picture, texts) for s in spec.order.services]
-    return {"label": texts.labels[spec.id], "uuid": uuid_factory(), "isRecommended": True, "actions": actions}
+# --------------------------------------------------------------------------- draft orders
 
 
 def _subject(picture: NetPicture) -> dict[str, str]:
     return {"reference": picture.patient_ref}
 
 
-def _medication_action(drug: DrugSpec, picture: NetPicture, texts: CardTexts) -> dict[str, Any]:
-    dosage: dict[str, Any] = {"text": drug.dosage}
-    if drug.timing:
-        repeat: dict[str, Any] = {
-            "frequency": drug.timing["frequency"],
-            "period": drug.timing["period"],
-            "periodUnit": drug.timing["period_unit"],
-        }
-        if "count" in drug.timing:
-            repeat["count"] = drug.timing["count"]
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _unit_text(unit: str) -> str:
+    return _UNIT_TEXT.get(unit, unit)
+
+
+def _quantity(value: float, unit: str) -> dict[str, Any]:
+    """A UCUM quantity (the code is the UCUM unit; ``unit`` is how it reads)."""
+    return {"value": value, "unit": _unit_text(unit), "system": UCUM, "code": unit}
+
+
+def _days(n: int) -> dict[str, Any]:
+    return {"value": n, "unit": "days", "system": UCUM, "code": "d"}
+
+
+def _dose_and_rate(amount: Amount, kind: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"type": {"coding": [{"system": DOSE_RATE_TYPE, "code": kind,
+                                                  "display": kind.capitalize()}]}}
+    if amount.value is not None:
+        entry["doseQuantity"] = _quantity(amount.value, amount.unit)
+    else:
+        low, high = amount.bounds
+        entry["doseRange"] = {"low": _quantity(low, amount.unit), "high": _quantity(high, amount.unit)}
+    return entry
+
+
+def _amount_text(amount: Amount) -> str:
+    low, high = amount.bounds
+    number = _num(low) if low == high else f"{_num(low)}-{_num(high)}"
+    return f"{number} {_unit_text(amount.unit)}"
+
+
+def _current(picture: NetPicture, drug: DrugSpec) -> list[Therapy]:
+    """The patient's exposures in the draft's therapy class that are in force (taken now, or ordered and not
+    yet started). An SSA depot and the short-acting form are different classes; an SSA of unknown form is
+    counted against both (a duplicate is the worse error)."""
+    out = []
+    for t in picture.therapies:
+        if t.agent.value != drug.agent or t.status not in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED):
+            continue
+        if drug.long_acting is not None and t.long_acting is not None and t.long_acting != drug.long_acting:
+            continue
+        out.append(t)
+    return out
+
+
+def _therapy_words(t: Therapy, markdown: Callable[..., str]) -> str:
+    """The exposure in words for the detail: its (patient-derived, escaped) name, state and orders."""
+    state = "ordered, not yet started" if t.status is TherapyStatus.PLANNED else "current"
+    orders = f", {', '.join(markdown(r) for r in t.orders)}" if t.orders else ""
+    return f"{markdown(t.drug)} ({state}{orders})"
+
+
+class _Drafts:
+    """Builds one card's suggestions from the knowledge's orders, for this patient: structured doses (and the
+    dose computed from height and weight when on record), a regimen as one RequestGroup, a change of the
+    current order where the card replaces it, no duplicate of a drug class the patient is already on, and
+    deletes of current orders where the card says to stop a drug. ``notes`` (Markdown) and ``facts`` /
+    ``missing`` say what was done for the detail and the extension."""
+
+    def __init__(self, picture: NetPicture, knowledge: Knowledge, sanitiser: _Sanitiser,
+                 uuid_factory: Callable[[], str]):
+        self.picture = picture
+        self.knowledge = knowledge
+        self.sanitiser = sanitiser
+        self.uuid_factory = uuid_factory
+        self.notes: list[str] = []
+        self.facts: list[FactUse] = []
+        self.missing: list[str] = []
+
+    # ---- suggestions
+
+    def suggestion(self, spec: CardSpec, index: int, option: OrderOption) -> dict[str, Any] | None:
+        k = self.knowledge
+        actions: list[dict[str, Any]] = []
+        deletes: list[dict[str, Any]] = []
+        skipped: list[str] = []
+        for drug_id in option.medications:
+            drug = k.drugs[drug_id]
+            current = _current(self.picture, drug)
+            if not current:
+                continue
+            orders = [ref for t in current for ref in t.orders]
+            names = ", ".join(_therapy_words(t, self.sanitiser.markdown) for t in current)
+            if not spec.changes_current:
+                # a drug of a class the patient is already on is never drafted again (a duplicate order)
+                self._note(f"No new order for {drug.display}: the patient already has {names}.")
+                skipped.append(drug_id)
+                continue
+            if not orders:
+                self._note(f"No draft to change {names}: it is recorded without an order in this record "
+                           "(change it where it is prescribed).")
+                skipped.append(drug_id)
+                continue
+            self._note(f"{drug.display} replaces {names}: the suggestion deletes the current order.")
+            for ref in orders:
+                deletes.append({"type": "delete", "resourceId": ref,
+                                "description": self.sanitiser.plain(
+                                    f"Replace the current order {ref} ({current[0].drug}) with the draft below",
+                                    _DESCRIPTION_MAX)})
+        if option.regimen is not None:
+            if skipped:
+                return None  # part of a regimen is never drafted
+            actions.append(self._regimen_action(k.regimens[option.regimen]))
+        else:
+            actions += [self._medication_action(k.drugs[d]) for d in option.medications if d not in skipped]
+        actions += [self._service_action(k.services[sv]) for sv in option.services]
+        if not actions:
+            return None
+        label = self.sanitiser.texts.labels.get((spec.id, index)) or plain_text(spec.id, max_length=80)
+        return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True,
+                "actions": _unique(deletes, key=lambda a: a["resourceId"]) + actions}
+
+    def stop_suggestion(self, spec: CardSpec) -> dict[str, Any] | None:
+        """A card that says to stop or avoid a current drug deletes that drug's current orders."""
+        stop = spec.stops
+        assert stop is not None
+        refs: list[tuple[str, str]] = []
+        for t in self.picture.therapies:
+            if t.agent.value in stop.agents and t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED):
+                refs += [(ref, t.drug) for ref in t.orders]
+        for m in self.picture.current_medications:
+            if stop.flags and m.flags & set(stop.flags) and m.reference and m.reference.startswith("MedicationRequest/"):
+                refs.append((m.reference, m.name))
+        refs = _unique(refs, key=lambda r: r[0])
+        if not refs:
+            return None
+        actions = [{"type": "delete", "resourceId": ref,
+                    "description": self.sanitiser.plain(f"Stop the current order {ref} ({name})", _DESCRIPTION_MAX)}
+                   for ref, name in refs]
+        label = self.sanitiser.texts.labels.get((spec.id, -1)) or plain_text(spec.id, max_length=80)
+        return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions}
+
+    def _note(self, line: str) -> None:
+        """A line for the detail's **Draft orders**: knowledge text and numbers as written, patient-derived
+        words already escaped by the caller."""
+        if line not in self.notes:
+            self.notes.append(line)
+
+    # ---- resources
+
+    def _medication_request(self, drug: DrugSpec, *, cycle_days: tuple[int, int] | None = None,
+                            contained_id: str | None = None) -> dict[str, Any]:
+        dosage: dict[str, Any] = {"sequence": 1, "text": drug.dosage}
+        assert drug.timing is not None and drug.dose is not None
+        t = drug.timing
+        repeat: dict[str, Any] = {"frequency": t["frequency"], "period": t["period"], "periodUnit": t["period_unit"]}
+        if "frequency_max" in t:
+            repeat["frequencyMax"] = t["frequency_max"]
+        bound = (cycle_days[1] - cycle_days[0] + 1) if cycle_days is not None else t.get("duration_days")
+        if bound:
+            # bounded: this many days, and exactly the doses they hold (never continuous use)
+            repeat["boundsDuration"] = _days(int(bound))
+            repeat["count"] = int(t["frequency"] * bound / t["period"])
+        elif "count" in t:
+            repeat["count"] = t["count"]
         dosage["timing"] = {"repeat": repeat}
-    if drug.route:
-        code, display = _ROUTES[drug.route]
-        dosage["route"] = {"coding": [{"system": SNOMED, "code": code, "display": display}]}
-    resource = {
-        "resourceType": "MedicationRequest",
-        "status": "draft",
-        "intent": "proposal",
-        "subject": _subject(picture),
-        "medicationCodeableConcept": {
-            "coding": [{"system": RXNORM, "code": drug.rxnorm, "display": drug.rxnorm_display}],
-            "text": drug.display,
-        },
-        "dosageInstruction": [dosage],
-    }
-    description = texts.descriptions[f"drug:{drug.id}"]
-    return {"type": "create", "description": description, "resource": resource}
+        if drug.as_needed:
+            dosage["asNeededCodeableConcept"] = {"text": drug.as_needed}
+        if drug.route:
+            route = self.knowledge.routes[drug.route]
+            dosage["route"] = {"coding": [{"system": SNOMED, "code": route.code, "display": route.display}]}
+        dose_and_rate = [_dose_and_rate(drug.dose, "ordered")]
+        computed = self._computed_dose(drug)
+        if computed is not None:
+            amount, words = computed
+            dose_and_rate.append(_dose_and_rate(amount, "calculated"))
+            dosage["text"] = f"{drug.dosage}. {words}"
+        dosage["doseAndRate"] = dose_and_rate
+        if drug.max_per_day is not None:
+            dosage["maxDosePerPeriod"] = {"numerator": _quantity(drug.max_per_day.bounds[0], drug.max_per_day.unit),
+                                          "denominator": _quantity(1, "d") | {"unit": "day"}}
+        resource: dict[str, Any] = {"resourceType": "MedicationRequest"}
+        if contained_id is not None:
+            resource["id"] = contained_id
+        resource.update({
+            "status": "draft",
+            "intent": "proposal",
+            "subject": _subject(self.picture),
+            "medicationCodeableConcept": {
+                "coding": [{"system": RXNORM, "code": drug.rxnorm, "display": drug.rxnorm_display}],
+                "text": drug.display,
+            },
+            "dosageInstruction": [dosage],
+        })
+        return resource
+
+    def _medication_action(self, drug: DrugSpec) -> dict[str, Any]:
+        return {"type": "create", "description": self.sanitiser.texts.descriptions[f"drug:{drug.id}"],
+                "resource": self._medication_request(drug)}
+
+    def _regimen_action(self, regimen: RegimenSpec) -> dict[str, Any]:
+        """A cyclic regimen as one RequestGroup: a contained MedicationRequest per drug, bounded to its days of the
+        cycle; the drugs that start after day 1 are offset from the day-1 drug; the cycle repeats ``cycles``
+        times every ``cycle_days`` days."""
+        k = self.knowledge
+        contained = []
+        sub_actions = []
+        anchor = next(d for d, (first, _) in regimen.days.items() if first == 1)
+        for drug_id, (first, last) in regimen.days.items():
+            drug = k.drugs[drug_id]
+            contained.append(self._medication_request(drug, cycle_days=(first, last), contained_id=drug_id))
+            action: dict[str, Any] = {
+                "id": drug_id,
+                "title": drug.display,
+                "description": f"days {first}-{last} of each {regimen.cycle_days}-day cycle" if first != last
+                else f"day {first} of each {regimen.cycle_days}-day cycle",
+                "resource": {"reference": f"#{drug_id}"},
+            }
+            if first > 1:
+                action["relatedAction"] = [{"actionId": anchor, "relationship": "after-start",
+                                            "offsetDuration": _days(first - 1)}]
+            sub_actions.append(action)
+        resource = {
+            "resourceType": "RequestGroup",
+            "contained": contained,
+            "status": "draft",
+            "intent": "proposal",
+            "subject": _subject(self.picture),
+            "code": {"text": regimen.display},
+            "action": [{
+                "title": regimen.label,
+                "description": regimen.display,
+                "timingTiming": {"repeat": {"count": regimen.cycles, "frequency": 1, "period": regimen.cycle_days,
+                                            "periodUnit": "d"}},
+                "selectionBehavior": "all",
+                "requiredBehavior": "must",
+                "action": sub_actions,
+            }],
+        }
+        if regimen.note:
+            resource["note"] = [{"text": regimen.note}]
+        return {"type": "create", "description": self.sanitiser.texts.descriptions[f"regimen:{regimen.id}"],
+                "resource": resource}
+
+    def _service_action(self, service: ServiceSpec) -> dict[str, Any]:
+        codings = [dict(service.code)] if service.code else []
+        codings.append({"system": SERVICE_SYSTEM, "code": service.id, "display": service.label})
+        resource: dict[str, Any] = {
+            "resourceType": "ServiceRequest",
+            "status": "draft",
+            "intent": "proposal",
+            "subject": _subject(self.picture),
+            "code": {"coding": codings, "text": service.display},
+        }
+        if service.category:
+            resource["category"] = [{"coding": [dict(service.category)]}]
+        return {"type": "create", "description": self.sanitiser.texts.descriptions[f"service:{service.id}"],
+                "resource": resource}
+
+    # ---- doses per m2 / per kg
+
+    def _computed_dose(self, drug: DrugSpec) -> tuple[Amount, str] | None:
+        """The dose for this patient when it is per m2 (Mosteller BSA from height and a recent weight) or per kg
+        (recent weight); None, with a note and the missing datum, when the measurements are not on record."""
+        assert drug.dose is not None
+        per = drug.dose.per
+        if per not in ("m2", "kg"):
+            return None
+        labs = self.picture.labs
+        height, weight = labs.body_height, labs.body_weight
+        max_age = int(self.knowledge.thresholds["dose_weight_max_age_days"].value)
+        as_of = self.picture.as_of
+        recent = weight.known and weight.date is not None and (as_of - weight.date).days <= max_age
+        need = [] if recent else [f"body weight from the last {max_age} days (dose per {per})"]
+        if per == "m2" and not height.known:
+            need.insert(0, "body height (dose per m2)")
+        if need:
+            for n in need:
+                if n not in self.missing:
+                    self.missing.append(n)
+            what = " and ".join(need)
+            self._note(f"{drug.display}: the dose per {per} is not computed: {what} not on record.")
+            return None
+        w = float(weight.value)  # type: ignore[arg-type]
+        facts = [FactUse.of("Body weight", weight, f"{w:g} kg")]
+        if per == "m2":
+            h = float(height.value)  # type: ignore[arg-type]
+            factor = round(math.sqrt(h * w / 3600), 2)
+            facts.insert(0, FactUse.of("Body height", height, f"{h:g} cm"))
+            times = f"{factor:.2f} m²"
+            basis = (f"body surface area by Mosteller from height {h:g} cm on {_date(height)} and weight {w:g} kg "
+                     f"on {_date(weight)}")
+        else:
+            factor = w
+            times = f"{w:g} kg"
+            basis = f"weight {w:g} kg on {_date(weight)}"
+        unit = drug.dose.unit.rsplit("/", 1)[0]
+        low, high = (_round_dose(b * factor) for b in drug.dose.bounds)
+        amount = Amount(unit=unit, value=low) if low == high else Amount(unit=unit, low=low, high=high)
+        words = (f"Computed for this patient: {_amount_text(drug.dose)} × {times} = {_amount_text(amount)} per "
+                 f"dose ({basis}); round to whole tablets or vials per local policy")
+        self.facts += [f for f in facts if f not in self.facts]
+        self._note(f"{drug.display}: {words}.")
+        return amount, words
 
 
-def _service_action(service: ServiceSpec, picture: NetPicture, texts: CardTexts) -> dict[str, Any]:
-    code: dict[str, Any] = {"text": service.display}
-    if service.code:
-        code["coding"] = [dict(service.code)]
-    resource: dict[str, Any] = {
-        "resourceType": "ServiceRequest",
-        "status": "draft",
-        "intent": "proposal",
-        "subject": _subject(picture),
-        "code": code,
-    }
-    if service.category:
-        resource["category"] = [{"coding": [dict(service.category)]}]
-    description = texts.descriptions[f"service:{service.id}"]
-    return {"type": "create", "description": description, "resource": resource}
+def _round_dose(x: float) -> float | int:
+    """A computed dose: whole units from 10 up, one decimal below."""
+    return int(round(x)) if x >= 10 else round(x, 1)
+
+
+def _date(fact: Fact[Any]) -> str:
+    return fact.date.isoformat() if fact.date is not None else "date not recorded"
+
+
+# --------------------------------------------------------------------------- facts read from report text
+
+
+def _record(fact: FactUse) -> dict[str, Any] | None:
+    """The coded Observation a report-text fact would be recorded as (built by the picture), or None."""
+    if fact.source != REPORT_TEXT or not fact.record:
+        return None
+    try:
+        record = json.loads(fact.record)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("code"), dict) else None
+
+
+def _record_suggestions(facts: list[FactUse], picture: NetPicture, uuid_factory: Callable[[], str],
+                        sanitiser: _Sanitiser) -> list[dict[str, Any]]:
+    """One suggestion per fact read from report text: record it as a coded Observation, for the clinician to
+    confirm (card contract, "Facts read from report text"). Never pre-selected (``isRecommended`` false)."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str | None, str | None]] = set()
+    for fact in facts:
+        record = _record(fact)
+        reference = _reference(fact)
+        if record is None or reference is None or fact.date is None or (reference, fact.record) in seen:
+            continue
+        seen.add((reference, fact.record))
+        resource: dict[str, Any] = {"resourceType": "Observation", "status": "final"}
+        if isinstance(record.get("category"), str):
+            resource["category"] = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": record["category"]}]}]
+        resource["code"] = record["code"]
+        resource["subject"] = _subject(picture)
+        resource["effectiveDateTime"] = fact.date.isoformat()
+        for key in ("valueQuantity", "valueCodeableConcept", "valueRange", "interpretation"):
+            if key in record:
+                resource[key] = record[key]
+        resource["derivedFrom"] = [{"reference": reference}]
+        if isinstance(record.get("note"), str):
+            resource["note"] = [{"text": sanitiser.plain(record["note"], 400)}]
+        label = sanitiser.plain(str(record.get("label") or "Record the value read from the report"), 160)
+        out.append({"label": label, "uuid": uuid_factory(), "isRecommended": False,
+                    "actions": [{"type": "create", "description": label, "resource": resource}]})
+    return out

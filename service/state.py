@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from flask import Flask, current_app
 
+from service.config import Settings
 from service.protocol import cors
 from service.protocol.admission import Admission
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.render import escape_markdown, plain_text, render
-from service.knowledge import Knowledge, worst_case_values
+from service.knowledge import Knowledge, option_label, worst_case_values
 from service.picture.model import (
     Agent,
     Differentiation,
@@ -89,22 +89,40 @@ def assert_contract(card: dict, k: Knowledge) -> None:
         assert reason["system"] == "https://net-cds.org/fhir/CodeSystem/override-reason" and reason["display"]
     drug_suggestion = ext["strength"] in ("recommend", "consider")
     for suggestion in card.get("suggestions", []):
-        assert suggestion["uuid"] and suggestion["isRecommended"] is True
+        assert suggestion["uuid"] and suggestion["isRecommended"] is (suggestion is card["suggestions"][0])
+        assert len(suggestion["label"]) <= 80 and not suggestion["label"].endswith("…"), "label cut"
         for action in suggestion["actions"]:
+            if action["type"] == "delete":  # a change or stop of a current order
+                assert re.fullmatch(r"MedicationRequest/[A-Za-z0-9\-.]{1,64}", action["resourceId"])
+                assert "resource" not in action
+                continue
             resource = action["resource"]
             assert action["type"] == "create"
             assert resource["status"] == "draft" and resource["intent"] == "proposal"
             assert resource["subject"] == {"reference": "Patient/p-1"}
-            if resource["resourceType"] == "MedicationRequest":
-                coding = resource["medicationCodeableConcept"]["coding"][0]
+            requests = [resource] if resource["resourceType"] == "MedicationRequest" else (
+                resource.get("contained", []) if resource["resourceType"] == "RequestGroup" else [])
+            if resource["resourceType"] == "RequestGroup":
+                assert requests and resource["action"][0]["timingTiming"]["repeat"]["count"] >= 1
+            for request in requests:
+                coding = request["medicationCodeableConcept"]["coding"][0]
                 assert coding["system"] == "http://www.nlm.nih.gov/research/umls/rxnorm" and coding["code"].isdigit()
-                assert resource["dosageInstruction"][0]["text"]
+                dosage = request["dosageInstruction"][0]
+                assert dosage["text"] and dosage["route"]["coding"][0]["system"] == "http://snomed.info/sct"
+                assert {"doseQuantity", "doseRange"} & set(dosage["doseAndRate"][0])
+            if resource["resourceType"] == "ServiceRequest":
+                assert resource["code"]["text"]
+                assert any(c["system"] == "https://net-cds.org/fhir/CodeSystem/service-request"
+                           for c in resource["code"]["coding"])
             else:
-                assert resource["resourceType"] == "ServiceRequest" and resource["code"]["text"]
+                assert requests, f"unexpected draft {resource['resourceType']}"
     if ext["strength"] in ("caution", "not-recommended", "info"):
-        assert "suggestions" not in card
+        # only a stop: deletes of current orders, never a draft
+        assert all(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])
     if drug_suggestion and card["source"]["topic"]["code"] in ("everolimus", "prrt", "captem"):
-        assert card["suggestions"], "recommend/consider drug card without a suggestion"
+        # no suggestion only when the patient already has that therapy in force: never a duplicate order
+        assert card.get("suggestions") or "No new order for" in card["detail"] or "No draft to change" in card["detail"], \
+            "recommend/consider drug card without a suggestion"
 
 
 # --------------------------------------------------------------------------- escaping
@@ -215,7 +233,8 @@ def test_every_knowledge_card_renders_to_a_valid_card(card_id):
     assert_contract(card, k)
     assert card["extension"]["net-cds"]["rules"] == [spec.rules[0]]
     assert card["extension"]["net-cds"]["facts"] == [
-        {"name": "Ki-67", "display": "12 %", "date": "2026-10-01", "reference": "Observation/ki67-1"}]
+        {"name": "Ki-67", "display": "12 %", "date": "2026-10-01", "reference": "Observation/ki67-1",
+         "source": "coded"}]
     for section in ("**Why**", "**Patient facts used**"):
         assert section in card["detail"]
 
@@ -253,7 +272,8 @@ def test_site_row_leads_over_the_universal_gate_at_equal_strength():
         lead = k.cards["rectal-endoscopic-resection"]
         assert card["summary"].startswith(lead.summary.split("—")[0].strip())
         assert card["extension"]["net-cds"]["rules"] == ["G-01", "O-04"]
-        assert "G\\-01" in card["detail"].split("Also on this topic:")[1]
+        also = card["detail"].split("Also on this topic:")[1]
+        assert "Refer for resection" in also and "G\\-01" not in also  # row ids stay in the extension, not in prose
 
 
 def test_cards_are_ordered_critical_recommend_consider_caution_not_recommended_needs_data():
@@ -276,8 +296,10 @@ def test_uuids_come_from_the_factory_for_cards_and_suggestions():
     cards = render([Outcome("N-02", Status.APPLICABLE, card="nec-platinum-etoposide")], make_picture(),
                    knowledge=k, uuid_factory=uuids())
     assert cards[0]["uuid"] == "uuid-0" and cards[0]["suggestions"][0]["uuid"] == "uuid-1"
-    actions = cards[0]["suggestions"][0]["actions"]
-    assert [a["resource"]["medicationCodeableConcept"]["coding"][0]["code"] for a in actions] == ["2555", "4179"]
+    (action,) = cards[0]["suggestions"][0]["actions"]
+    regimen = action["resource"]
+    assert regimen["resourceType"] == "RequestGroup"
+    assert [r["medicationCodeableConcept"]["coding"][0]["code"] for r in regimen["contained"]] == ["2555", "4179"]
 
 
 def test_draft_medication_request_carries_rxnorm_dose_timing_and_route():
@@ -289,6 +311,8 @@ def test_draft_medication_request_carries_rxnorm_dose_timing_and_route():
     dosage = lutathera["dosageInstruction"][0]
     assert dosage["timing"]["repeat"] == {"frequency": 1, "period": 8, "periodUnit": "wk", "count": 4}
     assert dosage["route"]["coding"][0]["code"] == "47625008"
+    assert dosage["doseAndRate"][0]["doseQuantity"] == {"value": 7.4, "unit": "GBq", "system": "http://unitsofmeasure.org",
+                                                        "code": "GBq"}
 
 
 def test_not_applicable_and_unnamed_insufficient_outcomes_make_no_card():
@@ -418,9 +442,9 @@ def test_evaluate_never_raises_and_every_card_is_valid(picture):
     k = knowledge()
     outcomes = evaluate(picture, as_of=AS_OF, knowledge=k)
     cards = render(outcomes, picture, knowledge=k, uuid_factory=uuids())
-    if picture.scope in (Scope.NONE, Scope.EXCLUDED):
+    if picture.scope is Scope.NONE:
         assert outcomes == [] and cards == []
-    if picture.scope is Scope.SCLC:
+    if picture.scope in (Scope.SCLC, Scope.EXCLUDED):  # one rule for every neoplasm routed out (G-03)
         assert [c["source"]["topic"]["code"] for c in cards] == ["out-of-scope"]
     topics = [c["source"]["topic"]["code"] for c in cards]
     assert len(topics) == len(set(topics))
@@ -454,12 +478,14 @@ def drug_topics(k: Knowledge) -> dict[str, str]:
 
 
 def _suggested_drug_topics(card: dict, k: Knowledge, by_rxnorm: dict[str, str]) -> set[str]:
+    """The therapy topics of every drug a card's suggestions would create (a regimen's contained orders too)."""
     out = set()
     for suggestion in card.get("suggestions", []):
         for action in suggestion["actions"]:
-            resource = action.get("resource", {})
-            for coding in resource.get("medicationCodeableConcept", {}).get("coding", []):
-                out.add(by_rxnorm.get(coding["code"], "?"))
+            resource = action.get("resource", {})  # a delete carries none
+            for request in [resource, *resource.get("contained", [])]:
+                for coding in request.get("medicationCodeableConcept", {}).get("coding", []):
+                    out.add(by_rxnorm.get(coding["code"], "?"))
     return out
 
 
@@ -471,7 +497,9 @@ def assert_never_suggested_and_not_recommended(cards: list[dict], k: Knowledge) 
     for card in cards:
         ext = card["extension"]["net-cds"]
         if ext["strength"] in ("recommend", "consider"):
-            assert ext["topic"] not in refused, f"{ext['topic']} is both suggested and not recommended"
+            # a choice card suggests its topic and every alternative: none of them may be refused
+            for topic in [ext["topic"], *ext.get("alternatives", [])]:
+                assert topic not in refused, f"{topic} is both suggested and not recommended"
         clash = _suggested_drug_topics(card, k, by_rxnorm) & refused
         assert not clash, f"card {ext['topic']} ({ext['rules']}) suggests a drug of a not-recommended topic {clash}"
 
@@ -607,10 +635,10 @@ def test_pre_sanitised_knowledge_text_equals_sanitising_at_call_time():
                                                                          max_length=_DESCRIPTION_MAX)
     for card in k.cards.values():
         if card.order is not None:
-            names = [k.drugs[d].display for d in card.order.medications] + [
-                k.services[s].display for s in card.order.services]
-            assert texts.labels[card.id] == plain_text(card.suggestion_label or "Draft order: " + " + ".join(names),
-                                                       max_length=80)
+            for i, option in enumerate(card.order.options):
+                label = option_label(k, card, option)
+                assert label and len(label) <= 80, f"{card.id}: a label is short by design, never cut"
+                assert texts.labels[(card.id, i)] == plain_text(label, max_length=80) == label
 
 
 def test_patient_text_is_sanitised_per_call_even_when_it_equals_no_knowledge_text():

@@ -9,7 +9,8 @@ cross-check of the cards against the clinical expectations in ``fhir_fixtures/in
   clinical change.
 * ``test_cards_agree_with_fixture_expectations``: every row an oncologist expects (``rows``)
   appears in some card's ``extension["net-cds"].rules``; no ``not_rows`` row does; a patient
-  without a NEN gets no card; an SCLC gets only the out-of-scope card. Justified exceptions
+  without a NEN gets no card; an SCLC, a Merkel cell carcinoma or a paraganglioma (scope excluded) gets only
+  the out-of-scope card (one rule for every neoplasm routed out, G-03). Justified exceptions
   are listed (with the reason) in ``EXPECTED_ROW_EXCEPTIONS``; an exception that is no longer
   needed fails too, so the list cannot go stale.
 
@@ -116,10 +117,12 @@ def _expected_problems(patient: str) -> list[tuple[str, str]]:
         if cards:
             problems.append(("*", "a patient without a NEN must get no card at all"))
         return problems
-    if scope == "sclc":
+    if scope in ("sclc", "excluded"):
+        if len(cards) != 1:
+            problems.append(("*", f"a neoplasm routed out must get exactly one out-of-scope card, not {len(cards)}"))
         for card in cards:
             if card["extension"]["net-cds"]["topic"] != "out-of-scope":
-                problems.append(("*", f"SCLC got a {card['extension']['net-cds']['topic']} card"))
+                problems.append(("*", f"{scope} got a {card['extension']['net-cds']['topic']} card"))
     hereditary_known = bool((exp.get("expect") or {}).get("hereditary"))
     for row in exp.get("rows", []):
         if row in NO_CARD_ROWS:

@@ -38,8 +38,22 @@ placeholders:
 RULES = REVIEW + """
 evidence:
   TRIAL: {label: "TRIAL", citation: "Someone 2020", url: "https://doi.org/10.1/x"}
+routes:
+  oral: {code: "26643006", display: "Oral route", code_check: {status: verified, source: "test"}}
 drugs:
-  pill: {display: "Pill 1 mg", rxnorm: "123", rxnorm_display: "pill 1 MG Oral Tablet", dosage: "1 mg daily"}
+  pill:
+    label: "Pill 2 mg by mouth daily"
+    display: "Pill 2 mg"
+    agent: everolimus
+    rxnorm: "123"
+    rxnorm_display: "pill 1 MG Oral Tablet"
+    rxnorm_tty: SCD
+    code_check: {status: unverified, source: "test"}
+    dose: {value: 2, unit: mg}
+    strength: {value: 1, unit: mg}
+    timing: {frequency: 1, period: 1, period_unit: d}
+    route: oral
+    dosage: "2 mg by mouth once daily"
 cards:
   x-card:
     rules: [X-01]
@@ -76,8 +90,16 @@ def test_minimal_knowledge_loads_and_logs_rule_versions(cards_dir, caplog):
         k = load_knowledge(cards_dir, rule_ids={"X-01"})
     assert k.version == "2026.1.0"
     assert k.cards["x-card"].order.medications == ("pill",)
+    # At INFO: one summary line naming every rule@version, not one line per rule.
+    assert [r.getMessage() for r in caplog.records] == ["knowledge loaded version 2026.1.0: 1 rules, 1 cards"]
+    assert caplog.records[0].rules == ["X-01@3"]
+
+
+def test_one_line_per_rule_at_debug(cards_dir, caplog):
+    with caplog.at_level(logging.DEBUG, logger="service.knowledge"):
+        load_knowledge(cards_dir, rule_ids={"X-01"})
     record = next(r for r in caplog.records if getattr(r, "rule_id", None) == "X-01")
-    assert record.getMessage() == "rule loaded X-01@3"
+    assert record.getMessage() == "rule loaded X-01@3" and record.levelno == logging.DEBUG
     assert record.rule_version == 3
 
 
@@ -95,6 +117,22 @@ def test_minimal_knowledge_loads_and_logs_rule_versions(cards_dir, caplog):
         ("    order: {medication: pill}\n", "", "needs an order"),
         ("cards: [x-card]", "cards: [other-card]", "unknown card 'other-card'"),
         ("summary:", "summry:", "x.yaml"),
+        # draft orders (cards/knowledge/drugs.yaml): structured, executable, consistent with their own text
+        ("    dose: {value: 2, unit: mg}\n", "", "'dose' is a required property"),
+        ("strength: {value: 1, unit: mg}", "strength: {value: 1.5, unit: mg}", "not a whole number of 1.5 mg"),
+        ('dosage: "2 mg by mouth once daily"', 'dosage: "two tablets by mouth once daily"',
+         "does not state the structured dose 2 mg"),
+        ("rxnorm_tty: SCD", "rxnorm_tty: IN", "'rxnorm_reason' is a required property"),
+        ("route: oral", "route: intravenous", "route 'intravenous' has no code"),
+        ('label: "Pill 2 mg by mouth daily"', 'label: "' + "Pill " * 13 + '"', "is too long"),
+        # choice cards
+        ("strength: recommend", "strength: needs-data\n    decision: pill-or-potion",
+         "only recommend/consider cards take part in a choice"),
+        ("    order: {medication: pill}\n", "    decision: pill-or-potion\n    choice_summary: \"" + "x" * 150 + "\"\n",
+         "choice_summary"),
+        ("    order: {medication: pill}\n", "    stops: {agents: [everolimus]}\n    order: {medication: pill}\n",
+         "stops needs a label"),
+        ("dose: {value: 2, unit: mg}", "dose: {value: 2, unit: tablets}", "drugs/pill/dose/unit"),
     ],
 )
 def test_broken_knowledge_is_refused_naming_file_and_problem(cards_dir, old, new, message):
@@ -102,6 +140,76 @@ def test_broken_knowledge_is_refused_naming_file_and_problem(cards_dir, old, new
     with pytest.raises(KnowledgeError, match="x.yaml|x-card") as excinfo:
         load_knowledge(cards_dir, rule_ids={"X-01"})
     assert message in str(excinfo.value)
+
+
+REGIMEN = """
+regimens:
+  duo:
+    label: "Duo, cycle 1 of 21 days"
+    display: "Pill days 1-5 with potion days 3-5, every 21 days"
+    cycle_days: 21
+    cycles: 1
+    drugs:
+      pill: {first_day: 1, last_day: 5}
+      potion: {first_day: 3, last_day: 5}
+"""
+POTION = """
+  potion:
+    label: "Potion 10 mg/m2 by mouth daily"
+    display: "Potion 10 mg/m2"
+    agent: everolimus
+    rxnorm: "456"
+    rxnorm_display: "potion"
+    rxnorm_tty: IN
+    rxnorm_reason: "compounded per m2 by pharmacy"
+    code_check: {status: unverified, source: "test"}
+    dose: {value: 10, unit: mg/m2}
+    timing: {frequency: 1, period: 1, period_unit: d}
+    route: oral
+    dosage: "10 mg/m2 by mouth once daily"
+"""
+
+
+def _with_regimen(cards_dir: Path, order: str) -> None:
+    rewrite(cards_dir, "cards:\n", REGIMEN + "cards:\n")
+    rewrite(cards_dir, '    dosage: "2 mg by mouth once daily"\n', '    dosage: "2 mg by mouth once daily"\n' + POTION)
+    rewrite(cards_dir, "order: {medication: pill}", order)
+
+
+def test_a_cyclic_drug_is_only_ordered_with_its_whole_regimen(cards_dir):
+    _with_regimen(cards_dir, "order: {medication: potion}")
+    with pytest.raises(KnowledgeError, match="cyclic drug 'potion' is ordered outside its regimen 'duo'"):
+        load_knowledge(cards_dir, rule_ids={"X-01"})
+
+
+def test_a_whole_regimen_order_resolves_to_the_regimen(cards_dir):
+    _with_regimen(cards_dir, "order: {medications: [potion, pill]}")
+    k = load_knowledge(cards_dir, rule_ids={"X-01"})
+    (option,) = k.cards["x-card"].order.options
+    assert option.regimen == "duo" and k.regimens["duo"].days["potion"] == (3, 5)
+
+
+def test_regimen_days_must_fall_inside_the_cycle(cards_dir):
+    _with_regimen(cards_dir, "order: {medications: [potion, pill]}")
+    rewrite(cards_dir, "potion: {first_day: 3, last_day: 5}", "potion: {first_day: 3, last_day: 25}")
+    with pytest.raises(KnowledgeError, match="days 3-25 of potion fall outside the 21-day cycle"):
+        load_knowledge(cards_dir, rule_ids={"X-01"})
+
+
+def test_a_regimen_drug_with_its_own_bound_is_refused(cards_dir):
+    """A regimen member's timing is doses per day; its days come from the regimen (never a second bound)."""
+    _with_regimen(cards_dir, "order: {medications: [potion, pill]}")
+    rewrite(cards_dir, "    timing: {frequency: 1, period: 1, period_unit: d}\n    route: oral\n    dosage: \"10",
+            "    timing: {frequency: 1, period: 1, period_unit: d, count: 5}\n    route: oral\n    dosage: \"10")
+    with pytest.raises(KnowledgeError, match="drugs/potion: a regimen drug's timing is doses per day"):
+        load_knowledge(cards_dir, rule_ids={"X-01"})
+
+
+def test_an_option_of_several_drugs_needs_a_label(cards_dir):
+    rewrite(cards_dir, '    dosage: "2 mg by mouth once daily"\n', '    dosage: "2 mg by mouth once daily"\n' + POTION)
+    rewrite(cards_dir, "order: {medication: pill}", "order: {options: [{medication: pill}, {medications: [pill, potion]}]}")
+    with pytest.raises(KnowledgeError, match="an option of several items needs a suggestion_label"):
+        load_knowledge(cards_dir, rule_ids={"X-01"})
 
 
 def test_broken_yaml_names_the_file(cards_dir):

@@ -25,7 +25,7 @@ import re
 from hashlib import blake2b as _blake2b
 from math import isfinite as _isfinite
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
@@ -43,6 +43,7 @@ READ_TYPES = (
     "MedicationStatement",
     "MedicationAdministration",
     "Procedure",
+    "DiagnosticReport",
 )
 MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement", "MedicationAdministration")
 
@@ -178,6 +179,33 @@ class ProcedureRec:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachmentRec:
+    """One ``presentedForm`` of a report: inline base64 ``data`` and/or a ``url`` (as sent; decoded later)."""
+
+    content_type: str
+    data: str | None = None       # base64 text as sent (undecoded)
+    url: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRec:
+    """A DiagnosticReport: what the report-text reader needs (text, kind, date, results)."""
+
+    ref: str
+    status: str
+    categories: tuple[Concept, ...]
+    code: Concept
+    date: date | None                      # effective (start), else issued
+    issued: date | None = None
+    conclusion: str = ""
+    conclusion_codes: tuple[Concept, ...] = ()
+    forms: tuple[AttachmentRec, ...] = ()
+    results: tuple[str, ...] = ()          # result references as sent ("Observation/1", "#c1")
+    contained: tuple[dict, ...] = ()       # contained resources (Observations are read as results)
+
+
+@dataclass(frozen=True, slots=True)
 class PatientRec:
     ref: str
     birth_date: date | None
@@ -193,6 +221,10 @@ class AdaptedRecord:
     procedures: tuple[ProcedureRec, ...] = ()
     invalid: int = 0                     # relevant resources that failed validation (skipped)
     counts: dict[str, int] = field(default_factory=dict)  # resourceType -> read
+    reports: tuple[ReportRec, ...] = ()  # pathology and imaging DiagnosticReports (newest first)
+    # result Observations of those reports the picture does not read by code (their narrative is report text):
+    # report ref -> ObservationRecs
+    report_results: dict[str, tuple[ObservationRec, ...]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- dict helpers
@@ -313,10 +345,23 @@ def _observation(r: dict) -> ObservationRec:
     )
 
 
+_STATUS_WORDS = {"in remission": "remission", "remission": "remission", "resolved": "resolved",
+                 "inactive": "inactive", "active": "active", "recurrence": "recurrence", "relapse": "relapse",
+                 "entered in error": "entered-in-error", "entered-in-error": "entered-in-error",
+                 "refuted": "refuted", "confirmed": "confirmed", "provisional": "provisional",
+                 "differential": "differential", "unconfirmed": "unconfirmed"}
+
+
+def _status_word(text: str) -> str:
+    """A clinical/verification status sent only as text ("In remission", "Entered in error") -> its code."""
+    key = " ".join(text.lower().replace("_", " ").split())
+    return _STATUS_WORDS.get(key, key)
+
+
 def _condition(r: dict) -> ConditionRec:
     def status(key: str) -> str:
         c = concept(r.get(key))
-        return c.codings[0].code if c.codings else c.text.lower()
+        return c.codings[0].code if c.codings else _status_word(c.text)
 
     morph = []
     for ext in r.get("extension") or ():
@@ -420,6 +465,31 @@ def _procedure(r: dict) -> ProcedureRec:
     )
 
 
+def _report(r: dict) -> ReportRec:
+    start, end = _effective(r, "effective")
+    issued = parse_date(r.get("issued"))
+    forms = []
+    for f in r.get("presentedForm") or ():
+        if isinstance(f, dict):
+            data = f.get("data")
+            forms.append(AttachmentRec(_str(f.get("contentType")).split(";", 1)[0].strip().lower(),
+                                       data if isinstance(data, str) else None, _str(f.get("url")),
+                                       _str(f.get("title"))))
+    results = []
+    for ref in r.get("result") or ():
+        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+            results.append(ref["reference"])
+    contained = tuple(c for c in r.get("contained") or () if isinstance(c, dict))
+    return ReportRec(
+        ref=_ref(r), status=_str(r.get("status")),
+        categories=tuple(concept(c) for c in r.get("category") or () if isinstance(c, dict)),
+        code=concept(r.get("code")), date=start or end or issued, issued=issued,
+        conclusion=_str(r.get("conclusion")),
+        conclusion_codes=tuple(concept(c) for c in r.get("conclusionCode") or () if isinstance(c, dict)),
+        forms=tuple(forms), results=tuple(results), contained=contained,
+    )
+
+
 def _patient(r: dict) -> PatientRec:
     return PatientRec(_ref(r), parse_date(r.get("birthDate")), _str(r.get("gender")))
 
@@ -436,6 +506,7 @@ read_condition = _condition
 read_medication = _medication
 read_procedure = _procedure
 read_patient = _patient
+read_report = _report
 
 
 def validations() -> int:
@@ -478,6 +549,9 @@ READ_ELEMENTS: dict[str, tuple[str, ...]] = {
                                  "effectivePeriod", "dosage", "statusReason", "reasonCode", "note"),
     "Procedure": ("id", "subject", "status", "code", "performedDateTime", "performedInstant", "performedDate",
                   "performedPeriod", "outcome", "bodySite", "note", "usedCode", "statusReason", "reasonCode"),
+    # contained results are validated one by one as Observations when read (service.picture.select)
+    "DiagnosticReport": ("id", "subject", "status", "category", "code", "effectiveDateTime", "effectivePeriod",
+                         "issued", "conclusion", "conclusionCode", "presentedForm", "result"),
 }
 _VOCABULARY_TYPES = ("CodeableConcept", "Coding")
 _SHARED_CACHE_MAX = 20_000
@@ -817,10 +891,71 @@ def _check(validate: Callable[[object], object], value: object) -> bool:
     return True
 
 
+_INHERITED = ("subject", "effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued", "specimen",
+              "bodySite", "method")
+_VALUE_KEYS = ("valueQuantity", "valueCodeableConcept", "valueString", "valueInteger", "valueBoolean", "valueRange")
+REPORT_STATUSES = frozenset({"final", "amended", "corrected", "appended"})
+
+
+def observation_part(parent: dict, own: dict, rid: object) -> dict:
+    """An Observation made of ``own`` (a panel's component, a contained member or result) and what it inherits
+    from ``parent`` (the panel or report): subject, date and specimen unless it has its own; id ``rid``."""
+    out: dict = {"resourceType": "Observation", "id": rid, "status": own.get("status") or parent.get("status"),
+                 "code": own.get("code")}
+    own_effective = any(k.startswith("effective") for k in own)
+    for key in _INHERITED:
+        if key in own:
+            out[key] = own[key]
+        elif key in parent and not (key.startswith("effective") and own_effective):
+            out[key] = parent[key]
+    for key in (*_VALUE_KEYS, "interpretation", "note"):
+        if key in own:
+            out[key] = own[key]
+    if out.get("status") is None or parent.get("resourceType") == "DiagnosticReport" and "status" not in own:
+        out["status"] = "final" if parent.get("resourceType") == "DiagnosticReport" else parent.get("status")
+    return out
+
+
+def contained_observations(resource: dict, refs: object) -> list[dict]:
+    """The contained Observations that ``refs`` (a list of References) point at ("#id")."""
+    contained = {c.get("id"): c for c in resource.get("contained") or () if isinstance(c, dict)
+                 and c.get("resourceType") == "Observation" and isinstance(c.get("id"), str)}
+    out = []
+    for ref in refs if isinstance(refs, list) else ():
+        target = ref.get("reference") if isinstance(ref, dict) else None
+        if isinstance(target, str) and target.startswith("#") and target[1:] in contained:
+            out.append(contained[target[1:]])
+    return out
+
+
+def observation_parts(resource: dict) -> list[tuple[dict, str]]:
+    """(Observation, reference of its holder) for the Observations carried inside ``resource``: a panel's
+    components and contained members (``hasMember``), a report's contained results."""
+    rid = resource.get("id")
+    rtype = resource.get("resourceType")
+    ref = f"{rtype}/{rid}" if isinstance(rid, str) else ""
+    parts: list[tuple[dict, str]] = []
+    if rtype == "Observation":
+        for c in resource.get("component") or ():
+            if isinstance(c, dict) and isinstance(c.get("code"), dict):
+                parts.append((observation_part(resource, c, rid), ref))
+        for member in contained_observations(resource, resource.get("hasMember")):
+            parts.append((observation_part(resource, member, rid), ref))
+    elif rtype == "DiagnosticReport" and resource.get("status") in REPORT_STATUSES:
+        for member in contained_observations(resource, resource.get("result")):
+            parts.append((observation_part(resource, member, rid), ref))
+    return parts
+
+
 def adapt(resources: Iterable[object], *, relevant: Callable[[dict], bool]) -> AdaptedRecord:
-    """Validate and read the resources ``relevant`` selects; skip (and count) the invalid ones."""
+    """Validate and read the resources ``relevant`` selects; skip (and count) the invalid ones.
+
+    The reference path of tests and tools: every relevant resource validated, panels (no relevant code) and
+    reports read through the Observations they carry, valid DiagnosticReports kept (newest first) with the
+    narratives of their results that no code reads (the picture decides which reports it reads)."""
     medications: dict[str, dict] = {}
     pending: list[dict] = []
+    observations_by_id: dict[str, dict] = {}
     for r in resources:
         if not isinstance(r, dict):
             continue
@@ -829,19 +964,47 @@ def adapt(resources: Iterable[object], *, relevant: Callable[[dict], bool]) -> A
             medications[f"Medication/{r['id']}"] = r
         elif rtype in READ_TYPES:
             pending.append(r)
+            if rtype == "Observation" and isinstance(r.get("id"), str):
+                observations_by_id.setdefault(r["id"], r)
     patient = None
     conditions: list[ConditionRec] = []
     observations: list[ObservationRec] = []
     meds: list[MedicationRec] = []
     procedures: list[ProcedureRec] = []
+    reports: list[ReportRec] = []
+    report_results: dict[str, list[ObservationRec]] = {}
     invalid = 0
     counts: dict[str, int] = {}
+    extra: list[tuple[dict, str]] = []
+
+    def is_relevant(r: dict) -> bool:
+        try:
+            return relevant(r)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return False
+
     for r in pending:
         rtype = r["resourceType"]
-        try:
-            if rtype != "Patient" and not relevant(r):
+        if rtype == "DiagnosticReport":
+            if not valid(r):
+                invalid += 1
                 continue
-        except (ValueError, TypeError, KeyError, AttributeError):
+            rec = _report(r)
+            reports.append(rec)
+            extra.extend(observation_parts(r))
+            for ref in rec.results:
+                target = observations_by_id.get(ref.split("/", 1)[1]) if ref.startswith("Observation/") else None
+                if target is not None and not is_relevant(target) and valid(target):
+                    report_results.setdefault(rec.ref, []).append(_observation(target))
+            for member in contained_observations(r, r.get("result")):
+                if not is_relevant(member) and valid(member):
+                    report_results.setdefault(rec.ref, []).append(_observation(member))
+            counts[rtype] = counts.get(rtype, 0) + 1
+            continue
+        if rtype == "Observation" and not is_relevant(r) and ("component" in r or "hasMember" in r):
+            extra.extend(observation_parts(r))
+            continue
+        if rtype != "Patient" and not is_relevant(r):
             continue
         if not valid(r):
             invalid += 1
@@ -862,7 +1025,15 @@ def adapt(resources: Iterable[object], *, relevant: Callable[[dict], bool]) -> A
             invalid += 1
             continue
         counts[rtype] = counts.get(rtype, 0) + 1
+    for part, holder in extra:
+        if part.get("status") in ("final", "amended", "corrected") and is_relevant(part):
+            if valid(part):
+                rec = _observation(part)
+                observations.append(replace(rec, ref=holder))
+            else:
+                invalid += 1
     if invalid:
         log.info("skipped invalid FHIR resources", extra={"invalid_resources": invalid})
+    reports.sort(key=lambda rec: rec.date or date.min, reverse=True)
     return AdaptedRecord(patient, tuple(conditions), tuple(observations), tuple(meds), tuple(procedures),
-                         invalid, counts)
+                         invalid, counts, tuple(reports), {k: tuple(v) for k, v in report_results.items()})

@@ -270,39 +270,48 @@ class FhirClient:
 
     # -- public reads
 
-    def read(self, relative: str, *, deadline: float, resource_type: str | None = None) -> dict:
-        """GET ``{base}/{relative}`` and return the resource (of ``resource_type`` if given)."""
+    def read(self, relative: str, *, deadline: float, resource_type: str | None = None,
+             max_bytes: int | None = None) -> dict:
+        """GET ``{base}/{relative}`` and return the resource (of ``resource_type`` if given).
+
+        ``max_bytes`` lowers the client's response cap for this one read (e.g. a report attachment)."""
         rtype = resource_type or relative.split("/", 1)[0]
-        body = self._get(self._absolute(relative), rtype, deadline)
+        body = self._get(self._absolute(relative), rtype, deadline, max_bytes=max_bytes)
         if body.get("resourceType") != rtype:
             self.stats["error_type"] += 1
             raise FhirAccessError(f"{rtype} read returned a {_kind(body)}.")
         self.stats["ok"] += 1
         return body
 
-    def search(self, relative: str, *, deadline: float, resource_type: str | None = None) -> SearchResult:
-        """Run a search and follow ``next`` links (bounded); the first page must succeed."""
+    def search(self, relative: str, *, deadline: float, resource_type: str | None = None,
+               include_types: tuple[str, ...] = ()) -> SearchResult:
+        """Run a search and follow ``next`` links (bounded); the first page must succeed.
+
+        ``include_types``: resource types whose ``search.mode = include`` entries (``_include``) are kept too."""
         rtype = resource_type or relative.split("?", 1)[0]
         bundle = self._get(self._absolute(relative), rtype, deadline)
         _require_bundle(bundle, rtype, self.stats)
         self.stats["ok"] += 1
-        return self._collect(bundle, rtype, deadline, pages=1)
+        return self._collect(bundle, rtype, deadline, pages=1, include_types=include_types)
 
-    def follow(self, bundle: dict, *, deadline: float, resource_type: str) -> SearchResult:
+    def follow(self, bundle: dict, *, deadline: float, resource_type: str,
+               include_types: tuple[str, ...] = ()) -> SearchResult:
         """Continue a searchset (e.g. a paginated prefetch) from its ``next`` link.
 
         Returns only the resources of the *following* pages; the caller already has page one.
         """
-        return self._collect({"link": bundle.get("link")}, resource_type, deadline, pages=1)
+        return self._collect({"link": bundle.get("link")}, resource_type, deadline, pages=1,
+                             include_types=include_types)
 
     # -- internals
 
-    def _collect(self, bundle: dict, rtype: str, deadline: float, *, pages: int) -> SearchResult:
+    def _collect(self, bundle: dict, rtype: str, deadline: float, *, pages: int,
+                 include_types: tuple[str, ...] = ()) -> SearchResult:
         resources: list[dict] = []
         outcomes = 0
         seen_urls: set[str] = set()
         while True:
-            found, n_out = _entries(bundle)
+            found, n_out = _entries(bundle, include_types)
             resources.extend(found)
             outcomes += n_out
             nxt = _next_link(bundle)
@@ -343,8 +352,9 @@ class FhirClient:
             return None
         return absolute
 
-    def _get(self, url: str, rtype: str, deadline: float) -> dict:
+    def _get(self, url: str, rtype: str, deadline: float, *, max_bytes: int | None = None) -> dict:
         """One guarded GET; the parsed JSON object, or ``FhirAccessError``."""
+        cap = self.max_bytes if max_bytes is None else min(self.max_bytes, max_bytes)
         start = time.monotonic()
         remaining = deadline - start
         if remaining <= 0.005:
@@ -373,7 +383,7 @@ class FhirClient:
                 self.stats[key] += 1
                 raise FhirAccessError(f"{rtype}: the FHIR server answered HTTP {status}.")
             declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            if declared and declared.isdigit() and int(declared) > cap:
                 self.stats["too_large"] += 1
                 raise FhirAccessError(f"{rtype}: the FHIR response is too large.")
             chunks: list[bytes] = []
@@ -386,7 +396,7 @@ class FhirClient:
                     if not chunk:
                         break
                     size += len(chunk)
-                    if size > self.max_bytes:
+                    if size > cap:
                         self.stats["too_large"] += 1
                         raise FhirAccessError(f"{rtype}: the FHIR response is too large.")
                     if time.monotonic() > stop_at:
@@ -437,8 +447,11 @@ def next_link(bundle: dict) -> str | None:
     return _next_link(bundle)
 
 
-def _entries(bundle: dict) -> tuple[list[dict], int]:
-    """Resources of entries in search mode ``match`` (or no mode), and the count of outcomes."""
+def _entries(bundle: dict, include_types: tuple[str, ...] = ()) -> tuple[list[dict], int]:
+    """Resources of entries in search mode ``match`` (or no mode), and the count of outcomes.
+
+    Entries in search mode ``include`` are kept only when their type is in ``include_types``
+    (e.g. the Observations a DiagnosticReport search ``_include``s)."""
     found: list[dict] = []
     outcomes = 0
     entries = bundle.get("entry")
@@ -455,11 +468,13 @@ def _entries(bundle: dict) -> tuple[list[dict], int]:
             outcomes += 1
             continue
         search = entry.get("search")
-        if search is None or not isinstance(search, dict) or search.get("mode") in (None, "match"):
+        mode = search.get("mode") if isinstance(search, dict) else None
+        if mode in (None, "match") or (mode == "include" and include_types
+                                       and resource.get("resourceType") in include_types):
             append(resource)
     return found, outcomes
 
 
-def bundle_entries(bundle: dict) -> tuple[list[dict], int]:
+def bundle_entries(bundle: dict, include_types: tuple[str, ...] = ()) -> tuple[list[dict], int]:
     """Public form of the entry filter, shared with the prefetch reader."""
-    return _entries(bundle)
+    return _entries(bundle, include_types)

@@ -44,6 +44,14 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DEADLINE_SECONDS = 0.9
 OBSERVATION_COUNT = 500
+#: Pathology and imaging reports asked for (newest first): enough for years of staging scans and biopsies.
+REPORT_COUNT = 50
+#: Report attachments (``presentedForm.url``) fetched from the FHIR server per call, and the cap on each
+#: (the Binary's JSON, base64 included); larger or further attachments are named as unread on a card.
+ATTACHMENT_FETCHES = 10
+ATTACHMENT_MAX_BYTES = 512 * 1024
+#: Attachment types the picture reads as text; a url of another type (PDF, RTF, images) is not fetched.
+TEXT_ATTACHMENT_TYPES = ("text/plain", "text/html")
 
 #: key -> template, for every key but ``observations`` (whose code list comes from terminology).
 _FIXED_TEMPLATES = {
@@ -54,6 +62,19 @@ _FIXED_TEMPLATES = {
     "medicationAdministrations": "MedicationAdministration?patient={{context.patientId}}",
     "procedures": "Procedure?patient={{context.patientId}}",
 }
+
+#: Types kept from a key's ``_include`` entries (``search.mode = include``) beside its own type.
+_INCLUDE_TYPES = {"diagnosticReports": ("Observation",), "medicationRequests": ("Medication",),
+                  "medicationStatements": ("Medication",), "medicationAdministrations": ("Medication",)}
+#: Included types that belong to no patient (a Medication is a product): kept without the patient check.
+_UNOWNED_TYPES = frozenset({"Medication"})
+#: Added to the query when the service itself searches the FHIR server (not part of the discovery
+#: template: ``_include`` is outside the CDS Hooks query subset an EHR is expected to honour).
+_FALLBACK_SUFFIX = {"diagnosticReports": "&_include=DiagnosticReport:result",
+                    "medicationRequests": "&_include=MedicationRequest:medication",
+                    "medicationStatements": "&_include=MedicationStatement:medication",
+                    "medicationAdministrations": "&_include=MedicationAdministration:medication"}
+_BINARY_REF = re.compile(r"^Binary/[A-Za-z0-9\-.]{1,64}$")
 
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*\}\}")
 _USER_TOKENS = {
@@ -69,6 +90,16 @@ class ObservationCodes(Protocol):
     def observation_codes(self) -> list[str]: ...
 
 
+def _token_list(items: list[str]) -> str:
+    out = []
+    for item in sorted(set(items)):
+        system, sep, code = item.partition("|")
+        if not sep or not code:
+            raise ValueError("codes must be 'system|code'")
+        out.append(f"{_escape_token_value(system)}|{_escape_token_value(code)}")
+    return ",".join(out)
+
+
 # --------------------------------------------------------------------------- discovery
 
 
@@ -82,22 +113,26 @@ def discovery_prefetch(terminology: ObservationCodes) -> dict[str, str]:
     """The ``prefetch`` object of our discovery entry: key -> R4 template (build once at start-up).
 
     Templates stay inside the CDS Hooks query subset: reads, type searches on ``patient``, token
-    ``code`` equality (an OR list of ``system|code``), ``_sort=-date`` and ``_count``.
+    ``code``/``category`` equality (an OR list of ``system|code``), ``_sort=-date`` and ``_count``.
+    DiagnosticReports are asked for by the pathology and imaging categories the terminology lists
+    (``report_category``; all of them when it lists none), newest first, at most ``REPORT_COUNT``.
     """
-    codes = []
-    for item in sorted(set(terminology.observation_codes())):
-        system, sep, code = item.partition("|")
-        if not sep or not code:
-            raise ValueError("observation codes must be 'system|code'")
-        codes.append(f"{_escape_token_value(system)}|{_escape_token_value(code)}")
+    codes = _token_list(list(terminology.observation_codes()))
     observations = "Observation?patient={{context.patientId}}"
     if codes:
-        observations += "&code=" + ",".join(codes)
+        observations += "&code=" + codes
     observations += f"&_sort=-date&_count={OBSERVATION_COUNT}"
+    report_categories = getattr(terminology, "report_categories", None)
+    categories = _token_list(list(report_categories())) if callable(report_categories) else ""
+    reports = "DiagnosticReport?patient={{context.patientId}}"
+    if categories:
+        reports += "&category=" + categories
+    reports += f"&_sort=-date&_count={REPORT_COUNT}"
     templates = {
         "patient": _FIXED_TEMPLATES["patient"],
         "conditions": _FIXED_TEMPLATES["conditions"],
         "observations": observations,
+        "diagnosticReports": reports,
         **{k: v for k, v in _FIXED_TEMPLATES.items() if k not in ("patient", "conditions")},
     }
     return {key: templates[key] for key in CATEGORIES}
@@ -170,6 +205,7 @@ class _Key:
     pending_bundle: dict | None = None    # prefetched Bundle whose next link is to be followed
     needs_fetch: bool = False
     reason: str = ""
+    include_types: tuple[str, ...] = ()   # types of ``_include``d entries kept beside ``rtype``
 
 
 def _belongs_to(resource: dict, rtype: str, patient_id: str, plain_ref: str | None = None) -> bool:
@@ -222,7 +258,7 @@ def _read_prefetch(item: _Key, value, patient_id: str, stats: Counter) -> None:
     if rtype != "Bundle":
         item.needs_fetch, item.reason = True, "malformed"
         return
-    resources, outcomes = bundle_entries(value)
+    resources, outcomes = bundle_entries(value, item.include_types)
     if outcomes and not resources:
         stats["prefetch_outcome"] += 1
         item.needs_fetch, item.reason = True, "operation-outcome"
@@ -266,7 +302,7 @@ def gather(
     items: list[_Key] = []
     for key, template in templates.items():
         rtype, is_read = _shape(template)
-        item = _Key(key, rtype, is_read, template)
+        item = _Key(key, rtype, is_read, template, include_types=_INCLUDE_TYPES.get(key, ()))
         if key in prefetch:
             _read_prefetch(item, prefetch[key], patient_id, counts)
         else:
@@ -307,18 +343,27 @@ def gather(
         seen_ids = seen.setdefault(rtype, set())     # ids of this type already gathered
         inline = rtype != "Patient"
         for resource in item.resources:
+            ids_of = seen_ids
             if not (inline and resource.get("resourceType") == rtype
                     and type(subject := resource.get("subject")) is dict
                     and subject.get("reference") == plain_ref):
-                if not _belongs_to(resource, rtype, patient_id, plain_ref):
+                other = resource.get("resourceType")
+                if item.include_types and other != rtype and other in item.include_types:
+                    # an _include'd resource (a report's Observations, a request's Medication): the patient's
+                    # (a Medication belongs to no one), once per type/id
+                    if other not in _UNOWNED_TYPES and not _belongs_to(resource, other, patient_id, plain_ref):
+                        counts["dropped_other_patient"] += 1
+                        continue
+                    ids_of = seen.setdefault(other, set())
+                elif not _belongs_to(resource, rtype, patient_id, plain_ref):
                     counts["dropped_other_patient" if resource.get("resourceType") == rtype
                            else "dropped_wrong_type"] += 1
                     continue
             rid = resource.get("id")
             if type(rid) is str:
-                if rid in seen_ids:
+                if rid in ids_of:
                     continue
-                seen_ids.add(rid)
+                ids_of.add(rid)
             resources.append(resource)
     if counts.get("dropped_other_patient"):
         log.warning("resources of another patient dropped", extra={
@@ -332,6 +377,9 @@ def gather(
                 f"Required prefetch key '{key}' is missing or unusable and {where}.",
                 expression=f"prefetch.{key}",
             )
+
+    if client is not None and "diagnosticReports" not in unavailable:
+        resources = _fetch_attachments(resources, client, deadline, counts, executor)
 
     return PatientRecord(
         patient_id=patient_id,
@@ -364,11 +412,13 @@ def _fetch_all(items: list[_Key], hook_request, client: FhirClient | None, deadl
 
     def run(item: _Key, kind: str):
         if kind == "follow":
-            return client.follow(item.pending_bundle, deadline=deadline, resource_type=item.rtype)
+            return client.follow(item.pending_bundle, deadline=deadline, resource_type=item.rtype,
+                                 include_types=item.include_types)
         query = instantiate(item.template, hook_request)
         if item.is_read:
             return client.read(query, deadline=deadline, resource_type=item.rtype)
-        return client.search(query, deadline=deadline, resource_type=item.rtype)
+        return client.search(query + _FALLBACK_SUFFIX.get(item.key, ""), deadline=deadline,
+                             resource_type=item.rtype, include_types=item.include_types)
 
     own = executor is None
     pool = executor or ThreadPoolExecutor(max_workers=min(len(jobs), 8), thread_name_prefix="fhir")
@@ -422,3 +472,81 @@ def _settle(item: _Key, kind: str, future: Future, counts: Counter) -> None:
     else:
         item.resources = list(result.resources)
         item.incomplete = not result.complete
+
+
+# --------------------------------------------------------------------------- report attachments
+
+
+def _attachment_target(form: object, base_url: str) -> str | None:
+    """``Binary/<id>`` for a text attachment held by URL on the same FHIR server, else None."""
+    if not isinstance(form, dict) or form.get("data") is not None:
+        return None
+    url = form.get("url")
+    ctype = form.get("contentType")
+    if not isinstance(url, str) or not url:
+        return None
+    if ctype is not None and (not isinstance(ctype, str)
+                              or ctype.split(";", 1)[0].strip().lower() not in TEXT_ATTACHMENT_TYPES):
+        return None
+    relative = url[len(base_url) + 1:] if url.startswith(base_url + "/") else url
+    return relative if _BINARY_REF.match(relative) else None
+
+
+def _fetch_attachments(resources: list[dict], client: FhirClient, deadline: float, counts: Counter,
+                       executor: Executor | None) -> list[dict]:
+    """Fill in the text attachments of DiagnosticReports held by URL on the same FHIR server.
+
+    At most ``ATTACHMENT_FETCHES`` Binaries, each capped at ``ATTACHMENT_MAX_BYTES``, read with the call's
+    client and deadline (a plain GET of ``Binary/<id>`` as FHIR JSON). A report is replaced by a copy whose
+    attachment carries the Binary's ``data``; anything not fetched stays a ``url`` (the picture names it as
+    unread). URLs elsewhere are never followed.
+    """
+    wanted: list[tuple[int, int, str]] = []          # (resource position, form position, Binary/<id>)
+    for i, resource in enumerate(resources):
+        if resource.get("resourceType") != "DiagnosticReport":
+            continue
+        forms = resource.get("presentedForm")
+        if not isinstance(forms, list):
+            continue
+        for j, form in enumerate(forms):
+            target = _attachment_target(form, client.base_url)
+            if target is not None and len(wanted) < ATTACHMENT_FETCHES:
+                wanted.append((i, j, target))
+    if not wanted:
+        return resources
+
+    def read(target: str) -> dict:
+        return client.read(target, deadline=deadline, resource_type="Binary", max_bytes=ATTACHMENT_MAX_BYTES)
+
+    own = executor is None
+    pool = executor or ThreadPoolExecutor(max_workers=min(len(wanted), 4), thread_name_prefix="fhir-binary")
+    try:
+        futures = [(i, j, pool.submit(read, target)) for i, j, target in wanted]
+        wait([f for _, _, f in futures], timeout=max(0.0, deadline - time.monotonic()))
+        out = list(resources)
+        for i, j, future in futures:
+            if not future.done():
+                future.cancel()
+                counts["attachment_unread"] += 1
+                continue
+            try:
+                binary = future.result()
+            except Exception:   # FhirAccessError or a library error: the attachment stays unread
+                counts["attachment_unread"] += 1
+                continue
+            data = binary.get("data")
+            if not isinstance(data, str):
+                counts["attachment_unread"] += 1
+                continue
+            report = out[i] = dict(out[i])
+            forms = report["presentedForm"] = list(report["presentedForm"])
+            form = dict(forms[j])
+            form["data"] = data
+            if not form.get("contentType") and isinstance(binary.get("contentType"), str):
+                form["contentType"] = binary["contentType"]
+            forms[j] = form
+            counts["attachment_fetched"] += 1
+        return out
+    finally:
+        if own:
+            pool.shutdown(wait=False, cancel_futures=True)

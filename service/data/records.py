@@ -18,6 +18,7 @@ CATEGORIES = (
     "medicationStatements",
     "medicationAdministrations",
     "procedures",
+    "diagnosticReports",
 )
 REQUIRED_CATEGORIES = ("patient", "conditions")
 

@@ -9,7 +9,9 @@
   bearer-token auth (or open access for the browser-based Sandbox), strict inbound validation,
   the order simulator off and no traffic log; waits for ``/metadata``; loads transaction
   Bundles (PUT entries with fixed ids: idempotent); and stops it cleanly.
-- :func:`fixture_bundles` lists ``fhir_fixtures/bundles/*.json``.
+- :func:`fixture_bundles` lists ``fhir_fixtures/bundles/*.json``; :func:`shift_dates` moves every
+  date of a resource by a number of days (the demo loads the fixtures shifted so that their
+  "today", ``fhir_fixtures.fhir.AS_OF``, is the real today: its cards never age).
 
 Nothing here is imported by the service at run time.
 """
@@ -20,6 +22,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -29,7 +32,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -124,6 +129,50 @@ def bundle_patient_ids(paths: Iterable[Path]) -> list[str]:
             if resource.get("resourceType") == "Patient" and resource.get("id"):
                 out.append(resource["id"])
     return out
+
+
+# A full FHIR date or dateTime/instant: "2026-11-22", "2026-11-22T09:30:00Z", "...+01:00", "...T09:30:00.123Z".
+# Partial dates ("2024", "2024-03") are left as they are: a shift of days does not apply to them.
+_FHIR_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$")
+
+
+def fixtures_as_of() -> date:
+    """The date the committed fixtures are written against (``fhir_fixtures/index.json`` ``as_of``)."""
+    index = FIXTURE_BUNDLES.parent / "index.json"
+    try:
+        return date.fromisoformat(json.loads(index.read_text(encoding="utf-8"))["as_of"])
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise SekmetError(f"cannot read the fixtures' as_of date from {index}: {exc}") from None
+
+
+def shift_dates(value: Any, days: int) -> Any:
+    """A copy of ``value`` (decoded FHIR JSON) with every full date and dateTime moved by ``days``.
+
+    Every interval between two dates of a patient (age, time on a drug, time since progression,
+    the next PRRT dose) stays what it was, so the rules decide today what they decided on the
+    fixtures' own date. Strings that are not whole dates (ids, codes, text) are untouched.
+    """
+    if days == 0:
+        return value
+    if isinstance(value, dict):
+        return {key: shift_dates(item, days) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shift_dates(item, days) for item in value]
+    if isinstance(value, str):
+        match = _FHIR_DATE.match(value)
+        if match is None:
+            return value
+        try:
+            moved = date.fromisoformat(match.group(1)) + timedelta(days=days)
+        except (ValueError, OverflowError):
+            return value
+        return moved.isoformat() + (match.group(2) or "")
+    return value
+
+
+def days_to_today(today: date | None = None) -> int:
+    """Days from the fixtures' ``as_of`` to ``today`` (the real one by default)."""
+    return ((today or datetime.now().date()) - fixtures_as_of()).days
 
 
 # --------------------------------------------------------------------------- server
@@ -289,12 +338,14 @@ class SekmetServer:
             if not status.startswith(("200", "201")):
                 raise SekmetError(f"transaction entry failed: {status}")
 
-    def load_files(self, paths: Iterable[Path]) -> int:
+    def load_files(self, paths: Iterable[Path], *, shift_days: int = 0) -> int:
+        """Load transaction Bundles from files, every date moved by ``shift_days`` (see :func:`shift_dates`)."""
         count = 0
         with requests.Session() as http:
             for path in paths:
                 try:
-                    self.load_bundle(json.loads(path.read_text(encoding="utf-8")), session=http)
+                    bundle = shift_dates(json.loads(path.read_text(encoding="utf-8")), shift_days)
+                    self.load_bundle(bundle, session=http)
                 except SekmetError as exc:
                     raise SekmetError(f"{path.name}: {exc}") from None
                 count += 1
@@ -302,12 +353,14 @@ class SekmetServer:
 
 
 def start_with_fixtures(*, extra_bundles: Sequence[dict] = (), open_access: bool = False,
-                        port: int | None = None, install: bool = True) -> SekmetServer:
-    """Install if needed, start, and load ``fhir_fixtures/bundles`` plus ``extra_bundles``."""
+                        port: int | None = None, install: bool = True, shift_days: int = 0,
+                        work_dir: Path | None = None) -> SekmetServer:
+    """Install if needed, start, and load ``fhir_fixtures/bundles`` (dates moved by ``shift_days``)
+    plus ``extra_bundles`` (as given)."""
     exe = ensure_sekmet() if install else sekmet_executable()
-    server = SekmetServer(executable=exe, open_access=open_access, port=port).start()
+    server = SekmetServer(executable=exe, open_access=open_access, port=port, work_dir=work_dir).start()
     try:
-        server.load_files(fixture_bundles())
+        server.load_files(fixture_bundles(), shift_days=shift_days)
         for bundle in extra_bundles:
             server.load_bundle(bundle)
     except BaseException:

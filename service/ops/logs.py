@@ -1,4 +1,4 @@
-"""Structured logging: one JSON object per line on stderr.
+"""Structured logging: one JSON object per line on stderr (``NETCDS_LOG_FORMAT=text``: one readable line).
 
 Every record carries the request id, the CDS Hooks ``hookInstance`` and the service id of the
 request being handled (set by the views through :func:`bind` and held in ``contextvars``, so
@@ -159,6 +159,31 @@ class JsonFormatter(logging.Formatter):
             return json.dumps(entry, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
+class TextFormatter(JsonFormatter):
+    """The same record as :class:`JsonFormatter` (same fields, same scrubbing), on one line for people:
+    ``17:26:27.454 INFO  service.app  net-cds ready  knowledge_version=2026.11.6 auth=enabled``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = orjson.loads(super().format(record))
+        ts = str(entry.pop("ts", ""))
+        head = f"{ts[11:23]} {entry.pop('level', ''):7} {entry.pop('logger', '')}  {entry.pop('message', '')}"
+        stack = entry.pop("error_stack", None)
+        fields = " ".join(f"{key}={_text_value(value)}" for key, value in entry.items())
+        line = f"{head}  {fields}" if fields else head
+        if stack:
+            line += "\n    " + "\n    ".join(stack)
+        return line
+
+
+def _text_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value if value and not any(c.isspace() for c in value) else json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+LOG_FORMATTERS = {"json": JsonFormatter, "text": TextFormatter}
+
+
 def _forbidden_key(key: str) -> bool:
     """Does this ``extra`` key name a credential or a body (never written)? Remembered per key."""
     verdict = _KEY_VERDICTS.get(key)
@@ -193,16 +218,18 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Install the JSON handler on the root logger (idempotent: replaces an earlier one)."""
+def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+    """Install the JSON (or ``fmt="text"``) handler on the root logger (idempotent: replaces an earlier one)."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, _HANDLER_MARK, False):
             root.removeHandler(handler)
     handler = _StderrHandler()
     setattr(handler, _HANDLER_MARK, True)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(LOG_FORMATTERS[fmt]())
     handler.addFilter(ContextFilter())
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("service").setLevel(level)
+    # Alembic narrates every plugin and migration context at INFO (~10 lines per start): only at DEBUG.
+    logging.getLogger("alembic").setLevel(level if level == "DEBUG" else "WARNING")

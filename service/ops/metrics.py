@@ -75,6 +75,7 @@ FHIR_FAILURES = frozenset({
 DATA_STAGE_EVENTS = frozenset({
     "prefetch_outcome", "dropped_other_patient", "dropped_wrong_type", "precondition_failed",
     "prefetch_paging_unfollowed", "deadline_exceeded", "fhir_error", "fhir_fetched",
+    "attachment_fetched", "attachment_unread",
 })
 # Data-stage events that are also FHIR fallback failures the client did not count itself.
 DATA_STAGE_FHIR_FAILURES = frozenset({"deadline_exceeded"})

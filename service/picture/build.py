@@ -11,6 +11,7 @@ from datetime import date
 
 from service.data import fhir_adapter
 from service.picture import declined, disease, extent, fitness, pathology, primary, tempo, therapy
+from service.picture.reports import read as reports
 from service.picture.context import Context
 from service.picture.diagnosis import diagnose, relevant_condition
 from service.picture.facts import or_unavailable
@@ -53,6 +54,14 @@ def relevance(term: Terminology):
     return relevant
 
 
+def _comorbidity(dx, key: str, what: str) -> Fact:  # type: ignore[no-untyped-def]
+    """An active comorbidity on record (True), else MISSING: an absent code is never read as "no"."""
+    sources = dx.comorbidities.get(key, ())
+    if sources:
+        return Fact(FactState.PRESENT, True, tuple(sources))
+    return Fact.missing()
+
+
 def build_picture(
     record: PatientRecord,
     *,
@@ -65,6 +74,10 @@ def build_picture(
                                                terminology, unavailable_set))
     ctx = Context(adapted, as_of, lookback_days, terminology, unavailable_set)
     ctx.index_observations()
+    found = reports.read(adapted.reports, adapted.report_results, terminology, as_of)
+    ctx.report_candidates = found.candidates
+    ctx.report_results = {r.ref: frozenset(x for x in r.results if x.startswith("Observation/"))
+                          for r in adapted.reports}
     patient_ref = f"Patient/{record.patient_id}"
 
     dx = diagnose(ctx)
@@ -77,7 +90,7 @@ def build_picture(
 
     path = pathology.read(ctx, dx)
     dis = disease.read(ctx, dx)
-    tx = therapy.read(ctx, dis.progression_events, dis.status_dates)
+    tx = therapy.read(ctx, dis.progression_events, dis.status_dates, dis.status_events)
     fit = fitness.read(ctx, dx)
     obs_unavail = ctx.unavailable_obs()
     sizes = tempo.size_history(ctx)
@@ -105,6 +118,7 @@ def build_picture(
         as_of=as_of,
         scope=dx.scope,
         scope_sources=dx.scope_sources,
+        out_of_scope=dx.out_of_scope,
         primary_site=dx.primary_site,
         site_detail=dx.site_detail,
         differentiation=obs_fact(dx.differentiation, "differentiation"),
@@ -118,6 +132,7 @@ def build_picture(
         tumor_doubling_time_days=obs_fact(doubling, "tumour size"),
         ki67=obs_fact(path.ki67, "Ki-67"),
         ki67_history=path.ki67_history,
+        ki67_ends=path.ki67_ends,
         mitoses_per_2mm2=obs_fact(path.mitoses, "mitotic count"),
         coded_grade=obs_fact(path.coded_grade, "grade"),
         grade=obs_fact(path.grade, "grade"),
@@ -137,6 +152,8 @@ def build_picture(
         progression_interval_days=obs_fact(
             tempo.progression_interval(ctx, dis.progression_date, dx.diagnosis_date, tx.therapies), "progression"),
         r0_resection=tx.r0_resection,
+        in_remission=(Fact(FactState.PRESENT, True, dx.remission_sources) if dx.remission_sources
+                      else Fact.missing()),
         newly_diagnosed=tx.newly_diagnosed,
         syndromes=dx.syndromes,
         syndrome_sources=dx.syndrome_sources,
@@ -164,10 +181,14 @@ def build_picture(
         pregnant=fit.pregnant,
         breastfeeding=fit.breastfeeding,
         ecog=obs_fact(fit.ecog, "ECOG"),
+        venous_thromboembolism=_comorbidity(dx, "vte", "venous thromboembolism"),
+        hyperparathyroidism=_comorbidity(dx, "hyperparathyroidism", "hyperparathyroidism"),
+        dpd_deficiency=_comorbidity(dx, "dpd-deficiency", "DPD deficiency"),
         labs=fit.labs,
         unavailable=unavailable,
         incomplete=tuple(sorted(record.incomplete)),
         invalid_resources=adapted.invalid,
+        unread_reports=tuple(found.unread),
     )
     log.debug("picture built", extra={"scope": picture.scope.value, "invalid_resources": adapted.invalid})
     return picture

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from service.data.fhir_adapter import AdaptedRecord, Concept, ObservationRec
-from service.picture.facts import VALID_OBSERVATION_STATUSES
+from service.picture.facts import VALID_OBSERVATION_STATUSES, Candidate
 from service.picture.terminology import Entry, Terminology
 
 
@@ -17,6 +17,10 @@ class Context:
     term: Terminology
     unavailable: frozenset[str]
     by_role: dict[str, list[tuple[ObservationRec, Entry]]] = field(default_factory=dict)
+    # facts read from report text (service.picture.reports.read): field -> candidates, and unread attachments
+    report_candidates: dict[str, list[Candidate]] = field(default_factory=dict)
+    # DiagnosticReport reference -> the references of its results (a coded result speaks for its report)
+    report_results: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def index_observations(self) -> None:
         for obs in self.record.observations:
@@ -35,6 +39,25 @@ class Context:
 
     def role(self, role: str) -> list[tuple[ObservationRec, Entry]]:
         return self.by_role.get(role, [])
+
+    def from_reports(self, name: str, besides: list[Candidate] | None = None) -> list[Candidate]:
+        """Candidates for fact ``name`` read from report text (ki67, mitoses, differentiation, grade, sstr, fdg,
+        status); their sources carry the quote and the DiagnosticReport.
+
+        ``besides``: the coded candidates of the same fact. A report whose own coded result gives the fact (a
+        contained result, or an Observation listed in its ``result``) is not read for it from its text: the
+        structured result is the report's statement, its words a summary of it."""
+        found = self.report_candidates.get(name, [])
+        if not found or not besides:
+            return found
+        coded = {c.source.reference for c in besides if c.source.origin == "coded" and c.source.reference}
+        out = []
+        for c in found:
+            ref = c.source.reference or ""
+            if ref in coded or coded & self.report_results.get(ref, frozenset()):
+                continue
+            out.append(c)
+        return out
 
     def answer(self, concept: Concept | None, key: str) -> tuple[object, str] | None:
         """The first coded answer in ``concept`` with attribute ``key``: (value, display)."""

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from service.data.fhir_adapter import Concept, ConditionRec
 from service.picture.context import Context
-from service.picture.facts import Candidate, choose, dedupe_sources, present
+from service.picture.facts import Candidate, choose, dedupe_sources, present, with_report_text
 from service.picture.model import (
     Differentiation,
     Extent,
@@ -33,6 +33,7 @@ from service.picture.model import (
     Source,
     Syndrome,
 )
+from service.picture.reports import conditions as text_conditions
 from service.picture.terminology import Entry
 
 IGNORED_VERIFICATION = frozenset({"entered-in-error", "refuted"})
@@ -96,6 +97,13 @@ class Diagnosis:
     breast_cancer: tuple[Source, ...] = ()          # breast cancer on record (85330-9 Ki-67 is then not read)
     metastasis_any: tuple[Source, ...] = ()         # any metastasis/secondary code, active or not (not refuted)
     refusals: tuple[ConditionInfo, ...] = ()        # "refusal of treatment by patient" Conditions
+    # scope EXCLUDED / SCLC: which other pathway the tumour belongs to ("sclc", "merkel", "ppgl", "other")
+    out_of_scope: str = ""
+    # every NEN Condition is history (clinicalStatus remission/resolved/inactive, abated, or a personal-history
+    # code) and no active metastasis is coded: the tumour was treated (resected) -> surveillance, not "no NET"
+    remission_sources: tuple[Source, ...] = ()
+    # active comorbidities the safety/syndrome rows read ("vte", "hyperparathyroidism", "dpd-deficiency")
+    comorbidities: dict[str, tuple[Source, ...]] = field(default_factory=dict)
 
 
 def _lookup_all(ctx: Context, table: str, concept: Concept) -> list[tuple[Entry, str]]:
@@ -123,8 +131,14 @@ def condition_infos(ctx: Context) -> list[ConditionInfo]:
                 if e is not None:
                     found = [(e, b.all_text[:40])]
             topo.extend(found)
+        entries = _lookup_all(ctx, "condition", rec.code)
+        if not entries:
+            # no code the tables know: the diagnosis may be written only in words (code.text, a local display)
+            e = text_conditions.nen_entry(ctx.term, rec.code.all_text)
+            if e is not None:
+                entries = [(e, rec.code.all_text[:60])]
         infos.append(ConditionInfo(
-            rec, _lookup_all(ctx, "condition", rec.code), morph, topo,
+            rec, entries, morph, topo,
             rec.clinical_status not in INACTIVE_CLINICAL and rec.abatement is None,
         ))
     return infos
@@ -142,7 +156,13 @@ def relevant_condition(ctx: Context, resource: dict) -> bool:
         if isinstance(ext, dict) and "histology-morphology" in str(ext.get("url", "")):
             return True
     if isinstance(code, dict) and isinstance(code.get("text"), str):
-        return ctx.term.match_text("condition_text", code["text"]) is not None
+        if ctx.term.match_text("condition_text", code["text"]) is not None:
+            return True
+    if isinstance(code, dict):
+        words = " ".join([code["text"] if isinstance(code.get("text"), str) else "",
+                          *(c["display"] for c in code.get("coding") or ()
+                            if isinstance(c, dict) and isinstance(c.get("display"), str))])
+        return text_conditions.nen_entry(ctx.term, words) is not None
     return False
 
 
@@ -216,15 +236,19 @@ def diagnose(ctx: Context) -> Diagnosis:
     if not nen:
         if sclc:
             dx.scope = Scope.SCLC
+            dx.out_of_scope = "sclc"
             dx.scope_sources = tuple(i.source(i.rec.code.all_text or "small-cell lung carcinoma") for i in sclc)
             _site(ctx, dx, sclc)
             dx.differentiation = present(Differentiation.POOR, dx.scope_sources)
         elif excluded:
             dx.scope = Scope.EXCLUDED
-            dx.scope_sources = tuple(i.source(i.rec.code.all_text or "Merkel cell carcinoma") for i in excluded)
+            dx.out_of_scope = _out_of_scope_kind(excluded)
+            dx.scope_sources = tuple(i.source(i.rec.code.all_text or _OUT_OF_SCOPE_WORDS[dx.out_of_scope])
+                                     for i in excluded)
         return dx
     if sclc:
         dx.scope = Scope.SCLC
+        dx.out_of_scope = "sclc"
         dx.scope_sources = tuple(i.source(i.rec.code.all_text or "small-cell lung carcinoma") for i in sclc)
         # keep reading the rest: the rules only emit the out-of-scope card for SCLC
 
@@ -255,9 +279,36 @@ def diagnose(ctx: Context) -> Diagnosis:
         first = min(dates)
         dx.diagnosis_date = present(first, [i.source(i.rec.code.all_text) for i in nen if i.when == first])
     dx.history_only = all(_yes(e.get("history")) for i in nen for e, _ in i.entries if e.get("nen"))
+    historical = [i for i in nen if not i.active or all(_yes(e.get("history")) for e, _ in i.entries if e.get("nen"))]
+    active_metastasis = any(info.active and info.attr("metastatic") for info in infos)
+    if nen and len(historical) == len(nen) and not active_metastasis:
+        dx.remission_sources = tuple(
+            i.source(f"{i.rec.code.all_text[:60] or 'NEN'} ({i.rec.clinical_status or 'history'})") for i in nen)
     _metastases(ctx, dx, infos)
     _function_and_heredity(ctx, dx, infos)
     return dx
+
+
+_OUT_OF_SCOPE_WORDS = {"merkel": "Merkel cell carcinoma", "ppgl": "paraganglioma / phaeochromocytoma",
+                       "other": "neoplasm managed on another pathway"}
+
+
+def _out_of_scope_kind(excluded: list[ConditionInfo]) -> str:
+    """Which pathway an excluded (not-NET) neuroendocrine neoplasm belongs to: the ``out_of_scope`` attribute of
+    its codes; an excluded entry without one whose note names Merkel cell carcinoma is "merkel"."""
+    kinds = []
+    for info in excluded:
+        for e, _ in info.entries + info.morphology:
+            if e.get("scope") != "excluded":
+                continue
+            kind = e.get("out_of_scope")
+            if not kind:
+                kind = "merkel" if "merkel" in str(e.get("note") or e.get("display") or "").lower() else "other"
+            kinds.append(str(kind))
+    for preferred in ("merkel", "ppgl"):
+        if preferred in kinds:
+            return preferred
+    return kinds[0] if kinds else "other"
 
 
 _ORDER = {"mixed": 3, "poor": 2, "well": 1}
@@ -292,7 +343,9 @@ def _explicit_differentiation(ctx: Context, nen: list[ConditionInfo]) -> Fact:
         if ans is not None:
             cands.append(Candidate(Differentiation(str(ans[0])),
                                    Source(obs.ref or None, obs.date, f"differentiation: {ans[1]}")))
-    fact = choose(cands, as_of=ctx.as_of, lookback_days=None, what="differentiation")
+    # the pathology report's words (differentiation, NET/NEC/MiNEN) weigh as the coded statement does
+    cands.extend(Candidate(Differentiation(str(c.value)), c.source) for c in ctx.from_reports("differentiation", besides=cands))
+    fact = with_report_text(choose(cands, as_of=ctx.as_of, lookback_days=None, what="differentiation"), cands)
     if fact.state != FactState.MISSING:
         return fact
     # free text written by people (Condition text/note, pathology Observation text/note), not code displays
@@ -503,6 +556,7 @@ def _function_and_heredity(ctx: Context, dx: Diagnosis, infos: list[ConditionInf
     breastfeeding: list[Source] = []
     symptoms: dict[str, list[Source]] = {}
     family: list[Source] = []
+    comorbid: dict[str, list[Source]] = {}
     background: dict[str, list[Source]] = {}
     gastrin_only: list[bool] = []
     text_entries = [e for e in ctx.term.entries("condition_text") if e.pattern is not None]
@@ -541,6 +595,8 @@ def _function_and_heredity(ctx: Context, dx: Diagnosis, infos: list[ConditionInf
                 breastfeeding.append(src)
             if e.get("symptom"):
                 symptoms.setdefault(str(e.get("symptom")), []).append(src)
+            if e.get("comorbidity"):
+                comorbid.setdefault(str(e.get("comorbidity")), []).append(src)
         for pattern in text_entries:
             if pattern.pattern is not None and pattern.pattern.search(text):
                 src = info.source(info.rec.code.text[:60] or "condition text")
@@ -549,6 +605,8 @@ def _function_and_heredity(ctx: Context, dx: Diagnosis, infos: list[ConditionInf
                 for key in (*_GASTRIC_BACKGROUND, "gastrinoma"):
                     if _yes(pattern.get(key)):
                         background.setdefault(key, []).append(src)
+                if pattern.get("comorbidity") and info.active:
+                    comorbid.setdefault(str(pattern.get("comorbidity")), []).append(src)
         if info.active:
             for e, disp in info.morphology:
                 if e.get("syndrome"):
@@ -575,3 +633,4 @@ def _function_and_heredity(ctx: Context, dx: Diagnosis, infos: list[ConditionInf
     dx.pregnant_sources = tuple(pregnant)
     dx.breastfeeding_sources = tuple(breastfeeding)
     dx.symptoms = {k: tuple(v) for k, v in symptoms.items()}
+    dx.comorbidities = {k: tuple(dict.fromkeys(v)) for k, v in comorbid.items()}

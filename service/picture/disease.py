@@ -2,7 +2,9 @@
 
 - SSTR imaging (local ``sstr-imaging``): the coded uptake decides; else Krenning/"vs liver" text;
   else interpretation POS (degree unknown) / NEG. Not done -> MISSING, never NEGATIVE.
-- Progression: a CancerDiseaseStatus (97509-4 / legacy 88040-1) "worsened" within the lookback.
+- Progression: a CancerDiseaseStatus (97509-4 / legacy 88040-1) "worsened" within ``progression_window_days``
+  (12 months, decision table 1.2); an older one leaves the current status unknown (STALE, no value), never
+  "progressive".
   Tumour markers (chromogranin A, 5-HIAA) are never read as progression.
 """
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date, timedelta
 from service.data.fhir_adapter import ObservationRec
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
-from service.picture.facts import Candidate, choose, present
+from service.picture.facts import Candidate, choose, present, with_report_text
 from service.picture.model import (
     DiseaseStatus,
     Fact,
@@ -39,6 +41,7 @@ class Disease:
     progression_date: Fact = field(default_factory=Fact.missing)
     progression_events: tuple[date, ...] = ()
     status_dates: tuple[date, ...] = ()
+    status_events: tuple[tuple[date, DiseaseStatus, Source], ...] = ()  # every dated status, oldest first
 
 
 def _src(obs: ObservationRec, display: str) -> Source:
@@ -57,13 +60,18 @@ def sstr_value(ctx: Context, obs: ObservationRec) -> tuple[SstrStatus, str] | No
     """(status, display) of one SSTR imaging result, or None when it says nothing readable."""
     ans = ctx.answer(obs.concept, "sstr")
     if ans is not None:
-        return SstrStatus(str(ans[0])), f"SSTR uptake {ans[1]}"
+        display = str(ans[1])
+        # the answer's own words, prefixed only when they do not already say it ("Uptake higher than ...")
+        if not display.lower().startswith(("uptake", "sstr", "no uptake", "no tumour uptake")):
+            display = f"SSTR uptake {display}"
+        return SstrStatus(str(ans[0])), display
     text = " ".join(filter(None, [obs.string or "", obs.concept.all_text if obs.concept else "",
                                   obs.note, obs.code.text]))
     e = ctx.term.match_text("sstr_text", text)
     if e is not None:
         value = SstrStatus(str(e.get("sstr")))
-        return value, f"SSTR imaging: {value.value.replace('_', ' ')}"
+        degree = f" ({e.get('degree')})" if e.get("degree") else ""  # e.g. "equal to liver": PRRT rows read it
+        return value, f"SSTR imaging: {value.value.replace('_', ' ')}{degree}"
     pos = _positive(ctx, obs)
     if pos is True:
         return SstrStatus.POSITIVE_DEGREE_UNKNOWN, "SSTR imaging positive (uptake vs liver not stated)"
@@ -78,7 +86,21 @@ def _sstr(ctx: Context) -> Fact:
         read = sstr_value(ctx, obs)
         if read is not None:
             cands.append(Candidate(read[0], _src(obs, read[1])))
-    return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="SSTR imaging result")
+    cands.extend(ctx.from_reports("sstr", besides=cands))
+    cands.sort(key=lambda c: c.value == SstrStatus.POSITIVE_DEGREE_UNKNOWN)   # the specific reading first
+    return with_report_text(choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days,
+                                   what="SSTR imaging result", same=_sstr_same), cands, same=_sstr_same)
+
+
+_POSITIVE_CLASSES = frozenset({SstrStatus.POSITIVE_ALL, SstrStatus.POSITIVE_HETEROGENEOUS,
+                               SstrStatus.LOWER_THAN_LIVER, SstrStatus.POSITIVE_DEGREE_UNKNOWN})
+
+
+def _sstr_same(a: SstrStatus, b: SstrStatus) -> bool:
+    """"Positive, degree unknown" agrees with any positive reading (it says less, not something else)."""
+    if a == b:
+        return True
+    return SstrStatus.POSITIVE_DEGREE_UNKNOWN in (a, b) and a in _POSITIVE_CLASSES and b in _POSITIVE_CLASSES
 
 
 def fdg_value(ctx: Context, obs: ObservationRec) -> bool | None:
@@ -94,7 +116,9 @@ def _fdg(ctx: Context) -> Fact:
         avid = fdg_value(ctx, obs)
         if avid is not None:
             cands.append(Candidate(avid, _src(obs, "FDG-avid" if avid else "not FDG-avid")))
-    return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="FDG-PET result")
+    cands.extend(ctx.from_reports("fdg", besides=cands))
+    return with_report_text(choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days,
+                                   what="FDG-PET result"), cands)
 
 
 def number_readable(obs: ObservationRec, unit: str) -> bool:
@@ -131,14 +155,19 @@ def _status(ctx: Context, d: Disease) -> None:
         if ans is None:
             continue
         cands.append(Candidate(DiseaseStatus(str(ans[0])), _src(obs, f"disease status: {ans[1]}")))
+    cands.extend(ctx.from_reports("status", besides=cands))
     cands = [c for c in cands if c.source.date is None or c.source.date <= ctx.as_of]
-    d.disease_status = choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="disease status")
+    d.disease_status = with_report_text(choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days,
+                                               what="disease status"), cands)
     d.progression_events = tuple(sorted({c.source.date for c in cands
                                          if c.value == DiseaseStatus.PROGRESSIVE and c.source.date}))
     d.status_dates = tuple(sorted({c.source.date for c in cands if c.source.date}))
+    d.status_events = tuple(sorted(((c.source.date, c.value, c.source) for c in cands if c.source.date),
+                                   key=lambda e: (e[0], e[1].value, e[2].reference or "")))
     if not cands:
         return
-    window_start = ctx.as_of - timedelta(days=ctx.lookback_days)
+    window = int(ctx.term.parameter("progression_window_days"))  # type: ignore[arg-type]
+    window_start = ctx.as_of - timedelta(days=window)
     recent_prog = [c for c in cands if c.value == DiseaseStatus.PROGRESSIVE and c.source.date
                    and c.source.date >= window_start]
     if recent_prog:
@@ -150,17 +179,20 @@ def _status(ctx: Context, d: Disease) -> None:
               and c.value != DiseaseStatus.UNDETERMINED]
     if recent:
         d.progression = present(False, [c.source for c in recent],
-                                f"no progression documented in the last {ctx.lookback_days} days")
+                                f"no progression documented in the last {window} days")
         return
     old_prog = [c for c in cands if c.value == DiseaseStatus.PROGRESSIVE and c.source.date]
     if old_prog:
         last = max(old_prog, key=lambda c: c.source.date)  # type: ignore[arg-type,return-value]
-        d.progression = Fact(FactState.STALE, True, (last.source,),
-                             f"last documented progression older than {ctx.lookback_days} days")
+        # older than the progression window: the disease is not "progressive" now (decision table 1.2), and
+        # whether it is stable is not known either: no value, the date kept (progression_date)
+        d.progression = Fact(FactState.STALE, None, (last.source,),
+                             f"last documented progression {last.source.date.isoformat()}, older than "  # type: ignore[union-attr]
+                             f"{window} days: current status not known")
         d.progression_date = Fact(FactState.STALE, last.source.date, (last.source,))
     else:
         d.progression = Fact(FactState.STALE, None, tuple(c.source for c in cands),
-                             f"no disease status in the last {ctx.lookback_days} days")
+                             f"no disease status in the last {window} days")
 
 
 def read(ctx: Context, dx: Diagnosis) -> Disease:

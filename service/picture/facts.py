@@ -102,3 +102,36 @@ def or_unavailable(fact: Fact[T], category_unavailable: bool, what: str) -> Fact
 
 def dedupe_sources(sources: Iterable[Source]) -> tuple[Source, ...]:
     return tuple(_unique(sources))
+
+
+def with_report_text(fact: Fact[T], candidates: Iterable[Candidate[T]], *,
+                     same: Callable[[T, T], bool] | None = None) -> Fact[T]:
+    """Say on a fact chosen among coded and report-text candidates which one was used and over what.
+
+    - CONTRADICTORY with a coded result and report text on the same date: the note says they disagree
+      (the card asks for the datum: a coded value and the report's words do not agree);
+    - a known value that differs from an older candidate: the chosen source's display says it is the newer
+      one and names the older reading ("newer than: Ki-67 5 % (2025-03-01)"), so the card shows which was used.
+    """
+    eq = same or (lambda a, b: a == b)
+    cands = [c for c in candidates if c.source.date is None or fact.date is None or c.source.date <= fact.date]
+    if fact.state == FactState.CONTRADICTORY:
+        origins = {s.origin for s in fact.sources}
+        if len(origins) > 1:
+            return Fact(fact.state, None, fact.sources,
+                        "a coded result and the report text disagree on the same date: "
+                        + ", ".join(s.display for s in fact.sources))
+        return fact
+    if not fact.known or fact.date is None:
+        return fact
+    older = [c for c in cands if c.source.date is not None and c.source.date < fact.date
+             and not eq(c.value, fact.value)]
+    if not older:
+        return fact
+    prior = max(older, key=lambda c: c.source.date)   # type: ignore[arg-type,return-value]
+    if not any(s.origin == "report-text" for s in fact.sources) and prior.source.origin != "report-text":
+        return fact
+    when = prior.source.date.isoformat() if prior.source.date else "undated"
+    suffix = f"; newer than: {prior.source.display} ({when})"
+    sources = tuple(Source(s.reference, s.date, s.display + suffix, s.quote, s.record) for s in fact.sources)
+    return Fact(fact.state, fact.value, sources, fact.note)

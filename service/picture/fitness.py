@@ -1,4 +1,4 @@
-"""Age, sex, pregnancy, breastfeeding, ECOG, syndrome measures, refractory carcinoid syndrome and labs.
+"""Age, sex, pregnancy, breastfeeding, ECOG (or Karnofsky converted to ECOG), syndrome measures, refractory carcinoid syndrome and labs.
 
 Labs are converted to the canonical unit of each ``Labs`` field (cards/terminology/labs.yaml); a result in
 a unit not listed there is not used and the fact's note says why. 5-HIAA and chromogranin A are kept as
@@ -200,13 +200,48 @@ def ecog_value(obs: ObservationRec) -> int | None:
     return value if value is not None and 0 <= value <= 5 else None
 
 
+_KPS_DISPLAY = re.compile(r"^\s*KPS\s*(\d{1,3})\b", re.IGNORECASE)
+
+
+def karnofsky_value(obs: ObservationRec) -> int | None:
+    """A Karnofsky score 0-100 in steps of 10 (integer, quantity, or a LOINC answer shown "KPS 70: ...")."""
+    value = None
+    if obs.integer is not None:
+        value = obs.integer
+    elif obs.quantity is not None and float(obs.quantity.value).is_integer():
+        value = int(obs.quantity.value)
+    elif obs.concept is not None:
+        for c in obs.concept.codings:
+            m = _KPS_DISPLAY.match(c.display or "")
+            if m:
+                value = int(m.group(1))
+                break
+    return value if value is not None and 0 <= value <= 100 and value % 10 == 0 else None
+
+
+def karnofsky_to_ecog(term: Terminology, kps: int) -> int:
+    """ECOG equivalent of a Karnofsky score (the reviewed table ``karnofsky_to_ecog``)."""
+    for lowest, ecog in term.parameter("karnofsky_to_ecog"):  # type: ignore[union-attr]
+        if kps >= int(lowest):
+            return int(ecog)
+    return 5
+
+
 def _ecog(ctx: Context) -> Fact:
+    """ECOG, read directly or converted from Karnofsky; on one date a recorded ECOG wins over a conversion."""
     cands = []
+    ecog_dates = set()
     for obs, _ in ctx.role("ecog"):
         value = ecog_value(obs)
         if value is not None:
             cands.append(Candidate(value, _src(obs, f"ECOG {value}")))
-    return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="ECOG")
+            ecog_dates.add(obs.date)
+    for obs, _ in ctx.role("karnofsky"):
+        kps = karnofsky_value(obs)
+        if kps is not None and obs.date not in ecog_dates:
+            ecog = karnofsky_to_ecog(ctx.term, kps)
+            cands.append(Candidate(ecog, _src(obs, f"Karnofsky {kps} % (ECOG {ecog} equivalent)")))
+    return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="performance status")
 
 
 _PER_DAY = re.compile(r"/d|/day|per day|/24\s*h|1/d|\{count\}/d", re.IGNORECASE)

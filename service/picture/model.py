@@ -29,11 +29,24 @@ class FactState(str, enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Provenance of one fact: which resource, when, and how it read."""
+    """Provenance of one fact: which resource, when, and how it read.
+
+    A fact read from the text of a report (``service.picture.reports``) has a ``quote``: the sentence it was
+    read from (at most 200 characters, raw: the renderer escapes it), ``reference`` the DiagnosticReport, and
+    ``record``: the coded Observation that would record the value (JSON: ``code`` and ``value[x]`` or
+    ``interpretation``), for the card's "record as a coded result" suggestion.
+    """
 
     reference: str | None  # relative FHIR reference, e.g. "Observation/123"
     date: date | None      # effective / onset / recorded date (partial dates rounded down)
     display: str           # short, plain text of the raw value, e.g. "Ki-67 12 %"
+    quote: str | None = None    # the report sentence a text fact was read from (None: coded data)
+    record: str | None = None   # JSON of the coded Observation that would record a text fact
+
+    @property
+    def origin(self) -> str:
+        """"report-text" for a value read from report text, else "coded"."""
+        return "coded" if self.quote is None else "report-text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +247,22 @@ class Therapy:
     codes: tuple[str, ...] = ()         # RxNorm / HCPCS / SNOMED / CPT codes seen, "system|code"
     progressed_on: bool | None = None   # progression documented while on it / after start (None = unknown)
     cycles: int | None = None           # e.g. PRRT doses given
+    # ---- the course (service.picture.therapy): what was given, until when, and what happened after
+    dose_dates: tuple[date, ...] = ()   # distinct dates of doses given (administrations, procedures, single-dose
+                                        # records of PRRT), one per dose (records of one dose a few days apart merged)
+    doses: int | None = None            # doses/cycles given: the dose dates, or a count stated in the records'
+                                        # dosage text ("4 cycles") when that says more; None = not recorded
+    last_dose: date | None = None       # the latest dose date, else the end of the course
+    first_progression: date | None = None  # first documented progression after the start (on or after it)
+    end_to_progression_days: int | None = None  # days from the last dose (else the end) to first_progression;
+                                                # negative or 0 = during the course; None = no end or no progression
+    best_response: DiseaseStatus | None = None  # best status documented after the start, before first_progression
+    response_source: Source | None = None      # the record of that best response
+    # relative references of this exposure's MedicationRequests that are still in force (active, or a
+    # draft/proposal not yet started): what a change or stop of the current order acts on
+    orders: tuple[str, ...] = ()
+    # date of the latest administration on record (MedicationAdministration or performed Procedure), if any
+    last_administered: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +299,8 @@ class Labs:
     Canonical units: creatinine clearance and eGFR mL/min (eGFR mL/min/1.73m2 kept separately),
     creatinine mg/dL, haemoglobin g/dL, WBC and platelets 10^9/L (= 10^3/mm3), bilirubin mg/dL,
     albumin g/dL, glucose mg/dL, HbA1c %, cholesterol/triglycerides mg/dL, BP mm[Hg],
-    NT-proBNP pg/mL, 5-HIAA as reported (unit kept), chromogranin A as reported, gastrin pg/mL.
+    NT-proBNP pg/mL, 5-HIAA as reported (unit kept), chromogranin A as reported, gastrin pg/mL,
+    body height cm, body weight kg (for doses per m2 or per kg).
     """
 
     creatinine_clearance: Fact[float] = field(default_factory=Fact.missing)
@@ -296,6 +326,9 @@ class Labs:
     chromogranin_a: Fact[Quantity] = field(default_factory=Fact.missing)
     chromogranin_a_rising: Fact[bool] = field(default_factory=Fact.missing)
     gastrin: Fact[float] = field(default_factory=Fact.missing)
+    body_height: Fact[float] = field(default_factory=Fact.missing)   # cm (LOINC 8302-2)
+    body_weight: Fact[float] = field(default_factory=Fact.missing)   # kg (LOINC 29463-7)
+    qtc: Fact[float] = field(default_factory=Fact.missing)            # corrected QT interval, ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +339,8 @@ class NetPicture:
     as_of: date
     scope: Scope                           # NONE -> no cards at all
     scope_sources: tuple[Source, ...] = ()
+    # scope SCLC / EXCLUDED: the pathway the tumour belongs to ("sclc", "merkel", "ppgl", "other"); "" otherwise
+    out_of_scope: str = ""
 
     # diagnosis
     primary_site: Fact[PrimarySite] = field(default_factory=Fact.missing)
@@ -328,6 +363,11 @@ class NetPicture:
     # grade
     ki67: Fact[Ki67] = field(default_factory=Fact.missing)            # latest valid tissue value
     ki67_history: tuple[tuple[Ki67, Source], ...] = ()
+    # when the latest Ki-67 is a range ("5-10 %") or a bound ("< 12 %"): its two ends as point values, each with
+    # the WHO grade the tumour would have at that end (mitoses and differentiation included; None where no
+    # G-grade applies, e.g. lung carcinoids): ((low, grade), (high, grade)). Empty for a point value. The KR-01
+    # review row runs the rows at both ends and says so when the answer differs (service/rules/ranges.py).
+    ki67_ends: tuple[tuple[Ki67, Grade | None], ...] = ()
     mitoses_per_2mm2: Fact[float] = field(default_factory=Fact.missing)
     coded_grade: Fact[Grade] = field(default_factory=Fact.missing)   # grade as reported, if any
     grade: Fact[Grade] = field(default_factory=Fact.missing)         # WHO grade (computed, or coded if nothing to compute from)
@@ -350,6 +390,9 @@ class NetPicture:
     # date) to that progression; sources: the start (therapy or diagnosis) and the progression
     progression_interval_days: Fact[int] = field(default_factory=Fact.missing)
     r0_resection: Fact[bool] = field(default_factory=Fact.missing)   # curative (R0) resection documented
+    # every NEN Condition is history (remission/resolved/inactive/abated or a personal-history code) and no active
+    # metastasis is coded: True (treated disease under surveillance), else MISSING (never "not in remission")
+    in_remission: Fact[bool] = field(default_factory=Fact.missing)
     newly_diagnosed: Fact[bool] = field(default_factory=Fact.missing)  # no prior antitumour systemic therapy
 
     # function and heredity
@@ -384,13 +427,21 @@ class NetPicture:
     sex: Fact[str] = field(default_factory=Fact.missing)
     pregnant: Fact[bool] = field(default_factory=Fact.missing)
     breastfeeding: Fact[bool] = field(default_factory=Fact.missing)
-    ecog: Fact[int] = field(default_factory=Fact.missing)
+    ecog: Fact[int] = field(default_factory=Fact.missing)  # ECOG 0-5, read directly or converted from a
+                                                            # Karnofsky score (the source display says which)
+    # active comorbidities on record (Conditions; True or MISSING, never "no": an absent code is not a negative)
+    venous_thromboembolism: Fact[bool] = field(default_factory=Fact.missing)  # DVT / PE
+    hyperparathyroidism: Fact[bool] = field(default_factory=Fact.missing)
+    dpd_deficiency: Fact[bool] = field(default_factory=Fact.missing)          # DPYD poor/intermediate, DPD deficiency
     labs: Labs = field(default_factory=Labs)
 
     # data completeness
     unavailable: tuple[str, ...] = ()      # data categories that could not be read (e.g. "observations")
     incomplete: tuple[str, ...] = ()       # categories read only partly (paging stopped early)
     invalid_resources: int = 0             # resources skipped because they failed FHIR R4 validation
+    # report parts that could not be read (a PDF or RTF attachment, an attachment at a URL not fetched): the
+    # report (reference, date) and what was not read; facts they may hold are not on the picture
+    unread_reports: tuple[Source, ...] = ()
 
     # ---- conveniences for rules (pure, derived) ----
 

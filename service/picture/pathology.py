@@ -10,7 +10,7 @@ from service.picture import grade as who
 from service.picture import ki67 as ki67_reader
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
-from service.picture.facts import Candidate, choose, dedupe_sources
+from service.picture.facts import Candidate, choose, dedupe_sources, with_report_text
 from service.picture.model import (
     Differentiation,
     Fact,
@@ -37,6 +37,7 @@ class Pathology:
     grade: Fact = field(default_factory=Fact.missing)
     assessments: tuple[GradeAssessment, ...] = ()
     discordant: Fact = field(default_factory=Fact.missing)
+    ki67_ends: tuple[tuple[Ki67, Grade | None], ...] = ()
 
 
 def _specimen(obs: ObservationRec) -> str | None:
@@ -66,6 +67,7 @@ def _ki67_candidates(ctx: Context, dx: Diagnosis) -> tuple[list[Candidate[Ki67]]
         if spec:
             k = Ki67(k.percent, k.comparator, k.low, spec)
         out.append(Candidate(k, Source(obs.ref or None, obs.date, ki67_reader.display(k))))
+    out.extend(ctx.from_reports("ki67", besides=out))
     return out, notes
 
 
@@ -107,6 +109,7 @@ def _mitoses_candidates(ctx: Context) -> tuple[list[Candidate[float]], list[str]
             notes.append(f"a mitotic count in unit '{unit[:20]}' was not used: area not understood")
             continue
         out.append(Candidate(q.value, Source(obs.ref or None, obs.date, disp)))
+    out.extend(ctx.from_reports("mitoses", besides=out))
     return out, notes, converted
 
 
@@ -124,13 +127,23 @@ def _coded_grade(ctx: Context) -> list[Candidate[Grade]]:
                 g = Grade.NEC if m.group(2) else Grade(f"G{m.group(1)}")
         if g is not None:
             out.append(Candidate(g, Source(obs.ref or None, obs.date, f"grade reported {g.value}")))
+    out.extend(ctx.from_reports("grade", besides=out))
     return out
+
+
+def _same_index(a: Ki67, b: Ki67) -> bool:
+    return (a.percent, a.comparator, a.low) == (b.percent, b.comparator, b.low)
 
 
 def _ki67_fact(ctx: Context, cands: list[Candidate[Ki67]]) -> Fact:
     fact = choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="Ki-67")
+    if fact.state == FactState.CONTRADICTORY and len({s.origin for s in fact.sources}) > 1:
+        # the same day's coded result and report text: contradictory only if the index itself differs
+        fact = choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="Ki-67", same=_same_index)
+        if fact.state == FactState.CONTRADICTORY:
+            return with_report_text(fact, cands)
     if fact.state != FactState.CONTRADICTORY:
-        return fact
+        return with_report_text(fact, cands, same=_same_index)
     # Different specimens on the same date are discordance, not contradiction: the highest decides.
     latest = max((c.source.date for c in cands if c.source.date and c.source.date <= ctx.as_of), default=None)
     same_day = [c for c in cands if c.source.date == latest]
@@ -157,7 +170,8 @@ def read(ctx: Context, dx: Diagnosis) -> Pathology:
     p.ki67_history = tuple(history.values())
 
     m_cands, m_notes, converted = _mitoses_candidates(ctx)
-    p.mitoses = choose(m_cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="mitotic count")
+    p.mitoses = with_report_text(choose(m_cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days,
+                                        what="mitotic count"), m_cands)
     if p.mitoses.state == FactState.MISSING and m_notes:
         p.mitoses = Fact.missing(m_notes[0])
     elif p.mitoses.known and any(s.reference in converted for s in p.mitoses.sources):
@@ -165,13 +179,57 @@ def read(ctx: Context, dx: Diagnosis) -> Pathology:
                          (p.mitoses.note + "; " if p.mitoses.note else "")
                          + "counted per 10 HPF, taken 1:1 as per 2 mm2")
 
-    p.coded_grade = choose(_coded_grade(ctx), as_of=ctx.as_of, lookback_days=ctx.lookback_days,
-                           what="reported grade")
+    g_cands = _coded_grade(ctx)
+    p.coded_grade = with_report_text(choose(g_cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days,
+                                            what="reported grade"), g_cands)
     diff = dx.differentiation.value if dx.differentiation.known else None
+    if p.ki67.state == FactState.CONTRADICTORY and len({s.origin for s in p.ki67.sources}) > 1:
+        # a coded result and the report text disagree on one date: that is a contradiction to resolve, not
+        # two specimens to grade apart (no discordance from it)
+        k_cands = [c for c in k_cands if not (c.source.origin == "report-text" and c.source.date == p.ki67.date)]
     p.assessments = _assessments(k_cands, m_cands, diff, ctx.as_of)
     p.grade = _overall(p, dx)
     p.discordant = _discordance(p.assessments)
+    p.ki67_ends = _ends(p, dx)
     return p
+
+
+# how far inside an open bound its end lies ("< 10 %" ends at 9.9 %, "> 20 %" at 20.1 %)
+_OPEN_BOUND_STEP = 0.1
+
+
+def _ends(p: Pathology, dx: Diagnosis) -> tuple[tuple[Ki67, Grade | None], ...]:
+    """A Ki-67 reported as a range or bound: its two ends as point values, each with the grade at that end
+    (computed as ``_overall`` computes it; None where the grade is not computed from Ki-67 here)."""
+    if not p.ki67.known:
+        return ()
+    k: Ki67 = p.ki67.value
+    if k.low is not None:
+        lo, hi = k.low, k.percent
+    elif k.comparator == "<":
+        lo, hi = 0.0, max(k.percent - _OPEN_BOUND_STEP, 0.0)
+    elif k.comparator == "<=":
+        lo, hi = 0.0, k.percent
+    elif k.comparator == ">":
+        lo, hi = min(k.percent + _OPEN_BOUND_STEP, 100.0), 100.0
+    elif k.comparator == ">=":
+        lo, hi = k.percent, 100.0
+    else:
+        return ()
+    diff = dx.differentiation
+    computed = not (dx.scope in (Scope.SCLC, Scope.MINEN) or diff.is_(Differentiation.POOR)
+                    or dx.primary_site.is_(PrimarySite.LUNG_THYMUS))
+    m = p.mitoses.value if p.mitoses.known else None
+    out = []
+    for value in (lo, hi):
+        point = Ki67(round(value, 4), "=", None, k.specimen)
+        grade = None
+        if computed:
+            res = who.compute_grade(ki67=point, mitoses_per_2mm2=m,
+                                    differentiation=diff.value if diff.known else None)
+            grade = res.grade if res is not None else None
+        out.append((point, grade))
+    return tuple(out)
 
 
 def _assessments(k_cands: list[Candidate[Ki67]], m_cands: list[Candidate[float]],

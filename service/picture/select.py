@@ -16,7 +16,7 @@ date from the dict well under 1 µs. So, in one linear pass:
      TNM staging, disease status, tumour size (its history gives the growth rate), refusals): all of them;
    - medication records of one drug concept, kind and status: the first, the earliest start, the
      latest end, the most recent, the first with dose text, a current one, and all future-dated
-     ones (and every PRRT dose, which is counted);
+     ones (and every dose of PRRT and of chemotherapy, which the course counts);
    - Conditions and Procedures in the value sets, and the Patient: all;
 
 3. only the picked resources are validated, and of those only the elements the readers read
@@ -28,7 +28,7 @@ The extractors then run on this subset unchanged, and reach the same facts they 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from service.data import fhir_adapter as fa
@@ -37,6 +37,7 @@ from service.picture.context import Context
 from service.picture.diagnosis import relevant_condition
 from service.picture.facts import VALID_OBSERVATION_STATUSES
 from service.picture.model import TherapyStatus
+from service.picture.reports import read as report_reader
 from service.picture.terminology import Entry, Terminology, normalize_unit
 
 _UNSEEN = object()
@@ -83,6 +84,7 @@ def _latest_keys(ctx: Context, entry: Entry) -> tuple[_Key, ...] | None:
                 _Key("diastolic_bp", _COMPONENTS, component("diastolic_bp")))
     readers: dict[str, Callable[[fa.ObservationRec], bool]] = {
         "ecog": lambda o: fitness.ecog_value(o) is not None,
+        "karnofsky": lambda o: fitness.karnofsky_value(o) is not None,
         "bowel-movements": lambda o: fitness.count_value(o) is not None,
         "flushing": lambda o: fitness.count_value(o) is not None,
         "pregnancy-status": lambda o: ctx.answer(o.concept, "pregnant") is not None,
@@ -107,6 +109,7 @@ class _Selection:
         self.chosen: set[int] = set()
         self.invalid = 0
         self._validator = fa.ElementValidator()
+        self.refs: dict[int, str] = {}     # position -> reference of an Observation carried inside another
 
     def valid(self, i: int) -> bool:
         ok = self._valid.get(i)
@@ -119,7 +122,9 @@ class _Selection:
     def observation(self, i: int) -> fa.ObservationRec | None:
         if i not in self._obs:
             try:
-                self._obs[i] = fa.read_observation(self.resources[i])
+                rec = fa.read_observation(self.resources[i])
+                ref = self.refs.get(i)
+                self._obs[i] = rec if ref is None else replace(rec, ref=ref)
             except _READ_ERRORS:
                 self._obs[i] = None
         return self._obs[i]
@@ -131,8 +136,8 @@ def _targets(ctx: Context, system: object, value: object, key_cache: dict,
     if not isinstance(system, str) or not isinstance(value, str):
         return None
     entry = ctx.term.lookup("observation", system, value)
-    if entry is None:
-        return None
+    if entry is None or entry.get("role") == "panel":
+        return None          # not read by code (a panel is read through its parts)
     keys = key_cache.get(id(entry), ())
     if keys == ():
         keys = key_cache[id(entry)] = _latest_keys(ctx, entry)
@@ -212,6 +217,7 @@ def _walk(sel: _Selection, key: _Key, items: list[tuple[int, int]]) -> None:
 
 def _choose_medications(sel: _Selection, ctx: Context, indices: list[int]) -> None:
     term, as_of = ctx.term, ctx.as_of
+    admin_days = int(term.parameter("current_administration_days"))  # type: ignore[arg-type]
     classified: dict[tuple, tuple[Entry | None, frozenset[str]]] = {}
     groups: dict[tuple, list[tuple[int, fa.MedicationRec, bool, bool]]] = {}
     for i in indices:
@@ -240,10 +246,12 @@ def _choose_medications(sel: _Selection, ctx: Context, indices: list[int]) -> No
         entry, flags = cls
         if not flags and (entry is None or entry.get("exclude")):
             continue   # neither a therapy nor an interaction flag: never read
-        prrt = entry is not None and (entry.get("agent") == "prrt" or therapy._lo(entry.get("prrt")) is True)
+        # every dose of a course counted in cycles (PRRT, chemotherapy) is read: the course counts them
+        prrt = entry is not None and (entry.get("agent") in therapy.CYCLIC_AGENTS
+                                      or therapy._lo(entry.get("prrt")) is True)
         current = status == TherapyStatus.ACTIVE or (
             rec.kind == "MedicationAdministration" and rec.start is not None
-            and rec.start <= as_of and (as_of - rec.start).days <= 31)
+            and rec.start <= as_of and (as_of - rec.start).days <= admin_days)
         groups.setdefault((concept_key, rec.kind, status), []).append((i, rec, prrt, current))
 
     def start(item: tuple) -> date:
@@ -295,6 +303,8 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
     meds: list[int] = []
     procedures: list[int] = []
     patients: list[int] = []
+    panels: list[int] = []          # Observations of no known code with components or members (panels)
+    reports: list[int] = []         # DiagnosticReports
     statuses = VALID_OBSERVATION_STATUSES
     medication_types = fa.MEDICATION_TYPES
     unseen = _UNSEEN
@@ -324,6 +334,8 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
                     if targets is not None:
                         break
             if targets is None:
+                if "component" in r or "hasMember" in r:
+                    panels.append(i)
                 continue
             if targets is _SERIES:
                 series.append(i)
@@ -362,22 +374,154 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
             patients.append(i)
         elif rtype == "Medication" and isinstance(r.get("id"), str):
             medications[f"Medication/{r['id']}"] = r
+        elif rtype == "DiagnosticReport":
+            reports.append(i)
 
     if not conditions:
         # No Condition in the value sets: no NEN can be diagnosed (the scope comes from
         # Conditions), so the picture is Scope.NONE whatever the labs and medications say.
         # Nothing else is validated or read.
         return fa.AdaptedRecord()
+    # the same resource twice (two feeds, a retried page): read once
+    conditions, procedures, meds, reports = (_once(resources, ix) for ix in (conditions, procedures, meds, reports))
+    parts = _panel_and_report_parts(resources, panels, reports)
+    if parts:
+        # read like any Observation: their positions follow the resources' own
+        base = len(resources)
+        resources = sel.resources = [*resources, *(r for r, _ in parts)]
+        for k, (r, ref) in enumerate(parts):
+            sel.refs[base + k] = ref
+            _place(ctx, r, base + k, memo, key_cache, pools, series)
     for key, items in pools.values():
         _walk(sel, key, items)
     sel.chosen.update(i for i in series if sel.valid(i))
     sel.chosen.update(i for i in conditions + procedures if sel.valid(i))
     _choose_medications(sel, ctx, meds)
     patient_index = next((i for i in patients if sel.valid(i)), None)
-    return _read(sel, patient_index)
+    report_recs, report_results = _choose_reports(sel, ctx, reports, memo, key_cache, pools)
+    return _read(sel, patient_index, report_recs, report_results)
 
 
-def _read(sel: _Selection, patient_index: int | None) -> fa.AdaptedRecord:
+# --------------------------------------------------------------------------- panels and reports
+
+
+def _once(resources: Sequence[dict], indices: list[int]) -> list[int]:
+    """``indices`` without a second copy of the same resource (type and id)."""
+    seen: set[tuple[object, object]] = set()
+    out = []
+    for i in indices:
+        r = resources[i]
+        key = (r.get("resourceType"), r.get("id"))
+        if key[1] is None or key not in seen:
+            seen.add(key)
+            out.append(i)
+    return out
+
+
+def _panel_and_report_parts(resources: Sequence[dict], panels: list[int], reports: list[int]
+                            ) -> list[tuple[dict, str]]:
+    """Observations carried inside others (``fhir_adapter.observation_parts``): a panel's components and
+    contained members, a report's contained results; with the panel's or report's reference."""
+    parts: list[tuple[dict, str]] = []
+    for i in panels:
+        parts.extend(fa.observation_parts(resources[i]))
+    for i in reports:
+        parts.extend(fa.observation_parts(resources[i]))
+    return parts
+
+
+def _place(ctx: Context, r: dict, i: int, memo: dict, key_cache: dict,
+           pools: dict[str, tuple[_Key, list[tuple[int, int]]]], series: list[int]) -> None:
+    """The triage of one Observation (the loop in :func:`select`, for Observations found inside others)."""
+    if r.get("status") not in VALID_OBSERVATION_STATUSES:
+        return
+    code = r.get("code")
+    targets = None
+    for c in (code.get("coding") or ()) if isinstance(code, dict) else ():
+        if isinstance(c, dict):
+            by_code = memo.setdefault(c.get("system"), {})
+            targets = by_code.get(c.get("code"), _UNSEEN)
+            if targets is _UNSEEN:
+                targets = by_code[c.get("code")] = _targets(ctx, c.get("system"), c.get("code"), key_cache, pools)
+            if targets is not None:
+                break
+    if targets is None:
+        return
+    if targets is _SERIES:
+        series.append(i)
+        return
+    sort_key = _sort_key(fa.observation_date(r), ctx.as_of)
+    if sort_key is _FUTURE:
+        return
+    for needs, pool in targets:  # type: ignore[union-attr]
+        if all(name in r for name in needs):
+            pool.append((sort_key, i))
+
+
+def _choose_reports(sel: _Selection, ctx: Context, reports: list[int], memo: dict, key_cache: dict, pools: dict
+                    ) -> tuple[tuple[fa.ReportRec, ...], dict[str, tuple[fa.ObservationRec, ...]]]:
+    """The readable reports (newest first) and the narratives of their results that no code table reads."""
+    chosen: list[tuple[int, fa.ReportRec]] = []
+    for i in reports:
+        try:
+            rec = fa.read_report(sel.resources[i])
+        except _READ_ERRORS:
+            continue
+        if report_reader.readable(ctx.term, rec, ctx.as_of) is None or not sel.valid(i):
+            continue
+        chosen.append((i, rec))
+    if not chosen:
+        return (), {}
+    chosen.sort(key=lambda item: item[1].date or date.min, reverse=True)
+    chosen = chosen[:REPORT_LIMIT]
+    wanted: dict[str, list[str]] = {}                  # Observation id -> report refs
+    for _, rec in chosen:
+        for ref in rec.results:
+            if ref.startswith("Observation/"):
+                wanted.setdefault(ref.split("/", 1)[1], []).append(rec.ref)
+    results: dict[str, list[fa.ObservationRec]] = {}
+    if wanted:
+        for j, r in enumerate(sel.resources):
+            if type(r) is dict and r.get("resourceType") == "Observation" and r.get("id") in wanted:
+                for report_ref in wanted[r["id"]]:
+                    obs = _narrative(sel, ctx, j, memo, key_cache, pools)
+                    if obs is not None:
+                        results.setdefault(report_ref, []).append(obs)
+    for i, rec in chosen:
+        report = sel.resources[i]
+        for member in fa.contained_observations(report, report.get("result")):
+            try:
+                if sel._validator.valid(member) and not _known_code(ctx, member, memo, key_cache, pools):
+                    results.setdefault(rec.ref, []).append(fa.read_observation(member))
+            except _READ_ERRORS:
+                continue
+    return tuple(rec for _, rec in chosen), {k: tuple(v) for k, v in results.items()}
+
+
+REPORT_LIMIT = 50
+
+
+def _known_code(ctx: Context, r: dict, memo: dict, key_cache: dict, pools: dict) -> bool:
+    code = r.get("code")
+    for c in (code.get("coding") or ()) if isinstance(code, dict) else ():
+        if isinstance(c, dict) and _targets(ctx, c.get("system"), c.get("code"), key_cache, pools) is not None:
+            return True
+    return False
+
+
+def _narrative(sel: _Selection, ctx: Context, j: int, memo: dict, key_cache: dict, pools: dict
+               ) -> fa.ObservationRec | None:
+    """A report result that no code table reads: its name and value become report text."""
+    r = sel.resources[j]
+    if r.get("status") not in VALID_OBSERVATION_STATUSES or _known_code(ctx, r, memo, key_cache, pools):
+        return None
+    if not sel.valid(j):
+        return None
+    return sel.observation(j)
+
+
+def _read(sel: _Selection, patient_index: int | None, reports: tuple[fa.ReportRec, ...] = (),
+          report_results: dict[str, tuple[fa.ObservationRec, ...]] | None = None) -> fa.AdaptedRecord:
     patient = fa.read_patient(sel.resources[patient_index]) if patient_index is not None else None
     conditions: list[fa.ConditionRec] = []
     observations: list[fa.ObservationRec] = []
@@ -404,5 +548,8 @@ def _read(sel: _Selection, patient_index: int | None) -> fa.AdaptedRecord:
             invalid += 1
             continue
         counts[rtype] = counts.get(rtype, 0) + 1
+    if reports:
+        counts["DiagnosticReport"] = len(reports)
     return fa.AdaptedRecord(patient, tuple(conditions), tuple(observations), tuple(medications),
-                            tuple(procedures), invalid, counts)
+                            tuple(procedures), invalid, counts,
+                            reports, report_results or {})

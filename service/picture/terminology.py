@@ -10,6 +10,11 @@ Every value set file has a ``review`` block and any of:
 ``units``     lab name -> canonical unit and accepted units with their conversion.
 ``parameters`` name -> {value, unit?, source}: the few numbers the picture itself needs
               (e.g. how long on an SSA before carcinoid syndrome can be called refractory).
+``code_sources`` source id -> {title, where, checked}: the public code lists the codes were checked
+              against (``sources.yaml``). An entry with a standard code records ``verified: true|false``
+              and ``source: <source id>`` (``unverified: <reason>`` when false) and may record the
+              ``display`` the public source gives; the picture never reads these: they are review records,
+              checked here for shape and by ``tests/picture/test_code_register.py`` for completeness.
 
 Lookups are built once at load. A broken file raises :class:`service.errors.KnowledgeError`
 so the service refuses to start.
@@ -96,8 +101,10 @@ class Terminology:
 
     def __init__(self, systems: Mapping[str, str], tables: Mapping[str, _Table],
                  units: Mapping[str, UnitRule], files: tuple[str, ...],
-                 parameters: Mapping[str, object] | None = None):
+                 parameters: Mapping[str, object] | None = None,
+                 code_sources: Mapping[str, Mapping[str, object]] | None = None):
         self._systems = MappingProxyType(dict(systems))
+        self._code_sources = MappingProxyType(dict(code_sources or {}))
         self._parameters = MappingProxyType(dict(parameters or {}))
         self._tables = dict(tables)
         self._units = MappingProxyType(dict(units))
@@ -170,6 +177,11 @@ class Terminology:
             raise KeyError(f"terminology parameter {name!r} is not defined")
         return self._parameters[name]
 
+    @property
+    def code_sources(self) -> Mapping[str, Mapping[str, object]]:
+        """Public code lists the reviewed codes were checked against (id -> title, where, checked)."""
+        return self._code_sources
+
     def unit_rule(self, lab: str) -> UnitRule | None:
         return self._units.get(lab)
 
@@ -179,6 +191,11 @@ class Terminology:
     def observation_codes(self) -> list[str]:
         """"system|code" of every Observation code the picture reads (for the prefetch template)."""
         return list(self._observation_codes)
+
+    def report_categories(self) -> list[str]:
+        """"system|code" of every DiagnosticReport category the picture reads (for the prefetch template)."""
+        table = self._tables.get("report_category")
+        return sorted(f"{s}|{c}" for (s, c) in table.exact) if table is not None else []
 
 
 def _fail(path: Path, message: str) -> KnowledgeError:
@@ -196,7 +213,7 @@ def _read(path: Path) -> dict:
     review = data.get("review")
     if not isinstance(review, dict) or not review.get("reviewed_by") or not review.get("sources"):
         raise _fail(path, "needs a review block with reviewed_by and sources")
-    unknown = set(data) - {"review", "systems", "tables", "units", "parameters"}
+    unknown = set(data) - {"review", "systems", "tables", "units", "parameters", "code_sources"}
     if unknown:
         raise _fail(path, f"unknown sections {sorted(unknown)}")
     return data
@@ -217,6 +234,14 @@ def load_terminology(directory: Path) -> Terminology:
             if alias in systems and systems[alias] != uri:
                 raise _fail(path, f"system alias {alias!r} defined twice")
             systems[alias] = uri
+    code_sources: dict[str, Mapping[str, object]] = {}
+    for path, data in docs:
+        for sid, spec in (data.get("code_sources") or {}).items():
+            if not isinstance(spec, dict) or not spec.get("title") or not spec.get("where"):
+                raise _fail(path, f"code source {sid!r} needs title and where")
+            if sid in code_sources:
+                raise _fail(path, f"code source {sid!r} defined twice")
+            code_sources[str(sid)] = MappingProxyType(dict(spec))
     tables: dict[str, _Table] = {}
     units: dict[str, UnitRule] = {}
     parameters: dict[str, object] = {}
@@ -227,6 +252,7 @@ def load_terminology(directory: Path) -> Terminology:
             table = tables.setdefault(name, _Table())
             for raw in entries:
                 _add_entry(path, name, table, raw, systems)
+                _check_verification(path, name, raw, code_sources)
         for lab, spec in (data.get("units") or {}).items():
             units[lab] = _unit_rule(path, lab, spec)
         for name, spec in (data.get("parameters") or {}).items():
@@ -235,7 +261,20 @@ def load_terminology(directory: Path) -> Terminology:
             if name in parameters:
                 raise _fail(path, f"parameter {name!r} defined twice")
             parameters[name] = spec["value"]
-    return Terminology(systems, tables, units, tuple(p.name for p in paths), parameters)
+    return Terminology(systems, tables, units, tuple(p.name for p in paths), parameters, code_sources)
+
+
+def _check_verification(path: Path, table_name: str, raw: dict, code_sources: Mapping[str, object]) -> None:
+    """Shape of an entry's review record (verified / source / unverified); never read by the picture."""
+    if "verified" not in raw and "source" not in raw:
+        return
+    where = f"{table_name}: {raw.get('system')}|{raw.get('code') or raw.get('codes')}"
+    if not isinstance(raw.get("verified"), bool):
+        raise _fail(path, f"{where}: verified must be true or false")
+    if raw.get("source") not in code_sources:
+        raise _fail(path, f"{where}: source {raw.get('source')!r} is not a code source in sources.yaml")
+    if raw["verified"] is False and not raw.get("unverified"):
+        raise _fail(path, f"{where}: an unverified code says why (unverified: <reason>)")
 
 
 def _add_entry(path: Path, table_name: str, table: _Table, raw: object, systems: Mapping[str, str]) -> None:

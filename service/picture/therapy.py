@@ -4,6 +4,19 @@ Medication orders, statements and administrations (coded RxNorm/HCPCS, contained
 names in text) and Procedures are merged into one :class:`Therapy` per therapy class and drug. Planned
 orders never count as "had"; entered-in-error and not-taken/not-done records, and orders cancelled because
 the patient refused, are ignored (``service.picture.declined`` reads those as declined therapies).
+
+Each Therapy is a course: start, end, the dose dates (administrations and procedures; for PRRT also a
+completed single-date statement or order, since a PRRT dose is often recorded only that way), the number
+of doses (the dose dates, or a count the dosage text states, "4 cycles", when that says more), the last
+dose, the first documented progression after the start, the days from the last dose (else the end) to it,
+and the best response documented before it. Records of one dose a few days apart (an order and its
+administration) count once (``course_same_dose_days``).
+
+While a drug is taken, the records that are active now say what the patient takes: the dose text, the codes
+and the name come from them, not from an earlier order that was stopped (a stopped 500 mg order beside an
+active 250 mg order is 250 mg). A drug is a current medication (interaction checks) through an active
+record, or an administration within ``current_administration_days`` that no later stopped or completed
+record of the same drug ends.
 """
 from __future__ import annotations
 
@@ -17,6 +30,7 @@ from service.picture.context import Context
 from service.picture.facts import absent_fact, present
 from service.picture.model import (
     Agent,
+    DiseaseStatus,
     Fact,
     FactState,
     Medication,
@@ -131,8 +145,9 @@ def _flags(term: Terminology, med: Concept) -> frozenset[str]:
         e = term.lookup("medication_flag", c.system, c.code)
         if e is not None:
             flags.update(str(f) for f in e.get("flags") or ())
-    e = term.match_text("medication_flag_text", med.all_text)
-    if e is not None:
+    # every matching pattern counts: one drug can carry several flags (clarithromycin: strong CYP3A4
+    # inhibitor and QT-prolonging), each on its own list
+    for e in term.match_all("medication_flag_text", med.all_text):
         flags.update(str(f) for f in e.get("flags") or ())
     return frozenset(flags)
 
@@ -169,6 +184,20 @@ class _Exposure:
     codes: tuple[str, ...]
     is_admin: bool = False
     prrt_dose: bool = False
+    kind: str = ""
+
+
+def _med_key(term: Terminology, entry: Entry | None, med: Concept, codes: tuple[str, ...], name: str) -> str:
+    """One key per drug, whatever record names it: the drug the medication table gives (a product or its
+    ingredient code), else the drug of a flagged code (an interacting medicine), else the first code, else
+    the name."""
+    if entry is not None and not entry.get("exclude") and entry.get("drug"):
+        return "drug:" + str(entry.get("drug")).split(" (")[0].lower()
+    for c in med.codings:
+        e = term.lookup("medication_flag", c.system, c.code)
+        if e is not None and e.get("drug"):
+            return "drug:" + str(e.get("drug")).lower()
+    return codes[0] if codes else name.lower()
 
 
 def _med_name(med: Concept) -> str:
@@ -185,11 +214,17 @@ def _lo(value: object) -> bool | None:
 # --------------------------------------------------------------------------- main
 
 
-def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple[date, ...] = ()) -> TherapyHistory:
+def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple[date, ...] = (),
+         status_events: tuple[tuple[date, DiseaseStatus, Source], ...] = ()) -> TherapyHistory:
     term = ctx.term
     as_of = ctx.as_of
     exposures: list[_Exposure] = []
-    current: dict[str, Medication] = {}
+    # current medications: per drug, the active records (first) and recent administrations; a later stopped
+    # or completed record of the same drug ends an administration's claim to be current
+    active_meds: dict[str, Medication] = {}
+    recent_admins: dict[str, tuple[date, Medication]] = {}
+    ended: dict[str, date] = {}
+    admin_days = int(term.parameter("current_administration_days"))  # type: ignore[arg-type]
     for rec in ctx.record.medications:
         status = _med_status(rec, as_of)
         if status is None or declined.refused_cancellation(ctx, rec):
@@ -197,12 +232,19 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
         entry, codes = _classify_med(term, rec.medication)
         flags = _flags(term, rec.medication)
         name = _med_name(rec.medication)
-        if status == TherapyStatus.ACTIVE or (rec.kind == "MedicationAdministration" and rec.start
-                                               and (as_of - rec.start).days <= 31 and rec.start <= as_of):
-            if flags or (entry is not None and not entry.get("exclude")):
-                key = codes[0] if codes else name.lower()
-                if key not in current:
-                    current[key] = Medication(name, codes, rec.ref or None, flags, rec.start or rec.authored)
+        if flags or (entry is not None and not entry.get("exclude")):
+            key = _med_key(term, entry, rec.medication, codes, name)
+            med = Medication(name, codes, rec.ref or None, flags, rec.start or rec.authored)
+            if status == TherapyStatus.ACTIVE:
+                active_meds.setdefault(key, med)
+            elif (rec.kind == "MedicationAdministration" and rec.start and rec.start <= as_of
+                  and (as_of - rec.start).days <= admin_days):
+                if key not in recent_admins or recent_admins[key][0] < rec.start:
+                    recent_admins[key] = (rec.start, med)
+            if status in (TherapyStatus.STOPPED, TherapyStatus.COMPLETED) and rec.kind != "MedicationAdministration":
+                when = rec.end or rec.start or rec.authored
+                if when is not None and (key not in ended or ended[key] < when):
+                    ended[key] = when
         if entry is None or entry.get("exclude") or not entry.get("agent"):
             continue
         try:
@@ -216,7 +258,11 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
         exposures.append(_Exposure(agent, str(entry.get("drug") or name), status, start, end, rec.ref or None,
                                    _lo(entry.get("long_acting")) if agent == Agent.SSA else None,
                                    rec.dose_text, codes, rec.kind == "MedicationAdministration",
-                                   _lo(entry.get("prrt")) is True))
+                                   _lo(entry.get("prrt")) is True, rec.kind))
+    current: dict[str, Medication] = dict(active_meds)
+    for key, (given, med) in recent_admins.items():
+        if key not in current and not (key in ended and ended[key] >= given):
+            current[key] = med
 
     procedures: list[Procedure] = []
     r0_sources: list[Source] = []
@@ -250,13 +296,13 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
             codes = tuple(f"{c.system}|{c.code}" for c in proc.code.codings)
             exposures.append(_Exposure(agent, str(entry.get("drug") or kind), status, proc.date,
                                        proc.end or proc.date, proc.ref or None, None, "", codes, True,
-                                       agent == Agent.PRRT))
+                                       agent == Agent.PRRT, "Procedure"))
     # a resection whose text says R0 is also listed as an "r0-resection"
     r0_refs = {s.reference for s in r0_sources}
     procedures.extend([Procedure("r0-resection", p.date, p.reference, p.display) for p in procedures
                        if p.kind != "r0-resection" and p.reference in r0_refs])
 
-    therapies = _merge(ctx, exposures, progression_events, status_dates)
+    therapies = _merge(ctx, exposures, progression_events, status_dates, status_events)
     hist = TherapyHistory()
     hist.therapies = therapies
     hist.procedures = tuple(sorted(procedures, key=lambda p: (p.date or date.min, p.kind)))
@@ -292,10 +338,12 @@ def _classify_proc(term: Terminology, proc: ProcedureRec) -> Entry | None:
 
 
 def _merge(ctx: Context, exposures: list[_Exposure], progression_events: tuple[date, ...],
-           status_dates: tuple[date, ...]) -> tuple[Therapy, ...]:
+           status_dates: tuple[date, ...],
+           status_events: tuple[tuple[date, DiseaseStatus, Source], ...] = ()) -> tuple[Therapy, ...]:
     as_of = ctx.as_of
     active_days = int(ctx.term.parameter("ssa_administration_active_days"))
     grace = int(ctx.term.parameter("progression_grace_days"))
+    same_dose = int(ctx.term.parameter("course_same_dose_days"))  # type: ignore[arg-type]
     groups: dict[tuple[Agent, str], list[_Exposure]] = {}
     for e in exposures:
         # an SSA depot and its short-acting form are different exposures; other drugs merge by ingredient
@@ -311,7 +359,7 @@ def _merge(ctx: Context, exposures: list[_Exposure], progression_events: tuple[d
             start = min((i.start for i in items if i.start), default=None)
             out.append(Therapy(agent, items[0].drug, TherapyStatus.PLANNED, start, None,
                                tuple(dict.fromkeys(i.ref for i in items if i.ref)), _long(items),
-                               _dose(items), _codes(items)))
+                               _dose(items), _codes(items), orders=_orders(items)))
             continue
         start = min((i.start for i in started if i.start), default=None)
         ends = [i.end for i in started if i.end]
@@ -333,21 +381,93 @@ def _merge(ctx: Context, exposures: list[_Exposure], progression_events: tuple[d
             status = latest.status if latest.status != TherapyStatus.ACTIVE else TherapyStatus.COMPLETED
         if status == TherapyStatus.ACTIVE:
             end = None
-        drug = _drug(items)
-        cycles = None
-        if agent == Agent.PRRT:
-            dose_dates = {i.start for i in started if i.prrt_dose and i.start and i.is_admin}
-            cycles = len(dose_dates) or None
+        # while the drug is taken, the records active now say what is taken (dose, codes, name): an earlier
+        # order that was stopped does not
+        live = [i for i in started if i.status == TherapyStatus.ACTIVE] if status == TherapyStatus.ACTIVE else []
+        current = live or items
+        dose_dates = _dose_dates(agent, started, same_dose, as_of)
+        stated = max((n for n in (_stated_doses(i.dose_text) for i in started
+                                  if i.status == TherapyStatus.COMPLETED) if n), default=None) \
+            if agent in _CYCLIC else None
+        doses = max(len(dose_dates), stated or 0) or None
+        last_dose = max(dose_dates) if dose_dates else None
+        if status != TherapyStatus.ACTIVE and end is not None and (last_dose is None or (
+                stated and stated > len(dose_dates) and end > last_dose)):
+            last_dose = end          # a course-level record ("4 cycles", period end) says when it ended
+        first_prog = min((d for d in progression_events if start and start < d <= as_of), default=None)
+        stop = last_dose or end
+        best, best_src = _best_response(status_events, start, first_prog, as_of)
+        refs = tuple(dict.fromkeys([*(i.ref for i in live if i.ref), *(i.ref for i in items if i.ref)]))
         out.append(Therapy(
-            agent=agent, drug=drug, status=status, start=start, end=end,
-            references=tuple(dict.fromkeys(i.ref for i in items if i.ref)),
-            long_acting=_long(items) if agent == Agent.SSA else None,
-            dose_text=_dose(items), codes=_codes(items),
+            agent=agent, drug=_drug(current), status=status, start=start, end=end,
+            references=refs,
+            long_acting=_long(current) if agent == Agent.SSA else None,
+            dose_text=_dose(live) if live else _dose(items), codes=_codes(current),
             progressed_on=_progressed_on(start, end, progression_events, status_dates, grace, as_of),
-            cycles=cycles,
+            cycles=doses if agent == Agent.PRRT else None,
+            dose_dates=dose_dates, doses=doses, last_dose=last_dose, first_progression=first_prog,
+            end_to_progression_days=(first_prog - stop).days if first_prog and stop and status not in (
+                TherapyStatus.ACTIVE,) else None,
+            best_response=best, response_source=best_src,
+            orders=_orders(items),
+            last_administered=max((i.start for i in admins if i.start and i.start <= as_of), default=None),
         ))
     out.sort(key=lambda t: (t.start or date.min, t.agent.value, t.drug))
     return tuple(out)
+
+
+_SINGLE_DOSE_KINDS = ("MedicationStatement", "MedicationRequest")
+# courses counted in doses/cycles (every dose record is read, service.picture.select), whose completed
+# records may also state the number given ("4 cycles"); other courses (SSA depots, daily tablets) are not
+# counted: their dose series can be years long and the decisions need start, end and progression only
+_CYCLIC = frozenset({Agent.PRRT, Agent.CAPTEM, Agent.STREPTOZOCIN, Agent.PLATINUM_ETOPOSIDE,
+                     Agent.OTHER_CHEMOTHERAPY})
+CYCLIC_AGENTS = frozenset(a.value for a in _CYCLIC)
+_DOSE_COUNT = re.compile(r"\b(?:cycle|dose)s?\s*(\d{1,2})\s*(?:of|/)\s*(\d{1,2})\b"
+                         r"|\b(\d{1,2})\s*(?:cycles|doses|treatments)\b|\bx\s*(\d{1,2})\b", re.IGNORECASE)
+
+
+def _dose_dates(agent: Agent, started: list[_Exposure], same_dose: int, as_of: date) -> tuple[date, ...]:
+    """Distinct dates of doses given, for courses counted in cycles: administrations and procedures; for
+    PRRT also a completed record of one date (a statement, or an order marked completed). Dates within
+    ``same_dose`` days are one dose."""
+    if agent not in _CYCLIC:
+        return ()
+    dates = sorted({i.start for i in started if i.start and i.start <= as_of and (
+        i.is_admin or (agent == Agent.PRRT and i.prrt_dose and i.kind in _SINGLE_DOSE_KINDS
+                       and i.status == TherapyStatus.COMPLETED and (i.end is None or i.end == i.start)))})
+    merged: list[date] = []
+    for d in dates:
+        if merged and (d - merged[-1]).days <= same_dose:
+            continue
+        merged.append(d)
+    return tuple(merged)
+
+
+def _stated_doses(text: str) -> int | None:
+    """Doses a dosage text states as given: "4 cycles", "x4", "cycle 2 of 4" (2 given). None if none."""
+    m = _DOSE_COUNT.search(text or "")
+    if m is None:
+        return None
+    if m.group(1):
+        return int(m.group(1))
+    return int(m.group(3) or m.group(4))
+
+
+_RESPONSE_RANK = {DiseaseStatus.REMISSION: 0, DiseaseStatus.IMPROVED: 1, DiseaseStatus.STABLE: 2}
+
+
+def _best_response(events: tuple[tuple[date, DiseaseStatus, Source], ...], start: date | None,
+                   until: date | None, as_of: date) -> tuple[DiseaseStatus | None, Source | None]:
+    if start is None:
+        return None, None
+    limit = until or as_of
+    seen = [(d, st, src) for d, st, src in events if start < d < limit and st in _RESPONSE_RANK] if until else \
+        [(d, st, src) for d, st, src in events if start < d <= limit and st in _RESPONSE_RANK]
+    if not seen:
+        return None, None
+    best = min(seen, key=lambda e: (_RESPONSE_RANK[e[1]], -e[0].toordinal()))
+    return best[1], best[2]
 
 
 def _drug(items: list[_Exposure]) -> str:
@@ -363,6 +483,13 @@ def _long(items: list[_Exposure]) -> bool | None:
     if values == {False}:
         return False
     return True if True in values else None
+
+
+def _orders(items: list[_Exposure]) -> tuple[str, ...]:
+    """The exposure's MedicationRequests still in force: active orders, and drafts/proposals not yet started
+    (a change or a stop of the current order acts on these; completed or stopped orders are history)."""
+    return tuple(dict.fromkeys(i.ref for i in items if i.ref and i.ref.startswith("MedicationRequest/")
+                               and i.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED)))
 
 
 def _dose(items: list[_Exposure]) -> str | None:

@@ -3,11 +3,14 @@
 Every module in this package registers its rows with ``@rule`` at import; ``load_rules``
 imports them all (pkgutil), so a new group module needs no edit here. Scope comes first:
 
-* ``Scope.NONE`` / ``Scope.EXCLUDED``: no outcomes at all (the service is not for them);
-* ``Scope.SCLC``: only the rows registered for SCLC (the out-of-scope card, G-03 / NR-22);
+* ``Scope.NONE``: no outcomes at all (no neuroendocrine neoplasm: the service is not for them);
+* ``Scope.SCLC`` / ``Scope.EXCLUDED``: only the rows registered for that scope (G-03's one out-of-scope card
+  naming the pathway: small-cell lung cancer, Merkel cell carcinoma, paraganglioma/phaeochromocytoma);
 * otherwise every row registered for the picture's scope, in row-id order; then G-02's NEC
-  suppression; then the review rows (``@rule(id, review=True)``, e.g. PD-01 for declined
-  therapies), which see every outcome and may only withdraw other rows' outcomes or add their own.
+  suppression; then the review rows (``@rule(id, review=True)``, in row-id order: FT-01 fitness and
+  age, KR-01 Ki-67 ranges, PD-01 declined therapies, TC-01 therapy course), which see every outcome and may
+  only withdraw other rows' outcomes, amend them (``Outcome.amended``: a note on the finding, facts and
+  missing data appended) or add their own.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["evaluate", "load_rules", "rule", "Outcome", "Status", "FactUse", "RuleKnowledge"]
 
-_NO_CARDS = frozenset({Scope.NONE, Scope.EXCLUDED})
+_NO_CARDS = frozenset({Scope.NONE})
 _FRAMEWORK = frozenset({"outcome", "registry"})
 
 
@@ -89,11 +92,24 @@ def _build_plan(knowledge: "Knowledge") -> _Plan:
     return plan
 
 
+def _amends(before: Outcome, after: Outcome) -> bool:
+    """``after`` is ``before`` amended (``Outcome.amended``): same row, status, card and params; the finding,
+    facts and missing data only extended."""
+    return (after.rule_id == before.rule_id and after.status is before.status and after.card == before.card
+            and after.params == before.params and after.reason.startswith(before.reason)
+            and after.facts[:len(before.facts)] == before.facts
+            and after.missing[:len(before.missing)] == before.missing)
+
+
 def _review(registered: RegisteredRule, picture: NetPicture, as_of: date, view: RuleKnowledge,
             outcomes: list[Outcome]) -> list[Outcome]:
-    """Run one review row; it may only withdraw other rows' outcomes and add outcomes of its own."""
+    """Run one review row; it may only withdraw or amend other rows' outcomes and add outcomes of its own."""
     rule_id = registered.rule_id
-    revised = list(registered.function(picture, as_of, view, tuple(outcomes)))
+    given = tuple(outcomes)
+    result = registered.function(picture, as_of, view, given)
+    if result is given:  # nothing to review (the common case): no check needed
+        return outcomes
+    revised = list(result)
     others = [o for o in revised if not (isinstance(o, Outcome) and o.rule_id == rule_id)]
     if len(others) != len(outcomes):
         raise TypeError(f"review row {rule_id} added or dropped outcomes of other rows")
@@ -101,8 +117,9 @@ def _review(registered: RegisteredRule, picture: NetPicture, as_of: date, view: 
         if after is before:  # untouched (the common case): nothing to check
             continue
         if not isinstance(after, Outcome) or after.rule_id != before.rule_id or (
-                after != before and after.status is not Status.NOT_APPLICABLE):
-            raise TypeError(f"review row {rule_id} may only withdraw {before.rule_id}, not turn it into {after!r}")
+                after != before and after.status is not Status.NOT_APPLICABLE and not _amends(before, after)):
+            raise TypeError(f"review row {rule_id} may only withdraw or amend {before.rule_id}, "
+                            f"not turn it into {after!r}")
     return revised
 
 

@@ -79,19 +79,23 @@ def declined_therapy(p: NetPicture, as_of: date, k: RuleKnowledge,
     for o in outcomes:
         spec = k.card_of(o) if o.status is not Status.NOT_APPLICABLE else None
         if spec is not None and o.status is Status.APPLICABLE and kept_safety.get(spec.id) in by_topic:
-            kept.setdefault(by_topic[kept_safety[spec.id]], []).append(f"{o.rule_id} ({spec.id})")
+            kept.setdefault(by_topic[kept_safety[spec.id]], []).append(spec.topic.replace("-", " "))
         agent = by_topic.get(spec.topic) if spec is not None else None
+        if spec is not None and spec.id in kept_safety:
+            agent = None  # a kept safety card is never withdrawn, even on the declined therapy's own topic
         if (agent is not None and spec is not None and spec.strength in _WITHDRAWN_STRENGTHS
                 and spec.indicator != "critical" and (o.status is Status.APPLICABLE or o.card is not None)):
             revised.append(Outcome.not_applicable(o.rule_id, f"patient declined {THERAPY_WORDS[agent]}"))
-            withheld.setdefault(agent, []).append(f"{o.rule_id} ({spec.id})")
+            withheld.setdefault(agent, []).append(spec.id)
             continue
         revised.append(o)
     for agent in sorted(set(withheld) | set(kept), key=lambda a: a.value):
         when, facts = _declined_on(p, agent)
         parts = [f"the patient declined {THERAPY_WORDS[agent]} {when}"]
         if withheld.get(agent):
-            parts.append("not suggested by " + ", ".join(dict.fromkeys(withheld[agent])))
+            # row ids stay in the machine-readable extension, never in the clinician's prose
+            n = len(dict.fromkeys(withheld[agent]))
+            parts.append(f"{n} suggestion{'s' if n > 1 else ''} of it withheld")
         if kept.get(agent):
             parts.append("still shown as a safety measure, confirm with the patient: "
                          + ", ".join(dict.fromkeys(kept[agent])))

@@ -5,8 +5,13 @@ G3-01 — WD G3, SSTR uptake >= liver in every lesion, Ki-67 <= 55 %
     octreotide LAR 30 mg (NETTER-2); after prior systemic therapy (an SSA included): CONSIDER (MDT)
     Lu-177 dotatate for WD G3 after prior therapy (not "first-line"; NETTER-2 enrolled only newly
     diagnosed patients, so it is not cited; series and PRRT consensus); treatment history unreadable:
-    the PRRT card waits for it (INSUFFICIENT, like M-03). Either way CAPTEM (recommended for
-    pancreas, considered elsewhere). SSA alone is NR-15.
+    the PRRT card waits for it (INSUFFICIENT, like M-03). SSTR imaging outdated (older than its limit, the
+    latest progression or new metastases) or eligibility labs missing/outdated: the needs-data card in place
+    of the PRRT card (``predicates.prrt_gates``). After a PRRT course: re-treatment only after a durable
+    response (``course.prrt_retreatment``). Either way CAPTEM (recommended for pancreas, considered
+    elsewhere). PRRT and CAPTEM are one choice card (decision g3-first-line): pancreas -> CAPTEM first,
+    elsewhere PRRT first, with the reason; an option the tumour progressed on is not offered. SSA alone is
+    NR-15.
     Source: NETTER-2 (PFS 22.8 vs 8.5 mo); NANETS/SNMMI PRRT consensus; E2211; ENETS/ESMO.
 G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 55 %, or FDG-avid, or
     rapid growth: documented progression within g3_rapid_progression_days (180) of the start of the
@@ -15,29 +20,40 @@ G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 
     record: the true start may be earlier, so a short interval says nothing) -- or a primary-tumour
     volume doubling time < g3_rapid_doubling_days (180)
     Then: RECOMMEND cytotoxic chemotherapy: CAPTEM (or FOLFOX) when Ki-67 <= 55 %;
-    platinum + etoposide when Ki-67 > 55 %. PRRT (SSTR-negative) is NR-03.
-    Source: ENETS NEC 2023 / ESMO-GEP 2020; NORDIC NEC.
+    platinum + etoposide when Ki-67 > 55 %; and RECOMMEND expert NEN pathology re-review (WD G3 vs NEC:
+    morphology, p53/Rb; the regimen depends on it) unless differentiation was already confirmed by an expert
+    statement on record (``lists.expert_differentiation_markers``). PRRT (SSTR-negative) is NR-03.
+    Source: ENETS NEC 2023 / ESMO-GEP 2020; NORDIC NEC; WHO 2022.
 G3-03 — discordant grades between sites or over time (any WD NET)
-    Then: NEEDS DATA: biopsy the progressing lesion; treat by the worst grade. Source: WHO 2022.
+    Then: the newest grading is the worst and comes from a biopsy taken after (or at most
+    g3_biopsy_before_progression_days, 60, before) the current progression -- or, with no progression date,
+    within g3_current_biopsy_days (90) -- -> INFO: the current biopsy shows the worst grade, treat by it (no
+    request for a biopsy already done: review 2026-12, Wrong 5); otherwise NEEDS DATA: biopsy the progressing
+    lesion; treat by the worst grade. Source: WHO 2022.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from service.picture.model import FactState, Grade, NetPicture, PrimarySite, SstrStatus
+from service.picture.model import Agent, FactState, Grade, NetPicture, PrimarySite, SstrStatus
+from service.rules.course import prrt_retreatment
 from service.rules.predicates import (
     SYSTEMIC,
+    ki67_outdated,
+    prrt_gates,
+    received,
     fact_uses,
     grade_fact,
     growth_facts,
     is_advanced,
     rapid_growth,
     newly_diagnosed,
+    progressed_on,
     site_words,
     therapy_facts,
     well_differentiated,
 )
-from service.rules.outcome import FactUse, Outcome
+from service.rules.outcome import FactUse, Outcome, Status
 from service.rules.registry import RuleKnowledge, rule
 
 _PRRT_UPTAKE = (SstrStatus.POSITIVE_ALL,)
@@ -90,7 +106,12 @@ def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
     facts, params = _facts(p), _params(p)
     captem = "g3-captem-pancreas" if p.primary_site.is_(PrimarySite.PANCREAS) else "g3-captem"
     new = newly_diagnosed(p)
-    if new is True:  # the NETTER-2 population: first line
+    gate = prrt_gates("G3-01", p, k) if not received(p, Agent.PRRT) else None
+    if received(p, Agent.PRRT):  # after a PRRT course: re-treatment only after a durable response
+        prrt = prrt_retreatment("G3-01", p, k) or Outcome.not_applicable("G3-01", "PRRT given before")
+    elif gate is not None:  # outdated SSTR imaging or eligibility labs: the needs-data card instead
+        prrt = gate
+    elif new is True:  # the NETTER-2 population: first line
         prrt = Outcome.applicable(
             "G3-01", card="g3-prrt-first-line", facts=facts + fact_uses(p, "newly_diagnosed"), params=params,
             reason="newly diagnosed WD G3, SSTR uptake >= liver in every lesion, Ki-67 within NETTER-2 range")
@@ -103,8 +124,29 @@ def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
         prrt = Outcome.insufficient(
             "G3-01", ("prior systemic therapy history (first-line PRRT per NETTER-2 only when newly diagnosed)",),
             reason="treatment history unreadable: first-line or after prior therapy cannot be told")
-    return (prrt, Outcome.applicable("G3-01", card=captem, facts=facts, params=params,
-                                     reason="WD G3 alternative: CAPTEM"))
+    # One decision, one choice card (decision g3-first-line): PRRT or CAPTEM, the option favoured for this
+    # patient first; an option the tumour already progressed on is not offered.
+    pancreas = p.primary_site.is_(PrimarySite.PANCREAS)
+    failed = [a for a in (Agent.PRRT, Agent.CAPTEM) if progressed_on(p, a)]
+    if pancreas:
+        reason = ("CAPTEM first: pancreatic primary (capecitabine-temozolomide has its strongest evidence in "
+                  "pancreatic NET and shrinks tumours); PRRT is the alternative")
+    else:
+        reason = ("PRRT first: extra-pancreatic primary with SSTR uptake at least as high as liver in every "
+                  "lesion; CAPTEM is the alternative")
+    if failed:
+        reason = f"{failed[0].value.upper()} not offered: progression on it is on record"
+    captem_outcome = Outcome.applicable("G3-01", card=captem, facts=facts, params=params, missing=ki67_outdated(p, k),
+                                        reason=reason)
+    if prrt.status is Status.APPLICABLE and prrt.card in ("g3-prrt-first-line", "g3-prrt-pretreated"):
+        prrt = Outcome.applicable("G3-01", card=prrt.card, facts=prrt.facts, params=prrt.params,
+                                  missing=prrt.missing, reason=reason)
+    options = [o for o, a in ((captem_outcome, Agent.CAPTEM), (prrt, Agent.PRRT)) if a not in failed]
+    if not pancreas:
+        options.reverse()
+    if not options:
+        return Outcome.not_applicable("G3-01", "progression on both PRRT and CAPTEM is on record")
+    return tuple(options)
 
 
 @rule("G3-02")
@@ -123,10 +165,20 @@ def g3_aggressive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("G3-02", "SSTR uptake >= liver, Ki-67 <= 55 %, not FDG-avid")
     facts, params = _facts(p) + rapid, _params(p)
     if high_ki67:
-        return Outcome.applicable("G3-02", card="g3-platinum-etoposide", facts=facts, params=params,
-                                  reason="WD G3 with Ki-67 above 55 %")
-    return Outcome.applicable("G3-02", card="g3-chemotherapy", facts=facts, params=params,
-                              reason="WD G3 with SSTR-poor, FDG-avid or rapidly growing disease")
+        chemo = Outcome.applicable("G3-02", card="g3-platinum-etoposide", facts=facts, params=params,
+                                   missing=ki67_outdated(p, k), reason="WD G3 with Ki-67 above 55 %")
+    else:
+        chemo = Outcome.applicable("G3-02", card="g3-chemotherapy", facts=facts, params=params,
+                                   reason="WD G3 with SSTR-poor, FDG-avid or rapidly growing disease")
+    if any(m in p.differentiation.note.lower() or any(m in s.display.lower() for s in p.differentiation.sources)
+           for m in k.values("expert_differentiation_markers")):
+        return chemo  # an expert review is on record
+    if high_ki67 and any(m in p.differentiation.note for m in k.values("inferred_differentiation_markers")):
+        return chemo  # G-05 already asks for the expert review (differentiation only from a code, Ki-67 > 55 %)
+    review = Outcome.applicable("G3-02", card="g3-pathology-review", facts=_facts(p), params=params,
+                                missing=("expert NEN pathology review of differentiation (morphology, p53/Rb)",),
+                                reason="aggressive WD G3: confirm WD NET G3 versus NEC before the regimen is chosen")
+    return chemo, review
 
 
 def _rapid_growth(p: NetPicture, k: RuleKnowledge) -> tuple[FactUse, ...]:
@@ -155,5 +207,29 @@ def discordant_grades(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
                 reference=a.references[0] if a.references else None)
         for a in p.grade_assessments
     )
+    current = _current_worst_biopsy(p, as_of, k)
+    if current is not None:
+        return Outcome.applicable("G3-03", card="grade-discordant-current", facts=facts,
+                                  params={"grade": current.grade.value},
+                                  reason=f"the current biopsy ({current.date}, {current.specimen or 'specimen'}) "
+                                         f"shows the worst grade, {current.grade.value}: treat by it")
     return Outcome.applicable("G3-03", facts=facts, missing=("grade of the currently progressing lesion",),
                               reason="grades differ between specimens or over time")
+
+
+_GRADE_ORDER = {Grade.G1: 1, Grade.G2: 2, Grade.G3: 3, Grade.NEC: 4}
+
+
+def _current_worst_biopsy(p: NetPicture, as_of: date, k: RuleKnowledge):  # type: ignore[no-untyped-def]
+    """The newest grading when it is the worst grade on record and recent enough to be the biopsy of the
+    lesion that is progressing now; None when the progressing lesion still needs a biopsy."""
+    dated = [a for a in p.grade_assessments if a.date is not None]
+    if not dated:
+        return None
+    newest = max(dated, key=lambda a: a.date)  # type: ignore[arg-type, return-value]
+    if _GRADE_ORDER[newest.grade] < max(_GRADE_ORDER[a.grade] for a in p.grade_assessments):
+        return None
+    if p.progression.is_(True) and p.progression_date.known:
+        window = timedelta(days=k.threshold("g3_biopsy_before_progression_days"))
+        return newest if newest.date >= p.progression_date.value - window else None  # type: ignore[operator]
+    return newest if newest.date >= as_of - timedelta(days=k.threshold("g3_current_biopsy_days")) else None

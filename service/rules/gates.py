@@ -4,7 +4,13 @@ G-01 — localized, resectable WD NET
     When: well-differentiated NET G1/G2, extent localized, not judged unresectable, no R0
     resection yet on record.
     Then: RECOMMEND referral for resection (endoscopic or surgical by site) / MDT. Adjuvant
-    therapy after R0 resection is NR-08. Source: NCCN NET; ESMO-GEP 2020.
+    therapy after R0 resection is NR-08. A NET in remission (every NEN Condition is history -- remission,
+    resolved, a personal-history code -- with no active metastasis, or a disease status of remission) with no
+    resection on record: the same surveillance card (remission-follow-up): a Condition in remission is history,
+    not "no NET". An ampullary / periampullary NET (site ampulla, or the
+    diagnosis text names the ampulla: ``lists.ampullary_words``) gets the surgical card: resection
+    with lymphadenectomy, never endoscopic resection (nodal risk at any size; endoscopic resection is
+    for non-ampullary duodenal NETs <= 1 cm). Source: NCCN NET; ESMO-GEP 2020; ENETS gastroduodenal 2023.
 G-02 — neuroendocrine carcinoma (poorly differentiated), extrapulmonary or unknown primary
     When: scope NEC (or differentiation poor / grade NEC).
     Then: RECOMMEND NET-MDT discussion on the NEC pathway (section 4.8); ``evaluate`` suppresses
@@ -33,7 +39,8 @@ G-07 — functional syndrome present
     cards of the same rank. Source: ENETS carcinoid-syndrome 2022, functioning pNET 2023.
 G-08 — germline testing
     When: pNET, gastrinoma, multiple primary NETs, age under the threshold at pNET diagnosis, or a
-    family history of NET, and no hereditary syndrome yet on record.
+    family history of NET, and no hereditary syndrome yet on record; not for a poorly differentiated NEC
+    (the hereditary syndromes give well-differentiated NETs: review 2026-12, Wrong 9).
     Then: CONSIDER genetic counselling and germline testing (MEN1, VHL, NF1, TSC1/2, CDKN1B).
     Source: NCCN NET.
 G-09 — chromogranin A rising with a confounder
@@ -52,6 +59,7 @@ from datetime import date
 from service.picture.model import (
     Agent,
     Differentiation,
+    DiseaseStatus,
     Extent,
     Grade,
     Hereditary,
@@ -67,6 +75,7 @@ from service.rules.predicates import (
     age_fact,
     exposure_facts,
     extent_fact,
+    fact_uses,
     grade_fact,
     is_advanced,
     ki67_at_most,
@@ -89,6 +98,8 @@ def localized_resectable(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcom
     lung = p.primary_site.is_(PrimarySite.LUNG_THYMUS)
     if primary_resected(p):
         return _after_resection(p)
+    if p.in_remission.is_(True) or p.disease_status.is_(DiseaseStatus.REMISSION):
+        return _in_remission(p)
     if p.extent.known and p.extent.value is not Extent.LOCALIZED:
         return Outcome.not_applicable("G-01", "disease is not localized")
     if p.resectability.is_(Resectability.UNRESECTABLE):
@@ -108,8 +119,22 @@ def localized_resectable(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcom
     if p.resectability.known:
         facts += (FactUse.of("Resectability", p.resectability),)
     grade_words = p.grade.value.value if p.grade.known else p.lung_type.value.value  # type: ignore[union-attr]
+    if ampullary(p, k):
+        return Outcome.applicable("G-01", card="ampullary-net-surgery", facts=facts + fact_uses(p, "tumor_size_cm"),
+                                  reason="localized ampullary NET: nodal risk at any size",
+                                  params={"site": site_words(p), "grade": grade_words})
     return Outcome.applicable("G-01", facts=facts, reason="localized WD NET G1/G2",
                               params={"site": site_words(p), "grade": grade_words})
+
+
+def ampullary(p: NetPicture, k: RuleKnowledge) -> bool:
+    """Primary at the ampulla of Vater: the site detail, or the diagnosis text naming it (duodenal codes)."""
+    if not p.primary_site.is_(PrimarySite.OTHER_GI):
+        return False
+    words = k.values("ampullary_words")
+    texts = [str(p.site_detail.value) if p.site_detail.known else ""]
+    texts += [s.display for s in p.site_detail.sources] + [s.display for s in p.scope_sources]
+    return any(w in t.lower() for t in texts for w in words)
 
 
 def _after_resection(p: NetPicture) -> Outcome:
@@ -125,6 +150,18 @@ def _after_resection(p: NetPicture) -> Outcome:
                               params={"site": site_words(p)}, reason="primary resected, no metastatic disease on record")
 
 
+def _in_remission(p: NetPicture) -> Outcome:
+    """G-01 for a NET whose Conditions are all history (remission/resolved, personal-history code) with no resection
+    on record (treated elsewhere): the same surveillance, never "no NET" and never a first-line plan."""
+    if p.extent.is_(Extent.METASTATIC) or p.progression.is_(True):
+        return Outcome.not_applicable("G-01", "recurrence or metastatic disease on record: site rows apply")
+    facts = tuple(FactUse(name="Diagnosis", display=s.display, date=s.date, reference=s.reference)
+                  for s in p.in_remission.sources)
+    facts += fact_uses(p, "grade") + ((FactUse.of("Disease status", p.disease_status),) if p.disease_status.known else ())
+    return Outcome.applicable("G-01", card="remission-follow-up", facts=facts, params={"site": site_words(p)},
+                              reason="NET in remission (treated), no active disease on record")
+
+
 def _site_decides(p: NetPicture, k: RuleKnowledge) -> Outcome | None:
     """Localized NETs whose own row decides between surveillance and resection (G-01 stays silent)."""
     if p.primary_site.is_(PrimarySite.PANCREAS):
@@ -134,7 +171,7 @@ def _site_decides(p: NetPicture, k: RuleKnowledge) -> Outcome | None:
         if sporadic_small_candidate:
             if not p.tumor_size_cm.known:
                 return Outcome.insufficient("G-01", ("tumour size (cm)",),
-                                            reason="NF-pNET G1 of unknown size: surveillance may suffice if <=2 cm (P-01)")
+                                            reason="NF-pNET G1 of unknown size: surveillance may suffice if <=2 cm")
             if float(p.tumor_size_cm.value) <= k.threshold("pnet_small_max_cm"):  # type: ignore[arg-type]
                 return Outcome.not_applicable("G-01", "sporadic NF-pNET G1 <=2 cm: surveillance vs resection (P-01)")
     detail = str(p.site_detail.value).lower() if p.site_detail.known else ""
@@ -256,6 +293,8 @@ def functional_syndrome_first(p: NetPicture, as_of: date, k: RuleKnowledge) -> O
 def germline_testing(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if p.hereditary:
         return Outcome.not_applicable("G-08", "hereditary syndrome already on record")
+    if is_nec(p) or p.scope is not Scope.NET:
+        return Outcome.not_applicable("G-08", "poorly differentiated NEC / not a WD NET: no germline-testing criterion")
     triggers: list[FactUse] = []
     if p.primary_site.is_(PrimarySite.PANCREAS):
         triggers.append(FactUse.of("Primary site", p.primary_site))

@@ -6,12 +6,19 @@ H-01..H-05 need a pancreatic primary. Numbers come from ``cards/knowledge/heredi
 ``tumor_doubling_time_days``, two sizes >= 90 days apart); only a current (not stale) growth rate
 counts, and a missing one is never read as "not growing".
 
-H-01 — MEN1, small NF-pNET  (MEN1 guideline 2012; ENETS NF-pNET 2023)
-    When: MEN1, pNET < men1_pnet_surgery_cm (2 cm), not metastatic, no functional syndrome,
+H-01 — MEN1  (MEN1 guideline 2012; ENETS NF-pNET 2023; ENETS-fpNET 2023)
+    When (surveillance): MEN1, pNET < men1_pnet_surgery_cm (2 cm), not metastatic, no functional syndrome,
           not progressing and not growing rapidly (>= men1_pnet_rapid_growth_cm_per_year, 0.5 cm/year)
           (progression and growth both unknown -> fires, listing interval imaging as missing).
-    Then: RECOMMEND MRI/EUS surveillance every 6-12 months, treat hyperparathyroidism, screen
-          thymus/pituitary, family screening. Size unknown -> needs-data card (pnet-size-needs-data).
+    Then: RECOMMEND MRI/EUS surveillance every 6-12 months. Size unknown -> needs-data card (pnet-size-needs-data).
+    When (the rest of the row, every MEN1 NET of any site -- a gastrinoma, a gastric type 2 or thymic NET
+          too, not only the small NF-pNET): MEN1 on record with a well-differentiated NET.
+    Then: primary hyperparathyroidism on record and no parathyroidectomy -> RECOMMEND parathyroidectomy first
+          (men1-hyperparathyroidism-first: before pancreatic/duodenal surgery; it lowers gastrin in ZES);
+          otherwise RECOMMEND the MEN1 programme (men1-syndrome-care): calcium/PTH (listed as missing when
+          hyperparathyroidism is neither recorded nor treated), thymic NET screening (chest CT/MRI), pituitary
+          screening (prolactin, IGF-1, MRI), upper-GI endoscopy for gastric type 2 NETs with ZES, and
+          genetic screening of first-degree relatives.
 H-02 — MEN1, pNET >= 2 cm or rapid growth
     When: MEN1, not metastatic, and pNET >= 2 cm, progressive, or growing >= 0.5 cm/year.
     Then: CONSIDER resection.
@@ -21,12 +28,16 @@ H-03 — MEN1, advanced pNET
 H-04 — VHL pNET not needing immediate surgery  (Welireg label; LITESPARK-004 pNET ORR ~83 %)
     When: VHL, pNET < vhl_pnet_surgery_cm (3 cm), not metastatic.
     Then: needs therapy (progressive, or volume doubling time < vhl_pnet_doubling_days_max, 500 days),
-          not pregnant and belzutifan not declined -> RECOMMEND belzutifan 120 mg daily (with rapid
+          not pregnant, belzutifan not declined and the patient an adult (adult_age_years, 18: Welireg is
+          approved for adults) -> RECOMMEND belzutifan 120 mg daily (with rapid
           growth H-05 also offers surgery: the MDT chooses);
           otherwise -> RECOMMEND continued surveillance (belzutifan in pregnancy: NR-11).
           Size unknown -> needs-data card (pnet-size-needs-data).
 H-05 — VHL pNET >= 3 cm, rapid growth or symptomatic
-    When: VHL, not metastatic, and pNET >= 3 cm, volume doubling time < 500 days, or abdominal pain.
+    When: VHL, not metastatic, and pNET >= 3 cm (>= vhl_pnet_head_surgery_cm, 2 cm, in the pancreatic head --
+          recalled, flagged R: verify), volume doubling time < 500 days, or abdominal pain. The head is read from
+          the site's code/text (``lists.pancreatic_head_words``; body/tail words say it is not the head); a 2-3 cm
+          tumour whose location is not recorded -> H-04's card lists the location as missing.
     Then: CONSIDER surgery (MDT). Doubling time not computable below 3 cm -> insufficient (no card;
           H-04 lists the serial sizes as missing).
 H-06 — NF1 / TSC / MEN4
@@ -121,7 +132,35 @@ def _size(p: NetPicture) -> float | None:
 
 
 @rule("H-01")
-def men1_small_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+def men1(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    surveillance = _men1_small_pnet(p, as_of, k)
+    care = _men1_care(p)
+    return surveillance if care is None else (surveillance, care)
+
+
+def _men1_care(p: NetPicture) -> Outcome | None:
+    """The MEN1 programme beside the tumour-specific rows: hyperparathyroidism first, thymus, pituitary,
+    relatives. Any well-differentiated NET in a patient with MEN1 (not only a small NF-pNET)."""
+    if Hereditary.MEN1 not in p.hereditary:
+        return None
+    if p.scope is not Scope.NET or p.differentiation.is_(Differentiation.POOR) or p.grade.is_(Grade.NEC):
+        return None
+    ptx = [FactUse(name="Procedure", display=pr.display, date=pr.date, reference=pr.reference)
+           for pr in p.procedures if pr.kind == "parathyroidectomy"]
+    facts = tuple(FactUse(name="Hereditary syndrome", display=s.display, date=s.date, reference=s.reference)
+                  for s in p.hereditary_sources) + fact_uses(p, "hyperparathyroidism") + tuple(ptx) + tuple(
+        FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+        for s in p.syndrome_sources)
+    params = card_params(p)
+    if p.hyperparathyroidism.is_(True) and not ptx:
+        return Outcome.applicable("H-01", card="men1-hyperparathyroidism-first", params=params, facts=facts,
+                                  reason="MEN1 with untreated primary hyperparathyroidism")
+    missing = () if (p.hyperparathyroidism.known or ptx) else ("serum calcium and PTH (primary hyperparathyroidism)",)
+    return Outcome.applicable("H-01", card="men1-syndrome-care", params=params, facts=facts, missing=missing,
+                              reason="MEN1: syndrome surveillance and family screening")
+
+
+def _men1_small_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     stop, staging_unknown = _localized_hereditary_pnet("H-01", p, Hereditary.MEN1)
     if stop is not None:
         return stop
@@ -188,20 +227,29 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
                           facts=_facts(p), reason="VHL pNET of unknown size (<3 cm: surveillance or belzutifan; >=3 cm: surgery)")
     if size >= k.threshold("vhl_pnet_surgery_cm"):
         return Outcome.not_applicable("H-04", "pNET >= 3 cm: surgical evaluation (H-05)")
+    head = pancreatic_head(p, k)
+    head_size = size >= k.threshold("vhl_pnet_head_surgery_cm")
+    # a head pNET >= 2 cm also gets H-05's surgery card (the 2 cm figure is recalled): belzutifan/surveillance stand
+    if head_size and head is None:
+        staging += ("location of the pNET in the pancreas (head: surgery is considered from about 2 cm; "
+                    "threshold recalled, verify)",)
     facts, params = _facts(p), card_params(p)
     rapid = _vhl_rapid(p, k)
     # A doubling time < 500 days is a surgical criterion (H-05): without one, say it is missing.
     growth_gap = (_SERIAL_SIZES,) if rapid is None and not p.progression.is_(False) else ()
     needs_therapy = p.progression.is_(True) or bool(rapid)
-    if needs_therapy and not p.pregnant.is_(True) and not p.declined(Agent.BELZUTIFAN):
+    # belzutifan's label is for adults (FT-01 withholds it below the label age; the alternative is surveillance)
+    minor = p.age_years.known and int(p.age_years.value) < k.threshold("adult_age_years")  # type: ignore[arg-type]
+    if needs_therapy and not p.pregnant.is_(True) and not p.declined(Agent.BELZUTIFAN) and not minor:
         missing = ("pregnancy status (test before start)",) if unknown(p.pregnant) and p.sex.is_("female") else ()
-        reason = ("VHL pNET <3 cm with volume doubling time < 500 days: belzutifan or surgery (H-05), MDT"
+        reason = ("VHL pNET <3 cm with volume doubling time < 500 days: belzutifan or surgery (see the surgery card), MDT"
                   if rapid else "growing VHL pNET <3 cm, surgery not yet needed")
         return Outcome.applicable("H-04", card="belzutifan-vhl", params=params, facts=facts,
                                   missing=missing + staging + growth_gap, reason=reason)
-    why = ("pregnant" if p.pregnant.is_(True) else "belzutifan declined") if needs_therapy else "not growing"
+    why = ("pregnant" if p.pregnant.is_(True) else "belzutifan declined" if p.declined(Agent.BELZUTIFAN)
+           else f"aged {p.age_years.value}: belzutifan is approved for adults") if needs_therapy else "not growing"
     return Outcome.applicable("H-04", card="vhl-pnet-surveillance", params=params, missing=staging + growth_gap,
-                              facts=facts + fact_uses(p, "pregnant"),
+                              facts=facts + fact_uses(p, "pregnant") + (fact_uses(p, "age_years") if minor else ()),
                               reason=f"VHL pNET <3 cm, {why}")
 
 
@@ -212,7 +260,13 @@ def vhl_pnet_surgery(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return stop
     size = _size(p)
     rapid = _vhl_rapid(p, k)
+    head_large = (size is not None and size >= k.threshold("vhl_pnet_head_surgery_cm")
+                  and pancreatic_head(p, k) is True)
     large = size is not None and size >= k.threshold("vhl_pnet_surgery_cm")
+    if head_large and not large and not rapid and not p.abdominal_pain.is_(True):
+        return Outcome.applicable("H-05", card="vhl-pnet-head-surgery", params=card_params(p),
+                                  facts=_facts(p) + fact_uses(p, "site_detail"),
+                                  reason="VHL pNET >= 2 cm in the pancreatic head (threshold recalled)")
     if large or rapid or p.abdominal_pain.is_(True):
         why = ("VHL pNET >=3 cm" if large else
                "VHL pNET with volume doubling time < 500 days" if rapid else "symptomatic VHL pNET")
@@ -223,6 +277,18 @@ def vhl_pnet_surgery(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if rapid is None and not p.progression.is_(False):
         return Outcome.insufficient("H-05", (_SERIAL_SIZES,), reason="VHL pNET <3 cm, doubling time not known")
     return Outcome.not_applicable("H-05", "VHL pNET <3 cm, not growing rapidly (doubling time >= 500 days or stable), asymptomatic")
+
+
+def pancreatic_head(p: NetPicture, k: RuleKnowledge) -> bool | None:
+    """Is the pNET in the pancreatic head (code C25.0, text "head of pancreas")? False when the record names the
+    body or tail; None when it does not say (never read as "not the head")."""
+    texts = [s.display.lower() for s in (*p.site_detail.sources, *p.primary_site.sources, *p.scope_sources)
+             if s.display]
+    if any(w in t for t in texts for w in k.values("pancreatic_head_words")):
+        return True
+    if any(w in t for t in texts for w in k.values("pancreatic_body_tail_words")):
+        return False
+    return None
 
 
 @rule("H-06")

@@ -13,19 +13,27 @@ LD-01 — surgical evaluation  (seed 001: resect if >=90 % resectable; NANETS 20
           not applicable. Otherwise (on treatment, not liver-dominant or not known to be) the row
           is insufficient without a card: at progression LD-02 lists the resectability assessment
           as missing on its own card, and a card for every metastatic patient was noise (review
-          2026-11).
+          2026-11). Surgery already planned (a planned surgery order/procedure) -> INFO card: the
+          operation is booked, complete the pre-operative checks (never "refer for surgical evaluation"
+          again: review 2026-12, Wrong 15).
 LD-02 — liver-directed therapy  (seed 001: no technique superior; ENETS/ESMO)
     When: WD NET G1-G3, liver-dominant, not resectable/cytoreducible, and progressive (12 months;
           not when a therapy started since the progression is still running, e.g. PRRT in course)
           or symptomatic (abdominal pain, or carcinoid syndrome refractory to >= 3 months of SSA).
     Then: CONSIDER TAE/TACE/TARE/ablation -- but CAUTION card instead when a bilio-enteric
           anastomosis is on record (abscess risk, P-08) or hepatic replacement > 50 % / bilirubin
-          above the upper limit of normal (liver-failure risk).
+          above the upper limit of normal (liver-failure risk). Resectability not assessed: the card
+          that says "once resection is ruled out" (never asserts "not suited to resection": review
+          2026-12, Wrong 12). Abdominal pain counts as symptomatic liver disease only when the
+          small-bowel primary is not in situ (an unresected small-bowel primary with a mesenteric mass
+          explains the pain: M-10).
 LD-03 — liver transplantation  (seed 001; Milan-NET, Maspero 2022)
     When: WD G1/G2 with Ki-67 < transplant_ki67_max (10 %), metastases in the liver only,
           portal-drained primary (pancreas, midgut, other GI) removed (resection on record),
           liver not resectable, >= 1 prior systemic or liver-directed therapy, age <= transplant_age_max
           (60), hepatic burden <= transplant_hepatic_burden_max (50 %).
+          Disease stable (not progressing) -- Milan-NET needs stable disease for >= transplant_stable_months
+          (6) before listing: progressing -> not applicable; progression status unknown -> insufficient.
     Then: CONSIDER transplant-centre referral.
 """
 from __future__ import annotations
@@ -40,6 +48,7 @@ from service.picture.model import (
     PrimarySite,
     Resectability,
     Scope,
+    TherapyStatus,
 )
 from service.rules.predicates import (
     SYSTEMIC,
@@ -55,7 +64,7 @@ from service.rules.predicates import (
     therapy_facts,
     well_differentiated_low_grade,
 )
-from service.rules.outcome import Outcome, unknown
+from service.rules.outcome import FactUse, Outcome, unknown
 from service.rules.predicates import (
     anastomosis_facts,
     has_bilio_enteric_anastomosis,
@@ -85,6 +94,15 @@ def surgical_evaluation(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
     stop = well_differentiated_low_grade("LD-01", p) or _liver_mets("LD-01", p)
     if stop is not None:
         return stop
+    planned = [t for t in p.therapies_of(Agent.SURGERY) if t.status is TherapyStatus.PLANNED]
+    if planned:
+        when = min((t.start for t in planned if t.start is not None), default=None)
+        facts = tuple(FactUse(name="Planned", display=t.drug, date=t.start,
+                              reference=t.references[0] if t.references else None) for t in planned)
+        return Outcome.applicable("LD-01", card="liver-surgery-planned", facts=facts + fact_uses(
+            p, "resectability", "liver_metastases", "hepatic_burden_percent"),
+            params={**card_params(p), "date": when.isoformat() if when else "the planned date"},
+            reason="liver surgery already planned: pre-operative checks, not a new referral")
     burden = _burden(p)
     extrahepatic = p.metastatic_sites - {"liver", "lymph-node-regional"}
     if extrahepatic and not p.resectability.is_(Resectability.RESECTABLE):
@@ -132,7 +150,7 @@ def liver_directed_therapy(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outc
     # Symptomatic = tumour pain, or a hormone syndrome refractory to standard medical control (a
     # syndrome controlled by SSA/PPI, or not yet treated, is not an indication for embolisation).
     refractory = refractory_symptoms("LD-02", p, as_of, k) is None
-    symptomatic = p.abdominal_pain.is_(True) or refractory or p.refractory_carcinoid_syndrome.is_(True)
+    symptomatic = _liver_pain(p) or refractory or p.refractory_carcinoid_syndrome.is_(True)
     answered = progression_being_treated(p)
     progressive = p.progression.is_(True) and not answered
     if not (symptomatic or progressive):
@@ -160,8 +178,22 @@ def liver_directed_therapy(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outc
                                   reason="high hepatic replacement or raised bilirubin")
     if burden is None:
         missing = missing + ("hepatic tumour burden (% of liver)",)
-    return Outcome.applicable("LD-02", card="liver-directed-therapy", params=params, facts=facts, missing=missing,
-                              reason="liver-dominant, unresectable, " + ("progressive" if progressive else "symptomatic"))
+    card = "liver-directed-therapy" if p.resectability.known else "liver-directed-therapy-resectability-unknown"
+    return Outcome.applicable("LD-02", card=card, params=params, facts=facts, missing=missing,
+                              reason="liver-dominant, " + ("unresectable, " if p.resectability.known else
+                                                           "resectability not assessed, ")
+                              + ("progressive" if progressive else "symptomatic"))
+
+
+def _liver_pain(p: NetPicture) -> bool:
+    """Abdominal pain that points at the liver: not when an unresected small-bowel primary (with its mesenteric
+    mass) is in situ, which explains it (M-10 offers that resection)."""
+    if not p.abdominal_pain.is_(True):
+        return False
+    small_bowel = p.primary_site.is_(PrimarySite.MIDGUT) and not (
+        p.site_detail.known and str(p.site_detail.value).lower() in ("appendix", "caecum", "cecum", "ascending colon"))
+    primary_in_situ = not any(p.has_procedure(kind) for kind in _PRIMARY_RESECTIONS)
+    return not (small_bowel and primary_in_situ)
 
 
 @rule("LD-03")
@@ -179,6 +211,8 @@ def liver_transplant_referral(p: NetPicture, as_of: date, k: RuleKnowledge) -> O
         return Outcome.not_applicable("LD-03", "no prior therapy")
     if p.resectability.known and p.resectability.value in _OPERABLE:
         return Outcome.not_applicable("LD-03", "resectable: LD-01")
+    if p.progression.is_(True):
+        return Outcome.not_applicable("LD-03", "progressing: Milan-NET needs stable disease for 6 months before listing")
     low = ki67_low(p, k.threshold("transplant_ki67_max"))
     if low is False:
         return Outcome.not_applicable("LD-03", "Ki-67 >= 10 %")
@@ -189,7 +223,9 @@ def liver_transplant_referral(p: NetPicture, as_of: date, k: RuleKnowledge) -> O
         return Outcome.not_applicable("LD-03", "hepatic involvement >50 %")
     missing = tuple(what for what, gap in (("Ki-67 index", low is None), ("age", not p.age_years.known),
                                             ("hepatic tumour burden", burden is None),
-                                            ("resectability assessment", not p.resectability.known)) if gap)
+                                            ("resectability assessment", not p.resectability.known),
+                                            (f"stable disease for at least {k.threshold('transplant_stable_months'):g} "
+                                             "months (serial imaging)", unknown(p.progression))) if gap)
     if missing:
         return Outcome.insufficient("LD-03", missing, reason="Milan-NET criteria cannot be checked")
     return Outcome.applicable("LD-03", params=card_params(p),

@@ -15,13 +15,17 @@ L-02 — advanced, SSTR+, low proliferation  (ESMO-Lung/ENETS; SPINET closed ear
     Then: RECOMMEND observation (if not progressing) and/or SSA (if none yet; US off-label).
 L-03 — progressive, non-functional  (RADIANT-4)
     When: advanced, progressive (12 months), no functional syndrome, no everolimus yet.
-    Then: RECOMMEND everolimus 10 mg daily.
+    Then: RECOMMEND everolimus 10 mg daily (lung: FDA/EMA-approved, RADIANT-4); thymic primary: CONSIDER it as
+          off-label (thymic NETs were not in RADIANT-4; review 2026-12, Wrong 7).
 L-04 — progressive, SSTR positive_all  (retrospective series; NCCN)
     When: advanced, progressive, SSTR positive_all, no PRRT yet.
-    Then: CONSIDER Lu-177 dotatate (off-label); SSTR missing/degree unknown -> needs-data.
+    Then: CONSIDER Lu-177 dotatate (off-label); SSTR missing/degree unknown/outdated or eligibility labs
+          missing/outdated -> needs-data (``predicates.prrt_gates``). After a PRRT course: re-treatment
+          (``course.prrt_retreatment``).
 L-05 — aggressive / SSTR-negative  (seed 000; NCCN; CABINET)
     When: advanced, progressive, and (atypical, Ki-67 >= 10 %, G3, or SSTR negative/below liver).
-    Then: CONSIDER temozolomide +/- capecitabine (if not given); platinum-etoposide when atypical
+    Then: CONSIDER temozolomide +/- capecitabine (if not given; the card names the reason: higher-grade or
+          SSTR-negative, or progressive atypical); platinum-etoposide when atypical
           (or G3) with Ki-67 > lung_platinum_ki67_min (20 %); cabozantinib after a non-SSA therapy.
 L-06 — not for lung/thymic NET  (no RCT for sunitinib; NCCN v1.2020 panel vote)
     When: advanced lung/thymic NET with sunitinib ordered or taken; advanced typical carcinoid with
@@ -60,9 +64,10 @@ from service.rules.predicates import (
     progression_known,
     received,
     site_is,
-    sstr_needs_data,
+    prrt_gates,
     therapy_facts,
 )
+from service.rules.course import prrt_retreatment
 from service.rules.outcome import Outcome, unknown
 from service.rules.registry import RuleKnowledge, rule
 
@@ -153,8 +158,13 @@ def everolimus_lung(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("L-03", "functional tumour: everolimus not standard (NR-02)")
     if received(p, Agent.EVEROLIMUS):
         return Outcome.not_applicable("L-03", "everolimus already given")
+    if p.site_detail.known and "thym" in str(p.site_detail.value).lower():
+        # RADIANT-4 enrolled lung, not thymic, primaries: off-label there (review 2026-12, Wrong 7)
+        return Outcome.applicable("L-03", card="everolimus-thymic", params=_params(p),
+                                  facts=fact_uses(p, "site_detail", "lung_type", "ki67", "progression"),
+                                  reason="progressive non-functional thymic NET: everolimus off-label")
     return Outcome.applicable("L-03", params=_params(p), facts=fact_uses(p, "lung_type", "ki67", "progression"),
-                              reason="progressive non-functional lung/thymic NET")
+                              reason="progressive non-functional lung NET")
 
 
 @rule("L-04")
@@ -165,8 +175,8 @@ def prrt_lung(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if not p.progression.value:
         return Outcome.not_applicable("L-04", "not progressing")
     if received(p, Agent.PRRT):
-        return Outcome.not_applicable("L-04", "PRRT already given")
-    stop = sstr_needs_data("L-04", p)
+        return prrt_retreatment("L-04", p, k)  # type: ignore[return-value]
+    stop = prrt_gates("L-04", p, k)
     if stop is not None:
         return stop
     return Outcome.applicable("L-04", card="prrt-lung", params=_params(p),
@@ -191,8 +201,12 @@ def aggressive_lung(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | t
     facts = fact_uses(p, "lung_type", "grade", "ki67", "sstr", "progression")
     out = []
     if not received(p, Agent.CAPTEM):
-        out.append(Outcome.applicable("L-05", card="captem-lung", params=params, facts=facts,
-                                      reason="progressive aggressive or SSTR-negative lung NET"))
+        # the card names the reason this patient has (review 2026-12, Wrong 13: not "aggressive or SSTR-negative"
+        # for an SSTR-positive atypical carcinoid with Ki-67 9 %)
+        card = "captem-lung" if (g3 or ki_high or sstr_neg) else "captem-lung-atypical"
+        out.append(Outcome.applicable("L-05", card=card, params=params, facts=facts,
+                                      reason="progressive " + ("higher-grade or SSTR-negative" if card == "captem-lung"
+                                                               else "atypical") + " lung/thymic NET"))
     very_high = not unknown(p.ki67) and ki67_at_most(p.ki67.value, k.threshold("lung_platinum_ki67_min")) is False  # type: ignore[arg-type]
     if (atypical or g3) and (very_high or g3) and not received(p, Agent.PLATINUM_ETOPOSIDE):
         out.append(Outcome.applicable("L-05", card="platinum-etoposide-lung", params=params, facts=facts,

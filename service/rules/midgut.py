@@ -18,7 +18,8 @@ M-02 — first-line SSA  (PROMID TTP 14.3 vs 6.0 mo; CLARINET PFS NR vs 18.0 mo)
 M-03 — first-line PRRT  (NETTER-2 PFS 22.8 vs 8.5 mo)
     When: advanced, newly diagnosed (no prior antitumour systemic therapy), SSTR positive_all,
           prrt_first_line_ki67_min <= Ki-67 <= prrt_first_line_ki67_max (10-55 %).
-    Then: CONSIDER Lu-177 dotatate x4 + octreotide LAR 30 mg (MDT). SSTR missing or degree
+    Then: RECOMMEND (MDT) Lu-177 dotatate x4 + octreotide LAR 30 mg: at least equal standing with an SSA
+          alone after NETTER-2 (ENETS 2024); first-line use is off-label in the EU (label: progressive G1-G2). SSTR missing or degree
           unknown -> needs-data card (prrt-needs-sstr).
 M-04 — PRRT after SSA  (NETTER-1 PFS NR vs 8.4 mo; FDA/EU label)
     When: advanced, progressive on an SSA, SSTR positive_all, no PRRT before.
@@ -39,11 +40,17 @@ M-07 — after PRRT and/or everolimus  (CABINET epNET PFS 8.4 vs 3.9 mo)
 M-08 — SSA escalation for symptoms  (CLARINET FORTE; NETTER-1 control arm 60 mg)
     When: carcinoid syndrome on an SSA for >= ssa_min_months_refractory (3 months) with refractory
           symptoms (>= refractory_bm_per_day bowel movements/day, daily flushing, or recorded refractory).
-    Then: CONSIDER SSA escalation for symptom control (any site; shared card with F-02/F-03).
+    Then: CONSIDER SSA escalation for symptom control (any site; shared cards with F-02/F-03), the step for
+          the depot in use (predicates.ssa_escalation_card): lanreotide -> 120 mg every 14 days; octreotide
+          LAR -> 30 mg every 3 weeks or 60 mg every 4 weeks; unknown -> every step. Its own card (decision
+          ssa-escalation), never merged under "continue the SSA"; the draft replaces the current depot order.
 M-09 — interferon alfa  (SWOG S0518; seeds 000/002)
     When: interferon planned or active after an SSA and >= interferon_min_prior_non_ssa_lines (2) other
           options (non-SSA systemic lines, liver-directed therapy, telotristat for carcinoid syndrome).
-    Then: CONSIDER interferon as a last resort; otherwise not applicable (first-line use is NR-13).
+    Then: CONSIDER interferon as a last resort; otherwise not applicable (first-line use is NR-13). Carcinoid
+          syndrome whose SSA was never escalated (no dose above standard on record:
+          ``lists.ssa_escalated_dose_markers``) -> the card says escalation comes first (review 2026-12, Wrong 13:
+          never "other options appear used" while one is untried).
 M-10 — primary / mesenteric resection  (seed 001; NANETS surgery 2017)
     When: small-intestine primary (not appendix, not unknown), advanced, no resection on record,
           abdominal pain documented (obstruction/ischaemia risk). Pain not recorded -> insufficient.
@@ -71,6 +78,7 @@ from service.rules.pathways import (
     sstr_negative_progression,
 )
 from service.rules.predicates import (
+    ssa_escalation_card,
     MIDGUT_SITES,
     NON_SSA_SYSTEMIC,
     advanced,
@@ -149,7 +157,7 @@ def first_line_prrt(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
 
 @rule("M-04")
 def prrt_after_progression_on_ssa(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    return _midgut_row("M-04", p) or prrt_after_ssa("M-04", p)
+    return _midgut_row("M-04", p) or prrt_after_ssa("M-04", p, k)
 
 
 @rule("M-05")
@@ -164,7 +172,7 @@ def progression_sstr_negative(p: NetPicture, as_of: date, k: RuleKnowledge) -> O
 
 @rule("M-07")
 def after_prrt_or_everolimus_row(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
-    return _midgut_row("M-07", p) or after_prrt_or_everolimus("M-07", p)
+    return _midgut_row("M-07", p) or after_prrt_or_everolimus("M-07", p, k)
 
 
 @rule("M-08")
@@ -173,7 +181,7 @@ def ssa_escalation_for_symptoms(p: NetPicture, as_of: date, k: RuleKnowledge) ->
     if stop is not None:
         return stop
     return Outcome.applicable(
-        "M-08", params=card_params(p),
+        "M-08", card=ssa_escalation_card(p), params=card_params(p),
         facts=fact_uses(p, "carcinoid_syndrome", "bowel_movements_per_day", "flushing_per_day",
                         "refractory_carcinoid_syndrome") + therapy_facts(p, (Agent.SSA,)),
         reason="carcinoid syndrome refractory to standard-dose SSA",
@@ -196,12 +204,21 @@ def interferon_last_resort(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outc
         used.append(Agent.TELOTRISTAT)
     if len(used) < k.threshold("interferon_min_prior_non_ssa_lines") or not received(p, Agent.SSA):
         return Outcome.not_applicable("M-09", "other standard options not exhausted (interferon first/early: NR-13)")
-    return Outcome.applicable(
-        "M-09", params=card_params(p),
-        facts=therapy_facts(p, (Agent.INTERFERON, *sorted(NON_SSA_SYSTEMIC, key=lambda a: a.value), Agent.SSA,
-                                Agent.TELOTRISTAT, Agent.LIVER_DIRECTED)),
-        reason="standard options used; interferon as last resort",
-    )
+    facts = therapy_facts(p, (Agent.INTERFERON, *sorted(NON_SSA_SYSTEMIC, key=lambda a: a.value), Agent.SSA,
+                              Agent.TELOTRISTAT, Agent.LIVER_DIRECTED))
+    if functional_carcinoid(p) and not ssa_escalated(p, k):
+        return Outcome.applicable("M-09", card="interferon-after-ssa-escalation", params=card_params(p), facts=facts,
+                                  missing=("SSA dose escalation tried (none above the standard dose on record)",),
+                                  reason="interferon requested, SSA escalation for the syndrome not yet tried")
+    return Outcome.applicable("M-09", params=card_params(p), facts=facts,
+                              reason="standard options used; interferon as last resort")
+
+
+def ssa_escalated(p: NetPicture, k: RuleKnowledge) -> bool:
+    """An SSA above the standard dose is or was on record (octreotide LAR 60 mg / every 3 weeks, lanreotide every
+    2 weeks ...), read from the dose text of any SSA exposure."""
+    markers = k.values("ssa_escalated_dose_markers")
+    return any(m in (t.dose_text or "").lower().replace(" ", "") for t in p.therapies_of(Agent.SSA) for m in markers)
 
 
 @rule("M-10")

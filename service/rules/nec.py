@@ -1,26 +1,38 @@
 """Neuroendocrine carcinoma, poorly differentiated, extrapulmonary or unknown primary (section 4.8).
 
-N-01 — localized resectable NEC
-    Then: RECOMMEND multimodality treatment: surgery + adjuvant platinum-etoposide (about 4
-    cycles), or definitive chemoradiation by site (MDT). Source: ENETS NEC 2023.
-N-02 — advanced NEC, first line (no platinum-etoposide yet)
+A small-cell NEC outside the lung (oesophagus, cervix, bladder, unknown primary...) stays on this NEC pathway;
+only pulmonary small-cell carcinoma is routed out (G-03).
+
+N-01 — localized or locoregional NEC  (ENETS NEC 2023)
+    When: NEC, not metastatic. Resectable (or localized with resectability not judged unresectable) ->
+          RECOMMEND multimodality treatment: surgery + adjuvant platinum-etoposide (about 4 cycles), or
+          definitive chemoradiation by site (oesophagus, anorectum) (MDT). Locoregional and unresectable ->
+          RECOMMEND definitive chemoradiation with platinum-etoposide (nec-locoregional-chemoradiation; N-02,
+          the metastatic first line, does not fire). Locoregional with resectability not assessed -> insufficient.
+N-02 — metastatic NEC, first line (no platinum-etoposide yet)
     Then: RECOMMEND cisplatin (or carboplatin) + etoposide q21d x4-6; test MMR/MSI, TMB and
     BRAF V600E. Source: NORDIC NEC; ENETS NEC 2023.
 N-03 — advanced NEC after platinum-etoposide
     Then: CONSIDER FOLFIRI, FOLFOX/CAPOX or CAPTEM; ipilimumab + nivolumab for non-pancreatic
-    NEC (NCCN 2B); biomarker-directed therapy (MSI-H, TMB-high, BRAF V600E). Source: NCCN; DART.
+    NEC (NCCN 2B); biomarker-directed therapy: the MMR/MSI, TMB and BRAF V600E results are asked for on a
+    data-gap card (pembrolizumab and dabrafenib + trametinib need them). Progression at least
+    nec_platinum_rechallenge_min_days (84: 3 months / 12 weeks, R) after the last platinum-etoposide dose, with no
+    other line since -> CONSIDER platinum-etoposide re-challenge (late relapse after first line). Source: NCCN;
+    DART; ENETS NEC 2023.
 N-04 — NEC with SSTR uptake >= liver and Ki-67 < 55 % after chemotherapy
-    Then: CONSIDER PRRT only in an MDT / clinical-trial setting. Source: ENETS NEC 2023.
+    Then: CONSIDER PRRT only in an MDT / clinical-trial setting; outdated SSTR imaging or missing/outdated
+    eligibility labs give the needs-data card instead (``predicates.prrt_gates``). Source: ENETS NEC 2023.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from service.picture.model import Agent, Extent, NetPicture, PrimarySite, Resectability, SstrStatus
+from service.picture.model import Agent, Extent, NetPicture, PrimarySite, Resectability, SstrStatus, TherapyStatus
 from service.rules.predicates import (
     exposure_facts,
     is_advanced,
     is_nec,
+    prrt_gates,
     site_words,
 )
 from service.rules.outcome import FactUse, Outcome
@@ -38,23 +50,41 @@ def localized_nec(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable("N-01", "not a NEC")
     if not p.extent.known:
         return Outcome.insufficient("N-01", ("disease extent (staging)",), reason="extent unknown")
-    if p.extent.value is Extent.METASTATIC or p.resectability.is_(Resectability.UNRESECTABLE):
-        return Outcome.not_applicable("N-01", "not localized resectable disease")
+    if p.extent.value is Extent.METASTATIC:
+        return Outcome.not_applicable("N-01", "metastatic NEC: N-02")
+    params = {"site": site_words(p)}
+    if p.resectability.is_(Resectability.UNRESECTABLE):
+        return Outcome.applicable("N-01", card="nec-locoregional-chemoradiation", facts=_facts(p) + _resect(p),
+                                  params=params, reason="locoregional unresectable NEC: definitive chemoradiation")
     if p.extent.value is Extent.LOCOREGIONAL and not p.resectability.known:
         return Outcome.insufficient("N-01", ("resectability (surgical/MDT judgement)",), reason="resectability unknown")
-    return Outcome.applicable("N-01", facts=_facts(p), params={"site": site_words(p)},
-                              reason="localized resectable NEC")
+    return Outcome.applicable("N-01", facts=_facts(p) + _resect(p), params=params,
+                              reason="localized or locoregional resectable NEC")
+
+
+def _resect(p: NetPicture) -> tuple[FactUse, ...]:
+    return (FactUse.of("Resectability", p.resectability),) if p.resectability.known else ()
+
+
+def _metastatic_or_unknown(rule_id: str, p: NetPicture) -> Outcome | None:
+    """N-02 is the first line of metastatic NEC; localized/locoregional NEC is N-01 (multimodality)."""
+    advanced = is_advanced(p)
+    if advanced is None:
+        return Outcome.insufficient(rule_id, ("disease extent (staging)",), reason="extent unknown")
+    if not advanced:
+        return Outcome.not_applicable(rule_id, "not advanced")
+    if not p.extent.is_(Extent.METASTATIC):
+        return Outcome.not_applicable(rule_id, "locoregional NEC: definitive chemoradiation (N-01)")
+    return None
 
 
 @rule("N-02")
 def nec_first_line(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
     if not is_nec(p):
         return Outcome.not_applicable("N-02", "not a NEC")
-    advanced = is_advanced(p)
-    if advanced is None:
-        return Outcome.insufficient("N-02", ("disease extent (staging)",), reason="extent unknown")
-    if not advanced:
-        return Outcome.not_applicable("N-02", "not advanced")
+    stop = _metastatic_or_unknown("N-02", p)
+    if stop is not None:
+        return stop
     if p.ever_had(Agent.PLATINUM_ETOPOSIDE):
         return Outcome.not_applicable("N-02", "platinum-etoposide already given (see N-03)")
     facts, params = _facts(p), {"site": site_words(p)}
@@ -76,14 +106,50 @@ def nec_second_line(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | t
         return Outcome.not_applicable("N-03", "not advanced")
     facts = _facts(p) + exposure_facts(p, Agent.PLATINUM_ETOPOSIDE)
     params = {"site": site_words(p)}
-    chemo = Outcome.applicable("N-03", card="nec-second-line", facts=facts, params=params,
-                               reason="advanced NEC after platinum-etoposide")
+    out: list[Outcome] = [Outcome.applicable("N-03", card="nec-second-line", facts=facts, params=params,
+                                             reason="advanced NEC after platinum-etoposide")]
     if p.primary_site.is_(PrimarySite.PANCREAS):
-        return chemo
-    if not p.primary_site.known:
-        return (chemo, Outcome.insufficient("N-03", ("primary site",), reason="ipilimumab + nivolumab is for non-pancreatic NEC"))
-    return chemo, Outcome.applicable("N-03", card="nec-immunotherapy", facts=facts, params=params,
-                                     reason="non-pancreatic NEC after platinum-etoposide")
+        pass
+    elif not p.primary_site.known:
+        out.append(Outcome.insufficient("N-03", ("primary site",), reason="ipilimumab + nivolumab is for non-pancreatic NEC"))
+    else:
+        out.append(Outcome.applicable("N-03", card="nec-immunotherapy", facts=facts, params=params,
+                                      reason="non-pancreatic NEC after platinum-etoposide"))
+    out.append(Outcome.applicable("N-03", card="nec-biomarkers-later-line", facts=facts, params=params,
+                                  reason="MMR/MSI, TMB and BRAF V600E decide the biomarker-directed options"))
+    rechallenge = _late_relapse(p, k)
+    if rechallenge is not None:
+        out.append(rechallenge)
+    return tuple(out)
+
+
+NON_PLATINUM_LINES = frozenset({Agent.OTHER_CHEMOTHERAPY, Agent.CAPTEM, Agent.IMMUNOTHERAPY, Agent.EVEROLIMUS,
+                                Agent.SUNITINIB, Agent.CABOZANTINIB, Agent.PRRT, Agent.STREPTOZOCIN})
+
+
+def _late_relapse(p: NetPicture, k: RuleKnowledge) -> Outcome | None:
+    """Platinum-etoposide re-challenge: progression >= nec_platinum_rechallenge_min_days after the last dose."""
+    if not (p.progression.is_(True) and p.progression_date.known):
+        return None
+    courses = [t for t in p.therapies_of(Agent.PLATINUM_ETOPOSIDE)
+               if t.status is not TherapyStatus.PLANNED and not p.on(Agent.PLATINUM_ETOPOSIDE)]
+    last = max((t.end or t.start for t in courses if (t.end or t.start) is not None), default=None)
+    if last is None:
+        return Outcome.insufficient("N-03", ("date of the last platinum-etoposide dose",),
+                                    reason="re-challenge depends on the time from the last dose to progression")
+    later = [t for t in p.therapies if t.agent in NON_PLATINUM_LINES and t.start is not None and t.start > last
+             and t.status is not TherapyStatus.PLANNED]
+    if later:
+        return None  # another line came after platinum-etoposide: not a relapse after the first line
+    interval = (p.progression_date.value - last).days  # type: ignore[operator]
+    if interval < k.threshold("nec_platinum_rechallenge_min_days"):
+        return None
+    facts = _facts(p) + exposure_facts(p, Agent.PLATINUM_ETOPOSIDE) + (
+        FactUse(name="Progression after the last platinum-etoposide dose",
+                display=f"{interval} days (last dose {last.isoformat()})", date=p.progression_date.value,
+                reference=p.progression_date.sources[-1].reference if p.progression_date.sources else None),)
+    return Outcome.applicable("N-03", card="nec-platinum-rechallenge", facts=facts, params={"site": site_words(p)},
+                              reason=f"late relapse: progression {interval} days after the last platinum-etoposide dose")
 
 
 @rule("N-04")
@@ -100,5 +166,8 @@ def nec_prrt_selected(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         return Outcome.insufficient("N-04", ("Ki-67 index",), reason="Ki-67 unknown")
     if p.ki67.value.percent >= k.threshold("nec_ki67_high"):
         return Outcome.not_applicable("N-04", "Ki-67 55 % or more")
+    gate = prrt_gates("N-04", p, k)  # SSTR imaging current, eligibility labs current
+    if gate is not None:
+        return gate
     facts = _facts(p) + (FactUse.of("SSTR imaging", p.sstr),)
     return Outcome.applicable("N-04", facts=facts, reason="NEC with high SSTR uptake, Ki-67 < 55 %, after chemotherapy")

@@ -12,13 +12,18 @@ NR-01 — sunitinib outside the pancreas
     Why: only pNET RCT evidence and label (A6181111).
 NR-02 — everolimus for functional carcinoid / carcinoid-syndrome symptom control
     When: carcinoid syndrome (non-pancreatic), and everolimus ordered or taken.
-    Why: FDA limitation of use; RADIANT-2 missed its significance boundary.
+    Why: FDA limitation of use; RADIANT-2 missed its significance boundary. With documented progression the
+    card gives the reason that applies (everolimus proposed against progression: the label's limitation for
+    functional carcinoid tumours and RADIANT-2; PRRT if SSTR >= liver), not "symptom control" (review 2026-12,
+    Wrong 10).
 NR-03 — PRRT when SSTR uptake is negative, heterogeneous or below liver (or imaging not done
     when PRRT is ordered)
     When: PRRT ordered, or advanced WD NET with progression, G3 or Ki-67 >= 10 % newly diagnosed
           (not when the patient declined PRRT: PD-01 says so, a warning would be noise).
     Why: NETTER-1/-2 and the EU SmPC require uptake >= liver in every target lesion.
-    SSTR "positive, degree unknown": NEEDS DATA (uptake vs liver).
+    SSTR "positive, degree unknown": NEEDS DATA (uptake vs liver). Uptake only "about equal to liver"
+    (Krenning 2): CAUTION -- eligible by the EU wording, but the Krenning scale was defined on scintigraphy
+    and on PET "equal to liver" may overstate eligibility (JNM 2021 review): confirm with nuclear medicine.
 NR-05 — SSA as antitumour therapy in NEC (SSA ordered or taken). Why: no evidence.
 NR-06 — everolimus, sunitinib, cabozantinib or PRRT as routine NEC therapy (when ordered; PRRT
     except the N-04 setting). Why: not studied/approved in NEC.
@@ -40,9 +45,10 @@ NR-16 — SSA for antiproliferation when SSTR-negative (advanced WD G1/G2, no fu
     symptoms. (No row suggests an SSA for SSTR-negative disease.)
 NR-21 — calling progression on chromogranin A alone (CgA rising, progression not shown on
     imaging). Why: false elevation (PPI, renal failure, atrophic gastritis).
-NR-23 — two SSAs together, routine everolimus + SSA for antiproliferation (no functional
-    syndrome), or everolimus during a PRRT course (a dose ordered or scheduled). Why: no added
-    benefit shown; no trial of everolimus with PRRT and additive marrow toxicity.
+NR-23 — two SSAs together, routine everolimus + SSA for antiproliferation (no functional syndrome, or
+    carcinoid syndrome: RADIANT-2 was exactly everolimus + octreotide LAR in carcinoid syndrome), or everolimus
+    during a PRRT course (a dose ordered or scheduled). Why: no added benefit shown; no trial of everolimus with
+    PRRT and additive marrow toxicity.
 """
 from __future__ import annotations
 
@@ -124,6 +130,9 @@ def everolimus_functional_carcinoid(p: NetPicture, as_of: date, k: RuleKnowledge
                      date=p.carcinoid_syndrome.date, reference=(p.carcinoid_syndrome.sources[0].reference
                                                                 if p.carcinoid_syndrome.sources else None)),
              *_f("Progression", p.progression), *exposure_facts(p, Agent.EVEROLIMUS))
+    if _progressing(p):
+        return Outcome.applicable("NR-02", card="everolimus-functional-carcinoid-progression", facts=facts,
+                                  reason="everolimus proposed for progression of a functional carcinoid tumour")
     return Outcome.applicable("NR-02", facts=facts, reason="functional carcinoid tumour")
 
 
@@ -160,7 +169,19 @@ def prrt_without_uptake(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
                                   reason="SSTR uptake below liver or absent in target lesions")
     if p.fdg_avid.is_(True) and p.sstr.value is not SstrStatus.POSITIVE_ALL:
         return Outcome.applicable("NR-03", facts=facts, reason="FDG-avid lesions without SSTR uptake")
+    if uptake_equal_to_liver(p, k):
+        return Outcome.applicable("NR-03", card="prrt-uptake-equal-to-liver", facts=facts,
+                                  reason="uptake only about equal to liver: borderline for PRRT on PET")
     return Outcome.not_applicable("NR-03", "SSTR uptake at least liver in every lesion")
+
+
+def uptake_equal_to_liver(p: NetPicture, k: RuleKnowledge) -> bool:
+    """The newest SSTR result says uptake about equal to (not above) normal liver (Krenning 2)."""
+    if not p.sstr.is_(SstrStatus.POSITIVE_ALL) or not p.sstr.sources:
+        return False
+    newest = max(p.sstr.sources, key=lambda s: s.date or date.min)
+    words = k.values("sstr_equal_to_liver_words")
+    return any(w in (newest.display or "").lower() for w in words)
 
 
 @rule("NR-05")
@@ -338,10 +359,13 @@ def ssa_combinations(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
     if len(depots) >= 2:
         out.append(Outcome.applicable("NR-23", card="ssa-combination", facts=exposure_facts(p, Agent.SSA),
                                       reason="two long-acting SSAs at the same time"))
-    if in_play(p, Agent.EVEROLIMUS) and p.on(Agent.SSA) and not _functional(p):
+    carcinoid_only = p.carcinoid_syndrome.is_(True) and p.syndromes <= {Syndrome.CARCINOID}
+    if in_play(p, Agent.EVEROLIMUS) and p.on(Agent.SSA) and (not _functional(p) or carcinoid_only):
         out.append(Outcome.applicable("NR-23", card="everolimus-ssa-combination",
                                       facts=exposure_facts(p, Agent.EVEROLIMUS, Agent.SSA),
-                                      reason="everolimus with SSA for antiproliferation, no functional syndrome"))
+                                      reason="everolimus with SSA for antiproliferation" + (
+                                          " in carcinoid syndrome (RADIANT-2)" if carcinoid_only else
+                                          ", no functional syndrome")))
     prrt_running = p.on(Agent.PRRT) or any(t.status is TherapyStatus.PLANNED for t in p.therapies_of(Agent.PRRT)) \
         or (p.next_prrt_date.known and p.next_prrt_date.value >= as_of)  # type: ignore[operator]
     if in_play(p, Agent.EVEROLIMUS) and prrt_running:

@@ -28,6 +28,9 @@ class FactUse:
     display: str                   # "12 %", "uptake higher than liver", "progressive (RECIST)"
     date: date | None = None
     reference: str | None = None   # "Observation/123"
+    source: str = "coded"          # "coded" | "report-text" (card contract, "Facts read from report text")
+    quote: str | None = None       # a report-text fact: the sentence it was read from (raw; the renderer escapes)
+    record: str | None = None      # a report-text fact: JSON of the coded Observation that would record it
 
     @classmethod
     def of(cls, name: str, fact: Fact[Any], display: str | None = None) -> "FactUse":
@@ -38,20 +41,28 @@ class FactUse:
         """
         newest = None
         for source in fact.sources:
-            if newest is None or (source.date is not None and (newest.date is None or source.date > newest.date)):
-                newest = source
+            if newest is None or (source.date is not None and (newest.date is None or source.date > newest.date)) \
+                    or (source.date == newest.date and source.quote is None and newest.quote is not None):
+                newest = source      # the newest; at one date a coded source before report text
         if display is None:
-            if not fact.known:
+            if not fact.known and len({s.origin for s in fact.sources}) > 1:
+                # a coded result and report text disagree: show both readings
+                display = f"{fact.state.value}: " + " vs ".join(dict.fromkeys(s.display for s in fact.sources))
+            elif not fact.known:
                 display = fact.state.value
             elif newest is not None and newest.display:
                 display = newest.display
             else:
                 display = _plain(fact.value)
+        text = newest is not None and newest.quote is not None
         return cls(
             name=name,
             display=display,
             date=newest.date if newest is not None else None,
             reference=newest.reference if newest is not None else None,
+            source="report-text" if text else "coded",
+            quote=newest.quote if text else None,
+            record=newest.record if text else None,
         )
 
 
@@ -109,6 +120,15 @@ class Outcome:
     def not_applicable(cls, rule_id: str, reason: str) -> "Outcome":
         return _outcome(rule_id, Status.NOT_APPLICABLE, None, (), (), reason, {})
 
+    def amended(self, *, note: str = "", facts: tuple[FactUse, ...] = (), missing: tuple[str, ...] = ()) -> "Outcome":
+        """This outcome with a note added to its finding and facts / missing data appended (what a review row
+        may do to another row's outcome besides withdrawing it: FT-01 adds the performance status, TC-01 the
+        therapy that already failed). Everything already said stays, in the same order."""
+        reason = f"{self.reason}; {note}" if note and self.reason else (note or self.reason)
+        new_facts = self.facts + tuple(f for f in facts if f not in self.facts)
+        new_missing = self.missing + tuple(m for m in missing if m not in self.missing)
+        return _outcome(self.rule_id, self.status, self.card, new_facts, new_missing, reason, self.params)
+
     @classmethod
     def insufficient(
         cls,
@@ -137,6 +157,22 @@ def _outcome(rule_id: str, status: Status, card: str | None, facts: tuple[FactUs
     outcome.__dict__.update(rule_id=rule_id, status=status, card=card, facts=facts, missing=missing, reason=reason,
                             params=params)
     return outcome
+
+
+def age_words(when: date, as_of: date) -> str:
+    """How long before (or after) ``as_of`` a date lies, in plain words: "today", "12 days ago", "8 months
+    ago", "3 years ago", "in 9 days" (months of 30.4 days, from 60 days; years from 24 months)."""
+    days = (as_of - when).days
+    if days == 0:
+        return "today"
+    span = abs(days)
+    if span < 60:
+        words = f"{span} day{'s' if span != 1 else ''}"
+    elif span < 730:
+        words = f"{round(span / 30.4)} months"
+    else:
+        words = f"{span // 365} years"
+    return f"{words} ago" if days > 0 else f"in {words}"
 
 
 def unknown(fact: Fact[Any]) -> bool:

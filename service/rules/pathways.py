@@ -19,13 +19,17 @@ from service.rules.predicates import (
     had_any,
     ki67_at_least,
     ki67_at_most,
+    ki67_outdated,
     newly_diagnosed,
+    progressed_after,
     progressed_on,
+    progression_being_treated,
     progression_known,
     received,
-    sstr_needs_data,
+    prrt_gates,
     therapy_facts,
 )
+from service.rules.course import prrt_retreatment
 from service.rules.registry import RuleKnowledge
 
 
@@ -59,17 +63,17 @@ def prrt_first_line(rule_id: str, p: NetPicture, k: RuleKnowledge) -> Outcome:
         return Outcome.not_applicable(rule_id, "Ki-67 outside the NETTER-2 range (10-55 %)")
     if lo is None or hi is None:
         return Outcome.insufficient(rule_id, ("exact Ki-67 index",), reason="Ki-67 reported as a range across 10 %")
-    stop = sstr_needs_data(rule_id, p)
+    stop = prrt_gates(rule_id, p, k)
     if stop is not None:
         return stop
     return Outcome.applicable(
-        rule_id, card="prrt-first-line", params=card_params(p),
+        rule_id, card="prrt-first-line", params=card_params(p), missing=ki67_outdated(p, k),
         facts=fact_uses(p, "primary_site", "ki67", "sstr", "extent", "newly_diagnosed"),
         reason="newly diagnosed, SSTR >= liver everywhere, Ki-67 in the NETTER-2 range",
     )
 
 
-def prrt_after_ssa(rule_id: str, p: NetPicture) -> Outcome:
+def prrt_after_ssa(rule_id: str, p: NetPicture, k: RuleKnowledge) -> Outcome:
     stop = progression_known(rule_id, p)
     if stop is not None:
         return stop
@@ -77,14 +81,14 @@ def prrt_after_ssa(rule_id: str, p: NetPicture) -> Outcome:
         return Outcome.not_applicable(rule_id, "no documented progression on an SSA")
     if received(p, Agent.PRRT):
         return Outcome.not_applicable(rule_id, "PRRT already given (re-treatment: M-07 / MDT)")
-    stop = sstr_needs_data(rule_id, p)
+    answered = progression_being_treated(p)
+    if answered:  # e.g. everolimus started since the progression and working: not another line now
+        return Outcome.not_applicable(rule_id, f"the progression is being treated: {answered[0].display}")
+    stop = prrt_gates(rule_id, p, k)
     if stop is not None:
         return stop
-    missing = tuple(what for what, f in (("creatinine clearance", p.labs.creatinine_clearance),
-                                         ("blood counts (Hb, WBC, platelets)", p.labs.platelets))
-                    if unknown(f))
     return Outcome.applicable(
-        rule_id, card="prrt-second-line", params=card_params(p), missing=missing,
+        rule_id, card="prrt-second-line", params=card_params(p),
         facts=fact_uses(p, "primary_site", "grade", "sstr", "progression") + therapy_facts(p, (Agent.SSA,)),
         reason="progressive on SSA with SSTR uptake >= liver in all target lesions",
     )
@@ -133,7 +137,7 @@ def sstr_negative_progression(rule_id: str, p: NetPicture) -> tuple[Outcome, ...
     return tuple(out)
 
 
-def after_prrt_or_everolimus(rule_id: str, p: NetPicture) -> tuple[Outcome, ...] | Outcome:
+def after_prrt_or_everolimus(rule_id: str, p: NetPicture, k: RuleKnowledge) -> tuple[Outcome, ...] | Outcome:
     stop = progression_known(rule_id, p)
     if stop is not None:
         return stop
@@ -142,7 +146,7 @@ def after_prrt_or_everolimus(rule_id: str, p: NetPicture) -> tuple[Outcome, ...]
     had_prrt, had_evero = received(p, Agent.PRRT), received(p, Agent.EVEROLIMUS)
     if not (had_prrt or had_evero):
         return Outcome.not_applicable(rule_id, "no prior PRRT or everolimus")
-    if not (progressed_on(p, Agent.PRRT) or progressed_on(p, Agent.EVEROLIMUS)):
+    if not (progressed_after(p, Agent.PRRT) or progressed_after(p, Agent.EVEROLIMUS)):
         return Outcome.not_applicable(rule_id, "progression predates PRRT/everolimus")
     params = card_params(p)
     facts = fact_uses(p, "primary_site", "grade", "progression", "sstr") + therapy_facts(
@@ -155,12 +159,16 @@ def after_prrt_or_everolimus(rule_id: str, p: NetPicture) -> tuple[Outcome, ...]
         out.append(Outcome.applicable(rule_id, card="everolimus-after-prrt", params=params, facts=facts,
                                       reason="everolimus not yet given"))
     if had_evero and not had_prrt:
-        stop = sstr_needs_data(rule_id, p)
+        stop = prrt_gates(rule_id, p, k)
         if stop is None:
             out.append(Outcome.applicable(rule_id, card="prrt-after-everolimus", params=params, facts=facts,
                                           reason="PRRT not yet given, SSTR >= liver everywhere"))
         elif stop.status is not Status.NOT_APPLICABLE:
             out.append(stop)
+    if had_prrt:
+        again = prrt_retreatment(rule_id, p, k)
+        if again is not None and again.status is not Status.NOT_APPLICABLE:
+            out.append(again)
     out.append(Outcome.applicable(rule_id, card="clinical-trial-later-line", params=params, facts=facts,
                                   reason="later-line progressive NET"))
     return tuple(out)

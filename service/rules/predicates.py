@@ -27,7 +27,7 @@ from service.picture.model import (
     Therapy,
     TherapyStatus,
 )
-from service.rules.outcome import FactUse, Outcome, Status, _outcome, unknown
+from service.rules.outcome import FactUse, Outcome, Status, _outcome, age_words, unknown
 from service.rules.registry import RuleKnowledge
 
 LOW_GRADES = frozenset({Grade.G1, Grade.G2})
@@ -53,7 +53,9 @@ _DETAIL_WORDS = {"ileum": "ileal", "jejunum": "jejunal", "appendix": "appendicea
                  "duodenum": "duodenal", "rectum": "rectal", "colon": "colonic", "thymus": "thymic",
                  "lung": "lung", "caecum": "caecal", "cecum": "caecal", "small intestine": "small-bowel",
                  "pancreas": "pancreatic", "sigmoid colon": "sigmoid-colon", "ascending colon": "colonic",
-                 "transverse colon": "colonic", "descending colon": "colonic", "bronchus": "bronchial"}
+                 "transverse colon": "colonic", "descending colon": "colonic", "bronchus": "bronchial",
+                 "oesophagus": "oesophageal", "esophagus": "oesophageal", "ampulla": "ampullary",
+                 "anal canal": "anal", "cervix": "cervical", "bladder": "bladder", "prostate": "prostatic"}
 
 
 def site_words(p: NetPicture) -> str:
@@ -156,6 +158,8 @@ def fact_uses(p: NetPicture, *names: str) -> tuple[FactUse, ...]:
         "bilio_enteric_anastomosis": "Bilio-enteric anastomosis", "carcinoid_heart_disease": "Carcinoid heart disease",
         "hypoglycaemia": "Hypoglycaemia", "differentiation": "Differentiation", "age_years": "Age",
         "pregnant": "Pregnant", "refractory_carcinoid_syndrome": "Refractory carcinoid syndrome",
+        "venous_thromboembolism": "Venous thromboembolism (DVT/PE)", "hyperparathyroidism": "Hyperparathyroidism",
+        "dpd_deficiency": "DPD deficiency", "breastfeeding": "Breast-feeding",
     }
     out = []
     for name in names:
@@ -223,6 +227,12 @@ def syndrome_facts(p: NetPicture, syndrome: Syndrome) -> tuple[FactUse, ...]:
                  for s in sources)
 
 
+def syndrome_list_facts(p: NetPicture) -> tuple[FactUse, ...]:
+    """Every functional-syndrome record (with dates), for cards of rows that are not syndrome rows."""
+    return tuple(FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+                 for s in p.syndrome_sources)
+
+
 NO_DATE = "date not recorded"
 
 
@@ -241,9 +251,14 @@ def medication_fact(m: Medication) -> FactUse:
     return FactUse(name="Current medication", display=f"{m.name} ({words})", date=m.date, reference=m.reference)
 
 
+def _in_order(agents: Iterable[Agent]) -> Iterable[Agent]:
+    """The agents in the caller's order; a set in a fixed order (a set's order changes between processes)."""
+    return sorted(agents, key=lambda a: a.value) if isinstance(agents, (set, frozenset)) else agents
+
+
 def therapy_facts(p: NetPicture, agents: Iterable[Agent]) -> tuple[FactUse, ...]:
     out = []
-    for agent in agents:
+    for agent in _in_order(agents):
         for t in p.therapies_of(agent):
             if t.status is TherapyStatus.PLANNED:
                 continue
@@ -337,6 +352,23 @@ def progressed_on(p: NetPicture, agent: Agent) -> bool:
     return False
 
 
+def progressed_after(p: NetPicture, agent: Agent) -> bool:
+    """Documented progression (within 12 months) at any time after starting this therapy class: on it or
+    after it ended (decision table M-07 "progression after PRRT and/or everolimus"; ``progressed_on`` asks
+    for progression during the course)."""
+    if not p.progression.is_(True):
+        return False
+    when = p.progression_date.value if p.progression_date.known else None
+    for t in p.therapies_of(agent):
+        if t.status is TherapyStatus.PLANNED:
+            continue
+        if t.first_progression is not None or t.progressed_on is True:
+            return True
+        if when is None or t.start is None or t.start <= when:
+            return True
+    return False
+
+
 def had_any(p: NetPicture, agents: Iterable[Agent]) -> bool:
     return any(received(p, a) for a in agents)
 
@@ -358,9 +390,48 @@ def any_functional(p: NetPicture) -> bool:
     return bool(p.syndromes) or p.carcinoid_syndrome.is_(True)
 
 
-def sstr_needs_data(rule_id: str, p: NetPicture, card: str = "prrt-needs-sstr") -> Outcome | None:
+def days_old(fact: Fact, as_of: date) -> int | None:  # type: ignore[type-arg]
+    """Days from the fact's (newest) date to ``as_of``; None when unknown or undated."""
+    if not fact.known or fact.date is None:
+        return None
+    return (as_of - fact.date).days
+
+
+def sstr_outdated(p: NetPicture, k: RuleKnowledge) -> tuple[str, tuple[FactUse, ...]] | None:
+    """Why the SSTR imaging on record cannot decide PRRT now (None when it can): older than
+    ``sstr_imaging_max_age_days``, or more than ``sstr_before_progression_days`` older than the latest
+    documented progression (imaging of the restaging work-up counts), or older than a metastasis diagnosis
+    recorded since (new disease may not take up the tracer)."""
+    when = p.sstr.date
+    if when is None:
+        return "SSTR imaging without a date", ()
+    limit = int(k.threshold("sstr_imaging_max_age_days"))
+    age = (p.as_of - when).days
+    if age > limit:
+        return (f"the last SSTR imaging ({when.isoformat()}, {age_words(when, p.as_of)}) is older than "
+                f"{round(limit / 30.4)} months"), ()
+    window = timedelta(days=k.threshold("sstr_before_progression_days"))
+    if (p.progression.is_(True) and p.progression_date.known
+            and p.progression_date.value > when + window):  # type: ignore[operator]
+        prog = p.progression_date.value
+        return (f"the last SSTR imaging ({when.isoformat()}) predates the progression of {prog.isoformat()}",  # type: ignore[union-attr]
+                (FactUse.of("Latest progression", p.progression_date, f"progression {prog.isoformat()}"),))  # type: ignore[union-attr]
+    new_mets = [s for f in (p.extent, p.liver_metastases) if f.known for s in f.sources
+                if s.date is not None and s.date > when and (s.reference or "").startswith("Condition/")]
+    if new_mets:
+        newest = max(new_mets, key=lambda s: s.date)  # type: ignore[arg-type,return-value]
+        return (f"the last SSTR imaging ({when.isoformat()}) predates metastases recorded "
+                f"{newest.date.isoformat()}",  # type: ignore[union-attr]
+                (FactUse(name="Metastases recorded since", display=newest.display or "metastasis",
+                         date=newest.date, reference=newest.reference),))
+    return None
+
+
+def sstr_needs_data(rule_id: str, p: NetPicture, k: RuleKnowledge, card: str = "prrt-needs-sstr") -> Outcome | None:
     """For PRRT rows: SSTR missing or positive without the liver comparison -> needs-data card;
-    any other state that is not positive_all -> not applicable. None when positive_all."""
+    any other state that is not positive_all -> not applicable; positive_all on imaging too old for the
+    decision (``sstr_outdated``) -> needs-data card asking for a repeat SSTR PET/CT. None when positive_all
+    on current imaging."""
     if unknown(p.sstr):
         return needs_data(rule_id, p, ("SSTR PET/CT with uptake compared with liver",), card=card,
                           reason="no SSTR imaging on record")
@@ -369,7 +440,67 @@ def sstr_needs_data(rule_id: str, p: NetPicture, card: str = "prrt-needs-sstr") 
                           facts=fact_uses(p, "sstr"), reason="SSTR positive, degree vs liver not stated")
     if p.sstr.value is not SstrStatus.POSITIVE_ALL:
         return Outcome.not_applicable(rule_id, f"SSTR {p.sstr.value.value}: PRRT requires uptake >= liver in all lesions")  # type: ignore[union-attr]
+    outdated = sstr_outdated(p, k)
+    if outdated is not None:
+        why, extra = outdated
+        return needs_data(rule_id, p, (f"repeat SSTR PET/CT: {why}",), card=card,
+                          facts=fact_uses(p, "sstr") + extra, reason=f"SSTR uptake >= liver, but {why}")
     return None
+
+
+def ki67_outdated(p: NetPicture, k: RuleKnowledge) -> tuple[str, ...]:
+    """Where the Ki-67 decides a row: what is missing when it is older than ``ki67_max_age_days`` (the grade
+    can rise over time; a recent biopsy is asked for, the old value still decides)."""
+    when = p.ki67.date if p.ki67.known else None
+    if when is None or (p.as_of - when).days <= k.threshold("ki67_max_age_days"):
+        return ()
+    return (f"a recent Ki-67: the last ({when.isoformat()}, {age_words(when, p.as_of)}) decides here; re-biopsy "
+            "if the course has changed",)
+
+
+# Plain words for the Labs fields a rule may list as missing or to repeat.
+LAB_WORDS = {
+    "creatinine_clearance": "creatinine clearance", "egfr": "eGFR", "creatinine": "creatinine",
+    "hemoglobin": "haemoglobin", "wbc": "white cell count", "neutrophils": "neutrophils",
+    "platelets": "platelets", "bilirubin": "bilirubin", "albumin": "albumin", "alt": "ALT", "ast": "AST",
+}
+
+
+def labs_not_current(p: NetPicture, names: Iterable[str], max_days: float) -> tuple[list[str], list[FactUse]]:
+    """The labs of ``names`` (Labs fields) that are missing or older than ``max_days``: (what to obtain or
+    repeat, in words with the last date and age; the outdated results as facts)."""
+    todo: list[str] = []
+    old: list[FactUse] = []
+    for name in names:
+        fact = getattr(p.labs, name)
+        words = LAB_WORDS.get(name, name)
+        if not fact.known:
+            todo.append(f"{words} (not on record)")
+            continue
+        when = fact.date
+        if when is None or (p.as_of - when).days > max_days:
+            last = f"last {when.isoformat()}, {age_words(when, p.as_of)}" if when else "undated"
+            todo.append(f"{words} ({last}: repeat)")
+            old.append(FactUse.of(words[:1].upper() + words[1:], fact))
+    return todo, old
+
+
+def prrt_labs_needed(rule_id: str, p: NetPicture, k: RuleKnowledge) -> Outcome | None:
+    """For PRRT suggestions: the eligibility labs (``lists.prrt_eligibility_labs``) must be on record and no
+    older than ``prrt_labs_max_age_days``; otherwise the row gives the ``prrt-needs-labs`` card (obtain or
+    repeat them before the first dose) instead of the suggestion. None when they are current."""
+    limit = k.threshold("prrt_labs_max_age_days")
+    todo, old = labs_not_current(p, k.values("prrt_eligibility_labs"), limit)
+    if not todo:
+        return None
+    return needs_data(rule_id, p, tuple(todo), card="prrt-needs-labs", facts=tuple(old),
+                      reason=f"PRRT fits this row, but its eligibility labs are missing or older than {limit:g} days")
+
+
+def prrt_gates(rule_id: str, p: NetPicture, k: RuleKnowledge) -> Outcome | None:
+    """Every PRRT suggestion passes these first: current SSTR imaging >= liver everywhere (``sstr_needs_data``),
+    then current eligibility labs (``prrt_labs_needed``). None when both hold."""
+    return sstr_needs_data(rule_id, p, k) or prrt_labs_needed(rule_id, p, k)
 
 
 def first(*checks: Outcome | None) -> Outcome | None:
@@ -417,7 +548,7 @@ def well_differentiated(p: NetPicture) -> bool | None:
 def exposure_facts(p: NetPicture, *agents: Agent) -> tuple[FactUse, ...]:
     """Every exposure to these therapy classes, planned orders included ("belzutifan (planned)")."""
     out = []
-    for agent in agents:
+    for agent in _in_order(agents):
         for t in p.therapies_of(agent):
             out.append(therapy_fact(t, t.status.value))
     return tuple(out)
@@ -459,6 +590,22 @@ def primary_resected(p: NetPicture) -> bool:
 
 
 PRIMARY_RESECTIONS = ("resection", "r0-resection", "pancreaticoduodenectomy")
+
+
+def ssa_escalation_card(p: NetPicture) -> str:
+    """The SSA escalation card for the depot the patient is on: lanreotide -> 120 mg every 14 days
+    (``ssa-escalation-lanreotide``); octreotide LAR -> 30 mg every 3 weeks or 60 mg every 4 weeks
+    (``ssa-escalation-octreotide``); neither known (or both) -> every step (``ssa-escalation-symptoms``).
+    Its draft replaces the current depot order (decision table M-08: escalation is a change of the SSA)."""
+    depots = {t.drug.lower() for t in p.therapies_of(Agent.SSA)
+              if t.status is TherapyStatus.ACTIVE and t.long_acting is True}
+    lanreotide = any("lanreotide" in d for d in depots)
+    octreotide = any("octreotide" in d for d in depots)
+    if lanreotide and not octreotide:
+        return "ssa-escalation-lanreotide"
+    if octreotide and not lanreotide:
+        return "ssa-escalation-octreotide"
+    return "ssa-escalation-symptoms"
 
 
 def refractory_symptoms(rule_id: str, p: NetPicture, as_of: date, k: RuleKnowledge,

@@ -22,8 +22,8 @@ from service.rules.outcome import Outcome
 
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{2}$")
 
-# Scopes a rule runs in unless it says otherwise. NONE and EXCLUDED never reach a rule;
-# SCLC reaches only the rules registered for it (the out-of-scope card).
+# Scopes a rule runs in unless it says otherwise. NONE never reaches a rule; SCLC and EXCLUDED reach only
+# the rules registered for them (G-03's out-of-scope card).
 TUMOUR_SCOPES: frozenset[Scope] = frozenset({Scope.NET, Scope.NEC, Scope.MINEN})
 
 RuleResult = Union[Outcome, tuple[Outcome, ...]]

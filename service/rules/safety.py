@@ -8,48 +8,71 @@ card says what to do now (critical when it is a hazard to act on now).
 NR-04 — PRRT in pregnancy/breast-feeding, or below renal/marrow/liver thresholds
     When: PRRT ordered/active/scheduled, or in play (advanced WD NET, SSTR uptake >= liver, and
     progression, Ki-67 >= 10 % when newly diagnosed, or G3), and pregnant/breast-feeding, or
-    CrCl < 50 mL/min (< 30 not studied), Hb < 8 g/dL, WBC < 2.0, platelets < 75 (10^9/L),
-    bilirubin > 3 x ULN, albumin <= 3.0 g/dL.
-    Then: NOT RECOMMENDED in pregnancy/breast-feeding; CAUTION/MDT for the lab thresholds; NEEDS
-    DATA for missing labs when PRRT is ordered. Source: Lutathera label; NETTER-1 eligibility.
+    CrCl < 50 mL/min, Hb < 8 g/dL, WBC < 2.0, platelets < 75 (10^9/L), bilirubin > 3 x ULN,
+    albumin <= 3.0 g/dL.
+    Then: NOT RECOMMENDED in pregnancy (critical when a dose is ordered); breast-feeding (not pregnant) is
+    not a reason to give up PRRT: CAUTION on the PRRT topic -- stop breast-feeding before the first dose (EU:
+    wean) and do not resume for 2.5 months after the last dose (US label; the card text says so);
+    NOT RECOMMENDED with CrCl < 30 mL/min (EU label: not in severe renal impairment; US label: not studied;
+    prrt-renal-not-recommended, which cancels a PRRT order); CAUTION/MDT for the other thresholds (CrCl
+    30-50 included), naming the values; the label's reduced activity (3.7 GBq) is for toxicity after a
+    previous dose, never a way to treat a patient who fails baseline eligibility. NEEDS DATA for missing
+    labs, or labs older than prrt_labs_max_age_days (30), when PRRT is ordered (an old result below a
+    threshold still gives the caution). Source: Lutathera label (US and EU); NETTER-1 eligibility.
 NR-09 — telotristat outside label
     When: telotristat ordered/active without a current SSA, at a 500 mg dose, without carcinoid
     syndrome, or for flushing only (flushing recorded, bowel movements <= telotristat_no_diarrhoea_bm_max).
     Then: NOT RECOMMENDED (label: 250 mg TID with SSA, for carcinoid diarrhoea). Source: Xermelo label; TELESTAR.
 NR-10 — telotristat with severe constipation or severe/worsening abdominal pain
-    Then: CRITICAL: stop telotristat and assess. Source: Xermelo label.
+    Then: CRITICAL: stop telotristat and assess; the card's suggestion deletes the telotristat order.
+    Source: Xermelo label.
 NR-11 — belzutifan in pregnancy; belzutifan without VHL on record
     Then: NOT RECOMMENDED in pregnancy (boxed embryo-fetal toxicity; critical when on it or ordered:
-    stop it / cancel the order); NOT RECOMMENDED when no VHL diagnosis is on record (label
+    stop it / cancel the order, with a suggestion deleting the belzutifan order); NOT RECOMMENDED when no VHL diagnosis is on record (label
     restricted to VHL; no evidence in sporadic pNET). Source: Welireg label.
 NR-17 — long-acting SSA within 4 weeks before a PRRT dose
     When: a PRRT dose is scheduled and a long-acting SSA is active.
-    Then: CAUTION: stop long-acting SSA >= 4 weeks (short-acting 24 h) before each dose.
-    Source: Lutathera label.
+    Then: CAUTION, by what has already happened: the last depot injection on record was given less than
+    ssa_long_acting_washout_days (28) before the PRRT date -> "given on <date>: postpone the PRRT dose to
+    <date + 4 weeks> or later; confirm with nuclear medicine" (ssa-before-prrt-postpone); given earlier ->
+    no further depot dose before the PRRT dose (ssa-before-prrt); no injection date on record -> check it
+    (ssa-before-prrt-check). Short-acting octreotide stops 24 h before each dose. Source: Lutathera label.
 NR-18 — liver embolisation/ablation after bilio-enteric anastomosis
     When: bilio-enteric anastomosis or pancreaticoduodenectomy on record and liver-directed therapy
     ordered or in play (liver-dominant liver metastases).
     Then: CAUTION: high liver-abscess risk; IR review, prolonged antibiotic prophylaxis, or prefer
     systemic options (merges with P-08). Source: IR literature.
 NR-19 — everolimus with a strong CYP3A4/P-gp inhibitor; live vaccine on everolimus
-    Then: CRITICAL: avoid the combination. Source: Afinitor label.
+    Then: CRITICAL: avoid the combination; the card's suggestion deletes the interacting drug's (or the live
+    vaccine's) current order; if the inhibitor (e.g. an antibiotic) is unavoidable, hold everolimus for its
+    course; an antibiotic for a chest infection on everolimus: consider non-infectious pneumonitis. (A strong
+    inducer, or an inhibitor with an everolimus only suggested: SB-11.) Source: Afinitor label.
 NR-20 — Cometriq capsules in place of Cabometyx tablets
     Then: NOT RECOMMENDED: different formulations/doses. Source: Cabometyx label.
 SB-01 — on everolimus (active): stomatitis prophylaxis, glucose/lipids, pneumonitis; hyperglycaemia flagged.
 SB-02 — on sunitinib: hepatotoxicity (boxed), BP, TSH, glucose, LVEF.
 SB-03 — on cabozantinib: BP, LFT, proteinuria; stop >= 3 weeks before planned surgery.
-SB-04 — on/ordered capecitabine (CAPTEM): DPYD test; CRITICAL when CrCl < 30 mL/min.
+SB-04 — on/ordered capecitabine (CAPTEM): DPYD test (not asked when DPD deficiency is on record: SB-13);
+    CRITICAL when CrCl < 30 mL/min; a CrCl missing or older than drug_labs_max_age_days (30) is asked for
+    (repeat before the dose).
 SB-05 — on belzutifan: anaemia (hold for Hb < 9 g/dL), hypoxia, contraception.
-SB-06 — on/ordered platinum: prefer carboplatin when CrCl < 60 mL/min.
+SB-06 — on/ordered platinum: prefer carboplatin when CrCl < 60 mL/min (a CrCl older than
+    drug_labs_max_age_days decides nothing: insufficient, repeat it).
 SB-07 — on/ordered streptozocin: nephrotoxicity (boxed): creatinine and urine protein each course;
-    CAUTION when CrCl < streptozocin_crcl_caution_below (60 mL/min).
+    CAUTION when CrCl < streptozocin_crcl_caution_below (60 mL/min); a CrCl missing or older than
+    drug_labs_max_age_days is asked for.
 SB-08 — on interferon alfa: depression/suicidality, flu-like illness, cytopenias, thyroid, liver.
 SB-09 — on diazoxide: fluid retention/oedema (thiazide), hyperglycaemia overshoot, hypotension.
-SB-10 — pregnancy or breast-feeding on record, and systemic antitumour therapy ordered/taken (other than
-    PRRT and belzutifan, which NR-04 and NR-11 cover) or plausible (advanced disease).
-    Then: CAUTION (drug-safety): embryo-fetal toxicity and no breast-feeding with everolimus, sunitinib,
-    cabozantinib, temozolomide/capecitabine, streptozocin, platinum-etoposide; confirm status, counsel,
-    contraception; MDT. Source: Afinitor, Sutent, Cabometyx labels (R for the exact wash-out times).
+SB-10 — pregnancy or breast-feeding on record.
+    Then: pregnant -> RECOMMEND a management path (mdt-review): NET MDT with obstetric input, what may
+    continue (SSA for a hormone syndrome, PPI for gastrinoma, glucose control) and what waits (PRRT,
+    targeted drugs, belzutifan, chemotherapy, ionising-radiation imaging), surgery timing; and, when a
+    systemic antitumour drug (other than PRRT and belzutifan, which NR-04 and NR-11 cover) is ordered,
+    taken or plausible (advanced disease), CAUTION (drug-safety): embryo-fetal toxicity. Breast-feeding and
+    not pregnant -> CAUTION (drug-safety) only when such a drug is in play: stop breast-feeding for the
+    course and for each label's period after the last dose (not a reason to withhold the therapy).
+    Source: Afinitor, Sutent, Cabometyx, Lutathera labels (R for the exact wash-out times); ENETS/ESMO
+    (pregnancy: MDT, R).
     SB-01..SB-03, SB-05, SB-08, SB-09 speak only while the drug is taken (a proposal's own card
     carries its cautions); SB-04, SB-06, SB-07 are pre-treatment checks and speak for orders too.
     Source for SB rows: product labels as summarised in decision table section 5.
@@ -70,14 +93,17 @@ from service.picture.model import (
     TherapyStatus,
 )
 from service.rules.predicates import (
+    card_params,
     exposure_facts,
+    labs_not_current,
+    fact_uses,
     in_play,
     is_advanced,
     medication_fact,
     therapy_fact,
     well_differentiated,
 )
-from service.rules.outcome import FactUse, Outcome
+from service.rules.outcome import FactUse, Outcome, age_words
 from service.rules.registry import RuleKnowledge, rule
 
 
@@ -112,42 +138,62 @@ def prrt_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple
     ordered = _prrt_ordered(p)
     facts = exposure_facts(p, Agent.PRRT)
     out: list[Outcome] = []
-    pregnancy = [FactUse.of(n, f, "yes") for n, f in (("Pregnant", p.pregnant), ("Breast-feeding", p.breastfeeding))
-                 if f.is_(True)]
-    if pregnancy:
-        out.append(Outcome.applicable("NR-04", card="prrt-pregnancy", facts=(*pregnancy, *facts),
-                                      reason="pregnancy or breast-feeding excludes PRRT"))
+    if p.pregnant.is_(True):
+        pregnancy = (FactUse.of("Pregnant", p.pregnant, "yes"), *facts)
+        out.append(Outcome.applicable("NR-04", card="prrt-pregnancy", facts=pregnancy,
+                                      reason="pregnancy excludes PRRT"))
         if ordered:
-            out.append(Outcome.applicable("NR-04", card="prrt-pregnancy-current", facts=(*pregnancy, *facts),
-                                          reason="PRRT ordered in pregnancy or breast-feeding"))
+            out.append(Outcome.applicable("NR-04", card="prrt-pregnancy-current", facts=pregnancy,
+                                          reason="PRRT ordered in pregnancy"))
+    elif p.breastfeeding.is_(True):
+        # Breast-feeding is stopped for the course, not a reason to give up PRRT (review 2026-12, Wrong 2).
+        status = (FactUse.of("Breast-feeding", p.breastfeeding, "yes"),) + fact_uses(p, "pregnant")
+        out.append(Outcome.applicable("NR-04", card="prrt-breastfeeding", facts=(*status, *facts),
+                                      reason="breast-feeding: stop it before PRRT and for the label's period after"))
     labs = p.labs
     crcl = labs.creatinine_clearance
     checks = (
         ("CrCl", crcl, "mL/min", lambda v: v < k.threshold("prrt_crcl_min")),
         ("Hb", labs.hemoglobin, "g/dL", lambda v: v < k.threshold("prrt_hb_min")),
-        ("WBC", labs.wbc, "10^9/L", lambda v: v < k.threshold("prrt_wbc_min")),
-        ("Platelets", labs.platelets, "10^9/L", lambda v: v < k.threshold("prrt_platelets_min")),
+        ("WBC", labs.wbc, "x10^9/L", lambda v: v < k.threshold("prrt_wbc_min")),
+        ("Platelets", labs.platelets, "x10^9/L", lambda v: v < k.threshold("prrt_platelets_min")),
         ("Albumin", labs.albumin, "g/dL", lambda v: v <= k.threshold("prrt_albumin_above")),
     )
     low: list[FactUse] = []
     missing: list[str] = []
+    limit = k.threshold("prrt_labs_max_age_days")
     for name, fact, unit, fails in checks:
         if not fact.known:
             missing.append(name)
-        elif fails(fact.value):
+            continue
+        if fails(fact.value):  # an old result below the threshold still warns (and is to be repeated)
             low.append(_lab(name, fact, unit))
+        if fact.date is None or (as_of - fact.date).days > limit:
+            when = f"last {fact.date.isoformat()}, {age_words(fact.date, as_of)}" if fact.date else "undated"
+            missing.append(f"{name} ({when}: repeat before the dose)")
     if labs.bilirubin.known:
         uln = labs.bilirubin_uln.value if labs.bilirubin_uln.known else k.threshold("bilirubin_uln_default")
         if labs.bilirubin.value > k.threshold("prrt_bilirubin_uln_multiple_max") * uln:
             low.append(_lab("Bilirubin", labs.bilirubin, "mg/dL"))
+        when = labs.bilirubin.date
+        if when is None or (as_of - when).days > limit:
+            missing.append(f"Bilirubin ({f'last {when.isoformat()}, {age_words(when, as_of)}' if when else 'undated'}"
+                           ": repeat before the dose)")
     else:
         missing.append("Bilirubin")
+    severe_renal = crcl.known and crcl.value < k.threshold("prrt_crcl_not_studied_below")
+    if severe_renal:
+        # EU label: do not use in severe renal impairment; US label: CrCl < 30 mL/min not studied
+        out.append(Outcome.applicable(
+            "NR-04", card="prrt-renal-not-recommended", facts=(_lab("CrCl", crcl, "mL/min"), *facts),
+            reason="creatinine clearance below 30 mL/min (severe renal impairment)"))
+        low = [f for f in low if f.name != "CrCl"]
     if low:
-        not_studied = crcl.known and crcl.value < k.threshold("prrt_crcl_not_studied_below")
         out.append(Outcome.applicable(
             "NR-04", card="prrt-labs-caution", facts=(*low, *facts),
-            params={"lab": ", ".join(f.name for f in low)},
-            reason="CrCl below 30 mL/min: PRRT not studied" if not_studied else "below PRRT eligibility thresholds",
+            params={"lab": ", ".join(f"{f.name[0].lower() + f.name[1:] if f.name != 'CrCl' else f.name} "
+                                     f"{f.display}" for f in low)},
+            reason="below the NETTER-1 eligibility thresholds at baseline",
         ))
     if missing and ordered:
         out.append(Outcome.insufficient("NR-04", tuple(missing), card="prrt-labs-needed",
@@ -256,8 +302,28 @@ def ssa_before_prrt(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     facts = (FactUse(name="Next PRRT dose", display=prrt_date.isoformat(), date=prrt_date,
                      reference=(p.next_prrt_date.sources[0].reference if p.next_prrt_date.sources else None)),
              *exposure_facts(p, Agent.SSA))
-    return Outcome.applicable("NR-17", facts=facts, params={"date": prrt_date.isoformat()},
-                              reason="long-acting SSA active with a PRRT dose scheduled")
+    # A hold refers to a date: check what has already happened. The last depot dose on record decides
+    # whether the washout can still be kept before the scheduled PRRT dose.
+    given_dates = [t.last_administered for t in depots if t.last_administered is not None]
+    if not given_dates:
+        return Outcome.applicable(
+            "NR-17", card="ssa-before-prrt-check", facts=facts, params={"date": prrt_date.isoformat()},
+            missing=("date of the last long-acting SSA injection",),
+            reason="long-acting SSA active with a PRRT dose scheduled; last injection date not on record")
+    given = max(given_dates)
+    depot = next(t for t in depots if t.last_administered == given)
+    given_fact = FactUse(name="Last long-acting SSA injection", display=f"{depot.drug} given {given.isoformat()}",
+                         date=given, reference=depot.references[-1] if depot.references else None)
+    if given > prrt_date - washout:
+        earliest = given + washout
+        return Outcome.applicable(
+            "NR-17", card="ssa-before-prrt-postpone", facts=(given_fact, *facts),
+            params={"date": prrt_date.isoformat(), "given": given.isoformat(), "earliest": earliest.isoformat()},
+            reason=f"long-acting SSA given {(prrt_date - given).days} days before the scheduled PRRT dose "
+                   f"(at least {washout.days} needed)")
+    return Outcome.applicable(
+        "NR-17", facts=(given_fact, *facts), params={"date": prrt_date.isoformat(), "given": given.isoformat()},
+        reason="long-acting SSA active with a PRRT dose scheduled: no further depot dose before it")
 
 
 @rule("NR-18")
@@ -390,9 +456,12 @@ def capecitabine_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
     if crcl.known and crcl.value < k.threshold("capecitabine_crcl_contraindicated_below"):
         return Outcome.applicable("SB-04", card="capecitabine-renal", facts=(_lab("Creatinine clearance", crcl, "mL/min"), *facts),
                                   reason="capecitabine contraindicated at this renal function")
-    missing = () if crcl.known else ("creatinine clearance",)
-    return Outcome.applicable("SB-04", facts=facts, missing=(*missing, "DPYD genotype / DPD activity"),
-                              reason="fluoropyrimidine safety checks")
+    missing, _ = labs_not_current(p, ("creatinine_clearance",), k.threshold("drug_labs_max_age_days"))
+    if p.dpd_deficiency.is_(True):  # known: SB-13 says what to do; never ask for a test already answered
+        facts = (FactUse.of("DPD deficiency", p.dpd_deficiency), *facts)
+    else:
+        missing = (*missing, "DPYD genotype / DPD activity")
+    return Outcome.applicable("SB-04", facts=facts, missing=missing, reason="fluoropyrimidine safety checks")
 
 
 @rule("SB-05")
@@ -416,6 +485,9 @@ def platinum_renal(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     crcl = p.labs.creatinine_clearance
     if not crcl.known:
         return Outcome.insufficient("SB-06", ("creatinine clearance",), reason="renal function unknown")
+    old, _ = labs_not_current(p, ("creatinine_clearance",), k.threshold("drug_labs_max_age_days"))
+    if old:  # an old value does not choose between cisplatin and carboplatin
+        return Outcome.insufficient("SB-06", tuple(old), reason="renal function not current")
     if crcl.value >= k.threshold("cisplatin_crcl_prefer_carboplatin_below"):
         return Outcome.not_applicable("SB-06", "renal function allows cisplatin")
     return Outcome.applicable("SB-06", facts=(_lab("Creatinine clearance", crcl, "mL/min"),
@@ -433,7 +505,8 @@ def streptozocin_renal(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if crcl.known and crcl.value < k.threshold("streptozocin_crcl_caution_below"):
         return Outcome.applicable("SB-07", card="streptozocin-renal", facts=(_lab("Creatinine clearance", crcl, "mL/min"), *facts),
                                   reason="streptozocin with reduced renal function")
-    return Outcome.applicable("SB-07", facts=facts, missing=() if crcl.known else ("creatinine clearance",),
+    missing, _ = labs_not_current(p, ("creatinine_clearance",), k.threshold("drug_labs_max_age_days"))
+    return Outcome.applicable("SB-07", facts=facts, missing=tuple(missing),
                               reason="streptozocin nephrotoxicity monitoring")
 
 
@@ -460,13 +533,23 @@ _SYSTEMIC_FETOTOXIC = (Agent.EVEROLIMUS, Agent.SUNITINIB, Agent.CABOZANTINIB, Ag
 
 
 @rule("SB-10")
-def pregnancy_and_systemic_therapy(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    status = [FactUse.of(n, f, "yes") for n, f in (("Pregnant", p.pregnant), ("Breast-feeding", p.breastfeeding))
-              if f.is_(True)]
-    if not status:
+def pregnancy_and_systemic_therapy(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
+    pregnant, feeding = p.pregnant.is_(True), p.breastfeeding.is_(True)
+    if not pregnant and not feeding:
         return Outcome.not_applicable("SB-10", "neither pregnancy nor breast-feeding on record")
     taken = [a for a in _SYSTEMIC_FETOTOXIC if in_play(p, a)]
-    if not taken and is_advanced(p) is not True:
-        return Outcome.not_applicable("SB-10", "no systemic antitumour therapy ordered, taken or in play")
-    return Outcome.applicable("SB-10", facts=(*status, *exposure_facts(p, *taken)),
-                              reason="pregnancy or breast-feeding with systemic antitumour therapy ordered or in play")
+    in_play_now = bool(taken) or is_advanced(p) is True
+    drugs = exposure_facts(p, *taken)
+    if pregnant:
+        status = (FactUse.of("Pregnant", p.pregnant, "yes"),)
+        out = [Outcome.applicable("SB-10", card="pregnancy-net-management", facts=status + drugs,
+                                  params=card_params(p), reason="pregnancy with a neuroendocrine neoplasm")]
+        if in_play_now:
+            out.append(Outcome.applicable("SB-10", card="pregnancy-systemic-therapy", facts=status + drugs,
+                                          reason="pregnancy with systemic antitumour therapy ordered or in play"))
+        return tuple(out)
+    if not in_play_now:
+        return Outcome.not_applicable("SB-10", "breast-feeding; no systemic antitumour therapy ordered, taken or in play")
+    status = (FactUse.of("Breast-feeding", p.breastfeeding, "yes"),) + fact_uses(p, "pregnant")
+    return Outcome.applicable("SB-10", card="breastfeeding-systemic-therapy", facts=status + drugs,
+                              reason="breast-feeding with systemic antitumour therapy ordered or in play")

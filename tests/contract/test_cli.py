@@ -93,7 +93,7 @@ def test_subcommands_are_dispatched_lazily_with_their_arguments(monkeypatch):
 
     assert cli.main(["demo", "--port", "1"]) == 3
     assert seen["argv"] == ["--port", "1"]
-    assert set(cli.DELEGATED) == {"demo", "demo-token", "feedback-report", "migrate"}
+    assert set(cli.DELEGATED) == {"demo", "demo-token", "explain", "feedback-report", "migrate"}
 
 
 def test_a_missing_subcommand_module_is_a_clear_error(monkeypatch, capsys):
@@ -147,3 +147,21 @@ def test_python_m_service_serves_and_shuts_down_gracefully(tmp_path):
         process.send_signal(signal.SIGTERM)
         _out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err[-2000:]
+
+
+def test_check_validates_the_knowledge_even_without_deployment_settings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NETCDS_")}
+    result = _run("check", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "knowledge OK" in result.stdout
+    assert "NETCDS_TRUSTED_ISSUERS" in result.stderr and "check --knowledge" in result.stderr
+
+    knowledge_only = _run("check", "--knowledge", env=env, cwd=tmp_path)
+    assert knowledge_only.returncode == 0, knowledge_only.stderr
+    assert "knowledge OK" in knowledge_only.stdout and "configuration" not in knowledge_only.stdout
+
+
+def test_check_knowledge_only_still_fails_on_broken_knowledge(tmp_path, broken_cards):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NETCDS_")}
+    result = _run("check", "--knowledge", env={**env, "NETCDS_CARDS_DIR": str(broken_cards)}, cwd=tmp_path)
+    assert result.returncode == 2 and "knowledge error" in result.stderr

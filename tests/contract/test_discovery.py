@@ -5,7 +5,7 @@ from tests.plugins.app import DISCOVERY_PATH, HOOK_PATH, SERVICE_ID
 
 ARCHITECTURE_PREFETCH_KEYS = {
     "patient", "conditions", "observations", "medicationRequests", "medicationStatements",
-    "medicationAdministrations", "procedures",
+    "medicationAdministrations", "procedures", "diagnosticReports",
 }
 
 
@@ -30,6 +30,10 @@ def test_discovery_prefetch_templates_use_the_fixed_keys_and_r4_query_subset(che
     assert prefetch["patient"] == "Patient/{{context.patientId}}"
     assert prefetch["conditions"].startswith("Condition?patient={{context.patientId}}")
     assert "_sort=-date" in prefetch["observations"]          # R4 syntax, not DSTU2 sort:desc
+    reports = prefetch["diagnosticReports"]
+    assert reports.startswith("DiagnosticReport?patient={{context.patientId}}&category=")
+    assert "v2-0074|SP" in reports and "loinc.org|LP7839-6" in reports and "v2-0074|RAD" in reports
+    assert "_sort=-date" in reports and "_count=" in reports and "_include" not in reports
     for template in prefetch.values():
         assert "sort:desc" not in template and not template.startswith(("/", "http"))
 

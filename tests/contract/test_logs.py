@@ -78,3 +78,50 @@ def test_context_does_not_leak_between_requests(checked_client, auth_header, cap
 
     health = [line for line in _lines(capsys.readouterr().err) if line.get("route") == "/healthz"]
     assert health and "hook_instance" not in health[0]
+
+
+def test_text_format_is_one_readable_line_with_the_same_scrubbing():
+    record = logging.LogRecord("service.app", logging.INFO, __file__, 1, "token %s", ("eyJhbGciOi.eyJzdWIiOiIx.c2ln",),
+                               None)
+    record.access_token = "secret"
+    record.note = "Authorization: Bearer abc.def"
+    record.card_count = 3
+
+    line = logs.TextFormatter().format(record)
+
+    assert "\n" not in line and not line.startswith("{")
+    assert " INFO " in line and "service.app" in line
+    assert "secret" not in line and "eyJ" not in line and "abc.def" not in line
+    assert "card_count=3" in line and 'note="Authorization: Bearer ***"' in line
+
+
+def test_log_format_setting_chooses_the_formatter():
+    from service.config import Settings
+    from service.errors import ConfigError
+
+    assert Settings.from_env({"NETCDS_AUTH_DISABLED": "true"}).log_format == "json"
+    assert Settings.from_env({"NETCDS_AUTH_DISABLED": "true", "NETCDS_LOG_FORMAT": "text"}).log_format == "text"
+    try:
+        Settings.from_env({"NETCDS_AUTH_DISABLED": "true", "NETCDS_LOG_FORMAT": "xml"})
+    except ConfigError as exc:
+        assert "NETCDS_LOG_FORMAT" in exc.message
+    else:
+        raise AssertionError("NETCDS_LOG_FORMAT=xml was accepted")
+    root = logging.getLogger()
+    before, root_level = list(root.handlers), root.level
+    try:
+        logs.configure_logging("INFO", "text")
+        installed = [h for h in root.handlers if getattr(h, "_netcds_handler", False)]
+        assert len(installed) == 1 and isinstance(installed[0].formatter, logs.TextFormatter)
+        assert not logging.getLogger("alembic.runtime.migration").isEnabledFor(logging.INFO)   # start-up noise
+        logs.configure_logging("DEBUG", "json")
+        assert logging.getLogger("alembic.runtime.migration").isEnabledFor(logging.DEBUG)
+    finally:
+        logging.getLogger("alembic").setLevel(logging.NOTSET)
+        root.setLevel(root_level)
+        for handler in list(root.handlers):
+            if handler not in before:
+                root.removeHandler(handler)
+        for handler in before:
+            if handler not in root.handlers:
+                root.addHandler(handler)

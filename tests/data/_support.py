@@ -204,6 +204,7 @@ def healthy_ehr() -> "FaultServer":
     server = FaultServer().start()
     server.routes["Patient"] = server.ok(patient())
     server.routes["Condition"] = server.ok(searchset(condition("c1")))
-    for rtype in ("Observation", "MedicationRequest", "MedicationStatement", "MedicationAdministration", "Procedure"):
+    for rtype in ("Observation", "MedicationRequest", "MedicationStatement", "MedicationAdministration", "Procedure",
+                  "DiagnosticReport"):
         server.routes[rtype] = server.ok(searchset())
     return server

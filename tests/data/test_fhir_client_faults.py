@@ -76,7 +76,7 @@ def test_no_prefetch_is_read_from_the_server_in_parallel(ehr, policy, session):
     record, seconds, error = call(ehr, policy, session)
     assert error is None
     assert ids(record) == {PATIENT, "c1"} and record.unavailable == frozenset()
-    assert len(ehr.seen) == 7          # complete (nothing cut off by the deadline) in one round of parallel reads
+    assert len(ehr.seen) == 8          # complete (nothing cut off by the deadline) in one round of parallel reads
     assert all(auth == f"Bearer {TOKEN}" for _, auth in ehr.seen)
 
 
@@ -152,7 +152,7 @@ def test_failures_are_counted_for_metrics(ehr, policy, session):
     client = FhirClient.for_request(req, policy, session=session)
     gather(req, client=client, templates=TEMPLATES, deadline=time.monotonic() + DEADLINE)
     assert client.stats["server_error"] == 1 and client.stats["bad_json"] == 1
-    assert client.stats["ok"] == 5 and client.stats["requests"] == 7
+    assert client.stats["ok"] == 6 and client.stats["requests"] == 8
 
 
 # --------------------------------------------------------------------------- paging

@@ -46,6 +46,7 @@ def full_prefetch(**overrides):
         "medicationStatements": searchset(),
         "medicationAdministrations": searchset(),
         "procedures": searchset(),
+        "diagnosticReports": searchset(),
     }
     for key, value in overrides.items():
         if value is ...:
@@ -96,7 +97,7 @@ def test_discovery_declares_one_template_per_category_in_r4_syntax():
 
 
 def test_templates_stay_inside_the_cds_hooks_query_subset():
-    allowed = {"patient", "code", "_sort", "_count"}
+    allowed = {"patient", "code", "category", "_sort", "_count"}
     for key, template in TEMPLATES.items():
         path, _, query = template.partition("?")
         assert re.fullmatch(r"[A-Z][A-Za-z]+(/\{\{context\.patientId\}\})?", path), key

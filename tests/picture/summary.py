@@ -54,6 +54,7 @@ def summarize(p: NetPicture) -> dict:
         "tumor_doubling_time_days": fact(p.tumor_doubling_time_days),
         "multiple_primaries": fact(p.multiple_primaries),
         "ki67": fact(p.ki67),
+        "ki67_ends": [{"percent": k.percent, "grade": g.value if g else None} for k, g in p.ki67_ends],
         "mitoses_per_2mm2": fact(p.mitoses_per_2mm2),
         "grade": fact(p.grade),
         "grade_discordant": fact(p.grade_discordant),
@@ -77,7 +78,11 @@ def summarize(p: NetPicture) -> dict:
         "therapies": [
             {"agent": t.agent.value, "drug": t.drug, "status": t.status.value,
              "start": _plain(t.start), "end": _plain(t.end), "long_acting": t.long_acting,
-             "progressed_on": t.progressed_on, "cycles": t.cycles, "refs": list(t.references)}
+             "progressed_on": t.progressed_on, "cycles": t.cycles, "refs": list(t.references),
+             "doses": t.doses, "last_dose": _plain(t.last_dose), "first_progression": _plain(t.first_progression),
+             "end_to_progression_days": t.end_to_progression_days,
+             "best_response": t.best_response.value if t.best_response else None,
+             "dose_text": t.dose_text}
             for t in p.therapies
         ],
         "procedures": [{"kind": pr.kind, "date": _plain(pr.date), "ref": pr.reference} for pr in p.procedures],

@@ -1,4 +1,6 @@
 """SSTR, FDG, progression, therapy history, procedures, current medication flags."""
+from datetime import date
+
 import pytest
 
 from service.picture.model import Agent, DiseaseStatus, FactState, SstrStatus, TherapyStatus
@@ -65,9 +67,19 @@ def test_old_progression_is_stale(picture_of):
     assert p.progression.state == FactState.STALE
 
 
-def test_lookback_is_configurable(picture_of):
+def test_progression_window_is_the_reviewed_12_months_not_the_lookback(picture_of):
+    # decision table 1.2: progressive = documented within 12 months (terminology parameter
+    # progression_window_days); a longer generic lookback does not make an old progression current
     rec = record(ileal_net(), _status("271299001", "2024-01-10"))
-    assert picture_of(rec, as_of=AS_OF, lookback_days=730).progression.is_(True)
+    p = picture_of(rec, as_of=AS_OF, lookback_days=730)
+    assert not p.progression.is_(True) and not p.progression.known
+    assert p.progression.state == FactState.STALE and "current status not known" in p.progression.note
+    assert p.progression_date.value == date(2024, 1, 10)   # the date is kept
+
+
+def test_old_progression_alone_is_not_progressive(picture_of):
+    p = picture_of(record(ileal_net(), _status("271299001", "2024-03-01")), as_of=AS_OF)  # 15 months before
+    assert p.progression.value is None and p.progression_date.known
 
 
 def test_stable_status_is_no_progression(picture_of):

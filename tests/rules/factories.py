@@ -1,7 +1,8 @@
 """Test factories for clinical pictures: keyword-only, with defaults, so a test states only what matters.
 
 The default picture is a *metastatic, well-differentiated midgut NET G2 (Ki-67 5 %), SSTR
-uptake higher than liver in every lesion, stable, newly diagnosed, no therapy, all data read*.
+uptake higher than liver in every lesion, stable, newly diagnosed, no therapy, normal current labs
+(``normal_labs``, dated ``AS_OF``), all data read*.
 Override any ``NetPicture`` field by keyword. Plain values given for ``Fact`` fields are
 wrapped as present facts (``fact(value)``); pass ``MISSING`` (or ``Fact.missing()``) to make a
 datum unknown.
@@ -21,7 +22,7 @@ from typing import Any
 
 from service.knowledge import Knowledge
 from service.pipeline import prepare_knowledge
-from service.rules import Outcome, load_rules
+from service.rules import Outcome, evaluate, load_rules
 
 from service.picture.model import (
     Agent,
@@ -121,6 +122,7 @@ def make_picture(**overrides: Any) -> NetPicture:
         "disease_status": DiseaseStatus.STABLE,
         "progression": False,
         "newly_diagnosed": True,
+        "labs": normal_labs(),
     }
     if "primary_site" in overrides and "site_detail" not in overrides:
         defaults["site_detail"] = MISSING  # the default "ileum" belongs to the default midgut site
@@ -158,10 +160,15 @@ def knowledge() -> Knowledge:
 
 
 def run(rule_id: str, picture: NetPicture | None = None, **overrides: Any) -> tuple[Outcome, ...]:
-    """Run one registered row on ``picture`` (or ``make_picture(**overrides)``); always a tuple."""
+    """Run one registered row on ``picture`` (or ``make_picture(**overrides)``); always a tuple.
+
+    A review row (F-05, PD-01, SB-11..SB-13, XC-01) reads the other rows' outcomes: it is run through the whole
+    evaluation and its own outcomes (plus the outcomes it withdrew, as not applicable) are returned."""
     if picture is None:
         picture = make_picture(**overrides)
     registered = load_rules()[rule_id]
+    if registered.review:
+        return tuple(o for o in evaluate(picture, as_of=picture.as_of, knowledge=knowledge()) if o.rule_id == rule_id)
     result = registered.function(picture, picture.as_of, knowledge().for_rule(rule_id))
     return result if isinstance(result, tuple) else (result,)
 

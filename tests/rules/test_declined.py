@@ -42,7 +42,8 @@ def test_declined_prrt_is_not_suggested_everolimus_is_and_the_card_says_why():
     assert m04.status is Status.NOT_APPLICABLE and "declined" in m04.reason
     assert _fired(outcomes, "M-05")  # the table's alternative "when PRRT is not possible/declined"
     (pd,) = _fired(outcomes, "PD-01")
-    assert "M-04" in pd.reason and pd.params["declined_on"] == "on 2026-10-02"
+    assert "1 suggestion of it withheld" in pd.reason and pd.params["declined_on"] == "on 2026-10-02"
+    assert "M-04" not in pd.reason  # row ids stay in the extension, not in the clinician's prose
     assert [(f.reference, f.date) for f in pd.facts] == [("Procedure/prrt-declined", date(2026, 10, 2))]
     cards = _cards(**PRRT_DECLINED)
     topics = {c["extension"]["net-cds"]["topic"]: c for c in cards}
@@ -87,7 +88,7 @@ def test_first_line_g3_prrt_declined_leaves_captem():
     cards = {c["extension"]["net-cds"]["topic"]: c for c in _cards(**g3)}
     assert cards["prrt"]["extension"]["net-cds"]["rules"] == ["PD-01"] and "suggestions" not in cards["prrt"]
     assert cards["captem"]["extension"]["net-cds"]["strength"] == "recommend"
-    assert "G3\\-01" in cards["prrt"]["detail"]  # Markdown-escaped row id
+    assert "suggestion of it withheld" in cards["prrt"]["detail"] and "G3\\-01" not in cards["prrt"]["detail"]
 
 
 @pytest.mark.parametrize("agent, topic", [(Agent.SSA, "somatostatin-analog"), (Agent.SURGERY, "surgery")])
@@ -132,7 +133,7 @@ def test_declined_ssa_keeps_carcinoid_crisis_prophylaxis_and_says_so():
     outcomes = _outcomes(**before_surgery)
     assert any(o.card == "crisis-prophylaxis" or o.rule_id == "F-05" for o in _fired(outcomes, "F-05"))
     (pd,) = _fired(outcomes, "PD-01")
-    assert "F-05" in pd.reason and "confirm" in pd.reason
+    assert "carcinoid crisis prophylaxis" in pd.reason and "confirm" in pd.reason and "F-05" not in pd.reason
     cards = {c["extension"]["net-cds"]["topic"]: c for c in _cards(**before_surgery)}
     assert "carcinoid-crisis-prophylaxis" in cards
     ssa = cards["somatostatin-analog"]  # the PD-01 card, not an SSA suggestion
@@ -151,3 +152,13 @@ def test_every_topic_pd01_can_withdraw_has_its_own_declined_card():
     assert withdrawable & therapy_topics - pd01 == set()
     assert all(k.cards[c].strength == "info" and k.cards[c].order is None for c in k.rules["PD-01"].cards)
     assert len(pd01) == len(k.rules["PD-01"].cards)  # one card per topic
+
+
+def test_declined_diazoxide_keeps_the_insulinoma_glucose_cover_for_a_procedure():
+    """F-05's peri-procedural glucose cover sits on the diazoxide topic: a declined diazoxide must not withdraw it."""
+    from service.picture.model import Syndrome, TherapyStatus
+    from tests.rules.factories import fired_cards
+    insulinoma = dict(primary_site=PrimarySite.PANCREAS, syndromes=frozenset({Syndrome.INSULINOMA}),
+                      therapies=(therapy(Agent.SURGERY, status=TherapyStatus.PLANNED),),
+                      declined_therapies=frozenset({Agent.DIAZOXIDE}))
+    assert fired_cards("F-05", **insulinoma) == {"insulinoma-periprocedural"}

@@ -39,3 +39,39 @@ def test_current_medication_without_a_date_says_date_not_recorded():
     (o,) = [o for o in outcomes if o.status is Status.APPLICABLE]
     (med,) = [f for f in o.facts if f.name == "Current medication"]
     assert med.date is None and "date not recorded" in med.display and med.reference == "MedicationRequest/clari"
+
+
+def test_detail_shows_each_dated_fact_with_its_age():
+    """Cards show a deciding fact's date and how old it is ("SSTR imaging ... (2026-03-02, 8 months ago)")."""
+    import itertools
+
+    from service.picture.model import SstrStatus
+    from service.render import render
+    from service.rules import evaluate
+    from tests.rules.factories import fact, knowledge
+
+    picture = make_picture(sstr=fact(SstrStatus.POSITIVE_ALL, on=date(2026, 3, 2)), ki67=fact_ki67(),
+                           as_of=AS_OF)
+    counter = itertools.count()
+    cards = render(evaluate(picture, as_of=AS_OF, knowledge=knowledge()), picture, knowledge=knowledge(),
+                   uuid_factory=lambda: f"u-{next(counter)}")
+    details = "\n".join(c["detail"] for c in cards)
+    assert "(2026-03-02, 8 months ago)" in details
+    assert "(2024-11-01, 2 years ago)" in details
+
+
+def fact_ki67():
+    from service.picture.model import Ki67
+    from tests.rules.factories import fact
+
+    return fact(Ki67(5.0), on=date(2024, 11, 1))
+
+
+def test_age_words():
+    from service.rules.outcome import age_words
+
+    assert age_words(AS_OF, AS_OF) == "today"
+    assert age_words(date(2026, 10, 31), AS_OF) == "1 day ago"
+    assert age_words(date(2026, 9, 2), AS_OF) == "2 months ago"
+    assert age_words(date(2024, 11, 1), AS_OF) == "2 years ago"
+    assert age_words(date(2026, 11, 10), AS_OF) == "in 9 days"

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from service.picture.model import (
     Agent,
+    Differentiation,
     Extent,
     Fact,
     FactState,
@@ -86,16 +87,29 @@ def test_g3_01_localized_is_not_applicable():
     assert o.status is Status.NOT_APPLICABLE
 
 
+def chemo_cards(rule_id, *args, **kwargs):
+    """G3-02's chemotherapy cards (its expert pathology re-review card is tested on its own)."""
+    return fired_cards(rule_id, *args, **kwargs) - {"g3-pathology-review"}
+
+
+def test_g3_02_asks_for_expert_pathology_re_review():
+    """Issue 11 item 5: aggressive WD G3 -> expert NEN pathology re-review (WD G3 vs NEC decides the regimen)."""
+    assert "g3-pathology-review" in fired_cards("G3-02", sstr=SstrStatus.NEGATIVE, **G3)
+    reviewed = fact(Differentiation.WELL, display="well differentiated: expert NEN pathology review, Rb retained")
+    assert "g3-pathology-review" not in fired_cards("G3-02", sstr=SstrStatus.NEGATIVE, **dict(G3, differentiation=reviewed))
+    assert "g3-pathology-review" not in fired_cards("G3-02", fdg_avid=False, **G3)
+
+
 def test_g3_02_sstr_negative_recommends_chemotherapy():
-    assert fired_cards("G3-02", sstr=SstrStatus.NEGATIVE, **G3) == {"g3-chemotherapy"}
+    assert chemo_cards("G3-02", sstr=SstrStatus.NEGATIVE, **G3) == {"g3-chemotherapy"}
 
 
 def test_g3_02_fdg_avid_recommends_chemotherapy():
-    assert fired_cards("G3-02", fdg_avid=True, **G3) == {"g3-chemotherapy"}
+    assert chemo_cards("G3-02", fdg_avid=True, **G3) == {"g3-chemotherapy"}
 
 
 def test_g3_02_ki67_above_55_recommends_platinum():
-    assert fired_cards("G3-02", grade=Grade.G3, ki67=Ki67(70.0)) == {"g3-platinum-etoposide"}
+    assert chemo_cards("G3-02", grade=Grade.G3, ki67=Ki67(70.0)) == {"g3-platinum-etoposide"}
 
 
 def test_g3_02_near_miss_sstr_positive_ki67_moderate():
@@ -116,6 +130,22 @@ def test_g3_03_discordant_grades_need_rebiopsy():
     (o,) = run("G3-03", grade_discordant=True, grade_assessments=assessments)
     assert o.status is Status.APPLICABLE
     assert [f.reference for f in o.facts] == ["Observation/a", "Observation/b"]
+
+
+def test_g3_03_current_biopsy_already_shows_the_worst_grade():
+    """Review Wrong 5 (net-56): the G3 Ki-67 comes from the biopsy of the progressing lesion: no new biopsy."""
+    assessments = (
+        GradeAssessment(Grade.G2, date(2024, 11, 1), "primary", 8.0, None, "Ki-67 8 %", ("Observation/a",)),
+        GradeAssessment(Grade.G3, date(2026, 10, 12), "liver", 28.0, None, "Ki-67 28 %", ("Observation/b",)),
+    )
+    progressing = dict(grade_discordant=True, grade_assessments=assessments, progression=True,
+                       progression_date=date(2026, 10, 2))
+    assert fired_cards("G3-03", **progressing) == {"grade-discordant-current"}
+    old_biopsy = dict(progressing, progression_date=date(2026, 12, 20))  # biopsy long before the new progression
+    assert fired_cards("G3-03", **old_biopsy) == {"grade-discordant"}
+    newest_lower = (GradeAssessment(Grade.G3, date(2024, 11, 1), "primary", 30.0, None, "Ki-67 30 %", ("Observation/a",)),
+                    GradeAssessment(Grade.G2, date(2026, 10, 12), "liver", 9.0, None, "Ki-67 9 %", ("Observation/b",)))
+    assert fired_cards("G3-03", **dict(progressing, grade_assessments=newest_lower)) == {"grade-discordant"}
 
 
 def test_g3_03_near_miss_concordant():
@@ -143,8 +173,8 @@ def _interval(days: int, note: str, state: FactState = FactState.PRESENT):
 def test_g3_02_progression_within_180_days_of_starting_therapy_is_rapid_growth():
     """WD G3, SSTR >= liver, Ki-67 30 %, but progressing 120 days after starting the SSA: cytotoxic chemotherapy."""
     rapid = dict(G3_SSTR_POSITIVE, progression_interval_days=_interval(120, "progression 120 days after starting octreotide LAR"))
-    assert fired_cards("G3-02", **rapid) == {"g3-chemotherapy"}
-    (o,) = run("G3-02", **rapid)
+    assert chemo_cards("G3-02", **rapid) == {"g3-chemotherapy"}
+    (o,) = [o for o in run("G3-02", **rapid) if o.card == "g3-chemotherapy"]
     assert any(f.name == "Progression interval" and f.date == date(2026, 6, 29) for f in o.facts)
     slow = dict(rapid, progression_interval_days=_interval(400, "progression 400 days after starting octreotide LAR"))
     assert fired_cards("G3-02", **slow) == set()
@@ -169,7 +199,7 @@ def test_g3_02_short_volume_doubling_time_is_rapid_growth():
     fast = dict(G3_SSTR_POSITIVE, progression=False,
                 tumor_growth_cm_per_year=Fact(FactState.PRESENT, 3.0, sizes, "2 cm -> 3 cm (122 days)"),
                 tumor_doubling_time_days=Fact(FactState.PRESENT, 70.0, sizes, "volume doubling time"))
-    assert fired_cards("G3-02", **fast) == {"g3-chemotherapy"}
+    assert chemo_cards("G3-02", **fast) == {"g3-chemotherapy"}
     slow = dict(fast, tumor_doubling_time_days=Fact(FactState.PRESENT, 400.0, sizes, "volume doubling time"))
     assert fired_cards("G3-02", **slow) == set()
     shrinking = dict(fast, tumor_growth_cm_per_year=Fact(FactState.PRESENT, -0.5, sizes, "3 cm -> 2.8 cm"),

@@ -112,6 +112,18 @@ def test_sclc_yields_only_the_out_of_scope_outcomes():
     assert fired_cards("G-03", picture) == {"sclc-out-of-scope"}
 
 
+@pytest.mark.parametrize(("kind", "card"), [("merkel", "merkel-out-of-scope"), ("ppgl", "ppgl-out-of-scope"),
+                                            ("other", "other-out-of-scope")])
+def test_every_neoplasm_routed_out_gets_one_out_of_scope_card(kind, card):
+    """One rule for Merkel cell carcinoma, paraganglioma/phaeochromocytoma and SCLC: one out-of-scope card
+    naming the pathway, and nothing else (a patient with no NEN at all gets no card)."""
+    picture = make_picture(scope=Scope.EXCLUDED, out_of_scope=kind, progression=True,
+                           therapies=(therapy(Agent.EVEROLIMUS),), pregnant=True)
+    outcomes = evaluate(picture, as_of=AS_OF, knowledge=knowledge())
+    assert [(o.rule_id, o.card) for o in outcomes if o.status is Status.APPLICABLE] == [("G-03", card)]
+    assert {o.rule_id for o in outcomes} == {"G-03"}
+
+
 def test_nec_suppresses_wd_net_antiproliferative_suggestions():
     picture = make_picture(scope=Scope.NEC, differentiation=Differentiation.POOR, grade=Grade.G3,
                            ki67=Ki67(40.0), primary_site=PrimarySite.PANCREAS)
@@ -222,3 +234,30 @@ def test_coded_well_differentiation_with_ki67_above_55_asks_for_expert_pathology
 ])
 def test_expert_review_near_misses(near_miss):
     assert fired_cards("G-05", **near_miss) == set()
+
+
+def test_g08_no_germline_card_for_a_pancreatic_nec():
+    """Review Wrong 9 (net-59): a poorly differentiated pancreatic NEC does not meet germline-testing criteria."""
+    nec = dict(scope=Scope.NEC, differentiation=Differentiation.POOR, grade=Grade.NEC, ki67=Ki67(35.0),
+               primary_site=PrimarySite.PANCREAS)
+    assert fired_cards("G-08", **nec) == set()
+    assert fired_cards("G-08", primary_site=PrimarySite.PANCREAS) == {"germline-testing"}
+
+
+def test_g01_ampullary_net_goes_to_surgery_with_lymphadenectomy_not_endoscopy():
+    """Review Wrong 8 (net-66): ampullary NET: nodal risk at any size."""
+    local = dict(primary_site=PrimarySite.OTHER_GI, extent=Extent.LOCALIZED, metastatic_sites=frozenset(),
+                 liver_metastases=False, grade=Grade.G1, ki67=Ki67(2.0), tumor_size_cm=1.8)
+    assert fired_cards("G-01", **local, site_detail="ampulla") == {"ampullary-net-surgery"}
+    text = fact("duodenum", display="Periampullary (ampullary) somatostatin-producing NET 1.8 cm")
+    assert fired_cards("G-01", **local, site_detail=text) == {"ampullary-net-surgery"}
+    assert fired_cards("G-01", **local, site_detail="duodenum") == {"surgery-localized"}
+
+
+def test_g01_net_in_remission_without_a_resection_on_record_gets_surveillance():
+    """Issue 11 item 5: a Condition in remission is history, not "no NET" (net-139)."""
+    remission = dict(in_remission=True, extent=MISSING, metastatic_sites=frozenset(), liver_metastases=MISSING,
+                     progression=False, grade=Grade.G1, ki67=Ki67(2.0))
+    assert fired_cards("G-01", **remission) == {"remission-follow-up"}
+    assert fired_cards("G-01", **dict(remission, progression=True)) == set()
+    assert fired_cards("G-01", **dict(remission, in_remission=MISSING)) == set()

@@ -33,21 +33,33 @@ def test_row_fires_and_near_miss_does_not(rule_id, card, fires, near_miss):
     assert card not in fired_cards(rule_id, **near_miss)
 
 
+# H-01 also gives every MEN1 patient the MEN1-programme card; these tests are about its surveillance part.
+MEN1_PROGRAMME = {"men1-syndrome-care", "men1-hyperparathyroidism-first"}
+
+
+def surveillance_outcomes(rule_id, **overrides):
+    return tuple(o for o in run(rule_id, **overrides) if o.card not in MEN1_PROGRAMME)
+
+
+def surveillance_cards(rule_id, **overrides):
+    return fired_cards(rule_id, **overrides) - MEN1_PROGRAMME
+
+
 def test_belzutifan_never_for_sporadic_pnet():
     assert fired_cards("H-04", **dict(LOCAL_PNET, tumor_size_cm=2.0, progression=True)) == set()
 
 
 def test_men1_functioning_pnet_is_not_surveillance():
-    assert fired_cards("H-01", **dict(MEN1, tumor_size_cm=1.0, syndromes=frozenset({Syndrome.INSULINOMA}))) == set()
+    assert surveillance_cards("H-01", **dict(MEN1, tumor_size_cm=1.0, syndromes=frozenset({Syndrome.INSULINOMA}))) == set()
 
 
 def test_size_unknown_is_insufficient():
-    assert {o.status for o in run("H-01", **dict(MEN1, tumor_size_cm=MISSING))} == {Status.INSUFFICIENT}
+    assert {o.status for o in surveillance_outcomes("H-01", **dict(MEN1, tumor_size_cm=MISSING))} == {Status.INSUFFICIENT}
     assert {o.status for o in run("H-04", **dict(VHL, tumor_size_cm=MISSING))} == {Status.INSUFFICIENT}
 
 
 def test_men1_stability_unknown_still_surveils_but_says_what_is_missing():
-    (o,) = run("H-01", **dict(MEN1, tumor_size_cm=1.0, progression=MISSING))
+    (o,) = surveillance_outcomes("H-01", **dict(MEN1, tumor_size_cm=1.0, progression=MISSING))
     assert o.status is Status.APPLICABLE and o.missing
 
 
@@ -65,16 +77,16 @@ def test_vhl_pnet_growing_below_3_cm_gets_belzutifan_not_surgery():
 
 @pytest.mark.parametrize("rule_id, base", [("H-01", MEN1), ("H-04", VHL)])
 def test_hereditary_pnet_without_size_asks_for_it(rule_id, base):
-    (o,) = run(rule_id, **dict(base, tumor_size_cm=MISSING))
+    (o,) = surveillance_outcomes(rule_id, **dict(base, tumor_size_cm=MISSING))
     assert o.status is Status.INSUFFICIENT and o.card == "pnet-size-needs-data"
 
 
 def test_men1_small_pnet_without_staging_still_gets_surveillance_and_asks_for_staging():
     """net-18: extent not coded. Surveillance imaging stages it; silence would be worse."""
     unstaged = dict(MEN1, tumor_size_cm=1.2, extent=MISSING, progression=False)
-    (o,) = run("H-01", **unstaged)
+    (o,) = surveillance_outcomes("H-01", **unstaged)
     assert o.status is Status.APPLICABLE and any("staging" in m for m in o.missing)
-    assert fired_cards("H-01", **dict(unstaged, metastatic_sites=frozenset({"liver"}), liver_metastases=True)) == set()
+    assert surveillance_cards("H-01", **dict(unstaged, metastatic_sites=frozenset({"liver"}), liver_metastases=True)) == set()
 
 
 # --------------------------------------------------------------------------- growth from serial sizes (2026-11)
@@ -148,10 +160,10 @@ def test_men1_growth_of_half_a_centimetre_a_year_is_rapid():
     """MEN1 pNET 1.2 -> 1.8 cm in a year (< 2 cm): rapid growth -> consider resection (H-02), not surveillance."""
     rapid = dict(MEN1, progression=MISSING, **_growth(1.2, 1.8, days=365))
     assert fired_cards("H-02", **rapid) == {"men1-pnet-resection"}
-    assert fired_cards("H-01", **rapid) == set()
+    assert surveillance_cards("H-01", **rapid) == set()
     slow = dict(MEN1, progression=MISSING, **_growth(1.1, 1.2))  # net-18: 0.11 cm/year
     assert fired_cards("H-02", **slow) == set()
-    (o,) = run("H-01", **slow)
+    (o,) = surveillance_outcomes("H-01", **slow)
     assert o.card is None or o.card == "men1-pnet-surveillance"
     assert o.status is Status.APPLICABLE and not any("stability" in m for m in o.missing)
 
@@ -159,3 +171,34 @@ def test_men1_growth_of_half_a_centimetre_a_year_is_rapid():
 def test_men1_small_pnet_with_unknown_growth_is_insufficient_for_resection():
     (o,) = run("H-02", **dict(MEN1, tumor_size_cm=1.2, progression=MISSING))
     assert o.status is Status.INSUFFICIENT and o.missing
+
+
+# --------------------------------------------------------------------------- MEN1 programme (review 2026-12)
+
+from service.picture.model import Procedure  # noqa: E402
+
+
+def test_men1_programme_for_every_men1_net_hyperparathyroidism_first():
+    """Review Missing (net-53): MEN1 with a duodenal gastrinoma: parathyroidectomy first, thymus, pituitary,
+    relatives -- not only the PPI card."""
+    gastrinoma = dict(hereditary=frozenset({Hereditary.MEN1}), primary_site=PrimarySite.OTHER_GI,
+                      site_detail="duodenum", syndromes=frozenset({Syndrome.GASTRINOMA}), hyperparathyroidism=True)
+    assert "men1-hyperparathyroidism-first" in fired_cards("H-01", **gastrinoma)
+    done = dict(gastrinoma, procedures=(Procedure("parathyroidectomy", date(2024, 1, 1), "Procedure/ptx", "PTX"),))
+    assert fired_cards("H-01", **done) == {"men1-syndrome-care"}
+    (o,) = [o for o in run("H-01", **dict(gastrinoma, hyperparathyroidism=MISSING)) if o.card == "men1-syndrome-care"]
+    assert any("PTH" in m for m in o.missing)
+    assert fired_cards("H-01", **dict(gastrinoma, hereditary=frozenset())) == set()
+
+
+def test_vhl_pnet_in_the_head_is_considered_for_surgery_from_2_cm():
+    """Review Missing: the (recalled) 2 cm threshold for VHL pNETs in the pancreatic head."""
+    from tests.rules.factories import fact
+    head = fact("pancreas", display="Malignant neoplasm of head of pancreas")
+    in_head = dict(VHL, tumor_size_cm=2.4, site_detail=head, progression=False)
+    assert fired_cards("H-05", **in_head) == {"vhl-pnet-head-surgery"}
+    assert fired_cards("H-04", **in_head) == {"vhl-pnet-surveillance"}  # the MDT weighs both (threshold recalled)
+    tail = dict(in_head, site_detail=fact("pancreas", display="Malignant neoplasm of tail of pancreas"))
+    assert fired_cards("H-05", **tail) == set()
+    (o,) = run("H-04", **dict(in_head, site_detail="pancreas"))
+    assert any("location" in m for m in o.missing)

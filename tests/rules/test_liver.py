@@ -121,3 +121,42 @@ def test_ld01_does_not_ask_about_resection_mid_treatment():
                    resectability=MISSING, therapies=(therapy(Agent.PRRT, start=date(2026, 8, 1)),))
     (o,) = run("LD-01", **in_prrt)
     assert o.status is Status.NOT_APPLICABLE
+
+
+# --------------------------------------------------------------------------- review 2026-12 (issue 11)
+
+from service.picture.model import PrimarySite  # noqa: E402
+
+
+def test_ld02_never_asserts_unresectable_when_resectability_is_not_assessed():
+    """Review Wrong 12: "not suited to resection" while resectability is listed as missing."""
+    unknown_resect = dict(LIVER_DOMINANT, resectability=MISSING)
+    (o,) = run("LD-02", **unknown_resect)
+    assert o.card == "liver-directed-therapy-resectability-unknown" and "resectability assessment" in o.missing
+    assert fired_cards("LD-02", **LIVER_DOMINANT) == {"liver-directed-therapy"}
+
+
+def test_ld02_pain_from_an_unresected_small_bowel_primary_is_not_liver_disease():
+    """Review Wrong 12 (net-45): mesenteric-mass pain counted as symptomatic liver disease."""
+    painful = dict(LIVER_DOMINANT, progression=False, abdominal_pain=True)
+    assert fired_cards("LD-02", **painful) == set()  # ileal primary in situ: M-10 offers its resection
+    resected = dict(painful, procedures=(procedure("resection"),))
+    assert fired_cards("LD-02", **resected) == {"liver-directed-therapy"}
+    pancreatic = dict(painful, primary_site=PrimarySite.PANCREAS)
+    assert fired_cards("LD-02", **pancreatic) == {"liver-directed-therapy"}
+
+
+def test_ld03_milan_net_needs_stable_disease():
+    """Review Wrong 6 (net-48): no transplant referral while the disease is progressing."""
+    assert fired_cards("LD-03", **dict(TRANSPLANT, progression=True)) == set()
+    (o,) = run("LD-03", **dict(TRANSPLANT, progression=MISSING))
+    assert o.status is Status.INSUFFICIENT and any("stable disease" in m for m in o.missing)
+
+
+def test_ld01_surgery_already_booked_is_not_a_new_referral():
+    """Review Wrong 15 (net-47): "Refer for surgical evaluation" although surgery is booked in 18 days."""
+    booked = dict(resectability=Resectability.RESECTABLE,
+                  therapies=(therapy(Agent.SURGERY, status=TherapyStatus.PLANNED, start=date(2026, 11, 20)),))
+    (o,) = run("LD-01", **booked)
+    assert o.card == "liver-surgery-planned" and o.params["date"] == "2026-11-20"
+    assert fired_cards("LD-01", resectability=Resectability.RESECTABLE) == {"liver-surgery-evaluation"}

@@ -71,3 +71,17 @@ def test_no_sunitinib_warning_for_every_advanced_lung_net():
     stopped = dict(LUNG, therapies=(therapy(Agent.SUNITINIB, status=TherapyStatus.STOPPED),))
     assert fired_cards("L-06", **stopped) == set()
     assert fired_cards("L-06", **dict(LUNG, therapies=(therapy(Agent.SUNITINIB),))) == {"lung-sunitinib-not-recommended"}
+
+
+def test_l03_thymic_everolimus_is_off_label_consider_not_approved_recommend():
+    """Review Wrong 7 (net-52): thymic primaries were not in RADIANT-4."""
+    thymic = dict(PROGRESSING, site_detail="thymus")
+    assert fired_cards("L-03", **thymic) == {"everolimus-thymic"}
+    assert fired_cards("L-03", **PROGRESSING) == {"everolimus-lung"}
+
+
+def test_l05_card_names_the_reason_this_patient_has():
+    """Review Wrong 13 (net-51): an SSTR-positive atypical carcinoid with Ki-67 9 % is not "aggressive or SSTR-negative"."""
+    atypical = dict(PROGRESSING, lung_type=LungType.ATYPICAL, ki67=Ki67(9), sstr=SstrStatus.POSITIVE_ALL)
+    assert "captem-lung-atypical" in fired_cards("L-05", **atypical)
+    assert "captem-lung" in fired_cards("L-05", **dict(atypical, sstr=SstrStatus.NEGATIVE))

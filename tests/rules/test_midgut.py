@@ -149,3 +149,23 @@ def test_netter2_ki67_boundaries(ki67, first_line_prrt):
 def test_surveillance_ki67_boundary_is_strictly_below_ten():
     assert "midgut-surveillance" in fired_cards("M-01", hepatic_burden_percent=5.0, ki67=Ki67(9.9))
     assert "midgut-surveillance" not in fired_cards("M-01", hepatic_burden_percent=5.0, ki67=Ki67(10))
+
+
+def test_m09_interferon_request_when_ssa_escalation_was_never_tried():
+    """Review Wrong 13 (net-44): "other options appear used" although SSA escalation was never tried."""
+    used = dict(CS, newly_diagnosed=False, therapies=(
+        therapy(Agent.SSA, start=date(2020, 1, 1), dose_text="120 mg deep SC every 4 weeks"),
+        therapy(Agent.PRRT, status=TherapyStatus.COMPLETED, start=date(2023, 1, 1)),
+        therapy(Agent.TELOTRISTAT, start=date(2024, 1, 1)),
+        therapy(Agent.INTERFERON, status=TherapyStatus.PLANNED, start=date(2026, 11, 20))))
+    assert fired_cards("M-09", **used) == {"interferon-after-ssa-escalation"}
+    escalated = dict(used, therapies=(therapy(Agent.SSA, start=date(2020, 1, 1), dose_text="120 mg every 14 days"),)
+                     + used["therapies"][1:])
+    assert fired_cards("M-09", **escalated) == {"interferon-last-resort"}
+
+
+def test_m03_first_line_prrt_has_at_least_equal_standing_and_says_the_eu_label_status():
+    """Review Outdated (net-03, net-09): after NETTER-2 first-line PRRT is recommend, off-label in the EU."""
+    from tests.rules.factories import knowledge
+    card = knowledge().cards["prrt-first-line"]
+    assert card.strength == "recommend" and "off-label in the EU" in " ".join(card.why.split())

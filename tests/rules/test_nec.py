@@ -46,18 +46,41 @@ def test_n02_near_miss_after_platinum():
     assert fired_cards("N-02", therapies=AFTER_PLATINUM, **NEC) == set()
 
 
-def test_n02_locoregional_unresectable_counts_as_advanced():
-    assert "nec-platinum-etoposide" in fired_cards(
-        "N-02", **{**NEC, "extent": Extent.LOCOREGIONAL, "resectability": Resectability.UNRESECTABLE})
+def test_locoregional_unresectable_nec_gets_definitive_chemoradiation_not_the_metastatic_first_line():
+    """Issue 11 item 5: a locoregional NEC (e.g. oesophageal small-cell) is treated with curative intent (N-01)."""
+    locoregional = {**NEC, "extent": Extent.LOCOREGIONAL, "resectability": Resectability.UNRESECTABLE,
+                    "primary_site": PrimarySite.OTHER_GI, "site_detail": "oesophagus"}
+    assert fired_cards("N-01", **locoregional) == {"nec-locoregional-chemoradiation"}
+    assert fired_cards("N-02", **locoregional) == set()
+    assert fired_cards("N-01", **{**locoregional, "resectability": Resectability.RESECTABLE}) == {"nec-localized"}
 
 
 def test_n03_second_line_non_pancreatic_adds_immunotherapy():
-    assert fired_cards("N-03", therapies=AFTER_PLATINUM, **NEC) == {"nec-second-line", "nec-immunotherapy"}
+    assert fired_cards("N-03", therapies=AFTER_PLATINUM, **NEC) == {"nec-second-line", "nec-immunotherapy",
+                                                                    "nec-biomarkers-later-line"}
 
 
 def test_n03_pancreatic_nec_gets_no_ipilimumab_nivolumab():
     assert fired_cards("N-03", therapies=AFTER_PLATINUM, **{**NEC, "primary_site": PrimarySite.PANCREAS}) == {
-        "nec-second-line"}
+        "nec-second-line", "nec-biomarkers-later-line"}
+
+
+from datetime import date  # noqa: E402
+
+
+def _course(last: date):
+    return (therapy(Agent.PLATINUM_ETOPOSIDE, status=TherapyStatus.COMPLETED, start=date(2026, 1, 5), end=last),)
+
+
+def test_n03_platinum_rechallenge_after_a_late_relapse():
+    """Review Missing (net-58): progression >= 12 weeks after the last platinum-etoposide dose -> re-challenge."""
+    late = dict(NEC, progression=True, progression_date=date(2026, 10, 20), therapies=_course(date(2026, 7, 1)))
+    assert "nec-platinum-rechallenge" in fired_cards("N-03", **late)
+    early = dict(late, therapies=_course(date(2026, 9, 15)))  # 5 weeks: platinum-refractory
+    assert "nec-platinum-rechallenge" not in fired_cards("N-03", **early)
+    another_line = dict(late, therapies=_course(date(2026, 7, 1)) + (
+        therapy(Agent.OTHER_CHEMOTHERAPY, status=TherapyStatus.COMPLETED, start=date(2026, 8, 1)),))
+    assert "nec-platinum-rechallenge" not in fired_cards("N-03", **another_line)
 
 
 def test_n03_near_miss_before_platinum():

@@ -91,7 +91,7 @@ R0 = {"r0_resection": True, "extent": Extent.LOCALIZED, "metastatic_sites": froz
         ("NR-23", {"therapies": (SSA, therapy(Agent.SSA, drug="lanreotide"))}, {"ssa-combination"},
          {"therapies": (SSA, therapy(Agent.SSA, drug="octreotide", long_acting=False))}),
         ("NR-23", {"therapies": (SSA, therapy(Agent.EVEROLIMUS))}, {"everolimus-ssa-combination"},
-         {"therapies": (SSA, therapy(Agent.EVEROLIMUS)), **CARCINOID}),
+         {"therapies": (SSA, therapy(Agent.EVEROLIMUS)), "syndromes": frozenset({Syndrome.GASTRINOMA})}),
     ],
 )
 def test_nr_row_fires_when_in_play_and_not_on_near_miss(rule_id, fires, expected, near_miss):
@@ -118,3 +118,22 @@ def test_nr_rows_stay_quiet_for_a_stable_untreated_patient():
     quiet = ("NR-01", "NR-02", "NR-03", "NR-05", "NR-06", "NR-07", "NR-08", "NR-12", "NR-13", "NR-14", "NR-15",
              "NR-16", "NR-21", "NR-23")
     assert {r: fired_cards(r) for r in quiet} == {r: set() for r in quiet}
+
+
+def test_nr02_nr23_everolimus_proposed_for_progression_of_a_functional_carcinoid():
+    """Review Wrong 10 (net-46): the reason is the label limitation for functional carcinoid tumours, and the SSA
+    combination (RADIANT-2) is NR-23 too."""
+    proposed = dict(CARCINOID, progression=True,
+                    therapies=(SSA, therapy(Agent.EVEROLIMUS, status=TherapyStatus.PLANNED)))
+    assert fired_cards("NR-02", **proposed) == {"everolimus-functional-carcinoid-progression"}
+    assert fired_cards("NR-23", **dict(proposed, therapies=(SSA, therapy(Agent.EVEROLIMUS)))) == {
+        "everolimus-ssa-combination"}
+    assert fired_cards("NR-02", **dict(proposed, progression=False)) == {"everolimus-functional-carcinoid"}
+
+
+def test_nr03_uptake_equal_to_liver_is_a_caution():
+    """Review Missing (net-09): PET uptake "equal to liver" counted as eligible without comment."""
+    from tests.rules.factories import fact
+    equal = fact(SstrStatus.POSITIVE_ALL, display="SSTR uptake Uptake about equal to normal liver")
+    assert fired_cards("NR-03", sstr=equal, progression=True) == {"prrt-uptake-equal-to-liver"}
+    assert fired_cards("NR-03", progression=True) == set()

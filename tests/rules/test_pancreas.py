@@ -70,8 +70,9 @@ def test_insulinoma_gets_everolimus_but_neither_sunitinib_nor_plain_ssa():
 
 
 def test_p03_offers_only_the_drug_not_yet_given():
+    """After everolimus failed, sunitinib is the next line, not "an equal alternative" (review Wrong 13, net-14)."""
     history = dict(AFTER_EVEROLIMUS)
-    assert fired_cards("P-03", **history) == {"sunitinib-pnet"}
+    assert fired_cards("P-03", **history) == {"sunitinib-pnet-after-everolimus"}
 
 
 def test_pnet_rows_do_not_fire_for_unknown_primary():
@@ -115,7 +116,7 @@ def test_p03_does_not_switch_a_targeted_therapy_that_is_working():
                          therapies=(therapy(Agent.EVEROLIMUS, start=date(2026, 8, 1), progressed_on=False),))
     assert fired_cards("P-03", **on_everolimus) == set()
     progressed = dict(on_everolimus, therapies=(therapy(Agent.EVEROLIMUS, start=date(2026, 1, 1), progressed_on=True),))
-    assert fired_cards("P-03", **progressed) == {"sunitinib-pnet"}
+    assert fired_cards("P-03", **progressed) == {"sunitinib-pnet-after-everolimus"}
 
 
 def test_p04_recommends_captem_for_shrinkage_and_only_considers_it_for_progression_alone():
@@ -145,3 +146,22 @@ def test_p03_targeted_agents_become_later_options_when_shrinkage_is_needed_first
     assert fired_cards("P-03", **dict(PROGRESSING_ON_SSA, hepatic_burden_percent=20.0)) == {"everolimus-pnet", "sunitinib-pnet"}
     after_captem = dict(bulky, therapies=ON_SSA + (therapy(Agent.CAPTEM, start=date(2025, 3, 1)),))
     assert fired_cards("P-03", **after_captem) == {"everolimus-pnet", "sunitinib-pnet"}
+
+
+def test_p04_captem_for_any_progressing_pnet_beside_the_targeted_options():
+    """Issue 11 item 5: pNET progression offers CAPTEM as the table words it (E2211: progressive pNET, any
+    low/intermediate Ki-67), not only with Ki-67 >= 10 %."""
+    low_ki67 = dict(PROGRESSING_ON_SSA, ki67=Ki67(6))
+    assert fired_cards("P-04", **low_ki67) == {"captem-pnet-progressive"}
+    assert fired_cards("P-04", **dict(low_ki67, progression=False)) == set()
+    working = dict(low_ki67, therapies=ON_SSA + (therapy(Agent.EVEROLIMUS, start=date(2026, 10, 1), progressed_on=False),))
+    assert fired_cards("P-04", **working) == set()
+
+
+def test_p07_lists_only_the_options_left():
+    """Review Missing (net-35): the MDT card listed everolimus while she takes it."""
+    negative = dict(PNET, sstr=SstrStatus.NEGATIVE, progression=True, newly_diagnosed=False)
+    (o,) = run("P-07", **dict(negative, therapies=(therapy(Agent.EVEROLIMUS),)))
+    assert "everolimus" not in o.params["options"] and "sunitinib" in o.params["options"]
+    (o,) = run("P-07", **negative)
+    assert "everolimus" in o.params["options"] and "cabozantinib" not in o.params["options"]

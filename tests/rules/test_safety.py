@@ -35,6 +35,14 @@ def test_nr04_pregnancy_blocks_prrt_in_play_and_is_critical_when_ordered():
     assert ordered == {"prrt-pregnancy", "prrt-pregnancy-current"}
 
 
+def test_nr04_breast_feeding_is_not_pregnancy_and_never_blocks_prrt():
+    """Review Wrong 2 (net-67): breast-feeding with a negative pregnancy test: PRRT after weaning, not "do not give"."""
+    cards = fired_cards("NR-04", breastfeeding=True, pregnant=False, labs=normal_labs(), **PROGRESSING_ON_SSA)
+    assert cards == {"prrt-breastfeeding"}
+    both = fired_cards("NR-04", breastfeeding=True, pregnant=True, labs=normal_labs(), **PROGRESSING_ON_SSA)
+    assert both == {"prrt-pregnancy"}
+
+
 @pytest.mark.parametrize(
     ("lab", "value"),
     [("creatinine_clearance", 45.0), ("hemoglobin", 7.5), ("wbc", 1.8), ("platelets", 60.0), ("albumin", 3.0),
@@ -47,11 +55,30 @@ def test_nr04_each_netter1_threshold_flags_caution(lab, value):
     assert o.card == "prrt-labs-caution"
 
 
-def test_nr04_crcl_below_30_says_not_studied():
+def test_nr04_crcl_below_30_is_not_recommended_not_a_caution():
+    """Review U4 (net-41): the EU label says do not use in severe renal impairment, the US label says
+    CrCl < 30 mL/min was not studied: PRRT is not recommended, not merely a caution."""
     labs = make_labs(creatinine_clearance=25.0, hemoglobin=12.0, wbc=5.0, platelets=200.0, bilirubin=0.5,
                      albumin=4.0)
     (o,) = run("NR-04", labs=labs, **PROGRESSING_ON_SSA)
-    assert "not studied" in o.reason
+    assert o.card == "prrt-renal-not-recommended" and "below 30 mL/min" in o.reason
+    card = knowledge().cards[o.card]
+    assert card.strength == "not-recommended" and card.stops is not None and card.stops.agents == ("prrt",)
+
+
+def test_nr04_crcl_30_to_50_is_a_caution_for_the_mdt():
+    labs = make_labs(creatinine_clearance=40.0, hemoglobin=12.0, wbc=5.0, platelets=200.0, bilirubin=0.5,
+                     albumin=4.0)
+    (o,) = run("NR-04", labs=labs, **PROGRESSING_ON_SSA)
+    assert o.card == "prrt-labs-caution" and o.params["lab"] == "CrCl 40 mL/min"
+    assert knowledge().cards[o.card].strength == "caution"
+
+
+def test_prrt_lab_caution_never_offers_the_reduced_activity_for_failed_eligibility():
+    """Review U4 (net-37): 3.7 GBq is the label's activity after toxicity from a previous dose, not a way to
+    treat a patient who fails the baseline thresholds."""
+    why = knowledge().cards["prrt-labs-caution"].why
+    assert "3.7 GBq" in why and "previous dose" in why and "Dose reduction (3.7 GBq) or deferral" not in why
 
 
 def test_nr04_bilirubin_uses_the_reported_uln():
@@ -69,7 +96,7 @@ def test_nr04_near_miss_prrt_not_in_play():
 
 
 def test_nr04_missing_labs_with_prrt_ordered_asks_for_them():
-    outcomes = run("NR-04", therapies=(PRRT_PLANNED,))
+    outcomes = run("NR-04", therapies=(PRRT_PLANNED,), labs=make_labs())
     (o,) = outcomes
     assert o.status is Status.INSUFFICIENT and o.card == "prrt-labs-needed"
     assert "Platelets" in o.missing
@@ -309,7 +336,7 @@ def test_streptozocin_nephrotoxicity_box():
 def test_prrt_lab_caution_names_every_failing_lab_within_the_summary():
     labs = make_labs(creatinine_clearance=40.0, platelets=70.0, hemoglobin=10.5, wbc=5.0, albumin=4.0, bilirubin=0.5)
     (o,) = [o for o in run("NR-04", **PROGRESSING_ON_SSA, labs=labs) if o.card == "prrt-labs-caution"]
-    assert o.params["lab"] == "CrCl, Platelets"
+    assert o.params["lab"] == "CrCl 40 mL/min, platelets 70 x10^9/L"
     assert len(o.params["lab"]) <= knowledge().placeholders["lab"].max_length
 
 
@@ -337,8 +364,10 @@ def test_nr01_only_when_sunitinib_is_ordered():
 
 
 def test_sb10_breast_feeding_with_advanced_disease_warns_before_systemic_therapy():
-    assert fired_cards("SB-10", breastfeeding=True) == {"pregnancy-systemic-therapy"}
-    assert fired_cards("SB-10", pregnant=True, therapies=(therapy(Agent.EVEROLIMUS),)) == {"pregnancy-systemic-therapy"}
+    """Review Wrong 2: breast-feeding is told apart from pregnancy (stop it for the course, not "fetal toxicity")."""
+    assert fired_cards("SB-10", breastfeeding=True) == {"breastfeeding-systemic-therapy"}
+    assert fired_cards("SB-10", pregnant=True, therapies=(therapy(Agent.EVEROLIMUS),)) == {
+        "pregnancy-systemic-therapy", "pregnancy-net-management"}
 
 
 def test_sb10_near_misses():
@@ -346,4 +375,6 @@ def test_sb10_near_misses():
     assert fired_cards("SB-10") == set()
     assert fired_cards("SB-10", breastfeeding=False) == set()
     localized = dict(extent=Extent.LOCALIZED, metastatic_sites=frozenset(), liver_metastases=False)
-    assert fired_cards("SB-10", pregnant=True, **localized) == set()
+    assert fired_cards("SB-10", breastfeeding=True, **localized) == set()
+    # a pregnant patient always gets the management path (MDT + obstetrics), never only cautions
+    assert fired_cards("SB-10", pregnant=True, **localized) == {"pregnancy-net-management"}

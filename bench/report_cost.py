@@ -1,0 +1,59 @@
+"""What reading reports costs a hook call in-process: the typical patient (300 resources) with and without its
+ten DiagnosticReports, through ``service.pipeline.advise`` (data already gathered: picture, rules, cards).
+
+    .venv/bin/python -m bench.report_cost
+
+Prints the median and best per-call time of both and the difference (issue 13: at most 2 ms).
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def _record(hook: dict):
+    from service.data.records import PatientRecord
+    resources = [hook["prefetch"]["patient"]]
+    for key, value in hook["prefetch"].items():
+        if key != "patient":
+            resources += [e["resource"] for e in value.get("entry", [])]
+    return PatientRecord(hook["context"]["patientId"], tuple(resources))
+
+
+def measure(repeat: int = 200) -> dict:
+    from fhir_fixtures.synthetic import large_patient
+    from service.pipeline import advise, prepare_knowledge
+    from service.picture.terminology import load_terminology
+
+    knowledge = prepare_knowledge(ROOT / "cards")
+    terminology = load_terminology(ROOT / "cards" / "terminology")
+    as_of = date(2026, 11, 22)
+    out = {}
+    for name, reports in (("without reports", 0), ("with ten reports", 10)):
+        record = _record(large_patient(300, "bench-300", reports=reports)[1])
+        for _ in range(10):
+            advise(record, as_of=as_of, knowledge=knowledge, terminology=terminology, uuid_factory=lambda: str(uuid.uuid4()))
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            cards = advise(record, as_of=as_of, knowledge=knowledge, terminology=terminology,
+                           uuid_factory=lambda: str(uuid.uuid4()))
+            times.append((time.perf_counter() - t0) * 1000)
+        out[name] = {"median_ms": round(statistics.median(times), 3), "best_ms": round(min(times), 3),
+                     "cards": len(cards)}
+    out["added_ms_median"] = round(out["with ten reports"]["median_ms"] - out["without reports"]["median_ms"], 3)
+    out["added_ms_best"] = round(out["with ten reports"]["best_ms"] - out["without reports"]["best_ms"], 3)
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(), indent=2))

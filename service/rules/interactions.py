@@ -1,0 +1,189 @@
+"""Drug-interaction and pharmacogenetic safety boxes that read the whole answer (decision table section 5).
+
+These are review rows: they run after every other row (and after PD-01), so they see both what the
+patient takes or has been ordered *and* what this very answer suggests. A drug is "in question" when it
+is taken or ordered (``in_play``) or a recommend/consider card of this answer suggests it (its topic).
+Each adds cards of its own; none withdraws another row's outcome. Lists and numbers come from
+``cards/knowledge/interactions.yaml`` (medication flags from ``cards/terminology/medications.yaml``).
+
+SB-11 — strong CYP3A4 inhibitors and inducers with everolimus, sunitinib, cabozantinib  (labels)
+    When: everolimus, sunitinib or cabozantinib is in question and a current medication carries a
+          strong-inhibitor or strong-inducer flag. (Everolimus taken or ordered with a strong inhibitor
+          is NR-19's critical card; SB-11 speaks for an everolimus that is only suggested.)
+    Then: CAUTION (drug-safety) with the label's adjustment: everolimus + strong inducer: avoid, else
+          10 -> 20 mg daily in 5-mg steps; everolimus suggested with a strong inhibitor: stop/replace the
+          inhibitor first or choose another option; sunitinib + strong inhibitor: choose another drug,
+          else reduce to a minimum of 25 mg daily (pNET); sunitinib + strong inducer: up to 62.5 mg
+          daily (pNET); cabozantinib + strong inhibitor: reduce by 20 mg (60 -> 40 mg); + strong
+          inducer: increase by 20 mg (60 -> 80 mg, R).
+    Source: Afinitor, Sutent, Cabometyx labels (decision table section 5).
+SB-12 — QT prolongation with sunitinib  (Sutent label)
+    When: sunitinib in question and a QT-prolonging current medication, or a QTc >= qtc_caution_ms (470).
+    Then: QTc >= qtc_stop_ms (500): NOT RECOMMENDED to start/continue until corrected (drug-safety);
+          else CAUTION: baseline and on-treatment ECG, potassium and magnesium, review the other drug.
+          QTc not on record with a QT drug -> listed as missing on the card.
+    Source: Sutent label (QT prolongation, torsades); QTc thresholds: common oncology practice (R).
+SB-13 — known DPD deficiency with capecitabine / 5-FU  (capecitabine and fluorouracil labels; CPIC)
+    When: DPD deficiency on record (Condition: DPD deficiency, DPYD poor/intermediate metaboliser) and
+          a fluoropyrimidine regimen in question: CAPTEM (capecitabine), streptozocin + 5-FU, or other
+          fluoropyrimidine chemotherapy (FOLFOX/FOLFIRI/CAPOX).
+    Then: taken or ordered -> CRITICAL (drug-safety): stop / do not give the fluoropyrimidine at standard
+          dose; suggested -> NOT RECOMMENDED on the regimen's own topic (it leads that topic, so the
+          standard-dose draft is not offered): temozolomide alone, or a genotype-guided reduced dose only
+          with specialist pharmacology advice (complete deficiency: avoid).
+    Source: capecitabine/fluorouracil labels (boxed in the US since 2024, R); CPIC DPYD guideline.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from service.picture.model import Agent, Medication, NetPicture, TherapyStatus
+from service.rules.outcome import FactUse, Outcome, Status
+from service.rules.predicates import exposure_facts, fact_uses, in_play, medication_fact
+from service.rules.registry import RuleKnowledge, rule
+
+
+def suggested_topics(k: RuleKnowledge, outcomes: tuple[Outcome, ...]) -> frozenset[str]:
+    """Card-contract topics that this answer suggests (an applicable recommend/consider outcome)."""
+    out = set()
+    for o in outcomes:
+        if o.status is not Status.APPLICABLE:
+            continue
+        spec = k.card_of(o)
+        if spec is not None and spec.strength in ("recommend", "consider"):
+            out.add(spec.topic)
+    return frozenset(out)
+
+
+def _in_question(p: NetPicture, agent: Agent, suggested: frozenset[str]) -> str | None:
+    """How a drug is in question: "taken", "ordered", "suggested" (by this answer) or None."""
+    if p.on(agent):
+        return "taken"
+    if in_play(p, agent):
+        return "ordered"
+    if agent.value in suggested:
+        return "suggested"
+    return None
+
+
+def _flagged(p: NetPicture, flags: tuple[str, ...]) -> list[Medication]:
+    wanted = set(flags)
+    return [m for m in p.current_medications if m.flags & wanted]
+
+
+def short_name(m: Medication) -> str:
+    """The drug's name without strength and directions ("rifampicin 600 mg by mouth ..." -> "rifampicin")."""
+    words = []
+    for word in m.name.split():
+        if any(ch.isdigit() for ch in word):
+            break
+        words.append(word)
+    return " ".join(words) or m.name
+
+
+def _drug_facts(p: NetPicture, agent: Agent, how: str) -> tuple[FactUse, ...]:
+    if how == "suggested":
+        return (FactUse(name="Suggested on another card", display=agent.value),)
+    return exposure_facts(p, agent)
+
+
+# (NET drug, interaction) -> card; everolimus + strong inhibitor taken/ordered is NR-19 (critical)
+_CYP3A4_CARDS = {
+    (Agent.EVEROLIMUS, "inhibitor"): "cyp3a4-everolimus-inhibitor",
+    (Agent.EVEROLIMUS, "inducer"): "cyp3a4-everolimus-inducer",
+    (Agent.SUNITINIB, "inhibitor"): "cyp3a4-sunitinib-inhibitor",
+    (Agent.SUNITINIB, "inducer"): "cyp3a4-sunitinib-inducer",
+    (Agent.CABOZANTINIB, "inhibitor"): "cyp3a4-cabozantinib-inhibitor",
+    (Agent.CABOZANTINIB, "inducer"): "cyp3a4-cabozantinib-inducer",
+}
+
+
+@rule("SB-11", review=True)
+def cyp3a4_interactions(p: NetPicture, as_of: date, k: RuleKnowledge,
+                        outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
+    inhibitors = _flagged(p, k.values("strong_cyp3a4_inhibitor_flags"))
+    inducers = _flagged(p, k.values("strong_cyp3a4_inducer_flags"))
+    if not inhibitors and not inducers:
+        return outcomes
+    suggested = suggested_topics(k, outcomes)
+    added: list[Outcome] = []
+    for agent in (Agent.EVEROLIMUS, Agent.SUNITINIB, Agent.CABOZANTINIB):
+        how = _in_question(p, agent, suggested)
+        if how is None:
+            continue
+        for kind, meds in (("inhibitor", inhibitors), ("inducer", inducers)):
+            if not meds:
+                continue
+            if agent is Agent.EVEROLIMUS and kind == "inhibitor" and how != "suggested":
+                continue  # NR-19: critical "avoid the combination"
+            added.append(Outcome.applicable(
+                "SB-11", card=_CYP3A4_CARDS[(agent, kind)],
+                facts=tuple(medication_fact(m) for m in meds) + _drug_facts(p, agent, how),
+                params={"drug": ", ".join(dict.fromkeys(short_name(m) for m in meds))},
+                reason=f"{agent.value} ({how}) with a strong CYP3A4 {kind}"))
+    return outcomes + tuple(added)
+
+
+@rule("SB-12", review=True)
+def sunitinib_qt(p: NetPicture, as_of: date, k: RuleKnowledge,
+                 outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
+    qt_drugs = _flagged(p, k.values("qt_prolonging_flags"))
+    qtc = p.labs.qtc
+    long_qtc = qtc.known and float(qtc.value) >= k.threshold("qtc_caution_ms")  # type: ignore[arg-type]
+    if not qt_drugs and not long_qtc:
+        return outcomes
+    how = _in_question(p, Agent.SUNITINIB, suggested_topics(k, outcomes))
+    if how is None:
+        return outcomes
+    facts = tuple(medication_fact(m) for m in qt_drugs) + _drug_facts(p, Agent.SUNITINIB, how)
+    if qtc.known:
+        facts = (FactUse.of("QTc", qtc, f"{float(qtc.value):g} ms"),) + facts  # type: ignore[arg-type]
+    very_long = qtc.known and float(qtc.value) >= k.threshold("qtc_stop_ms")  # type: ignore[arg-type]
+    card = "sunitinib-qtc-long" if very_long else "sunitinib-qt-caution"
+    missing = () if qtc.known else ("QTc on a recent ECG (with potassium and magnesium)",)
+    return outcomes + (Outcome.applicable(
+        "SB-12", card=card, facts=facts, missing=missing,
+        params={"drug": ", ".join(dict.fromkeys(short_name(m) for m in qt_drugs)) or "no other QT drug"},
+        reason=f"sunitinib ({how}) with " + ("a QTc of 500 ms or more" if very_long
+                                               else "a QT-prolonging drug or a long QTc")),)
+
+
+# Fluoropyrimidine regimens by card-contract topic, with the drug named on the card.
+_FLUOROPYRIMIDINE_TOPICS = {
+    Agent.CAPTEM.value: "dpd-captem",
+    Agent.STREPTOZOCIN.value: "dpd-streptozocin-5fu",
+    Agent.OTHER_CHEMOTHERAPY.value: "dpd-other-chemotherapy",
+}
+
+
+def _fluoropyrimidine_given(p: NetPicture, k: RuleKnowledge) -> list[FactUse]:
+    """Taken or ordered capecitabine / 5-FU (by drug name: CAPTEM also holds temozolomide alone)."""
+    words = k.values("fluoropyrimidine_words")
+    out = []
+    for agent in (Agent.CAPTEM, Agent.STREPTOZOCIN, Agent.OTHER_CHEMOTHERAPY):
+        for t in p.therapies_of(agent):
+            if t.status not in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED):
+                continue
+            if any(w in t.drug.lower() for w in words) or agent is Agent.OTHER_CHEMOTHERAPY:
+                out.append(FactUse(name="Therapy", display=f"{t.drug} ({t.status.value})", date=t.start,
+                                   reference=t.references[0] if t.references else None))
+    return out
+
+
+@rule("SB-13", review=True)
+def dpd_deficiency_fluoropyrimidines(p: NetPicture, as_of: date, k: RuleKnowledge,
+                                     outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
+    if not p.dpd_deficiency.is_(True):
+        return outcomes
+    dpd = (FactUse.of("DPD deficiency", p.dpd_deficiency),)
+    added: list[Outcome] = []
+    given = _fluoropyrimidine_given(p, k)
+    if given:
+        added.append(Outcome.applicable("SB-13", card="dpd-fluoropyrimidine-current", facts=dpd + tuple(given),
+                                        reason="fluoropyrimidine taken or ordered with DPD deficiency on record"))
+    suggested = suggested_topics(k, outcomes)
+    for topic, card in _FLUOROPYRIMIDINE_TOPICS.items():
+        if topic in suggested:
+            added.append(Outcome.applicable("SB-13", card=card, facts=dpd + fact_uses(p, "grade"),
+                                            reason=f"{topic} suggested with DPD deficiency on record"))
+    return outcomes + tuple(added)
