@@ -147,12 +147,43 @@ def generate() -> dict[Path, str]:
         index.append(m)
     files[HERE / "index.json"] = dumps({"as_of": AS_OF.isoformat(), "patients": index})
     files[HERE / "README.md"] = readme(index)
+    # order-hook situations: built from the patient-view requests just generated
+    from fhir_fixtures import orders
+    order_index = orders.index()
+    for situation in orders.SITUATIONS:
+        files[HERE / "orders" / f"{situation['id']}.json"] = dumps(_order_request(orders, situation, files))
+    files[HERE / "orders" / "index.json"] = dumps({"as_of": AS_OF.isoformat(), "situations": order_index})
+    files[HERE / "README.md"] += orders_readme(order_index)
     return files
+
+
+def _order_request(orders, situation: dict, files: dict[Path, str]) -> dict:
+    """The situation's request, built from the patient-view request generated in this run (not the file on
+    disk, which may be stale)."""
+    base = json.loads(files[HERE / "hooks" / f"{situation['base']}.json"])
+    return orders.order_request(situation, base=base)
+
+
+def orders_readme(order_index: list[dict]) -> str:
+    def esc(s: str) -> str:
+        return s.replace("|", "\\|")
+    rows = "\n".join(f"| `{s['id']}` | `{s['base']}` | {s['hook']} | {esc(s['title'])} | "
+                     f"{', '.join(s['expect']) or '— (silent)'} |" for s in order_index)
+    stories = "\n".join(f"- **`{s['id']}` {s['title']}.** {s['story']}" for s in order_index)
+    return (
+        "\n## Order-hook situations (order-select, order-sign)\n\n"
+        "`orders/<id>.json` are `order-select` / `order-sign` requests: a patient above (its prefetch) with the "
+        "draft orders a clinician is about to select or sign (`context.draftOrders`; `selections` for "
+        "order-select), built by `orders.py`. `expect` names the rows whose concern card must come back about a "
+        "draft; an empty `expect` is a concordant draft that must get no card. Whole answers are pinned in "
+        "`tests/golden/orders/`.\n\n"
+        "| id | patient | hook | situation | must speak |\n|---|---|---|---|---|\n"
+        + rows + "\n\n" + stories + "\n")
 
 
 def main(argv: list[str]) -> int:
     files = generate()
-    stale_dirs = [HERE / "bundles", HERE / "hooks"]
+    stale_dirs = [HERE / "bundles", HERE / "hooks", HERE / "orders"]
     extra = [f for d in stale_dirs if d.exists() for f in d.glob("*.json") if f not in files]
     if "--check" in argv:
         bad = [str(f.relative_to(HERE)) for f, text in files.items()

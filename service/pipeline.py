@@ -7,15 +7,16 @@ the rules' run plan and the cards' pre-sanitised texts are derived here, above b
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Mapping, Sequence
 
 from service.knowledge import Knowledge, load_knowledge
 from service.render import card_texts, render
 from service.picture.build import build_picture
 from service.data.records import PatientRecord
-from service.rules import evaluate, load_rules, rule_plan
+from service.rules import Outcome, Status, evaluate, load_rules, rule_plan
 
 
 def advise(
@@ -50,3 +51,142 @@ def prepare_knowledge(cards_dir: Path) -> Knowledge:
     rule_plan(knowledge)
     card_texts(knowledge)
     return knowledge
+
+
+# ---------------------------------------------------------------------- order hooks
+
+#: Card strengths that are a concern about a proposed therapy (order hooks stay silent otherwise).
+CONCERN_STRENGTHS = frozenset({"not-recommended", "caution"})
+
+
+def advise_orders(
+    record: PatientRecord,
+    drafts: Sequence[Mapping[str, Any]],
+    *,
+    selections: Sequence[str] | None = None,
+    as_of: date,
+    knowledge: Knowledge,
+    terminology,
+    uuid_factory: Callable[[], str],
+    timings: dict[str, float] | None = None,
+) -> list[dict]:
+    """Cards about draft orders (order-select / order-sign): only concerns, never the usual advice.
+
+    The same rules as patient-view run on the record with the drafts added as if signed today (an active
+    order: the rules see the patient taking the drug, so interactions, doses and timing are checked by the
+    rows that check them for current drugs), so no rule is duplicated: a concern is a not-recommended or caution
+    card, or a critical one, about a draft: it cites the draft among its facts (an interaction, a dose),
+    or its topic is the therapy the draft proposes (PRRT not recommended, and the draft is PRRT).
+    ``selections`` (order-select) narrows the drafts asked about to the newly selected ones; the others
+    still count as context (an interaction between two drafts is found either way).
+    """
+    t0 = time.perf_counter()
+    references = [f"{d['resourceType']}/{d['id']}" for d in drafts]
+    asked = set(references) if selections is None else set(selections) & set(references)
+    if not asked:
+        return []
+    with_drafts = replace(record, resources=record.resources + tuple(_as_record_resource(d, record, as_of)
+                                                                     for d in drafts))
+    after = build_picture(with_drafts, as_of=as_of, terminology=terminology)
+    t1 = time.perf_counter()
+    outcomes_after = evaluate(after, as_of=as_of, knowledge=knowledge)
+    t2 = time.perf_counter()
+    draft_topics, courses = _draft_topics(after, asked)
+    concerns: list[Outcome] = []
+    about: dict[int, list[str]] = {}
+    for outcome in outcomes_after:
+        if not _is_concern(outcome, knowledge):
+            continue
+        cited_refs = {f.reference for f in outcome.facts if f.reference}
+        # about a draft when it cites the draft, or any record of the therapy course the draft continues
+        cited = [ref for ref in asked if ref in cited_refs or courses.get(ref, set()) & cited_refs]
+        topic = _card_of(outcome, knowledge).topic
+        topical = [ref for ref, t in draft_topics.items() if t == topic]
+        if cited or topical:
+            concerns.append(outcome)
+            about[id(outcome)] = sorted(set(cited or topical))
+    cards = render(concerns, after, knowledge=knowledge, uuid_factory=uuid_factory) if concerns else []
+    corrections = dict(pair.split(":", 1) for pair in knowledge.lists.get("order_hook_corrections", ()))
+    cards = [_order_card(card, concerns, about, knowledge, uuid_factory, corrections, after) for card in cards]
+    t3 = time.perf_counter()
+    if timings is not None:
+        timings["picture"] = t1 - t0
+        timings["rules"] = t2 - t1
+        timings["render"] = t3 - t2
+    return cards
+
+
+def _as_record_resource(draft: Mapping[str, Any], record: PatientRecord, as_of: date) -> dict:
+    """A draft as the record would hold it once signed: an active order from today (so the rules see the
+    patient taking it: interactions with current drugs, doses, timing before a PRRT dose or surgery)."""
+    resource = dict(draft)
+    resource.setdefault("subject", {"reference": f"Patient/{record.patient_id}"})
+    if resource.get("resourceType") == "MedicationRequest":
+        resource["status"] = "active"
+        if resource.get("intent") not in ("order", "original-order", "instance-order", "filler-order"):
+            resource["intent"] = "order"
+        resource.setdefault("authoredOn", as_of.isoformat())
+    elif resource.get("resourceType") == "ServiceRequest":
+        resource["status"] = "active"
+    return resource
+
+
+def _draft_topics(picture, asked: set[str]) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Draft reference -> the card topic of the therapy it proposes, and -> the references of that therapy's
+    course (the draft merged with the records of the same drug). Drafts the picture does not know: none."""
+    topics: dict[str, str] = {}
+    courses: dict[str, set[str]] = {}
+    for therapy in picture.therapies:
+        for ref in therapy.references:
+            if ref in asked:
+                topics[ref] = therapy.agent.value
+                courses[ref] = set(therapy.references)
+    for medication in picture.current_medications:
+        if medication.reference in asked:
+            courses.setdefault(medication.reference, {medication.reference})
+    return topics, courses
+
+
+def _card_of(outcome: Outcome, knowledge: Knowledge):
+    cards = knowledge.rules[outcome.rule_id].cards
+    card_id = outcome.card or (cards[0] if cards else None)
+    return knowledge.cards[card_id] if card_id is not None else None
+
+
+def _is_concern(outcome: Outcome, knowledge: Knowledge) -> bool:
+    if outcome.status is not Status.APPLICABLE:
+        return False
+    spec = _card_of(outcome, knowledge)
+    return spec is not None and (spec.strength in CONCERN_STRENGTHS or spec.indicator == "critical")
+
+
+def _order_card(card: dict, concerns: list[Outcome], about: dict[int, list[str]], knowledge: Knowledge,
+                uuid_factory: Callable[[], str], corrections: Mapping[str, str], picture) -> dict:
+    """The card as an order hook answers it: the drafts it is about, a suggestion to remove them and, where the
+    fix is a change (``lists.order_hook_corrections``: the card's drug at its label dose), one that replaces
+    them with the corrected order. Only one of the two may be taken."""
+    from service.render import medication_create
+
+    net = card["extension"]["net-cds"]
+    rules = set(net["rules"])
+    mine = [o for o in concerns if o.rule_id in rules]
+    drafts = sorted({ref for o in mine for ref in about.get(id(o), ())})
+    net["draftOrders"] = drafts
+    if not drafts:
+        return card
+    deletes = [{"type": "delete", "description": f"Remove draft {ref}", "resourceId": ref} for ref in drafts]
+    removal = {"label": "Remove the draft order" if len(drafts) == 1 else "Remove the draft orders",
+               "uuid": uuid_factory(), "isRecommended": True, "actions": deletes}
+    suggestions = [removal]
+    fixed = next((corrections[_card_of(o, knowledge).id] for o in mine if _card_of(o, knowledge).id in corrections),
+                 None)
+    if fixed is not None:
+        drug = knowledge.drugs[fixed]
+        create = medication_create(fixed, picture, knowledge=knowledge)
+        suggestions = [{"label": f"Replace with {drug.label}"[:80], "uuid": uuid_factory(), "isRecommended": True,
+                        "actions": [*deletes, create]}, {**removal, "isRecommended": False}]
+    # keep what the card itself offers that is not a new order (e.g. stopping a current order)
+    kept = [s for s in card.get("suggestions", ()) if not any(a.get("type") == "create" for a in s.get("actions", ()))]
+    card["suggestions"] = [*suggestions, *({**s, "isRecommended": False} for s in kept)]
+    card["selectionBehavior"] = "at-most-one"
+    return card

@@ -295,13 +295,16 @@ def render(
 
     # A topic that a caution or not-recommended card speaks about is never suggested: every card on it
     # (a choice's option included) merges into that topic's card, where the strongest statement leads.
-    # Other cards of one decision make one choice card; the rest merge by topic.
+    # Other cards of one decision make one choice card; the rest merge by topic -- except drug-safety, where
+    # each row is its own hazard (an interaction, a pregnancy caution, a washout before PRRT) and keeps its
+    # own card: merging would put one hazard's summary over another's.
     blocked = {spec.topic for _, spec in shown if spec.strength in ("not-recommended", "caution")}
     groups: dict[str, _Group] = {}
     ranks = texts.ranks
     for outcome, spec in shown:
         decision = spec.decision if spec.decision and spec.topic not in blocked else ""
-        key = "decision:" + decision if decision else spec.topic
+        key = ("decision:" + decision if decision
+               else f"{spec.topic}:{outcome.rule_id}" if spec.topic == "drug-safety" else spec.topic)
         group = groups.get(key)
         if group is None:
             groups[key] = _Group(spec.topic, (outcome, spec), [(outcome, spec)], decision)
@@ -653,6 +656,14 @@ def _therapy_words(t: Therapy, markdown: Callable[..., str]) -> str:
     state = "ordered, not yet started" if t.status is TherapyStatus.PLANNED else "current"
     orders = f", {', '.join(markdown(r) for r in t.orders)}" if t.orders else ""
     return f"{markdown(t.drug)} ({state}{orders})"
+
+
+def medication_create(drug_id: str, picture: NetPicture, *, knowledge: Knowledge) -> dict[str, Any]:
+    """The ``create`` action of the knowledge's standard order ``drug_id`` for this patient (the structured
+    dose, route and timing every draft of that drug carries): the corrected order an order-hook card offers
+    in place of a draft it advises against."""
+    drafts = _Drafts(picture, knowledge, _Sanitiser(card_texts(knowledge), picture.as_of), lambda: "")
+    return drafts._medication_action(knowledge.drugs[drug_id])
 
 
 class _Drafts:

@@ -1,6 +1,7 @@
 """Whole-response goldens of the fixture patients: ``tests/golden/cards/<id>.json``.
 
-Each ``fhir_fixtures/hooks/<id>.json`` request is sent through the real application
+Each ``fhir_fixtures/hooks/<id>.json`` request (and each order-hook situation, ``fhir_fixtures/orders/ord-*.json``,
+pinned in ``tests/golden/orders/``) is sent through the real application
 (``service.app.create_app`` with auth disabled, a throwaway SQLite feedback store, the fixed
 fixture clock 2026-11-22 and a counting uuid factory restarted for every request), and the
 whole ``{"cards": [...]}`` body is pinned.
@@ -95,6 +96,26 @@ def golden_text(body: dict) -> str:
     return json.dumps(body, indent=1, ensure_ascii=False) + "\n"
 
 
+ORDERS_DIR = REPO / "fhir_fixtures" / "orders"
+ORDER_GOLDEN_DIR = REPO / "tests" / "golden" / "orders"
+ORDER_PATHS = {"order-select": "/cds-services/net-order-select", "order-sign": "/cds-services/net-order-sign"}
+
+
+def order_files() -> list[Path]:
+    """Every order-hook situation request (``fhir_fixtures/orders/ord-*.json``)."""
+    return sorted(ORDERS_DIR.glob("ord-*.json"))
+
+
+def order_response_for(client: Any, uuids: CountingUuids, order_file: Path) -> dict:
+    """POST one order-hook situation to its service; return the JSON body (status must be 200)."""
+    uuids.restart()
+    body = json.loads(order_file.read_text(encoding="utf-8"))
+    response = client.post(ORDER_PATHS[body["hook"]], json=body)
+    if response.status_code != 200:
+        raise AssertionError(f"{order_file.stem}: HTTP {response.status_code}: {response.get_data(as_text=True)[:500]}")
+    return response.get_json()
+
+
 def regenerate(only: list[str] | None = None) -> list[str]:
     GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
     written = []
@@ -107,6 +128,15 @@ def regenerate(only: list[str] | None = None) -> list[str]:
             if not target.exists() or target.read_text(encoding="utf-8") != text:
                 target.write_text(text, encoding="utf-8")
                 written.append(hook_file.stem)
+        ORDER_GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
+        for order_file in order_files():
+            if only and order_file.stem not in only:
+                continue
+            text = golden_text(order_response_for(client, uuids, order_file))
+            target = ORDER_GOLDEN_DIR / f"{order_file.stem}.json"
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                target.write_text(text, encoding="utf-8")
+                written.append(order_file.stem)
     return written
 
 

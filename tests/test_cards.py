@@ -446,8 +446,12 @@ def test_evaluate_never_raises_and_every_card_is_valid(picture):
         assert outcomes == [] and cards == []
     if picture.scope in (Scope.SCLC, Scope.EXCLUDED):  # one rule for every neoplasm routed out (G-03)
         assert [c["source"]["topic"]["code"] for c in cards] == ["out-of-scope"]
-    topics = [c["source"]["topic"]["code"] for c in cards]
+    # one card per topic, except drug-safety: each safety row is its own hazard and keeps its own card
+    topics = [c["source"]["topic"]["code"] for c in cards if c["source"]["topic"]["code"] != "drug-safety"]
     assert len(topics) == len(set(topics))
+    safety_rows = [tuple(c["extension"]["net-cds"]["rules"]) for c in cards
+                   if c["source"]["topic"]["code"] == "drug-safety"]
+    assert len(safety_rows) == len(set(safety_rows))
     for card in cards:
         assert_contract(card, k)
 

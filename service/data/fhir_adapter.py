@@ -20,6 +20,8 @@ the dict, keeping partial dates, units and codings as sent.
 """
 from __future__ import annotations
 
+import math
+
 import logging
 import re
 from hashlib import blake2b as _blake2b
@@ -158,6 +160,11 @@ class MedicationRec:
     end: date | None
     authored: date | None
     dose_text: str = ""
+    # the first structured dose (dosageInstruction / dosage: doseAndRate.doseQuantity, else doseRange.high;
+    # an administration's dosage.dose) and how often per day (timing.repeat frequency / period / periodUnit)
+    dose_value: float | None = None
+    dose_unit: str = ""
+    per_day: float | None = None
     status_reasons: tuple[Concept, ...] = ()   # statusReason (one on a request, a list on statements/administrations)
     reasons: tuple[Concept, ...] = ()          # reasonCode
     note: str = ""
@@ -420,6 +427,55 @@ def _dose_text(r: dict) -> str:
     return "; ".join(texts)
 
 
+_PER_DAY = {"h": 24.0, "d": 1.0, "wk": 1 / 7, "mo": 1 / 30.4, "min": 1440.0}
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and 0 <= number < 1e9 else None
+
+
+def _structured_dose(r: dict) -> tuple[float | None, str, float | None]:
+    """(dose value, its unit (UCUM code, else unit text), administrations per day) of the first dosage with a
+    structured dose; (None, "", None) without one. A range gives its upper end (the most that may be given)."""
+    for key in ("dosageInstruction", "dosage"):
+        val = r.get(key)
+        for d in (val if isinstance(val, list) else [val] if isinstance(val, dict) else ()):
+            if not isinstance(d, dict):
+                continue
+            quantity = None
+            if isinstance(d.get("dose"), dict):          # MedicationAdministration.dosage.dose
+                quantity = d["dose"]
+            for dr in d.get("doseAndRate") or ():
+                if not isinstance(dr, dict):
+                    continue
+                if isinstance(dr.get("doseQuantity"), dict):
+                    quantity = dr["doseQuantity"]
+                elif isinstance(dr.get("doseRange"), dict) and isinstance(dr["doseRange"].get("high"), dict):
+                    quantity = dr["doseRange"]["high"]
+                if quantity is not None:
+                    break
+            if quantity is None:
+                continue
+            value = _number(quantity.get("value"))
+            if value is None:
+                continue
+            unit = _str(quantity.get("code")) or _str(quantity.get("unit"))
+            per_day = None
+            timing = d.get("timing")
+            rep = timing.get("repeat") if isinstance(timing, dict) else None
+            if isinstance(rep, dict):
+                frequency = _number(rep.get("frequencyMax")) or _number(rep.get("frequency"))
+                period = _number(rep.get("period"))
+                factor = _PER_DAY.get(_str(rep.get("periodUnit")))
+                if frequency and period and factor:
+                    per_day = frequency / period * factor
+            return value, unit[:32], per_day
+    return None, "", None
+
+
 def concepts(value: object) -> tuple[Concept, ...]:
     """One CodeableConcept or a list of them -> Concepts (non-dicts skipped)."""
     items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
@@ -449,6 +505,7 @@ def _medication(r: dict, medications: dict[str, dict]) -> MedicationRec:
         medication=medication_concept(r, medications), start=start, end=end, authored=authored,
         dose_text=_dose_text(r), status_reasons=concepts(r.get("statusReason")),
         reasons=concepts(r.get("reasonCode")), note=_notes(r),
+        **dict(zip(("dose_value", "dose_unit", "per_day"), _structured_dose(r))),
     )
 
 

@@ -245,6 +245,8 @@ class Therapy:
     long_acting: bool | None = None     # SSA depot (True) vs short-acting (False); None if not an SSA
     dose_text: str | None = None
     codes: tuple[str, ...] = ()         # RxNorm / HCPCS / SNOMED / CPT codes seen, "system|code"
+    dose_mg: float | None = None        # structured dose of one administration in mg (the record in force), if any
+    doses_per_day: float | None = None  # structured administrations per day, if any
     progressed_on: bool | None = None   # progression documented while on it / after start (None = unknown)
     cycles: int | None = None           # e.g. PRRT doses given
     # ---- the course (service.picture.therapy): what was given, until when, and what happened after

@@ -185,6 +185,8 @@ class _Exposure:
     is_admin: bool = False
     prrt_dose: bool = False
     kind: str = ""
+    dose_mg: float | None = None       # the structured dose of one administration, in mg (None: not structured)
+    per_day: float | None = None       # administrations per day (None: not structured)
 
 
 def _med_key(term: Terminology, entry: Entry | None, med: Concept, codes: tuple[str, ...], name: str) -> str:
@@ -258,7 +260,8 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
         exposures.append(_Exposure(agent, str(entry.get("drug") or name), status, start, end, rec.ref or None,
                                    _lo(entry.get("long_acting")) if agent == Agent.SSA else None,
                                    rec.dose_text, codes, rec.kind == "MedicationAdministration",
-                                   _lo(entry.get("prrt")) is True, rec.kind))
+                                   _lo(entry.get("prrt")) is True, rec.kind,
+                                   _dose_mg(rec.dose_value, rec.dose_unit, rec.medication), rec.per_day))
     current: dict[str, Medication] = dict(active_meds)
     for key, (given, med) in recent_admins.items():
         if key not in current and not (key in ended and ended[key] >= given):
@@ -359,7 +362,8 @@ def _merge(ctx: Context, exposures: list[_Exposure], progression_events: tuple[d
             start = min((i.start for i in items if i.start), default=None)
             out.append(Therapy(agent, items[0].drug, TherapyStatus.PLANNED, start, None,
                                tuple(dict.fromkeys(i.ref for i in items if i.ref)), _long(items),
-                               _dose(items), _codes(items), orders=_orders(items)))
+                               _dose(items), _codes(items), orders=_orders(items),
+                               dose_mg=_dose_of(items)[0], doses_per_day=_dose_of(items)[1]))
             continue
         start = min((i.start for i in started if i.start), default=None)
         ends = [i.end for i in started if i.end]
@@ -403,6 +407,7 @@ def _merge(ctx: Context, exposures: list[_Exposure], progression_events: tuple[d
             references=refs,
             long_acting=_long(current) if agent == Agent.SSA else None,
             dose_text=_dose(live) if live else _dose(items), codes=_codes(current),
+            dose_mg=_dose_of(live or items)[0], doses_per_day=_dose_of(live or items)[1],
             progressed_on=_progressed_on(start, end, progression_events, status_dates, grace, as_of),
             cycles=doses if agent == Agent.PRRT else None,
             dose_dates=dose_dates, doses=doses, last_dose=last_dose, first_progression=first_prog,
@@ -494,6 +499,37 @@ def _orders(items: list[_Exposure]) -> tuple[str, ...]:
 
 def _dose(items: list[_Exposure]) -> str | None:
     return next((i.dose_text for i in items if i.dose_text), None)
+
+
+_MASS_TO_MG = {"mg": 1.0, "g": 1000.0, "ug": 0.001, "mcg": 0.001, "µg": 0.001, "microgram": 0.001}
+_UNIT_DOSE = frozenset({"{pill}", "{tbl}", "{tablet}", "{tablets}", "{capsule}", "{cap}", "{caps}", "tablet",
+                        "tablets", "tab", "tabs", "capsule", "capsules", "cap", "pill", "{pills}", "1"})
+_STRENGTH = re.compile(r"\b(\d{1,5}(?:\.\d{1,3})?) ?mg\b", re.IGNORECASE)
+
+
+def _dose_mg(value: float | None, unit: str, medication: Concept) -> float | None:
+    """A structured dose in mg: a mass unit converted, or a count of tablets/capsules times the product's one
+    strength in mg as its clinical-drug name gives it ("telotristat ethyl 250 MG Oral Tablet"). None when the
+    unit is neither, or the name gives no single strength (never guessed)."""
+    if value is None:
+        return None
+    u = unit.strip().lower()
+    if u in _MASS_TO_MG:
+        return value * _MASS_TO_MG[u]
+    if u in _UNIT_DOSE:
+        names = [c.display for c in medication.codings if c.display] + [medication.text]
+        strengths = {float(m) for n in names if n for m in _STRENGTH.findall(n[:200])}
+        if len(strengths) == 1:
+            return value * strengths.pop()
+    return None
+
+
+def _dose_of(items: list[_Exposure]) -> tuple[float | None, float | None]:
+    """(mg per administration, administrations per day) of the first record with a structured dose."""
+    for i in items:
+        if i.dose_mg is not None:
+            return i.dose_mg, i.per_day
+    return None, None
 
 
 def _codes(items: list[_Exposure]) -> tuple[str, ...]:

@@ -1,4 +1,11 @@
-"""The hook request body (CDS Hooks 2.0 §Calling a CDS Service; patient-view context) -> ``HookRequest``.
+"""The hook request body (CDS Hooks 2.0 §Calling a CDS Service) -> ``HookRequest``.
+
+Three hooks: ``patient-view`` (context ``userId``, ``patientId``, ``encounterId``), ``order-select``
+(also ``selections`` and ``draftOrders``) and ``order-sign`` (also ``draftOrders``), per the CDS Hooks
+library (hookVersion 1.0). ``draftOrders`` is a Bundle of draft orders; the ones this service reads
+(MedicationRequest, ServiceRequest) must carry an id (suggestions delete them by it) and, if they name
+a subject, the patient in context. Other order types (NutritionOrder, VisionPrescription ...) are
+accepted and left alone.
 
 ``parse_hook_request(body)`` accepts the raw body (bytes or str) or already-parsed JSON and
 raises :class:`service.errors.BadRequest` with ``expression`` naming the offending element
@@ -22,6 +29,13 @@ import orjson
 from service.errors import BadRequest, PayloadTooLarge
 
 HOOK = "patient-view"
+ORDER_SELECT = "order-select"
+ORDER_SIGN = "order-sign"
+HOOKS = (HOOK, ORDER_SELECT, ORDER_SIGN)
+ORDER_HOOKS = frozenset({ORDER_SELECT, ORDER_SIGN})
+#: Draft order types the checks read; other entries of ``draftOrders`` are accepted and ignored.
+READ_ORDER_TYPES = frozenset({"MedicationRequest", "ServiceRequest"})
+MAX_DRAFT_ORDERS = 200
 MAX_DEPTH = 100
 USER_TYPES = ("Practitioner", "PractitionerRole", "Patient", "RelatedPerson")
 
@@ -65,6 +79,10 @@ class HookRequest:
     prefetch: Mapping[str, Any] = field(default_factory=dict, repr=False)   # key -> resource | None
     extension: Mapping[str, Any] = field(default_factory=dict, repr=False)
     context: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    # order hooks: the draft orders this service reads (MedicationRequest / ServiceRequest resources, as
+    # sent) and, for order-select, the references of the newly selected ones ("MedicationRequest/<id>")
+    draft_orders: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
+    selections: tuple[str, ...] = ()
 
     @property
     def user_type(self) -> str:
@@ -281,27 +299,30 @@ def _no_constant(name: str) -> Any:
 # ---------------------------------------------------------------------- the request
 
 
-def parse_hook_request(body: bytes | str | Mapping[str, Any]) -> HookRequest:
+def parse_hook_request(body: bytes | str | Mapping[str, Any], *, hook: str = HOOK) -> HookRequest:
     """Parse a raw body (bytes/str) or an already-decoded JSON object into a ``HookRequest``."""
     data = body if isinstance(body, Mapping) else load_json(body)
-    return hook_request_from_json(data)
+    return hook_request_from_json(data, hook=hook)
 
 
 DEFAULT_MAX_PREFETCH_RESOURCES = 5_000
 
 
-def hook_request_from_json(data: Any, *, max_prefetch_resources: int = DEFAULT_MAX_PREFETCH_RESOURCES) -> HookRequest:
-    """Validate decoded JSON (any value) as a patient-view hook request.
+def hook_request_from_json(data: Any, *, hook: str = HOOK,
+                           max_prefetch_resources: int = DEFAULT_MAX_PREFETCH_RESOURCES) -> HookRequest:
+    """Validate decoded JSON (any value) as a request for the service answering ``hook``.
 
     More than ``max_prefetch_resources`` prefetched resources (Bundle entries, plus single
-    resources) is a 413 ``PayloadTooLarge``: the answer would not fit the hook deadline.
+    resources, plus draft orders) is a 413 ``PayloadTooLarge``: the answer would not fit the hook
+    deadline.
     """
     if not isinstance(data, Mapping):
         raise BadRequest("The request body must be a JSON object.")
 
+    expected = hook
     hook = _required_string(data, "hook", "hook")
-    if hook != HOOK:
-        raise BadRequest(f"This service answers the {HOOK} hook only.", expression="hook")
+    if hook != expected:
+        raise BadRequest(f"This service answers the {expected} hook only.", expression="hook")
     hook_instance = _required_string(data, "hookInstance", "hookInstance")
     if len(hook_instance) > _MAX_HOOK_INSTANCE:
         raise BadRequest("hookInstance is too long.", expression="hookInstance")
@@ -354,6 +375,16 @@ def hook_request_from_json(data: Any, *, max_prefetch_resources: int = DEFAULT_M
     if not isinstance(extension, Mapping):
         raise BadRequest("extension must be an object.", expression="extension")
 
+    draft_orders: tuple[Mapping[str, Any], ...] = ()
+    selections: tuple[str, ...] = ()
+    if hook in ORDER_HOOKS:
+        draft_orders, all_drafts = _draft_orders(context, patient_id)
+        if resources + len(all_drafts) > max_prefetch_resources:
+            raise PayloadTooLarge(f"The prefetch and draft orders hold more than {max_prefetch_resources} resources.",
+                                  expression="context.draftOrders")
+        if hook == ORDER_SELECT:
+            selections = _selections(context, all_drafts)
+
     return HookRequest(
         hook=hook,
         hook_instance=hook_instance,
@@ -365,7 +396,74 @@ def hook_request_from_json(data: Any, *, max_prefetch_resources: int = DEFAULT_M
         prefetch=dict(prefetch),
         extension=dict(extension),
         context={**context, "patientId": patient_id},
+        draft_orders=draft_orders,
+        selections=selections,
     )
+
+
+def _draft_orders(context: Mapping[str, Any], patient_id: str) -> tuple[tuple[Mapping[str, Any], ...], set[str]]:
+    """``context.draftOrders``: (the orders this service reads, the references of every draft)."""
+    where = "context.draftOrders"
+    bundle = context.get("draftOrders")
+    if bundle is None:
+        raise BadRequest(f"{where} is required.", expression=where)
+    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+        raise BadRequest(f"{where} must be a FHIR Bundle.", expression=where)
+    entries = bundle.get("entry", [])
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list):
+        raise BadRequest(f"{where}.entry must be an array.", expression=f"{where}.entry")
+    if len(entries) > MAX_DRAFT_ORDERS:
+        raise PayloadTooLarge(f"{where} holds more than {MAX_DRAFT_ORDERS} orders.", expression=f"{where}.entry")
+    read: list[Mapping[str, Any]] = []
+    references: set[str] = set()
+    for index, entry in enumerate(entries):
+        at = f"{where}.entry[{index}]"
+        if not isinstance(entry, Mapping):
+            raise BadRequest(f"{at} must be an object.", expression=at)
+        resource = entry.get("resource")
+        if not isinstance(resource, Mapping):
+            raise BadRequest(f"{at}.resource must be a FHIR resource.", expression=f"{at}.resource")
+        resource_type = resource.get("resourceType")
+        if not isinstance(resource_type, str) or not resource_type:
+            raise BadRequest(f"{at}.resource.resourceType is required.", expression=f"{at}.resource.resourceType")
+        resource_id = resource.get("id")
+        if resource_id is not None and (not isinstance(resource_id, str) or not _FHIR_ID.fullmatch(resource_id)):
+            raise BadRequest(f"{at}.resource.id must be a FHIR id.", expression=f"{at}.resource.id")
+        if resource_id is not None:
+            reference = f"{resource_type}/{resource_id}"
+            if reference in references:
+                raise BadRequest(f"{at}.resource: two draft orders share the id.", expression=f"{at}.resource.id")
+            references.add(reference)
+        if resource_type not in READ_ORDER_TYPES:
+            continue
+        if resource_id is None:
+            raise BadRequest(f"{at}.resource.id is required (suggestions refer to the draft by it).",
+                             expression=f"{at}.resource.id")
+        subject = resource.get("subject")
+        if subject is not None:
+            ref = subject.get("reference") if isinstance(subject, Mapping) else None
+            if not isinstance(ref, str) or ref.rsplit("/", 2)[-2:] != ["Patient", patient_id]:
+                raise BadRequest(f"{at}.resource.subject must be the patient in context.",
+                                 expression=f"{at}.resource.subject")
+        read.append(resource)
+    return tuple(read), references
+
+
+def _selections(context: Mapping[str, Any], drafts: set[str]) -> tuple[str, ...]:
+    """``context.selections`` (order-select): 1..* references, each to an order in ``draftOrders``."""
+    where = "context.selections"
+    selections = context.get("selections")
+    if selections is None:
+        raise BadRequest(f"{where} is required.", expression=where)
+    if not isinstance(selections, list) or not selections:
+        raise BadRequest(f"{where} must be a non-empty array.", expression=where)
+    for index, value in enumerate(selections):
+        if not isinstance(value, str) or value not in drafts:
+            raise BadRequest(f"{where}[{index}] must name an order in context.draftOrders (Type/id).",
+                             expression=f"{where}[{index}]")
+    return tuple(dict.fromkeys(selections))
 
 
 def _required_string(obj: Mapping[str, Any], key: str, expression: str) -> str:

@@ -3,8 +3,10 @@
 =========================================  =====================================================
 ``GET  /cds-services``                       discovery (JWT ``aud`` = ``<public base>/cds-services``;
                                              public when ``NETCDS_PUBLIC_DISCOVERY=true``)
-``POST /cds-services/net-treatment``         hook call -> ``{"cards": [...]}``
-``POST /cds-services/net-treatment/feedback`` feedback -> ``{}``
+``POST /cds-services/<id>``                  hook call -> ``{"cards": [...]}``: ``net-treatment``
+                                             (patient-view), ``net-order-select`` (order-select),
+                                             ``net-order-sign`` (order-sign)
+``POST /cds-services/<id>/feedback``         feedback -> ``{}``
 ``OPTIONS`` on each of the above            CORS preflight (``service.protocol.cors``), never authenticated
 ``GET  /healthz``                            the process is alive
 ``GET  /readyz``                             knowledge loaded and database reachable, else 503
@@ -25,6 +27,7 @@ import logging
 import re
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -33,7 +36,7 @@ from flask import Blueprint, current_app, jsonify, request
 from service.ops import logs
 from service.ops.metrics import metrics_of
 from service.errors import NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, UnsupportedMediaType
-from service.protocol.request import HOOK, hook_request_from_json, load_json
+from service.protocol.request import HOOK, ORDER_HOOKS, ORDER_SELECT, ORDER_SIGN, hook_request_from_json, load_json
 from service.state import NetCds, current_state
 
 logger = logging.getLogger(__name__)
@@ -41,17 +44,38 @@ logger = logging.getLogger(__name__)
 blueprint = Blueprint("hooks", __name__)
 
 SERVICE_ID = "net-treatment"
-SERVICE_TITLE = "Neuroendocrine tumour treatment advice"
-SERVICE_DESCRIPTION = (
-    "Guideline-based treatment and work-up advice for adults with a neuroendocrine neoplasm "
-    "(site, grade, Ki-67, SSTR imaging, stage, functional syndrome, prior therapy), with the "
-    "evidence behind each recommendation and the data that is missing to decide."
-)
+ORDER_SELECT_ID = "net-order-select"
+ORDER_SIGN_ID = "net-order-sign"
 USAGE_REQUIREMENTS = (
     "Needs the patient and conditions prefetch, or fhirServer with fhirAuthorization allowing "
     "read of Patient and Condition. Observations, medications and procedures (prefetch or FHIR "
     "read) make the advice complete; without them the cards say which data could not be read."
 )
+
+
+@dataclass(frozen=True)
+class ServiceDef:
+    """One CDS service of discovery: its id (the path segment), the hook it answers, its words."""
+
+    id: str
+    hook: str
+    title: str
+    description: str
+
+
+SERVICES: dict[str, ServiceDef] = {s.id: s for s in (
+    ServiceDef(SERVICE_ID, HOOK, "Neuroendocrine tumour treatment advice", (
+        "Guideline-based treatment and work-up advice for adults with a neuroendocrine neoplasm "
+        "(site, grade, Ki-67, SSTR imaging, stage, functional syndrome, prior therapy), with the "
+        "evidence behind each recommendation and the data that is missing to decide.")),
+    ServiceDef(ORDER_SELECT_ID, ORDER_SELECT, "Neuroendocrine tumour order check (order-select)", (
+        "Checks the newly selected draft orders of a patient with a neuroendocrine neoplasm against "
+        "the decision table's not-recommended rows and drug-safety boxes (interactions, label doses "
+        "and ages, organ function, timing around PRRT and surgery). Silent unless a draft needs action.")),
+    ServiceDef(ORDER_SIGN_ID, ORDER_SIGN, "Neuroendocrine tumour order check (order-sign)", (
+        "Checks the draft orders about to be signed for a patient with a neuroendocrine neoplasm, as "
+        "order-select does, before signature. Silent unless a draft needs action.")),
+)}
 # Media types accepted for request bodies (charset, if given, must be UTF-8).
 JSON_TYPES = frozenset({"application/json", "application/fhir+json"})
 
@@ -66,9 +90,11 @@ def _authenticate(path: str) -> Any:
     return state.verifier.verify(request.headers.get("Authorization"), state.settings.public_base_url + path)
 
 
-def _known_service(service_id: str) -> None:
-    if service_id != SERVICE_ID:
+def _known_service(service_id: str) -> ServiceDef:
+    service = SERVICES.get(service_id)
+    if service is None:
         raise NotFound("No CDS service with this id.")
+    return service
 
 
 def read_json_body(max_bytes: int) -> Any:
@@ -119,15 +145,15 @@ def discovery():
     state = _state()
     if not state.settings.public_discovery:
         _authenticate("/cds-services")
-    service = {
-        "hook": HOOK,
-        "id": SERVICE_ID,
-        "title": SERVICE_TITLE,
-        "description": SERVICE_DESCRIPTION,
+    services = [{
+        "hook": service.hook,
+        "id": service.id,
+        "title": service.title,
+        "description": service.description,
         "prefetch": state.prefetch_templates,
         "usageRequirements": USAGE_REQUIREMENTS,
-    }
-    return jsonify({"services": [service]})
+    } for service in SERVICES.values()]
+    return jsonify({"services": services})
 
 
 # ---------------------------------------------------------------------- the hook call
@@ -147,20 +173,22 @@ def call_service(service_id: str):
         started_auth = time.perf_counter()
         claims = _authenticate(f"/cds-services/{service_id}")
         auth_seconds = time.perf_counter() - started_auth
-        _known_service(service_id)
+        service = _known_service(service_id)
         logs.bind(service_id=service_id)
-        return _answer(state, service_id, auth_seconds, claims)
+        return _answer(state, service, auth_seconds, claims)
     finally:
         state.in_flight.release()
 
 
-def _answer(state, service_id: str, auth_seconds: float, claims: Any = None):
-    from service.pipeline import advise
+def _answer(state, service: ServiceDef, auth_seconds: float, claims: Any = None):
+    from service.pipeline import advise, advise_orders
 
+    service_id = service.id
     metrics = metrics_of(current_app)
     data = read_json_body(state.settings.max_body_bytes)
     _bind_hook_instance(data)
-    hook_request = hook_request_from_json(data, max_prefetch_resources=state.settings.max_prefetch_resources)
+    hook_request = hook_request_from_json(data, hook=service.hook,
+                                          max_prefetch_resources=state.settings.max_prefetch_resources)
 
     started = time.monotonic()
     deadline = started + state.settings.hook_deadline_seconds
@@ -170,14 +198,26 @@ def _answer(state, service_id: str, auth_seconds: float, claims: Any = None):
     finally:
         metrics.fhir_calls(stats)
     timings: dict[str, float] = {"auth": auth_seconds, "data": time.monotonic() - started}
-    cards = advise(
-        record,
-        as_of=_as_of(state.clock()),
-        knowledge=state.knowledge,
-        terminology=state.terminology,
-        uuid_factory=state.uuid_factory,
-        timings=timings,
-    )
+    if service.hook in ORDER_HOOKS:
+        cards = advise_orders(
+            record,
+            hook_request.draft_orders,
+            selections=hook_request.selections or None,
+            as_of=_as_of(state.clock()),
+            knowledge=state.knowledge,
+            terminology=state.terminology,
+            uuid_factory=state.uuid_factory,
+            timings=timings,
+        )
+    else:
+        cards = advise(
+            record,
+            as_of=_as_of(state.clock()),
+            knowledge=state.knowledge,
+            terminology=state.terminology,
+            uuid_factory=state.uuid_factory,
+            timings=timings,
+        )
     if not isinstance(cards, list) or not all(isinstance(card, dict) for card in cards):
         raise TypeError("the pipeline returned something other than a list of cards")
     metrics.observe_stages(timings)

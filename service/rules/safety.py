@@ -20,7 +20,9 @@ NR-04 — PRRT in pregnancy/breast-feeding, or below renal/marrow/liver threshol
     labs, or labs older than prrt_labs_max_age_days (30), when PRRT is ordered (an old result below a
     threshold still gives the caution). Source: Lutathera label (US and EU); NETTER-1 eligibility.
 NR-09 — telotristat outside label
-    When: telotristat ordered/active without a current SSA, at a 500 mg dose, without carcinoid
+    When: telotristat ordered/active without a current SSA, above the label dose (a structured dose of more
+    than telotristat_max_dose_mg per dose or telotristat_max_doses_per_day doses a day -- tablets counted at
+    the product's strength -- or a dosage text naming 500 mg), without carcinoid
     syndrome, or for flushing only (flushing recorded, bowel movements <= telotristat_no_diarrhoea_bm_max).
     Then: NOT RECOMMENDED (label: 250 mg TID with SSA, for carcinoid diarrhoea). Source: Xermelo label; TELESTAR.
 NR-10 — telotristat with severe constipation or severe/worsening abdominal pain
@@ -214,10 +216,16 @@ def telotristat_off_label(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
     if not p.on(Agent.SSA):
         reasons.append("no current somatostatin analogue")
     markers = k.values("telotristat_off_label_dose_markers")
+    max_dose, max_per_day = k.threshold("telotristat_max_dose_mg"), k.threshold("telotristat_max_doses_per_day")
     for t in p.therapies_of(Agent.TELOTRISTAT):
         text = (t.dose_text or "").lower().replace(" ", "")
-        if any(m.replace(" ", "") in text for m in markers):
-            reasons.append("dose above 250 mg three times daily")
+        # the structured dose when the order has one (mg per dose, doses per day), else the dosage text
+        structured_over = ((t.dose_mg is not None and t.dose_mg > max_dose + 1e-6)
+                           or (t.doses_per_day is not None and t.doses_per_day > max_per_day + 1e-6))
+        if structured_over or any(m.replace(" ", "") in text for m in markers):
+            amount = (f" (ordered: {t.dose_mg:g} mg" + (f", {t.doses_per_day:g} times a day" if t.doses_per_day else "")
+                      + ")") if t.dose_mg is not None else ""
+            reasons.append(f"dose above 250 mg three times daily{amount}")
             break
     if p.carcinoid_syndrome.is_(False):
         reasons.append("no carcinoid syndrome on record")
@@ -229,7 +237,9 @@ def telotristat_off_label(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
         facts += (FactUse.of("Bowel movements per day", bm), FactUse.of("Flushing episodes per day", flush))
     if not reasons:
         return Outcome.not_applicable("NR-09", "telotristat used within label")
-    return Outcome.applicable("NR-09", facts=facts, reason="; ".join(reasons))
+    dose_only = len(reasons) == 1 and reasons[0].startswith("dose above")
+    return Outcome.applicable("NR-09", card="telotristat-above-label-dose" if dose_only else None, facts=facts,
+                              reason="; ".join(reasons))
 
 
 @rule("NR-10")
@@ -359,7 +369,7 @@ def everolimus_interactions(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
         if meds:
             used = tuple(medication_fact(m) for m in meds)
             out.append(Outcome.applicable("NR-19", card=card, facts=(*used, *facts),
-                                          params={"drug": ", ".join(m.name for m in meds)},
+                                          params={"drug": ", ".join(dict.fromkeys(m.name.lower() for m in meds))},
                                           reason="interacting medication with everolimus"))
     if out:
         return tuple(out)
@@ -405,6 +415,17 @@ def everolimus_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
     if early:
         return early
     facts = exposure_facts(p, Agent.EVEROLIMUS)
+    labs = p.labs
+    uln = float(labs.bilirubin_uln.value) if labs.bilirubin_uln.known else k.threshold("bilirubin_uln_default")  # type: ignore[arg-type]
+    liver = []
+    if labs.bilirubin.known and labs.bilirubin.value > k.threshold("everolimus_hepatic_bilirubin_uln_multiple") * uln:
+        liver.append(_lab("Bilirubin", labs.bilirubin, "mg/dL"))
+    if labs.albumin.known and labs.albumin.value < k.threshold("everolimus_hepatic_albumin_below"):
+        liver.append(_lab("Albumin", labs.albumin, "g/dL"))
+    if liver:
+        return Outcome.applicable("SB-01", card="everolimus-hepatic-impairment", facts=(*liver, *facts),
+                                  missing=("Child-Pugh class (INR, ascites, encephalopathy)",),
+                                  reason="impaired liver function on everolimus: Child-Pugh dose")
     high = []
     if p.labs.hba1c.known and p.labs.hba1c.value >= k.threshold("hba1c_diabetes_min"):
         high.append(_lab("HbA1c", p.labs.hba1c, "%"))

@@ -9,17 +9,17 @@ ARCHITECTURE_PREFETCH_KEYS = {
 }
 
 
-def test_discovery_lists_the_patient_view_service_as_json(checked_client, auth_header):
+def test_discovery_lists_the_patient_view_service_first_then_the_order_checks(checked_client, auth_header):
     response = checked_client.get(DISCOVERY_PATH, headers=auth_header(DISCOVERY_PATH))
 
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     services = response.get_json()["services"]
     # The Sandbox treats an empty list as a failure.
-    assert [s["id"] for s in services] == [SERVICE_ID]
-    service = services[0]
-    assert service["hook"] == "patient-view"
-    assert service["title"] and service["description"] and service["usageRequirements"]
+    assert [s["id"] for s in services] == [SERVICE_ID, "net-order-select", "net-order-sign"]
+    assert [s["hook"] for s in services] == ["patient-view", "order-select", "order-sign"]
+    for service in services:
+        assert service["title"] and service["description"] and service["usageRequirements"]
 
 
 def test_discovery_prefetch_templates_use_the_fixed_keys_and_r4_query_subset(checked_client, auth_header):
