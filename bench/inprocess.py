@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from bench.stats import summary_ms
-from bench.workload import FIXED_NOW, HOOK_PATH, SIZES, TokenMinter, Workload, build_workload
+from bench.workload import FIXED_NOW, HOOK_PATH, SIZES, TokenMinter, Workload, build_order_workload, build_workload
 
 BASE_URL = "http://127.0.0.1:8080"
 STAGES = ("auth", "decode", "validate", "data", "picture", "rules", "render", "store", "encode")
@@ -184,7 +184,7 @@ def measure_size(app, probe: StageProbe, minter: TokenMinter, workload: Workload
     from bench.floor_app import create_floor_app, decode, encode_one_card
 
     client = app.test_client()
-    audience = BASE_URL + HOOK_PATH
+    audience = BASE_URL + workload.path
     result = SizeResult(workload=workload, samples={k: [] for k in (*STAGES, "framework", "total")})
     floor_app = create_floor_app()
     floor_client = floor_app.test_client()
@@ -204,7 +204,7 @@ def measure_size(app, probe: StageProbe, minter: TokenMinter, workload: Workload
             probe.current = {}
             probe.background.clear()
             started = time.perf_counter()
-            response = client.post(HOOK_PATH, data=body, headers=headers)
+            response = client.post(workload.path, data=body, headers=headers)
             total = time.perf_counter() - started
             probe.state.issued.flush()       # the background write, outside the timed region
             cards = _check_response(response)
@@ -318,6 +318,14 @@ def run(*, quick: bool = False, repeat: int | None = None, sizes: dict[str, int]
                 log(f"in-process: {name} ({n} resources, {workload.kib:.0f} KiB): {w} warm-up + {r} calls")
                 gc.collect()
                 per_size[name] = measure_size(app, probe, minter, workload, repeat=r, warmup=w)
+            if "typical" in sizes:
+                # an order-sign call on the typical patient with one draft, beside patient-view's (issue 16)
+                workload = build_order_workload("order-sign", "typical")
+                r = repeat if repeat is not None else repeats.get("typical", 20)
+                w = min(warmups.get("typical", 2), max(1, r)) if repeat is None else 1
+                log(f"in-process: order-sign on the typical patient ({workload.kib:.0f} KiB): {w} warm-up + {r} calls")
+                gc.collect()
+                per_size["order-sign"] = measure_size(app, probe, minter, workload, repeat=r, warmup=w)
         finally:
             probe.uninstall()
     for name, res in per_size.items():

@@ -44,6 +44,7 @@ class Workload:
     resources: int
     patient_id: str
     body: bytes            # the hook request, as sent
+    path: str = HOOK_PATH  # the service it is sent to
 
     @property
     def kib(self) -> float:
@@ -58,6 +59,31 @@ def build_workload(name: str, resources: int | None = None) -> Workload:
     _bundle, hook = large_patient(n, patient_id, reports=REPORTS.get(name, 0))
     body = (json.dumps(hook, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
     return Workload(name=name, resources=n, patient_id=patient_id, body=body)
+
+
+ORDER_SIGN_PATH = "/cds-services/net-order-sign"
+
+
+def build_order_workload(name: str = "order-sign", base: str = "typical") -> Workload:
+    """The ``base`` patient's request as an ``order-sign`` call with one draft to check (sunitinib for the
+    benchmark patient's midgut NET: one not-recommended card about it), sent to ``net-order-sign``."""
+    from fhir_fixtures.synthetic import large_patient
+
+    n = SIZES[base]
+    patient_id = f"bench-{n}"
+    _bundle, hook = large_patient(n, patient_id, reports=REPORTS.get(base, 0))
+    hook["hook"] = "order-sign"
+    hook["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
+        "resourceType": "MedicationRequest", "id": "bench-draft-1", "status": "draft", "intent": "order",
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                  "code": "1541890", "display": "sunitinib 37.5 MG Oral Capsule"}]},
+        "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                               "doseAndRate": [{"doseQuantity": {"value": 37.5, "unit": "mg",
+                                                                 "system": "http://unitsofmeasure.org", "code": "mg"}}]}],
+    }}]}
+    body = (json.dumps(hook, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    return Workload(name=name, resources=n + 1, patient_id=patient_id, body=body, path=ORDER_SIGN_PATH)
 
 
 # ---------------------------------------------------------------------- tokens (local demo issuer)

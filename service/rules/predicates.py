@@ -656,3 +656,14 @@ def anastomosis_facts(p: NetPicture) -> tuple[FactUse, ...]:
     if p.bilio_enteric_anastomosis.is_(True) and not out:
         out.append(FactUse.of("Bilio-enteric anastomosis", p.bilio_enteric_anastomosis))
     return tuple(out)
+
+
+def drug_words(name: str) -> str:
+    """A medication's name without strength and directions, lower case ("Clarithromycin 500 MG Oral Tablet" ->
+    "clarithromycin"), so one drug recorded twice reads once."""
+    words = []
+    for word in name.split():
+        if any(ch.isdigit() for ch in word):
+            break
+        words.append(word)
+    return (" ".join(words) or name).lower()

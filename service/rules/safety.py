@@ -95,6 +95,7 @@ from service.picture.model import (
     TherapyStatus,
 )
 from service.rules.predicates import (
+    drug_words,
     card_params,
     exposure_facts,
     labs_not_current,
@@ -369,7 +370,7 @@ def everolimus_interactions(p: NetPicture, as_of: date, k: RuleKnowledge) -> Out
         if meds:
             used = tuple(medication_fact(m) for m in meds)
             out.append(Outcome.applicable("NR-19", card=card, facts=(*used, *facts),
-                                          params={"drug": ", ".join(dict.fromkeys(m.name.lower() for m in meds))},
+                                          params={"drug": ", ".join(dict.fromkeys(drug_words(m.name) for m in meds))},
                                           reason="interacting medication with everolimus"))
     if out:
         return tuple(out)

@@ -25,9 +25,9 @@ def quick_results(tmp_path_factory):
 def test_every_size_is_a_real_200_with_cards(quick_results):
     _out, results = quick_results
     sizes = results["inprocess"]["sizes"]
-    assert set(sizes) == set(SIZES)
+    assert set(sizes) == set(SIZES) | {"order-sign"}       # the order-sign call beside patient-view's (issue 16)
     for name, sec in sizes.items():
-        assert sec["resources"] == SIZES[name]
+        assert sec["resources"] == (SIZES[name] if name in SIZES else SIZES["typical"] + 1)
         assert sec["status"] == 200
         assert sec["card_count"] >= 1
         assert all(isinstance(s, str) and s for s in sec["card_summaries"])

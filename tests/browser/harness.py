@@ -64,8 +64,12 @@ class Screen:
 
 
 PATIENT_VIEW = Screen("patient-view", "patient-view")
-# RX_VIEW = Screen("rx-view", "order-select", {"screen": "rx-view", "hook": "order-select"})  # when the service has it
-# RX_SIGN = Screen("rx-sign", "order-sign", {"screen": "rx-sign", "hook": "order-sign"})
+
+
+def rx_screen(name: str, hook: str) -> Screen:
+    """The Sandbox's order screens: Rx View calls order-select, Rx Sign order-sign (on "Sign Order")."""
+    screen = "rx-view" if hook == "order-select" else "rx-sign"
+    return Screen(name, hook, {"screen": screen, "hook": hook})
 
 
 @dataclass
@@ -197,6 +201,38 @@ class SandboxBrowser:
                 button.click()
                 return
         raise AssertionError(f"no button {label!r} in {container.text[:80]!r}")
+
+    def choose_medication(self, typed: str, name: str) -> None:
+        """Rx View / Rx Sign: type into the Medication field and pick ``name`` from the Sandbox's list."""
+        from selenium.webdriver.common.by import By
+
+        def field():
+            return self.wait_for(lambda: next(iter(self.driver.find_elements(
+                By.CSS_SELECTOR, "input[name='medication-input']")), None), timeout=60, what="the Medication field")
+
+        # The field is a controlled React input re-rendered on every change (keys typed one by one are lost):
+        # set the whole value as a user's paste would, through the native setter, and fire one input event.
+        self.driver.execute_script(
+            "const el = arguments[0];"
+            "const set = Object.getOwnPropertyDescriptor(window.HTMLInputElement.prototype, 'value').set;"
+            "set.call(el, arguments[1]); el.dispatchEvent(new Event('input', {bubbles: true}));",
+            field(), typed)
+        def listed():
+            for element in self.driver.find_elements(By.CSS_SELECTOR, "[role='button'], li, .MuiListItemButton-root"):
+                if element.text.strip().lower() == name.lower():
+                    return element
+            return None
+
+        try:
+            item = self.wait_for(listed, timeout=30, what=f"{name!r} in the list")
+        except AssertionError:
+            shown = [e.text.strip() for e in self.driver.find_elements(By.CSS_SELECTOR, ".MuiListItemButton-root, li")][:15]
+            raise AssertionError(f"{name!r} not offered after typing {typed!r}; the list shows {shown}") from None
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", item)
+        item.click()
+
+    def click_page_button(self, label: str) -> None:
+        self.click_button(self.driver.find_element("tag name", "body"), label)
 
     def dismiss(self, summary: str) -> None:
         self.click_button(self.card_element(summary), "Dismiss")

@@ -18,7 +18,7 @@ from collections import Counter
 
 import pytest
 
-from tests.browser.harness import PATIENT_VIEW, Exchange, SandboxBrowser, Screen, same_endpoint
+from tests.browser.harness import PATIENT_VIEW, Exchange, SandboxBrowser, Screen, rx_screen, same_endpoint
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow, pytest.mark.fhirserver]
 
@@ -150,6 +150,71 @@ def test_the_sandbox_shows_every_card_the_service_returned(screen, patient_id, r
 
     if patient_id == "net-04":      # a small one, as docs/sandbox-net-04.png in the README
         browser.screenshot(screenshot_dir / f"{screen.name}-{patient_id}-first-screen.png", full=False)
+    shot = browser.screenshot(screenshot_dir / f"{screen.name}-{patient_id}.png")
+    assert shot.stat().st_size > 10_000
+
+
+# The order screens: (screen, patient, what to type, the Sandbox's drug name, the row that must speak about it)
+ORDER_CASES = [
+    (rx_screen("rx-view", "order-select"), "net-04", "sunitinib", "sunitinib 37.5 MG Oral Capsule", "NR-01"),
+    (rx_screen("rx-sign", "order-sign"), "net-35", "Clarithromycin 500", "Clarithromycin 500 MG Oral Tablet", "NR-19"),
+]
+
+
+@pytest.mark.parametrize(("screen", "patient_id", "typed", "drug", "row"), ORDER_CASES,
+                         ids=[s.name for s, *_ in ORDER_CASES])
+def test_the_order_screens_call_the_order_hooks(screen, patient_id, typed, drug, row, running_demo, browser,
+                                                screenshot_dir):
+    """Rx View (order-select) and Rx Sign (order-sign, on "Sign Order"): the clinician picks a drug, the Sandbox
+    sends its draft MedicationRequest, the service answers a concern card about that draft, and the page shows
+    every card returned."""
+    demo = running_demo
+    link = screen.url(demo.web, fhir=demo.fhir, discovery=demo.discovery, patient_id=patient_id)
+    browser.fresh_origin(demo.web)
+    browser.open(link)
+    hook_urls = browser.wait_for(lambda: _service_urls(browser, demo, screen), timeout=60,
+                                 what=f"discovery offering a {screen.hook} service")
+    browser.choose_medication(typed, drug)
+
+    def drafts_of(call: Exchange) -> list[dict]:
+        body = browser.request_body(call) or {}
+        return [e.get("resource", {}) for e in (body.get("context", {}).get("draftOrders") or {}).get("entry", [])]
+
+    def with_drug():
+        calls = [c for c in browser.calls(lambda e: e.method == "POST" and any(same_endpoint(e.url, u) for u in hook_urls))
+                 if c.finished]
+        chosen = [c for c in calls if any("medicationCodeableConcept" in d for d in drafts_of(c))]
+        return chosen[-1] if chosen else None
+
+    if screen.hook == "order-sign":
+        # "Sign Order" once the chosen drug shows in the form; press again if the first press was too early
+        for _press in range(3):
+            time.sleep(1.0)
+            browser.click_page_button("Sign Order")
+            try:
+                browser.wait_for(with_drug, timeout=20, what="an order-sign call with the drug")
+                break
+            except AssertionError:
+                continue
+    hook = browser.wait_for(with_drug, timeout=90, what=f"the Sandbox's {screen.hook} call with {drug}")
+    assert hook.status == 200, f"hook call status {hook.status}"
+    request, response = browser.request_body(hook), browser.response_body(hook)
+    assert request["hook"] == screen.hook
+    draft = request["context"]["draftOrders"]["entry"][0]["resource"]
+    assert draft["medicationCodeableConcept"]["text"] == drug or \
+        draft["medicationCodeableConcept"]["coding"][0]["display"] == drug
+    if screen.hook == "order-select":
+        assert request["context"]["selections"] == [f"MedicationRequest/{draft['id']}"]
+    cards = response["cards"]
+    ref = f"MedicationRequest/{draft['id']}"
+    about = [c for c in cards if ref in c["extension"]["net-cds"].get("draftOrders", [])]
+    assert about and row in {r for c in about for r in c["extension"]["net-cds"]["rules"]}, [c["summary"] for c in cards]
+    wait_for_rendered(browser, len(cards))
+    assert Counter(c.summary for c in browser.cards()) == Counter(card["summary"].strip() for card in cards)
+    for card in about:
+        assert "Remove the draft order" in browser.card_element(card["summary"]).text
+    safety = browser.active_content()
+    assert set(safety["scripts"]) == APP_SCRIPTS and safety["handlers"] == [] and safety["traps"] == [], safety
     shot = browser.screenshot(screenshot_dir / f"{screen.name}-{patient_id}.png")
     assert shot.stat().st_size > 10_000
 
