@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import ipaddress
-import json
 import logging
 import socket
 import time
@@ -42,6 +41,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from service import strict_json
 from service.errors import BadRequest, FhirAccessError
 
 log = logging.getLogger(__name__)
@@ -408,10 +408,12 @@ class FhirClient:
                 self.stats["timeout" if timeout else "connection"] += 1
                 raise FhirAccessError(f"{rtype}: the FHIR response was cut off.") from None
         try:
-            body = json.loads(b"".join(chunks))
-        except (ValueError, UnicodeDecodeError):
+            body = strict_json.loads(b"".join(chunks))
+        except strict_json.JsonError as exc:
+            # NaN/Infinity, a number beyond a double (a 4,000-digit integer), duplicate keys, deep
+            # nesting, broken JSON: the server's data is not read (a data gap), never a 500.
             self.stats["bad_json"] += 1
-            raise FhirAccessError(f"{rtype}: the FHIR response is not JSON.") from None
+            raise FhirAccessError(f"{rtype}: the FHIR response is not valid JSON ({exc.message})") from None
         if not isinstance(body, dict):
             self.stats["bad_json"] += 1
             raise FhirAccessError(f"{rtype}: the FHIR response is not a FHIR resource.")

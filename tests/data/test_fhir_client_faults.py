@@ -96,6 +96,13 @@ FAULTS = {
     "not-a-bundle": lambda s: s.ok({"resourceType": "OperationOutcome", "issue": []}),
     "slow-drip": lambda s: s.drip(0.05),
     "too-large": lambda s: s.raw(json.dumps(searchset(*[condition(f"c{i}") for i in range(2000)])).encode()),
+    # issue 15, finding 5: the strict loader of request bodies reads FHIR responses too
+    "nan": lambda s: s.raw(json.dumps(searchset({**condition("c1"), "onsetAge": {"value": float("nan")}})).encode()),
+    "infinity": lambda s: s.raw(json.dumps(searchset({**condition("c1"), "onsetAge": {"value": float("inf")}})).encode()),
+    "4000-digit-integer": lambda s: s.raw(json.dumps(searchset(condition("c1"))).encode().replace(
+        b'"total": 1', b'"total": ' + b"9" * 4000)),
+    "duplicate-key": lambda s: s.raw(json.dumps(searchset(condition("c1"))).encode().replace(
+        b'"id": "c1"', b'"id": "c1", "id": "c2"')),
 }
 
 
