@@ -31,6 +31,7 @@ import http.cookiejar
 import ipaddress
 import logging
 import socket
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -235,6 +236,30 @@ class FhirClient:
         self.max_bytes = max_bytes
         self._session = session or new_session()
         self.stats: Counter[str] = Counter()
+        # Resources this client may still hand back (None: no limit); shared by the parallel reads.
+        self._budget: int | None = None
+        self._budget_lock = threading.Lock()
+        self.over_budget = False
+
+    def limit_resources(self, budget: int) -> None:
+        """Hand back at most ``budget`` resources in all (reads, search pages, ``next`` pages, from
+        every thread): past it paging stops and :attr:`over_budget` is set, so the caller answers
+        "too much data" (``NETCDS_MAX_PREFETCH_RESOURCES`` counts fetched resources too)."""
+        with self._budget_lock:
+            self._budget = max(0, budget)
+
+    def _take(self, count: int) -> bool:
+        """Count ``count`` fetched resources against the budget; False once it is exceeded."""
+        with self._budget_lock:
+            if self._budget is None:
+                return True
+            self._budget -= count
+            if self._budget < 0:
+                if not self.over_budget:
+                    self.stats["too_many_resources"] += 1
+                self.over_budget = True
+                return False
+            return True
 
     def __repr__(self) -> str:   # never the token
         return f"FhirClient({self.base.url!r}, token={'yes' if self._token else 'no'})"
@@ -281,6 +306,7 @@ class FhirClient:
             self.stats["error_type"] += 1
             raise FhirAccessError(f"{rtype} read returned a {_kind(body)}.")
         self.stats["ok"] += 1
+        self._take(1)
         return body
 
     def search(self, relative: str, *, deadline: float, resource_type: str | None = None,
@@ -314,6 +340,9 @@ class FhirClient:
             found, n_out = _entries(bundle, include_types)
             resources.extend(found)
             outcomes += n_out
+            if not self._take(len(found)):
+                log.info("FHIR resources over the limit; paging stopped", extra={"resource_type": rtype})
+                return SearchResult(tuple(resources), False, outcomes)
             nxt = _next_link(bundle)
             if nxt is None:
                 return SearchResult(tuple(resources), True, outcomes)

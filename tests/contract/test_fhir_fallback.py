@@ -180,3 +180,23 @@ def test_hostile_numbers_in_an_optional_fhir_response_leave_a_data_gap(app_facto
 
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
 
+
+
+# ---------------------------------------------------------------------- fetched resources count (issue 15, finding 2)
+
+def test_resources_read_from_the_fhir_server_count_against_the_prefetch_limit(app_factory, auth_header, stub_fhir):
+    base, _seen = stub_fhir
+    conditions = [{"resource": {"resourceType": "Condition", "id": f"c{i}", "subject": {"reference": "Patient/pat-1"}}}
+                  for i in range(30)]
+    stub_fhir.raw["/Condition"] = json.dumps({"resourceType": "Bundle", "type": "searchset",
+                                              "entry": conditions}).encode()
+    body = hook_body(prefetch=None, fhirServer=base, fhirAuthorization=_TOKEN_AUTH)
+
+    within = _client(app_factory, base, NETCDS_MAX_PREFETCH_RESOURCES="31").post(
+        HOOK_PATH, json=body, headers=auth_header(HOOK_PATH))              # the patient + 30 conditions
+    assert within.status_code == 200
+
+    over = _client(app_factory, base, NETCDS_MAX_PREFETCH_RESOURCES="30").post(
+        HOOK_PATH, json=body, headers=auth_header(HOOK_PATH))
+    assert over.status_code == 413
+    assert over.get_json()["issue"][0]["expression"] == ["fhirServer"]
