@@ -66,7 +66,7 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 # ``FhirClient.stats`` keys (one per HTTP request, read or search).
 FHIR_REQUESTS = "requests"
 FHIR_OK = frozenset({"ok"})
-FHIR_INCOMPLETE = frozenset({"next_foreign", "max_pages"})
+FHIR_INCOMPLETE = frozenset({"next_foreign", "max_pages", "too_many_resources"})
 FHIR_FAILURES = frozenset({
     "timeout", "connection", "deadline", "redirect", "auth", "server_error", "client_error",
     "too_large", "bad_json", "error_type",

@@ -268,7 +268,7 @@ def _gather(state, hook_request, deadline: float, stats: Counter):
     client = FhirClient.for_request(hook_request, state.fhir_policy, session=state.fhir_session)
     try:
         return gather(hook_request, client=client, templates=state.prefetch_templates, deadline=deadline,
-                      stats=stats)
+                      stats=stats, max_resources=state.settings.max_prefetch_resources)
     finally:
         if client is not None:
             stats.update(client.stats)
