@@ -84,6 +84,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from service.picture.dates import shift
 from service.picture.model import (
     Agent,
     Fact,
@@ -304,10 +305,10 @@ def ssa_before_prrt(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     prrt_date = _next_prrt(p, as_of)
     if prrt_date is None:
         return Outcome.not_applicable("NR-17", "no PRRT dose scheduled")
-    washout = timedelta(days=k.threshold("ssa_long_acting_washout_days"))
+    washout = k.threshold("ssa_long_acting_washout_days")
     depots = [t for t in p.therapies_of(Agent.SSA)
               if t.long_acting is True and t.status is TherapyStatus.ACTIVE
-              and (t.end is None or t.end > prrt_date - washout)]
+              and (t.end is None or t.end > shift(prrt_date, -washout))]
     if not depots:
         return Outcome.not_applicable("NR-17", "no long-acting SSA within the washout window")
     facts = (FactUse(name="Next PRRT dose", display=prrt_date.isoformat(), date=prrt_date,
