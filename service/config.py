@@ -68,7 +68,7 @@ class Settings:
     workers: int = _default_workers()
     threads: int = 4
     max_in_flight: int = 0  # 0 = threads - 1 (at least 1): one thread stays free to answer 429 quickly
-    replay_cache: str = "memory"   # "database" when served by several workers (service/ops/serve.py)
+    replay_cache: str = "memory"   # "database" whenever served by gunicorn (see ``from_env``), else memory
     max_prefetch_resources: int = 5_000
 
     # ------------------------------------------------------------------ building
@@ -89,6 +89,12 @@ class Settings:
                 raise
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"{var}: {exc}") from None
+        if "replay_cache" not in values and served_by_gunicorn(env):
+            # Served (python -m service, gunicorn -c deploy/gunicorn.conf.py, plain gunicorn, the
+            # container): the replay cache is the shared jti_seen table, so a token used on one worker
+            # or pod is refused on every other. Memory only in-process (tests, create_app()) or when
+            # NETCDS_REPLAY_CACHE=memory says so.
+            values["replay_cache"] = "database"
         if not values.get("max_in_flight"):
             values["max_in_flight"] = max(1, values.get("threads", cls.threads) - 1)
         settings = cls(**values)
@@ -143,6 +149,12 @@ class Settings:
             raise ConfigError(
                 "NETCDS_FHIR_TIMEOUT_SECONDS: must not exceed NETCDS_HOOK_DEADLINE_SECONDS"
             )
+
+
+def served_by_gunicorn(env: Mapping[str, str]) -> bool:
+    """True in a gunicorn master or worker: its arbiter sets ``SERVER_SOFTWARE=gunicorn/<version>``
+    in the process environment before any worker (and so any app) exists."""
+    return str(env.get("SERVER_SOFTWARE", "")).startswith("gunicorn/")
 
 
 def env_var(name: str) -> str:
