@@ -5,14 +5,14 @@ tests). Defaults live here; a bad value raises :class:`service.errors.ConfigErro
 message names the variable, so the service refuses to start rather than run half-configured.
 Other modules map what they need in their own ``from_settings(settings)``.
 
-Values are never secrets: the trusted issuers and the database URL are the only references
-to credentials, and ``describe()`` masks the password of the latter.
+Values are never secrets but two: the database URL (``describe()`` masks its password) and
+``NETCDS_METRICS_TOKEN`` (``describe()`` says only whether it is set; never in ``repr``).
 """
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
@@ -70,6 +70,7 @@ class Settings:
     max_in_flight: int = 0  # 0 = threads - 1 (at least 1): one thread stays free to answer 429 quickly
     replay_cache: str = "memory"   # "database" whenever served by gunicorn (see ``from_env``), else memory
     max_prefetch_resources: int = 5_000
+    metrics_token: str | None = field(default=None, repr=False)   # bearer token GET /metrics requires (None: open)
 
     # ------------------------------------------------------------------ building
 
@@ -114,6 +115,8 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "database_url":
                 value = _mask_password(value)
+            elif f.name == "metrics_token":
+                value = "***" if value else None
             elif isinstance(value, Path):
                 value = str(value)
             elif isinstance(value, tuple):
@@ -275,6 +278,17 @@ def _database_url(raw: str) -> str:
     return raw
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{32,512}")
+
+
+def _secret_token(raw: str) -> str:
+    """A bearer token (RFC 6750 ``b64token`` characters), at least 32 characters: guessable ones are refused."""
+    if not _TOKEN.fullmatch(raw):
+        raise ValueError("expected 32 to 512 characters of A-Z a-z 0-9 . _ ~ + / = - "
+                         "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+    return raw
+
+
 def _mask_password(url: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
@@ -309,6 +323,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_in_flight": _int_range(0, 10000),
     "replay_cache": _choice("memory", "database"),
     "max_prefetch_resources": _int_range(1, 10_000_000),
+    "metrics_token": _secret_token,
 }
 
 # Settings whose variable is not simply NETCDS_<NAME>.
