@@ -182,7 +182,7 @@ def create_app(
     app.register_blueprint(hooks.blueprint)
     openapi.init_app(app)
     cors.init_app(app, policy)
-    Metrics(env=env).init_app(app)
+    Metrics(env=env, token=settings.metrics_token).init_app(app)
     register_error_handlers(app)
     logger.info(
         "net-cds ready",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from service.data.fhir_adapter import ObservationRec, Qty
+from service.picture.dates import shift
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
 from service.picture.facts import Candidate, choose, or_unavailable, present
@@ -53,7 +54,7 @@ class Fitness:
                 return Fact.unavailable("medication history could not be read")
             return present(False, self.carcinoid_syndrome.sources, "not currently on a somatostatin analogue")
         long_enough = [t for t in ssa if t.start is not None
-                       and t.start <= self.as_of - timedelta(days=self.min_ssa_days)]
+                       and t.start <= shift(self.as_of, -self.min_ssa_days)]
         if not long_enough:
             if all(t.start is None for t in ssa):
                 return Fact.missing("start of the somatostatin analogue not known")

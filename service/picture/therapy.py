@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from service.data.fhir_adapter import Concept, MedicationRec, ProcedureRec
 from service.picture import declined
 from service.picture.context import Context
+from service.picture.dates import open_end, shift
 from service.picture.facts import absent_fact, present
 from service.picture.model import (
     Agent,
@@ -244,7 +245,7 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
                 if key not in recent_admins or recent_admins[key][0] < rec.start:
                     recent_admins[key] = (rec.start, med)
             if status in (TherapyStatus.STOPPED, TherapyStatus.COMPLETED) and rec.kind != "MedicationAdministration":
-                when = rec.end or rec.start or rec.authored
+                when = open_end(rec.end) or rec.start or rec.authored
                 if when is not None and (key not in ended or ended[key] < when):
                     ended[key] = when
         if entry is None or entry.get("exclude") or not entry.get("agent"):
@@ -254,7 +255,7 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
         except ValueError:
             continue
         start = rec.start or rec.authored
-        end = rec.end
+        end = open_end(rec.end)
         if rec.kind == "MedicationAdministration":
             end = rec.end or rec.start
         exposures.append(_Exposure(agent, str(entry.get("drug") or name), status, start, end, rec.ref or None,
@@ -298,7 +299,7 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
             agent = Agent(str(entry.get("agent")))
             codes = tuple(f"{c.system}|{c.code}" for c in proc.code.codings)
             exposures.append(_Exposure(agent, str(entry.get("drug") or kind), status, proc.date,
-                                       proc.end or proc.date, proc.ref or None, None, "", codes, True,
+                                       open_end(proc.end) or proc.date, proc.ref or None, None, "", codes, True,
                                        agent == Agent.PRRT, "Procedure"))
     # a resection whose text says R0 is also listed as an "r0-resection"
     r0_refs = {s.reference for s in r0_sources}
@@ -540,7 +541,7 @@ def _progressed_on(start: date | None, end: date | None, events: tuple[date, ...
                    status_dates: tuple[date, ...], grace: int, as_of: date) -> bool | None:
     if start is None:
         return None
-    until = (end + timedelta(days=grace)) if end else as_of
+    until = shift(end, grace) if end else as_of
     if any(start < d <= until for d in events):
         return True
     if any(start < d <= until for d in status_dates):

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from service.picture.dates import shift
 from service.picture.model import Agent, FactState, Grade, NetPicture, PrimarySite, SstrStatus
 from service.rules.course import prrt_retreatment
 from service.rules.predicates import (
@@ -230,6 +231,6 @@ def _current_worst_biopsy(p: NetPicture, as_of: date, k: RuleKnowledge):  # type
     if _GRADE_ORDER[newest.grade] < max(_GRADE_ORDER[a.grade] for a in p.grade_assessments):
         return None
     if p.progression.is_(True) and p.progression_date.known:
-        window = timedelta(days=k.threshold("g3_biopsy_before_progression_days"))
-        return newest if newest.date >= p.progression_date.value - window else None  # type: ignore[operator]
+        window = k.threshold("g3_biopsy_before_progression_days")
+        return newest if newest.date >= shift(p.progression_date.value, -window) else None  # type: ignore[operator]
     return newest if newest.date >= as_of - timedelta(days=k.threshold("g3_current_biopsy_days")) else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Iterable
 
+from service.picture.dates import shift
 from service.picture.model import (
     Agent,
     Differentiation,
@@ -410,9 +411,9 @@ def sstr_outdated(p: NetPicture, k: RuleKnowledge) -> tuple[str, tuple[FactUse, 
     if age > limit:
         return (f"the last SSTR imaging ({when.isoformat()}, {age_words(when, p.as_of)}) is older than "
                 f"{round(limit / 30.4)} months"), ()
-    window = timedelta(days=k.threshold("sstr_before_progression_days"))
+    window = k.threshold("sstr_before_progression_days")
     if (p.progression.is_(True) and p.progression_date.known
-            and p.progression_date.value > when + window):  # type: ignore[operator]
+            and p.progression_date.value > shift(when, window)):  # type: ignore[operator]
         prog = p.progression_date.value
         return (f"the last SSTR imaging ({when.isoformat()}) predates the progression of {prog.isoformat()}",  # type: ignore[union-attr]
                 (FactUse.of("Latest progression", p.progression_date, f"progression {prog.isoformat()}"),))  # type: ignore[union-attr]

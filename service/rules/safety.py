@@ -84,6 +84,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from service.picture.dates import shift
 from service.picture.model import (
     Agent,
     Fact,
@@ -305,9 +306,10 @@ def ssa_before_prrt(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if prrt_date is None:
         return Outcome.not_applicable("NR-17", "no PRRT dose scheduled")
     washout = timedelta(days=k.threshold("ssa_long_acting_washout_days"))
+    window_start = shift(prrt_date, -washout.days)
     depots = [t for t in p.therapies_of(Agent.SSA)
               if t.long_acting is True and t.status is TherapyStatus.ACTIVE
-              and (t.end is None or t.end > prrt_date - washout)]
+              and (t.end is None or t.end > window_start)]
     if not depots:
         return Outcome.not_applicable("NR-17", "no long-acting SSA within the washout window")
     facts = (FactUse(name="Next PRRT dose", display=prrt_date.isoformat(), date=prrt_date,
@@ -325,8 +327,8 @@ def ssa_before_prrt(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     depot = next(t for t in depots if t.last_administered == given)
     given_fact = FactUse(name="Last long-acting SSA injection", display=f"{depot.drug} given {given.isoformat()}",
                          date=given, reference=depot.references[-1] if depot.references else None)
-    if given > prrt_date - washout:
-        earliest = given + washout
+    if given > window_start:
+        earliest = shift(given, washout.days)
         return Outcome.applicable(
             "NR-17", card="ssa-before-prrt-postpone", facts=(given_fact, *facts),
             params={"date": prrt_date.isoformat(), "given": given.isoformat(), "earliest": earliest.isoformat()},

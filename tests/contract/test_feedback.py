@@ -84,3 +84,35 @@ def test_feedback_store_outage_is_503_so_the_client_may_retry(checked_client, au
 
     assert response.status_code == 503
     assert response.headers["Retry-After"]
+
+
+# ---------------------------------------------------------------------- calendar edges (issue 15, finding 4)
+
+
+@pytest.mark.parametrize("timestamp", [
+    "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59+14:00", "9999-12-31T23:59:59-14:00",   # -14:00 is past year 9999 in UTC
+    "0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00-14:00",   # +14:00 is before year 1 in UTC
+    "1969-12-31T23:59:59Z", "2100-01-01T00:00:00Z", "2100-01-01T14:00:00+14:00",
+])
+def test_outcome_timestamp_at_the_calendar_edges_is_400_naming_it(app, checked_client, auth_header, timestamp):
+    body = {"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": timestamp}]}
+
+    response = _send(checked_client, auth_header, body)
+
+    assert response.status_code == 400
+    issue = response.get_json()["issue"][0]
+    assert issue["expression"] == ["feedback[0].outcomeTimestamp"]
+    assert "1970-01-01T00:00:00Z" in issue["diagnostics"]
+    assert app.extensions["netcds"].feedback_store.list_feedback() == []
+
+
+@pytest.mark.parametrize("timestamp", [
+    "1970-01-01T00:00:00Z", "2099-12-31T23:59:59.999999Z", "2100-01-01T13:59:59+14:00", "1970-01-01T00:00:00-14:00",
+])
+def test_outcome_timestamp_just_inside_the_range_is_stored(app, checked_client, auth_header, card, timestamp):
+    body = {"feedback": [{"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": timestamp}]}
+
+    assert _send(checked_client, auth_header, body).status_code == 200
+
+    assert len(app.extensions["netcds"].feedback_store.list_feedback()) == 1
