@@ -270,10 +270,16 @@ def _drain_unread_body(max_bytes: int) -> None:
 # ---------------------------------------------------------------------- errors -> OperationOutcome
 
 
+#: ``expression`` may hold a client-chosen key (``prefetch.<key>``, a duplicated JSON key): cut to this.
+MAX_EXPRESSION_CHARS = 200
+MAX_DIAGNOSTICS_CHARS = 300
+
+
 def operation_outcome(*, severity: str, code: str, diagnostics: str, expression: str | None = None) -> dict:
-    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    issue: dict[str, Any] = {"severity": severity, "code": code,
+                             "diagnostics": logs.clip(diagnostics, MAX_DIAGNOSTICS_CHARS)}
     if expression:
-        issue["expression"] = [expression]
+        issue["expression"] = [logs.clip(expression, MAX_EXPRESSION_CHARS)]
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
