@@ -7,8 +7,13 @@ decides whether the service may call ``fhirServer`` at all:
   to or below the entry's path (``https://ehr.example.org.evil.com`` and
   ``https://user@ehr.example.org`` never match ``https://ehr.example.org``);
 - ``https`` only, unless ``allow_http`` (development);
+- the URL is normalised before it is compared and refused if a server would read it as somewhere
+  else (``;`` path parameters, percent-encoded dot segments, backslashes, double encoding:
+  :func:`parse_server_url`), for ``fhirServer`` and every ``next`` link;
 - a host resolving to a loopback, private, link-local or otherwise non-public address is
-  refused unless that exact base URL is on the allowlist (not just below an entry);
+  refused unless that exact base URL is on the allowlist (not just below an entry); the host is
+  resolved once, and every connection goes to the address that was checked
+  (:class:`PinnedAdapter`, TLS still verified for the host name), never to a later DNS answer;
 - with no ``fhirAuthorization`` the server is called anonymously only if ``allow_anonymous``
   (development: the CDS Hooks Sandbox sends no token); otherwise there is no client.
 
@@ -17,8 +22,11 @@ A disallowed ``fhirServer`` is a :class:`~service.errors.BadRequest` naming ``fh
 Every request: ``Accept: application/fhir+json``, no redirects (a 3xx is a failure), no
 cookies, no proxy or ``.netrc`` from the environment, a per-call timeout cut to the overall
 deadline, the body streamed under a byte cap and a wall-clock limit (a slow drip of bytes is
-cut off). ``next`` links are followed only while they stay under the same base URL and only up
-to ``max_pages`` pages; otherwise the result is marked incomplete. The bearer token is sent
+cut off), the answer read with the service's strict JSON reader (``service/strict_json.py``: ``NaN``,
+a number beyond a double, duplicate keys are a failure, never a 500). ``next`` links are followed
+only while they stay under the same base URL and only up to ``max_pages`` pages, and only while
+the resources handed back stay within :meth:`FhirClient.limit_resources`; otherwise the result is
+marked incomplete. The bearer token is sent
 only to URLs under the allowlisted base it came with.
 
 Failures raise :class:`~service.errors.FhirAccessError` with a message that names the resource

@@ -12,9 +12,11 @@ raises :class:`service.errors.BadRequest` with ``expression`` naming the offendi
 (``hook``, ``context.patientId``, ``fhirAuthorization.access_token`` ...). Messages name the
 problem, never echo the value (it may be patient data or a token).
 
-JSON is read strictly (with orjson, fast): duplicate keys, ``NaN``/``Infinity``, invalid UTF-8,
-lone surrogates and nesting deeper than :data:`MAX_DEPTH` are rejected as 400 rather than guessed
-at or crashed on, in time linear in the body and without a Python-level walk of it.
+JSON is read strictly (``service/strict_json.py``, the one reader shared with JWTs and FHIR server
+answers; orjson, fast): duplicate keys, ``NaN``/``Infinity``, numbers beyond a double (a
+5,000-digit integer), invalid UTF-8, lone surrogates and nesting deeper than :data:`MAX_DEPTH` are
+rejected as 400 rather than guessed at or crashed on, in time linear in the body and without a
+Python-level walk of it.
 """
 from __future__ import annotations
 
