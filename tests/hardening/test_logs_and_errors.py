@@ -147,6 +147,10 @@ def test_429_and_503_answers_are_clean_and_say_when_to_retry(app_factory, auth_h
     response = client.post(HOOK_PATH, json=hook_body(), headers=auth_header(HOOK_PATH))
     _assert_clean_error(response, 429)
     assert response.headers["Retry-After"] == "1"
+    feedback = client.post(FEEDBACK_PATH, json={"feedback": []}, headers=auth_header(FEEDBACK_PATH))
+    _assert_clean_error(feedback, 429)                  # feedback takes a slot too (issue 15, finding 13)
+    for _ in range(state.in_flight.limit):
+        state.in_flight.release()
 
     state.feedback_store.engine.dispose()
     state.feedback_store.engine = __import__("sqlalchemy").create_engine("sqlite:////nonexistent/dir/x.sqlite3")
