@@ -72,8 +72,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202
 
 
 # The ":" ending a URL-scheme-like word (RFC 3986: a letter, then letters, digits, "+", "-", "."), wherever
-# the word starts ("1javascript:" is caught at its "j").
-_SCHEME_COLON = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+# the word starts ("1javascript:" is caught at its "j"). At most 32 characters before the colon (no registered
+# scheme is longer; a longer word still has its colon caught, from a later letter), so the pattern is linear.
+_SCHEME_COLON = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,31}:")
 # Schemes a browser executes: their ":" is neutralised in plain text even when a space follows.
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "livescript", "data")  # also as a word's ending ("xjavascript:")
 _PLAIN_SIGNS = (("<=", "≤"), (">=", "≥"), ("->", "→"), ("<-", "←"))
@@ -482,7 +483,7 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     return card
 
 
-_REFERENCE = re.compile(r"^[A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
+_REFERENCE = re.compile(r"^[A-Za-z]{1,64}/[A-Za-z0-9\-.]{1,64}$")
 
 
 def _reference(fact: FactUse) -> str | None:

@@ -662,7 +662,7 @@ _ID_RE = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _TOKEN_RE = re.compile(r"[!-~]{1,256}")      # printable ASCII, no whitespace: a valid code and uri
 _DATETIME_RE = re.compile(
     r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?(?:Z|[+-](\d{2}):(\d{2})))?)?)?")
-_DECIMAL_RE = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_DECIMAL_RE = re.compile(r"-?(0|[1-9][0-9]{0,31})(\.[0-9]{1,32})?([eE][+-]?[0-9]{1,4})?")   # a float's repr
 _QUANTITY_KEYS = frozenset(("value", "unit", "system", "code"))
 _REFERENCE_KEYS = frozenset(("reference", "display"))
 _CODING_KEYS = frozenset(("system", "code", "display"))

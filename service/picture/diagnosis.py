@@ -428,7 +428,7 @@ def _site(ctx: Context, dx: Diagnosis, nen: list[ConditionInfo]) -> None:
 
 _GENERIC_SITES = frozenset({"small intestine", "intestine", "midgut", "foregut", "hindgut", "large intestine",
                             "colon", "unknown primary", "other site"})
-_MULTIFOCAL = re.compile(r"\bmultifocal\b|\bmultiple\s+(primary\s+)?(nets?|neuroendocrine|carcinoids?|tumou?rs)",
+_MULTIFOCAL = re.compile(r"\bmultifocal\b|\bmultiple\s{1,3}(primary\s{1,3})?(nets?|neuroendocrine|carcinoids?|tumou?rs)",
                          re.IGNORECASE)
 
 

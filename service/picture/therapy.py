@@ -428,8 +428,8 @@ _SINGLE_DOSE_KINDS = ("MedicationStatement", "MedicationRequest")
 _CYCLIC = frozenset({Agent.PRRT, Agent.CAPTEM, Agent.STREPTOZOCIN, Agent.PLATINUM_ETOPOSIDE,
                      Agent.OTHER_CHEMOTHERAPY})
 CYCLIC_AGENTS = frozenset(a.value for a in _CYCLIC)
-_DOSE_COUNT = re.compile(r"\b(?:cycle|dose)s?\s*(\d{1,2})\s*(?:of|/)\s*(\d{1,2})\b"
-                         r"|\b(\d{1,2})\s*(?:cycles|doses|treatments)\b|\bx\s*(\d{1,2})\b", re.IGNORECASE)
+_DOSE_COUNT = re.compile(r"\b(?:cycle|dose)s?\s{0,3}(\d{1,2})\s{0,3}(?:of|/)\s{0,3}(\d{1,2})\b"
+                         r"|\b(\d{1,2})\s{0,3}(?:cycles|doses|treatments)\b|\bx\s{0,3}(\d{1,2})\b", re.IGNORECASE)
 
 
 def _dose_dates(agent: Agent, started: list[_Exposure], same_dose: int, as_of: date) -> tuple[date, ...]:
