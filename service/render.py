@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping
@@ -68,35 +69,72 @@ _DESCRIPTION_MAX = 300  # action descriptions name the whole order (knowledge te
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>&~")
 # Each special -> backslash + itself, for str.translate (one pass in C instead of a Python loop per character).
 _MARKDOWN_ESCAPES = str.maketrans({ch: "\\" + ch for ch in _MARKDOWN_SPECIALS})
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Unicode format characters (category Cf: soft hyphen, U+061C, zero-width spaces and joiners, U+2060-U+2064, bidi
+# marks, embeddings, overrides and isolates, U+FEFF, tag characters U+E0000-U+E007F ...): invisible, they hide or
+# reorder text and split words a later check reads ("java\u200bscript:"). Removed from every card field before
+# anything else looks at the text. Computed from the Unicode database (planes 0-1 and the tag block hold them all).
+_FORMAT_CHARS = dict.fromkeys(
+    c for c in (*range(0x20000), *range(0xE0000, 0xE1000)) if unicodedata.category(chr(c)) == "Cf")
 
 
 # The ":" ending a URL-scheme-like word (RFC 3986: a letter, then letters, digits, "+", "-", "."), wherever
-# the word starts ("1javascript:" is caught at its "j").
-_SCHEME_COLON = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+# the word starts ("1javascript:" is caught at its "j"). At most 32 characters before the colon (no registered
+# scheme is longer; a longer word still has its colon caught, from a later letter), so the pattern is linear.
+_SCHEME_COLON = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,31}:")
 # Schemes a browser executes: their ":" is neutralised in plain text even when a space follows.
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "livescript", "data")  # also as a word's ending ("xjavascript:")
 _PLAIN_SIGNS = (("<=", "≤"), (">=", "≥"), ("->", "→"), ("<-", "←"))
-# U+FF1C/U+FF1E: still read "less/greater than"; brackets become parentheses (no Markdown link or image)
-_PLAIN_MAP = str.maketrans({"<": "＜", ">": "＞", "[": "(", "]": ")"})
+# U+FF1C/U+FF1E: still read "less/greater than"; brackets become parentheses (no Markdown link or image); the other
+# Markdown marks become their full-width (or mathematical) look-alikes: no emphasis, code, heading or table.
+_PLAIN_MAP = str.maketrans({"<": "＜", ">": "＞", "[": "(", "]": ")", "*": "∗", "_": "＿", "`": "｀", "#": "＃",
+                            "|": "｜", "~": "～"})
 PLAIN_SCHEME_COLON = "："  # U+FF1A FULLWIDTH COLON: reads as a colon, is no URL scheme separator
+# Autolinks (GitHub-flavoured Markdown's extension, markdown-it's linkify): an e-mail address, "www.", and a
+# scheme followed by its colon become links even when escaped (the renderer unescapes the text node first, then
+# links it). So the characters themselves are changed, to look-alikes a clinician reads the same way:
+# "@" -> U+FF20 FULLWIDTH COMMERCIAL AT ("name＠example.org"), the "." after "www" -> U+2024 ONE DOT LEADER
+# ("www․example.org"), and a scheme's ":" before a non-space -> U+FF1A ("https：//x", "mailto：a", "xmpp：b").
+AT_SIGN = "＠"
+WWW_DOT = "․"
+_WWW = re.compile(r"(?<![A-Za-z0-9])(www)\.", re.IGNORECASE)
 
 
 def _clean(text: object, max_length: int) -> str:
-    """Control and bidi characters become spaces, whitespace runs collapse, long values are cut."""
-    cleaned = " ".join(_CONTROL.sub(" ", str(text)).split())
+    """Format characters removed, control characters become spaces, whitespace runs collapse, long values are
+    cut; then nothing in it can become an autolink (see ``AT_SIGN``, ``WWW_DOT``, ``PLAIN_SCHEME_COLON``)."""
+    raw = str(text)
+    if len(raw) > 4 * max_length + 64:
+        raw = raw[: 4 * max_length + 64]         # enough to fill max_length after collapsing whitespace
+    cleaned = " ".join(_CONTROL.sub(" ", raw.translate(_FORMAT_CHARS)).split())
     if len(cleaned) > max_length:
         cleaned = cleaned[: max_length - 1].rstrip() + "…"
+    if "@" in cleaned:
+        cleaned = cleaned.replace("@", AT_SIGN)
+    if "." in cleaned:
+        cleaned = _WWW.sub(r"\1" + WWW_DOT, cleaned)
+    if ":" in cleaned:
+        cleaned = _SCHEME_COLON.sub(_defuse_colon, cleaned)
     return cleaned
+
+
+def _defuse_colon(m: re.Match[str]) -> str:
+    """A scheme's ":" -> U+FF1A when a link could follow (no space after it) or the scheme runs script."""
+    word = m.group(0)[:-1]
+    text, end = m.string, m.end()
+    if word.lower().endswith(_SCRIPT_SCHEMES) or (end < len(text) and not text[end].isspace()):
+        return word + PLAIN_SCHEME_COLON
+    return m.group(0)
 
 
 def escape_markdown(text: str, *, max_length: int = MAX_VALUE_LENGTH) -> str:
     """Make a patient-derived string inert in GitHub-flavoured Markdown.
 
-    Control and bidi characters become spaces, runs of whitespace collapse, very long values
-    are cut (with an ellipsis) and every Markdown/HTML special character is backslash-escaped,
-    as is the ``:`` after a scheme-like word (``javascript\\:``; renders as ``:``), so the value
-    shows as typed and can never become a link, autolink, emphasis, heading or HTML.
+    Format characters removed, control characters become spaces, runs of whitespace collapse, very long values
+    are cut (with an ellipsis), nothing can become an autolink (``_clean``: "@", "www." and a scheme's ":" before
+    a non-space become look-alikes), and every Markdown/HTML special character is backslash-escaped, as is any
+    remaining ``:`` after a scheme-like word (``note\\: text``; renders as ``:``), so the value shows as typed
+    and can never become a link, autolink, emphasis, heading or HTML.
     """
     cleaned = _clean(text, max_length)
     if ":" not in cleaned:  # the common case: one C-level pass over the string
@@ -116,26 +154,18 @@ def escape_markdown(text: str, *, max_length: int = MAX_VALUE_LENGTH) -> str:
 def plain_text(text: str, *, max_length: int = MAX_VALUE_LENGTH) -> str:
     """Make a patient-derived string inert in a plain-text field (summary placeholders, the extension's
     facts and missing data, suggestion labels, action descriptions), even for a client that renders
-    it as HTML or Markdown: control and bidi characters removed, bounded,
+    it as HTML or Markdown: format characters removed, control characters as spaces, bounded,
     ``<=``/``>=``/``->`` -> ``≤``/``≥``/``→``,
     any other ``<``/``>`` -> full-width ``＜``/``＞`` (a comparator still reads as one),
-    ``[``/``]`` -> ``(``/``)`` (no link or image), and a URL scheme's ``:`` -> ``：`` when a
-    link could follow (no space after it) or the scheme runs script (``javascript``, ``vbscript``,
-    ``data``): "note: text" keeps its colon, "javascript:alert(1)" reads "javascript：alert(1)".
+    ``[``/``]`` -> ``(``/``)`` (no link or image), ``* _ ` # | ~`` -> look-alikes (no emphasis, code, heading,
+    table or strike-through), and nothing that autolinks: "@" -> "＠", "www." -> "www․", and a URL scheme's
+    ``:`` -> ``：`` when a link could follow (no space after it) or the scheme runs script (``javascript``,
+    ``vbscript``, ``data``): "note: text" keeps its colon, "javascript:alert(1)" reads "javascript：alert(1)".
     """
     cleaned = _clean(text, max_length)
     for pair, sign in _PLAIN_SIGNS:  # arrows and comparators keep their meaning, without "<" / ">"
         cleaned = cleaned.replace(pair, sign)
-    cleaned = cleaned.translate(_PLAIN_MAP)
-
-    def neutralise(m: re.Match[str]) -> str:
-        word = m.group(0)[:-1]
-        following = cleaned[m.end():m.end() + 1]
-        if word.lower().endswith(_SCRIPT_SCHEMES) or (following and not following.isspace()):
-            return word + PLAIN_SCHEME_COLON
-        return m.group(0)
-
-    return _SCHEME_COLON.sub(neutralise, cleaned) if ":" in cleaned else cleaned
+    return cleaned.translate(_PLAIN_MAP)
 
 
 @dataclass
@@ -482,7 +512,7 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     return card
 
 
-_REFERENCE = re.compile(r"^[A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
+_REFERENCE = re.compile(r"^[A-Za-z]{1,64}/[A-Za-z0-9\-.]{1,64}$")
 
 
 def _reference(fact: FactUse) -> str | None:

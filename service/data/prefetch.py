@@ -76,7 +76,7 @@ _FALLBACK_SUFFIX = {"diagnosticReports": "&_include=DiagnosticReport:result",
                     "medicationAdministrations": "&_include=MedicationAdministration:medication"}
 _BINARY_REF = re.compile(r"^Binary/[A-Za-z0-9\-.]{1,64}$")
 
-_TOKEN = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*\}\}")
+_TOKEN = re.compile(r"\{\{\s{0,8}([A-Za-z][A-Za-z0-9_.]{0,63})\s{0,8}\}\}")
 _USER_TOKENS = {
     "userPractitionerId": "Practitioner",
     "userPractitionerRoleId": "PractitionerRole",

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from service.data import limits
 from service.data.fhir_adapter import Concept, ConditionRec
 from service.picture.context import Context
 from service.picture.facts import Candidate, choose, dedupe_sources, present, with_report_text
@@ -147,20 +148,20 @@ def condition_infos(ctx: Context) -> list[ConditionInfo]:
 def relevant_condition(ctx: Context, resource: dict) -> bool:
     """Cheap dict-level check: does this Condition carry a code or morphology the picture reads?"""
     code = resource.get("code")
-    if isinstance(code, dict):
-        for c in code.get("coding") or ():
-            if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("system"), str):
-                if ctx.term.lookup("condition", c["system"], c["code"]) is not None:
-                    return True
-    for ext in resource.get("extension") or ():
-        if isinstance(ext, dict) and "histology-morphology" in str(ext.get("url", "")):
+    codings = limits.items(code.get("coding"), limits.MAX_CODINGS) if isinstance(code, dict) else ()
+    for c in codings:
+        if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("system"), str):
+            if ctx.term.lookup("condition", c["system"], c["code"]) is not None:
+                return True
+    for ext in limits.items(resource.get("extension")):
+        if isinstance(ext, dict) and "histology-morphology" in limits.text(ext.get("url")):
             return True
     if isinstance(code, dict) and isinstance(code.get("text"), str):
-        if ctx.term.match_text("condition_text", code["text"]) is not None:
+        if ctx.term.match_text("condition_text", limits.text(code["text"])) is not None:
             return True
     if isinstance(code, dict):
-        words = " ".join([code["text"] if isinstance(code.get("text"), str) else "",
-                          *(c["display"] for c in code.get("coding") or ()
+        words = " ".join([limits.text(code.get("text")),
+                          *(limits.text(c["display"]) for c in codings
                             if isinstance(c, dict) and isinstance(c.get("display"), str))])
         return text_conditions.nen_entry(ctx.term, words) is not None
     return False
@@ -428,7 +429,7 @@ def _site(ctx: Context, dx: Diagnosis, nen: list[ConditionInfo]) -> None:
 
 _GENERIC_SITES = frozenset({"small intestine", "intestine", "midgut", "foregut", "hindgut", "large intestine",
                             "colon", "unknown primary", "other site"})
-_MULTIFOCAL = re.compile(r"\bmultifocal\b|\bmultiple\s+(primary\s+)?(nets?|neuroendocrine|carcinoids?|tumou?rs)",
+_MULTIFOCAL = re.compile(r"\bmultifocal\b|\bmultiple\s{1,3}(primary\s{1,3})?(nets?|neuroendocrine|carcinoids?|tumou?rs)",
                          re.IGNORECASE)
 
 

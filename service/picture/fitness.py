@@ -201,7 +201,7 @@ def ecog_value(obs: ObservationRec) -> int | None:
     return value if value is not None and 0 <= value <= 5 else None
 
 
-_KPS_DISPLAY = re.compile(r"^\s*KPS\s*(\d{1,3})\b", re.IGNORECASE)
+_KPS_DISPLAY = re.compile(r"^\s{0,8}KPS\s{0,3}(\d{1,3})\b", re.IGNORECASE)
 
 
 def karnofsky_value(obs: ObservationRec) -> int | None:
@@ -245,7 +245,7 @@ def _ecog(ctx: Context) -> Fact:
     return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="performance status")
 
 
-_PER_DAY = re.compile(r"/d|/day|per day|/24\s*h|1/d|\{count\}/d", re.IGNORECASE)
+_PER_DAY = re.compile(r"/d|/day|per day|/24\s{0,3}h|1/d|\{count\}/d", re.IGNORECASE)
 
 
 def count_value(obs: ObservationRec) -> float | None:

@@ -23,9 +23,9 @@ from service.picture.model import (
     Source,
 )
 
-_PER_2MM2 = re.compile(r"^/?(per)?\s*2\s*mm\s*(2|²|\^2)$|^/\[?2\.?mm2\]?$", re.IGNORECASE)
-_PER_10HPF = re.compile(r"^/?(per)?\s*10\s*(hpf|\[hpf\]|high[- ]power[- ]fields?)$", re.IGNORECASE)
-_GRADE_TEXT = re.compile(r"\b(?:NET\s*)?G(?:rade)?\s*([123])\b|\b(NEC)\b", re.IGNORECASE)
+_PER_2MM2 = re.compile(r"^/?(per)?\s{0,3}2\s{0,3}mm\s{0,3}(2|²|\^2)$|^/\[?2\.?mm2\]?$", re.IGNORECASE)
+_PER_10HPF = re.compile(r"^/?(per)?\s{0,3}10\s{0,3}(hpf|\[hpf\]|high[- ]power[- ]fields?)$", re.IGNORECASE)
+_GRADE_TEXT = re.compile(r"\b(?:NET\s{0,3})?G(?:rade)?\s{0,3}([123])\b|\b(NEC)\b", re.IGNORECASE)
 
 
 @dataclass(slots=True)

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from service.data import limits
 from service.data.fhir_adapter import Concept, MedicationRec, ProcedureRec
 from service.picture import declined
 from service.picture.context import Context
@@ -76,7 +77,7 @@ class TherapyHistory:
 def _codings(value: object) -> list[tuple[str, str]]:
     if not isinstance(value, dict):
         return []
-    return [(c["system"], c["code"]) for c in value.get("coding") or ()
+    return [(c["system"], c["code"]) for c in limits.items(value.get("coding"), limits.MAX_CODINGS)
             if isinstance(c, dict) and isinstance(c.get("system"), str) and isinstance(c.get("code"), str)]
 
 
@@ -84,7 +85,7 @@ def _med_concept_dict(resource: dict) -> list[dict]:
     out = []
     if isinstance(resource.get("medicationCodeableConcept"), dict):
         out.append(resource["medicationCodeableConcept"])
-    for c in resource.get("contained") or ():
+    for c in limits.items(resource.get("contained")):
         if isinstance(c, dict) and c.get("resourceType") == "Medication" and isinstance(c.get("code"), dict):
             out.append(c["code"])
     ref = resource.get("medicationReference")
@@ -94,8 +95,9 @@ def _med_concept_dict(resource: dict) -> list[dict]:
 
 
 def _text_of(cc: dict) -> str:
-    parts = [cc.get("text")] + [c.get("display") for c in cc.get("coding") or () if isinstance(c, dict)]
-    return " ".join(p for p in parts if isinstance(p, str))
+    parts = [cc.get("text")] + [c.get("display") for c in limits.items(cc.get("coding"), limits.MAX_CODINGS)
+                                if isinstance(c, dict)]
+    return " ".join(limits.text(p) for p in parts if isinstance(p, str))
 
 
 def relevant_medication(term: Terminology, resource: dict) -> bool:
@@ -429,8 +431,8 @@ _SINGLE_DOSE_KINDS = ("MedicationStatement", "MedicationRequest")
 _CYCLIC = frozenset({Agent.PRRT, Agent.CAPTEM, Agent.STREPTOZOCIN, Agent.PLATINUM_ETOPOSIDE,
                      Agent.OTHER_CHEMOTHERAPY})
 CYCLIC_AGENTS = frozenset(a.value for a in _CYCLIC)
-_DOSE_COUNT = re.compile(r"\b(?:cycle|dose)s?\s*(\d{1,2})\s*(?:of|/)\s*(\d{1,2})\b"
-                         r"|\b(\d{1,2})\s*(?:cycles|doses|treatments)\b|\bx\s*(\d{1,2})\b", re.IGNORECASE)
+_DOSE_COUNT = re.compile(r"\b(?:cycle|dose)s?\s{0,3}(\d{1,2})\s{0,3}(?:of|/)\s{0,3}(\d{1,2})\b"
+                         r"|\b(\d{1,2})\s{0,3}(?:cycles|doses|treatments)\b|\bx\s{0,3}(\d{1,2})\b", re.IGNORECASE)
 
 
 def _dose_dates(agent: Agent, started: list[_Exposure], same_dose: int, as_of: date) -> tuple[date, ...]:
