@@ -322,7 +322,8 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
             if not isinstance(code, dict):
                 continue
             targets = None
-            for c in code.get("coding") or ():
+            codings = code.get("coding")
+            for c in codings if type(codings) is list else ():     # a number or object: no codings
                 if isinstance(c, dict):
                     system = c.get("system")
                     value = c.get("code")
@@ -448,7 +449,8 @@ def _place(ctx: Context, r: dict, i: int, memo: dict, key_cache: dict,
         return
     code = r.get("code")
     targets = None
-    for c in (code.get("coding") or ()) if isinstance(code, dict) else ():
+    codings = code.get("coding") if isinstance(code, dict) else None
+    for c in codings if type(codings) is list else ():
         if isinstance(c, dict) and _is_text(c.get("system")) and _is_text(c.get("code")):
             by_code = memo.setdefault(c.get("system"), {})
             targets = by_code.get(c.get("code"), _UNSEEN)
@@ -514,7 +516,8 @@ REPORT_LIMIT = 50
 
 def _known_code(ctx: Context, r: dict, memo: dict, key_cache: dict, pools: dict) -> bool:
     code = r.get("code")
-    for c in (code.get("coding") or ()) if isinstance(code, dict) else ():
+    codings = code.get("coding") if isinstance(code, dict) else None
+    for c in codings if type(codings) is list else ():
         if isinstance(c, dict) and _targets(ctx, c.get("system"), c.get("code"), key_cache, pools) is not None:
             return True
     return False

@@ -81,7 +81,7 @@ def progression_interval(ctx: Context, progression_date: Fact, diagnosis_date: F
     grace = int(ctx.term.parameter("progression_grace_days"))  # type: ignore[arg-type]
     running = [t for t in therapies
                if t.agent in antitumour and t.status != TherapyStatus.PLANNED and t.start is not None
-               and t.start <= when and (t.end is None or t.end + timedelta(days=grace) >= when)]
+               and t.start <= when and (t.end is None or (t.end - when).days >= -grace)]   # end + grace >= when, no overflow at 9999-12-31
     if running:
         t = max(running, key=lambda t: t.start)  # type: ignore[arg-type,return-value]
         days = (when - t.start).days  # type: ignore[operator]

@@ -540,7 +540,10 @@ def _progressed_on(start: date | None, end: date | None, events: tuple[date, ...
                    status_dates: tuple[date, ...], grace: int, as_of: date) -> bool | None:
     if start is None:
         return None
-    until = (end + timedelta(days=grace)) if end else as_of
+    try:
+        until = (end + timedelta(days=grace)) if end else as_of
+    except OverflowError:       # an end within the grace of 9999-12-31
+        until = date.max
     if any(start < d <= until for d in events):
         return True
     if any(start < d <= until for d in status_dates):

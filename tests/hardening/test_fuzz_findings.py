@@ -8,6 +8,10 @@ F2  ``coding.system`` / ``coding.code`` a list or an object: ``TypeError: unhash
     code lookup of the same triage (``memo.get(system)``, ``by_code.get(code)``).
 F3  a Condition, medication, procedure or report ``id`` a list or an object: ``TypeError:
     unhashable`` in the duplicate check (``select._once``).
+F4  ``code.coding`` a number or ``true``: not iterable, same triage.
+F5  a completed therapy ending on (or within its grace period of) 9999-12-31: ``OverflowError``
+    computing end + grace (service/picture/therapy.py ``_progressed_on``,
+    service/picture/tempo.py ``progression_interval``).
 """
 from __future__ import annotations
 
@@ -94,3 +98,27 @@ def test_f3_resource_id_not_a_string_is_not_a_500(post, key, rid):
     body["prefetch"][key]["entry"].append({"resource": duplicate})
     response = post(body)
     assert response.status_code == 200, response.get_json()
+
+
+# F4  ``code.coding`` a number or ``true``: ``TypeError: 'int' object is not iterable`` in the same
+#     triage (``for c in code.get("coding") or ()``), for an Observation, a panel's part or a report's
+#     result.
+@pytest.mark.parametrize("codings", [7, 1.5, True, {"system": "http://loinc.org", "code": "718-7"}])
+def test_f4_coding_not_a_list_names_no_code(post, codings):
+    body = fixture_hook_request(PATIENT)
+    expected = _summaries(post(body))
+    extra = _with_extra_observation(body, code={"coding": codings}, valueQuantity={"value": 5.0, "unit": "g/dL"})
+    assert _summaries(post(extra)) == expected
+
+
+# F5  a therapy whose end is 9999-12-31 (or within its grace period of it): ``OverflowError: date
+#     value out of range`` where the progression window is computed (service/picture/therapy.py
+#     ``_progressed_on``: end + grace).
+@pytest.mark.parametrize("end", ["9999-12-31", "9999-12-30", "9999-11-01"])
+def test_f5_therapy_ending_at_the_end_of_time_is_not_a_500(post, end):
+    body = copy.deepcopy(fixture_hook_request(PATIENT))
+    statement = _entries(body, "medicationStatements")[0]
+    statement["status"] = "completed"      # an active therapy has no end
+    statement["effectivePeriod"] = {"start": statement["effectivePeriod"]["start"], "end": end}
+    _summaries(post(body))
+
