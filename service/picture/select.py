@@ -316,7 +316,8 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
             continue
         rtype = r.get("resourceType")
         if rtype == "Observation":
-            if r.get("status") not in statuses:
+            status = r.get("status")
+            if type(status) is not str or status not in statuses:   # a list or object: not a status
                 continue
             code = r.get("code")
             if not isinstance(code, dict):
@@ -331,6 +332,8 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
                 if isinstance(c, dict):
                     system = c.get("system")
                     value = c.get("code")
+                    if not (_is_text(system) and _is_text(value)):
+                        continue    # a list or object where a uri/code belongs: names no code
                     by_code = memo.get(system)
                     if by_code is None:
                         by_code = memo[system] = {}
@@ -411,6 +414,11 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
 # --------------------------------------------------------------------------- panels and reports
 
 
+def _is_text(value: object) -> bool:
+    """A str or absent: what a code, system, status or id may be (anything else is unhashable or wrong)."""
+    return value is None or type(value) is str
+
+
 def _once(resources: Sequence[dict], indices: list[int]) -> list[int]:
     """``indices`` without a second copy of the same resource (type and id)."""
     seen: set[tuple[object, object]] = set()
@@ -418,7 +426,9 @@ def _once(resources: Sequence[dict], indices: list[int]) -> list[int]:
     for i in indices:
         r = resources[i]
         key = (r.get("resourceType"), r.get("id"))
-        if key[1] is None or key not in seen:
+        if not (_is_text(key[0]) and _is_text(key[1])):
+            out.append(i)     # no usable id (none, or a list/object): cannot be a second copy
+        elif key[1] is None or key not in seen:
             seen.add(key)
             out.append(i)
     return out
@@ -439,12 +449,13 @@ def _panel_and_report_parts(resources: Sequence[dict], panels: list[int], report
 def _place(ctx: Context, r: dict, i: int, memo: dict, key_cache: dict,
            pools: dict[str, tuple[_Key, list[tuple[int, int]]]], series: list[int]) -> None:
     """The triage of one Observation (the loop in :func:`select`, for Observations found inside others)."""
-    if r.get("status") not in VALID_OBSERVATION_STATUSES:
+    status = r.get("status")
+    if type(status) is not str or status not in VALID_OBSERVATION_STATUSES:
         return
     code = r.get("code")
     targets = None
     for c in limits.items(code.get("coding"), MAX_CODINGS) if isinstance(code, dict) else ():
-        if isinstance(c, dict):
+        if isinstance(c, dict) and _is_text(c.get("system")) and _is_text(c.get("code")):
             by_code = memo.setdefault(c.get("system"), {})
             targets = by_code.get(c.get("code"), _UNSEEN)
             if targets is _UNSEEN:
