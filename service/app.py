@@ -30,7 +30,7 @@ from typing import Any, Callable, Mapping
 import orjson
 from flask import Flask, Response, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from service.ops import logs
 from service.protocol import cors
@@ -275,10 +275,15 @@ def _drain_unread_body(max_bytes: int) -> bool:
     thread waits). Behind the shipped nginx (deploy/nginx/nginx.conf, request buffering on) a body
     arrives whole and at once, so keep-alive holds.
     """
-    stream = request.stream
+    length = request.content_length
+    if length is not None and max_bytes and length > max_bytes:
+        return False           # announced over the limit (a 413): never read, werkzeug refuses the stream
+    try:
+        stream = request.stream
+    except RequestEntityTooLarge:
+        return False
     if getattr(stream, "is_exhausted", True):
         return True
-    length = request.content_length
     if not length or length > min(max_bytes, DRAIN_MAX_BYTES):
         return False           # chunked (length unknown) or too much to read for nothing
     environ = request.environ
