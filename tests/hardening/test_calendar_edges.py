@@ -108,7 +108,8 @@ def _targets(edge: str) -> dict[str, tuple[str, Callable[[dict], None]]]:
 
 TARGET_NAMES = list(_targets("x"))
 _DATE_KEYS = {"effectiveDateTime", "performedDateTime", "onsetDateTime", "authoredOn", "issued",
-              "recordedDate", "abatementDateTime", "dateAsserted", "occurrenceDateTime", "start", "end"}
+              "recordedDate", "abatementDateTime", "dateAsserted", "occurrenceDateTime", "start", "end",
+              "birthDate", "deceasedDateTime", "effectiveInstant", "date"}
 
 
 def _every_date(x: Any, edge: str) -> None:
