@@ -282,14 +282,16 @@ def _drain_unread_body(max_bytes: int) -> bool:
         return "chunked" not in request.headers.get("Transfer-Encoding", "").lower()
     if length == 0:
         return True
-    if length > min(max_bytes, DRAIN_MAX_BYTES):
-        return False           # too much to read for nothing (and werkzeug refuses a stream over the limit)
+    if length > max_bytes:
+        return False           # refused unread (413; werkzeug will not even open the stream)
     environ = request.environ
     sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
     try:
         stream = request.stream
         if getattr(stream, "is_exhausted", True):
-            return True
+            return True        # the view read it (a hook call): keep-alive, whatever its size
+        if length > DRAIN_MAX_BYTES:
+            return False       # too much to read for nothing
         if sock is None:       # in process (the test client): the body is already in memory
             while stream.read(65536):
                 pass
