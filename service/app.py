@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import select
+import socket
 import ssl
 import termios
 import time
@@ -30,7 +31,7 @@ from typing import Any, Callable, Mapping
 import orjson
 from flask import Flask, Response, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
 from service.ops import logs
 from service.protocol import cors
@@ -226,6 +227,7 @@ def register_request_context(app: Flask) -> None:
         if not _drain_unread_body(max_body):
             response.headers["Connection"] = "close"
             request.environ[CLOSE_CONNECTION] = True
+            _stop_reading(request.environ)
         request_id = g.get("request_id")
         if request_id:
             response.headers["X-Request-ID"] = request_id
@@ -276,19 +278,20 @@ def _drain_unread_body(max_bytes: int) -> bool:
     arrives whole and at once, so keep-alive holds.
     """
     length = request.content_length
-    if length is not None and max_bytes and length > max_bytes:
-        return False           # announced over the limit (a 413): never read, werkzeug refuses the stream
-    try:
-        stream = request.stream
-    except RequestEntityTooLarge:
-        return False
-    if getattr(stream, "is_exhausted", True):
+    if length is None:         # no body, or a chunked one (which gunicorn would drain: close instead)
+        return "chunked" not in request.headers.get("Transfer-Encoding", "").lower()
+    if length == 0:
         return True
-    if not length or length > min(max_bytes, DRAIN_MAX_BYTES):
-        return False           # chunked (length unknown) or too much to read for nothing
+    if length > max_bytes:
+        return False           # refused unread (413; werkzeug will not even open the stream)
     environ = request.environ
     sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
     try:
+        stream = request.stream
+        if getattr(stream, "is_exhausted", True):
+            return True        # the view read it (a hook call): keep-alive, whatever its size
+        if length > DRAIN_MAX_BYTES:
+            return False       # too much to read for nothing
         if sock is None:       # in process (the test client): the body is already in memory
             while stream.read(65536):
                 pass
@@ -310,8 +313,26 @@ def _drain_unread_body(max_bytes: int) -> bool:
             if time.monotonic() > deadline:
                 return False
         return True
-    except (OSError, ValueError):  # a client that went away: nothing left to protect
+    except Exception:  # noqa: BLE001 - a client that went away, a refused stream: just close
         return False
+
+
+def _stop_reading(environ: Mapping[str, Any]) -> None:
+    """Shut the read side of a connection that is to close (the answer still goes out).
+
+    gunicorn closes a connection "gracefully" (RFC 9112 9.6): it half-closes, then reads from the
+    client for up to 2 s waiting for its end, on the worker's main thread (gthread), the one that
+    accepts connections and tells the master the worker is alive. A client that announced a body
+    and went silent would hold that thread 2 s per connection: fifteen of them stop the worker
+    until the master kills it (WORKER TIMEOUT). With the read side shut, those reads end at once.
+    """
+    sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    if sock is None or isinstance(sock, ssl.SSLSocket):
+        return
+    try:
+        sock.shutdown(socket.SHUT_RD)
+    except OSError:
+        pass
 
 
 def _bytes_waiting(sock: Any) -> int:
