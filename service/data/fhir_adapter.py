@@ -998,7 +998,7 @@ def observation_parts(resource: dict) -> list[tuple[dict, str]]:
                 parts.append((observation_part(resource, c, rid), ref))
         for member in contained_observations(resource, resource.get("hasMember")):
             parts.append((observation_part(resource, member, rid), ref))
-    elif rtype == "DiagnosticReport" and resource.get("status") in REPORT_STATUSES:
+    elif rtype == "DiagnosticReport" and type(resource.get("status")) is str and resource["status"] in REPORT_STATUSES:
         for member in contained_observations(resource, resource.get("result")):
             parts.append((observation_part(resource, member, rid), ref))
     return parts

@@ -12,6 +12,7 @@ F4  ``code.coding`` a number or ``true``: not iterable, same triage.
 F5  a completed therapy ending on (or within its grace period of) 9999-12-31: ``OverflowError``
     computing end + grace (service/picture/therapy.py ``_progressed_on``,
     service/picture/tempo.py ``progression_interval``).
+F6  a DiagnosticReport ``status`` a list or an object (service/data/fhir_adapter.py ``observation_parts``).
 """
 from __future__ import annotations
 
@@ -122,3 +123,14 @@ def test_f5_therapy_ending_at_the_end_of_time_is_not_a_500(post, end):
     statement["effectivePeriod"] = {"start": statement["effectivePeriod"]["start"], "end": end}
     _summaries(post(body))
 
+
+
+# F6  a DiagnosticReport ``status`` a list or an object: ``TypeError: unhashable`` reading the
+#     report's contained results (service/data/fhir_adapter.py ``observation_parts``). The same
+#     guard was added where a report's uncoded results become text (select.py ``_narrative``).
+@pytest.mark.parametrize("status", [{"code": "final"}, ["final"]])
+def test_f6_report_status_not_a_string_is_not_a_500(post, status):
+    body = copy.deepcopy(fixture_hook_request("net-208"))
+    report = next(r for r in _entries(body, "diagnosticReports") if r.get("contained"))
+    report["status"] = status
+    _summaries(post(body))
