@@ -74,6 +74,9 @@ def _model(resource_type: str) -> type:
 # --------------------------------------------------------------------------- typed records
 
 
+CONCEPT_TEXT_CAP = 4096   # characters of a CodeableConcept's text and displays read by the text tables
+
+
 @dataclass(frozen=True, slots=True)
 class Coding:
     system: str
@@ -88,8 +91,10 @@ class Concept:
 
     @property
     def all_text(self) -> str:
-        """Text and code displays together (for text fall-backs)."""
-        return " ".join([self.text, *(c.display for c in self.codings)]).strip()
+        """Text and code displays together (for text fall-backs), at most ``CONCEPT_TEXT_CAP`` characters:
+        a concept's name is short, and every text table's patterns run over it (a 1 MB display cost 12 s)."""
+        return " ".join([self.text[:CONCEPT_TEXT_CAP],
+                         *(c.display[:CONCEPT_TEXT_CAP] for c in self.codings)]).strip()[:CONCEPT_TEXT_CAP]
 
     def has(self, system: str, code: str) -> bool:
         return any(c.system == system and c.code == code for c in self.codings)
