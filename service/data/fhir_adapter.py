@@ -78,6 +78,9 @@ def _model(resource_type: str) -> type:
 # --------------------------------------------------------------------------- typed records
 
 
+CONCEPT_TEXT_CAP = 4096   # characters of a CodeableConcept's text and displays read by the text tables
+
+
 @dataclass(frozen=True, slots=True)
 class Coding:
     system: str
@@ -92,8 +95,10 @@ class Concept:
 
     @property
     def all_text(self) -> str:
-        """Text and code displays together (for text fall-backs)."""
-        return " ".join([self.text, *(c.display for c in self.codings)]).strip()
+        """Text and code displays together (for text fall-backs), at most ``CONCEPT_TEXT_CAP`` characters:
+        a concept's name is short, and every text table's patterns run over it (a 1 MB display cost 12 s)."""
+        return " ".join([self.text[:CONCEPT_TEXT_CAP],
+                         *(c.display[:CONCEPT_TEXT_CAP] for c in self.codings)]).strip()[:CONCEPT_TEXT_CAP]
 
     def has(self, system: str, code: str) -> bool:
         return any(c.system == system and c.code == code for c in self.codings)
@@ -1021,7 +1026,7 @@ def observation_parts(resource: dict) -> list[tuple[dict, str]]:
                 parts.append((observation_part(resource, c, rid), ref))
         for member in contained_observations(resource, resource.get("hasMember")):
             parts.append((observation_part(resource, member, rid), ref))
-    elif rtype == "DiagnosticReport" and resource.get("status") in REPORT_STATUSES:
+    elif rtype == "DiagnosticReport" and type(resource.get("status")) is str and resource["status"] in REPORT_STATUSES:
         for member in contained_observations(resource, resource.get("result")):
             parts.append((observation_part(resource, member, rid), ref))
     return parts

@@ -530,7 +530,8 @@ def _narrative(sel: _Selection, ctx: Context, j: int, memo: dict, key_cache: dic
                ) -> fa.ObservationRec | None:
     """A report result that no code table reads: its name and value become report text."""
     r = sel.resources[j]
-    if r.get("status") not in VALID_OBSERVATION_STATUSES or _known_code(ctx, r, memo, key_cache, pools):
+    status = r.get("status")
+    if type(status) is not str or status not in VALID_OBSERVATION_STATUSES or _known_code(ctx, r, memo, key_cache, pools):
         return None
     if not sel.valid(j):
         return None

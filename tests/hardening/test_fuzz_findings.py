@@ -12,6 +12,8 @@ F4  ``code.coding`` a number or ``true``: not iterable, same triage.
 F5  a completed therapy ending on (or within its grace period of) 9999-12-31: ``OverflowError``
     computing end + grace (service/picture/therapy.py ``_progressed_on``,
     service/picture/tempo.py ``progression_interval``).
+F6  a DiagnosticReport ``status`` a list or an object (service/data/fhir_adapter.py ``observation_parts``).
+F7  a huge CodeableConcept text or display (1 MB: 12 s) - every text table ran over all of it.
 """
 from __future__ import annotations
 
@@ -122,3 +124,46 @@ def test_f5_therapy_ending_at_the_end_of_time_is_not_a_500(post, end):
     statement["effectivePeriod"] = {"start": statement["effectivePeriod"]["start"], "end": end}
     _summaries(post(body))
 
+
+
+# F6  a DiagnosticReport ``status`` a list or an object: ``TypeError: unhashable`` reading the
+#     report's contained results (service/data/fhir_adapter.py ``observation_parts``). The same
+#     guard was added where a report's uncoded results become text (select.py ``_narrative``).
+@pytest.mark.parametrize("status", [{"code": "final"}, ["final"]])
+def test_f6_report_status_not_a_string_is_not_a_500(post, status):
+    body = copy.deepcopy(fixture_hook_request("net-208"))
+    report = next(r for r in _entries(body, "diagnosticReports") if r.get("contained"))
+    report["status"] = status
+    _summaries(post(body))
+
+
+# F7  (from the campaign's slowest answers: 0.9 s for a 62 KB medication display made by a mutation)
+#     every text table's patterns ran over a CodeableConcept's whole text and displays, several times
+#     per medication: a 1 MB display took 12 s (linear, ~12 us a character), so a 10 MB body could
+#     hold a worker for minutes. ``Concept.all_text`` (service/data/fhir_adapter.py) now reads at most
+#     CONCEPT_TEXT_CAP characters. Shown by what the text tables are given, not by timing.
+@pytest.mark.parametrize("field", ["display", "text"])
+def test_f7_text_tables_read_a_bounded_prefix_of_a_huge_medication_name(post, monkeypatch, field):
+    from service.data import fhir_adapter
+    from service.picture.terminology import Terminology
+
+    cap = getattr(fhir_adapter, "CONCEPT_TEXT_CAP", 4096)
+
+    longest = {"chars": 0}
+    for name in ("match_text", "match_all"):
+        real = getattr(Terminology, name)
+
+        def spy(self, table, text, _real=real):
+            longest["chars"] = max(longest["chars"], len(text or ""))
+            return _real(self, table, text)
+        monkeypatch.setattr(Terminology, name, spy)
+
+    body = copy.deepcopy(fixture_hook_request(PATIENT))
+    concept = _entries(body, "medicationStatements")[0]["medicationCodeableConcept"]
+    name = "octreotide 30 MG Injection "
+    if field == "display":
+        concept["coding"][0]["display"] = name * 40_000          # ~1 MB
+    else:
+        concept["text"] = name * 40_000
+    _summaries(post(body))
+    assert 0 < longest["chars"] <= cap
