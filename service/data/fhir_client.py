@@ -94,7 +94,7 @@ class ServerUrl:
         return other.path == self.path or other.path.startswith(self.path + "/")
 
 
-_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*")
+_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?){0,126}")
 
 
 def parse_server_url(raw: object, *, allow_query: bool = False) -> ServerUrl:
