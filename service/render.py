@@ -340,6 +340,10 @@ def _rank(spec: CardSpec, outcome: Outcome | None = None,
 
 
 def _indicator(group: _Group) -> str:
+    """The most urgent indicator of the merged cards; "critical" whenever a fact the card cites is at a critical
+    value (a lab beyond the knowledge's critical limits, e.g. potassium 2.8 mmol/L, glucose 41 mg/dL)."""
+    if any(f.critical for o, _ in group.members for f in o.facts):
+        return "critical"
     return min((spec.indicator for _, spec in group.members), key=_INDICATOR_RANK.__getitem__)
 
 

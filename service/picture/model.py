@@ -302,7 +302,7 @@ class Labs:
     creatinine mg/dL, haemoglobin g/dL, WBC and platelets 10^9/L (= 10^3/mm3), bilirubin mg/dL,
     albumin g/dL, glucose mg/dL, HbA1c %, cholesterol/triglycerides mg/dL, BP mm[Hg],
     NT-proBNP pg/mL, 5-HIAA as reported (unit kept), chromogranin A as reported, gastrin pg/mL,
-    body height cm, body weight kg (for doses per m2 or per kg).
+    body height cm, body weight kg (for doses per m2 or per kg), QTc ms, potassium and magnesium mmol/L, INR.
     """
 
     creatinine_clearance: Fact[float] = field(default_factory=Fact.missing)
@@ -331,6 +331,9 @@ class Labs:
     body_height: Fact[float] = field(default_factory=Fact.missing)   # cm (LOINC 8302-2)
     body_weight: Fact[float] = field(default_factory=Fact.missing)   # kg (LOINC 29463-7)
     qtc: Fact[float] = field(default_factory=Fact.missing)            # corrected QT interval, ms
+    potassium: Fact[float] = field(default_factory=Fact.missing)      # mmol/L (mEq/L 1:1)
+    magnesium: Fact[float] = field(default_factory=Fact.missing)      # mmol/L (mg/dL / 2.431)
+    inr: Fact[float] = field(default_factory=Fact.missing)            # INR (ratio; Child-Pugh)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,9 @@ class FactUse:
     source: str = "coded"          # "coded" | "report-text" (card contract, "Facts read from report text")
     quote: str | None = None       # a report-text fact: the sentence it was read from (raw; the renderer escapes)
     record: str | None = None      # a report-text fact: JSON of the coded Observation that would record it
+    # a value at or beyond a critical limit of the knowledge (``critical_values`` in cards/knowledge/safety.yaml):
+    # the card that cites it is shown with indicator "critical" (service.render)
+    critical: bool = False
 
     @classmethod
     def of(cls, name: str, fact: Fact[Any], display: str | None = None) -> "FactUse":

@@ -1,0 +1,106 @@
+"""Patients for the facts the record already holds (clinical review 2026-12, helper clin-facts): labs read in
+every common shape and unit and cited with their date (critical values make the card critical), imaging and
+growth on record never asked for again, liver dominance only when the record says so, crisis cover only for a
+procedure, text provenance, Ki-67 ranges and conflicts, Child-Pugh and QTc. Ids net-250..net-259.
+"""
+from __future__ import annotations
+
+from .fhir import LOINC, SCT, P, ago, cc, qty
+from .scenarios import meta, scenario
+
+
+def _q(p: P, sfx: str, loinc: tuple, when: str, value: float, unit: str, ucum: str | None = None) -> None:
+    p.obs(sfx, cc((LOINC, *loinc)), when, value={"valueQuantity": qty(value, unit, ucum)})
+
+
+@scenario
+def s250():
+    p = P("net-250", "Test Patient Facts-A", "male", "1961-05-02")
+    p.condition("primary", "C25.4", (SCT, "253005002", "VIPoma"), onset=ago(years=2),
+                text="Metastatic pancreatic VIPoma")
+    p.condition("liver", "C7B.02", onset=ago(years=2))
+    p.morphology("morph", ago(years=2), "8155/3")
+    p.ki67("ki67", ago(years=2), 4)
+    p.sstr("sstr", ago(days=60), "higher-than-liver")
+    p.med_statement("lar", "lanreotide120", ago(months=14), dosage="120 mg deep SC every 4 weeks")
+    p.bowel("bm", ago(days=2), 8)
+    # potassium from whole blood in mEq/L, magnesium in mg/dL (local shapes; converted to mmol/L)
+    _q(p, "k", ("6298-4", "Potassium [Moles/volume] in Blood"), ago(days=2), 2.6, "mEq/L", "meq/L")
+    _q(p, "mg", ("19123-9", "Magnesium [Mass/volume] in Serum or Plasma"), ago(days=2), 1.0, "mg/dL", "mg/dL")
+    p.lab("creatinine", ago(days=2), 1.6)
+    p.status("status", ago(days=60), "stable")
+    return meta(p, "VIPoma on lanreotide with K 2.6 mEq/L (blood) and Mg 1.0 mg/dL: critical, cited with dates",
+                "60-year-old man with a metastatic pancreatic VIPoma on lanreotide for 14 months, 8 watery stools a "
+                "day, whole-blood potassium 2.6 mEq/L and magnesium 1.0 mg/dL (0.41 mmol/L) two days ago. The F-09 "
+                "escalation card cites both values with their dates and is critical; neither is listed as missing.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 4, "sstr": "positive_all", "extent": "metastatic",
+                        "syndromes": ["vipoma"], "progression": False},
+                rows=["F-09"], also=["G-07", "G-08", "LD-01", "LD-02", "F-05", "M-08"], not_rows=["F-01"],
+                shapes=["potassium LOINC 6298-4 in mEq/L", "magnesium LOINC 19123-9 in mg/dL"])
+
+
+@scenario
+def s251():
+    p = P("net-251", "Test Patient Facts-B", "female", "1958-10-20")
+    p.condition("primary", "C25.4", (SCT, "302822000", "Pancreatic insulinoma"), onset=ago(months=8),
+                text="Malignant insulinoma of the pancreatic body with liver metastases")
+    p.condition("liver", "C7B.02", onset=ago(months=8))
+    p.morphology("morph", ago(months=8), "8151/3")
+    p.ki67("ki67", ago(months=8), 5)
+    p.sstr("sstr", ago(days=40), "higher-than-liver")
+    p.med_request("diazoxide", ("http://www.nlm.nih.gov/research/umls/rxnorm", "3327", "diazoxide"),
+                  ago(months=4), dosage="150 mg orally three times daily")
+    # glucose in mmol/L under the moles-per-volume LOINC (2.1 mmol/L = 38 mg/dL)
+    _q(p, "glucose", ("14749-6", "Glucose [Moles/volume] in Serum or Plasma"), ago(days=1), 2.1, "mmol/L",
+       "mmol/L")
+    p.ecog("ecog", ago(days=20), 1)
+    return meta(p, "Malignant insulinoma on diazoxide with glucose 2.1 mmol/L yesterday: critical diazoxide card",
+                "64-year-old woman with a malignant insulinoma on diazoxide 450 mg/day; serum glucose 2.1 mmol/L "
+                "(38 mg/dL) yesterday. The diazoxide card cites it with its date and is critical.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 5, "extent": "metastatic",
+                        "sstr": "positive_all", "syndromes": ["insulinoma"]},
+                rows=["F-07"], also=["G-08", "SB-09", "G-07", "LD-01", "LD-02", "F-05", "M-10", "P-02", "G-06"],
+                not_rows=["F-01", "M-02"],
+                shapes=["glucose LOINC 14749-6 in mmol/L"])
+
+
+@scenario
+def s252():
+    p = P("net-252", "Test Patient Facts-C", "male", "1955-02-14")
+    p.condition("primary", "C7A.012", onset=ago(years=3))
+    p.condition("liver", "C7B.02", onset=ago(years=3))
+    p.ki67("ki67", ago(years=3), 3)
+    p.sstr("sstr", ago(months=6), "higher-than-liver")
+    p.med_statement("lar", "octreotide_lar30", ago(years=2), dosage="30 mg IM every 4 weeks")
+    p.med_statement("ppi", ("http://www.nlm.nih.gov/research/umls/rxnorm", "7646", "omeprazole"), ago(months=6))
+    p.lab("cga", ago(months=7), 150)
+    p.lab("cga", ago(days=20), 420)
+    p.status("status", ago(days=20), "stable", note="CT chest/abdomen/pelvis: stable disease (RECIST 1.1).")
+    return meta(p, "Chromogranin A tripled on a PPI; CT stable (RECIST) the same month",
+                "67-year-old man with a metastatic ileal NET G2 (Ki-67 3 %) on octreotide LAR; chromogranin A rose from 150 to "
+                "420 ng/mL after omeprazole was started, while CT three weeks ago was stable by RECIST 1.1. The "
+                "marker card says imaging is stable (and cites it) instead of asking for imaging.",
+                expect={"site": "midgut", "grade": "G2", "ki67": 3, "sstr": "positive_all", "extent": "metastatic",
+                        "progression": False},
+                rows=["NR-21", "G-09"], also=["M-02", "M-10", "LD-01", "M-01"], not_rows=["M-04", "M-05"],
+                shapes=["disease-status Observation with a RECIST note beside a rising CgA"])
+
+
+@scenario
+def s253():
+    p = P("net-253", "Test Patient Facts-D", "female", "1990-07-07")
+    p.condition("vhl", "Q85.83", (SCT, "46659004", "Von Hippel-Lindau syndrome"), onset=ago(years=12))
+    p.condition("primary", "C25.4", onset=ago(years=2), text="VHL-associated pancreatic NET, tail")
+    p.ki67("ki67", ago(years=2), 2)
+    p.size("size", ago(days=30), 2.4)
+    p.status("status", ago(days=30), "progressive", note="MRI: pancreatic tail NET larger than a year ago.")
+    p.pregnancy("preg", ago(days=10))
+    return meta(p, "VHL pNET growing on record, pregnant: no 'belzutifan if it grows'",
+                "36-year-old pregnant woman with VHL and a 2.4 cm pancreatic-tail NET that MRI reports as larger "
+                "than a year ago (one size on record). Growth is on record, so the card does not say 'if it "
+                "grows' nor ask for the growth rate: belzutifan is not possible in pregnancy (NR-11 says so), the MDT plans "
+                "imaging and the surgical criteria with obstetrics.",
+                expect={"site": "pancreas", "grade": "G1", "ki67": 2, "hereditary": ["VHL"], "progression": True,
+                        "extent": "localized"},
+                rows=["H-04", "NR-11"], also=["G-08", "SB-10", "H-05", "G-01"], not_rows=["H-03"],
+                shapes=["coded progression without serial sizes"])
