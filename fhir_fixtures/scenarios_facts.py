@@ -104,3 +104,52 @@ def s253():
                         "extent": "localized"},
                 rows=["H-04", "NR-11"], also=["G-08", "SB-10", "H-05", "G-01"], not_rows=["H-03"],
                 shapes=["coded progression without serial sizes"])
+
+
+@scenario
+def s254():
+    p = P("net-254", "Test Patient Facts-E", "male", "1957-03-30")
+    p.condition("primary", "C25.4", onset=ago(years=2), text="Pancreatic NET G2 with liver metastases")
+    p.condition("liver", "C7B.02", onset=ago(years=2))
+    p.ki67("ki67", ago(years=2), 12)
+    p.sstr("sstr", ago(days=80), "higher-than-liver")
+    p.med_request("everolimus", "everolimus10", ago(months=2), dosage="10 mg by mouth once daily")
+    # SI units (bilirubin umol/L, albumin g/L) and an INR: 2 + 3 + 1 points, ascites/encephalopathy unrecorded
+    _q(p, "bili", ("1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma"), ago(days=5), 40, "µmol/L",
+       "umol/L")
+    _q(p, "alb", ("1751-7", "Albumin [Mass/volume] in Serum or Plasma"), ago(days=5), 27, "g/L", "g/L")
+    _q(p, "inr", ("6301-6", "INR in Platelet poor plasma by Coagulation assay"), ago(days=5), 1.4, "{INR}", "{INR}")
+    p.status("status", ago(days=80), "stable")
+    return meta(p, "On everolimus 10 mg with bilirubin 40 umol/L, albumin 27 g/L, INR 1.4: at least Child-Pugh B",
+                "65-year-old man with a metastatic pNET G2 on everolimus 10 mg daily for 2 months; bilirubin "
+                "40 umol/L (2.3 mg/dL, 2 points), albumin 27 g/L (3 points), INR 1.4 (1 point): with ascites and "
+                "encephalopathy unrecorded (at least 1 point each) the score is 8-12, at least Child-Pugh B. The "
+                "card says at most 5 mg daily and asks only for what would complete the class.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 12, "sstr": "positive_all", "extent": "metastatic",
+                        "progression": False},
+                rows=["SB-01"], also=["G-08", "M-10", "LD-01", "P-07"], not_rows=["P-03"],
+                shapes=["bilirubin umol/L, albumin g/L, INR LOINC 6301-6 {INR}"])
+
+
+@scenario
+def s255():
+    p = P("net-255", "Test Patient Facts-F", "female", "1963-08-19")
+    p.condition("primary", "C25.4", onset=ago(years=2), text="Pancreatic NET G2")
+    p.condition("liver", "C7B.02", onset=ago(years=2))
+    p.ki67("ki67", ago(years=2), 7)
+    p.sstr("sstr", ago(days=100), "negative")
+    p.med_request("sunitinib", "sunitinib37", ago(months=5), dosage="37.5 mg by mouth once daily")
+    p.med_request("citalopram", ("http://www.nlm.nih.gov/research/umls/rxnorm", "2556", "citalopram"), ago(years=2),
+                  dosage="20 mg by mouth daily")
+    p.obs("qtc", cc((LOINC, "76634-5", "QT interval corrected by Fridericia formula")), ago(days=1),
+          category="procedure", value={"valueQuantity": qty(0.482, "s", "s")})
+    _q(p, "k", ("2823-3", "Potassium [Moles/volume] in Serum or Plasma"), ago(days=1), 3.4, "mmol/L", "mmol/L")
+    p.status("status", ago(days=30), "stable")
+    return meta(p, "Sunitinib and citalopram with QTc 0.482 s (Fridericia): critical QT card",
+                "61-year-old woman on sunitinib for a metastatic pNET, long-term citalopram; QTc (Fridericia) recorded "
+                "as 0.482 s yesterday, potassium 3.4 mmol/L. Two QT-prolonging drugs with a QTc of 480 ms or more: "
+                "the QT card is critical, cites the QTc and potassium and asks only for magnesium.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 7, "sstr": "negative", "extent": "metastatic",
+                        "progression": False},
+                rows=["SB-12"], also=["G-08", "P-07", "SB-02", "LD-01"], not_rows=["NR-01"],
+                shapes=["QTc LOINC 76634-5 in seconds"])

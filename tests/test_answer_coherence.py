@@ -145,6 +145,7 @@ ON_RECORD = (
      lambda p: p.progression if p.progression.is_(True) else p.labs.body_height.missing()),
     (re.compile(r"hepatic tumour burden", re.I), lambda p: p.hepatic_burden_percent),
     (re.compile(r"^QTc", re.I), lambda p: p.labs.qtc),
+    (re.compile(r"^INR\b"), lambda p: p.labs.inr),
 )
 
 

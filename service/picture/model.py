@@ -289,6 +289,23 @@ class Medication:
 
 
 @dataclass(frozen=True, slots=True)
+class ChildPugh:
+    """The Child-Pugh score as far as the record settles it: each component on record scores its points, each
+    one not on record (``unknown``) 1-3 points, so the score and class are ranges (``min_class`` is what the
+    data already prove: "at least B")."""
+
+    min_points: int
+    max_points: int
+    min_class: str                  # "A", "B" or "C"
+    max_class: str
+    unknown: tuple[str, ...] = ()   # components not on record, e.g. ("INR", "ascites", "encephalopathy")
+
+    @property
+    def settled(self) -> bool:
+        return self.min_class == self.max_class
+
+
+@dataclass(frozen=True, slots=True)
 class Quantity:
     value: float
     unit: str                   # canonical unit after conversion (see Labs field docs)
@@ -439,6 +456,9 @@ class NetPicture:
     hyperparathyroidism: Fact[bool] = field(default_factory=Fact.missing)
     dpd_deficiency: Fact[bool] = field(default_factory=Fact.missing)          # DPYD poor/intermediate, DPD deficiency
     labs: Labs = field(default_factory=Labs)
+    # Child-Pugh from bilirubin, albumin and INR on record (ascites and encephalopathy counted 1-3 points each):
+    # MISSING without bilirubin or albumin; sources: the labs used
+    child_pugh: Fact[ChildPugh] = field(default_factory=Fact.missing)
 
     # data completeness
     unavailable: tuple[str, ...] = ()      # data categories that could not be read (e.g. "observations")
