@@ -6,7 +6,7 @@ procedure, text provenance, Ki-67 ranges and conflicts, Child-Pugh and QTc. Ids 
 from __future__ import annotations
 
 from .fhir import LOINC, SCT, P, ago, cc, qty
-from .scenarios import meta, scenario
+from .scenarios import good_labs, meta, scenario
 
 
 def _q(p: P, sfx: str, loinc: tuple, when: str, value: float, unit: str, ucum: str | None = None) -> None:
@@ -153,3 +153,28 @@ def s255():
                         "progression": False},
                 rows=["SB-12"], also=["G-08", "P-07", "SB-02", "LD-01"], not_rows=["NR-01"],
                 shapes=["QTc LOINC 76634-5 in seconds"])
+
+
+@scenario
+def s256():
+    p = P("net-256", "Test Patient Facts-G", "male", "1953-12-01")
+    p.condition("primary", "C7A.012", onset=ago(years=3))
+    p.condition("liver", "C7B.02", onset=ago(years=3))
+    p.condition("cs", "E34.00", onset=ago(years=3))
+    p.ki67("ki67", ago(years=3), 4)
+    p.sstr("sstr", ago(days=40), "lower-than-liver")
+    p.med_statement("lar", "octreotide_lar30", ago(years=2), dosage="30 mg IM every 4 weeks")
+    p.status("status", ago(days=40), "progressive")
+    p.bowel("bm", ago(days=7), 2)
+    good_labs(p, ago(days=10))
+    return meta(p, "Carcinoid syndrome, progressing on octreotide LAR, liver metastases coded, no burden: no crisis "
+                "cover card, liver dominance not asserted",
+                "70-year-old man with an ileal NET G2, liver metastases (code only: no hepatic burden or imaging "
+                "review of the disease outside the liver), SSTR uptake below liver (no PRRT), carcinoid syndrome "
+                "controlled on octreotide LAR, progressing. Liver-directed therapy is offered only 'if the disease is liver-dominant', and, with "
+                "no procedure planned or recommended, no separate octreotide-cover card or draft.",
+                expect={"site": "midgut", "grade": "G2", "ki67": 4, "sstr": "lower_than_liver", "extent": "metastatic",
+                        "syndromes": ["carcinoid"], "progression": True},
+                rows=["LD-02"], also=["M-04", "M-05", "F-01", "M-10", "LD-01", "G-07", "M-08", "F-04", "M-07", "F-06", "NR-03", "M-11"],
+                not_rows=["F-05"],
+                shapes=["liver-metastasis code without hepatic burden"])

@@ -29,8 +29,9 @@ F-04 — carcinoid heart disease  (ENETS-CS 2022; Bhattacharyya 2008)
           cardiology review.
 F-05 — peri-procedural cover that fits the syndrome  (ENETS/NANETS; ENETS-fpNET 2023)  [review row]
     When: functional NET and a procedure either planned (planned surgery / liver-directed therapy / PRRT
-          order, or a next PRRT date on/after today) or suggested by this very answer (a recommend/consider
-          card on the surgery, liver-directed-therapy or PRRT topic, not of a therapy the patient declined).
+          order, or a next PRRT date on/after today) or recommended by this very answer (a recommend card on
+          the surgery, liver-directed-therapy or PRRT topic, not of a therapy the patient declined; a consider
+          card -- an MDT option -- carries the cover as a caution line of its own, no separate card or draft).
           It runs after the other rows to see their suggestions.
     Then: carcinoid syndrome and the other hormone syndromes (VIPoma, glucagonoma, gastrinoma,
           somatostatinoma) -> RECOMMEND octreotide cover before/during the procedure (crisis-prophylaxis), not
@@ -255,7 +256,10 @@ def _procedures_ahead(p: NetPicture, as_of: date, k: RuleKnowledge,
         if o.status is not Status.APPLICABLE:
             continue
         spec = k.card_of(o)
-        if spec is None or spec.strength not in ("recommend", "consider") or spec.topic not in _PROCEDURE_TOPICS:
+        # only a procedure this answer recommends counts: a "consider" (an MDT option, e.g. liver-directed therapy
+        # "if liver-dominant") carries the cover as a caution line on its own card, never a separate card with an
+        # octreotide draft for a procedure nobody has planned (review A W6)
+        if spec is None or spec.strength != "recommend" or spec.topic not in _PROCEDURE_TOPICS:
             continue
         if spec.id in k.values("f05_not_tumour_procedure_cards"):
             continue  # e.g. parathyroidectomy in MEN1: not a procedure on the hormone-secreting tumour
