@@ -178,3 +178,45 @@ def s256():
                 rows=["LD-02"], also=["M-04", "M-05", "F-01", "M-10", "LD-01", "G-07", "M-08", "F-04", "M-07", "F-06", "NR-03", "M-11"],
                 not_rows=["F-05"],
                 shapes=["liver-metastasis code without hepatic burden"])
+
+
+@scenario
+def s257():
+    p = P("net-257", "Test Patient Facts-H", "female", "1966-04-09")
+    p.condition("primary", "C7A.012", onset=ago(days=30), text="Ileal NET with liver metastases")
+    p.condition("liver", "C7B.02", onset=ago(days=30))
+    p.ki67("ki67", ago(days=30), string="Ki-67 2-5 %")
+    p.differentiation("diff", ago(days=30), "well")
+    p.sstr("sstr", ago(days=20), "higher-than-liver")
+    p.burden("burden", ago(days=20), 10)
+    p.status("status", ago(days=20), "stable")
+    p.ecog("ecog", ago(days=20), 0)
+    return meta(p, "Ki-67 reported as 2-5 %: grade G1-G2 uncertain, both ends kept",
+                "60-year-old woman, newly diagnosed ileal NET with liver metastases (10 % burden), Ki-67 reported "
+                "as a range 2-5 % that spans the 3 % grade cut-off. The grade is shown as G1-G2 uncertain with both "
+                "ends, never as G2 alone; where the next step differs at the two ends the range card says so.",
+                expect={"site": "midgut", "differentiation": "well", "grade": "G2", "ki67": 5,
+                        "sstr": "positive_all", "extent": "metastatic", "progression": False},
+                rows=["M-02"], also=["M-01", "KR-01", "LD-01", "M-10", "G-08"], not_rows=["G3-01", "G-05"],
+                shapes=["Ki-67 valueString range across the 3 % cut-off"])
+
+
+@scenario
+def s258():
+    p = P("net-258", "Test Patient Facts-I", "male", "1959-01-25")
+    p.condition("primary", "C25.4", onset=ago(days=25), text="Pancreatic NET with liver metastases")
+    p.condition("liver", "C7B.02", onset=ago(days=25))
+    # two coded Ki-67 results of the same day that disagree (a data-entry or specimen question)
+    p.ki67("ki67-a", ago(days=25), 6)
+    p.ki67("ki67-b", ago(days=25), 28)
+    p.sstr("sstr", ago(days=20), "higher-than-liver")
+    p.ecog("ecog", ago(days=20), 1)
+    return meta(p, "Two coded Ki-67 results of one day disagree (6 % vs 28 %): reconcile, not 'missing'",
+                "66-year-old man with a new metastatic pNET; two coded Ki-67 results on the same day, 6 % and 28 %, "
+                "none newer. The record has a Ki-67: it is contradictory. The data-gap card names both values "
+                "and dates and asks pathology to reconcile them; the grade is not asserted.",
+                expect={"site": "pancreas", "ki67": None, "grade": None, "sstr": "positive_all",
+                        "extent": "metastatic"},
+                rows=["G-05"], also=["G-08", "LD-01", "G-06", "P-02", "M-10"],
+                not_rows=["G3-01", "P-03", "P-05"],
+                shapes=["two coded Ki-67 Observations on one date with different values"])

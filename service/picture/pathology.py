@@ -191,7 +191,26 @@ def read(ctx: Context, dx: Diagnosis) -> Pathology:
     p.grade = _overall(p, dx)
     p.discordant = _discordance(p.assessments)
     p.ki67_ends = _ends(p, dx)
+    p.grade = _range_grade(p)
     return p
+
+
+def _range_grade(p: Pathology) -> Fact:
+    """A Ki-67 range or bound whose ends fall in different grades: the grade keeps its value (the rows decide
+    on it and KR-01 runs them at both ends) but says it is uncertain, with both grades and both ends: "G2-G3
+    uncertain: Ki-67 15-25 % spans a grade cut-off" -- never "G3" alone (review B W3)."""
+    grade = p.grade
+    if len(p.ki67_ends) != 2 or not grade.known:
+        return grade
+    (lo, lo_grade), (hi, hi_grade) = p.ki67_ends
+    if lo_grade is None or hi_grade is None or lo_grade == hi_grade:
+        return grade
+    k: Ki67 = p.ki67.value  # type: ignore[assignment]
+    shown = f"{k.low:g}-{k.percent:g} %" if k.low is not None else f"{k.comparator}{k.percent:g} %"
+    note = (f"{lo_grade.value}-{hi_grade.value} uncertain: Ki-67 {shown} spans a grade cut-off "
+            f"({lo.percent:g} %: {lo_grade.value}; {hi.percent:g} %: {hi_grade.value})")
+    return Fact(grade.state, grade.value, tuple(Source(s.reference, s.date, note, s.quote, s.record)
+                                               for s in grade.sources), note)
 
 
 # how far inside an open bound its end lies ("< 10 %" ends at 9.9 %, "> 20 %" at 20.1 %)

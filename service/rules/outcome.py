@@ -48,8 +48,9 @@ class FactUse:
                     or (source.date == newest.date and source.quote is None and newest.quote is not None):
                 newest = source      # the newest; at one date a coded source before report text
         if display is None:
-            if not fact.known and len({s.origin for s in fact.sources}) > 1:
-                # a coded result and report text disagree: show both readings
+            if not fact.known and (len({s.origin for s in fact.sources}) > 1 or (
+                    fact.state.value == "contradictory" and len({s.display for s in fact.sources}) > 1)):
+                # sources disagree (a coded result and report text, or two results of one date): show both
                 display = f"{fact.state.value}: " + " vs ".join(dict.fromkeys(s.display for s in fact.sources))
             elif not fact.known:
                 display = fact.state.value

@@ -74,6 +74,9 @@ def card_params(p: NetPicture) -> dict[str, str]:
     params = {"site": site_words(p)}
     if p.grade.known:
         params["grade"] = p.grade.value.value  # type: ignore[union-attr]
+        ends = [g for _, g in p.ki67_ends]
+        if len(ends) == 2 and None not in ends and ends[0] != ends[1]:
+            params["grade"] = f"{ends[0].value}-{ends[1].value}"   # a Ki-67 range across a grade cut-off
     if p.ki67.known:
         k: Ki67 = p.ki67.value  # type: ignore[assignment]
         params["ki67"] = ki67_text(k)
