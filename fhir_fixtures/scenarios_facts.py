@@ -220,3 +220,25 @@ def s258():
                 rows=["G-05"], also=["G-08", "LD-01", "G-06", "P-02", "M-10"],
                 not_rows=["G3-01", "P-03", "P-05"],
                 shapes=["two coded Ki-67 Observations on one date with different values"])
+
+
+@scenario
+def s259():
+    p = P("net-259", "Test Patient Facts-J", "female", "1984-02-17")
+    p.condition("vhl", "Q85.8", onset=ago(years=15), text="von Hippel-Lindau disease, germline VHL variant")
+    p.condition("primary", "C25.4", onset=ago(years=1), text="VHL-associated pancreatic NET, body")
+    p.obs("ki67", cc((LOINC, "29593-1", "Cells.Ki-67 nuclear Ag/cells in Tissue by Immune stain")), ago(years=1),
+          value={"valueString": "EUS-FNA of the pancreatic body lesion: well-differentiated neuroendocrine tumour. "
+                                "Ki-67 index about 4 % in the hot spot (2000 cells counted)."})
+    p.size("size-old", ago(months=13), 1.6)
+    p.size("size", ago(days=20), 2.4)
+    p.pregnancy("preg", ago(days=20), pregnant=False)
+    return meta(p, "VHL only in the problem-list text (Q85.8) and Ki-67 only in a pathology sentence: text facts",
+                "42-year-old woman with VHL recorded as Q85.8 'other phakomatoses' whose text names von Hippel-Lindau, "
+                "and a pancreatic-body NET whose Ki-67 (4 %) is given only inside a pathology sentence. The pNET grew "
+                "1.6 -> 2.4 cm in a year. Both deciding facts are shown as read from text, with the quote, and the "
+                "cards offer to record them as coded (VHL as Q85.83, Ki-67 as a coded result).",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 4, "hereditary": ["VHL"], "progression": None,
+                        "extent": None},
+                rows=["H-04"], also=["G-08", "H-05", "G-01", "G-06"], not_rows=["NR-11"],
+                shapes=["Ki-67 narrative valueString", "VHL from Q85.8 text"])

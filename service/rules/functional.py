@@ -135,7 +135,7 @@ def _syndrome(rule_id: str, p: NetPicture, syndrome: Syndrome) -> Outcome | None
 
 
 def _syndrome_facts(p: NetPicture) -> tuple[FactUse, ...]:
-    return tuple(FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+    return tuple(FactUse.of_source("Functional syndrome", s)
                  for s in p.syndrome_sources)
 
 

@@ -297,7 +297,7 @@ def functional_syndrome_first(p: NetPicture, as_of: date, k: RuleKnowledge) -> O
     if not p.syndromes and not p.carcinoid_syndrome.is_(True):
         return Outcome.not_applicable("G-07", "no functional syndrome on record")
     names = sorted(s.value for s in p.syndromes) or [Syndrome.CARCINOID.value]
-    facts = tuple(FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+    facts = tuple(FactUse.of_source("Functional syndrome", s)
                   for s in p.syndrome_sources)
     return Outcome.applicable("G-07", facts=facts, reason="functional syndrome: " + ", ".join(names))
 

@@ -87,7 +87,7 @@ def _hereditary_pnet(rule_id: str, p: NetPicture, syndrome: Hereditary) -> Outco
 
 
 def _facts(p: NetPicture) -> tuple[FactUse, ...]:
-    hereditary = tuple(FactUse(name="Hereditary syndrome", display=s.display, date=s.date, reference=s.reference)
+    hereditary = tuple(FactUse.of_source("Hereditary syndrome", s)
                        for s in p.hereditary_sources)
     return hereditary + fact_uses(p, "tumor_size_cm") + growth_facts(p) + fact_uses(p, "grade", "extent", "progression")
 
@@ -151,9 +151,9 @@ def _men1_care(p: NetPicture) -> Outcome | None:
         return None
     ptx = [FactUse(name="Procedure", display=pr.display, date=pr.date, reference=pr.reference)
            for pr in p.procedures if pr.kind == "parathyroidectomy"]
-    facts = tuple(FactUse(name="Hereditary syndrome", display=s.display, date=s.date, reference=s.reference)
+    facts = tuple(FactUse.of_source("Hereditary syndrome", s)
                   for s in p.hereditary_sources) + fact_uses(p, "hyperparathyroidism") + tuple(ptx) + tuple(
-        FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+        FactUse.of_source("Functional syndrome", s)
         for s in p.syndrome_sources)
     params = card_params(p)
     if p.hyperparathyroidism.is_(True) and not ptx:

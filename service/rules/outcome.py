@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping
 
-from service.picture.model import Fact, Ki67, Quantity
+from service.picture.model import Fact, Ki67, Quantity, Source
 
 
 class Status(str, enum.Enum):
@@ -34,6 +34,15 @@ class FactUse:
     # a value at or beyond a critical limit of the knowledge (``critical_values`` in cards/knowledge/safety.yaml):
     # the card that cites it is shown with indicator "critical" (service.render)
     critical: bool = False
+
+    @classmethod
+    def of_source(cls, name: str, source: Source, display: str | None = None) -> "FactUse":
+        """One record of the picture as a fact, with its provenance: a source read from text keeps its quote
+        and the record that would code it (source "report-text")."""
+        text = source.quote is not None
+        return cls(name=name, display=display or source.display, date=source.date, reference=source.reference,
+                   source="report-text" if text else "coded", quote=source.quote if text else None,
+                   record=source.record if text else None)
 
     @classmethod
     def of(cls, name: str, fact: Fact[Any], display: str | None = None) -> "FactUse":

@@ -272,7 +272,7 @@ def syndrome_facts(p: NetPicture, syndrome: Syndrome) -> tuple[FactUse, ...]:
 
 def syndrome_list_facts(p: NetPicture) -> tuple[FactUse, ...]:
     """Every functional-syndrome record (with dates), for cards of rows that are not syndrome rows."""
-    return tuple(FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+    return tuple(FactUse.of_source("Functional syndrome", s)
                  for s in p.syndrome_sources)
 
 
