@@ -65,6 +65,8 @@ MAX_VALUE_LENGTH = 120
 QUOTE_LENGTH = 200          # card contract: a report-text fact's quote is at most 200 characters
 REPORT_TEXT = "report-text"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 _DESCRIPTION_MAX = 300  # action descriptions name the whole order (knowledge text), never cut in practice
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>&~")
 # Each special -> backslash + itself, for str.translate (one pass in C instead of a Python loop per character).
@@ -370,6 +372,10 @@ def _rank(spec: CardSpec, outcome: Outcome | None = None,
 
 
 def _indicator(group: _Group) -> str:
+    """The most urgent indicator of the merged cards; "critical" whenever a fact the card cites is at a critical
+    value (a lab beyond the knowledge's critical limits, e.g. potassium 2.8 mmol/L, glucose 41 mg/dL)."""
+    if any(f.critical for o, _ in group.members for f in o.facts):
+        return "critical"
     return min((spec.indicator for _, spec in group.members), key=_INDICATOR_RANK.__getitem__)
 
 
@@ -975,6 +981,21 @@ def _record_suggestions(facts: list[FactUse], picture: NetPicture, uuid_factory:
         if record is None or reference is None or fact.date is None or (reference, fact.record) in seen:
             continue
         seen.add((reference, fact.record))
+        if record.get("resourceType") == "Condition":
+            # a diagnosis read from a problem-list text: the coded Condition, unconfirmed until the clinician signs
+            label = sanitiser.plain(str(record.get("label") or "Record the diagnosis read from the text"), 160)
+            condition: dict[str, Any] = {
+                "resourceType": "Condition",
+                "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
+                "verificationStatus": {"coding": [{"system": CONDITION_VERIFICATION, "code": "confirmed"}]},
+                "code": record["code"], "subject": _subject(picture),
+                "onsetDateTime": fact.date.isoformat(),
+                "evidence": [{"detail": [{"reference": reference}]}]}
+            if isinstance(record.get("note"), str):
+                condition["note"] = [{"text": sanitiser.plain(record["note"], 400)}]
+            out.append({"label": label, "uuid": uuid_factory(), "isRecommended": False,
+                        "actions": [{"type": "create", "description": label, "resource": condition}]})
+            continue
         resource: dict[str, Any] = {"resourceType": "Observation", "status": "final"}
         if isinstance(record.get("category"), str):
             resource["category"] = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": record["category"]}]}]

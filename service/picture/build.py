@@ -185,6 +185,7 @@ def build_picture(
         hyperparathyroidism=_comorbidity(dx, "hyperparathyroidism", "hyperparathyroidism"),
         dpd_deficiency=_comorbidity(dx, "dpd-deficiency", "DPD deficiency"),
         labs=fit.labs,
+        child_pugh=fitness.child_pugh(terminology, fit.labs),
         unavailable=unavailable,
         incomplete=tuple(sorted(record.incomplete)),
         invalid_resources=adapted.invalid,

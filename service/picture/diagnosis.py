@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -549,6 +550,24 @@ _TEXT_SYNDROMES = (("vip", Syndrome.VIPOMA), ("vasoactive", Syndrome.VIPOMA),
                    ("somatostatin", Syndrome.SOMATOSTATINOMA))
 
 
+def _text_source(ctx: Context, info: ConditionInfo, what: str, record_code: str) -> Source:
+    """A Condition fact read from its text (code.text or note) rather than its code: the text as quote and, when
+    the terminology names the precise code (``record_code`` "system|code|display"), the coded Condition that
+    would record it for the clinician to confirm (card contract, "Facts read from report text")."""
+    quote = " ".join((info.rec.code.text or info.rec.note or info.rec.code.all_text).split())[:200]
+    record = None
+    if record_code.count("|") == 2:
+        system, code, display = record_code.split("|")
+        record = json.dumps({
+            "resourceType": "Condition",
+            "code": {"coding": [{"system": ctx.term.system(system), "code": code, "display": display}]},
+            "label": f"Record {what} as a coded diagnosis ({code}), read from the problem-list text",
+            "note": f"Read from the text of {info.rec.ref or 'a Condition'}: \"{quote}\""},
+            sort_keys=True, separators=(",", ":"))
+    return Source(info.rec.ref or None, info.when, f"{what} (read from the condition text)", quote=quote or what,
+                  record=record)
+
+
 def _function_and_heredity(ctx: Context, dx: Diagnosis, infos: list[ConditionInfo]) -> None:
     syndromes: dict[Syndrome, list[Source]] = {}
     hereditary: dict[Hereditary, list[Source]] = {}
@@ -570,7 +589,10 @@ def _function_and_heredity(ctx: Context, dx: Diagnosis, infos: list[ConditionInf
                 continue
             src = info.source(disp)
             if e.get("hereditary"):
-                hereditary.setdefault(Hereditary(str(e.get("hereditary"))), []).append(src)
+                h = Hereditary(str(e.get("hereditary")))
+                # a generic code (Q85.8 "other phakomatoses") that means VHL only through its text: a text fact
+                hereditary.setdefault(h, []).append(
+                    _text_source(ctx, info, h.value, str(e.get("record_code") or "")) if needs_text else src)
             if _yes(e.get("family_history_net")):
                 family.append(src)
             for key in _GASTRIC_BACKGROUND:

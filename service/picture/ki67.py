@@ -112,3 +112,22 @@ def display(k: Ki67) -> str:
         return f"Ki-67 {k.low:g}-{k.percent:g} %"
     cmp = "" if k.comparator == "=" else k.comparator + " "
     return f"Ki-67 {cmp}{k.percent:g} %"
+
+
+_WORD = re.compile(r"[A-Za-z]{3,}")
+_VALUE_WORDS = frozenset({"approx", "approximately", "about", "around", "circa", "less", "than", "below", "under",
+                          "more", "greater", "above", "over", "percent", "index", "labelling", "labeling",
+                          "proliferation", "mib", "hot", "spot", "hotspot", "and", "the"})
+
+
+def is_narrative(text: str) -> bool:
+    """A valueString that is a sentence of a report ("Liver core biopsy ... Ki-67 approximately 12 % in hot-spot
+    areas (500 tumour cells counted)"), not a value ("12%", "Ki-67: 12 %", "approximately 5 %"): more than three
+    words besides the label and value words. A value read from it is a text fact, not a coded one."""
+    words = [w for w in _WORD.findall(_LABEL_RE.sub(" ", text)) if w.lower() not in _VALUE_WORDS]
+    return len(words) > 3
+
+
+def names_ki67(text: str) -> bool:
+    """Does this sentence name the Ki-67 / MIB-1 labelling index?"""
+    return _LABEL_RE.search(text) is not None

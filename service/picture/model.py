@@ -289,6 +289,23 @@ class Medication:
 
 
 @dataclass(frozen=True, slots=True)
+class ChildPugh:
+    """The Child-Pugh score as far as the record settles it: each component on record scores its points, each
+    one not on record (``unknown``) 1-3 points, so the score and class are ranges (``min_class`` is what the
+    data already prove: "at least B")."""
+
+    min_points: int
+    max_points: int
+    min_class: str                  # "A", "B" or "C"
+    max_class: str
+    unknown: tuple[str, ...] = ()   # components not on record, e.g. ("INR", "ascites", "encephalopathy")
+
+    @property
+    def settled(self) -> bool:
+        return self.min_class == self.max_class
+
+
+@dataclass(frozen=True, slots=True)
 class Quantity:
     value: float
     unit: str                   # canonical unit after conversion (see Labs field docs)
@@ -302,7 +319,7 @@ class Labs:
     creatinine mg/dL, haemoglobin g/dL, WBC and platelets 10^9/L (= 10^3/mm3), bilirubin mg/dL,
     albumin g/dL, glucose mg/dL, HbA1c %, cholesterol/triglycerides mg/dL, BP mm[Hg],
     NT-proBNP pg/mL, 5-HIAA as reported (unit kept), chromogranin A as reported, gastrin pg/mL,
-    body height cm, body weight kg (for doses per m2 or per kg).
+    body height cm, body weight kg (for doses per m2 or per kg), QTc ms, potassium and magnesium mmol/L, INR.
     """
 
     creatinine_clearance: Fact[float] = field(default_factory=Fact.missing)
@@ -331,6 +348,9 @@ class Labs:
     body_height: Fact[float] = field(default_factory=Fact.missing)   # cm (LOINC 8302-2)
     body_weight: Fact[float] = field(default_factory=Fact.missing)   # kg (LOINC 29463-7)
     qtc: Fact[float] = field(default_factory=Fact.missing)            # corrected QT interval, ms
+    potassium: Fact[float] = field(default_factory=Fact.missing)      # mmol/L (mEq/L 1:1)
+    magnesium: Fact[float] = field(default_factory=Fact.missing)      # mmol/L (mg/dL / 2.431)
+    inr: Fact[float] = field(default_factory=Fact.missing)            # INR (ratio; Child-Pugh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +456,9 @@ class NetPicture:
     hyperparathyroidism: Fact[bool] = field(default_factory=Fact.missing)
     dpd_deficiency: Fact[bool] = field(default_factory=Fact.missing)          # DPYD poor/intermediate, DPD deficiency
     labs: Labs = field(default_factory=Labs)
+    # Child-Pugh from bilirubin, albumin and INR on record (ascites and encephalopathy counted 1-3 points each):
+    # MISSING without bilirubin or albumin; sources: the labs used
+    child_pugh: Fact[ChildPugh] = field(default_factory=Fact.missing)
 
     # data completeness
     unavailable: tuple[str, ...] = ()      # data categories that could not be read (e.g. "observations")

@@ -40,7 +40,9 @@ from service.picture.model import Agent, FactState, Grade, NetPicture, PrimarySi
 from service.rules.course import prrt_retreatment
 from service.rules.predicates import (
     SYSTEMIC,
+    card_params,
     ki67_outdated,
+    ki67_text,
     prrt_gates,
     received,
     fact_uses,
@@ -84,8 +86,9 @@ def _facts(p: NetPicture) -> tuple[FactUse, ...]:
 
 
 def _params(p: NetPicture) -> dict[str, str]:
-    ki67 = f"{p.ki67.value.percent:g} %" if p.ki67.known else ""
-    return {"site": site_words(p), "ki67": ki67}
+    ki67 = ki67_text(p.ki67.value) if p.ki67.known else ""   # a range keeps both ends (review B W3)
+    # the grade words: "G3", or "G2-G3" for a Ki-67 range across the 20 % cut-off (card_params)
+    return {"site": site_words(p), "ki67": ki67, "grade": card_params(p).get("grade", "G3")}
 
 
 @rule("G3-01")

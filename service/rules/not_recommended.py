@@ -44,7 +44,9 @@ NR-16 — SSA for antiproliferation when SSTR-negative (advanced WD G1/G2, no fu
     When: an SSA is ordered or taken. Why: benefit shown in SSTR-positive tumours; keep for hormonal
     symptoms. (No row suggests an SSA for SSTR-negative disease.)
 NR-21 — calling progression on chromogranin A alone (CgA rising, progression not shown on
-    imaging). Why: false elevation (PPI, renal failure, atrophic gastritis).
+    imaging). Why: false elevation (PPI, renal failure, atrophic gastritis). A current imaging assessment on
+    record (stable/improved/remission) is cited (cga-alone-imaging-stable: "imaging on <date> is stable"),
+    never asked for; an older one is named in "imaging more recent than <date>".
 NR-23 — two SSAs together, routine everolimus + SSA for antiproliferation (no functional syndrome, or
     carcinoid syndrome: RADIANT-2 was exactly everolimus + octreotide LAR in carcinoid syndrome), or everolimus
     during a PRRT course (a dose ordered or scheduled). Why: no added benefit shown; no trial of everolimus with
@@ -58,6 +60,7 @@ from service.picture.model import (
     Agent,
     DiseaseStatus,
     Extent,
+    FactState,
     Grade,
     LungType,
     NetPicture,
@@ -347,7 +350,17 @@ def chromogranin_alone(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if _progressing(p):
         return Outcome.not_applicable("NR-21", "progression documented (imaging/disease status)")
     facts = (FactUse.of("Chromogranin A", p.labs.chromogranin_a_rising, "rising"), *_f("Disease status", p.disease_status))
-    return Outcome.applicable("NR-21", facts=facts, missing=("cross-sectional imaging (RECIST 1.1)",),
+    status = p.disease_status
+    if (status.state is FactState.PRESENT and status.date is not None
+            and status.value in (DiseaseStatus.STABLE, DiseaseStatus.IMPROVED, DiseaseStatus.REMISSION)):
+        # the imaging assessment is on record and current: cite it, never ask for it again (review A, W1)
+        return Outcome.applicable("NR-21", card="cga-alone-imaging-stable", facts=facts,
+                                  params={"date": status.date.isoformat()},
+                                  reason=f"chromogranin A rising; imaging assessment {status.value.value} on "
+                                         f"{status.date.isoformat()}")
+    missing = (f"cross-sectional imaging (RECIST 1.1) more recent than {status.date.isoformat()}"
+               if status.known and status.date is not None else "cross-sectional imaging (RECIST 1.1)")
+    return Outcome.applicable("NR-21", facts=facts, missing=(missing,),
                               reason="chromogranin A rising without documented progression")
 
 

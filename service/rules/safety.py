@@ -52,6 +52,9 @@ NR-19 — everolimus with a strong CYP3A4/P-gp inhibitor; live vaccine on everol
 NR-20 — Cometriq capsules in place of Cabometyx tablets
     Then: NOT RECOMMENDED: different formulations/doses. Source: Cabometyx label.
 SB-01 — on everolimus (active): stomatitis prophylaxis, glucose/lipids, pneumonitis; hyperglycaemia flagged.
+    Impaired liver function: the Child-Pugh class the labs settle (picture child_pugh, a lower bound) at least
+    B/C with a dose above the label's (5 / 2.5 mg) or not known -> everolimus-child-pugh-b/-c (the label dose;
+    order hooks offer it in place of the draft); otherwise the general hepatic-impairment card.
 SB-02 — on sunitinib: hepatotoxicity (boxed), BP, TSH, glucose, LVEF.
 SB-03 — on cabozantinib: BP, LFT, proteinuria; stop >= 3 weeks before planned surgery.
 SB-04 — on/ordered capecitabine (CAPTEM): DPYD test (not asked when DPD deficiency is on record: SB-13);
@@ -425,9 +428,26 @@ def everolimus_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
         liver.append(_lab("Bilirubin", labs.bilirubin, "mg/dL"))
     if labs.albumin.known and labs.albumin.value < k.threshold("everolimus_hepatic_albumin_below"):
         liver.append(_lab("Albumin", labs.albumin, "g/dL"))
+    cp = p.child_pugh
+    if liver and cp.known and cp.value.min_class in ("B", "C"):  # type: ignore[union-attr]
+        # the labs already settle the class (at least B): the label dose, never "assess the Child-Pugh class"
+        klass = cp.value.min_class  # type: ignore[union-attr]
+        cap = k.threshold(f"everolimus_child_pugh_{klass.lower()}_max_mg")
+        doses = [t.dose_mg for t in p.therapies_of(Agent.EVEROLIMUS)
+                 if t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED) and t.dose_mg is not None]
+        if not doses or max(doses) > cap:
+            return Outcome.applicable(
+                "SB-01", card=f"everolimus-child-pugh-{klass.lower()}",
+                facts=(FactUse.of("Child-Pugh class", cp), *liver, *facts),
+                missing=tuple(f"{u} (completes the Child-Pugh class)" for u in cp.value.unknown),  # type: ignore[union-attr]
+                reason=f"at least Child-Pugh {klass} ({cp.value.min_points} points or more) on everolimus"  # type: ignore[union-attr]
+                       + (f" {max(doses):g} mg" if doses else "") + f": at most {cap:g} mg daily")
     if liver:
-        return Outcome.applicable("SB-01", card="everolimus-hepatic-impairment", facts=(*liver, *facts),
-                                  missing=("Child-Pugh class (INR, ascites, encephalopathy)",),
+        unknown = cp.value.unknown if cp.known else ("INR", "ascites", "encephalopathy")  # type: ignore[union-attr]
+        return Outcome.applicable("SB-01", card="everolimus-hepatic-impairment",
+                                  facts=(*((FactUse.of("Child-Pugh class", cp),) if cp.known else ()), *liver,
+                                         *facts),
+                                  missing=(f"Child-Pugh class ({', '.join(unknown)})",) if unknown else (),
                                   reason="impaired liver function on everolimus: Child-Pugh dose")
     high = []
     if p.labs.hba1c.known and p.labs.hba1c.value >= k.threshold("hba1c_diabetes_min"):

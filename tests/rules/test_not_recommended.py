@@ -86,7 +86,7 @@ R0 = {"r0_resection": True, "extent": Extent.LOCALIZED, "metastatic_sites": froz
          {"sstr": MISSING, "therapies": (SSA,)}),
         ("NR-16", {"sstr": SstrStatus.NEGATIVE, "therapies": (SSA,)}, {"ssa-sstr-negative"},
          {"sstr": SstrStatus.NEGATIVE}),
-        ("NR-21", {"labs": make_labs(chromogranin_a_rising=True)}, {"cga-alone"},
+        ("NR-21", {"labs": make_labs(chromogranin_a_rising=True), "disease_status": MISSING}, {"cga-alone"},
          {"labs": make_labs(chromogranin_a_rising=True), "disease_status": DiseaseStatus.PROGRESSIVE}),
         ("NR-23", {"therapies": (SSA, therapy(Agent.SSA, drug="lanreotide"))}, {"ssa-combination"},
          {"therapies": (SSA, therapy(Agent.SSA, drug="octreotide", long_acting=False))}),
