@@ -126,23 +126,24 @@ class CueIndex:
                 by_first.setdefault(first, []).extend((name, c) for c in cands)
         for v in by_first.values():
             v.sort(key=lambda item: len(item[1]), reverse=True)
-        self.by_first = by_first
+        # (list name, phrase length, the phrase's later words as a list: one C-level slice comparison)
+        self.by_first = {first: tuple((name, len(c), list(c[1:])) for name, c in v) for first, v in by_first.items()}
 
     def spans(self, tokens: list[tuple[int, int, str]]) -> dict[str, list[tuple[int, int]]]:
         out: dict[str, list[tuple[int, int]]] = {name: [] for name in self.lists}
         taken: dict[str, int] = {}           # list -> token index where its last match ended
         n = len(tokens)
         by_first = self.by_first
+        words = [t[2] for t in tokens]
         for i in range(n):
-            cands = by_first.get(tokens[i][2])
+            cands = by_first.get(words[i])
             if not cands:
                 continue
             done: set[str] = set()
-            for name, phrase in cands:
+            for name, k, tail in cands:
                 if name in done or taken.get(name, 0) > i:
                     continue
-                k = len(phrase)
-                if i + k <= n and all(tokens[i + j][2] == phrase[j] for j in range(1, k)):
+                if k == 1 or (i + k <= n and words[i + 1:i + k] == tail):
                     out[name].append((tokens[i][0], tokens[i + k - 1][1]))
                     taken[name] = i + k
                     done.add(name)
@@ -223,7 +224,10 @@ class _Marks:
     __slots__ = ("bounds", "neg_pre", "neg_post", "uncertain", "history", "history_response", "years", "questions")
 
     def __init__(self, sentence: str, lex: "Lexicon") -> None:
-        tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _TOKEN.finditer(sentence)]
+        if sentence.isascii():      # lower() keeps every position: one lower-casing for the whole sentence
+            tokens = [(*m.span(), m.group()) for m in _TOKEN.finditer(sentence.lower())]
+        else:                       # "İ".lower() is two characters: lower each (ASCII) token instead
+            tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _TOKEN.finditer(sentence)]
         found = lex.cue_index.spans(tokens)          # every cue list in one pass over the tokens
         self.bounds = found["terminators"] + [(m.start(), m.end()) for m in _CLAUSE_MARKS.finditer(sentence)]
         self.neg_pre = found["negation_pre"]
