@@ -20,6 +20,7 @@ from service.picture.terminology import Terminology
 
 WINDOW = 90
 _YEAR = re.compile(r"(?<![0-9])(19[5-9][0-9]|20[0-9][0-9])(?![0-9])")
+_DIGIT = re.compile(r"[0-9]")
 _CLAUSE_MARKS = re.compile(r";|\s[-\u2013\u2014]\s")
 _EDITION = re.compile(r"(?:WHO|AJCC|ENETS|UICC|TNM)[\s\-]{1,2}$", re.IGNORECASE)
 
@@ -67,7 +68,7 @@ class Phrases:
         for v in by_first.values():
             v.sort(key=len, reverse=True)
         self.by_first = by_first
-        self.prefixes = tuple(sorted(prefixes))
+        self.prefixes = tuple(" " + p for p in sorted(prefixes))   # " prostat" in " ... prostatic ... "
         self.single = frozenset(t[0] for v in by_first.values() for t in v if len(t) == 1)
         self.multi = tuple(" " + " ".join(t) + " " for v in by_first.values() for t in v if len(t) > 1)
 
@@ -80,12 +81,12 @@ class Phrases:
         """:meth:`found_in` for text already cut into lower-case tokens (``tokens(text)``)."""
         if self.single.intersection(toks):
             return True
-        if self.prefixes and any(t.startswith(self.prefixes) for t in toks):
+        if not self.prefixes and not self.multi:
+            return False
+        joined = " " + " ".join(toks) + " "         # substring tests in C, no loop over the tokens
+        if self.prefixes and any(p in joined for p in self.prefixes):
             return True
-        if self.multi:
-            joined = " " + " ".join(toks) + " "
-            return any(m in joined for m in self.multi)
-        return False
+        return any(m in joined for m in self.multi)
 
     def spans(self, tokens: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
         out: list[tuple[int, int]] = []
@@ -238,7 +239,7 @@ class _Marks:
         self.history_response = found["history_response"]
         self.years = [(m.start(), int(m.group(1))) for m in _YEAR.finditer(sentence)
                       if not _EDITION.search(sentence[max(0, m.start() - 8):m.start()])] \
-            if any(ch.isdigit() for ch in sentence) else []
+            if _DIGIT.search(sentence) else []
         self.questions = [i for i, ch in enumerate(sentence) if ch == "?"] if "?" in sentence else []
 
 
