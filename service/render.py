@@ -106,8 +106,10 @@ def _clean(text: object, max_length: int) -> str:
     """Format characters removed, control characters become spaces, whitespace runs collapse, long values are
     cut; then nothing in it can become an autolink (see ``AT_SIGN``, ``WWW_DOT``, ``PLAIN_SCHEME_COLON``)."""
     raw = str(text)
-    if len(raw) > 4 * max_length + 64:
-        raw = raw[: 4 * max_length + 64]         # enough to fill max_length after collapsing whitespace
+    if len(raw) > 8 * max_length + 1024:
+        # bounded work for a 9 MB value; what is kept fills max_length unless the value starts with runs of
+        # whitespace or invisible characters longer than this
+        raw = raw[: 8 * max_length + 1024]
     cleaned = " ".join(_CONTROL.sub(" ", raw.translate(_FORMAT_CHARS)).split())
     if len(cleaned) > max_length:
         cleaned = cleaned[: max_length - 1].rstrip() + "…"

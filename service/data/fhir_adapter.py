@@ -858,6 +858,25 @@ def _fast_administration_dosage(v: object) -> bool:
 
 
 _ADMIN_DOSAGE_KEYS = frozenset(("text", "dose"))
+_ATTACHMENT_KEYS = frozenset(("contentType", "data", "title", "language", "creation"))
+# a code: printable ASCII words separated by single spaces ("text/html; charset=utf-8")
+_CODE_RE = re.compile(r"[!-~]{1,128}(?: [!-~]{1,128}){0,8}")
+# base64 as any decoder reads it: the alphabet, length a multiple of 4, at most two "=" of padding at the end
+_BASE64_RE = re.compile(r"[A-Za-z0-9+/]{0,800000}={0,2}")
+
+
+def _fast_attachment(v: object) -> bool:
+    """A report's ``presentedForm``: content type, inline base64 data, title, language, creation date."""
+    if type(v) is not dict or not v or not _ATTACHMENT_KEYS.issuperset(v):
+        return False
+    if "contentType" in v and not (type(v["contentType"]) is str and _CODE_RE.fullmatch(v["contentType"])):
+        return False
+    if "data" in v:
+        data = v["data"]
+        if type(data) is not str or not data or len(data) % 4 or _BASE64_RE.fullmatch(data) is None:
+            return False
+    return (("title" not in v or _fast_text(v["title"])) and ("language" not in v or _fast_token(v["language"]))
+            and ("creation" not in v or _fast_datetime(v["creation"])))
 
 
 #: R4B element annotation (its repr) -> the fast check of that element type. Annotations not
@@ -884,6 +903,7 @@ FAST_CHECKS: dict[str, Callable[[object], bool]] = {
     "typing.Optional[typing.List[abc.ObservationReferenceRangeType]]": _fast_list(_fast_reference_range),
     "typing.Optional[typing.List[abc.DosageType]]": _fast_list(_fast_dosage_text),
     "abc.MedicationAdministrationDosageType | None": _fast_administration_dosage,
+    "typing.Optional[typing.List[abc.AttachmentType]]": _fast_list(_fast_attachment),
 }
 
 
