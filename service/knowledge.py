@@ -118,6 +118,10 @@ class DrugSpec:
     as_needed: str = ""
     rxnorm_reason: str = ""
     file: str = ""
+    # why the dose is a range: the order is titrated within it (the dosage text says so); empty = one dose
+    titration: str = ""
+    # a short-acting cover given only with the first injection of a depot ordered in the same suggestion
+    bridge: bool = False
 
 
 @dataclass(frozen=True)
@@ -464,7 +468,8 @@ def _build(
                            label=v.get("label", ""), agent=v.get("agent", ""), long_acting=v.get("long_acting"),
                            dose=_amount(v.get("dose")), strength=_amount(v.get("strength")),
                            max_per_day=_amount(v.get("max_per_day")), as_needed=v.get("as_needed", ""),
-                           rxnorm_reason=v.get("rxnorm_reason", ""), file=f)
+                           rxnorm_reason=v.get("rxnorm_reason", ""), file=f,
+                           titration=v.get("titration", ""), bridge=bool(v.get("bridge", False)))
                 for k, f, v in section("drugs")},
         services={k: ServiceSpec(k, v["display"], v.get("code"), v.get("category"), v.get("label", ""))
                   for k, _, v in section("services")},

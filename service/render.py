@@ -713,6 +713,14 @@ class _Drafts:
                                 "description": self.sanitiser.plain(
                                     f"Replace the current order {ref} ({current[0].drug}) with the draft below",
                                     _DESCRIPTION_MAX)})
+        # a bridge (short-acting cover while a first depot takes effect) goes only with a depot drafted here: for a
+        # patient already on the depot it would be an add-on that silently stops after its bridging days
+        depot_drafted = any(k.drugs[d].long_acting for d in option.medications if d not in skipped)
+        for drug_id in option.medications:
+            if k.drugs[drug_id].bridge and not depot_drafted and drug_id not in skipped:
+                self._note(f"No order for {k.drugs[drug_id].display}: it bridges the first injection of a depot, "
+                           "and no new depot is started here.")
+                skipped.append(drug_id)
         if option.regimen is not None:
             if skipped:
                 return None  # part of a regimen is never drafted

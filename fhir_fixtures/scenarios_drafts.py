@@ -1,0 +1,101 @@
+"""Synthetic patients for draft orders and their actions (reviews A and B: drafts that contradict their card,
+dose ranges in structured fields, the wrong order deleted, stop/hold actions on current drugs).
+
+Fictional patients net-230 .. net-239, written for net-cds on 2026-11-22; dates relative to AS_OF. Each one is
+a class of draft-order defect:
+
+- net-230: PRRT re-treatment draft must order the re-treatment series (2 further doses), not the first course;
+- net-231: a PRRT draft for a malignant insulinoma must not schedule octreotide LAR after each dose;
+- net-232: rescue SC octreotide for a VIPoma already on a depot is an ongoing add-on, not the 14-day bridge;
+"""
+from __future__ import annotations
+
+from .fhir import SCT, P, ago, qty
+from .scenarios import good_labs, meta, scenario
+
+
+def _prrt_doses(p: P, first_ago_days: int, n: int = 4) -> None:
+    for i in range(n):
+        p.med_admin(f"prrt-{i + 1}", "lutathera", ago(days=first_ago_days - 56 * i), dose=qty(7.4, "GBq", "GBq"))
+
+
+# =========================================================================== drafts agree with their card
+
+
+@scenario
+def s230():
+    p = P("net-230", "Test Patient Drafts-A", "male", "1956-03-02")
+    p.condition("primary", "C7A.012", onset=ago(years=7))
+    p.condition("liver", "C7B.02", onset=ago(years=7))
+    p.ki67("ki67", ago(years=7), 4)
+    p.med_statement("lanreotide", "lanreotide120", ago(years=6), dosage="120 mg deep SC every 4 weeks")
+    p.status("status-ssa", ago(years=4, months=6), "progressive", note="Progression on lanreotide.")
+    _prrt_doses(p, first_ago_days=365 * 4)                 # last dose about 3.5 years ago
+    p.status("status-response", ago(years=3), "improved", note="Partial response after 4 doses of PRRT.")
+    p.status("status", ago(days=20), "progressive", note="RECIST progression in the liver.")
+    p.sstr("sstr", ago(days=14), "higher-than-liver", note="Every lesion above liver.")
+    p.ecog("ecog", ago(days=20), 0)
+    good_labs(p, ago(days=8))
+    return meta(p, "PRRT re-treatment for a durable responder: the draft orders 2 further doses, not a new course of 4",
+                "70-year-old man with an ileal NET G1 on lanreotide; 4 doses of Lu-177 dotatate (RxNorm "
+                "administrations) 4 years ago with a partial response; progression now, about 3.5 years after the "
+                "last dose, SSTR uptake above liver everywhere, normal labs. The re-treatment card says 2 further "
+                "doses, so its draft must carry count 2 (a first-course count of 4 would double the cumulative "
+                "marrow and kidney dose).",
+                expect={"site": "midgut", "grade": "G1", "ki67": 4, "sstr": "positive_all", "progression": True,
+                        "extent": "metastatic"},
+                rows=["M-07"], also=["LD-02", "M-08"], not_rows=["M-04", "M-03", "NR-04"],
+                shapes=["PRRT as 4 RxNorm MedicationAdministrations 3.5 years ago, response then progression"])
+
+
+@scenario
+def s231():
+    p = P("net-231", "Test Patient Drafts-B", "female", "1963-08-19")
+    p.condition("primary", "C25.4", (SCT, "302822000", "Pancreatic insulinoma"), onset=ago(months=8),
+                text="Malignant insulinoma of the pancreatic body with liver metastases")
+    p.condition("hypo", "E16.1", onset=ago(months=9), note="Fasting hypoglycaemia, partly controlled on diazoxide.")
+    p.condition("liver", "C7B.02", onset=ago(months=8))
+    p.morphology("morph", ago(months=8), "8151/3")
+    p.ki67("ki67", ago(months=8), 5, site="liver biopsy")
+    p.sstr("sstr", ago(days=21), "higher-than-liver")
+    p.burden("burden", ago(days=21), 20)
+    p.resectability("resect", ago(days=15), "unresectable")
+    p.lab("glucose", ago(days=5), 52, interpretation="L")
+    p.med_request("diazoxide", "diazoxide", ago(months=6), dosage="100 mg by mouth three times daily")
+    p.ecog("ecog", ago(days=15), 1)
+    good_labs(p, ago(days=6))
+    return meta(p, "Malignant insulinoma, SSTR+: the PRRT draft leaves out the octreotide LAR of the standard schedule",
+                "63-year-old woman with a metastatic insulinoma (Ki-67 5 %), SSTR uptake above liver, glucose 52 "
+                "mg/dL on diazoxide. PRRT with glucose monitoring is an option (F-07); its card forbids a "
+                "long-acting SSA bridge without a monitored test dose, so the Lu-177 dotatate draft must not "
+                "schedule octreotide LAR after each dose.",
+                expect={"site": "pancreas", "grade": "G1", "ki67": 5, "sstr": "positive_all", "extent": "metastatic",
+                        "syndromes": ["insulinoma"]},
+                rows=["F-07"], also=["F-05", "G-07", "G-08", "P-03", "P-04", "P-05", "LD-02", "NR-04"],
+                not_rows=["P-02", "F-01", "NR-12"],
+                shapes=["insulinoma with diazoxide MedicationRequest and SSTR uptake above liver"])
+
+
+@scenario
+def s232():
+    p = P("net-232", "Test Patient Drafts-C", "male", "1968-05-05")
+    p.condition("primary", "C25.4", (SCT, "253005002", "VIPoma"), onset=ago(years=2),
+                text="Metastatic pancreatic VIPoma")
+    p.condition("vip", "E16.8", onset=ago(years=2), text="VIPoma syndrome (watery diarrhoea, hypokalaemia)")
+    p.condition("liver", "C7B.02", onset=ago(years=2))
+    p.morphology("morph", ago(years=2), "8155/3")
+    p.ki67("ki67", ago(years=2), 4)
+    p.sstr("sstr", ago(days=40), "higher-than-liver")
+    p.med_statement("lanreotide", "lanreotide120", ago(years=1, months=6), dosage="120 mg deep SC every 4 weeks")
+    p.bowel("bm", ago(days=3), 8)
+    p.lab("potassium", ago(days=3), 3.0, interpretation="L")
+    p.status("status", ago(days=40), "stable")
+    return meta(p, "VIPoma on lanreotide for 18 months, diarrhoea not controlled: SC octreotide is an ongoing add-on",
+                "58-year-old man with a metastatic pancreatic VIPoma on lanreotide for 18 months, 8 watery stools "
+                "a day, potassium 3.0 mmol/L. The escalation card adds short-acting octreotide to the depot: an "
+                "ongoing titrated order, never the 2-week cover for a first octreotide LAR injection (which would "
+                "silently stop after 14 days).",
+                expect={"site": "pancreas", "grade": "G1", "ki67": 4, "sstr": "positive_all", "extent": "metastatic",
+                        "syndromes": ["vipoma"], "progression": False},
+                rows=["F-09", "G-07"], also=["G-08", "LD-01", "LD-02", "M-03", "P-05"], not_rows=["P-02", "F-01"],
+                shapes=["VIPoma on lanreotide MedicationStatement with a bowel-movement count"])
