@@ -7,10 +7,12 @@ a class of draft-order defect:
 - net-230: PRRT re-treatment draft must order the re-treatment series (2 further doses), not the first course;
 - net-231: a PRRT draft for a malignant insulinoma must not schedule octreotide LAR after each dose;
 - net-232: rescue SC octreotide for a VIPoma already on a depot is an ongoing add-on, not the 14-day bridge;
+- net-233, net-234: a signable draft carries one dose (cisplatin 75 mg/m2, octreotide cover 100 micrograms);
 """
 from __future__ import annotations
 
-from .fhir import SCT, P, ago, qty
+from .fhir import CPT, SCT, P, ago, qty
+from .scenarios_orders import height, weight
 from .scenarios import good_labs, meta, scenario
 
 
@@ -99,3 +101,53 @@ def s232():
                         "syndromes": ["vipoma"], "progression": False},
                 rows=["F-09", "G-07"], also=["G-08", "LD-01", "LD-02", "M-03", "P-05"], not_rows=["P-02", "F-01"],
                 shapes=["VIPoma on lanreotide MedicationStatement with a bowel-movement count"])
+
+
+# =========================================================================== one dose a clinician signs
+
+
+@scenario
+def s233():
+    p = P("net-233", "Test Patient Drafts-D", "male", "1961-11-30")
+    p.condition("primary", "C25.4", onset=ago(months=1), text="Poorly differentiated large-cell NEC of the pancreas")
+    p.condition("liver", "C7B.02", onset=ago(months=1))
+    p.differentiation("diff", ago(months=1), "poor")
+    p.ki67("ki67", ago(months=1), 80)
+    p.status("status", ago(days=10), "progressive")
+    p.ecog("ecog", ago(days=10), 1)
+    good_labs(p, ago(days=5))
+    height(p, "height", ago(months=2), 180)
+    weight(p, "weight", ago(days=4), 81)
+    return meta(p, "Pancreatic NEC with height and weight: the cisplatin draft carries one dose (75 mg/m2), not 75-80",
+                "65-year-old man with a newly diagnosed metastatic large-cell NEC of the pancreas (Ki-67 80 %), ECOG 1, "
+                "CrCl 88 mL/min, height 180 cm and weight 81 kg. First-line platinum-etoposide: the cisplatin draft "
+                "carries the standard 75 mg/m2 and its computed dose (one value), the range 75-80 mg/m2 stays in the "
+                "text; a pharmacy cannot dispense a range.",
+                expect={"scope": "nec", "site": "pancreas", "differentiation": "poor", "grade": "NEC", "ki67": 80,
+                        "progression": True, "extent": "metastatic"},
+                rows=["N-02"], also=["G-02", "G-08"], not_rows=["N-03", "G3-01"],
+                shapes=["NEC with body height and weight (computed dose per m2)"])
+
+
+@scenario
+def s234():
+    p = P("net-234", "Test Patient Drafts-E", "female", "1972-04-08")
+    p.condition("primary", "C7A.012", "E34.0", onset=ago(years=1), text="Ileal NET with carcinoid syndrome")
+    p.condition("liver", "C7B.02", onset=ago(years=1))
+    p.ki67("ki67", ago(years=1), 3)
+    p.sstr("sstr", ago(months=2), "higher-than-liver")
+    p.burden("burden", ago(months=2), 10)
+    p.resectability("resect", ago(days=30), "resectable")
+    p.med_statement("lar", "octreotide_lar30", ago(months=11), dosage="30 mg IM every 4 weeks")
+    p.status("status", ago(days=30), "stable")
+    p.procedure("hepatectomy", ago(days=-12), (CPT, "47120", "Hepatectomy, resection of liver; partial lobectomy"),
+                text="Segment VI/VII resection (scheduled)", status="preparation")
+    good_labs(p, ago(days=9))
+    return meta(p, "Carcinoid syndrome, liver resection booked: the crisis-cover draft is one 100 microgram dose",
+                "54-year-old woman with an ileal NET G1, carcinoid syndrome on octreotide LAR, resectable liver "
+                "metastases; partial hepatectomy booked in 12 days. Octreotide cover before the procedure: the draft "
+                "carries one dose (100 micrograms SC), the consensus range 100-500 micrograms stays in the text.",
+                expect={"site": "midgut", "grade": "G1", "ki67": 3, "sstr": "positive_all", "extent": "metastatic",
+                        "syndromes": ["carcinoid"], "progression": False},
+                rows=["F-05", "F-01"], also=["LD-01", "G-07"], not_rows=["NR-12", "M-04"],
+                shapes=["planned partial hepatectomy (Procedure preparation, future date) with carcinoid syndrome"])

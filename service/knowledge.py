@@ -613,6 +613,13 @@ def _check_orders(k: Knowledge) -> None:
                                          f"{_fmt(unit)} {drug.strength.unit} units")
         if drug.as_needed and drug.max_per_day is None:
             raise KnowledgeError(f"{where}: an as-needed drug needs max_per_day")
+        low, high = drug.dose.bounds
+        if low != high and not drug.titration:
+            # a signable order carries one dose; a range only for an order titrated within it (and saying so)
+            raise KnowledgeError(f"{where}: a dose range needs `titration` (why the order is titrated within it); "
+                                 "otherwise choose one dose and say why in `dose_choice`")
+        if drug.titration and low != high and not (drug.as_needed or "titrat" in drug.dosage.lower()):
+            raise KnowledgeError(f"{where}: a titrated range is an as-needed order or its dosage text says it is titrated")
     regimen_drugs: dict[str, str] = {}
     for regimen in k.regimens.values():
         where = f"{regimen.file}: regimens/{regimen.id}"

@@ -273,7 +273,7 @@ def test_nec_platinum_etoposide_is_one_bounded_21_day_cycle_with_computed_doses(
     card = card_with(cards_of("net-174"), topic="platinum-etoposide")
     ((_, _, regimen),) = list(creates([card]))
     exposures = {e.text.split(" ")[0]: e for e in read_draft(regimen)}
-    assert exposures["Cisplatin"].per_cycle == (75, 80) and exposures["Cisplatin"].days == 1
+    assert exposures["Cisplatin"].per_cycle == (75, 75) and exposures["Cisplatin"].days == 1  # one dose (drugs.yaml dose_choice)
     assert exposures["Etoposide"].per_cycle == (300, 300) and exposures["Etoposide"].days == 3
     assert all(e.cycle_days == 21 and e.cycles == 1 for e in exposures.values())
     assert "Computed for this patient" in card["detail"]
