@@ -8,6 +8,8 @@ a class of draft-order defect:
 - net-231: a PRRT draft for a malignant insulinoma must not schedule octreotide LAR after each dose;
 - net-232: rescue SC octreotide for a VIPoma already on a depot is an ongoing add-on, not the 14-day bridge;
 - net-233, net-234: a signable draft carries one dose (cisplatin 75 mg/m2, octreotide cover 100 micrograms);
+- net-235..237: the right order is stopped or changed (NR-23 stops the SSA not the everolimus; an escalation
+  ends a regimen recorded as a statement; an interacting antibiotic: hold everolimus first).
 """
 from __future__ import annotations
 
@@ -151,3 +153,76 @@ def s234():
                         "syndromes": ["carcinoid"], "progression": False},
                 rows=["F-05", "F-01"], also=["LD-01", "G-07"], not_rows=["NR-12", "M-04"],
                 shapes=["planned partial hepatectomy (Procedure preparation, future date) with carcinoid syndrome"])
+
+
+# =========================================================================== the right order changed or stopped
+
+
+@scenario
+def s235():
+    p = P("net-235", "Test Patient Drafts-F", "female", "1959-06-17")
+    p.condition("primary", "C25.4", onset=ago(years=3), text="Non-functioning pancreatic NET with liver metastases")
+    p.condition("liver", "C7B.02", onset=ago(years=3))
+    p.ki67("ki67", ago(years=3), 7)
+    p.sstr("sstr", ago(months=4), "lower-than-liver")
+    p.med_statement("lanreotide", "lanreotide120", ago(years=2, months=6), dosage="120 mg deep SC every 4 weeks")
+    p.status("status-ssa", ago(months=3), "progressive", note="Progression on lanreotide.")
+    p.med_request("everolimus", "everolimus10", ago(months=2), dosage="10 mg by mouth once daily")
+    p.status("status", ago(days=20), "stable")
+    p.ecog("ecog", ago(days=20), 1)
+    good_labs(p, ago(days=10))
+    return meta(p, "Non-functioning pNET on everolimus with lanreotide still running: stop the SSA, never the everolimus",
+                "67-year-old woman with a non-functioning pNET G2 (Ki-67 7 %), SSTR uptake below liver, progressing "
+                "on lanreotide; everolimus was started 2 months ago and lanreotide (a statement, no order) continues. "
+                "Keeping the SSA beside everolimus for tumour control adds no shown benefit (NR-23): the card stops "
+                "the lanreotide regimen and keeps the indicated everolimus.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 7, "sstr": "lower_than_liver", "extent": "metastatic",
+                        "progression": False},
+                rows=["NR-23"], also=["G-08", "LD-02", "NR-16", "SB-01", "P-07", "LD-01"], not_rows=["NR-02", "P-02"],
+                shapes=["lanreotide MedicationStatement active beside an active everolimus MedicationRequest"])
+
+
+@scenario
+def s236():
+    p = P("net-236", "Test Patient Drafts-G", "male", "1964-10-02")
+    p.condition("primary", "C7A.012", onset=ago(years=2))
+    p.condition("liver", "C7B.02", onset=ago(years=2))
+    p.condition("cs", "E34.00", (SCT, "35868009", "Carcinoid syndrome"), onset=ago(years=2),
+                note="Flushing and diarrhoea")
+    p.ki67("ki67", ago(years=2), 3)
+    p.sstr("sstr", ago(months=3), "higher-than-liver")
+    p.med_statement("lar", "octreotide_lar30", ago(years=1, months=6), dosage="30 mg IM every 4 weeks")
+    p.flushing("flush", ago(days=6), 9)
+    p.bowel("bm", ago(days=6), 3)
+    p.lab("ntprobnp", ago(days=40), 150)
+    p.status("status", ago(days=40), "stable")
+    return meta(p, "Carcinoid syndrome uncontrolled on octreotide LAR (statement only): the escalation ends the current regimen",
+                "60-year-old man with an ileal NET G1 and carcinoid syndrome on octreotide LAR 30 mg every 4 weeks "
+                "(recorded as a MedicationStatement, no order), still 9 flushes a day. The escalation suggestion "
+                "must stop the current regimen and create the escalated one: never two live SSA schedules.",
+                expect={"site": "midgut", "grade": "G1", "ki67": 3, "sstr": "positive_all", "extent": "metastatic",
+                        "syndromes": ["carcinoid"], "progression": False},
+                rows=["F-03"], also=["F-01", "G-07", "LD-01", "LD-02", "M-08", "F-02"], not_rows=["NR-23", "M-04"],
+                shapes=["octreotide LAR as an active MedicationStatement only, flushing count"])
+
+
+@scenario
+def s237():
+    p = P("net-237", "Test Patient Drafts-H", "male", "1955-01-23")
+    p.condition("primary", "C7A.012", onset=ago(years=3), text="Non-functioning ileal NET")
+    p.condition("liver", "C7B.02", onset=ago(years=3))
+    p.condition("pneumonia", "J18.9", onset=ago(days=2), category="encounter-diagnosis")
+    p.ki67("ki67", ago(years=3), 9)
+    p.sstr("sstr", ago(months=6), "lower-than-liver")
+    p.status("status", ago(months=5), "progressive")
+    p.med_request("everolimus", "everolimus10", ago(months=4), dosage="10 mg by mouth once daily")
+    p.med_request("clarithromycin", "clarithromycin", ago(days=1), dosage="500 mg by mouth twice daily for 7 days")
+    return meta(p, "Ileal NET on everolimus, clarithromycin for pneumonia: hold everolimus first, switch the antibiotic second",
+                "71-year-old man with an SSTR-negative ileal NET on everolimus; clarithromycin started yesterday for a "
+                "community-acquired pneumonia. The interaction card's preferred action holds everolimus for the "
+                "course (and everolimus pneumonitis is in the differential); stopping the antibiotic is offered only "
+                "as a switch to a non-interacting one, never as the sole action.",
+                expect={"site": "midgut", "grade": "G2", "ki67": 9, "sstr": "lower_than_liver", "extent": "metastatic",
+                        "progression": True},
+                rows=["NR-19"], also=["SB-01", "LD-02", "M-05", "M-06", "M-07", "NR-03"], not_rows=["NR-23"],
+                shapes=["everolimus and clarithromycin active MedicationRequests, J18.9 encounter diagnosis"])

@@ -179,6 +179,10 @@ class StopSpec:
     agents: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     label: str = ""
+    # drugs the card holds instead, as its first (preferred) suggestion: e.g. everolimus for the course of an
+    # interacting antibiotic the infection needs (the stop of the interacting drug becomes the alternative)
+    holds: tuple[str, ...] = ()
+    hold_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -442,7 +446,8 @@ def _build(
         stops = None
         if "stops" in c:
             st = c["stops"]
-            stops = StopSpec(tuple(st.get("agents", ())), tuple(st.get("flags", ())), st.get("label", ""))
+            stops = StopSpec(tuple(st.get("agents", ())), tuple(st.get("flags", ())), st.get("label", ""),
+                             tuple(st.get("holds", ())), st.get("hold_label", ""))
         cards[key] = CardSpec(
             id=key, rules=tuple(c["rules"]), topic=c["topic"], strength=c["strength"],
             indicator=c["indicator"], summary=c["summary"].strip(), why=c["why"].strip(),
@@ -657,3 +662,5 @@ def _check_orders(k: Knowledge) -> None:
     for card in k.cards.values():
         if card.stops is not None and card.stops.agents and not card.stops.label:
             raise KnowledgeError(f"{card.file}: cards/{card.id}: stops needs a label")
+        if card.stops is not None and card.stops.holds and not card.stops.hold_label:
+            raise KnowledgeError(f"{card.file}: cards/{card.id}: stops.holds needs a hold_label")

@@ -186,6 +186,8 @@ def _build_card_texts(knowledge: Knowledge) -> CardTexts:
                 labels[(spec.id, i)] = plain_text(option_label(knowledge, spec, option) or spec.id, max_length=80)
         if spec.stops is not None and spec.stops.label:
             labels[(spec.id, -1)] = plain_text(spec.stops.label, max_length=80)
+        if spec.stops is not None and spec.stops.hold_label:
+            labels[(spec.id, -2)] = plain_text(spec.stops.hold_label, max_length=80)
     return CardTexts(
         plain={(t, MAX_VALUE_LENGTH): plain_text(t) for t in constant},
         markdown={(t, MAX_VALUE_LENGTH): escape_markdown(t) for t in constant},
@@ -413,10 +415,13 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
             suggestions += made
             suggested_topics.append(spec.topic)
     stops = [x for spec in _unique(s for _, s in members if s.stops is not None)
-             if (x := drafts.stop_suggestion(spec)) is not None]
+             for x in drafts.stop_suggestions(spec)]
     if stops:
         suggestions += stops
-        independent = independent or not options
+        # a hold and the stop it replaces are alternatives (at most one); plain stops are independent
+        independent = (independent or not options) and not any(s.get("_hold") for s in stops)
+        for s_ in stops:
+            s_.pop("_hold", None)
 
     rules = sorted({o.rule_id for o, _ in members})
     facts = _unique([*(f for o, _ in members for f in o.facts), *drafts.facts])
@@ -695,7 +700,9 @@ class _Drafts:
             current = _current(self.picture, drug)
             if not current:
                 continue
-            orders = [ref for t in current for ref in t.orders]
+            # the change acts on the regimen the patient takes (its active orders, and a regimen recorded only as a
+            # statement) and on any pending draft of the class: never two live schedules
+            orders = [ref for t in current for ref in (*t.statements, *t.orders)]
             names = ", ".join(_therapy_words(t, self.sanitiser.markdown) for t in current)
             if not spec.changes_current:
                 # a drug of a class the patient is already on is never drafted again (a duplicate order)
@@ -709,9 +716,10 @@ class _Drafts:
                 continue
             self._note(f"{drug.display} replaces {names}: the suggestion deletes the current order.")
             for ref in orders:
+                what = "Stop the current regimen" if ref.startswith("MedicationStatement/") else "End the current order"
                 deletes.append({"type": "delete", "resourceId": ref,
                                 "description": self.sanitiser.plain(
-                                    f"Replace the current order {ref} ({current[0].drug}) with the draft below",
+                                    f"{what} {ref} ({current[0].drug}); the draft below replaces it",
                                     _DESCRIPTION_MAX)})
         # a bridge (short-acting cover while a first depot takes effect) goes only with a depot drafted here: for a
         # patient already on the depot it would be an add-on that silently stops after its bridging days
@@ -734,6 +742,36 @@ class _Drafts:
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True,
                 "actions": _unique(deletes, key=lambda a: a["resourceId"]) + actions}
 
+    def stop_suggestions(self, spec: CardSpec) -> list[dict[str, Any]]:
+        """The card's stop suggestion, led by its hold suggestion when it holds a current drug instead (the
+        preferred action, ``isRecommended``; the stop is then the alternative)."""
+        stop = self.stop_suggestion(spec)
+        hold = self.hold_suggestion(spec)
+        if hold is None:
+            return [stop] if stop is not None else []
+        return [hold, *([{**stop, "isRecommended": False}] if stop is not None else [])]
+
+    def hold_suggestion(self, spec: CardSpec) -> dict[str, Any] | None:
+        """Hold the current orders of ``stops.holds`` (e.g. everolimus for an antibiotic course): the suggestion
+        ends the current order; the text says to re-order after the course."""
+        stop = spec.stops
+        if stop is None or not stop.holds:
+            return None
+        refs: list[tuple[str, str]] = []
+        for t in self.picture.therapies:
+            if t.agent.value in stop.holds and t.status is TherapyStatus.ACTIVE:
+                refs += [(ref, t.drug) for ref in (*t.orders, *t.statements)]
+        refs = _unique(refs, key=lambda r: r[0])
+        if not refs:
+            return None
+        actions = [{"type": "delete", "resourceId": ref,
+                    "description": self.sanitiser.plain(
+                        f"Hold {name}: end the current order {ref} for the course of the interacting drug; "
+                        "re-order it after the course", _DESCRIPTION_MAX)}
+                   for ref, name in refs]
+        label = self.sanitiser.texts.labels.get((spec.id, -2)) or plain_text(spec.id, max_length=80)
+        return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions, "_hold": True}
+
     def stop_suggestion(self, spec: CardSpec) -> dict[str, Any] | None:
         """A card that says to stop or avoid a current drug deletes that drug's current orders."""
         stop = spec.stops
@@ -741,7 +779,7 @@ class _Drafts:
         refs: list[tuple[str, str]] = []
         for t in self.picture.therapies:
             if t.agent.value in stop.agents and t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED):
-                refs += [(ref, t.drug) for ref in t.orders]
+                refs += [(ref, t.drug) for ref in (*t.orders, *t.statements)]
         for m in self.picture.current_medications:
             if stop.flags and m.flags & set(stop.flags) and m.reference and m.reference.startswith("MedicationRequest/"):
                 refs.append((m.reference, m.name))
@@ -749,7 +787,9 @@ class _Drafts:
         if not refs:
             return None
         actions = [{"type": "delete", "resourceId": ref,
-                    "description": self.sanitiser.plain(f"Stop the current order {ref} ({name})", _DESCRIPTION_MAX)}
+                    "description": self.sanitiser.plain(
+                        f"Stop the current {'regimen' if ref.startswith('MedicationStatement/') else 'order'} {ref} "
+                        f"({name})", _DESCRIPTION_MAX)}
                    for ref, name in refs]
         label = self.sanitiser.texts.labels.get((spec.id, -1)) or plain_text(spec.id, max_length=80)
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions}

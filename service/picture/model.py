@@ -263,6 +263,9 @@ class Therapy:
     # relative references of this exposure's MedicationRequests that are still in force (active, or a
     # draft/proposal not yet started): what a change or stop of the current order acts on
     orders: tuple[str, ...] = ()
+    # relative references of this exposure's active MedicationStatements: a regimen the patient takes that the
+    # record holds as a statement, not an order (a change or stop of the current regimen ends these too)
+    statements: tuple[str, ...] = ()
     # date of the latest administration on record (MedicationAdministration or performed Procedure), if any
     last_administered: date | None = None
 

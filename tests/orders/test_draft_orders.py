@@ -294,8 +294,10 @@ def assert_no_duplicate(picture: NetPicture, cards: list[dict], k: Knowledge, wh
                 for exposure in read_draft(action["resource"]):
                     drug = drug_of(k, exposure)
                     current = in_force(picture, drug)
-                    orders = {ref for t in current for ref in t.orders}
-                    assert all(t.orders for t in current) and orders <= deletes, (
+                    # never two live schedules: the change ends the active orders, a regimen recorded only as a
+                    # statement, and any pending draft of the class (review A U4)
+                    orders = {ref for t in current for ref in (*t.orders, *t.statements)}
+                    assert all(t.orders or t.statements for t in current) and orders <= deletes, (
                         f"{where}: '{suggestion['label']}' drafts {drug.id} although the patient has "
                         f"{[t.drug for t in current]} in force without deleting {orders - deletes}")
 
