@@ -10,10 +10,11 @@ a class of draft-order defect:
 - net-233, net-234: a signable draft carries one dose (cisplatin 75 mg/m2, octreotide cover 100 micrograms);
 - net-235..237: the right order is stopped or changed (NR-23 stops the SSA not the everolimus; an escalation
   ends a regimen recorded as a statement; an interacting antibiotic: hold everolimus first).
+- net-238: a not-recommended card about a drug the patient takes stops its current order.
 """
 from __future__ import annotations
 
-from .fhir import CPT, SCT, P, ago, qty
+from .fhir import CPT, SCT, P, ago, cc, qty
 from .scenarios_orders import height, weight
 from .scenarios import good_labs, meta, scenario
 
@@ -226,3 +227,29 @@ def s237():
                         "progression": True},
                 rows=["NR-19"], also=["SB-01", "LD-02", "M-05", "M-06", "M-07", "NR-03"], not_rows=["NR-23"],
                 shapes=["everolimus and clarithromycin active MedicationRequests, J18.9 encounter diagnosis"])
+
+
+# =========================================================================== advice against a current drug acts on it
+
+
+@scenario
+def s238():
+    p = P("net-238", "Test Patient Drafts-I", "female", "1966-12-09")
+    p.condition("primary", "C7A.1", onset=ago(months=4), text="Poorly differentiated small-cell NEC of the ileum",
+                morphology="8041/3", body_site=cc((SCT, "85774003", "Ileum structure"), text="Ileum"))
+    p.condition("liver", "C7B.02", onset=ago(months=4))
+    p.differentiation("diff", ago(months=4), "poor")
+    p.ki67("ki67", ago(months=4), 75)
+    p.med_request("lar", "octreotide_lar30", ago(months=3), dosage="30 mg IM every 4 weeks")
+    p.status("status", ago(days=15), "progressive")
+    p.ecog("ecog", ago(days=15), 1)
+    good_labs(p, ago(days=7))
+    return meta(p, "Ileal NEC treated with octreotide LAR by order: the not-recommended card stops the LAR order",
+                "60-year-old woman with a poorly differentiated small-cell NEC of the ileum (Ki-67 75 %) and liver "
+                "metastases, given octreotide LAR by an active order for 3 months, now progressing. An SSA is not "
+                "antitumour therapy for NEC: the not-recommended card carries the stop of the current LAR order beside "
+                "the platinum-etoposide card.",
+                expect={"scope": "nec", "site": "midgut", "differentiation": "poor", "grade": "NEC", "ki67": 75,
+                        "progression": True, "extent": "metastatic"},
+                rows=["NR-05", "N-02", "G-02"], also=[], not_rows=["M-02", "M-04", "G3-02"],
+                shapes=["octreotide LAR as an active MedicationRequest in a NEC"])

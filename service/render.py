@@ -38,10 +38,11 @@ from service.knowledge import (
     fill,
     option_label,
 )
-from service.picture.model import Fact, NetPicture, Therapy, TherapyStatus
+from service.picture.model import Agent, Fact, NetPicture, Therapy, TherapyStatus
 from service.rules.outcome import FactUse, Outcome, Status, age_words
 
 
+_AGENTS = frozenset(a.value for a in Agent)
 TOPIC_SYSTEM = "https://net-cds.org/fhir/CodeSystem/card-topic"
 OVERRIDE_SYSTEM = "https://net-cds.org/fhir/CodeSystem/override-reason"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -416,6 +417,12 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
             suggested_topics.append(spec.topic)
     stops = [x for spec in _unique(s for _, s in members if s.stops is not None)
              for x in drafts.stop_suggestions(spec)]
+    # advice against a therapy class the patient has in force acts on it: a not-recommended card about a drug
+    # topic with no `stops` of its own stops that drug's current records (reviews A M1, B U7)
+    stops += [x for spec in _unique(s for _, s in members if s.stops is None and s.strength == "not-recommended")
+              if (x := drafts.topic_stop_suggestion(spec)) is not None
+              and not any(a["resourceId"] in {b["resourceId"] for st in stops for b in st["actions"]}
+                          for a in x["actions"])]
     if stops:
         suggestions += stops
         # a hold and the stop it replaces are alternatives (at most one); plain stops are independent
@@ -771,6 +778,25 @@ class _Drafts:
                    for ref, name in refs]
         label = self.sanitiser.texts.labels.get((spec.id, -2)) or plain_text(spec.id, max_length=80)
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions, "_hold": True}
+
+    def topic_stop_suggestion(self, spec: CardSpec) -> dict[str, Any] | None:
+        """A not-recommended card about a therapy class (its topic) that the patient has in force: stop those
+        records (active orders, an active statement, an order not yet started)."""
+        if spec.topic not in _AGENTS:
+            return None
+        current = [t for t in self.picture.therapies
+                   if t.agent.value == spec.topic and t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED)]
+        refs = _unique([(ref, t.drug) for t in current for ref in (*t.orders, *t.statements)], key=lambda r: r[0])
+        if not refs:
+            return None
+        actions = [{"type": "delete", "resourceId": ref,
+                    "description": self.sanitiser.plain(
+                        f"Stop the current {'regimen' if ref.startswith('MedicationStatement/') else 'order'} {ref} "
+                        f"({name})", _DESCRIPTION_MAX)}
+                   for ref, name in refs]
+        names = " and ".join(_unique(name for _, name in refs))
+        label = self.sanitiser.plain(f"Stop {names}", 80)
+        return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions}
 
     def stop_suggestion(self, spec: CardSpec) -> dict[str, Any] | None:
         """A card that says to stop or avoid a current drug deletes that drug's current orders."""
