@@ -173,6 +173,17 @@ SITUATIONS: list[dict] = [
          drafts=[med("ord-22-clarithromycin", "197517", "clarithromycin 500 MG Oral Tablet", dose=(500, "mg"),
                      per_day=2)],
          expect=["NR-19"]),
+    dict(id="ord-23", base="net-239", hook="order-sign", title="Everolimus for a resected localised ileal NET",
+         story="Everolimus 10 mg drafted for a man whose localised ileal NET G1 was resected R0 two months ago: the "
+               "adjuvant row says not recommended (NR-08), and that one card speaks (no second 'no indication' card).",
+         drafts=[med("ord-23-everolimus", "845507", "everolimus 10 MG Oral Tablet", dose=(10, "mg"), per_day=1)],
+         expect=["NR-08"]),
+    dict(id="ord-24", base="net-01", hook="order-sign", title="Cabozantinib first line for a treatment-naive midgut NET",
+         story="Cabozantinib 60 mg drafted for a treatment-naive patient with a newly diagnosed metastatic midgut NET: "
+               "cabozantinib is for progression after prior therapy (CABINET); no row offers it here, so the order "
+               "hook says not recommended for lack of indication, not only a caution.",
+         drafts=[med("ord-24-cabozantinib", "1790173", "cabozantinib 60 MG Oral Tablet", dose=(60, "mg"), per_day=1)],
+         expect=["XO-01"]),
 ]
 
 

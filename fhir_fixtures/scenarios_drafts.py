@@ -11,6 +11,7 @@ a class of draft-order defect:
 - net-235..237: the right order is stopped or changed (NR-23 stops the SSA not the everolimus; an escalation
   ends a regimen recorded as a statement; an interacting antibiotic: hold everolimus first).
 - net-238: a not-recommended card about a drug the patient takes stops its current order.
+- net-239: base of the order situation ord-23 (a drafted antitumour therapy after R0 resection).
 """
 from __future__ import annotations
 
@@ -253,3 +254,28 @@ def s238():
                         "progression": True, "extent": "metastatic"},
                 rows=["NR-05", "N-02", "G-02"], also=[], not_rows=["M-02", "M-04", "G3-02"],
                 shapes=["octreotide LAR as an active MedicationRequest in a NEC"])
+
+
+# =========================================================================== order hooks: a draft is not a therapy taken
+
+
+@scenario
+def s239():
+    p = P("net-239", "Test Patient Drafts-J", "male", "1979-07-14")
+    p.condition("primary", "C7A.012", onset=ago(months=3), clinical="active",
+                text="Ileal NET G1, 1.4 cm, resected with its mesentery; no distant disease")
+    p.ki67("ki67", ago(months=3), 2)
+    p.procedure("resection", ago(months=2), (CPT, "44120", "Enterectomy, resection of small intestine"),
+                text="Ileal resection with mesenteric lymphadenectomy", outcome="R0 resection")
+    p.sstr("sstr", ago(months=3), "higher-than-liver", note="Primary only; no distant uptake.")
+    p.status("status", ago(days=30), "stable", note="No evidence of disease after resection.")
+    p.ecog("ecog", ago(days=30), 0)
+    good_labs(p, ago(days=30))
+    return meta(p, "Resected localised ileal NET G1: an everolimus draft is adjuvant therapy, not recommended (order hooks)",
+                "47-year-old man, ileal NET G1 (Ki-67 2 %) resected R0 two months ago, no distant disease, stable. "
+                "Follow-up is the plan; an antitumour draft (everolimus, CAPTEM) fits no row for him, so the order "
+                "hooks answer not-recommended (ord-23: the adjuvant row NR-08 speaks, one card).",
+                expect={"site": "midgut", "grade": "G1", "ki67": 2, "sstr": "positive_all", "extent": "localized",
+                        "progression": False},
+                rows=["G-01"], also=["G-07", "O-05", "NR-08"], not_rows=["M-02", "M-04", "M-05", "XO-01"],
+                shapes=["localised resected ileal NET, no metastasis Condition"])

@@ -88,6 +88,12 @@ def advise_orders(
     with_drafts = replace(record, resources=record.resources + tuple(_as_record_resource(d, record, as_of)
                                                                      for d in drafts))
     after = build_picture(with_drafts, as_of=as_of, terminology=terminology)
+    after = replace(after, order_drafts=tuple(sorted(asked)))
+    if _needs_pathway(after, knowledge):
+        # is the drafted therapy one the rows offer this patient? (the patient-view answer without the drafts)
+        before = build_picture(record, as_of=as_of, terminology=terminology)
+        after = replace(after, pathway_topics=_pathway_topics(
+            evaluate(before, as_of=as_of, knowledge=knowledge), knowledge))
     t1 = time.perf_counter()
     outcomes_after = evaluate(after, as_of=as_of, knowledge=knowledge)
     t2 = time.perf_counter()
@@ -105,6 +111,15 @@ def advise_orders(
         if cited or topical:
             concerns.append(outcome)
             about[id(outcome)] = sorted(set(cited or topical))
+    # XO-01 (no indication) only for a draft no other not-recommended or critical card speaks about (NR-01 already
+    # says why sunitinib does not fit a midgut NET); a caution (timing, dose) does not say there is no indication
+    spoken = {ref for o in concerns if o.rule_id != "XO-01" and (_card_of(o, knowledge).strength == "not-recommended"
+                                                                 or _card_of(o, knowledge).indicator == "critical")
+              for ref in about[id(o)]}
+    concerns = [o for o in concerns if o.rule_id != "XO-01" or not set(about[id(o)]) <= spoken]
+    drafted = [(_as_draft(o, asked), about[id(o)]) for o in concerns]
+    concerns = [o for o, _ in drafted]
+    about = {id(o): refs for o, refs in drafted}
     cards = render(concerns, after, knowledge=knowledge, uuid_factory=uuid_factory) if concerns else []
     corrections = dict(pair.split(":", 1) for pair in knowledge.lists.get("order_hook_corrections", ()))
     cards = [_order_card(card, concerns, about, knowledge, uuid_factory, corrections, after, draft_topics)
@@ -115,6 +130,42 @@ def advise_orders(
         timings["rules"] = t2 - t1
         timings["render"] = t3 - t2
     return cards
+
+
+def _needs_pathway(picture, knowledge: Knowledge) -> bool:
+    """A draft-only exposure of a therapy that needs a row's indication (XO-01): only then is the patient-view
+    answer without the drafts worked out (order hooks for other drugs cost nothing more)."""
+    agents = set(knowledge.lists.get("off_pathway_agents", ()))
+    return any(t.agent.value in agents and picture.draft_only(t) for t in picture.therapies)
+
+
+def _pathway_topics(outcomes: Sequence[Outcome], knowledge: Knowledge) -> frozenset[str]:
+    """The therapy topics the applicable rows offer: each recommend/consider/needs-data card's topic and the
+    therapy class of every drug it orders."""
+    topics: set[str] = set()
+    for o in outcomes:
+        if o.status is not Status.APPLICABLE:
+            continue
+        spec = _card_of(o, knowledge)
+        if spec is None or spec.strength not in ("recommend", "consider", "needs-data"):
+            continue
+        topics.add(spec.topic)
+        if spec.order is not None:
+            for option in spec.order.options:
+                topics.update(knowledge.drugs[d].agent for d in option.medications)
+                if option.regimen is not None:
+                    topics.update(knowledge.drugs[d].agent for d in knowledge.regimens[option.regimen].days)
+    return frozenset(topics)
+
+
+def _as_draft(outcome: Outcome, drafts: set[str]) -> Outcome:
+    """Facts citing a draft say it is a draft order, not a therapy the patient takes ("(active)" is how the
+    rows see it, as if signed)."""
+    if not any(f.reference in drafts for f in outcome.facts):
+        return outcome
+    facts = tuple(replace(f, display=f.display.replace("(active)", "(draft order, not yet signed)"))
+                  if f.reference in drafts else f for f in outcome.facts)
+    return replace(outcome, facts=facts)
 
 
 def _as_record_resource(draft: Mapping[str, Any], record: PatientRecord, as_of: date) -> dict:

@@ -448,7 +448,17 @@ class NetPicture:
     # report (reference, date) and what was not read; facts they may hold are not on the picture
     unread_reports: tuple[Source, ...] = ()
 
+    # order hooks (service.pipeline.advise_orders): the draft orders asked about, added to the record as if
+    # signed today, and the therapy topics the patient-view rows offer this patient without them (None outside
+    # order hooks): a draft is not a therapy the patient takes, and one no row offers has no indication here
+    order_drafts: tuple[str, ...] = ()
+    pathway_topics: frozenset[str] | None = None
+
     # ---- conveniences for rules (pure, derived) ----
+
+    def draft_only(self, t: "Therapy") -> bool:
+        """The exposure is only an order-hook draft (never started, nothing else on record)."""
+        return bool(self.order_drafts) and bool(t.references) and set(t.references) <= set(self.order_drafts)
 
     def therapies_of(self, agent: Agent) -> tuple[Therapy, ...]:
         return tuple(t for t in self.therapies if t.agent == agent)
