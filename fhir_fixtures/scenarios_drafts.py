@@ -277,5 +277,5 @@ def s239():
                 "hooks answer not-recommended (ord-23: the adjuvant row NR-08 speaks, one card).",
                 expect={"site": "midgut", "grade": "G1", "ki67": 2, "sstr": "positive_all", "extent": "localized",
                         "progression": False},
-                rows=["G-01"], also=["G-07", "O-05", "NR-08"], not_rows=["M-02", "M-04", "M-05", "XO-01"],
+                rows=["G-01"], also=["G-07", "O-05", "NR-08"], not_rows=["M-02", "M-04", "M-05"],
                 shapes=["localised resected ileal NET, no metastasis Condition"])
