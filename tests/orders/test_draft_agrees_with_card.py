@@ -187,3 +187,26 @@ def test_the_check_catches_an_unstated_bound_and_a_dose_not_in_the_text():
     assert any("bounded to 14 days" in p for p in found)
     detail = "**Dose and schedule**\n\nEverolimus 5 mg daily."
     assert any("structured dose 10" in p for p in problems({"cards": [_card("E", detail, _mr("everolimus-10"))]}))
+
+
+def test_a_first_lar_bridge_is_never_drafted_without_the_depot():
+    """The 2-week SC cover bridges a first octreotide LAR injection: for a patient already on a depot (no new
+    depot drafted) it is not drafted (it would be an add-on that silently stops after 14 days)."""
+    from service.picture.model import Agent
+    from service.render import render
+    from service.rules import Outcome, Status
+    from tests.rules.factories import make_picture, therapy
+
+    k = knowledge()
+    spec = k.cards["ssa-carcinoid-syndrome"]
+
+    def drafted(picture) -> list[str]:
+        cards = render([Outcome(spec.rules[0], Status.APPLICABLE, card=spec.id)], picture, knowledge=k,
+                       uuid_factory=lambda: "u")
+        return [mr["medicationCodeableConcept"]["text"] for c in cards for _, mr, _ in drafts(c)]
+
+    naive = drafted(make_picture())
+    assert any("octreotide LAR takes effect" in t for t in naive)  # with the depot: the bridge goes with it
+    on_lar = drafted(make_picture(therapies=(therapy(Agent.SSA, drug="octreotide LAR",
+                                                     ref="MedicationRequest/lar"),)))
+    assert not any("octreotide LAR takes effect" in t for t in on_lar), on_lar
