@@ -43,12 +43,12 @@ def s230():
     p.ecog("ecog", ago(days=20), 0)
     good_labs(p, ago(days=8))
     return meta(p, "PRRT re-treatment for a durable responder: the draft orders 2 further doses, not a new course of 4",
-                "70-year-old man with an ileal NET G1 on lanreotide; 4 doses of Lu-177 dotatate (RxNorm "
+                "70-year-old man with an ileal NET G2 on lanreotide; 4 doses of Lu-177 dotatate (RxNorm "
                 "administrations) 4 years ago with a partial response; progression now, about 3.5 years after the "
                 "last dose, SSTR uptake above liver everywhere, normal labs. The re-treatment card says 2 further "
                 "doses, so its draft must carry count 2 (a first-course count of 4 would double the cumulative "
                 "marrow and kidney dose).",
-                expect={"site": "midgut", "grade": "G1", "ki67": 4, "sstr": "positive_all", "progression": True,
+                expect={"site": "midgut", "grade": "G2", "ki67": 4, "sstr": "positive_all", "progression": True,
                         "extent": "metastatic"},
                 rows=["M-07"], also=["LD-02", "M-08"], not_rows=["M-04", "M-03", "NR-04"],
                 shapes=["PRRT as 4 RxNorm MedicationAdministrations 3.5 years ago, response then progression"])
@@ -75,7 +75,7 @@ def s231():
                 "mg/dL on diazoxide. PRRT with glucose monitoring is an option (F-07); its card forbids a "
                 "long-acting SSA bridge without a monitored test dose, so the Lu-177 dotatate draft must not "
                 "schedule octreotide LAR after each dose.",
-                expect={"site": "pancreas", "grade": "G1", "ki67": 5, "sstr": "positive_all", "extent": "metastatic",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 5, "sstr": "positive_all", "extent": "metastatic",
                         "syndromes": ["insulinoma"]},
                 rows=["F-07"], also=["F-05", "G-07", "G-08", "P-03", "P-04", "P-05", "LD-02", "NR-04"],
                 not_rows=["P-02", "F-01", "NR-12"],
@@ -101,7 +101,7 @@ def s232():
                 "a day, potassium 3.0 mmol/L. The escalation card adds short-acting octreotide to the depot: an "
                 "ongoing titrated order, never the 2-week cover for a first octreotide LAR injection (which would "
                 "silently stop after 14 days).",
-                expect={"site": "pancreas", "grade": "G1", "ki67": 4, "sstr": "positive_all", "extent": "metastatic",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 4, "sstr": "positive_all", "extent": "metastatic",
                         "syndromes": ["vipoma"], "progression": False},
                 rows=["F-09", "G-07"], also=["G-08", "LD-01", "LD-02", "M-03", "P-05"], not_rows=["P-02", "F-01"],
                 shapes=["VIPoma on lanreotide MedicationStatement with a bowel-movement count"])
@@ -148,10 +148,10 @@ def s234():
                 text="Segment VI/VII resection (scheduled)", status="preparation")
     good_labs(p, ago(days=9))
     return meta(p, "Carcinoid syndrome, liver resection booked: the crisis-cover draft is one 100 microgram dose",
-                "54-year-old woman with an ileal NET G1, carcinoid syndrome on octreotide LAR, resectable liver "
+                "54-year-old woman with an ileal NET G2, carcinoid syndrome on octreotide LAR, resectable liver "
                 "metastases; partial hepatectomy booked in 12 days. Octreotide cover before the procedure: the draft "
                 "carries one dose (100 micrograms SC), the consensus range 100-500 micrograms stays in the text.",
-                expect={"site": "midgut", "grade": "G1", "ki67": 3, "sstr": "positive_all", "extent": "metastatic",
+                expect={"site": "midgut", "grade": "G2", "ki67": 3, "sstr": "positive_all", "extent": "metastatic",
                         "syndromes": ["carcinoid"], "progression": False},
                 rows=["F-05", "F-01"], also=["LD-01", "G-07"], not_rows=["NR-12", "M-04"],
                 shapes=["planned partial hepatectomy (Procedure preparation, future date) with carcinoid syndrome"])
@@ -179,7 +179,7 @@ def s235():
                 "Keeping the SSA beside everolimus for tumour control adds no shown benefit (NR-23): the card stops "
                 "the lanreotide regimen and keeps the indicated everolimus.",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 7, "sstr": "lower_than_liver", "extent": "metastatic",
-                        "progression": False},
+                        "progression": True},
                 rows=["NR-23"], also=["G-08", "LD-02", "NR-16", "SB-01", "P-07", "LD-01"], not_rows=["NR-02", "P-02"],
                 shapes=["lanreotide MedicationStatement active beside an active everolimus MedicationRequest"])
 
@@ -199,10 +199,10 @@ def s236():
     p.lab("ntprobnp", ago(days=40), 150)
     p.status("status", ago(days=40), "stable")
     return meta(p, "Carcinoid syndrome uncontrolled on octreotide LAR (statement only): the escalation ends the current regimen",
-                "60-year-old man with an ileal NET G1 and carcinoid syndrome on octreotide LAR 30 mg every 4 weeks "
+                "60-year-old man with an ileal NET G2 and carcinoid syndrome on octreotide LAR 30 mg every 4 weeks "
                 "(recorded as a MedicationStatement, no order), still 9 flushes a day. The escalation suggestion "
                 "must stop the current regimen and create the escalated one: never two live SSA schedules.",
-                expect={"site": "midgut", "grade": "G1", "ki67": 3, "sstr": "positive_all", "extent": "metastatic",
+                expect={"site": "midgut", "grade": "G2", "ki67": 3, "sstr": "positive_all", "extent": "metastatic",
                         "syndromes": ["carcinoid"], "progression": False},
                 rows=["F-03"], also=["F-01", "G-07", "LD-01", "LD-02", "M-08", "F-02"], not_rows=["NR-23", "M-04"],
                 shapes=["octreotide LAR as an active MedicationStatement only, flushing count"])
