@@ -39,10 +39,11 @@ from service.knowledge import (
     fill,
     option_label,
 )
-from service.picture.model import Fact, NetPicture, Therapy, TherapyStatus
+from service.picture.model import Agent, Fact, NetPicture, Therapy, TherapyStatus
 from service.rules.outcome import FactUse, Outcome, Status, age_words
 
 
+_AGENTS = frozenset(a.value for a in Agent)
 TOPIC_SYSTEM = "https://net-cds.org/fhir/CodeSystem/card-topic"
 OVERRIDE_SYSTEM = "https://net-cds.org/fhir/CodeSystem/override-reason"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -220,6 +221,8 @@ def _build_card_texts(knowledge: Knowledge) -> CardTexts:
                 labels[(spec.id, i)] = plain_text(option_label(knowledge, spec, option) or spec.id, max_length=80)
         if spec.stops is not None and spec.stops.label:
             labels[(spec.id, -1)] = plain_text(spec.stops.label, max_length=80)
+        if spec.stops is not None and spec.stops.hold_label:
+            labels[(spec.id, -2)] = plain_text(spec.stops.hold_label, max_length=80)
     return CardTexts(
         plain={(t, MAX_VALUE_LENGTH): plain_text(t) for t in constant},
         markdown={(t, MAX_VALUE_LENGTH): escape_markdown(t) for t in constant},
@@ -451,10 +454,19 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
             suggestions += made
             suggested_topics.append(spec.topic)
     stops = [x for spec in _unique(s for _, s in members if s.stops is not None)
-             if (x := drafts.stop_suggestion(spec)) is not None]
+             for x in drafts.stop_suggestions(spec)]
+    # advice against a therapy class the patient has in force acts on it: a not-recommended card about a drug
+    # topic with no `stops` of its own stops that drug's current records (reviews A M1, B U7)
+    stops += [x for spec in _unique(s for _, s in members if s.stops is None and s.strength == "not-recommended")
+              if (x := drafts.topic_stop_suggestion(spec)) is not None
+              and not any(a["resourceId"] in {b["resourceId"] for st in stops for b in st["actions"]}
+                          for a in x["actions"])]
     if stops:
         suggestions += stops
-        independent = independent or not options
+        # a hold and the stop it replaces are alternatives (at most one); plain stops are independent
+        independent = (independent or not options) and not any(s.get("_hold") for s in stops)
+        for s_ in stops:
+            s_.pop("_hold", None)
 
     rules = sorted({o.rule_id for o, _ in members})
     facts = _unique([*(f for o, _ in members for f in o.facts), *drafts.facts])
@@ -733,7 +745,9 @@ class _Drafts:
             current = _current(self.picture, drug)
             if not current:
                 continue
-            orders = [ref for t in current for ref in t.orders]
+            # the change acts on the regimen the patient takes (its active orders, and a regimen recorded only as a
+            # statement) and on any pending draft of the class: never two live schedules
+            orders = [ref for t in current for ref in (*t.statements, *t.orders)]
             names = ", ".join(_therapy_words(t, self.sanitiser.markdown) for t in current)
             if not spec.changes_current:
                 # a drug of a class the patient is already on is never drafted again (a duplicate order)
@@ -747,10 +761,19 @@ class _Drafts:
                 continue
             self._note(f"{drug.display} replaces {names}: the suggestion deletes the current order.")
             for ref in orders:
+                what = "Stop the current regimen" if ref.startswith("MedicationStatement/") else "End the current order"
                 deletes.append({"type": "delete", "resourceId": ref,
                                 "description": self.sanitiser.plain(
-                                    f"Replace the current order {ref} ({current[0].drug}) with the draft below",
+                                    f"{what} {ref} ({current[0].drug}); the draft below replaces it",
                                     _DESCRIPTION_MAX)})
+        # a bridge (short-acting cover while a first depot takes effect) goes only with a depot drafted here: for a
+        # patient already on the depot it would be an add-on that silently stops after its bridging days
+        depot_drafted = any(k.drugs[d].long_acting for d in option.medications if d not in skipped)
+        for drug_id in option.medications:
+            if k.drugs[drug_id].bridge and not depot_drafted and drug_id not in skipped:
+                self._note(f"No order for {k.drugs[drug_id].display}: it bridges the first injection of a depot, "
+                           "and no new depot is started here.")
+                skipped.append(drug_id)
         if option.regimen is not None:
             if skipped:
                 return None  # part of a regimen is never drafted
@@ -764,6 +787,55 @@ class _Drafts:
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True,
                 "actions": _unique(deletes, key=lambda a: a["resourceId"]) + actions}
 
+    def stop_suggestions(self, spec: CardSpec) -> list[dict[str, Any]]:
+        """The card's stop suggestion, led by its hold suggestion when it holds a current drug instead (the
+        preferred action, ``isRecommended``; the stop is then the alternative)."""
+        stop = self.stop_suggestion(spec)
+        hold = self.hold_suggestion(spec)
+        if hold is None:
+            return [stop] if stop is not None else []
+        return [hold, *([{**stop, "isRecommended": False}] if stop is not None else [])]
+
+    def hold_suggestion(self, spec: CardSpec) -> dict[str, Any] | None:
+        """Hold the current orders of ``stops.holds`` (e.g. everolimus for an antibiotic course): the suggestion
+        ends the current order; the text says to re-order after the course."""
+        stop = spec.stops
+        if stop is None or not stop.holds:
+            return None
+        refs: list[tuple[str, str]] = []
+        for t in self.picture.therapies:
+            if t.agent.value in stop.holds and t.status is TherapyStatus.ACTIVE:
+                refs += [(ref, t.drug) for ref in (*t.orders, *t.statements)]
+        refs = _unique(refs, key=lambda r: r[0])
+        if not refs:
+            return None
+        actions = [{"type": "delete", "resourceId": ref,
+                    "description": self.sanitiser.plain(
+                        f"Hold {name}: end the current order {ref} for the course of the interacting drug; "
+                        "re-order it after the course", _DESCRIPTION_MAX)}
+                   for ref, name in refs]
+        label = self.sanitiser.texts.labels.get((spec.id, -2)) or plain_text(spec.id, max_length=80)
+        return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions, "_hold": True}
+
+    def topic_stop_suggestion(self, spec: CardSpec) -> dict[str, Any] | None:
+        """A not-recommended card about a therapy class (its topic) that the patient has in force: stop those
+        records (active orders, an active statement, an order not yet started)."""
+        if spec.topic not in _AGENTS:
+            return None
+        current = [t for t in self.picture.therapies
+                   if t.agent.value == spec.topic and t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED)]
+        refs = _unique([(ref, t.drug) for t in current for ref in (*t.orders, *t.statements)], key=lambda r: r[0])
+        if not refs:
+            return None
+        actions = [{"type": "delete", "resourceId": ref,
+                    "description": self.sanitiser.plain(
+                        f"Stop the current {'regimen' if ref.startswith('MedicationStatement/') else 'order'} {ref} "
+                        f"({name})", _DESCRIPTION_MAX)}
+                   for ref, name in refs]
+        names = " and ".join(_unique(name for _, name in refs))
+        label = self.sanitiser.plain(f"Stop {names}", 80)
+        return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions}
+
     def stop_suggestion(self, spec: CardSpec) -> dict[str, Any] | None:
         """A card that says to stop or avoid a current drug deletes that drug's current orders."""
         stop = spec.stops
@@ -771,7 +843,7 @@ class _Drafts:
         refs: list[tuple[str, str]] = []
         for t in self.picture.therapies:
             if t.agent.value in stop.agents and t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED):
-                refs += [(ref, t.drug) for ref in t.orders]
+                refs += [(ref, t.drug) for ref in (*t.orders, *t.statements)]
         for m in self.picture.current_medications:
             if stop.flags and m.flags & set(stop.flags) and m.reference and m.reference.startswith("MedicationRequest/"):
                 refs.append((m.reference, m.name))
@@ -779,7 +851,9 @@ class _Drafts:
         if not refs:
             return None
         actions = [{"type": "delete", "resourceId": ref,
-                    "description": self.sanitiser.plain(f"Stop the current order {ref} ({name})", _DESCRIPTION_MAX)}
+                    "description": self.sanitiser.plain(
+                        f"Stop the current {'regimen' if ref.startswith('MedicationStatement/') else 'order'} {ref} "
+                        f"({name})", _DESCRIPTION_MAX)}
                    for ref, name in refs]
         label = self.sanitiser.texts.labels.get((spec.id, -1)) or plain_text(spec.id, max_length=80)
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions}

@@ -263,6 +263,9 @@ class Therapy:
     # relative references of this exposure's MedicationRequests that are still in force (active, or a
     # draft/proposal not yet started): what a change or stop of the current order acts on
     orders: tuple[str, ...] = ()
+    # relative references of this exposure's active MedicationStatements: a regimen the patient takes that the
+    # record holds as a statement, not an order (a change or stop of the current regimen ends these too)
+    statements: tuple[str, ...] = ()
     # date of the latest administration on record (MedicationAdministration or performed Procedure), if any
     last_administered: date | None = None
 
@@ -468,7 +471,17 @@ class NetPicture:
     # report (reference, date) and what was not read; facts they may hold are not on the picture
     unread_reports: tuple[Source, ...] = ()
 
+    # order hooks (service.pipeline.advise_orders): the draft orders asked about, added to the record as if
+    # signed today, and the therapy topics the patient-view rows offer this patient without them (None outside
+    # order hooks): a draft is not a therapy the patient takes, and one no row offers has no indication here
+    order_drafts: tuple[str, ...] = ()
+    pathway_topics: frozenset[str] | None = None
+
     # ---- conveniences for rules (pure, derived) ----
+
+    def draft_only(self, t: "Therapy") -> bool:
+        """The exposure is only an order-hook draft (never started, nothing else on record)."""
+        return bool(self.order_drafts) and bool(t.references) and set(t.references) <= set(self.order_drafts)
 
     def therapies_of(self, agent: Agent) -> tuple[Therapy, ...]:
         return tuple(t for t in self.therapies if t.agent == agent)

@@ -418,6 +418,7 @@ def _merge(ctx: Context, exposures: list[_Exposure], progression_events: tuple[d
                 TherapyStatus.ACTIVE,) else None,
             best_response=best, response_source=best_src,
             orders=_orders(items),
+            statements=tuple(dict.fromkeys(i.ref for i in live if i.ref and i.ref.startswith("MedicationStatement/"))),
             last_administered=max((i.start for i in admins if i.start and i.start <= as_of), default=None),
         ))
     out.sort(key=lambda t: (t.start or date.min, t.agent.value, t.drug))

@@ -276,7 +276,8 @@ def belzutifan_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome |
         pregnancy = (FactUse.of("Pregnant", p.pregnant, "yes"), *facts)
         # One card: the critical "stop it / cancel the order" when it is taken or ordered (a second
         # "do not start" card on the belzutifan topic said the same thing: noise, review 2026-11).
-        if p.on(Agent.BELZUTIFAN):
+        taken = any(t.status is TherapyStatus.ACTIVE and not p.draft_only(t) for t in p.therapies_of(Agent.BELZUTIFAN))
+        if taken:  # an order-hook draft is an order, not a drug she takes
             out.append(Outcome.applicable("NR-11", card="belzutifan-pregnancy-current", facts=pregnancy,
                                           reason="on belzutifan in pregnancy"))
         elif ordered:
