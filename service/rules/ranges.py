@@ -98,8 +98,8 @@ def ki67_range(p: NetPicture, as_of: date, k: RuleKnowledge, outcomes: tuple[Out
                 and o.rule_id not in low.get((spec.topic, spec.strength), ())):
             # the option holds at both ends, but this row's wording is the high end's (e.g. "WD G3"): say so
             o = o.amended(note=f"grade {lo_grade.value if lo_grade else '?'}-{hi_grade.value if hi_grade else '?'} "
-                               f"uncertain (Ki-67 {ki67_text(p.ki67.value)}): at the low end the same option comes "
-                               f"from {', '.join(low[(spec.topic, spec.strength)])}")  # type: ignore[arg-type]
+                               f"uncertain (Ki-67 {ki67_text(p.ki67.value)}): the same option holds at the low end "
+                               f"({lo_grade.value if lo_grade else 'lower grade'})")
         revised.append(o)
     reported: Ki67 = p.ki67.value  # type: ignore[assignment]
     thresholds = [float(t) for t in k.values("ki67_decision_thresholds")
