@@ -114,7 +114,7 @@ def display(k: Ki67) -> str:
     return f"Ki-67 {cmp}{k.percent:g} %"
 
 
-_WORD = re.compile(r"[A-Za-z]{3,}")
+_WORD = re.compile(r"[A-Za-z]{3,64}")     # bounded: a longer word splits into pieces, still words
 _VALUE_WORDS = frozenset({"approx", "approximately", "about", "around", "circa", "less", "than", "below", "under",
                           "more", "greater", "above", "over", "percent", "index", "labelling", "labeling",
                           "proliferation", "mib", "hot", "spot", "hotspot", "and", "the"})
