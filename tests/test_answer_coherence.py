@@ -130,3 +130,40 @@ def test_no_octreotide_cover_for_an_insulinoma_without_sstr_positive_imaging(pid
             low = sentence.lower()
             if "octreotide" in low and ("cover" in low or "prophylaxis" in low) and not _NEGATED.search(sentence):
                 pytest.fail(f"{pid}: '{sentence.strip()}' advises octreotide cover for an insulinoma")
+
+
+# Antitumour therapies (card-contract topics). An SSA card that carries a symptom-control row (F-) or a dose
+# change of the current SSA (M-08) answers another decision (syndrome control) and is not counted.
+ANTITUMOUR = {"prrt", "everolimus", "sunitinib", "cabozantinib", "captem", "streptozocin-chemotherapy",
+              "platinum-etoposide", "other-chemotherapy", "immunotherapy", "belzutifan", "somatostatin-analog",
+              "active-surveillance"}
+
+
+def _drafts_therapy(card: dict) -> bool:
+    return any(a.get("type") == "create" and a.get("resource", {}).get("resourceType") in
+               ("MedicationRequest", "RequestGroup")
+               for s in card.get("suggestions", ()) for a in s.get("actions", ()))
+
+
+def _antitumour_choice(card: dict) -> bool:
+    ext = _ext(card)
+    if ext["strength"] not in ("recommend", "consider") or ext["topic"] not in ANTITUMOUR:
+        return False
+    if ext["topic"] == "somatostatin-analog" and any(r.startswith("F-") or r == "M-08" for r in ext["rules"]):
+        return False
+    return ext["topic"] == "active-surveillance" and bool(ext.get("alternatives")) or _drafts_therapy(card)
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_one_decision_one_card_across_rows(pid):
+    """Card contract "One decision, one card: choices" (review A-U2, A-C1, A-W4; B-W2): the options for the next
+    antiproliferative line -- whichever rows offer them (P-03..P-06, M-01..M-07, L-02..L-05, O-06, G3-01, N-03) --
+    are ONE choice card with one suggestion per option, "at-most-one", and the others in ``alternatives``."""
+    choices = [c for c in _answers()[pid] if _antitumour_choice(c)]
+    assert len(choices) <= 1, f"{pid}: one decision split over cards: {[c['summary'] for c in choices]}"
+    for card in choices:
+        options = [s for s in card.get("suggestions", ()) if any(a["type"] == "create" and a["resource"][
+            "resourceType"] != "Observation" for a in s["actions"])]
+        if len(options) > 1:
+            assert card["selectionBehavior"] == "at-most-one", f"{pid}: a choice must be at-most-one"
+            assert sum(s["isRecommended"] for s in options) == 1, f"{pid}: exactly one preferred option"

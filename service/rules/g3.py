@@ -9,7 +9,7 @@ G3-01 — WD G3, SSTR uptake >= liver in every lesion, Ki-67 <= 55 %
     latest progression or new metastases) or eligibility labs missing/outdated: the needs-data card in place
     of the PRRT card (``predicates.prrt_gates``). After a PRRT course: re-treatment only after a durable
     response (``course.prrt_retreatment``). Either way CAPTEM (recommended for pancreas, considered
-    elsewhere). PRRT and CAPTEM are one choice card (decision g3-first-line): pancreas -> CAPTEM first,
+    elsewhere). PRRT and CAPTEM are one choice card (decision antitumour-therapy): pancreas -> CAPTEM first,
     elsewhere PRRT first, with the reason; an option the tumour progressed on is not offered. SSA alone is
     NR-15.
     Source: NETTER-2 (PFS 22.8 vs 8.5 mo); NANETS/SNMMI PRRT consensus; E2211; ENETS/ESMO.
@@ -124,7 +124,7 @@ def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
         prrt = Outcome.insufficient(
             "G3-01", ("prior systemic therapy history (first-line PRRT per NETTER-2 only when newly diagnosed)",),
             reason="treatment history unreadable: first-line or after prior therapy cannot be told")
-    # One decision, one choice card (decision g3-first-line): PRRT or CAPTEM, the option favoured for this
+    # One decision, one choice card (decision antitumour-therapy): PRRT or CAPTEM, the option favoured for this
     # patient first; an option the tumour already progressed on is not offered.
     pancreas = p.primary_site.is_(PrimarySite.PANCREAS)
     failed = [a for a in (Agent.PRRT, Agent.CAPTEM) if progressed_on(p, a)]

@@ -18,7 +18,7 @@ P-02 — first-line SSA  (CLARINET PFS NR vs 18.0 mo)
 P-03 — everolimus / sunitinib  (RADIANT-3 11.0 vs 4.6 mo; A6181111 11.4 vs 5.5 mo)
     When: advanced and (progressive within 12 months, or Ki-67 >= pnet_aggressive_ki67_min (10 %)).
     Then: RECOMMEND everolimus 10 mg daily or sunitinib 37.5 mg daily (each if not yet given;
-          sunitinib not in insulinoma) as ONE choice card (decision pnet-targeted-therapy): the option
+          sunitinib not in insulinoma) as ONE choice card (decision antitumour-therapy, with the other rows' next-line options): the option
           favoured for this patient first, with the reason -- diabetes (HbA1c >= hba1c_diabetes_min, or
           glucose >= fasting_glucose_diabetes_min) favours sunitinib, systolic BP >=
           systolic_bp_uncontrolled_min favours everolimus; both or neither known: no preference, and the
