@@ -11,7 +11,7 @@ of defect the service must get right on patients it has not seen:
 """
 from __future__ import annotations
 
-from .fhir import SCT, P, ago
+from .fhir import P, ago, qty
 from .scenarios import good_labs, meta, scenario
 
 
@@ -66,3 +66,56 @@ def s241():
                         "sstr": "positive_all", "extent": "metastatic"},
                 rows=["M-02", "M-03"], also=["LD-01", "LD-02", "M-10"], not_rows=["M-04", "M-05", "M-01"],
                 shapes=["first-line choice across rows"])
+
+
+# =========================================================================== strength per table
+
+
+@scenario
+def s242():
+    p = P("net-242", "Test Patient Decision-C", "female", "1959-03-08")
+    p.condition("primary", "C7A.012", onset=ago(years=2, months=6))
+    p.condition("liver", "C7B.02", onset=ago(years=2, months=6))
+    p.ki67("ki67", ago(years=2, months=6), 6)
+    p.med_statement("lar", "octreotide_lar30", ago(years=2, months=4), dosage="30 mg IM every 4 weeks")
+    p.status("status", ago(days=28), "progressive", note="RECIST progression of liver metastases on octreotide LAR.")
+    p.sstr("sstr", ago(days=21), "equal-to-liver")
+    p.ecog("ecog", ago(days=28), 1)
+    good_labs(p, ago(days=9))
+    return meta(p, "Ileal NET progressing on LAR, SSTR uptake about equal to liver: PRRT stays recommended (M-04)",
+                "67-year-old woman with a non-functioning ileal NET G2 (Ki-67 6 %) progressing after 2 years of "
+                "octreotide LAR; SSTR-PET uptake about equal to liver (Krenning 2), normal labs. The table's "
+                "positive_all is uptake >= liver, so PRRT stays the recommended next line (M-04), with everolimus "
+                "(M-05) as the alternative on the same card, and an information card asking nuclear medicine to "
+                "review the images; never a caution that withdraws PRRT without a row behind it.",
+                expect={"site": "midgut", "grade": "G2", "ki67": 6, "sstr": "positive_all", "progression": True,
+                        "extent": "metastatic"},
+                rows=["M-04", "M-05", "NR-03"], also=["LD-02", "M-08", "LD-01"], not_rows=["M-03", "M-06"],
+                shapes=["SSTR uptake equal to liver after progression"])
+
+
+@scenario
+def s243():
+    p = P("net-243", "Test Patient Decision-D", "male", "1950-11-21")
+    p.condition("primary", "C7A.026", onset=ago(years=3), text="Rectal NET 3 cm")
+    p.condition("liver", "C7B.02", onset=ago(years=3))
+    p.ki67("ki67", ago(years=3), 5)
+    p.sstr("sstr", ago(days=30), "higher-than-liver")
+    p.med_statement("lanreotide", "lanreotide120", ago(years=2, months=8), dosage="120 mg deep SC every 4 weeks")
+    p.status("status", ago(days=25), "progressive")
+    p.ecog("ecog", ago(days=25), 1)
+    when = ago(days=12)
+    for key, value in (("crcl", 24), ("creatinine", 2.6), ("hb", 12.9), ("wbc", 5.8), ("plt", 210), ("alb", 3.9),
+                       ("alt", 22)):
+        p.lab(key, when, value)
+    p.lab("bili", when, 0.7, ref_high=qty(1.2, "mg/dL", "mg/dL"))
+    return meta(p, "Rectal NET progressing on lanreotide, CrCl 24: everolimus is the recommended next line (O-06)",
+                "76-year-old man with a rectal NET G2 (Ki-67 5 %) and liver metastases progressing after lanreotide; "
+                "SSTR uptake above liver, but creatinine clearance 24 mL/min (severe renal impairment: PRRT not "
+                "recommended, NR-04). The table's everolimus row is 'when PRRT is not possible': that condition is "
+                "met in this answer, so everolimus is RECOMMENDED as the next line, with the reason, not a "
+                "conditional 'consider ... if PRRT not possible'.",
+                expect={"site": "other_gi", "site_detail": "rectum", "grade": "G2", "ki67": 5, "sstr": "positive_all",
+                        "progression": True, "extent": "metastatic"},
+                rows=["O-06", "NR-04"], also=["LD-02", "M-08", "LD-01"], not_rows=["M-03"],
+                shapes=["CrCl below 30 with PRRT otherwise indicated"])

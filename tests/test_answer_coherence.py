@@ -167,3 +167,17 @@ def test_one_decision_one_card_across_rows(pid):
         if len(options) > 1:
             assert card["selectionBehavior"] == "at-most-one", f"{pid}: a choice must be at-most-one"
             assert sum(s["isRecommended"] for s in options) == 1, f"{pid}: exactly one preferred option"
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_uptake_equal_to_liver_leaves_prrt_at_its_rows_strength(pid):
+    """Review 2026-12 A-W8 (net-09): uptake about equal to liver meets the table's positive_all (>= liver): the
+    nuclear-medicine note is information beside the PRRT option, never a caution that withdraws it."""
+    cards = _answers()[pid]
+    notes = [c for c in cards if "NR-03" in _ext(c)["rules"] and "about equal to liver" in c["summary"]]
+    if not notes:
+        return
+    assert all(_ext(c)["strength"] == "info" for c in notes), f"{pid}: {[c['summary'] for c in notes]}"
+    offered = [c for c in cards if _ext(c)["strength"] in ("recommend", "consider")
+               and "prrt" in (_ext(c)["topic"], *_ext(c).get("alternatives", ()))]
+    assert offered, f"{pid}: PRRT withdrawn for uptake equal to liver"

@@ -37,7 +37,7 @@ P-04 — CAPTEM  (E2211 22.7 vs 14.4 mo)
 P-05 — PRRT  (FDA label all GEP-NET; NETTER-1/-2)
     When: advanced, no PRRT yet, SSTR positive_all, and progressed on >= 1 line; or newly
           diagnosed with Ki-67 10-55 % (first line as M-03).
-    Then: RECOMMEND Lu-177 dotatate after >= 1 line; RECOMMEND first line (NETTER-2, MDT; off-label in the EU);
+    Then: RECOMMEND Lu-177 dotatate after >= 1 line; CONSIDER first line (as M-03: NETTER-2, MDT; off-label in the EU);
           needs-data when SSTR
           missing, degree unknown or the imaging is outdated, or when the eligibility labs are
           missing or outdated (``predicates.prrt_gates``). After a PRRT course: re-treatment

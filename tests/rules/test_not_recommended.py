@@ -131,9 +131,12 @@ def test_nr02_nr23_everolimus_proposed_for_progression_of_a_functional_carcinoid
     assert fired_cards("NR-02", **dict(proposed, progression=False)) == {"everolimus-functional-carcinoid"}
 
 
-def test_nr03_uptake_equal_to_liver_is_a_caution():
-    """Review Missing (net-09): PET uptake "equal to liver" counted as eligible without comment."""
-    from tests.rules.factories import fact
+def test_nr03_uptake_equal_to_liver_is_a_note_not_a_caution():
+    """Review Missing (net-09): PET uptake "equal to liver" counted as eligible without comment; review 2026-12 A-W8:
+    the table's positive_all is uptake >= liver, so the note asks for nuclear-medicine review (info) and never
+    withdraws PRRT as a caution would."""
+    from tests.rules.factories import fact, knowledge
     equal = fact(SstrStatus.POSITIVE_ALL, display="SSTR uptake Uptake about equal to normal liver")
     assert fired_cards("NR-03", sstr=equal, progression=True) == {"prrt-uptake-equal-to-liver"}
+    assert knowledge().cards["prrt-uptake-equal-to-liver"].strength == "info"
     assert fired_cards("NR-03", progression=True) == set()
