@@ -11,7 +11,7 @@ of defect the service must get right on patients it has not seen:
 """
 from __future__ import annotations
 
-from .fhir import P, ago, qty
+from .fhir import SCT, P, ago, qty
 from .scenarios import good_labs, meta, scenario
 
 
@@ -119,3 +119,50 @@ def s243():
                         "progression": True, "extent": "metastatic"},
                 rows=["O-06", "NR-04"], also=["LD-02", "M-08", "LD-01"], not_rows=["M-03"],
                 shapes=["CrCl below 30 with PRRT otherwise indicated"])
+
+
+# =========================================================================== one answer agrees with itself
+
+
+@scenario
+def s244():
+    p = P("net-244", "Test Patient Decision-E", "male", "1988-01-30")
+    p.condition("men1", "E31.21", (SCT, "30664006", "Multiple endocrine neoplasia, type 1"), onset=ago(years=6))
+    p.condition("hpt", "E21.0", onset=ago(years=6))
+    p.condition("primary", "C25.4", onset=ago(years=3), text="Non-functioning pNET, pancreatic tail (MEN1)")
+    p.ki67("ki67", ago(months=3), 3, site="EUS-FNA pancreatic tail")
+    p.size("size-1", ago(months=12), 2.1)
+    p.size("size", ago(months=1), 2.9)
+    p.sstr("sstr", ago(months=1), "higher-than-liver", note="Single pancreatic lesion; no metastases.")
+    p.resectability("resect", ago(days=10), "resectable")
+    return meta(p, "MEN1 with untreated hyperparathyroidism and a growing non-functioning pNET: two decisions, two cards",
+                "38-year-old man with MEN1, untreated primary hyperparathyroidism and a non-functioning pNET of the "
+                "pancreatic tail (G2, Ki-67 3 %) that grew from 2.1 to 2.9 cm in 12 months; resectable, no "
+                "metastases. Parathyroidectomy (H-01) and resection of the pNET (H-02) are two decisions: each its "
+                "own card; parathyroid surgery first only matters before pNET surgery in Zollinger-Ellison syndrome.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 3, "sstr": "positive_all", "extent": "localized",
+                        "hereditary": ["MEN1"], "tumor_size_cm": 2.9},
+                rows=["H-01", "H-02"], also=["G-01"], not_rows=["G-08", "P-01", "P-03", "NR-11"],
+                shapes=["two surgical decisions on one topic"])
+
+
+@scenario
+def s245():
+    p = P("net-245", "Test Patient Decision-F", "female", "1961-06-12")
+    p.condition("primary", "C7A.012", onset=ago(months=1))
+    p.condition("liver", "C7B.02", onset=ago(months=1))
+    p.ki67("ki67", ago(months=1), 62)
+    p.differentiation("diff", ago(months=1), "well")
+    p.sstr("sstr", ago(days=20), "lower-than-liver")
+    p.fdg("fdg", ago(days=20), True)
+    p.ecog("ecog", ago(days=20), 1)
+    good_labs(p, ago(days=10))
+    return meta(p, "WD G3 ileal NET, Ki-67 62 %, FDG-avid: platinum planned, not started, until expert pathology",
+                "65-year-old woman with a newly diagnosed well-differentiated ileal NET G3 (Ki-67 62 %) with liver "
+                "metastases, SSTR uptake below liver, FDG-avid. Expert NEN pathology review (WD G3 versus NEC: "
+                "p53, Rb) decides the regimen: platinum + etoposide is planned (consider) pending it, never "
+                "'start' beside the card that says the review decides.",
+                expect={"site": "midgut", "differentiation": "well", "grade": "G3", "ki67": 62,
+                        "sstr": "lower_than_liver", "extent": "metastatic"},
+                rows=["G3-02", "NR-03"], also=["LD-02", "LD-01", "G-08"], not_rows=["G3-01", "M-03", "G-02"],
+                shapes=["a review that decides the regimen, pending"])

@@ -303,7 +303,8 @@ def render(
     # topic's card, so one drug is never drafted on two cards (a change of the current order, SSA escalation,
     # is another decision and keeps its own card).
     blocked = {spec.topic for _, spec in shown if spec.strength in ("not-recommended", "caution")}
-    started = {spec.topic for _, spec in shown if not spec.decision and spec.strength in ("recommend", "consider")}
+    started = {a for _, spec in shown if not spec.decision and spec.strength in ("recommend", "consider")
+               for a in _agents(spec, knowledge)}
     # XC-02: the options of each decision in order for this patient (card ids) and why
     orders = {o.params["decision"]: (o.params["order"].split(","), o.reason) for o in outcomes
               if o.rule_id == "XC-02" and o.status is Status.APPLICABLE and "decision" in o.params}
@@ -311,7 +312,7 @@ def render(
     ranks = texts.ranks
     for outcome, spec in shown:
         decision = (spec.decision if spec.decision and spec.topic not in blocked
-                    and (spec.changes_current or spec.topic not in started) else "")
+                    and (spec.changes_current or not _agents(spec, knowledge) & started) else "")
         key = ("decision:" + decision if decision
                else f"{spec.topic}:{outcome.rule_id}" if spec.topic == "drug-safety" else spec.topic)
         group = groups.get(key)
@@ -338,6 +339,15 @@ def render(
     # No log line here: the request's one access line carries the card count, uuids, rule ids and
     # knowledge version (service/app.py).
     return [_card(g, picture, knowledge, uuid_factory, sanitiser) for g in ordered]
+
+
+def _agents(spec: CardSpec, knowledge: Knowledge) -> frozenset[str]:
+    """The therapy classes a card's draft orders start (an SSA drafted for the syndrome and for antiproliferation
+    is one class)."""
+    if spec.order is None:
+        return frozenset()
+    return frozenset(knowledge.drugs[d].agent for o in spec.order.options for d in o.medications
+                     if knowledge.drugs[d].agent)
 
 
 def _order_choice(group: _Group, order: list[str], reason: str) -> None:
@@ -596,7 +606,11 @@ def _detail(
     elif lead_outcome.reason:
         parts += ["", "Finding: " + md(lead_outcome.reason, 300)]
     shown_ids = {lead.id, *(s.id for _, s in options or ())}
-    others = _unique(((o, s) for o, s in group.members if (o, s) != group.lead and s.id not in shown_ids),
+    # Under a caution or not-recommended lead, the merged suggestions it overrules are not repeated as advice
+    # ("Refer for PRRT" under "PRRT only after MDT review"): their rows and facts stay on the card.
+    overruled = lead.strength in ("caution", "not-recommended") or _indicator(group) == "critical"
+    others = _unique(((o, s) for o, s in group.members if (o, s) != group.lead and s.id not in shown_ids
+                      and not (overruled and s.strength in ("recommend", "consider"))),
                      key=lambda member: member[1].id)
     if others:
         parts += ["", "Also on this topic:"]

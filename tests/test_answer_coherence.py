@@ -181,3 +181,51 @@ def test_uptake_equal_to_liver_leaves_prrt_at_its_rows_strength(pid):
     offered = [c for c in cards if _ext(c)["strength"] in ("recommend", "consider")
                and "prrt" in (_ext(c)["topic"], *_ext(c).get("alternatives", ()))]
     assert offered, f"{pid}: PRRT withdrawn for uptake equal to liver"
+
+
+_ADVICE = re.compile(r"^(Start|Refer|Offer|Give|Continue|Consider|Treat|Add|Switch|Escalate)\b")
+
+
+def _also_lines(card: dict) -> list[str]:
+    detail = card["detail"]
+    if "Also on this topic:" not in detail:
+        return []
+    block = detail.split("Also on this topic:", 1)[1].split("\n\n", 2)
+    lines = block[1] if block and block[0] == "" and len(block) > 1 else block[0]
+    return [re.sub(r"\\(.)", r"\1", line[2:]) for line in lines.splitlines() if line.startswith("- ")]
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_a_caution_or_refusal_never_carries_the_advice_it_overrules(pid):
+    """Review 2026-12 A-C3 (net-37, net-09): a caution card "PRRT only after MDT review" still said "Also on this
+    topic: Refer for Lu-177 dotatate (PRRT)". No caution/not-recommended (or critical) card advises doing the
+    thing, in its summary or in the lines merged under it."""
+    for card in _answers()[pid]:
+        ext = _ext(card)
+        if ext["strength"] not in ("caution", "not-recommended") and card["indicator"] != "critical":
+            continue
+        for line in _also_lines(card):
+            assert not _ADVICE.match(line), f"{pid}: '{card['summary']}' carries '{line}'"
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_no_therapy_started_while_another_card_says_a_review_decides_the_regimen(pid):
+    """Review 2026-12 A-C2 (net-22): "Start platinum + etoposide" beside "expert pathology review ... it decides the
+    regimen". While such a review is pending, no recommend card drafts antitumour therapy."""
+    cards = _answers()[pid]
+    if not any("decides the regimen" in c["summary"] for c in cards):
+        return
+    started = [c["summary"] for c in cards if _ext(c)["strength"] == "recommend" and _antitumour_choice(c)]
+    assert not started, f"{pid}: {started}"
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_a_distinct_decision_is_never_buried_under_another_cards_summary(pid):
+    """Review 2026-12 A-W9 (net-63): MEN1 pNET resection (H-02) showed only as an "Also on this topic" line under
+    the parathyroidectomy card. A suggestion of another row with an order of its own is its own card or an option."""
+    for card in _answers()[pid]:
+        if _ext(card)["strength"] not in ("recommend", "consider"):
+            continue
+        for line in _also_lines(card):
+            assert not (line.startswith("Consider resection") and "parathyroid" in card["summary"]), (
+                f"{pid}: '{line}' buried under '{card['summary']}'")

@@ -38,11 +38,12 @@ def options_in_order(p: NetPicture, as_of: date, k: RuleKnowledge,
     # as the renderer does: a topic another card warns about, or suggests outside any decision, is no option here
     # (a change of the current order, SSA escalation, excepted)
     blocked = {s.topic for _, _, s in specs if s is not None and s.strength in ("not-recommended", "caution")}
-    started = {s.topic for _, _, s in specs if s is not None and not s.decision and s.strength in _SUGGESTING}
+    started = {a for _, _, s in specs if s is not None and not s.decision and s.strength in _SUGGESTING
+               for a in _agents(s, k)}
     by_decision: dict[str, list[tuple[int, Outcome, object]]] = {}
     for i, o, spec in specs:
         if (spec is not None and spec.decision and spec.strength in _SUGGESTING and spec.topic not in blocked
-                and (spec.changes_current or spec.topic not in started)):
+                and (spec.changes_current or not _agents(spec, k) & started)):
             by_decision.setdefault(spec.decision, []).append((i, o, spec))
     added: list[Outcome] = []
     for decision, members in by_decision.items():
@@ -50,6 +51,13 @@ def options_in_order(p: NetPicture, as_of: date, k: RuleKnowledge,
             continue  # one option: no choice to order
         added.append(_order(decision, members, p, k))
     return outcomes + tuple(added) if added else outcomes
+
+
+def _agents(spec, k: RuleKnowledge) -> set[str]:
+    """The therapy classes a card's draft orders start (as the renderer reads them)."""
+    if spec.order is None:
+        return set()
+    return {k.drug(d).agent for o in spec.order.options for d in o.medications if k.drug(d).agent}
 
 
 def _order(decision: str, members: list, p: NetPicture, k: RuleKnowledge) -> Outcome:

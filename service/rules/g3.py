@@ -21,8 +21,10 @@ G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 
     volume doubling time < g3_rapid_doubling_days (180)
     Then: RECOMMEND cytotoxic chemotherapy: CAPTEM (or FOLFOX) when Ki-67 <= 55 %;
     platinum + etoposide when Ki-67 > 55 %; and RECOMMEND expert NEN pathology re-review (WD G3 vs NEC:
-    morphology, p53/Rb; the regimen depends on it) unless differentiation was already confirmed by an expert
-    statement on record (``lists.expert_differentiation_markers``). PRRT (SSTR-negative) is NR-03.
+    morphology, p53/Rb, SSTR2; the regimen depends on it) unless differentiation was already confirmed by an
+    expert statement on record (``lists.expert_differentiation_markers``). While that review is pending,
+    platinum + etoposide is CONSIDER "plan it, start once the review is back" (g3-platinum-etoposide-pending),
+    never "start" beside "the review decides the regimen" (review 2026-12 A-C2). PRRT (SSTR-negative) is NR-03.
     Source: ENETS NEC 2023 / ESMO-GEP 2020; NORDIC NEC; WHO 2022.
 G3-03 — discordant grades between sites or over time (any WD NET)
     Then: the newest grading is the worst and comes from a biopsy taken after (or at most
@@ -178,6 +180,12 @@ def g3_aggressive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     review = Outcome.applicable("G3-02", card="g3-pathology-review", facts=_facts(p), params=params,
                                 missing=("expert NEN pathology review of differentiation (morphology, p53/Rb)",),
                                 reason="aggressive WD G3: confirm WD NET G3 versus NEC before the regimen is chosen")
+    if high_ki67:
+        # the review decides the regimen: platinum-etoposide is planned, not started, until it is back (review
+        # 2026-12 A-C2, net-22: "start platinum" beside "the review decides the regimen")
+        chemo = Outcome.applicable("G3-02", card="g3-platinum-etoposide-pending", facts=facts, params=params,
+                                   missing=ki67_outdated(p, k),
+                                   reason="WD G3 with Ki-67 above 55 %; expert pathology review pending")
     return chemo, review
 
 

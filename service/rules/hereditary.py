@@ -13,8 +13,9 @@ H-01 — MEN1  (MEN1 guideline 2012; ENETS NF-pNET 2023; ENETS-fpNET 2023)
     Then: RECOMMEND MRI/EUS surveillance every 6-12 months. Size unknown -> needs-data card (pnet-size-needs-data).
     When (the rest of the row, every MEN1 NET of any site -- a gastrinoma, a gastric type 2 or thymic NET
           too, not only the small NF-pNET): MEN1 on record with a well-differentiated NET.
-    Then: primary hyperparathyroidism on record and no parathyroidectomy -> RECOMMEND parathyroidectomy first
-          (men1-hyperparathyroidism-first: before pancreatic/duodenal surgery; it lowers gastrin in ZES);
+    Then: primary hyperparathyroidism on record and no parathyroidectomy -> RECOMMEND parathyroidectomy
+          (men1-hyperparathyroidism-first, its own card -- decision men1-parathyroid -- never merged over H-02's
+          pNET resection: review 2026-12 A-W9, net-63; first before pancreatic/duodenal surgery only in ZES);
           otherwise RECOMMEND the MEN1 programme (men1-syndrome-care): calcium/PTH (listed as missing when
           hyperparathyroidism is neither recorded nor treated), thymic NET screening (chest CT/MRI), pituitary
           screening (prolactin, IGF-1, MRI), upper-GI endoscopy for gastric type 2 NETs with ZES, and

@@ -34,7 +34,8 @@ MODIFIERS = {
     "prrt-retreatment": "M-07 re-treatment in selected prior responders (CONSIDER, MDT)",
     "g3-prrt-pretreated": "G3-01 is first line; after prior therapy PRRT is an MDT option",
     "g3-captem": "G3-01 CAPTEM outside the pancreas is the alternative (MDT)",
-    "captem-lung": "L-05", "everolimus-after-prrt": "M-07 'the remaining one of PRRT/everolimus'",
+    "captem-lung": "L-05",
+    "g3-platinum-etoposide-pending": "G3-02's own expert pathology review is pending and decides the regimen", "everolimus-after-prrt": "M-07 'the remaining one of PRRT/everolimus'",
     "prrt-after-everolimus": "M-07 'the remaining one of PRRT/everolimus'",
 }
 SUGGESTING = ("recommend", "consider")
