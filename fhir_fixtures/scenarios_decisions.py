@@ -166,3 +166,50 @@ def s245():
                         "sstr": "lower_than_liver", "extent": "metastatic"},
                 rows=["G3-02", "NR-03"], also=["LD-02", "LD-01", "G-08"], not_rows=["G3-01", "M-03", "G-02"],
                 shapes=["a review that decides the regimen, pending"])
+
+
+# =========================================================================== options ordered for the patient
+
+
+@scenario
+def s246():
+    p = P("net-246", "Test Patient Decision-G", "female", "1957-04-04")
+    p.condition("primary", "C25.4", onset=ago(years=2), text="Non-functioning pancreatic NET G2")
+    p.condition("liver", "C7B.02", onset=ago(years=2))
+    p.condition("dm", "E11.9", onset=ago(years=8), text="Type 2 diabetes mellitus")
+    p.ki67("ki67", ago(years=2), 11)
+    p.sstr("sstr", ago(days=30), "lower-than-liver")
+    p.burden("burden", ago(days=30), 15)
+    p.med_statement("lanreotide", "lanreotide120", ago(years=2), dosage="120 mg deep SC every 4 weeks")
+    p.status("status", ago(days=25), "progressive")
+    p.ecog("ecog", ago(days=25), 1)
+    good_labs(p, ago(days=10))
+    return meta(p, "Progressive pNET, type 2 diabetes coded on the problem list only (no HbA1c): sunitinib first",
+                "69-year-old woman with a metastatic pNET G2 (Ki-67 11 %, SSTR below liver) progressing on lanreotide; "
+                "type 2 diabetes is on her problem list (E11.9) but no HbA1c or glucose is on record. The choice of "
+                "everolimus or sunitinib reads the diagnosis: sunitinib first (everolimus raises glucose), never "
+                "'HbA1c not on record, so comorbidity could not order the options'.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 11, "sstr": "lower_than_liver",
+                        "progression": True, "extent": "metastatic"},
+                rows=["P-03", "P-07"], also=["P-04", "G-08", "NR-03", "LD-02"], not_rows=["M-04", "P-05"],
+                shapes=["comorbidity only as a coded Condition"])
+
+
+@scenario
+def s247():
+    p = P("net-247", "Test Patient Decision-H", "male", "1979-08-19")
+    p.condition("primary", "C25.4", onset=ago(years=1), text="Non-functioning pNET, pancreatic tail (VHL)")
+    p.condition("vhl", "Q85.83", onset=ago(years=12), text="von Hippel-Lindau disease")
+    p.ki67("ki67", ago(years=1), 2, site="EUS-FNA pancreatic tail")
+    p.size("size-1", ago(months=13), 1.5)
+    p.size("size", ago(months=1), 1.5)
+    p.sstr("sstr", ago(months=2), "higher-than-liver", note="Single pancreatic lesion; no metastases.")
+    return meta(p, "Man with VHL and a stable 1.5 cm pNET: surveillance, no pregnancy advice",
+                "47-year-old man with von Hippel-Lindau disease and a stable 1.5 cm non-functioning pNET of the "
+                "pancreatic tail. Surveillance is the course; belzutifan is for adults if it grows. Pregnancy "
+                "advice (no belzutifan in pregnancy, MRI without gadolinium) is for patients who can be pregnant: "
+                "never shown to a man.",
+                expect={"site": "pancreas", "grade": "G1", "ki67": 2, "sstr": "positive_all", "extent": "localized",
+                        "hereditary": ["VHL"], "tumor_size_cm": 1.5},
+                rows=["H-04"], also=["G-08", "G-01", "P-01"], not_rows=["H-05", "NR-11", "P-03"],
+                shapes=["sex filters pregnancy text"])

@@ -489,7 +489,8 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         "summary": _choice_summary(options, params, knowledge) if choice else fill(lead.summary, params),
         "indicator": _indicator(group),
         "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge, sanitiser,
-                          options=options if choice else [], drafts=drafts.notes),
+                          options=options if choice else [], drafts=drafts.notes,
+                          pregnancy_possible=not picture.sex.is_("male")),
         "source": {
             "label": knowledge.source_label,
             "url": knowledge.source_url,
@@ -535,6 +536,7 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     return card
 
 
+_PREGNANCY_ONLY = ("pregnancy:", "breast-feeding:")  # knowledge cautions shown only where pregnancy is possible
 _REFERENCE = re.compile(r"^[A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
 
 
@@ -588,6 +590,7 @@ def _detail(
     *,
     options: list[tuple[Outcome, CardSpec]] | None = None,
     drafts: list[str] | None = None,
+    pregnancy_possible: bool = True,
 ) -> str:
     if sanitiser is None:
         sanitiser = _Sanitiser(card_texts(knowledge))
@@ -602,7 +605,7 @@ def _detail(
             parts.append(f"{n}. {md(summary, 200)}")
         order_reason = group.order_reason or lead_outcome.reason
         if order_reason:
-            parts += ["", "Order: " + md(order_reason, 400)]
+            parts += ["", "Order: " + md(order_reason, 700)]
     elif lead_outcome.reason:
         parts += ["", "Finding: " + md(lead_outcome.reason, 300)]
     shown_ids = {lead.id, *(s.id for _, s in options or ())}
@@ -638,7 +641,10 @@ def _detail(
     if drafts:
         parts += ["", "**Draft orders**", ""]
         parts += [f"- {line}" for line in drafts]
-    cautions = _unique([*(c for _, s in group.members for c in s.cautions)])
+    # a caution written for pregnancy ("pregnancy: ...") only where pregnancy is possible (review 2026-12 B-Wd1:
+    # pregnancy advice to a 17-year-old boy)
+    cautions = _unique([*(c for _, s in group.members for c in s.cautions
+                          if not (c.startswith(_PREGNANCY_ONLY) and not pregnancy_possible))])
     monitoring = _unique([*(m for _, s in group.members for m in s.monitoring)])
     if cautions or monitoring:
         parts += ["", "**Cautions and monitoring**", ""]

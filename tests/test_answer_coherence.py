@@ -229,3 +229,24 @@ def test_a_distinct_decision_is_never_buried_under_another_cards_summary(pid):
         for line in _also_lines(card):
             assert not (line.startswith("Consider resection") and "parathyroid" in card["summary"]), (
                 f"{pid}: '{line}' buried under '{card['summary']}'")
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_no_pregnancy_advice_to_a_man(pid):
+    """Review 2026-12 B-Wd1 (net-111: a 17-year-old boy told 'belzutifan never in pregnancy'): pregnancy advice is
+    filtered by sex -- no summary, and no 'pregnancy:' caution line, for a male patient."""
+    if not _picture(pid).sex.is_("male"):
+        return
+    for card in _answers()[pid]:
+        assert "pregnan" not in card["summary"].lower(), f"{pid}: {card['summary']}"
+        assert "- pregnancy:" not in card["detail"], f"{pid}: pregnancy caution for a man: {card['summary']}"
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_grades_of_one_biopsy_date_are_not_called_a_change_over_time(pid):
+    """Review 2026-12 B-W9 (net-209): two specimens of the same day were described as 'grades differ over time'."""
+    dates = {a.date for a in _picture(pid).grade_assessments}
+    if len(dates) != 1:
+        return
+    for card in _answers()[pid]:
+        assert "over time" not in card["summary"], f"{pid}: {card['summary']}"

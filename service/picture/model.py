@@ -435,6 +435,7 @@ class NetPicture:
     venous_thromboembolism: Fact[bool] = field(default_factory=Fact.missing)  # DVT / PE
     hyperparathyroidism: Fact[bool] = field(default_factory=Fact.missing)
     dpd_deficiency: Fact[bool] = field(default_factory=Fact.missing)          # DPYD poor/intermediate, DPD deficiency
+    diabetes: Fact[bool] = field(default_factory=Fact.missing)                # coded or written in a diagnosis
     labs: Labs = field(default_factory=Labs)
 
     # data completeness

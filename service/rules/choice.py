@@ -11,6 +11,9 @@ XC-02 — the options of one decision in order for this patient  (card contract;
           several: net-14 cabozantinib P-06, PRRT P-05, sunitinib P-03, CAPTEM P-04; net-201 SSA M-02, PRRT M-03).
     Then: one outcome of its own (no card; it steers the renderer as G-07 does) with params ``decision`` and
           ``order`` (the card ids, first the option preferred for this patient) and the reason in words:
+          0. interactions: an option an interaction card of this answer cautions about (SB-11 strong CYP3A4
+             inhibitor/inducer, SB-12 QT; ``choice_interaction_cards``) goes after the options without one,
+             whatever their strength (net-140: rifampicin -> CAPTEM before everolimus/sunitinib; review B-W6);
           1. strength: recommend before consider (a row the table rates CONSIDER is never first);
           2. this patient: a pancreatic NET before any approved targeted agent (everolimus, sunitinib) was given
              has those before PRRT (decision table P-05: ESMO places PRRT after the other approved lines in pNET);
@@ -49,7 +52,7 @@ def options_in_order(p: NetPicture, as_of: date, k: RuleKnowledge,
     for decision, members in by_decision.items():
         if len({spec.topic for _, _, spec in members}) < 2:  # type: ignore[attr-defined]
             continue  # one option: no choice to order
-        added.append(_order(decision, members, p, k))
+        added.append(_order(decision, members, p, k, outcomes))
     return outcomes + tuple(added) if added else outcomes
 
 
@@ -60,7 +63,7 @@ def _agents(spec, k: RuleKnowledge) -> set[str]:
     return {k.drug(d).agent for o in spec.order.options for d in o.medications if k.drug(d).agent}
 
 
-def _order(decision: str, members: list, p: NetPicture, k: RuleKnowledge) -> Outcome:
+def _order(decision: str, members: list, p: NetPicture, k: RuleKnowledge, outcomes: tuple[Outcome, ...]) -> Outcome:
     listed = f"choice_preference_{decision.replace('-', '_')}"
     try:
         preference = k.values(listed)
@@ -85,7 +88,18 @@ def _order(decision: str, members: list, p: NetPicture, k: RuleKnowledge) -> Out
         # a row's options of one strength stay together, in the row's own order, at the row's best place
         return min(rank.get(s.topic, later) for _, o, s in members if o.rule_id == rule_id and s.strength == strength)
 
-    ordered = sorted(members, key=lambda m: (_SUGGESTING[m[2].strength], row_rank(m[1].rule_id, m[2].strength), m[0]))
+    # an option an interaction card of this answer cautions about goes after the options without one
+    interaction = dict(w.split("=", 1) for w in k.values("choice_interaction_cards"))
+    hit: dict[str, list[str]] = {}
+    for o in outcomes:
+        topic = interaction.get(o.card or "") if o.status is Status.APPLICABLE else None
+        if topic in topics and o.reason not in hit.get(topic, []):
+            hit.setdefault(topic, []).append(o.reason)
+    clean = [s for _, _, s in members if s.topic not in hit]
+    moved = ("options without an interaction first: " + "; ".join(r for rs in hit.values() for r in rs)
+             + " (see the interaction card)") if hit and clean else ""
+    ordered = sorted(members, key=lambda m: (m[2].topic in hit and bool(clean), _SUGGESTING[m[2].strength],
+                                             row_rank(m[1].rule_id, m[2].strength), m[0]))
     seen: set[str] = set()
     cards: list[str] = []
     for _, _, spec in ordered:
@@ -102,7 +116,7 @@ def _order(decision: str, members: list, p: NetPicture, k: RuleKnowledge) -> Out
             these = [s for _, o, s in ordered if s.strength == strength]
             names = list(dict.fromkeys(words.get(s.topic, s.topic) for s in these))
             if len({rank.get(s.topic, later) for s in these}) == 1:
-                notes.append(" or ".join(names) + ": equal options in the table (no preference on record; choose "
+                notes.append(" or ".join(names) + ": equal options in the guidelines (no preference on record; choose "
                              "with the patient)")
             else:
                 notes.append(f"among the {strength}ed options the usual sequence: " + ", ".join(names))
@@ -116,8 +130,10 @@ def _order(decision: str, members: list, p: NetPicture, k: RuleKnowledge) -> Out
             notes.append(reason)
         else:
             names = list(dict.fromkeys(words.get(s.topic, s.topic) for _, s in own))
-            notes.append(" or ".join(names) + ": the table offers them as equal options for this patient "
+            notes.append(" or ".join(names) + ": the guidelines offer them as equal options for this patient "
                          "(no preference on record; choose with the patient)")
+    if moved:
+        notes.insert(0, moved)
     if not notes:
         notes.append("in the order the guideline rows give them; no patient factor on record changes it")
     return Outcome.applicable("XC-02", params={"decision": decision, "order": ",".join(cards)},

@@ -30,7 +30,8 @@ G3-03 — discordant grades between sites or over time (any WD NET)
     Then: the newest grading is the worst and comes from a biopsy taken after (or at most
     g3_biopsy_before_progression_days, 60, before) the current progression -- or, with no progression date,
     within g3_current_biopsy_days (90) -- -> INFO: the current biopsy shows the worst grade, treat by it (no
-    request for a biopsy already done: review 2026-12, Wrong 5); otherwise NEEDS DATA: biopsy the progressing
+    request for a biopsy already done: review 2026-12, Wrong 5); every specimen of one date -> INFO worded for
+    sites, not time (grade-discordant-sites: review 2026-12 B-W9, net-209); otherwise NEEDS DATA: biopsy the progressing
     lesion; treat by the worst grade. Source: WHO 2022.
 """
 from __future__ import annotations
@@ -216,6 +217,13 @@ def discordant_grades(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         for a in p.grade_assessments
     )
     current = _current_worst_biopsy(p, as_of, k)
+    dates = {a.date for a in p.grade_assessments}
+    if current is not None and len(dates) == 1:
+        # specimens of one date: grades differ between sites, not over time (review 2026-12 B-W9, net-209)
+        return Outcome.applicable("G3-03", card="grade-discordant-sites", facts=facts,
+                                  params={"grade": current.grade.value},
+                                  reason=f"specimens of {current.date} from different sites; the worst grade, "
+                                         f"{current.grade.value}, guides therapy")
     if current is not None:
         return Outcome.applicable("G3-03", card="grade-discordant-current", facts=facts,
                                   params={"grade": current.grade.value},

@@ -249,6 +249,10 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
                                   missing=missing + staging + growth_gap, reason=reason)
     why = ("pregnant" if p.pregnant.is_(True) else "belzutifan declined" if p.declined(Agent.BELZUTIFAN)
            else f"aged {p.age_years.value}: belzutifan is approved for adults") if needs_therapy else "not growing"
+    # the label limit this patient meets: adults only under 18; pregnancy only where it is possible (never
+    # pregnancy advice to a boy: review 2026-12 B-Wd1, net-111)
+    limit = "adults only" if minor else "adults" if p.sex.is_("male") else "adults; not in pregnancy"
+    params = {**params, "belzutifan_limit": limit}
     return Outcome.applicable("H-04", card="vhl-pnet-surveillance", params=params, missing=staging + growth_gap,
                               facts=facts + fact_uses(p, "pregnant") + (fact_uses(p, "age_years") if minor else ()),
                               reason=f"VHL pNET <3 cm, {why}")

@@ -254,6 +254,11 @@ def _targeted_preference(p: NetPicture, k: RuleKnowledge) -> tuple[Agent | None,
         diabetes = float(labs.hba1c.value) >= k.threshold("hba1c_diabetes_min")  # type: ignore[arg-type]
         if diabetes:
             words.append(f"diabetes-range HbA1c {labs.hba1c.value:g} %")
+    if not diabetes and p.diabetes.is_(True):
+        # written or coded in a diagnosis (a somatostatinoma's "diabetes", an E11 code): review 2026-12 B-W5
+        used.append(FactUse.of("Diabetes", p.diabetes, "diabetes on the problem list"))
+        diabetes = True
+        words.append("diabetes on record")
     if not diabetes and labs.glucose.known and float(labs.glucose.value) >= k.threshold(  # type: ignore[arg-type]
             "fasting_glucose_diabetes_min"):
         used.append(FactUse.of("Glucose", labs.glucose, f"{labs.glucose.value:g} mg/dL"))

@@ -60,3 +60,21 @@ def test_a_rows_own_order_is_kept():
 @pytest.mark.parametrize("pid", ["net-02", "net-36"])  # F-01 SSA for the syndrome: M-02's SSA stays on that card
 def test_no_order_when_one_option_is_left(pid):
     assert not [o for o in _outcomes(pid) if o.rule_id == "XC-02"]
+
+
+# --------------------------------------------------------------------------- ordered for this patient (class 4)
+
+
+def test_an_option_an_interaction_card_cautions_about_goes_after_the_others():
+    """Review 2026-12 B-W6 (net-140: rifampicin for active TB): everolimus and sunitinib lose exposure with a strong
+    CYP3A4 inducer; CAPTEM, without an interaction, comes first, with the reason."""
+    order, reason = _order("net-140")
+    assert order[0].startswith("captem") and "strong CYP3A4 inducer" in reason
+    assert order.index("captem-pnet-progressive") < min(order.index("everolimus-pnet"), order.index("sunitinib-pnet"))
+
+
+@pytest.mark.parametrize("pid", ["net-148", "net-246"])  # diabetes written in a diagnosis / coded E11.9 only
+def test_diabetes_on_the_problem_list_puts_sunitinib_first(pid):
+    order, reason = _order(pid)
+    assert order.index("sunitinib-pnet") < order.index("everolimus-pnet")
+    assert "diabetes on record" in reason and "could not order" not in reason
