@@ -213,3 +213,30 @@ def s247():
                         "hereditary": ["VHL"], "tumor_size_cm": 1.5},
                 rows=["H-04"], also=["G-08", "G-01", "P-01"], not_rows=["H-05", "NR-11", "P-03"],
                 shapes=["sex filters pregnancy text"])
+
+
+# =========================================================================== missing options
+
+
+@scenario
+def s248():
+    p = P("net-248", "Test Patient Decision-I", "male", "1966-02-02")
+    p.condition("primary", "C25.4", onset=ago(years=1, months=6))
+    p.condition("liver", "C7B.02", onset=ago(years=1, months=6))
+    p.ki67("ki67", ago(years=1, months=6), 28, site="liver metastasis")
+    p.differentiation("diff", ago(years=1, months=6), "well")
+    p.sstr("sstr", ago(days=18), "higher-than-liver", note="All lesions above liver.")
+    p.med_request("captem", "temozolomide", ago(years=1, months=4), status="completed",
+                  dosage="temozolomide 200 mg/m2 days 10-14 with capecitabine 750 mg/m2 BID days 1-14, 6 cycles")
+    p.status("status", ago(days=20), "progressive", note="Progression of liver metastases after CAPTEM.")
+    p.ecog("ecog", ago(days=20), 1)
+    good_labs(p, ago(days=8))
+    return meta(p, "WD G3 pNET progressing after CAPTEM, no FDG PET: cabozantinib offered, FDG PET asked before PRRT",
+                "60-year-old man with a well-differentiated pNET G3 (Ki-67 28 %), SSTR uptake above liver, progressing "
+                "after capecitabine-temozolomide. Beside PRRT (G3-01, after prior therapy), cabozantinib is an option "
+                "after a non-SSA line (P-06; CABINET enrolled WD G1-G3); no FDG PET is on record, and dual imaging "
+                "is expected before PRRT in G3 (an FDG-avid lesion without SSTR uptake rules PRRT out).",
+                expect={"site": "pancreas", "differentiation": "well", "grade": "G3", "ki67": 28,
+                        "sstr": "positive_all", "progression": True, "extent": "metastatic"},
+                rows=["G3-01", "P-06"], also=["G-08", "LD-02", "SB-04"], not_rows=["G3-02", "G-02", "P-03"],
+                shapes=["CAPTEM as a completed MedicationRequest", "no FDG PET on record"])

@@ -13,6 +13,8 @@ G3-01 — WD G3, SSTR uptake >= liver in every lesion, Ki-67 <= 55 %
     elsewhere PRRT first, with the reason; an option the tumour progressed on is not offered. SSA alone is
     NR-15.
     Source: NETTER-2 (PFS 22.8 vs 8.5 mo); NANETS/SNMMI PRRT consensus; E2211; ENETS/ESMO.
+    PRRT in WD G3 asks for an FDG PET/CT when none is on record (dual imaging: an FDG-avid lesion without SSTR
+    uptake rules PRRT out, NR-03; review 2026-12 B-M2).
 G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 55 %, or FDG-avid, or
     rapid growth: documented progression within g3_rapid_progression_days (180) of the start of the
     therapy running at that progression (else of the diagnosis) -- ``progression_interval_days``,
@@ -142,8 +144,12 @@ def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
     captem_outcome = Outcome.applicable("G3-01", card=captem, facts=facts, params=params, missing=ki67_outdated(p, k),
                                         reason=reason)
     if prrt.status is Status.APPLICABLE and prrt.card in ("g3-prrt-first-line", "g3-prrt-pretreated"):
-        prrt = Outcome.applicable("G3-01", card=prrt.card, facts=prrt.facts, params=prrt.params,
-                                  missing=prrt.missing, reason=reason)
+        # WD G3: dual imaging before PRRT -- an FDG-avid lesion without somatostatin-receptor uptake rules it out
+        # (NR-03); without an FDG PET on record it is asked for (review 2026-12 B-M2: net-104, 118, 183, 206, 209)
+        fdg = () if p.fdg_avid.known else (
+            "FDG PET/CT (WD G3: exclude FDG-avid lesions without somatostatin-receptor uptake before PRRT)",)
+        prrt = Outcome.applicable("G3-01", card=prrt.card, facts=prrt.facts + fact_uses(p, "fdg_avid"),
+                                  params=prrt.params, missing=prrt.missing + fdg, reason=reason)
     options = [o for o, a in ((captem_outcome, Agent.CAPTEM), (prrt, Agent.PRRT)) if a not in failed]
     if not pancreas:
         options.reverse()

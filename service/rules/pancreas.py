@@ -44,7 +44,8 @@ P-05 — PRRT  (FDA label all GEP-NET; NETTER-1/-2)
           (``course.prrt_retreatment``: consider after a durable response, not recommended after early
           progression).
 P-06 — cabozantinib  (CABINET pNET 13.8 vs 4.4 mo)
-    When: advanced, progressive after >= 1 non-SSA systemic therapy, no cabozantinib yet.
+    When: advanced, progressive after >= 1 non-SSA systemic therapy, no cabozantinib yet; WD G1-G3 (CABINET
+          enrolled well-differentiated grade 1-3: a WD G3 pNET after CAPTEM gets it too, review 2026-12 B-M1).
     Then: RECOMMEND cabozantinib 60 mg daily.
 P-07 — SSTR-negative pNET
     When: advanced, SSTR negative or below liver.
@@ -98,6 +99,7 @@ from service.rules.predicates import (
     site_is,
     prrt_gates,
     therapy_facts,
+    well_differentiated,
     well_differentiated_low_grade,
 )
 from service.rules.course import prrt_retreatment
@@ -351,7 +353,11 @@ def prrt_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
 
 @rule("P-06")
 def cabozantinib_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    stop = _pnet("P-06", p) or progression_known("P-06", p)
+    # CABINET enrolled well-differentiated NET of grade 1-3: a WD G3 pNET progressing after a non-SSA line (e.g.
+    # early progression after CAPTEM) gets cabozantinib too (review 2026-12 B-M1, net-104)
+    wd_g3 = p.grade.is_(Grade.G3) and well_differentiated(p) is True
+    stop = (first(site_is("P-06", p, PANCREAS, "pancreatic NET"), advanced("P-06", p)) if wd_g3
+            else _pnet("P-06", p)) or progression_known("P-06", p)
     if stop is not None:
         return stop
     if received(p, Agent.CABOZANTINIB):
