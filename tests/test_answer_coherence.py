@@ -250,3 +250,24 @@ def test_grades_of_one_biopsy_date_are_not_called_a_change_over_time(pid):
         return
     for card in _answers()[pid]:
         assert "over time" not in card["summary"], f"{pid}: {card['summary']}"
+
+
+_OPTION_WORDS = {Agent.EVEROLIMUS: "everolimus", Agent.SUNITINIB: "sunitinib", Agent.CAPTEM: "CAPTEM",
+                 Agent.CABOZANTINIB: "cabozantinib", Agent.PRRT: "PRRT"}
+_AS_OPTION = r"(Consider|is the alternative|an option beside|options? (are|is) )"
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_a_therapy_that_failed_is_never_listed_as_an_option(pid):
+    """Review 2026-12 B-C1, B-C2 (net-103: "Consider everolimus, cabozantinib ..." after progression on everolimus;
+    net-104: "CAPTEM is the alternative" after progression on CAPTEM): static option lists in card text are not
+    filtered by the patient's failed therapies, so the knowledge names no option list in prose."""
+    p = _picture(pid)
+    failed = [w for a, w in _OPTION_WORDS.items() if any(t.progressed_on for t in p.therapies_of(a))]
+    for card in _answers()[pid]:
+        why = card["detail"].split("**Patient facts used**")[0].split("**Options for this patient")[0]
+        for sentence in re.split(r"(?<=[.;])\s+|\n", re.sub(r"\\(.)", r"\1", why)):
+            for word in failed:
+                if re.search(_AS_OPTION, sentence) and re.search(rf"\b{word}\b", sentence) \
+                        and not re.search(rf"(on|after|to) (or after )?{word}\b", sentence):
+                    pytest.fail(f"{pid}: '{sentence.strip()}' lists {word}, which failed")
