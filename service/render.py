@@ -179,6 +179,7 @@ class _Group:
     lead: tuple[Outcome, CardSpec]
     members: list[tuple[Outcome, CardSpec]]
     decision: str = ""  # set for a choice card (cards of one decision, possibly of several topics)
+    order_reason: str = ""  # XC-02: why the options are in this order (a choice across rows)
 
 
 # --------------------------------------------------------------------------- constant parts, once per knowledge
@@ -335,11 +336,20 @@ def render(
     # Other cards of one decision make one choice card; the rest merge by topic -- except drug-safety, where
     # each row is its own hazard (an interaction, a pregnancy caution, a washout before PRRT) and keeps its
     # own card: merging would put one hazard's summary over another's.
+    # A topic that a card outside any decision also suggests (an SSA for syndrome control, F-01) stays on that
+    # topic's card, so one drug is never drafted on two cards (a change of the current order, SSA escalation,
+    # is another decision and keeps its own card).
     blocked = {spec.topic for _, spec in shown if spec.strength in ("not-recommended", "caution")}
+    started = {a for _, spec in shown if not spec.decision and spec.strength in ("recommend", "consider")
+               for a in _agents(spec, knowledge)}
+    # XC-02: the options of each decision in order for this patient (card ids) and why
+    orders = {o.params["decision"]: (o.params["order"].split(","), o.reason) for o in outcomes
+              if o.rule_id == "XC-02" and o.status is Status.APPLICABLE and "decision" in o.params}
     groups: dict[str, _Group] = {}
     ranks = texts.ranks
     for outcome, spec in shown:
-        decision = spec.decision if spec.decision and spec.topic not in blocked else ""
+        decision = (spec.decision if spec.decision and spec.topic not in blocked
+                    and (spec.changes_current or not _agents(spec, knowledge) & started) else "")
         key = ("decision:" + decision if decision
                else f"{spec.topic}:{outcome.rule_id}" if spec.topic == "drug-safety" else spec.topic)
         group = groups.get(key)
@@ -350,6 +360,9 @@ def render(
         if _rank(spec, outcome, ranks) < _rank(group.lead[1], group.lead[0], ranks):
             group.lead = (outcome, spec)
             group.topic = spec.topic
+    for group in groups.values():
+        if group.decision and group.decision in orders:
+            _order_choice(group, *orders[group.decision])
 
     # G-07: with a functional syndrome, symptom-control (F-row) cards lead within their rank.
     symptom_first = any(o.rule_id == "G-07" and o.status is Status.APPLICABLE for o in outcomes)
@@ -363,6 +376,25 @@ def render(
     # No log line here: the request's one access line carries the card count, uuids, rule ids and
     # knowledge version (service/app.py).
     return [_card(g, picture, knowledge, uuid_factory, sanitiser) for g in ordered]
+
+
+def _agents(spec: CardSpec, knowledge: Knowledge) -> frozenset[str]:
+    """The therapy classes a card's draft orders start (an SSA drafted for the syndrome and for antiproliferation
+    is one class)."""
+    if spec.order is None:
+        return frozenset()
+    return frozenset(knowledge.drugs[d].agent for o in spec.order.options for d in o.medications
+                     if knowledge.drugs[d].agent)
+
+
+def _order_choice(group: _Group, order: list[str], reason: str) -> None:
+    """Put a choice card's members in XC-02's order for this patient (the first option leads) and keep its reason
+    for the detail's "Order:" line."""
+    place = {card_id: n for n, card_id in enumerate(order)}
+    group.members.sort(key=lambda m: place.get(m[1].id, len(place)))
+    group.lead = group.members[0]
+    group.topic = group.lead[1].topic
+    group.order_reason = reason
 
 
 def _rank(spec: CardSpec, outcome: Outcome | None = None,
@@ -415,12 +447,34 @@ def _options(group: _Group) -> list[tuple[Outcome, CardSpec]]:
     if not group.decision:
         return [group.lead]
     out = [group.lead]
-    seen = {lead.id}
+    seen = {lead.topic}  # one option per topic (M-05 and M-06 both offering everolimus: one option)
     for outcome, spec in group.members:
-        if spec.id not in seen and spec.strength in ("recommend", "consider"):
-            seen.add(spec.id)
+        if spec.topic not in seen and spec.decision == group.decision and spec.strength in ("recommend", "consider"):
+            seen.add(spec.topic)
             out.append((outcome, spec))
     return out
+
+
+def _choice_summary(options: list[tuple[Outcome, CardSpec]], params: Mapping[str, str],
+                    knowledge: Knowledge) -> str:
+    """The summary of a choice card: the lead's own ``choice_summary`` when every option comes from the lead's row
+    (written for that pair); else the options by name, the first preferred for this patient, with the lead's
+    context (the words after its dash), kept under the summary limit."""
+    (_, lead), others = options[0], options[1:]
+    if lead.choice_summary and all(s.rules == lead.rules for _, s in others):
+        return fill(lead.choice_summary, params)
+    words = dict(w.split("=", 1) for w in knowledge.lists.get("choice_option_words", ()))
+    names = [words.get(s.topic, s.topic.replace("-", " ")) for _, s in options]
+    if len(names) == 2:
+        listed = f"{names[0]} (first here) or {names[1]}"
+    else:
+        listed = f"{names[0]} (first here), " + ", ".join(names[1:-1]) + f" or {names[-1]}"
+    verb = "Choose one" if lead.strength == "recommend" else "Consider one"
+    text = f"{verb}: {listed}"
+    context = fill(lead.summary, params).split(" — ", 1)
+    if len(context) == 2 and len(text) + 3 + len(context[1]) < 140:
+        text += " — " + context[1]
+    return text
 
 
 def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory: Callable[[], str],
@@ -480,13 +534,13 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     guideline = _unique((g for _, s in members for g in s.guideline if g.url not in cited and g.label not in cited),
                         key=lambda g: g.url)
 
-    summary = lead.choice_summary if choice and lead.choice_summary else lead.summary
     card: dict[str, Any] = {
         "uuid": card_uuid,
-        "summary": fill(summary, params),
+        "summary": _choice_summary(options, params, knowledge) if choice else fill(lead.summary, params),
         "indicator": _indicator(group),
         "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge, sanitiser,
-                          options=options if choice else [], drafts=drafts.notes),
+                          options=options if choice else [], drafts=drafts.notes,
+                          pregnancy_possible=not picture.sex.is_("male")),
         "source": {
             "label": knowledge.source_label,
             "url": knowledge.source_url,
@@ -532,6 +586,7 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     return card
 
 
+_PREGNANCY_ONLY = ("pregnancy:", "breast-feeding:")  # knowledge cautions shown only where pregnancy is possible
 _REFERENCE = re.compile(r"^[A-Za-z]{1,64}/[A-Za-z0-9\-.]{1,64}$")
 
 
@@ -585,6 +640,7 @@ def _detail(
     *,
     options: list[tuple[Outcome, CardSpec]] | None = None,
     drafts: list[str] | None = None,
+    pregnancy_possible: bool = True,
 ) -> str:
     if sanitiser is None:
         sanitiser = _Sanitiser(card_texts(knowledge))
@@ -597,12 +653,17 @@ def _detail(
         for n, (o, s) in enumerate(options, 1):
             summary = fill(s.summary, _params(o, knowledge, sanitiser=sanitiser))
             parts.append(f"{n}. {md(summary, 200)}")
-        if lead_outcome.reason:
-            parts += ["", "Order: " + md(lead_outcome.reason, 300)]
+        order_reason = group.order_reason or lead_outcome.reason
+        if order_reason:
+            parts += ["", "Order: " + md(order_reason, 700)]
     elif lead_outcome.reason:
         parts += ["", "Finding: " + md(lead_outcome.reason, 300)]
     shown_ids = {lead.id, *(s.id for _, s in options or ())}
-    others = _unique(((o, s) for o, s in group.members if (o, s) != group.lead and s.id not in shown_ids),
+    # Under a caution or not-recommended lead, the merged suggestions it overrules are not repeated as advice
+    # ("Refer for PRRT" under "PRRT only after MDT review"): their rows and facts stay on the card.
+    overruled = lead.strength in ("caution", "not-recommended") or _indicator(group) == "critical"
+    others = _unique(((o, s) for o, s in group.members if (o, s) != group.lead and s.id not in shown_ids
+                      and not (overruled and s.strength in ("recommend", "consider"))),
                      key=lambda member: member[1].id)
     if others:
         parts += ["", "Also on this topic:"]
@@ -630,7 +691,10 @@ def _detail(
     if drafts:
         parts += ["", "**Draft orders**", ""]
         parts += [f"- {line}" for line in drafts]
-    cautions = _unique([*(c for _, s in group.members for c in s.cautions)])
+    # a caution written for pregnancy ("pregnancy: ...") only where pregnancy is possible (review 2026-12 B-Wd1:
+    # pregnancy advice to a 17-year-old boy)
+    cautions = _unique([*(c for _, s in group.members for c in s.cautions
+                          if not (c.startswith(_PREGNANCY_ONLY) and not pregnancy_possible))])
     monitoring = _unique([*(m for _, s in group.members for m in s.monitoring)])
     if cautions or monitoring:
         parts += ["", "**Cautions and monitoring**", ""]

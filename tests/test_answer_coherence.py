@@ -167,3 +167,144 @@ def test_no_fact_on_record_is_listed_as_missing(pid):
             lead = item.split(" (")[0].split(",")[0].strip().lower()
             if lead in names:
                 pytest.fail(f"{pid}: '{card['summary']}' cites {lead} as a fact and lists '{item}' as missing")
+
+
+# Antitumour therapies (card-contract topics). An SSA card that carries a symptom-control row (F-) or a dose
+# change of the current SSA (M-08) answers another decision (syndrome control) and is not counted.
+ANTITUMOUR = {"prrt", "everolimus", "sunitinib", "cabozantinib", "captem", "streptozocin-chemotherapy",
+              "platinum-etoposide", "other-chemotherapy", "immunotherapy", "belzutifan", "somatostatin-analog",
+              "active-surveillance"}
+
+
+def _drafts_therapy(card: dict) -> bool:
+    return any(a.get("type") == "create" and a.get("resource", {}).get("resourceType") in
+               ("MedicationRequest", "RequestGroup")
+               for s in card.get("suggestions", ()) for a in s.get("actions", ()))
+
+
+def _antitumour_choice(card: dict) -> bool:
+    ext = _ext(card)
+    if ext["strength"] not in ("recommend", "consider") or ext["topic"] not in ANTITUMOUR:
+        return False
+    if ext["topic"] == "somatostatin-analog" and any(r.startswith("F-") or r == "M-08" for r in ext["rules"]):
+        return False
+    return ext["topic"] == "active-surveillance" and bool(ext.get("alternatives")) or _drafts_therapy(card)
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_one_decision_one_card_across_rows(pid):
+    """Card contract "One decision, one card: choices" (review A-U2, A-C1, A-W4; B-W2): the options for the next
+    antiproliferative line -- whichever rows offer them (P-03..P-06, M-01..M-07, L-02..L-05, O-06, G3-01, N-03) --
+    are ONE choice card with one suggestion per option, "at-most-one", and the others in ``alternatives``."""
+    choices = [c for c in _answers()[pid] if _antitumour_choice(c)]
+    assert len(choices) <= 1, f"{pid}: one decision split over cards: {[c['summary'] for c in choices]}"
+    for card in choices:
+        options = [s for s in card.get("suggestions", ()) if any(a["type"] == "create" and a["resource"][
+            "resourceType"] != "Observation" for a in s["actions"])]
+        if len(options) > 1:
+            assert card["selectionBehavior"] == "at-most-one", f"{pid}: a choice must be at-most-one"
+            assert sum(s["isRecommended"] for s in options) == 1, f"{pid}: exactly one preferred option"
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_uptake_equal_to_liver_leaves_prrt_at_its_rows_strength(pid):
+    """Review 2026-12 A-W8 (net-09): uptake about equal to liver meets the table's positive_all (>= liver): the
+    nuclear-medicine note is information beside the PRRT option, never a caution that withdraws it."""
+    cards = _answers()[pid]
+    notes = [c for c in cards if "NR-03" in _ext(c)["rules"] and "about equal to liver" in c["summary"]]
+    if not notes:
+        return
+    assert all(_ext(c)["strength"] == "info" for c in notes), f"{pid}: {[c['summary'] for c in notes]}"
+    offered = [c for c in cards if _ext(c)["strength"] in ("recommend", "consider")
+               and "prrt" in (_ext(c)["topic"], *_ext(c).get("alternatives", ()))]
+    assert offered, f"{pid}: PRRT withdrawn for uptake equal to liver"
+
+
+_ADVICE = re.compile(r"^(Start|Refer|Offer|Give|Continue|Consider|Treat|Add|Switch|Escalate)\b")
+
+
+def _also_lines(card: dict) -> list[str]:
+    detail = card["detail"]
+    if "Also on this topic:" not in detail:
+        return []
+    block = detail.split("Also on this topic:", 1)[1].split("\n\n", 2)
+    lines = block[1] if block and block[0] == "" and len(block) > 1 else block[0]
+    return [re.sub(r"\\(.)", r"\1", line[2:]) for line in lines.splitlines() if line.startswith("- ")]
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_a_caution_or_refusal_never_carries_the_advice_it_overrules(pid):
+    """Review 2026-12 A-C3 (net-37, net-09): a caution card "PRRT only after MDT review" still said "Also on this
+    topic: Refer for Lu-177 dotatate (PRRT)". No caution/not-recommended (or critical) card advises doing the
+    thing, in its summary or in the lines merged under it."""
+    for card in _answers()[pid]:
+        ext = _ext(card)
+        if ext["strength"] not in ("caution", "not-recommended") and card["indicator"] != "critical":
+            continue
+        for line in _also_lines(card):
+            assert not _ADVICE.match(line), f"{pid}: '{card['summary']}' carries '{line}'"
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_no_therapy_started_while_another_card_says_a_review_decides_the_regimen(pid):
+    """Review 2026-12 A-C2 (net-22): "Start platinum + etoposide" beside "expert pathology review ... it decides the
+    regimen". While such a review is pending, no recommend card drafts antitumour therapy."""
+    cards = _answers()[pid]
+    if not any("decides the regimen" in c["summary"] for c in cards):
+        return
+    started = [c["summary"] for c in cards if _ext(c)["strength"] == "recommend" and _antitumour_choice(c)]
+    assert not started, f"{pid}: {started}"
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_a_distinct_decision_is_never_buried_under_another_cards_summary(pid):
+    """Review 2026-12 A-W9 (net-63): MEN1 pNET resection (H-02) showed only as an "Also on this topic" line under
+    the parathyroidectomy card. A suggestion of another row with an order of its own is its own card or an option."""
+    for card in _answers()[pid]:
+        if _ext(card)["strength"] not in ("recommend", "consider"):
+            continue
+        for line in _also_lines(card):
+            assert not (line.startswith("Consider resection") and "parathyroid" in card["summary"]), (
+                f"{pid}: '{line}' buried under '{card['summary']}'")
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_no_pregnancy_advice_to_a_man(pid):
+    """Review 2026-12 B-Wd1 (net-111: a 17-year-old boy told 'belzutifan never in pregnancy'): pregnancy advice is
+    filtered by sex -- no summary, and no 'pregnancy:' caution line, for a male patient."""
+    if not _picture(pid).sex.is_("male"):
+        return
+    for card in _answers()[pid]:
+        assert "pregnan" not in card["summary"].lower(), f"{pid}: {card['summary']}"
+        assert "- pregnancy:" not in card["detail"], f"{pid}: pregnancy caution for a man: {card['summary']}"
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_grades_of_one_biopsy_date_are_not_called_a_change_over_time(pid):
+    """Review 2026-12 B-W9 (net-209): two specimens of the same day were described as 'grades differ over time'."""
+    dates = {a.date for a in _picture(pid).grade_assessments}
+    if len(dates) != 1:
+        return
+    for card in _answers()[pid]:
+        assert "over time" not in card["summary"], f"{pid}: {card['summary']}"
+
+
+_OPTION_WORDS = {Agent.EVEROLIMUS: "everolimus", Agent.SUNITINIB: "sunitinib", Agent.CAPTEM: "CAPTEM",
+                 Agent.CABOZANTINIB: "cabozantinib", Agent.PRRT: "PRRT"}
+_AS_OPTION = r"(Consider|is the alternative|an option beside|options? (are|is) )"
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_a_therapy_that_failed_is_never_listed_as_an_option(pid):
+    """Review 2026-12 B-C1, B-C2 (net-103: "Consider everolimus, cabozantinib ..." after progression on everolimus;
+    net-104: "CAPTEM is the alternative" after progression on CAPTEM): static option lists in card text are not
+    filtered by the patient's failed therapies, so the knowledge names no option list in prose."""
+    p = _picture(pid)
+    failed = [w for a, w in _OPTION_WORDS.items() if any(t.progressed_on for t in p.therapies_of(a))]
+    for card in _answers()[pid]:
+        why = card["detail"].split("**Patient facts used**")[0].split("**Options for this patient")[0]
+        for sentence in re.split(r"(?<=[.;])\s+|\n", re.sub(r"\\(.)", r"\1", why)):
+            for word in failed:
+                if re.search(_AS_OPTION, sentence) and re.search(rf"\b{word}\b", sentence) \
+                        and not re.search(rf"(on|after|to) (or after )?{word}\b", sentence):
+                    pytest.fail(f"{pid}: '{sentence.strip()}' lists {word}, which failed")

@@ -184,6 +184,7 @@ def build_picture(
         venous_thromboembolism=_comorbidity(dx, "vte", "venous thromboembolism"),
         hyperparathyroidism=_comorbidity(dx, "hyperparathyroidism", "hyperparathyroidism"),
         dpd_deficiency=_comorbidity(dx, "dpd-deficiency", "DPD deficiency"),
+        diabetes=_comorbidity(dx, "diabetes", "diabetes mellitus"),
         labs=fit.labs,
         child_pugh=fitness.child_pugh(terminology, fit.labs),
         unavailable=unavailable,

@@ -458,6 +458,7 @@ class NetPicture:
     venous_thromboembolism: Fact[bool] = field(default_factory=Fact.missing)  # DVT / PE
     hyperparathyroidism: Fact[bool] = field(default_factory=Fact.missing)
     dpd_deficiency: Fact[bool] = field(default_factory=Fact.missing)          # DPYD poor/intermediate, DPD deficiency
+    diabetes: Fact[bool] = field(default_factory=Fact.missing)                # coded or written in a diagnosis
     labs: Labs = field(default_factory=Labs)
     # Child-Pugh from bilirubin, albumin and INR on record (ascites and encephalopathy counted 1-3 points each):
     # MISSING without bilirubin or albumin; sources: the labs used

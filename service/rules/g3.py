@@ -9,10 +9,12 @@ G3-01 — WD G3, SSTR uptake >= liver in every lesion, Ki-67 <= 55 %
     latest progression or new metastases) or eligibility labs missing/outdated: the needs-data card in place
     of the PRRT card (``predicates.prrt_gates``). After a PRRT course: re-treatment only after a durable
     response (``course.prrt_retreatment``). Either way CAPTEM (recommended for pancreas, considered
-    elsewhere). PRRT and CAPTEM are one choice card (decision g3-first-line): pancreas -> CAPTEM first,
+    elsewhere). PRRT and CAPTEM are one choice card (decision antitumour-therapy): pancreas -> CAPTEM first,
     elsewhere PRRT first, with the reason; an option the tumour progressed on is not offered. SSA alone is
     NR-15.
     Source: NETTER-2 (PFS 22.8 vs 8.5 mo); NANETS/SNMMI PRRT consensus; E2211; ENETS/ESMO.
+    PRRT in WD G3 asks for an FDG PET/CT when none is on record (dual imaging: an FDG-avid lesion without SSTR
+    uptake rules PRRT out, NR-03; review 2026-12 B-M2).
 G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 55 %, or FDG-avid, or
     rapid growth: documented progression within g3_rapid_progression_days (180) of the start of the
     therapy running at that progression (else of the diagnosis) -- ``progression_interval_days``,
@@ -21,14 +23,17 @@ G3-02 — WD G3 with SSTR-negative/heterogeneous/below-liver uptake, or Ki-67 > 
     volume doubling time < g3_rapid_doubling_days (180)
     Then: RECOMMEND cytotoxic chemotherapy: CAPTEM (or FOLFOX) when Ki-67 <= 55 %;
     platinum + etoposide when Ki-67 > 55 %; and RECOMMEND expert NEN pathology re-review (WD G3 vs NEC:
-    morphology, p53/Rb; the regimen depends on it) unless differentiation was already confirmed by an expert
-    statement on record (``lists.expert_differentiation_markers``). PRRT (SSTR-negative) is NR-03.
+    morphology, p53/Rb, SSTR2; the regimen depends on it) unless differentiation was already confirmed by an
+    expert statement on record (``lists.expert_differentiation_markers``). While that review is pending,
+    platinum + etoposide is CONSIDER "plan it, start once the review is back" (g3-platinum-etoposide-pending),
+    never "start" beside "the review decides the regimen" (review 2026-12 A-C2). PRRT (SSTR-negative) is NR-03.
     Source: ENETS NEC 2023 / ESMO-GEP 2020; NORDIC NEC; WHO 2022.
 G3-03 — discordant grades between sites or over time (any WD NET)
     Then: the newest grading is the worst and comes from a biopsy taken after (or at most
     g3_biopsy_before_progression_days, 60, before) the current progression -- or, with no progression date,
     within g3_current_biopsy_days (90) -- -> INFO: the current biopsy shows the worst grade, treat by it (no
-    request for a biopsy already done: review 2026-12, Wrong 5); otherwise NEEDS DATA: biopsy the progressing
+    request for a biopsy already done: review 2026-12, Wrong 5); every specimen of one date -> INFO worded for
+    sites, not time (grade-discordant-sites: review 2026-12 B-W9, net-209); otherwise NEEDS DATA: biopsy the progressing
     lesion; treat by the worst grade. Source: WHO 2022.
 """
 from __future__ import annotations
@@ -128,7 +133,7 @@ def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
         prrt = Outcome.insufficient(
             "G3-01", ("prior systemic therapy history (first-line PRRT per NETTER-2 only when newly diagnosed)",),
             reason="treatment history unreadable: first-line or after prior therapy cannot be told")
-    # One decision, one choice card (decision g3-first-line): PRRT or CAPTEM, the option favoured for this
+    # One decision, one choice card (decision antitumour-therapy): PRRT or CAPTEM, the option favoured for this
     # patient first; an option the tumour already progressed on is not offered.
     pancreas = p.primary_site.is_(PrimarySite.PANCREAS)
     failed = [a for a in (Agent.PRRT, Agent.CAPTEM) if progressed_on(p, a)]
@@ -143,8 +148,12 @@ def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
     captem_outcome = Outcome.applicable("G3-01", card=captem, facts=facts, params=params, missing=ki67_outdated(p, k),
                                         reason=reason)
     if prrt.status is Status.APPLICABLE and prrt.card in ("g3-prrt-first-line", "g3-prrt-pretreated"):
-        prrt = Outcome.applicable("G3-01", card=prrt.card, facts=prrt.facts, params=prrt.params,
-                                  missing=prrt.missing, reason=reason)
+        # WD G3: dual imaging before PRRT -- an FDG-avid lesion without somatostatin-receptor uptake rules it out
+        # (NR-03); without an FDG PET on record it is asked for (review 2026-12 B-M2: net-104, 118, 183, 206, 209)
+        fdg = () if p.fdg_avid.known else (
+            "FDG PET/CT (WD G3: exclude FDG-avid lesions without somatostatin-receptor uptake before PRRT)",)
+        prrt = Outcome.applicable("G3-01", card=prrt.card, facts=prrt.facts + fact_uses(p, "fdg_avid"),
+                                  params=prrt.params, missing=prrt.missing + fdg, reason=reason)
     options = [o for o, a in ((captem_outcome, Agent.CAPTEM), (prrt, Agent.PRRT)) if a not in failed]
     if not pancreas:
         options.reverse()
@@ -182,6 +191,12 @@ def g3_aggressive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     review = Outcome.applicable("G3-02", card="g3-pathology-review", facts=_facts(p), params=params,
                                 missing=("expert NEN pathology review of differentiation (morphology, p53/Rb)",),
                                 reason="aggressive WD G3: confirm WD NET G3 versus NEC before the regimen is chosen")
+    if high_ki67:
+        # the review decides the regimen: platinum-etoposide is planned, not started, until it is back (review
+        # 2026-12 A-C2, net-22: "start platinum" beside "the review decides the regimen")
+        chemo = Outcome.applicable("G3-02", card="g3-platinum-etoposide-pending", facts=facts, params=params,
+                                   missing=ki67_outdated(p, k),
+                                   reason="WD G3 with Ki-67 above 55 %; expert pathology review pending")
     return chemo, review
 
 
@@ -212,6 +227,13 @@ def discordant_grades(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
         for a in p.grade_assessments
     )
     current = _current_worst_biopsy(p, as_of, k)
+    dates = {a.date for a in p.grade_assessments}
+    if current is not None and len(dates) == 1:
+        # specimens of one date: grades differ between sites, not over time (review 2026-12 B-W9, net-209)
+        return Outcome.applicable("G3-03", card="grade-discordant-sites", facts=facts,
+                                  params={"grade": current.grade.value},
+                                  reason=f"specimens of {current.date} from different sites; the worst grade, "
+                                         f"{current.grade.value}, guides therapy")
     if current is not None:
         return Outcome.applicable("G3-03", card="grade-discordant-current", facts=facts,
                                   params={"grade": current.grade.value},

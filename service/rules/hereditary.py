@@ -13,8 +13,9 @@ H-01 — MEN1  (MEN1 guideline 2012; ENETS NF-pNET 2023; ENETS-fpNET 2023)
     Then: RECOMMEND MRI/EUS surveillance every 6-12 months. Size unknown -> needs-data card (pnet-size-needs-data).
     When (the rest of the row, every MEN1 NET of any site -- a gastrinoma, a gastric type 2 or thymic NET
           too, not only the small NF-pNET): MEN1 on record with a well-differentiated NET.
-    Then: primary hyperparathyroidism on record and no parathyroidectomy -> RECOMMEND parathyroidectomy first
-          (men1-hyperparathyroidism-first: before pancreatic/duodenal surgery; it lowers gastrin in ZES);
+    Then: primary hyperparathyroidism on record and no parathyroidectomy -> RECOMMEND parathyroidectomy
+          (men1-hyperparathyroidism-first, its own card -- decision men1-parathyroid -- never merged over H-02's
+          pNET resection: review 2026-12 A-W9, net-63; first before pancreatic/duodenal surgery only in ZES);
           otherwise RECOMMEND the MEN1 programme (men1-syndrome-care): calcium/PTH (listed as missing when
           hyperparathyroidism is neither recorded nor treated), thymic NET screening (chest CT/MRI), pituitary
           screening (prolactin, IGF-1, MRI), upper-GI endoscopy for gastric type 2 NETs with ZES, and
@@ -254,6 +255,10 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
                                   missing=missing + staging + growth_gap, reason=reason)
     why = ("pregnant" if p.pregnant.is_(True) else "belzutifan declined" if p.declined(Agent.BELZUTIFAN)
            else f"aged {p.age_years.value}: belzutifan is approved for adults") if needs_therapy else "not growing"
+    # the label limit this patient meets: adults only under 18; pregnancy only where it is possible (never
+    # pregnancy advice to a boy: review 2026-12 B-Wd1, net-111)
+    limit = "adults only" if minor else "adults" if p.sex.is_("male") else "adults; not in pregnancy"
+    params = {**params, "belzutifan_limit": limit}
     if needs_therapy:
         # growing on record: never "belzutifan if it grows"; the MDT plans imaging and the surgical criteria
         return Outcome.applicable("H-04", card="vhl-pnet-growing-no-belzutifan", params=params,

@@ -18,9 +18,10 @@ M-02 — first-line SSA  (PROMID TTP 14.3 vs 6.0 mo; CLARINET PFS NR vs 18.0 mo)
 M-03 — first-line PRRT  (NETTER-2 PFS 22.8 vs 8.5 mo)
     When: advanced, newly diagnosed (no prior antitumour systemic therapy), SSTR positive_all,
           prrt_first_line_ki67_min <= Ki-67 <= prrt_first_line_ki67_max (10-55 %).
-    Then: RECOMMEND (MDT) Lu-177 dotatate x4 + octreotide LAR 30 mg: at least equal standing with an SSA
-          alone after NETTER-2 (ENETS 2024); first-line use is off-label in the EU (label: progressive G1-G2). SSTR missing or degree
-          unknown -> needs-data card (prrt-needs-sstr).
+    Then: CONSIDER (MDT), as the table rates it, Lu-177 dotatate x4 + octreotide LAR 30 mg as the alternative to an
+          SSA alone (OS immature); an option of the first-line choice card beside M-02 (XC-02 puts the SSA first);
+          first-line use is off-label in the EU (label: progressive G1-G2). Was shown as RECOMMEND on a card of
+          its own (review 2026-12 A-W4, B-W2). SSTR missing or degree unknown -> needs-data card (prrt-needs-sstr).
 M-04 — PRRT after SSA  (NETTER-1 PFS NR vs 8.4 mo; FDA/EU label)
     When: advanced, progressive on an SSA, SSTR positive_all, no PRRT before.
     Then: RECOMMEND Lu-177 dotatate 7.4 GBq q8w x4. SSTR missing/degree unknown -> needs-data;
@@ -28,7 +29,10 @@ M-04 — PRRT after SSA  (NETTER-1 PFS NR vs 8.4 mo; FDA/EU label)
 M-05 — everolimus  (RADIANT-4 PFS 11.0 vs 3.9 mo)
     When: advanced, non-functional (no carcinoid syndrome), progressive on an SSA, no everolimus and
           no PRRT before (after PRRT: M-07).
-    Then: CONSIDER everolimus 10 mg daily (card says: if PRRT not possible or declined).
+    Then: CONSIDER everolimus 10 mg daily (card says: if PRRT not possible or declined). When the record shows
+          PRRT is not possible now (``pathways.prrt_not_possible``: declined, CrCl below the label's 30 mL/min,
+          pregnancy, breast-feeding) the table's condition is met: RECOMMEND everolimus as the next line, with the
+          reason (everolimus-prrt-not-possible; review 2026-12 A-W3, net-41/42/67).
 M-06 — SSTR-negative/heterogeneous progression  (RADIANT-4; CABINET)
     When: advanced, progressive on an SSA, SSTR negative, lower than liver or heterogeneous.
     Then: RECOMMEND everolimus if non-functional and not yet given; CONSIDER re-biopsy/MDT;
@@ -162,7 +166,7 @@ def prrt_after_progression_on_ssa(p: NetPicture, as_of: date, k: RuleKnowledge) 
 
 @rule("M-05")
 def everolimus_after_ssa(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    return _midgut_row("M-05", p) or everolimus_progressive("M-05", p)
+    return _midgut_row("M-05", p) or everolimus_progressive("M-05", p, k)
 
 
 @rule("M-06")

@@ -22,8 +22,10 @@ NR-03 — PRRT when SSTR uptake is negative, heterogeneous or below liver (or im
           (not when the patient declined PRRT: PD-01 says so, a warning would be noise).
     Why: NETTER-1/-2 and the EU SmPC require uptake >= liver in every target lesion.
     SSTR "positive, degree unknown": NEEDS DATA (uptake vs liver). Uptake only "about equal to liver"
-    (Krenning 2): CAUTION -- eligible by the EU wording, but the Krenning scale was defined on scintigraphy
-    and on PET "equal to liver" may overstate eligibility (JNM 2021 review): confirm with nuclear medicine.
+    (Krenning 2): eligible by the table (``positive_all`` is uptake >= liver) and the EU wording, so PRRT keeps
+    its row's strength; an INFO card asks nuclear medicine to review the images, as the Krenning scale was
+    defined on scintigraphy and on PET "equal to liver" may overstate eligibility (JNM 2021 review). It was a
+    CAUTION that withdrew PRRT, stricter than the table with no row behind it (review 2026-12 A-W8, net-09).
 NR-05 — SSA as antitumour therapy in NEC (SSA ordered or taken). Why: no evidence.
 NR-06 — everolimus, sunitinib, cabozantinib or PRRT as routine NEC therapy (when ordered; PRRT
     except the N-04 setting). Why: not studied/approved in NEC.

@@ -226,7 +226,7 @@ def advanced_other_gi(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome |
         return stop
     results: list[Outcome] = []
     for step in (ssa_first_line("O-06", p), prrt_first_line("O-06", p, k), prrt_after_ssa("O-06", p, k),
-                 everolimus_progressive("O-06", p), sstr_negative_progression("O-06", p),
+                 everolimus_progressive("O-06", p, k), sstr_negative_progression("O-06", p),
                  after_prrt_or_everolimus("O-06", p, k)):
         results.extend(step if isinstance(step, tuple) else (step,))
     shown = [o for o in results if o.status is Status.APPLICABLE or (o.status is Status.INSUFFICIENT and o.card)]

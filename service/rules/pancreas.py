@@ -18,7 +18,7 @@ P-02 — first-line SSA  (CLARINET PFS NR vs 18.0 mo)
 P-03 — everolimus / sunitinib  (RADIANT-3 11.0 vs 4.6 mo; A6181111 11.4 vs 5.5 mo)
     When: advanced and (progressive within 12 months, or Ki-67 >= pnet_aggressive_ki67_min (10 %)).
     Then: RECOMMEND everolimus 10 mg daily or sunitinib 37.5 mg daily (each if not yet given;
-          sunitinib not in insulinoma) as ONE choice card (decision pnet-targeted-therapy): the option
+          sunitinib not in insulinoma) as ONE choice card (decision antitumour-therapy, with the other rows' next-line options): the option
           favoured for this patient first, with the reason -- diabetes (HbA1c >= hba1c_diabetes_min, or
           glucose >= fasting_glucose_diabetes_min) favours sunitinib, systolic BP >=
           systolic_bp_uncontrolled_min favours everolimus; both or neither known: no preference, and the
@@ -37,14 +37,15 @@ P-04 — CAPTEM  (E2211 22.7 vs 14.4 mo)
 P-05 — PRRT  (FDA label all GEP-NET; NETTER-1/-2)
     When: advanced, no PRRT yet, SSTR positive_all, and progressed on >= 1 line; or newly
           diagnosed with Ki-67 10-55 % (first line as M-03).
-    Then: RECOMMEND Lu-177 dotatate after >= 1 line; RECOMMEND first line (NETTER-2, MDT; off-label in the EU);
+    Then: RECOMMEND Lu-177 dotatate after >= 1 line; CONSIDER first line (as M-03: NETTER-2, MDT; off-label in the EU);
           needs-data when SSTR
           missing, degree unknown or the imaging is outdated, or when the eligibility labs are
           missing or outdated (``predicates.prrt_gates``). After a PRRT course: re-treatment
           (``course.prrt_retreatment``: consider after a durable response, not recommended after early
           progression).
 P-06 — cabozantinib  (CABINET pNET 13.8 vs 4.4 mo)
-    When: advanced, progressive after >= 1 non-SSA systemic therapy, no cabozantinib yet.
+    When: advanced, progressive after >= 1 non-SSA systemic therapy, no cabozantinib yet; WD G1-G3 (CABINET
+          enrolled well-differentiated grade 1-3: a WD G3 pNET after CAPTEM gets it too, review 2026-12 B-M1).
     Then: RECOMMEND cabozantinib 60 mg daily.
 P-07 — SSTR-negative pNET
     When: advanced, SSTR negative or below liver.
@@ -98,6 +99,7 @@ from service.rules.predicates import (
     site_is,
     prrt_gates,
     therapy_facts,
+    well_differentiated,
     well_differentiated_low_grade,
 )
 from service.rules.course import prrt_retreatment
@@ -254,6 +256,11 @@ def _targeted_preference(p: NetPicture, k: RuleKnowledge) -> tuple[Agent | None,
         diabetes = float(labs.hba1c.value) >= k.threshold("hba1c_diabetes_min")  # type: ignore[arg-type]
         if diabetes:
             words.append(f"diabetes-range HbA1c {labs.hba1c.value:g} %")
+    if not diabetes and p.diabetes.is_(True):
+        # written or coded in a diagnosis (a somatostatinoma's "diabetes", an E11 code): review 2026-12 B-W5
+        used.append(FactUse.of("Diabetes", p.diabetes, "diabetes on the problem list"))
+        diabetes = True
+        words.append("diabetes on record")
     if not diabetes and labs.glucose.known and float(labs.glucose.value) >= k.threshold(  # type: ignore[arg-type]
             "fasting_glucose_diabetes_min"):
         used.append(FactUse.of("Glucose", labs.glucose, f"{labs.glucose.value:g} mg/dL"))
@@ -346,7 +353,11 @@ def prrt_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
 
 @rule("P-06")
 def cabozantinib_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    stop = _pnet("P-06", p) or progression_known("P-06", p)
+    # CABINET enrolled well-differentiated NET of grade 1-3: a WD G3 pNET progressing after a non-SSA line (e.g.
+    # early progression after CAPTEM) gets cabozantinib too (review 2026-12 B-M1, net-104)
+    wd_g3 = p.grade.is_(Grade.G3) and well_differentiated(p) is True
+    stop = (first(site_is("P-06", p, PANCREAS, "pancreatic NET"), advanced("P-06", p)) if wd_g3
+            else _pnet("P-06", p)) or progression_known("P-06", p)
     if stop is not None:
         return stop
     if received(p, Agent.CABOZANTINIB):

@@ -8,7 +8,7 @@ calling row; the rows themselves live in ``midgut.py`` and ``other_gi.py``.
 from __future__ import annotations
 
 from service.picture.model import Agent, NetPicture
-from service.rules.outcome import Outcome, Status, unknown
+from service.rules.outcome import FactUse, Outcome, Status, unknown
 from service.rules.predicates import (
     NON_SSA_SYSTEMIC,
     SSTR_NOT_PRRT,
@@ -94,7 +94,24 @@ def prrt_after_ssa(rule_id: str, p: NetPicture, k: RuleKnowledge) -> Outcome:
     )
 
 
-def everolimus_progressive(rule_id: str, p: NetPicture) -> Outcome:
+def prrt_not_possible(p: NetPicture, k: RuleKnowledge) -> tuple[str, tuple[FactUse, ...]] | None:
+    """Why PRRT is not possible now, from the record, in a few words with the facts that say so; None when nothing
+    on record rules it out. The same facts the PRRT cards use: declined (PD-01), CrCl below the label's limit
+    (NR-04), pregnancy (NR-04), breast-feeding (NR-04: stop it first, PRRT deferred). Labs only below the NETTER-1
+    thresholds are no bar (the PRRT card asks for MDT review)."""
+    if p.declined(Agent.PRRT):
+        return "declined by the patient", ()
+    crcl = p.labs.creatinine_clearance
+    if crcl.known and float(crcl.value) < k.threshold("prrt_crcl_not_studied_below"):  # type: ignore[arg-type]
+        return f"CrCl {crcl.value:g} mL/min", (FactUse.of("CrCl", crcl, f"{crcl.value:g} mL/min"),)
+    if p.pregnant.is_(True):
+        return "pregnancy", (FactUse.of("Pregnant", p.pregnant, "yes"),)
+    if p.breastfeeding.is_(True):
+        return "breast-feeding", (FactUse.of("Breast-feeding", p.breastfeeding, "yes"),)
+    return None
+
+
+def everolimus_progressive(rule_id: str, p: NetPicture, k: RuleKnowledge) -> Outcome:
     stop = progression_known(rule_id, p)
     if stop is not None:
         return stop
@@ -106,11 +123,16 @@ def everolimus_progressive(rule_id: str, p: NetPicture) -> Outcome:
         return Outcome.not_applicable(rule_id, "everolimus already given")
     if received(p, Agent.PRRT):
         return Outcome.not_applicable(rule_id, "after PRRT: later-line sequence (M-07)")
-    return Outcome.applicable(
-        rule_id, card="everolimus-nonfunctional", params=card_params(p),
-        facts=fact_uses(p, "primary_site", "grade", "progression", "sstr") + therapy_facts(p, (Agent.SSA,)),
-        reason="non-functional NET progressive on SSA",
-    )
+    facts = fact_uses(p, "primary_site", "grade", "progression", "sstr") + therapy_facts(p, (Agent.SSA,))
+    barrier = prrt_not_possible(p, k)
+    if barrier is not None:
+        # the table's condition "when PRRT not possible/declined" is met: the next line, not a conditional option
+        words, used = barrier
+        return Outcome.applicable(rule_id, card="everolimus-prrt-not-possible",
+                                  params={**card_params(p), "prrt_barrier": words}, facts=facts + used,
+                                  reason=f"non-functional NET progressive on SSA; PRRT not possible now: {words}")
+    return Outcome.applicable(rule_id, card="everolimus-nonfunctional", params=card_params(p), facts=facts,
+                              reason="non-functional NET progressive on SSA")
 
 
 def sstr_negative_progression(rule_id: str, p: NetPicture) -> tuple[Outcome, ...] | Outcome:

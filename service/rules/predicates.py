@@ -164,7 +164,7 @@ def fact_uses(p: NetPicture, *names: str) -> tuple[FactUse, ...]:
         "hypoglycaemia": "Hypoglycaemia", "differentiation": "Differentiation", "age_years": "Age",
         "pregnant": "Pregnant", "refractory_carcinoid_syndrome": "Refractory carcinoid syndrome",
         "venous_thromboembolism": "Venous thromboembolism (DVT/PE)", "hyperparathyroidism": "Hyperparathyroidism",
-        "dpd_deficiency": "DPD deficiency", "breastfeeding": "Breast-feeding",
+        "dpd_deficiency": "DPD deficiency", "breastfeeding": "Breast-feeding", "fdg_avid": "FDG PET",
     }
     out = []
     for name in names:

@@ -21,7 +21,8 @@ def _suggested(outcomes: list[Outcome]) -> dict[str, Outcome]:
     """topic -> suggestion (recommend/consider/needs-data with a card) of an answer."""
     out = {}
     for o in outcomes:
-        if o.status is Status.APPLICABLE or (o.status is Status.INSUFFICIENT and o.card):
+        if (o.status is Status.APPLICABLE and (o.card or knowledge().rules[o.rule_id].cards)) or (
+                o.status is Status.INSUFFICIENT and o.card):  # XC-02 (the order of a choice) has no card
             spec = knowledge().cards[o.card or knowledge().rules[o.rule_id].cards[0]]
             if spec.strength in ("recommend", "consider", "needs-data"):
                 out.setdefault(spec.topic, o)

@@ -108,8 +108,10 @@ def test_g3_02_fdg_avid_recommends_chemotherapy():
     assert chemo_cards("G3-02", fdg_avid=True, **G3) == {"g3-chemotherapy"}
 
 
-def test_g3_02_ki67_above_55_recommends_platinum():
-    assert chemo_cards("G3-02", grade=Grade.G3, ki67=Ki67(70.0)) == {"g3-platinum-etoposide"}
+def test_g3_02_ki67_above_55_plans_platinum_while_the_expert_review_is_pending():
+    """Review 2026-12 A-C2 (net-22): the expert review decides the regimen, so platinum is planned, not started."""
+    assert chemo_cards("G3-02", grade=Grade.G3, ki67=Ki67(70.0)) == {"g3-platinum-etoposide-pending"}
+    assert "g3-pathology-review" in fired_cards("G3-02", grade=Grade.G3, ki67=Ki67(70.0))
 
 
 def test_g3_02_near_miss_sstr_positive_ki67_moderate():

@@ -164,8 +164,9 @@ def test_m09_interferon_request_when_ssa_escalation_was_never_tried():
     assert fired_cards("M-09", **escalated) == {"interferon-last-resort"}
 
 
-def test_m03_first_line_prrt_has_at_least_equal_standing_and_says_the_eu_label_status():
-    """Review Outdated (net-03, net-09): after NETTER-2 first-line PRRT is recommend, off-label in the EU."""
+def test_m03_first_line_prrt_is_consider_as_the_table_rates_it_and_says_the_eu_label_status():
+    """Review 2026-12 A-W4/B-W2 (net-03, net-201, net-208): the decision table rates M-03 CONSIDER (MDT; OS
+    immature), an alternative to SSA alone on the same choice card; off-label in the EU."""
     from tests.rules.factories import knowledge
     card = knowledge().cards["prrt-first-line"]
-    assert card.strength == "recommend" and "off-label in the EU" in " ".join(card.why.split())
+    assert card.strength == "consider" and "off-label in the EU" in " ".join(card.why.split())

@@ -140,9 +140,12 @@ def test_nr23_everolimus_with_an_ssa_in_non_functional_net_outside_a_prrt_course
     assert fired_cards("NR-23", therapies=(*both, therapy(Agent.PRRT))) == {"everolimus-prrt-combination"}
 
 
-def test_nr03_uptake_equal_to_liver_is_a_caution():
-    """Review Missing (net-09): PET uptake "equal to liver" counted as eligible without comment."""
-    from tests.rules.factories import fact
+def test_nr03_uptake_equal_to_liver_is_a_note_not_a_caution():
+    """Review Missing (net-09): PET uptake "equal to liver" counted as eligible without comment; review 2026-12 A-W8:
+    the table's positive_all is uptake >= liver, so the note asks for nuclear-medicine review (info) and never
+    withdraws PRRT as a caution would."""
+    from tests.rules.factories import fact, knowledge
     equal = fact(SstrStatus.POSITIVE_ALL, display="SSTR uptake Uptake about equal to normal liver")
     assert fired_cards("NR-03", sstr=equal, progression=True) == {"prrt-uptake-equal-to-liver"}
+    assert knowledge().cards["prrt-uptake-equal-to-liver"].strength == "info"
     assert fired_cards("NR-03", progression=True) == set()

@@ -17,7 +17,7 @@ def _outcomes(**overrides) -> list[Outcome]:
 def _suggestions(outcomes: list[Outcome]) -> set[str]:
     out = set()
     for o in outcomes:
-        if o.status is Status.APPLICABLE:
+        if o.status is Status.APPLICABLE and (o.card or knowledge().rules[o.rule_id].cards):  # XC-02: no card
             spec = knowledge().cards[o.card or knowledge().rules[o.rule_id].cards[0]]
             if spec.strength in ("recommend", "consider"):
                 out.add(spec.topic)
@@ -44,9 +44,10 @@ def test_range_across_20_percent_decides_the_grade_and_says_so():
     (kr,) = [o for o in outcomes if o.rule_id == "KR-01" and o.status is Status.APPLICABLE]
     assert "spans 20 %" in kr.reason and "(15 %, G2)" in kr.reason and "(25 %, G3)" in kr.reason
     kept = {o.card for o in outcomes if o.rule_id == "G3-01" and o.status is Status.APPLICABLE}
-    # first-line PRRT is suggested at both ends (M-03 at 15 %, G3-01 at 25 %): kept; CAPTEM holds only at the
-    # G3 end: withdrawn
-    assert "g3-prrt-first-line" in kept and not any(c.startswith("g3-captem") for c in kept)
+    # first-line PRRT differs in strength at the two ends (M-03 CONSIDER at 15 %, G3-01 RECOMMEND at 25 %: review
+    # 2026-12 B-W3, "PRRT at most consider until pathology gives a point value"), and CAPTEM holds only at the G3
+    # end: neither is kept as a suggestion; the point-value card names both answers
+    assert not kept and "PRRT (consider)" in kr.reason and "PRRT (recommend)" in kr.reason
 
 
 def test_bound_that_decides_nothing_gets_no_card():
