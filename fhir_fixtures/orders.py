@@ -161,6 +161,29 @@ SITUATIONS: list[dict] = [
          drafts=[med("ord-20-sunitinib", "1541890", "sunitinib 37.5 MG Oral Capsule", dose=(37.5, "mg"), per_day=1),
                  med("ord-20-amlodipine", "308135", "amlodipine 10 MG Oral Tablet", dose=(10, "mg"), per_day=1)],
          selections=["MedicationRequest/ord-20-amlodipine"], expect=[]),
+    # draft-order actions (clin-orders): the right order is acted on
+    dict(id="ord-21", base="net-235", hook="order-sign", title="Everolimus re-ordered for a pNET patient still on lanreotide",
+         story="Everolimus 10 mg is signed again for a woman with a non-functioning pNET who still takes lanreotide: the "
+               "combination card (NR-23) stops the lanreotide regimen; it never removes the indicated everolimus.",
+         drafts=[med("ord-21-everolimus", "845507", "everolimus 10 MG Oral Tablet", dose=(10, "mg"), per_day=1)],
+         expect=["NR-23"]),
+    dict(id="ord-22", base="net-235", hook="order-select", title="Clarithromycin for a patient on everolimus (hold first)",
+         story="Clarithromycin selected for a woman on everolimus: the preferred action holds everolimus for the course; "
+               "removing the antibiotic draft is the alternative.",
+         drafts=[med("ord-22-clarithromycin", "197517", "clarithromycin 500 MG Oral Tablet", dose=(500, "mg"),
+                     per_day=2)],
+         expect=["NR-19"]),
+    dict(id="ord-23", base="net-239", hook="order-sign", title="Everolimus for a resected localised ileal NET",
+         story="Everolimus 10 mg drafted for a man whose localised ileal NET G1 was resected R0 two months ago: the "
+               "adjuvant row says not recommended (NR-08), and that one card speaks (no second 'no indication' card).",
+         drafts=[med("ord-23-everolimus", "845507", "everolimus 10 MG Oral Tablet", dose=(10, "mg"), per_day=1)],
+         expect=["NR-08"]),
+    dict(id="ord-24", base="net-01", hook="order-sign", title="Cabozantinib first line for a treatment-naive midgut NET",
+         story="Cabozantinib 60 mg drafted for a treatment-naive patient with a newly diagnosed metastatic midgut NET: "
+               "cabozantinib is for progression after prior therapy (CABINET); no row offers it here, so the order "
+               "hook says not recommended for lack of indication, not only a caution.",
+         drafts=[med("ord-24-cabozantinib", "1790173", "cabozantinib 60 MG Oral Tablet", dose=(60, "mg"), per_day=1)],
+         expect=["XO-01"]),
 ]
 
 

@@ -139,12 +139,12 @@ def s134():
                 "69-year-old man with a metastatic insulinoma (8151/3, Ki-67 8 %), liver-dominant (35 %, "
                 "unresectable), SSTR uptake above liver, still hypoglycaemic (glucose 41 mg/dL) on diazoxide 450 "
                 "mg/day. F-07 offers every option: optimise diazoxide, everolimus, PRRT with glucose monitoring, "
-                "liver-directed therapy, CAPTEM; the procedures suggested bring the insulinoma glucose-cover card "
-                "(F-05), never octreotide cover.",
+                "liver-directed therapy, CAPTEM; those procedures are MDT options (consider), so their cards carry "
+                "the glucose cover and no separate F-05 card fires until one is planned; never octreotide cover.",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 8, "sstr": "positive_all", "extent": "metastatic",
                         "syndromes": ["insulinoma"]},
-                rows=["F-07", "F-05", "G-07"], also=["P-03", "P-04", "P-05", "LD-02", "G-08", "NR-04"],
-                not_rows=["P-02", "F-01", "NR-12"],
+                rows=["F-07", "G-07"], also=["P-03", "P-04", "P-05", "LD-02", "G-08", "NR-04"],
+                not_rows=["P-02", "F-01", "NR-12", "F-05"],
                 shapes=["diazoxide MedicationRequest active with hypoglycaemia on record"])
 
 

@@ -13,10 +13,16 @@ with the status of its class. Unexpected exceptions are logged (type and stack, 
 """
 from __future__ import annotations
 
+import array
+import fcntl
 import gc
 import logging
 import os
 import re
+import select
+import socket
+import ssl
+import termios
 import time
 import uuid
 from datetime import datetime, timezone
@@ -182,8 +188,9 @@ def create_app(
     app.register_blueprint(hooks.blueprint)
     openapi.init_app(app)
     cors.init_app(app, policy)
-    Metrics(env=env).init_app(app)
+    Metrics(env=env, token=settings.metrics_token).init_app(app)
     register_error_handlers(app)
+    app.wsgi_app = CloseWhenAsked(app.wsgi_app)
     logger.info(
         "net-cds ready",
         extra={
@@ -217,7 +224,10 @@ def register_request_context(app: Flask) -> None:
 
     @app.after_request
     def _finish(response: Response) -> Response:
-        _drain_unread_body(max_body)
+        if not _drain_unread_body(max_body):
+            response.headers["Connection"] = "close"
+            request.environ[CLOSE_CONNECTION] = True
+            _stop_reading(request.environ)
         request_id = g.get("request_id")
         if request_id:
             response.headers["X-Request-ID"] = request_id
@@ -246,34 +256,125 @@ def register_request_context(app: Flask) -> None:
         logs.clear()
 
 
-def _drain_unread_body(max_bytes: int) -> None:
-    """Read and drop a request body the view did not read (a 429, 401, 404 ... answered first).
+#: A body the view did not read is drained only while that is cheap: at most this many bytes ...
+DRAIN_MAX_BYTES = 1 << 20
+#: ... and this long, reading only bytes that have already arrived. Otherwise the connection closes.
+DRAIN_MAX_SECONDS = 0.05
+CLOSE_CONNECTION = "netcds.close_connection"
 
-    gunicorn closes a keep-alive connection that still holds unread body bytes, and the kernel
-    then resets it: a reverse proxy in front (nginx) sees "upstream prematurely closed
-    connection", answers 502 and takes the backend out of rotation. Bodies within the size
-    limit are therefore drained (in chunks, never kept) before the answer goes out.
+
+def _drain_unread_body(max_bytes: int) -> bool:
+    """Read and drop a request body the view did not read (a 429, 401, 404, /healthz ... answered
+    first), if that is cheap; True when the connection may be kept alive.
+
+    Why drain: a keep-alive connection closed with unread body bytes is reset by the kernel, and a
+    reverse proxy in front (nginx) answers 502 for it. Why only cheaply: a client that announces a
+    body and sends nothing (or a byte now and then) would hold this worker thread for as long as it
+    likes; thirty such connections stopped every hook call. So only bytes already in the kernel's
+    receive queue are read (never a blocking wait for more), for at most :data:`DRAIN_MAX_SECONDS`
+    and :data:`DRAIN_MAX_BYTES`; a body announced beyond that, a chunked body, or a client that
+    stops sending gets ``Connection: close`` instead (the socket is closed after the answer, no
+    thread waits). Behind the shipped nginx (deploy/nginx/nginx.conf, request buffering on) a body
+    arrives whole and at once, so keep-alive holds.
     """
     length = request.content_length
-    if not length or length > max_bytes:
-        return
-    stream = request.stream
-    if getattr(stream, "is_exhausted", True):
+    if length is None:         # no body, or a chunked one (which gunicorn would drain: close instead)
+        return "chunked" not in request.headers.get("Transfer-Encoding", "").lower()
+    if length == 0:
+        return True
+    if length > max_bytes:
+        return False           # refused unread (413; werkzeug will not even open the stream)
+    environ = request.environ
+    sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    try:
+        stream = request.stream
+        if getattr(stream, "is_exhausted", True):
+            return True        # the view read it (a hook call): keep-alive, whatever its size
+        if length > DRAIN_MAX_BYTES:
+            return False       # too much to read for nothing
+        if sock is None:       # in process (the test client): the body is already in memory
+            while stream.read(65536):
+                pass
+            return True
+        if isinstance(sock, ssl.SSLSocket):
+            return False       # encrypted bytes in the queue say nothing about the body's bytes
+        deadline = time.monotonic() + DRAIN_MAX_SECONDS
+        while not stream.is_exhausted:
+            waiting = _bytes_waiting(sock)
+            if not waiting:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([sock], [], [], remaining)[0]:
+                    return False
+                waiting = _bytes_waiting(sock)
+                if not waiting:
+                    return False                      # readable with nothing to read: the client left
+            if not stream.read(min(waiting, 65536)):
+                return False
+            if time.monotonic() > deadline:
+                return False
+        return True
+    except Exception:  # noqa: BLE001 - a client that went away, a refused stream: just close
+        return False
+
+
+def _stop_reading(environ: Mapping[str, Any]) -> None:
+    """Shut the read side of a connection that is to close (the answer still goes out).
+
+    gunicorn closes a connection "gracefully" (RFC 9112 9.6): it half-closes, then reads from the
+    client for up to 2 s waiting for its end, on the worker's main thread (gthread), the one that
+    accepts connections and tells the master the worker is alive. A client that announced a body
+    and went silent would hold that thread 2 s per connection: fifteen of them stop the worker
+    until the master kills it (WORKER TIMEOUT). With the read side shut, those reads end at once.
+    """
+    sock = environ.get("gunicorn.socket") or environ.get("werkzeug.socket")
+    if sock is None or isinstance(sock, ssl.SSLSocket):
         return
     try:
-        while stream.read(65536):
-            pass
-    except Exception:  # noqa: BLE001 - a client that went away: nothing left to protect
+        sock.shutdown(socket.SHUT_RD)
+    except OSError:
         pass
+
+
+def _bytes_waiting(sock: Any) -> int:
+    """Bytes in the socket's receive queue (FIONREAD): what a read returns without waiting."""
+    buffer = array.array("i", [0])
+    fcntl.ioctl(sock.fileno(), termios.FIONREAD, buffer, True)
+    return buffer[0]
+
+
+class CloseWhenAsked:
+    """WSGI middleware: a response whose request asked for it (``environ[CLOSE_CONNECTION]``) closes
+    its connection. gunicorn drops hop-by-hop headers set by the application (``Connection: close``
+    included), so its response object is told directly (``force_close``); werkzeug's server reads
+    the header."""
+
+    def __init__(self, app: Callable):
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable):
+        def start(status: str, headers: list, exc_info: Any = None):
+            if environ.get(CLOSE_CONNECTION):
+                force_close = getattr(getattr(start_response, "__self__", None), "force_close", None)
+                if callable(force_close):
+                    force_close()
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        return self.app(environ, start)
 
 
 # ---------------------------------------------------------------------- errors -> OperationOutcome
 
 
+#: ``expression`` may hold a client-chosen key (``prefetch.<key>``, a duplicated JSON key): cut to this.
+MAX_EXPRESSION_CHARS = 200
+MAX_DIAGNOSTICS_CHARS = 300
+
+
 def operation_outcome(*, severity: str, code: str, diagnostics: str, expression: str | None = None) -> dict:
-    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    issue: dict[str, Any] = {"severity": severity, "code": code,
+                             "diagnostics": logs.clip(diagnostics, MAX_DIAGNOSTICS_CHARS)}
     if expression:
-        issue["expression"] = [expression]
+        issue["expression"] = [logs.clip(expression, MAX_EXPRESSION_CHARS)]
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 

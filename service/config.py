@@ -5,14 +5,14 @@ tests). Defaults live here; a bad value raises :class:`service.errors.ConfigErro
 message names the variable, so the service refuses to start rather than run half-configured.
 Other modules map what they need in their own ``from_settings(settings)``.
 
-Values are never secrets: the trusted issuers and the database URL are the only references
-to credentials, and ``describe()`` masks the password of the latter.
+Values are never secrets but two: the database URL (``describe()`` masks its password) and
+``NETCDS_METRICS_TOKEN`` (``describe()`` says only whether it is set; never in ``repr``).
 """
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
@@ -68,8 +68,9 @@ class Settings:
     workers: int = _default_workers()
     threads: int = 4
     max_in_flight: int = 0  # 0 = threads - 1 (at least 1): one thread stays free to answer 429 quickly
-    replay_cache: str = "memory"   # "database" when served by several workers (service/ops/serve.py)
+    replay_cache: str = "memory"   # "database" whenever served by gunicorn (see ``from_env``), else memory
     max_prefetch_resources: int = 5_000
+    metrics_token: str | None = field(default=None, repr=False)   # bearer token GET /metrics requires (None: open)
 
     # ------------------------------------------------------------------ building
 
@@ -89,6 +90,12 @@ class Settings:
                 raise
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"{var}: {exc}") from None
+        if "replay_cache" not in values and served_by_gunicorn(env):
+            # Served (python -m service, gunicorn -c deploy/gunicorn.conf.py, plain gunicorn, the
+            # container): the replay cache is the shared jti_seen table, so a token used on one worker
+            # or pod is refused on every other. Memory only in-process (tests, create_app()) or when
+            # NETCDS_REPLAY_CACHE=memory says so.
+            values["replay_cache"] = "database"
         if not values.get("max_in_flight"):
             values["max_in_flight"] = max(1, values.get("threads", cls.threads) - 1)
         settings = cls(**values)
@@ -108,6 +115,8 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "database_url":
                 value = _mask_password(value)
+            elif f.name == "metrics_token":
+                value = "***" if value else None
             elif isinstance(value, Path):
                 value = str(value)
             elif isinstance(value, tuple):
@@ -143,6 +152,12 @@ class Settings:
             raise ConfigError(
                 "NETCDS_FHIR_TIMEOUT_SECONDS: must not exceed NETCDS_HOOK_DEADLINE_SECONDS"
             )
+
+
+def served_by_gunicorn(env: Mapping[str, str]) -> bool:
+    """True in a gunicorn master or worker: its arbiter sets ``SERVER_SOFTWARE=gunicorn/<version>``
+    in the process environment before any worker (and so any app) exists."""
+    return str(env.get("SERVER_SOFTWARE", "")).startswith("gunicorn/")
 
 
 def env_var(name: str) -> str:
@@ -263,6 +278,17 @@ def _database_url(raw: str) -> str:
     return raw
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{32,512}")
+
+
+def _secret_token(raw: str) -> str:
+    """A bearer token (RFC 6750 ``b64token`` characters), at least 32 characters: guessable ones are refused."""
+    if not _TOKEN.fullmatch(raw):
+        raise ValueError("expected 32 to 512 characters of A-Z a-z 0-9 . _ ~ + / = - "
+                         "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+    return raw
+
+
 def _mask_password(url: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
@@ -297,6 +323,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "max_in_flight": _int_range(0, 10000),
     "replay_cache": _choice("memory", "database"),
     "max_prefetch_resources": _int_range(1, 10_000_000),
+    "metrics_token": _secret_token,
 }
 
 # Settings whose variable is not simply NETCDS_<NAME>.

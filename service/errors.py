@@ -53,6 +53,20 @@ class NotFound(ClientError):
     public_message = "Not found."
 
 
+class CardNotIssued(NotFound):
+    """Feedback names a card this service did not issue (to this issuer, recently): nothing is stored."""
+
+    public_message = "No card with this uuid was issued by this service."
+
+
+class FeedbackLimitReached(ClientError):
+    """A card already has the most feedback items kept per card: nothing of the request is stored."""
+
+    status = 409
+    code = "business-rule"
+    public_message = "This card has all the feedback it can take."
+
+
 class MethodNotAllowed(ClientError):
     status = 405
     code = "not-supported"

@@ -118,6 +118,10 @@ class DrugSpec:
     as_needed: str = ""
     rxnorm_reason: str = ""
     file: str = ""
+    # why the dose is a range: the order is titrated within it (the dosage text says so); empty = one dose
+    titration: str = ""
+    # a short-acting cover given only with the first injection of a depot ordered in the same suggestion
+    bridge: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,10 @@ class StopSpec:
     agents: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     label: str = ""
+    # drugs the card holds instead, as its first (preferred) suggestion: e.g. everolimus for the course of an
+    # interacting antibiotic the infection needs (the stop of the interacting drug becomes the alternative)
+    holds: tuple[str, ...] = ()
+    hold_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -438,7 +446,8 @@ def _build(
         stops = None
         if "stops" in c:
             st = c["stops"]
-            stops = StopSpec(tuple(st.get("agents", ())), tuple(st.get("flags", ())), st.get("label", ""))
+            stops = StopSpec(tuple(st.get("agents", ())), tuple(st.get("flags", ())), st.get("label", ""),
+                             tuple(st.get("holds", ())), st.get("hold_label", ""))
         cards[key] = CardSpec(
             id=key, rules=tuple(c["rules"]), topic=c["topic"], strength=c["strength"],
             indicator=c["indicator"], summary=c["summary"].strip(), why=c["why"].strip(),
@@ -464,7 +473,8 @@ def _build(
                            label=v.get("label", ""), agent=v.get("agent", ""), long_acting=v.get("long_acting"),
                            dose=_amount(v.get("dose")), strength=_amount(v.get("strength")),
                            max_per_day=_amount(v.get("max_per_day")), as_needed=v.get("as_needed", ""),
-                           rxnorm_reason=v.get("rxnorm_reason", ""), file=f)
+                           rxnorm_reason=v.get("rxnorm_reason", ""), file=f,
+                           titration=v.get("titration", ""), bridge=bool(v.get("bridge", False)))
                 for k, f, v in section("drugs")},
         services={k: ServiceSpec(k, v["display"], v.get("code"), v.get("category"), v.get("label", ""))
                   for k, _, v in section("services")},
@@ -608,6 +618,13 @@ def _check_orders(k: Knowledge) -> None:
                                          f"{_fmt(unit)} {drug.strength.unit} units")
         if drug.as_needed and drug.max_per_day is None:
             raise KnowledgeError(f"{where}: an as-needed drug needs max_per_day")
+        low, high = drug.dose.bounds
+        if low != high and not drug.titration:
+            # a signable order carries one dose; a range only for an order titrated within it (and saying so)
+            raise KnowledgeError(f"{where}: a dose range needs `titration` (why the order is titrated within it); "
+                                 "otherwise choose one dose and say why in `dose_choice`")
+        if drug.titration and low != high and not (drug.as_needed or "titrat" in drug.dosage.lower()):
+            raise KnowledgeError(f"{where}: a titrated range is an as-needed order or its dosage text says it is titrated")
     regimen_drugs: dict[str, str] = {}
     for regimen in k.regimens.values():
         where = f"{regimen.file}: regimens/{regimen.id}"
@@ -645,3 +662,5 @@ def _check_orders(k: Knowledge) -> None:
     for card in k.cards.values():
         if card.stops is not None and card.stops.agents and not card.stops.label:
             raise KnowledgeError(f"{card.file}: cards/{card.id}: stops needs a label")
+        if card.stops is not None and card.stops.holds and not card.stops.hold_label:
+            raise KnowledgeError(f"{card.file}: cards/{card.id}: stops.holds needs a hold_label")

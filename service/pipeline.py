@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from service.knowledge import Knowledge, load_knowledge
-from service.render import card_texts, render
+from service.render import card_texts, plain_text, render
 from service.picture.build import build_picture
 from service.data.records import PatientRecord
 from service.rules import Outcome, Status, evaluate, load_rules, rule_plan
@@ -88,6 +88,12 @@ def advise_orders(
     with_drafts = replace(record, resources=record.resources + tuple(_as_record_resource(d, record, as_of)
                                                                      for d in drafts))
     after = build_picture(with_drafts, as_of=as_of, terminology=terminology)
+    after = replace(after, order_drafts=tuple(sorted(asked)))
+    if _needs_pathway(after, knowledge):
+        # is the drafted therapy one the rows offer this patient? (the patient-view answer without the drafts)
+        before = build_picture(record, as_of=as_of, terminology=terminology)
+        after = replace(after, pathway_topics=_pathway_topics(
+            evaluate(before, as_of=as_of, knowledge=knowledge), knowledge))
     t1 = time.perf_counter()
     outcomes_after = evaluate(after, as_of=as_of, knowledge=knowledge)
     t2 = time.perf_counter()
@@ -105,15 +111,61 @@ def advise_orders(
         if cited or topical:
             concerns.append(outcome)
             about[id(outcome)] = sorted(set(cited or topical))
+    # XO-01 (no indication) only for a draft no other not-recommended or critical card speaks about (NR-01 already
+    # says why sunitinib does not fit a midgut NET); a caution (timing, dose) does not say there is no indication
+    spoken = {ref for o in concerns if o.rule_id != "XO-01" and (_card_of(o, knowledge).strength == "not-recommended"
+                                                                 or _card_of(o, knowledge).indicator == "critical")
+              for ref in about[id(o)]}
+    concerns = [o for o in concerns if o.rule_id != "XO-01" or not set(about[id(o)]) <= spoken]
+    drafted = [(_as_draft(o, asked), about[id(o)]) for o in concerns]
+    concerns = [o for o, _ in drafted]
+    about = {id(o): refs for o, refs in drafted}
     cards = render(concerns, after, knowledge=knowledge, uuid_factory=uuid_factory) if concerns else []
     corrections = dict(pair.split(":", 1) for pair in knowledge.lists.get("order_hook_corrections", ()))
-    cards = [_order_card(card, concerns, about, knowledge, uuid_factory, corrections, after) for card in cards]
+    cards = [_order_card(card, concerns, about, knowledge, uuid_factory, corrections, after, draft_topics)
+             for card in cards]
     t3 = time.perf_counter()
     if timings is not None:
         timings["picture"] = t1 - t0
         timings["rules"] = t2 - t1
         timings["render"] = t3 - t2
     return cards
+
+
+def _needs_pathway(picture, knowledge: Knowledge) -> bool:
+    """A draft-only exposure of a therapy that needs a row's indication (XO-01): only then is the patient-view
+    answer without the drafts worked out (order hooks for other drugs cost nothing more)."""
+    agents = set(knowledge.lists.get("off_pathway_agents", ()))
+    return any(t.agent.value in agents and picture.draft_only(t) for t in picture.therapies)
+
+
+def _pathway_topics(outcomes: Sequence[Outcome], knowledge: Knowledge) -> frozenset[str]:
+    """The therapy topics the applicable rows offer: each recommend/consider/needs-data card's topic and the
+    therapy class of every drug it orders."""
+    topics: set[str] = set()
+    for o in outcomes:
+        if o.status is not Status.APPLICABLE:
+            continue
+        spec = _card_of(o, knowledge)
+        if spec is None or spec.strength not in ("recommend", "consider", "needs-data"):
+            continue
+        topics.add(spec.topic)
+        if spec.order is not None:
+            for option in spec.order.options:
+                topics.update(knowledge.drugs[d].agent for d in option.medications)
+                if option.regimen is not None:
+                    topics.update(knowledge.drugs[d].agent for d in knowledge.regimens[option.regimen].days)
+    return frozenset(topics)
+
+
+def _as_draft(outcome: Outcome, drafts: set[str]) -> Outcome:
+    """Facts citing a draft say it is a draft order, not a therapy the patient takes ("(active)" is how the
+    rows see it, as if signed)."""
+    if not any(f.reference in drafts for f in outcome.facts):
+        return outcome
+    facts = tuple(replace(f, display=f.display.replace("(active)", "(draft order, not yet signed)"))
+                  if f.reference in drafts else f for f in outcome.facts)
+    return replace(outcome, facts=facts)
 
 
 def _as_record_resource(draft: Mapping[str, Any], record: PatientRecord, as_of: date) -> dict:
@@ -161,10 +213,13 @@ def _is_concern(outcome: Outcome, knowledge: Knowledge) -> bool:
 
 
 def _order_card(card: dict, concerns: list[Outcome], about: dict[int, list[str]], knowledge: Knowledge,
-                uuid_factory: Callable[[], str], corrections: Mapping[str, str], picture) -> dict:
+                uuid_factory: Callable[[], str], corrections: Mapping[str, str], picture,
+                draft_topics: Mapping[str, str] | None = None) -> dict:
     """The card as an order hook answers it: the drafts it is about, a suggestion to remove them and, where the
     fix is a change (``lists.order_hook_corrections``: the card's drug at its label dose), one that replaces
-    them with the corrected order. Only one of the two may be taken."""
+    them with the corrected order. Only one of the two may be taken. A card whose remedy is to stop named drugs
+    (``stops``: e.g. NR-23 stops the SSA kept beside everolimus) removes only drafts of those drugs: a draft of
+    another drug it speaks about (the indicated everolimus) is kept, and the card's own stop suggestion leads."""
     from service.render import medication_create
 
     net = card["extension"]["net-cds"]
@@ -174,8 +229,23 @@ def _order_card(card: dict, concerns: list[Outcome], about: dict[int, list[str]]
     net["draftOrders"] = drafts
     if not drafts:
         return card
-    deletes = [{"type": "delete", "description": f"Remove draft {ref}", "resourceId": ref} for ref in drafts]
-    removal = {"label": "Remove the draft order" if len(drafts) == 1 else "Remove the draft orders",
+    stops = [s for o in mine if (s := _card_of(o, knowledge).stops) is not None and s.agents]
+    if stops:
+        named = {a for s in stops for a in s.agents}
+        removable = [ref for ref in drafts if (draft_topics or {}).get(ref) in named]
+        if not removable:
+            # nothing of the draft is what the card stops: its own stop suggestion (current orders) is the action
+            card["suggestions"] = [s for s in card.get("suggestions", ())
+                                   if not any(a.get("type") == "create" for a in s.get("actions", ()))]
+            if card["suggestions"]:
+                card["suggestions"][0] = {**card["suggestions"][0], "isRecommended": True}
+                card["selectionBehavior"] = "at-most-one"
+            return card
+        drafts_removed = removable
+    else:
+        drafts_removed = drafts
+    deletes = [{"type": "delete", "description": f"Remove draft {ref}", "resourceId": ref} for ref in drafts_removed]
+    removal = {"label": "Remove the draft order" if len(drafts_removed) == 1 else "Remove the draft orders",
                "uuid": uuid_factory(), "isRecommended": True, "actions": deletes}
     suggestions = [removal]
     fixed = next((corrections[_card_of(o, knowledge).id] for o in mine if _card_of(o, knowledge).id in corrections),
@@ -185,8 +255,23 @@ def _order_card(card: dict, concerns: list[Outcome], about: dict[int, list[str]]
         create = medication_create(fixed, picture, knowledge=knowledge)
         suggestions = [{"label": f"Replace with {drug.label}"[:80], "uuid": uuid_factory(), "isRecommended": True,
                         "actions": [*deletes, create]}, {**removal, "isRecommended": False}]
-    # keep what the card itself offers that is not a new order (e.g. stopping a current order)
-    kept = [s for s in card.get("suggestions", ()) if not any(a.get("type") == "create" for a in s.get("actions", ()))]
+    # keep what the card itself offers that is not a new order (e.g. stopping a current order), without a second
+    # delete of a draft the removal already deletes; a hold of a current drug (``stops.holds``) leads
+    removed = set(drafts_removed)
+    kept = []
+    for s in card.get("suggestions", ()):
+        actions = s.get("actions", ())
+        if any(a.get("type") == "create" for a in actions):
+            continue
+        rest = [a for a in actions if not (a.get("type") == "delete" and a.get("resourceId") in removed)]
+        if rest:
+            kept.append({**s, "actions": rest})
+    hold_labels = {plain_text(spec.stops.hold_label, max_length=80) for o in mine
+                   if (spec := _card_of(o, knowledge)).stops is not None and spec.stops.hold_label}
+    holds = [s for s in kept if s.get("label") in hold_labels]
+    if holds:
+        suggestions = [{**h, "isRecommended": True} for h in holds] + [{**s, "isRecommended": False} for s in suggestions]
+        kept = [s for s in kept if s not in holds]
     card["suggestions"] = [*suggestions, *({**s, "isRecommended": False} for s in kept)]
     card["selectionBehavior"] = "at-most-one"
     return card

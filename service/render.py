@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping
@@ -38,10 +39,11 @@ from service.knowledge import (
     fill,
     option_label,
 )
-from service.picture.model import Fact, NetPicture, Therapy, TherapyStatus
+from service.picture.model import Agent, Fact, NetPicture, Therapy, TherapyStatus
 from service.rules.outcome import FactUse, Outcome, Status, age_words
 
 
+_AGENTS = frozenset(a.value for a in Agent)
 TOPIC_SYSTEM = "https://net-cds.org/fhir/CodeSystem/card-topic"
 OVERRIDE_SYSTEM = "https://net-cds.org/fhir/CodeSystem/override-reason"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -64,39 +66,80 @@ MAX_VALUE_LENGTH = 120
 QUOTE_LENGTH = 200          # card contract: a report-text fact's quote is at most 200 characters
 REPORT_TEXT = "report-text"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 _DESCRIPTION_MAX = 300  # action descriptions name the whole order (knowledge text), never cut in practice
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>&~")
 # Each special -> backslash + itself, for str.translate (one pass in C instead of a Python loop per character).
 _MARKDOWN_ESCAPES = str.maketrans({ch: "\\" + ch for ch in _MARKDOWN_SPECIALS})
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Unicode format characters (category Cf: soft hyphen, U+061C, zero-width spaces and joiners, U+2060-U+2064, bidi
+# marks, embeddings, overrides and isolates, U+FEFF, tag characters U+E0000-U+E007F ...): invisible, they hide or
+# reorder text and split words a later check reads ("java\u200bscript:"). Removed from every card field before
+# anything else looks at the text. Computed from the Unicode database (planes 0-1 and the tag block hold them all).
+_FORMAT_CHARS = dict.fromkeys(
+    c for c in (*range(0x20000), *range(0xE0000, 0xE1000)) if unicodedata.category(chr(c)) == "Cf")
 
 
 # The ":" ending a URL-scheme-like word (RFC 3986: a letter, then letters, digits, "+", "-", "."), wherever
-# the word starts ("1javascript:" is caught at its "j").
-_SCHEME_COLON = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+# the word starts ("1javascript:" is caught at its "j"). At most 32 characters before the colon (no registered
+# scheme is longer; a longer word still has its colon caught, from a later letter), so the pattern is linear.
+_SCHEME_COLON = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,31}:")
 # Schemes a browser executes: their ":" is neutralised in plain text even when a space follows.
 _SCRIPT_SCHEMES = ("javascript", "vbscript", "livescript", "data")  # also as a word's ending ("xjavascript:")
 _PLAIN_SIGNS = (("<=", "≤"), (">=", "≥"), ("->", "→"), ("<-", "←"))
-# U+FF1C/U+FF1E: still read "less/greater than"; brackets become parentheses (no Markdown link or image)
-_PLAIN_MAP = str.maketrans({"<": "＜", ">": "＞", "[": "(", "]": ")"})
+# U+FF1C/U+FF1E: still read "less/greater than"; brackets become parentheses (no Markdown link or image); the other
+# Markdown marks become their full-width (or mathematical) look-alikes: no emphasis, code, heading or table.
+_PLAIN_MAP = str.maketrans({"<": "＜", ">": "＞", "[": "(", "]": ")", "*": "∗", "_": "＿", "`": "｀", "#": "＃",
+                            "|": "｜", "~": "～"})
 PLAIN_SCHEME_COLON = "："  # U+FF1A FULLWIDTH COLON: reads as a colon, is no URL scheme separator
+# Autolinks (GitHub-flavoured Markdown's extension, markdown-it's linkify): an e-mail address, "www.", and a
+# scheme followed by its colon become links even when escaped (the renderer unescapes the text node first, then
+# links it). So the characters themselves are changed, to look-alikes a clinician reads the same way:
+# "@" -> U+FF20 FULLWIDTH COMMERCIAL AT ("name＠example.org"), the "." after "www" -> U+2024 ONE DOT LEADER
+# ("www․example.org"), and a scheme's ":" before a non-space -> U+FF1A ("https：//x", "mailto：a", "xmpp：b").
+AT_SIGN = "＠"
+WWW_DOT = "․"
+_WWW = re.compile(r"(?<![A-Za-z0-9])(www)\.", re.IGNORECASE)
 
 
 def _clean(text: object, max_length: int) -> str:
-    """Control and bidi characters become spaces, whitespace runs collapse, long values are cut."""
-    cleaned = " ".join(_CONTROL.sub(" ", str(text)).split())
+    """Format characters removed, control characters become spaces, whitespace runs collapse, long values are
+    cut; then nothing in it can become an autolink (see ``AT_SIGN``, ``WWW_DOT``, ``PLAIN_SCHEME_COLON``)."""
+    raw = str(text)
+    if len(raw) > 8 * max_length + 1024:
+        # bounded work for a 9 MB value; what is kept fills max_length unless the value starts with runs of
+        # whitespace or invisible characters longer than this
+        raw = raw[: 8 * max_length + 1024]
+    cleaned = " ".join(_CONTROL.sub(" ", raw.translate(_FORMAT_CHARS)).split())
     if len(cleaned) > max_length:
         cleaned = cleaned[: max_length - 1].rstrip() + "…"
+    if "@" in cleaned:
+        cleaned = cleaned.replace("@", AT_SIGN)
+    if "." in cleaned:
+        cleaned = _WWW.sub(r"\1" + WWW_DOT, cleaned)
+    if ":" in cleaned:
+        cleaned = _SCHEME_COLON.sub(_defuse_colon, cleaned)
     return cleaned
+
+
+def _defuse_colon(m: re.Match[str]) -> str:
+    """A scheme's ":" -> U+FF1A when a link could follow (no space after it) or the scheme runs script."""
+    word = m.group(0)[:-1]
+    text, end = m.string, m.end()
+    if word.lower().endswith(_SCRIPT_SCHEMES) or (end < len(text) and not text[end].isspace()):
+        return word + PLAIN_SCHEME_COLON
+    return m.group(0)
 
 
 def escape_markdown(text: str, *, max_length: int = MAX_VALUE_LENGTH) -> str:
     """Make a patient-derived string inert in GitHub-flavoured Markdown.
 
-    Control and bidi characters become spaces, runs of whitespace collapse, very long values
-    are cut (with an ellipsis) and every Markdown/HTML special character is backslash-escaped,
-    as is the ``:`` after a scheme-like word (``javascript\\:``; renders as ``:``), so the value
-    shows as typed and can never become a link, autolink, emphasis, heading or HTML.
+    Format characters removed, control characters become spaces, runs of whitespace collapse, very long values
+    are cut (with an ellipsis), nothing can become an autolink (``_clean``: "@", "www." and a scheme's ":" before
+    a non-space become look-alikes), and every Markdown/HTML special character is backslash-escaped, as is any
+    remaining ``:`` after a scheme-like word (``note\\: text``; renders as ``:``), so the value shows as typed
+    and can never become a link, autolink, emphasis, heading or HTML.
     """
     cleaned = _clean(text, max_length)
     if ":" not in cleaned:  # the common case: one C-level pass over the string
@@ -116,26 +159,18 @@ def escape_markdown(text: str, *, max_length: int = MAX_VALUE_LENGTH) -> str:
 def plain_text(text: str, *, max_length: int = MAX_VALUE_LENGTH) -> str:
     """Make a patient-derived string inert in a plain-text field (summary placeholders, the extension's
     facts and missing data, suggestion labels, action descriptions), even for a client that renders
-    it as HTML or Markdown: control and bidi characters removed, bounded,
+    it as HTML or Markdown: format characters removed, control characters as spaces, bounded,
     ``<=``/``>=``/``->`` -> ``≤``/``≥``/``→``,
     any other ``<``/``>`` -> full-width ``＜``/``＞`` (a comparator still reads as one),
-    ``[``/``]`` -> ``(``/``)`` (no link or image), and a URL scheme's ``:`` -> ``：`` when a
-    link could follow (no space after it) or the scheme runs script (``javascript``, ``vbscript``,
-    ``data``): "note: text" keeps its colon, "javascript:alert(1)" reads "javascript：alert(1)".
+    ``[``/``]`` -> ``(``/``)`` (no link or image), ``* _ ` # | ~`` -> look-alikes (no emphasis, code, heading,
+    table or strike-through), and nothing that autolinks: "@" -> "＠", "www." -> "www․", and a URL scheme's
+    ``:`` -> ``：`` when a link could follow (no space after it) or the scheme runs script (``javascript``,
+    ``vbscript``, ``data``): "note: text" keeps its colon, "javascript:alert(1)" reads "javascript：alert(1)".
     """
     cleaned = _clean(text, max_length)
     for pair, sign in _PLAIN_SIGNS:  # arrows and comparators keep their meaning, without "<" / ">"
         cleaned = cleaned.replace(pair, sign)
-    cleaned = cleaned.translate(_PLAIN_MAP)
-
-    def neutralise(m: re.Match[str]) -> str:
-        word = m.group(0)[:-1]
-        following = cleaned[m.end():m.end() + 1]
-        if word.lower().endswith(_SCRIPT_SCHEMES) or (following and not following.isspace()):
-            return word + PLAIN_SCHEME_COLON
-        return m.group(0)
-
-    return _SCHEME_COLON.sub(neutralise, cleaned) if ":" in cleaned else cleaned
+    return cleaned.translate(_PLAIN_MAP)
 
 
 @dataclass
@@ -186,6 +221,8 @@ def _build_card_texts(knowledge: Knowledge) -> CardTexts:
                 labels[(spec.id, i)] = plain_text(option_label(knowledge, spec, option) or spec.id, max_length=80)
         if spec.stops is not None and spec.stops.label:
             labels[(spec.id, -1)] = plain_text(spec.stops.label, max_length=80)
+        if spec.stops is not None and spec.stops.hold_label:
+            labels[(spec.id, -2)] = plain_text(spec.stops.hold_label, max_length=80)
     return CardTexts(
         plain={(t, MAX_VALUE_LENGTH): plain_text(t) for t in constant},
         markdown={(t, MAX_VALUE_LENGTH): escape_markdown(t) for t in constant},
@@ -340,6 +377,10 @@ def _rank(spec: CardSpec, outcome: Outcome | None = None,
 
 
 def _indicator(group: _Group) -> str:
+    """The most urgent indicator of the merged cards; "critical" whenever a fact the card cites is at a critical
+    value (a lab beyond the knowledge's critical limits, e.g. potassium 2.8 mmol/L, glucose 41 mg/dL)."""
+    if any(f.critical for o, _ in group.members for f in o.facts):
+        return "critical"
     return min((spec.indicator for _, spec in group.members), key=_INDICATOR_RANK.__getitem__)
 
 
@@ -413,10 +454,19 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
             suggestions += made
             suggested_topics.append(spec.topic)
     stops = [x for spec in _unique(s for _, s in members if s.stops is not None)
-             if (x := drafts.stop_suggestion(spec)) is not None]
+             for x in drafts.stop_suggestions(spec)]
+    # advice against a therapy class the patient has in force acts on it: a not-recommended card about a drug
+    # topic with no `stops` of its own stops that drug's current records (reviews A M1, B U7)
+    stops += [x for spec in _unique(s for _, s in members if s.stops is None and s.strength == "not-recommended")
+              if (x := drafts.topic_stop_suggestion(spec)) is not None
+              and not any(a["resourceId"] in {b["resourceId"] for st in stops for b in st["actions"]}
+                          for a in x["actions"])]
     if stops:
         suggestions += stops
-        independent = independent or not options
+        # a hold and the stop it replaces are alternatives (at most one); plain stops are independent
+        independent = (independent or not options) and not any(s.get("_hold") for s in stops)
+        for s_ in stops:
+            s_.pop("_hold", None)
 
     rules = sorted({o.rule_id for o, _ in members})
     facts = _unique([*(f for o, _ in members for f in o.facts), *drafts.facts])
@@ -482,7 +532,7 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     return card
 
 
-_REFERENCE = re.compile(r"^[A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
+_REFERENCE = re.compile(r"^[A-Za-z]{1,64}/[A-Za-z0-9\-.]{1,64}$")
 
 
 def _reference(fact: FactUse) -> str | None:
@@ -695,7 +745,9 @@ class _Drafts:
             current = _current(self.picture, drug)
             if not current:
                 continue
-            orders = [ref for t in current for ref in t.orders]
+            # the change acts on the regimen the patient takes (its active orders, and a regimen recorded only as a
+            # statement) and on any pending draft of the class: never two live schedules
+            orders = [ref for t in current for ref in (*t.statements, *t.orders)]
             names = ", ".join(_therapy_words(t, self.sanitiser.markdown) for t in current)
             if not spec.changes_current:
                 # a drug of a class the patient is already on is never drafted again (a duplicate order)
@@ -709,10 +761,19 @@ class _Drafts:
                 continue
             self._note(f"{drug.display} replaces {names}: the suggestion deletes the current order.")
             for ref in orders:
+                what = "Stop the current regimen" if ref.startswith("MedicationStatement/") else "End the current order"
                 deletes.append({"type": "delete", "resourceId": ref,
                                 "description": self.sanitiser.plain(
-                                    f"Replace the current order {ref} ({current[0].drug}) with the draft below",
+                                    f"{what} {ref} ({current[0].drug}); the draft below replaces it",
                                     _DESCRIPTION_MAX)})
+        # a bridge (short-acting cover while a first depot takes effect) goes only with a depot drafted here: for a
+        # patient already on the depot it would be an add-on that silently stops after its bridging days
+        depot_drafted = any(k.drugs[d].long_acting for d in option.medications if d not in skipped)
+        for drug_id in option.medications:
+            if k.drugs[drug_id].bridge and not depot_drafted and drug_id not in skipped:
+                self._note(f"No order for {k.drugs[drug_id].display}: it bridges the first injection of a depot, "
+                           "and no new depot is started here.")
+                skipped.append(drug_id)
         if option.regimen is not None:
             if skipped:
                 return None  # part of a regimen is never drafted
@@ -726,6 +787,55 @@ class _Drafts:
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True,
                 "actions": _unique(deletes, key=lambda a: a["resourceId"]) + actions}
 
+    def stop_suggestions(self, spec: CardSpec) -> list[dict[str, Any]]:
+        """The card's stop suggestion, led by its hold suggestion when it holds a current drug instead (the
+        preferred action, ``isRecommended``; the stop is then the alternative)."""
+        stop = self.stop_suggestion(spec)
+        hold = self.hold_suggestion(spec)
+        if hold is None:
+            return [stop] if stop is not None else []
+        return [hold, *([{**stop, "isRecommended": False}] if stop is not None else [])]
+
+    def hold_suggestion(self, spec: CardSpec) -> dict[str, Any] | None:
+        """Hold the current orders of ``stops.holds`` (e.g. everolimus for an antibiotic course): the suggestion
+        ends the current order; the text says to re-order after the course."""
+        stop = spec.stops
+        if stop is None or not stop.holds:
+            return None
+        refs: list[tuple[str, str]] = []
+        for t in self.picture.therapies:
+            if t.agent.value in stop.holds and t.status is TherapyStatus.ACTIVE:
+                refs += [(ref, t.drug) for ref in (*t.orders, *t.statements)]
+        refs = _unique(refs, key=lambda r: r[0])
+        if not refs:
+            return None
+        actions = [{"type": "delete", "resourceId": ref,
+                    "description": self.sanitiser.plain(
+                        f"Hold {name}: end the current order {ref} for the course of the interacting drug; "
+                        "re-order it after the course", _DESCRIPTION_MAX)}
+                   for ref, name in refs]
+        label = self.sanitiser.texts.labels.get((spec.id, -2)) or plain_text(spec.id, max_length=80)
+        return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions, "_hold": True}
+
+    def topic_stop_suggestion(self, spec: CardSpec) -> dict[str, Any] | None:
+        """A not-recommended card about a therapy class (its topic) that the patient has in force: stop those
+        records (active orders, an active statement, an order not yet started)."""
+        if spec.topic not in _AGENTS:
+            return None
+        current = [t for t in self.picture.therapies
+                   if t.agent.value == spec.topic and t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED)]
+        refs = _unique([(ref, t.drug) for t in current for ref in (*t.orders, *t.statements)], key=lambda r: r[0])
+        if not refs:
+            return None
+        actions = [{"type": "delete", "resourceId": ref,
+                    "description": self.sanitiser.plain(
+                        f"Stop the current {'regimen' if ref.startswith('MedicationStatement/') else 'order'} {ref} "
+                        f"({name})", _DESCRIPTION_MAX)}
+                   for ref, name in refs]
+        names = " and ".join(_unique(name for _, name in refs))
+        label = self.sanitiser.plain(f"Stop {names}", 80)
+        return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions}
+
     def stop_suggestion(self, spec: CardSpec) -> dict[str, Any] | None:
         """A card that says to stop or avoid a current drug deletes that drug's current orders."""
         stop = spec.stops
@@ -733,7 +843,7 @@ class _Drafts:
         refs: list[tuple[str, str]] = []
         for t in self.picture.therapies:
             if t.agent.value in stop.agents and t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED):
-                refs += [(ref, t.drug) for ref in t.orders]
+                refs += [(ref, t.drug) for ref in (*t.orders, *t.statements)]
         for m in self.picture.current_medications:
             if stop.flags and m.flags & set(stop.flags) and m.reference and m.reference.startswith("MedicationRequest/"):
                 refs.append((m.reference, m.name))
@@ -741,7 +851,9 @@ class _Drafts:
         if not refs:
             return None
         actions = [{"type": "delete", "resourceId": ref,
-                    "description": self.sanitiser.plain(f"Stop the current order {ref} ({name})", _DESCRIPTION_MAX)}
+                    "description": self.sanitiser.plain(
+                        f"Stop the current {'regimen' if ref.startswith('MedicationStatement/') else 'order'} {ref} "
+                        f"({name})", _DESCRIPTION_MAX)}
                    for ref, name in refs]
         label = self.sanitiser.texts.labels.get((spec.id, -1)) or plain_text(spec.id, max_length=80)
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions}
@@ -945,6 +1057,21 @@ def _record_suggestions(facts: list[FactUse], picture: NetPicture, uuid_factory:
         if record is None or reference is None or fact.date is None or (reference, fact.record) in seen:
             continue
         seen.add((reference, fact.record))
+        if record.get("resourceType") == "Condition":
+            # a diagnosis read from a problem-list text: the coded Condition, unconfirmed until the clinician signs
+            label = sanitiser.plain(str(record.get("label") or "Record the diagnosis read from the text"), 160)
+            condition: dict[str, Any] = {
+                "resourceType": "Condition",
+                "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
+                "verificationStatus": {"coding": [{"system": CONDITION_VERIFICATION, "code": "confirmed"}]},
+                "code": record["code"], "subject": _subject(picture),
+                "onsetDateTime": fact.date.isoformat(),
+                "evidence": [{"detail": [{"reference": reference}]}]}
+            if isinstance(record.get("note"), str):
+                condition["note"] = [{"text": sanitiser.plain(record["note"], 400)}]
+            out.append({"label": label, "uuid": uuid_factory(), "isRecommended": False,
+                        "actions": [{"type": "create", "description": label, "resource": condition}]})
+            continue
         resource: dict[str, Any] = {"resourceType": "Observation", "status": "final"}
         if isinstance(record.get("category"), str):
             resource["category"] = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": record["category"]}]}]

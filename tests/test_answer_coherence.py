@@ -130,3 +130,40 @@ def test_no_octreotide_cover_for_an_insulinoma_without_sstr_positive_imaging(pid
             low = sentence.lower()
             if "octreotide" in low and ("cover" in low or "prophylaxis" in low) and not _NEGATED.search(sentence):
                 pytest.fail(f"{pid}: '{sentence.strip()}' advises octreotide cover for an insulinoma")
+
+
+# A datum the picture holds (current) must never be listed as missing (reviews A W1/W2, B U3/M5): the missing
+# words of a card -> the picture fact that answers them. "more recent than" / "newer" asks for a repeat, which
+# is allowed (the fact is then cited with its date).
+_REPEAT = re.compile(r"more recent than|newer than|repeat|older than", re.I)
+ON_RECORD = (
+    (re.compile(r"\bpotassium\b", re.I), lambda p: p.labs.potassium),
+    (re.compile(r"\bmagnesium\b", re.I), lambda p: p.labs.magnesium),
+    (re.compile(r"cross-sectional imaging \(RECIST", re.I),
+     lambda p: p.disease_status if p.disease_status.state.value == "present" else p.labs.body_height.missing()),
+    (re.compile(r"growth rate", re.I),
+     lambda p: p.progression if p.progression.is_(True) else p.labs.body_height.missing()),
+    (re.compile(r"hepatic tumour burden", re.I), lambda p: p.hepatic_burden_percent),
+    (re.compile(r"^QTc", re.I), lambda p: p.labs.qtc),
+    (re.compile(r"^INR\b"), lambda p: p.labs.inr),
+)
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_no_fact_on_record_is_listed_as_missing(pid):
+    """Over every fixture answer: what a card lists as missing is not on the picture (when it is, the card cites
+    it with its date instead), and no card lists as missing a datum another fact of the same card shows."""
+    p = _picture(pid)
+    for card in _answers()[pid]:
+        ext = _ext(card)
+        names = {f["name"].lower() for f in ext.get("facts", [])}
+        for item in ext.get("missing", []):
+            if _REPEAT.search(item):
+                continue
+            for words, fact in ON_RECORD:
+                if words.search(item) and fact(p).known:
+                    pytest.fail(f"{pid}: '{card['summary']}' lists '{item}' as missing; the record has "
+                                f"{fact(p).sources[0].display if fact(p).sources else fact(p).value}")
+            lead = item.split(" (")[0].split(",")[0].strip().lower()
+            if lead in names:
+                pytest.fail(f"{pid}: '{card['summary']}' cites {lead} as a fact and lists '{item}' as missing")

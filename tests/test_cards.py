@@ -160,8 +160,9 @@ def test_plain_text_shows_angle_brackets_and_links_in_a_safe_readable_form():
 
 
 def test_escape_markdown_escapes_the_colon_of_a_url_scheme():
-    assert escape_markdown("javascript:alert(1)") == "javascript\\:alert\\(1\\)"
-    assert escape_markdown("see https://x.example") == "see https\\://x\\.example"
+    assert escape_markdown("javascript:alert(1)") == "javascript：alert\\(1\\)"
+    assert escape_markdown("see https://x.example") == "see https：//x\\.example"   # no autolink either
+    assert escape_markdown("note: text") == "note\\: text"
 
 
 def test_escape_markdown_keeps_plain_words_and_escapes_every_special():

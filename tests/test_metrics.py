@@ -327,3 +327,77 @@ def test_multiprocess_mode_adds_up_every_worker_and_forgets_dead_ones(tmp_path):
     assert after[ping] == 5                 # both workers' requests, added up
     assert after[cards] == 2
     assert after[in_flight] == 1            # only the live worker's; the dead one was marked
+
+
+# ---------------------------------------------------------------------- optional bearer token (issue 15, finding 12)
+
+METRICS_TOKEN = "m3tr1cs-T0ken_for.tests~only/padding=="
+
+
+@pytest.mark.parametrize("authorization", [
+    None, "", "Bearer", "Bearer ", "Bearer wrong-token", f"Basic {METRICS_TOKEN}", f"Bearer {METRICS_TOKEN}x",
+    f"Bearer {METRICS_TOKEN[:-1]}", "Bearer " + "A" * 100_000, f"bearer{METRICS_TOKEN}",
+])
+def test_with_a_metrics_token_a_scrape_without_it_is_401_and_learns_nothing(app_factory, authorization):
+    app = app_factory(NETCDS_METRICS_TOKEN=METRICS_TOKEN)
+    headers = {} if authorization is None else {"Authorization": authorization}
+
+    response = app.test_client().get("/metrics", headers=headers)
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    # The same body as any refused JWT: no hint whether a token was sent, or how close it was.
+    assert response.get_json() == {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "login", "diagnostics": "Unauthorized."}]}
+    assert b"netcds_" not in response.get_data() and METRICS_TOKEN.encode() not in response.get_data()
+
+
+def test_with_a_metrics_token_the_right_bearer_token_scrapes(app_factory):
+    app = app_factory(NETCDS_METRICS_TOKEN=METRICS_TOKEN)
+    client = app.test_client()
+
+    families = {f.name for f in text_string_to_metric_families(client.get(
+        "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_data(as_text=True))}
+    lower_scheme = client.get("/metrics", headers={"Authorization": f"bearer {METRICS_TOKEN}"})
+
+    assert "netcds_knowledge_info" in families
+    assert lower_scheme.status_code == 200        # RFC 7235: the scheme is case-insensitive
+
+
+def test_the_metrics_token_is_compared_as_digests_in_constant_time(monkeypatch):
+    """Neither length nor prefix leaks: ``hmac.compare_digest`` over two SHA-256 digests, always called."""
+    import hmac
+
+    calls = []
+    real = hmac.compare_digest
+
+    def spy(a, b):
+        calls.append((len(a), len(b)))
+        return real(a, b)
+
+    monkeypatch.setattr("service.ops.metrics.hmac.compare_digest", spy)
+    m = Metrics(token=METRICS_TOKEN)
+    outcomes = [m.authorized(h) for h in (None, "Basic x", "Bearer short", f"Bearer {METRICS_TOKEN}")]
+
+    assert outcomes == [False, False, False, True]
+    assert calls == [(32, 32)] * 4
+    assert Metrics().authorized(None) is True            # no token configured: open (inside the cluster only)
+
+
+@pytest.mark.parametrize("bad", ["short", "x" * 31, "has space" * 8, "ünïcode" * 8])
+def test_a_guessable_or_malformed_metrics_token_stops_the_service_without_echoing_it(bad):
+    from service.config import Settings
+    from service.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"NETCDS_AUTH_DISABLED": "true", "NETCDS_METRICS_TOKEN": bad})
+    assert "NETCDS_METRICS_TOKEN" in info.value.message and bad not in info.value.message
+
+
+def test_the_metrics_token_never_shows_in_settings_descriptions_or_repr():
+    from service.config import Settings
+
+    settings = Settings.from_env({"NETCDS_AUTH_DISABLED": "true", "NETCDS_METRICS_TOKEN": METRICS_TOKEN})
+    assert settings.metrics_token == METRICS_TOKEN
+    assert settings.describe()["metrics_token"] == "***"
+    assert METRICS_TOKEN not in repr(settings) and METRICS_TOKEN not in json.dumps(settings.describe())

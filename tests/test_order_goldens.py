@@ -59,8 +59,19 @@ def test_each_situation_says_what_it_must_and_nothing_else(situation, answers):
         assert net["draftOrders"] and set(net["draftOrders"]) <= drafts, card["summary"]
         assert net["strength"] in ("not-recommended", "caution") or card["indicator"] == "critical", card["summary"]
         deletes = [a["resourceId"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "delete"]
-        assert set(net["draftOrders"]) <= set(deletes), f"{situation}: no suggestion removes the draft"
+        if not set(net["draftOrders"]) & set(deletes):
+            # the remedy acts on another drug (NR-23 stops the SSA kept beside the indicated everolimus): the
+            # card's suggestion stops current orders, and never the draft
+            assert card["suggestions"] and all(d not in drafts for d in deletes), (
+                f"{situation}: no suggestion removes the draft or stops the drug the card is about")
+        else:
+            assert set(net["draftOrders"]) <= set(deletes), f"{situation}: no suggestion removes the draft"
         assert card["selectionBehavior"] == "at-most-one"
+        # alternatives may each delete the draft (replace it, or remove it); suggestions that only delete never
+        # delete one resource twice (review B W10: "Remove the draft" and "Stop the current order" on one draft)
+        per_resource = [a["resourceId"] for s in card["suggestions"] if all(a["type"] == "delete" for a in s["actions"])
+                        for a in s["actions"]]
+        assert len(per_resource) == len(set(per_resource)), f"{situation}: one resource deleted twice on one card"
 
 
 def test_a_dose_above_the_label_is_replaced_by_the_label_dose(answers):

@@ -36,8 +36,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-HOOK_PATH = "/cds-services/net-treatment"
+SERVICE_ID = "net-treatment"
+HOOK_PATH = f"/cds-services/{SERVICE_ID}"
 FEEDBACK_PATH = HOOK_PATH + "/feedback"
+FEEDBACK_CARDS = 1000        # card uuids registered as issued before the run (feedback goes to them)
 ISSUER = "https://load.test.example/issuer"
 KID = "load-es384"
 FIXTURES = ("net-05", "net-32", "net-01")
@@ -133,12 +135,13 @@ class Server:
     def __init__(self, directory: Path, issuer: Issuer, env: dict[str, str]):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.database_url = f"sqlite:///{directory / 'feedback.sqlite3'}"
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("NETCDS_")}
         full_env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         full_env.update({
             "NETCDS_HOST": "127.0.0.1", "NETCDS_PORT": str(self.port), "NETCDS_PUBLIC_BASE_URL": self.base,
             "NETCDS_TRUSTED_ISSUERS": str(issuer.path),
-            "NETCDS_DATABASE_URL": f"sqlite:///{directory / 'feedback.sqlite3'}",
+            "NETCDS_DATABASE_URL": self.database_url,
             "NETCDS_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
             **env,
@@ -215,13 +218,21 @@ class Workload:
         self.bodies = [(REPO / "fhir_fixtures" / "hooks" / f"{name}.json").read_bytes() for name in FIXTURES]
         self._n = 0
         self._lock = threading.Lock()
+        # Feedback is kept only for cards the service issued: register a pool of card uuids, as if
+        # returned by earlier hook calls (the same item sent again is idempotent: 200, stored once).
+        from service.feedback.store import FeedbackStore
+
+        with FeedbackStore(server.database_url) as store:
+            store.record_issued([{"uuid": f"load-card-{i}"} for i in range(FEEDBACK_CARDS)],
+                                service_id=SERVICE_ID, hook_instance=None)
 
     def next_request(self) -> tuple[str, bytes]:
         with self._lock:
             self._n += 1
             n = self._n
         if n % 10 == 0:
-            body = json.dumps({"feedback": [{"card": f"load-card-{n}", "outcome": "overridden",
+            card = f"load-card-{(n // 10) % FEEDBACK_CARDS}"
+            body = json.dumps({"feedback": [{"card": card, "outcome": "overridden",
                                              "outcomeTimestamp": "2026-11-22T09:30:00Z"}]}).encode()
             return FEEDBACK_PATH, body
         return HOOK_PATH, self.bodies[n % len(self.bodies)]

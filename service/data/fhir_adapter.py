@@ -35,6 +35,10 @@ import orjson
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import TypeAdapter
 
+from service.data.limits import (
+    MAX_CODINGS, MAX_ITEMS, MAX_NOTES_TEXT, MAX_REPORT_TEXT, MAX_TEXT, clip as _clip, items as _items,
+)
+
 log = logging.getLogger(__name__)
 
 READ_TYPES = (
@@ -263,14 +267,24 @@ def _parse_date(value: str) -> date | None:
 
 
 def _str(value: object) -> str:
-    return value if isinstance(value, str) else ""
+    """A string element (its first ``MAX_TEXT`` characters), else ""."""
+    if isinstance(value, str):
+        return value if len(value) <= MAX_TEXT else value[:MAX_TEXT]
+    return ""
+
+
+def _long_str(value: object) -> str:
+    """A report's text element (its first ``MAX_REPORT_TEXT`` characters), else ""."""
+    if isinstance(value, str):
+        return value if len(value) <= MAX_REPORT_TEXT else value[:MAX_REPORT_TEXT]
+    return ""
 
 
 def concept(value: object) -> Concept:
     if not isinstance(value, dict):
         return Concept()
     codings = []
-    for c in value.get("coding") or ():
+    for c in _items(value.get("coding"), MAX_CODINGS):
         if isinstance(c, dict) and isinstance(c.get("code"), str):
             codings.append(Coding(_str(c.get("system")), c["code"].strip(), _str(c.get("display"))))
     return Concept(tuple(codings), _str(value.get("text")))
@@ -286,8 +300,9 @@ def quantity(value: object) -> Qty | None:
 
 
 def _notes(resource: dict) -> str:
-    notes = resource.get("note") or ()
-    return " ".join(n["text"] for n in notes if isinstance(n, dict) and isinstance(n.get("text"), str))
+    notes = _items(resource.get("note"))
+    text = " ".join(_str(n["text"]) for n in notes if isinstance(n, dict) and isinstance(n.get("text"), str))
+    return text if len(text) <= MAX_NOTES_TEXT else text[:MAX_NOTES_TEXT]
 
 
 def _ref(resource: dict) -> str:
@@ -321,14 +336,14 @@ def _observation(r: dict) -> ObservationRec:
     when = start or end or parse_date(r.get("issued"))
     rng = r.get("valueRange") if isinstance(r.get("valueRange"), dict) else None
     components = []
-    for c in r.get("component") or ():
+    for c in _items(r.get("component")):
         if isinstance(c, dict):
             components.append(Component(
                 concept(c.get("code")), quantity(c.get("valueQuantity")),
                 concept(c["valueCodeableConcept"]) if isinstance(c.get("valueCodeableConcept"), dict) else None,
             ))
     ref_high = None
-    for rr in r.get("referenceRange") or ():
+    for rr in _items(r.get("referenceRange")):
         if isinstance(rr, dict) and quantity(rr.get("high")) is not None:
             ref_high = quantity(rr.get("high"))
             break
@@ -340,12 +355,12 @@ def _observation(r: dict) -> ObservationRec:
         date=when,
         quantity=quantity(r.get("valueQuantity")),
         concept=concept(r["valueCodeableConcept"]) if isinstance(r.get("valueCodeableConcept"), dict) else None,
-        string=r.get("valueString") if isinstance(r.get("valueString"), str) else None,
+        string=_str(r["valueString"]) if isinstance(r.get("valueString"), str) else None,
         integer=r.get("valueInteger") if type(r.get("valueInteger")) is int else None,
         boolean=r.get("valueBoolean") if isinstance(r.get("valueBoolean"), bool) else None,
         range_low=quantity(rng.get("low")) if rng else None,
         range_high=quantity(rng.get("high")) if rng else None,
-        interpretation=tuple(concept(i) for i in r.get("interpretation") or () if isinstance(i, dict)),
+        interpretation=tuple(concept(i) for i in _items(r.get("interpretation")) if isinstance(i, dict)),
         method=concept(r["method"]) if isinstance(r.get("method"), dict) else None,
         body_site=concept(r["bodySite"]) if isinstance(r.get("bodySite"), dict) else None,
         specimen_ref=(_str(specimen.get("reference")) or _str(specimen.get("display")) or None)
@@ -376,7 +391,7 @@ def _condition(r: dict) -> ConditionRec:
         return c.codings[0].code if c.codings else _status_word(c.text)
 
     morph = []
-    for ext in r.get("extension") or ():
+    for ext in _items(r.get("extension")):
         if isinstance(ext, dict) and ext.get("url") == MORPHOLOGY_EXTENSION:
             morph.append(concept(ext.get("valueCodeableConcept")))
     onset, _ = _effective(r, "onset")
@@ -390,17 +405,17 @@ def _condition(r: dict) -> ConditionRec:
         onset=onset,
         recorded=parse_date(r.get("recordedDate")),
         abatement=abatement,
-        body_site=tuple(concept(b) for b in r.get("bodySite") or () if isinstance(b, dict)),
+        body_site=tuple(concept(b) for b in _items(r.get("bodySite")) if isinstance(b, dict)),
         morphology=tuple(morph),
-        profiles=tuple(p for p in meta.get("profile") or () if isinstance(p, str)),
-        categories=tuple(concept(c) for c in r.get("category") or () if isinstance(c, dict)),
+        profiles=tuple(p for p in _items(meta.get("profile")) if isinstance(p, str)),
+        categories=tuple(concept(c) for c in _items(r.get("category")) if isinstance(c, dict)),
         note=_notes(r),
     )
 
 
 def _contained_medication(r: dict, reference: str, medications: dict[str, dict]) -> Concept:
     if reference.startswith("#"):
-        for c in r.get("contained") or ():
+        for c in _items(r.get("contained")):
             if isinstance(c, dict) and c.get("resourceType") == "Medication" and c.get("id") == reference[1:]:
                 return concept(c.get("code"))
         return Concept()
@@ -426,10 +441,10 @@ def _dose_text(r: dict) -> str:
     texts = []
     for key in ("dosageInstruction", "dosage"):
         val = r.get(key)
-        for d in (val if isinstance(val, list) else [val] if isinstance(val, dict) else ()):
+        for d in (_items(val) if isinstance(val, list) else [val] if isinstance(val, dict) else ()):
             if isinstance(d, dict) and isinstance(d.get("text"), str):
-                texts.append(d["text"])
-    return "; ".join(texts)
+                texts.append(_str(d["text"]))
+    return "; ".join(texts)[:MAX_TEXT]
 
 
 _PER_DAY = {"h": 24.0, "d": 1.0, "wk": 1 / 7, "mo": 1 / 30.4, "min": 1440.0}
@@ -447,13 +462,13 @@ def _structured_dose(r: dict) -> tuple[float | None, str, float | None]:
     structured dose; (None, "", None) without one. A range gives its upper end (the most that may be given)."""
     for key in ("dosageInstruction", "dosage"):
         val = r.get(key)
-        for d in (val if isinstance(val, list) else [val] if isinstance(val, dict) else ()):
+        for d in (_items(val) if isinstance(val, list) else [val] if isinstance(val, dict) else ()):
             if not isinstance(d, dict):
                 continue
             quantity = None
             if isinstance(d.get("dose"), dict):          # MedicationAdministration.dosage.dose
                 quantity = d["dose"]
-            for dr in d.get("doseAndRate") or ():
+            for dr in _items(d.get("doseAndRate")):
                 if not isinstance(dr, dict):
                     continue
                 if isinstance(dr.get("doseQuantity"), dict):
@@ -483,7 +498,7 @@ def _structured_dose(r: dict) -> tuple[float | None, str, float | None]:
 
 def concepts(value: object) -> tuple[Concept, ...]:
     """One CodeableConcept or a list of them -> Concepts (non-dicts skipped)."""
-    items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+    items = _items(value) if isinstance(value, list) else [value] if isinstance(value, dict) else []
     return tuple(concept(v) for v in items if isinstance(v, dict))
 
 
@@ -492,9 +507,9 @@ def _medication(r: dict, medications: dict[str, dict]) -> MedicationRec:
     start, end = _effective(r, "effective") if kind != "MedicationRequest" else (None, None)
     authored = parse_date(r.get("authoredOn")) if kind == "MedicationRequest" else parse_date(r.get("dateAsserted"))
     if kind == "MedicationRequest":
-        for d in r.get("dosageInstruction") or ():
+        for d in _items(r.get("dosageInstruction")):
             if isinstance(d, dict) and isinstance(d.get("timing"), dict):
-                events = [e for e in (parse_date(x) for x in d["timing"].get("event") or ()) if e]
+                events = [e for e in (parse_date(x) for x in _items(d["timing"].get("event"))) if e]
                 if events and start is None:
                     start = min(events)
                 rep = d["timing"].get("repeat")
@@ -516,11 +531,11 @@ def _medication(r: dict, medications: dict[str, dict]) -> MedicationRec:
 
 def _procedure(r: dict) -> ProcedureRec:
     start, end = _effective(r, "performed")
-    used = tuple(concept(u) for u in r.get("usedCode") or () if isinstance(u, dict))
+    used = tuple(concept(u) for u in _items(r.get("usedCode")) if isinstance(u, dict))
     return ProcedureRec(
         ref=_ref(r), status=_str(r.get("status")), code=concept(r.get("code")), date=start, end=end,
         outcome=concept(r["outcome"]) if isinstance(r.get("outcome"), dict) else None,
-        body_site=tuple(concept(b) for b in r.get("bodySite") or () if isinstance(b, dict)),
+        body_site=tuple(concept(b) for b in _items(r.get("bodySite")) if isinstance(b, dict)),
         note=_notes(r), used=used,
         status_reason=concept(r["statusReason"]) if isinstance(r.get("statusReason"), dict) else None,
         reasons=concepts(r.get("reasonCode")),
@@ -531,23 +546,23 @@ def _report(r: dict) -> ReportRec:
     start, end = _effective(r, "effective")
     issued = parse_date(r.get("issued"))
     forms = []
-    for f in r.get("presentedForm") or ():
+    for f in _items(r.get("presentedForm")):
         if isinstance(f, dict):
             data = f.get("data")
             forms.append(AttachmentRec(_str(f.get("contentType")).split(";", 1)[0].strip().lower(),
-                                       data if isinstance(data, str) else None, _str(f.get("url")),
+                                       _long_str(data) if isinstance(data, str) else None, _str(f.get("url")),
                                        _str(f.get("title"))))
     results = []
-    for ref in r.get("result") or ():
+    for ref in _items(r.get("result")):
         if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
             results.append(ref["reference"])
-    contained = tuple(c for c in r.get("contained") or () if isinstance(c, dict))
+    contained = tuple(c for c in _items(r.get("contained")) if isinstance(c, dict))
     return ReportRec(
         ref=_ref(r), status=_str(r.get("status")),
-        categories=tuple(concept(c) for c in r.get("category") or () if isinstance(c, dict)),
+        categories=tuple(concept(c) for c in _items(r.get("category")) if isinstance(c, dict)),
         code=concept(r.get("code")), date=start or end or issued, issued=issued,
-        conclusion=_str(r.get("conclusion")),
-        conclusion_codes=tuple(concept(c) for c in r.get("conclusionCode") or () if isinstance(c, dict)),
+        conclusion=_long_str(r.get("conclusion")),
+        conclusion_codes=tuple(concept(c) for c in _items(r.get("conclusionCode")) if isinstance(c, dict)),
         forms=tuple(forms), results=tuple(results), contained=contained,
     )
 
@@ -667,7 +682,7 @@ _ID_RE = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _TOKEN_RE = re.compile(r"[!-~]{1,256}")      # printable ASCII, no whitespace: a valid code and uri
 _DATETIME_RE = re.compile(
     r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?(?:Z|[+-](\d{2}):(\d{2})))?)?)?")
-_DECIMAL_RE = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_DECIMAL_RE = re.compile(r"-?(0|[1-9][0-9]{0,31})(\.[0-9]{1,32})?([eE][+-]?[0-9]{1,4})?")   # a float's repr
 _QUANTITY_KEYS = frozenset(("value", "unit", "system", "code"))
 _REFERENCE_KEYS = frozenset(("reference", "display"))
 _CODING_KEYS = frozenset(("system", "code", "display"))
@@ -767,7 +782,7 @@ def _fast_concept(v: object) -> bool:
         return False
     if "coding" in v:
         codings = v["coding"]
-        if type(codings) is not list or not codings:
+        if type(codings) is not list or not codings or len(codings) > MAX_ITEMS:
             return False
         for c in codings:
             if not _fast_coding(c):
@@ -782,9 +797,9 @@ def _fast_period(v: object) -> bool:
 
 
 def _fast_list(item: Callable[[object], bool]) -> Callable[[object], bool]:
-    """A non-empty list whose every item passes ``item``."""
+    """A non-empty list (of at most ``MAX_ITEMS``) whose every item passes ``item``."""
     def check(v: object) -> bool:
-        if type(v) is not list or not v:
+        if type(v) is not list or not v or len(v) > MAX_ITEMS:
             return False
         for x in v:
             if not item(x):
@@ -843,6 +858,25 @@ def _fast_administration_dosage(v: object) -> bool:
 
 
 _ADMIN_DOSAGE_KEYS = frozenset(("text", "dose"))
+_ATTACHMENT_KEYS = frozenset(("contentType", "data", "title", "language", "creation"))
+# a code: printable ASCII words separated by single spaces ("text/html; charset=utf-8")
+_CODE_RE = re.compile(r"[!-~]{1,128}(?: [!-~]{1,128}){0,8}")
+# base64 as any decoder reads it: the alphabet, length a multiple of 4, at most two "=" of padding at the end
+_BASE64_RE = re.compile(r"[A-Za-z0-9+/]{0,800000}={0,2}")
+
+
+def _fast_attachment(v: object) -> bool:
+    """A report's ``presentedForm``: content type, inline base64 data, title, language, creation date."""
+    if type(v) is not dict or not v or not _ATTACHMENT_KEYS.issuperset(v):
+        return False
+    if "contentType" in v and not (type(v["contentType"]) is str and _CODE_RE.fullmatch(v["contentType"])):
+        return False
+    if "data" in v:
+        data = v["data"]
+        if type(data) is not str or not data or len(data) % 4 or _BASE64_RE.fullmatch(data) is None:
+            return False
+    return (("title" not in v or _fast_text(v["title"])) and ("language" not in v or _fast_token(v["language"]))
+            and ("creation" not in v or _fast_datetime(v["creation"])))
 
 
 #: R4B element annotation (its repr) -> the fast check of that element type. Annotations not
@@ -869,6 +903,7 @@ FAST_CHECKS: dict[str, Callable[[object], bool]] = {
     "typing.Optional[typing.List[abc.ObservationReferenceRangeType]]": _fast_list(_fast_reference_range),
     "typing.Optional[typing.List[abc.DosageType]]": _fast_list(_fast_dosage_text),
     "abc.MedicationAdministrationDosageType | None": _fast_administration_dosage,
+    "typing.Optional[typing.List[abc.AttachmentType]]": _fast_list(_fast_attachment),
 }
 
 
@@ -915,9 +950,17 @@ class ElementValidator:
         seen = self._seen
         for element, fast, validate, shared in schema.present:
             value = resource.get(element, _ABSENT)
-            if value is _ABSENT or fast(value):
+            if value is _ABSENT:
+                continue
+            if type(value) is list and len(value) > MAX_ITEMS:
+                value = value[:MAX_ITEMS]           # the readers read no further (service/data/limits.py)
+            if fast(value):
                 continue
             if validate is None:
+                return False
+            # what the readers see of it: nested lists cut to MAX_ITEMS (80,000 codings are validated as 100)
+            value = _clip(value)
+            if value is None:
                 return False
             try:
                 key = orjson.dumps(value)
@@ -980,10 +1023,10 @@ def observation_part(parent: dict, own: dict, rid: object) -> dict:
 
 def contained_observations(resource: dict, refs: object) -> list[dict]:
     """The contained Observations that ``refs`` (a list of References) point at ("#id")."""
-    contained = {c.get("id"): c for c in resource.get("contained") or () if isinstance(c, dict)
+    contained = {c.get("id"): c for c in _items(resource.get("contained")) if isinstance(c, dict)
                  and c.get("resourceType") == "Observation" and isinstance(c.get("id"), str)}
     out = []
-    for ref in refs if isinstance(refs, list) else ():
+    for ref in _items(refs):
         target = ref.get("reference") if isinstance(ref, dict) else None
         if isinstance(target, str) and target.startswith("#") and target[1:] in contained:
             out.append(contained[target[1:]])
@@ -998,7 +1041,7 @@ def observation_parts(resource: dict) -> list[tuple[dict, str]]:
     ref = f"{rtype}/{rid}" if isinstance(rid, str) else ""
     parts: list[tuple[dict, str]] = []
     if rtype == "Observation":
-        for c in resource.get("component") or ():
+        for c in _items(resource.get("component")):
             if isinstance(c, dict) and isinstance(c.get("code"), dict):
                 parts.append((observation_part(resource, c, rid), ref))
         for member in contained_observations(resource, resource.get("hasMember")):

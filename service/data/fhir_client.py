@@ -7,8 +7,13 @@ decides whether the service may call ``fhirServer`` at all:
   to or below the entry's path (``https://ehr.example.org.evil.com`` and
   ``https://user@ehr.example.org`` never match ``https://ehr.example.org``);
 - ``https`` only, unless ``allow_http`` (development);
+- the URL is normalised before it is compared and refused if a server would read it as somewhere
+  else (``;`` path parameters, percent-encoded dot segments, backslashes, double encoding:
+  :func:`parse_server_url`), for ``fhirServer`` and every ``next`` link;
 - a host resolving to a loopback, private, link-local or otherwise non-public address is
-  refused unless that exact base URL is on the allowlist (not just below an entry);
+  refused unless that exact base URL is on the allowlist (not just below an entry); the host is
+  resolved once, and every connection goes to the address that was checked
+  (:class:`PinnedAdapter`, TLS still verified for the host name), never to a later DNS answer;
 - with no ``fhirAuthorization`` the server is called anonymously only if ``allow_anonymous``
   (development: the CDS Hooks Sandbox sends no token); otherwise there is no client.
 
@@ -17,8 +22,11 @@ A disallowed ``fhirServer`` is a :class:`~service.errors.BadRequest` naming ``fh
 Every request: ``Accept: application/fhir+json``, no redirects (a 3xx is a failure), no
 cookies, no proxy or ``.netrc`` from the environment, a per-call timeout cut to the overall
 deadline, the body streamed under a byte cap and a wall-clock limit (a slow drip of bytes is
-cut off). ``next`` links are followed only while they stay under the same base URL and only up
-to ``max_pages`` pages; otherwise the result is marked incomplete. The bearer token is sent
+cut off), the answer read with the service's strict JSON reader (``service/strict_json.py``: ``NaN``,
+a number beyond a double, duplicate keys are a failure, never a 500). ``next`` links are followed
+only while they stay under the same base URL and only up to ``max_pages`` pages, and only while
+the resources handed back stay within :meth:`FhirClient.limit_resources`; otherwise the result is
+marked incomplete. The bearer token is sent
 only to URLs under the allowlisted base it came with.
 
 Failures raise :class:`~service.errors.FhirAccessError` with a message that names the resource
@@ -27,21 +35,24 @@ Outcomes are counted in ``client.stats`` for the metrics exporter.
 """
 from __future__ import annotations
 
+import contextvars
 import http.cookiejar
 import ipaddress
-import json
 import logging
+import re
 import socket
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from service import strict_json
 from service.errors import BadRequest, FhirAccessError
 
 log = logging.getLogger(__name__)
@@ -83,12 +94,19 @@ class ServerUrl:
         return other.path == self.path or other.path.startswith(self.path + "/")
 
 
+_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?){0,126}")
+
+
 def parse_server_url(raw: object, *, allow_query: bool = False) -> ServerUrl:
     """Normalise a FHIR server URL; ``ValueError`` for anything odd.
 
     Refused: non-strings, whitespace or control characters, backslashes, schemes other than
-    http(s), userinfo, missing host, fragments, ``.``/``..`` path segments, a query (unless
-    ``allow_query``, for ``next`` links).
+    http(s), userinfo, a host that is not a DNS name or an IP literal, fragments, a query (unless
+    ``allow_query``, for ``next`` links), and in the path: ``;`` (path parameters: Tomcat and
+    Spring read ``/fhir/..;/admin`` as ``/admin``), ``.``/``..`` segments whether written plainly or
+    percent-encoded (``%2e%2e``, ``%2E.``), an encoded slash or backslash, an encoded ``%`` (double
+    encoding) and encoded control characters. The path is judged as a server would decode it:
+    normalise, then refuse, never the other way round.
     """
     if not isinstance(raw, str) or not raw or len(raw) > 4096:
         raise ValueError("not a URL")
@@ -103,6 +121,11 @@ def parse_server_url(raw: object, *, allow_query: bool = False) -> ServerUrl:
     host = (parts.hostname or "").rstrip(".").lower()
     if not host:
         raise ValueError("host")
+    if not _HOST.fullmatch(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise ValueError("host") from None
     try:
         port = parts.port
     except ValueError as exc:
@@ -111,13 +134,25 @@ def parse_server_url(raw: object, *, allow_query: bool = False) -> ServerUrl:
         port = 443 if scheme == "https" else 80
     if parts.fragment or (parts.query and not allow_query):
         raise ValueError("query or fragment")
-    path = parts.path
-    segments = path.split("/")
-    if any(seg in (".", "..") or seg.lower() in ("%2e", "%2e%2e", ".%2e", "%2e.") for seg in segments):
-        raise ValueError("dot segments")
-    if "%2f" in path.lower():
-        raise ValueError("encoded slash")
+    path = _checked_path(parts.path)
     return ServerUrl(scheme, host, port, path.rstrip("/"))
+
+
+def _checked_path(path: str) -> str:
+    """The path as written, if the server's decoding of it stays where it appears to; else ``ValueError``."""
+    if ";" in path:
+        raise ValueError("path parameters")
+    lowered = path.lower()
+    if "%2f" in lowered or "%5c" in lowered:
+        raise ValueError("encoded slash")
+    if "%25" in lowered:
+        raise ValueError("double encoding")
+    decoded = unquote(path, errors="strict")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F or ch in "\\;" for ch in decoded):
+        raise ValueError("encoded control characters")
+    if any(seg in (".", "..") for seg in decoded.split("/")):
+        raise ValueError("dot segments")
+    return path
 
 
 def _default_resolver(host: str, port: int) -> list[str]:
@@ -169,6 +204,16 @@ class FhirPolicy:
 
     def check_server(self, raw: object, *, resolver: Resolver | None = None) -> ServerUrl:
         """The normalised ``fhirServer`` if the service may call it; else ``BadRequest``."""
+        return self.checked_server(raw, resolver=resolver)[0]
+
+    def checked_server(self, raw: object, *, resolver: Resolver | None = None) -> tuple[ServerUrl, str | None]:
+        """(the normalised ``fhirServer``, the address it was checked at) if the service may call it.
+
+        The address is ``None`` for a server that is exactly an allowlist entry (trusted whatever it
+        resolves to, no DNS here). Otherwise the host was resolved once, every address it gave was
+        public, and the connection must go to the returned one (:class:`PinnedAdapter`): a second
+        resolution between check and connect (DNS rebinding) could name a private address.
+        """
         def refuse(reason: str) -> BadRequest:
             log.warning("fhirServer refused", extra={"reason": reason})
             return BadRequest(
@@ -185,7 +230,7 @@ class FhirPolicy:
         if entry is None:
             raise refuse("not allowlisted")
         if entry == url:
-            return url          # exactly an allowlisted server: trusted whatever it resolves to (no DNS here)
+            return url, None    # exactly an allowlisted server: trusted whatever it resolves to (no DNS here)
         try:
             ip = ipaddress.ip_address(url.host)
             addresses = [str(ip)]
@@ -198,15 +243,62 @@ class FhirPolicy:
             raise refuse("unresolvable")
         if not all(_is_public(a) for a in addresses):
             raise refuse("non-public address")
-        return url
+        return url, addresses[0].split("%", 1)[0]
+
+
+# --------------------------------------------------------------------------- pinned connections
+
+#: (host, port) -> the checked address, for the FHIR request being sent by this thread (set by
+#: ``FhirClient._get`` around its one ``session.get``).
+_PINS: contextvars.ContextVar[dict[tuple[str, int], str] | None] = contextvars.ContextVar("netcds_fhir_pins",
+                                                                                         default=None)
+
+
+class PinnedAdapter(HTTPAdapter):
+    """An adapter that connects to the address a host was checked at, never a fresh DNS answer.
+
+    For a request whose (host, port) is pinned (:data:`_PINS`) the urllib3 pool is the one for the
+    checked IP address, with TLS SNI and certificate verification still for the hostname
+    (``server_hostname`` / ``assert_hostname``) and the ``Host`` header naming it. Requests that
+    are not pinned (an exactly allowlisted server) go the ordinary way.
+    """
+
+    @staticmethod
+    def _pin_of(url: str) -> tuple[str, str] | None:
+        pins = _PINS.get()
+        if not pins:
+            return None
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        address = pins.get((host, port))
+        return (address, parts.netloc) if address else None
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        pin = self._pin_of(request.url)
+        if pin is None or proxies:
+            return super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
+        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
+        hostname = host_params["host"]
+        host_params = {**host_params, "host": pin[0]}
+        if host_params["scheme"] == "https":
+            pool_kwargs = {**pool_kwargs, "server_hostname": hostname, "assert_hostname": hostname}
+        return self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
+
+    def send(self, request, *args, **kwargs):
+        pin = self._pin_of(request.url)
+        if pin is not None:
+            request.headers["Host"] = pin[1]      # the pool's host is the IP address: name the server
+        return super().send(request, *args, **kwargs)
 
 
 def new_session(pool_size: int = 16) -> requests.Session:
-    """A pooled session for FHIR calls: no cookies, nothing taken from the environment."""
+    """A pooled session for FHIR calls: no cookies, nothing taken from the environment, connections
+    to checked addresses pinned (:class:`PinnedAdapter`)."""
     session = requests.Session()
     session.trust_env = False          # no proxies or .netrc credentials from the environment
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    adapter = PinnedAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -227,14 +319,40 @@ class FhirClient:
 
     def __init__(self, base_url: str, token: str | None, *, timeout: float = DEFAULT_TIMEOUT,
                  max_pages: int = DEFAULT_MAX_PAGES, max_bytes: int = DEFAULT_MAX_BYTES,
-                 session: requests.Session | None = None):
+                 session: requests.Session | None = None, address: str | None = None):
         self.base = parse_server_url(base_url)
+        # the address the host was checked at (FhirPolicy.checked_server): every connection goes there
+        self._pins = {(self.base.host, self.base.port): address} if address else None
         self._token = token
         self.timeout = timeout
         self.max_pages = max(1, max_pages)
         self.max_bytes = max_bytes
         self._session = session or new_session()
         self.stats: Counter[str] = Counter()
+        # Resources this client may still hand back (None: no limit); shared by the parallel reads.
+        self._budget: int | None = None
+        self._budget_lock = threading.Lock()
+        self.over_budget = False
+
+    def limit_resources(self, budget: int) -> None:
+        """Hand back at most ``budget`` resources in all (reads, search pages, ``next`` pages, from
+        every thread): past it paging stops and :attr:`over_budget` is set, so the caller answers
+        "too much data" (``NETCDS_MAX_PREFETCH_RESOURCES`` counts fetched resources too)."""
+        with self._budget_lock:
+            self._budget = max(0, budget)
+
+    def _take(self, count: int) -> bool:
+        """Count ``count`` fetched resources against the budget; False once it is exceeded."""
+        with self._budget_lock:
+            if self._budget is None:
+                return True
+            self._budget -= count
+            if self._budget < 0:
+                if not self.over_budget:
+                    self.stats["too_many_resources"] += 1
+                self.over_budget = True
+                return False
+            return True
 
     def __repr__(self) -> str:   # never the token
         return f"FhirClient({self.base.url!r}, token={'yes' if self._token else 'no'})"
@@ -264,9 +382,9 @@ class FhirClient:
                                  expression="fhirAuthorization.access_token")
         elif not policy.allow_anonymous:
             return None
-        url = policy.check_server(server, resolver=resolver)
+        url, address = policy.checked_server(server, resolver=resolver)
         return cls(url.url, token, timeout=policy.timeout, max_pages=policy.max_pages,
-                   max_bytes=policy.max_bytes, session=session)
+                   max_bytes=policy.max_bytes, session=session, address=address)
 
     # -- public reads
 
@@ -281,6 +399,7 @@ class FhirClient:
             self.stats["error_type"] += 1
             raise FhirAccessError(f"{rtype} read returned a {_kind(body)}.")
         self.stats["ok"] += 1
+        self._take(1)
         return body
 
     def search(self, relative: str, *, deadline: float, resource_type: str | None = None,
@@ -314,6 +433,9 @@ class FhirClient:
             found, n_out = _entries(bundle, include_types)
             resources.extend(found)
             outcomes += n_out
+            if not self._take(len(found)):
+                log.info("FHIR resources over the limit; paging stopped", extra={"resource_type": rtype})
+                return SearchResult(tuple(resources), False, outcomes)
             nxt = _next_link(bundle)
             if nxt is None:
                 return SearchResult(tuple(resources), True, outcomes)
@@ -366,6 +488,7 @@ class FhirClient:
         if self._token and self._same_base(url) is not None:
             headers["Authorization"] = f"Bearer {self._token}"
         self.stats["requests"] += 1
+        pinned = _PINS.set(self._pins)
         try:
             response = self._session.get(url, headers=headers, timeout=(budget, budget),
                                          allow_redirects=False, stream=True)
@@ -375,6 +498,8 @@ class FhirClient:
         except requests.RequestException as exc:
             self.stats["connection"] += 1
             raise FhirAccessError(f"{rtype}: the FHIR server could not be reached ({type(exc).__name__}).") from None
+        finally:
+            _PINS.reset(pinned)
         with response:
             status = response.status_code
             if status != 200:
@@ -408,10 +533,12 @@ class FhirClient:
                 self.stats["timeout" if timeout else "connection"] += 1
                 raise FhirAccessError(f"{rtype}: the FHIR response was cut off.") from None
         try:
-            body = json.loads(b"".join(chunks))
-        except (ValueError, UnicodeDecodeError):
+            body = strict_json.loads(b"".join(chunks))
+        except strict_json.JsonError as exc:
+            # NaN/Infinity, a number beyond a double (a 4,000-digit integer), duplicate keys, deep
+            # nesting, broken JSON: the server's data is not read (a data gap), never a 500.
             self.stats["bad_json"] += 1
-            raise FhirAccessError(f"{rtype}: the FHIR response is not JSON.") from None
+            raise FhirAccessError(f"{rtype}: the FHIR response is not valid JSON ({exc.message})") from None
         if not isinstance(body, dict):
             self.stats["bad_json"] += 1
             raise FhirAccessError(f"{rtype}: the FHIR response is not a FHIR resource.")

@@ -36,7 +36,7 @@ from typing import Protocol
 from urllib.parse import quote
 
 from service.ops import logs
-from service.errors import FhirAccessError, PreconditionFailed
+from service.errors import FhirAccessError, PayloadTooLarge, PreconditionFailed
 from service.data.fhir_client import FhirClient, bundle_entries, next_link
 from service.data.records import CATEGORIES, REQUIRED_CATEGORIES, PatientRecord
 
@@ -76,7 +76,7 @@ _FALLBACK_SUFFIX = {"diagnosticReports": "&_include=DiagnosticReport:result",
                     "medicationAdministrations": "&_include=MedicationAdministration:medication"}
 _BINARY_REF = re.compile(r"^Binary/[A-Za-z0-9\-.]{1,64}$")
 
-_TOKEN = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*\}\}")
+_TOKEN = re.compile(r"\{\{\s{0,8}([A-Za-z][A-Za-z0-9_.]{0,63})\s{0,8}\}\}")
 _USER_TOKENS = {
     "userPractitionerId": "Practitioner",
     "userPractitionerRoleId": "PractitionerRole",
@@ -278,6 +278,7 @@ def gather(
     deadline: float | None = None,
     stats: Counter | None = None,
     executor: Executor | None = None,
+    max_resources: int | None = None,
 ) -> PatientRecord:
     """Resolve every prefetch key of ``templates`` into one :class:`PatientRecord`.
 
@@ -309,7 +310,11 @@ def gather(
             item.needs_fetch, item.reason = True, "absent"
         items.append(item)
 
+    if client is not None and max_resources is not None:
+        already = sum(len(item.resources) for item in items) + len(getattr(hook_request, "draft_orders", ()) or ())
+        client.limit_resources(max_resources - already)
     _fetch_all(items, hook_request, client, deadline, counts, executor)
+    _check_budget(client, max_resources, counts)
 
     resources: list[dict] = []
     seen: dict[str, set[str]] = {}
@@ -380,6 +385,7 @@ def gather(
 
     if client is not None and "diagnosticReports" not in unavailable:
         resources = _fetch_attachments(resources, client, deadline, counts, executor)
+        _check_budget(client, max_resources, counts)
 
     return PatientRecord(
         patient_id=patient_id,
@@ -388,6 +394,14 @@ def gather(
         incomplete=frozenset(incomplete),
         sources={item.key: item.source for item in items},
     )
+
+
+def _check_budget(client: FhirClient | None, max_resources: int | None, counts: Counter) -> None:
+    """413 once the resources read from the FHIR server passed ``max_resources`` (with the prefetch)."""
+    if client is not None and max_resources is not None and client.over_budget:
+        raise PayloadTooLarge(
+            f"The prefetch and the resources read from the FHIR server hold more than {max_resources} resources.",
+            expression="fhirServer")
 
 
 def _fetch_all(items: list[_Key], hook_request, client: FhirClient | None, deadline: float,

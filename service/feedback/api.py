@@ -26,6 +26,10 @@ MAX_URI_LENGTH = 2048        # reason system
 MAX_TEXT_LENGTH = 4096       # reason display
 MAX_COMMENT_LENGTH = 10000   # userComment
 MAX_SUGGESTIONS = 100
+# The instants an ``outcomeTimestamp`` may name (UTC): a clinician acted on a card this century. Outside
+# (9999-12-31 "open-ended", 0001-01-01 "unknown", or a time zone pushing either past the calendar) is 400.
+EARLIEST_OUTCOME = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST_OUTCOME = datetime(2100, 1, 1, tzinfo=timezone.utc)        # exclusive
 
 # RFC 3339 §5.6 date-time. The time zone is mandatory ("Z" or a numeric offset).
 _RFC3339 = re.compile(
@@ -169,7 +173,9 @@ def parse_rfc3339(value: object, path: str) -> datetime:
     """Parse an RFC 3339 date-time with a time zone into an aware UTC datetime.
 
     Fractional seconds beyond microseconds are truncated; a leap second (``:60``) is read
-    as the last microsecond of that minute.
+    as the last microsecond of that minute. The instant must lie in
+    [``EARLIEST_OUTCOME``, ``LATEST_OUTCOME``) (1970 to 2099, UTC), else 400: never an overflow
+    at the calendar's edges (``9999-12-31T23:59:59-14:00`` is beyond year 9999 in UTC).
     """
     if not isinstance(value, str):
         raise BadRequest("Must be an RFC 3339 date-time string.", expression=path)
@@ -200,4 +206,11 @@ def parse_rfc3339(value: object, path: str) -> datetime:
         )
     except ValueError:
         raise BadRequest("The date-time is not a valid calendar date and time.", expression=path) from None
-    return parsed.astimezone(timezone.utc)
+    try:
+        utc = parsed.astimezone(timezone.utc)
+    except OverflowError:       # the offset moves it before year 1 or after year 9999
+        utc = None
+    if utc is None or not EARLIEST_OUTCOME <= utc < LATEST_OUTCOME:
+        raise BadRequest("The date-time must lie between 1970-01-01T00:00:00Z and 2099-12-31T23:59:59Z.",
+                         expression=path)
+    return utc

@@ -6,8 +6,11 @@ Two tables (schema owned by the Alembic migrations under ``service/feedback/migr
   ``(service_id, card_uuid, outcome, outcome_timestamp)``; inserts use
   ``INSERT ... ON CONFLICT DO NOTHING`` so a repeated or concurrent submission of the same
   item is stored once.
-- ``card_issued``: one row per card the service returned (uuid, topic, strength, rules), so
-  the report can tell acceptance per topic and rule.
+  Each row keeps the caller's JWT ``iss`` and ``tenant`` (migration 0003).
+- ``card_issued``: one row per card the service returned (uuid, service, topic, strength, rules,
+  the caller's ``iss`` and tenant), so the report can tell acceptance per topic and rule, and the
+  feedback endpoint takes feedback only for cards this service issued, recently, to that issuer
+  (``record(..., issued_only=True)``), at most ``MAX_FEEDBACK_PER_CARD`` items per card.
 - ``jti_seen``: the shared JWT replay cache (``service.protocol.auth.DatabaseReplayCache``): primary key
   ``(iss, jti)``, so the second insert of a token's ``jti`` fails in every worker and process;
   rows expire at ``expires_at`` (epoch seconds) and are purged periodically.
@@ -33,7 +36,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +45,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from service.errors import ConfigError, FeedbackStoreError
+from service.errors import CardNotIssued, ConfigError, FeedbackLimitReached, FeedbackStoreError
 from service.feedback.api import FeedbackItem
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,8 @@ PG_CONNECT_TIMEOUT_S = 5
 PG_STATEMENT_TIMEOUT_MS = 15000   # store statements (not migrations): a hung server must not hang requests
 ISSUED_BACKOFF_S = 30.0        # after a failed record_issued, skip analytics writes this long
 TOP_REASONS = 3
+ISSUED_WINDOW = timedelta(days=30)   # feedback is taken for cards issued this recently (the feedback endpoint)
+MAX_FEEDBACK_PER_CARD = 20           # feedback items kept per card uuid (the feedback endpoint); more: 409
 UNKNOWN = "(unknown)"
 
 
@@ -105,6 +110,8 @@ feedback_table = sa.Table(
     sa.Column("outcome_timestamp", UTCDateTime(), nullable=False),
     sa.Column("received_at", UTCDateTime(), nullable=False),
     sa.Column("hook_instance", sa.String(256), nullable=True),
+    sa.Column("iss", sa.String(512), nullable=True),        # JWT issuer of the feedback request (0003)
+    sa.Column("tenant", sa.String(512), nullable=True),     # its tenant claim, else the card's tenant (0003)
     sa.UniqueConstraint("service_id", "card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_item"),
     sa.CheckConstraint("outcome IN ('accepted', 'overridden')", name="ck_feedback_outcome"),
     sa.Index("ix_feedback_card_uuid", "card_uuid"),
@@ -121,6 +128,8 @@ card_issued_table = sa.Table(
     sa.Column("knowledge_version", sa.String(100), nullable=True),
     sa.Column("issued_at", UTCDateTime(), nullable=False),
     sa.Column("hook_instance", sa.String(256), nullable=True),
+    sa.Column("iss", sa.String(512), nullable=True),        # JWT issuer of the hook call (0003)
+    sa.Column("tenant", sa.String(512), nullable=True),     # its tenant claim, else its fhirServer (0003)
 )
 
 
@@ -251,6 +260,8 @@ class StoredFeedback:
     item: FeedbackItem
     received_at: datetime
     hook_instance: str | None
+    iss: str | None = None
+    tenant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -327,21 +338,36 @@ class FeedbackStore:
 
     # -- writes ------------------------------------------------------------
 
-    def record(self, service_id: str, items: Sequence[FeedbackItem], *, hook_instance: str | None = None) -> int:
+    def record(self, service_id: str, items: Sequence[FeedbackItem], *, hook_instance: str | None = None,
+               iss: str | None = None, tenant: str | None = None, issued_only: bool = False,
+               issued_within: timedelta = ISSUED_WINDOW, max_per_card: int | None = None) -> int:
         """Store feedback items in one transaction; return how many were new.
 
         Returns only after commit. Items already stored (same service, card, outcome and
         timestamp) are skipped, also under concurrent submissions. Any database failure
-        raises ``FeedbackStoreError``; nothing is partially stored.
+        raises ``FeedbackStoreError``; nothing is partially stored. ``iss`` and ``tenant`` (the
+        caller's JWT issuer and tenant) are stored with each item; with no ``tenant``, the tenant
+        the card was issued to.
+
+        ``issued_only`` (the feedback endpoint): every card must be in ``card_issued`` for this
+        ``service_id``, issued within ``issued_within``, and to this ``iss`` when both are known,
+        else ``CardNotIssued`` naming the first such entry (``feedback[i].card``).
+        ``max_per_card``: a card may have at most this many stored items; a request that would
+        store more raises ``FeedbackLimitReached`` (a repeat of stored items is still fine).
+        Either way nothing of the request is stored. On PostgreSQL the cards' ``card_issued`` rows
+        are locked (``FOR UPDATE``) for the transaction, so concurrent requests about one card
+        cannot both pass the bound; SQLite has one writer at a time anyway.
         """
         if not items:
             return 0
         now = datetime.now(timezone.utc)
         rows: list[dict[str, Any]] = []
         seen: set[tuple[str, str, datetime]] = set()
-        for item in items:
+        first_index: dict[str, int] = {}
+        for index, item in enumerate(items):
             if item.outcome_timestamp.tzinfo is None:
                 raise ValueError("FeedbackItem.outcome_timestamp must be timezone-aware")
+            first_index.setdefault(item.card_uuid, index)
             key = (item.card_uuid, item.outcome, item.outcome_timestamp)
             if key in seen:
                 continue
@@ -358,15 +384,36 @@ class FeedbackStore:
                 "outcome_timestamp": item.outcome_timestamp,
                 "received_at": now,
                 "hook_instance": hook_instance,
+                "iss": _short(iss, 512),
+                "tenant": _short(tenant, 512),
             })
         stmt = (
             _insert(self.engine, feedback_table)
             .on_conflict_do_nothing(index_elements=["service_id", "card_uuid", "outcome", "outcome_timestamp"])
             .returning(feedback_table.c.id)
         )
+        cards = sorted(first_index)
         try:
             with self.engine.begin() as conn:
+                if issued_only or tenant is None:
+                    issued = self._issued_rows(conn, cards, lock=issued_only or max_per_card is not None)
+                    if issued_only:
+                        self._check_issued(issued, cards, first_index, service_id, iss, now - issued_within)
+                    if tenant is None:
+                        for row in rows:
+                            card_row = issued.get(row["card_uuid"])
+                            row["tenant"] = card_row.tenant if card_row is not None else None
                 inserted = len(conn.execute(stmt, rows).all())
+                if max_per_card is not None and inserted:
+                    fb = feedback_table
+                    counts = conn.execute(
+                        sa.select(fb.c.card_uuid, sa.func.count()).where(fb.c.card_uuid.in_(cards))
+                        .group_by(fb.c.card_uuid)).all()
+                    over = sorted(first_index[card] for card, n in counts if n > max_per_card)
+                    if over:
+                        raise FeedbackLimitReached(
+                            f"This card already has the {max_per_card} feedback items kept per card; "
+                            "nothing of this request was stored.", expression=f"feedback[{over[0]}].card")
         except SQLAlchemyError as exc:
             log.error(
                 "feedback not stored",
@@ -380,19 +427,43 @@ class FeedbackStore:
         )
         return inserted
 
-    def record_issued(self, cards: Iterable[dict], *, service_id: str, hook_instance: str | None) -> int:
+    def _issued_rows(self, conn: sa.Connection, cards: Sequence[str], *, lock: bool) -> dict[str, Any]:
+        ci = card_issued_table
+        query = (sa.select(ci.c.card_uuid, ci.c.service_id, ci.c.issued_at, ci.c.iss, ci.c.tenant)
+                 .where(ci.c.card_uuid.in_(cards)).order_by(ci.c.card_uuid))
+        if lock and conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return {row.card_uuid: row for row in conn.execute(query)}
+
+    @staticmethod
+    def _check_issued(issued: dict[str, Any], cards: Sequence[str], first_index: dict[str, int],
+                      service_id: str, iss: str | None, since: datetime) -> None:
+        for card in sorted(cards, key=first_index.__getitem__):
+            row = issued.get(card)
+            if (row is None or row.service_id != service_id or row.issued_at < since
+                    or (iss is not None and row.iss is not None and row.iss != iss)):
+                # One answer for "never issued", "issued by another service", "too old" and "issued
+                # to another EHR": the uuid's existence is not disclosed to a caller it was not for.
+                raise CardNotIssued(
+                    f"No card with this uuid was issued by this service ({service_id}) to this client in the "
+                    f"last {ISSUED_WINDOW.days} days; feedback is kept only for cards this service returned.",
+                    expression=f"feedback[{first_index[card]}].card")
+
+    def record_issued(self, cards: Iterable[dict], *, service_id: str, hook_instance: str | None,
+                      iss: str | None = None, tenant: str | None = None) -> int:
         """Remember the cards a hook call returned (uuid, topic, strength, rules). Never raises.
 
         A card uuid already recorded is left alone. After a failure, further calls are skipped
         for ``ISSUED_BACKOFF_S`` so an analytics outage cannot slow down hook calls. Returns the
         number of rows attempted (0 when skipped or failed).
         """
-        return self.record_issued_calls([(cards, service_id, hook_instance)])
+        return self.record_issued_calls([(cards, service_id, hook_instance, iss, tenant)])
 
-    def record_issued_calls(self, calls: Sequence[tuple[Iterable[dict], str, str | None]]) -> int:
+    def record_issued_calls(self, calls: Sequence[tuple]) -> int:
         """``record_issued`` for several hook calls at once: ONE multi-row ``INSERT`` (per 1000
         rows) in one transaction, so the write costs one statement and one commit per batch of
-        hook calls rather than per call. ``calls`` holds ``(cards, service_id, hook_instance)``.
+        hook calls rather than per call. ``calls`` holds
+        ``(cards, service_id, hook_instance[, iss, tenant])``.
         Never raises; returns the number of rows attempted.
         """
         first_service = calls[0][1] if calls else None
@@ -402,8 +473,9 @@ class FeedbackStore:
                 return 0
             now = datetime.now(timezone.utc)
             rows = []
-            for cards, service_id, hook_instance in calls:
+            for cards, service_id, hook_instance, *caller in calls:
                 instance = _short(hook_instance, 256)
+                iss, tenant = (caller + [None, None])[:2]
                 for card in cards:
                     if not isinstance(card, dict):
                         continue
@@ -424,6 +496,8 @@ class FeedbackStore:
                         "knowledge_version": _short(ext.get("knowledgeVersion"), 100),
                         "issued_at": now,
                         "hook_instance": instance,
+                        "iss": _short(iss, 512),
+                        "tenant": _short(tenant, 512),
                     })
             if not rows:
                 return 0
@@ -480,6 +554,8 @@ class FeedbackStore:
                 ),
                 received_at=r["received_at"],
                 hook_instance=r["hook_instance"],
+                iss=r["iss"],
+                tenant=r["tenant"],
             )
             for r in result
         ]
@@ -586,7 +662,7 @@ class IssuedRecorder:
         self._maxsize = maxsize
         self._flush_interval = flush_interval
         self._max_batch = max(1, max_batch)
-        self._pending: list[tuple[list[dict], str, str | None]] = []
+        self._pending: list[tuple] = []
         self._writing = 0             # calls taken by the thread and not yet written
         self._urgent = 0              # flush() callers waiting: write what is there now
         self._cond = threading.Condition(threading.Lock())
@@ -595,11 +671,12 @@ class IssuedRecorder:
         self.dropped = 0
         self.recorded = 0
 
-    def submit(self, cards: Iterable[dict], *, service_id: str, hook_instance: str | None) -> bool:
+    def submit(self, cards: Iterable[dict], *, service_id: str, hook_instance: str | None,
+               iss: str | None = None, tenant: str | None = None) -> bool:
         thread = self._thread
         if thread is None or not thread.is_alive():
             self._ensure_thread()
-        entry = (list(cards), service_id, hook_instance)
+        entry = (list(cards), service_id, hook_instance, iss, tenant)
         with self._cond:
             pending = self._pending
             if len(pending) < self._maxsize:
@@ -615,6 +692,11 @@ class IssuedRecorder:
             log.warning("issued-card queue full; analytics rows dropped",
                         extra={"dropped": dropped, "service_id": service_id})
         return False
+
+    @property
+    def busy(self) -> bool:
+        """Calls submitted and not yet written (pending or being written)."""
+        return bool(self._pending or self._writing)
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Write everything submitted so far now; True once written, False if ``timeout`` passes first."""
@@ -644,7 +726,7 @@ class IssuedRecorder:
             self._thread.start()
             atexit.register(self.flush, self.EXIT_FLUSH_S)
 
-    def _next_batch(self) -> list[tuple[list[dict], str, str | None]]:
+    def _next_batch(self) -> list[tuple]:
         """Wait for a batch: the first entry, then up to ``flush_interval`` for more (less if urged)."""
         cond = self._cond
         with cond:

@@ -45,6 +45,12 @@ _SUSPECT = re.compile(r"eyJ|(?i:bearer)")
 # ``extra`` key -> refused? Keys are a small fixed set (names in the code), so each is matched once.
 _KEY_VERDICTS: dict[str, bool] = {}
 _MAX_KEY_VERDICTS = 4096
+#: A string field of a log line is cut to this many characters (client-chosen keys and values, a
+#: prefetch key of megabytes, must not fill the log).
+MAX_FIELD_CHARS = 200
+#: Third-party loggers that write URLs (FHIR URLs carry patient ids: ``Patient/<id>``,
+#: ``?patient=<id>``) or request details: held at WARNING whatever ``NETCDS_LOG_LEVEL`` says.
+QUIET_LOGGERS = ("urllib3", "requests", "charset_normalizer", "httpx", "httpcore", "sqlalchemy.engine")
 
 
 def bind(**values: str | None) -> None:
@@ -102,6 +108,16 @@ def scrub(text: str) -> str:
     return _BEARER.sub(r"\1 ***", _JWT.sub("***jwt***", text))
 
 
+def clip(text: str, limit: int = MAX_FIELD_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (an ellipsis marks the cut)."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _field(text: str) -> str:
+    """A string field of a log line: cut first (a scrub of megabytes costs), then scrubbed."""
+    return scrub(clip(text))
+
+
 class ContextFilter(logging.Filter):
     """Copies the request context onto each record (``record.request_id`` ...)."""
 
@@ -139,7 +155,7 @@ class JsonFormatter(logging.Formatter):
         for key in _CONTEXT:
             value = getattr(record, key, None)
             if value is not None:
-                entry[key] = scrub(value) if isinstance(value, str) else value   # client-chosen values
+                entry[key] = _field(value) if isinstance(value, str) else value   # client-chosen values
         for key, value in record.__dict__.items():
             if key in _STANDARD or key in _CONTEXT or key.startswith("_") or key in entry:
                 continue
@@ -196,14 +212,14 @@ def _forbidden_key(key: str) -> bool:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, str):
-        return scrub(value)
+        return _field(value)
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items() if not _forbidden_key(str(k))}
-    return scrub(str(value))
+        return {clip(str(k)): _plain(v) for k, v in value.items() if not _forbidden_key(str(k))}
+    return _field(str(value))
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -233,3 +249,8 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     logging.getLogger("service").setLevel(level)
     # Alembic narrates every plugin and migration context at INFO (~10 lines per start): only at DEBUG.
     logging.getLogger("alembic").setLevel(level if level == "DEBUG" else "WARNING")
+    # urllib3 logs every FHIR request line at DEBUG ("GET /fhir/Condition?patient=<id>"): never.
+    numeric = logging.getLevelName(level)
+    quiet = max(logging.WARNING, numeric if isinstance(numeric, int) else logging.WARNING)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)

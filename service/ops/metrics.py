@@ -2,8 +2,12 @@
 
 ``Metrics(registry=None)`` owns its metric objects in its own ``CollectorRegistry`` (nothing at
 module level, so several apps in one test process never collide). ``metrics.init_app(app)``
-times every request and serves ``GET /metrics`` (Prometheus text format, unauthenticated like
-``/healthz``). The views report what only they know::
+times every request and serves ``GET /metrics`` (Prometheus text format). With a ``token``
+(``NETCDS_METRICS_TOKEN``) the scrape must send ``Authorization: Bearer <token>``; anything else
+is 401 with the same OperationOutcome as a refused JWT (the token is compared in constant time,
+as SHA-256 digests, so neither its content nor its length leaks). Without one the endpoint is
+open and must not be reachable from outside (deploy/README.md). The views report what only they
+know::
 
     m = metrics_of(current_app)          # a no-op stand-in when init_app was not called
     m.observe_stages(timings)            # {"auth": 0.002, "picture": 0.010, ...} in seconds
@@ -36,6 +40,8 @@ strength and knowledge version must look like short codes or are replaced.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import math
 import os
@@ -66,7 +72,7 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 # ``FhirClient.stats`` keys (one per HTTP request, read or search).
 FHIR_REQUESTS = "requests"
 FHIR_OK = frozenset({"ok"})
-FHIR_INCOMPLETE = frozenset({"next_foreign", "max_pages"})
+FHIR_INCOMPLETE = frozenset({"next_foreign", "max_pages", "too_many_resources"})
 FHIR_FAILURES = frozenset({
     "timeout", "connection", "deadline", "redirect", "auth", "server_error", "client_error",
     "too_large", "bad_json", "error_type",
@@ -104,8 +110,11 @@ def _code(value: Any) -> str:
 class Metrics:
     """The service's metrics, in ``registry`` (a new one by default)."""
 
-    def __init__(self, registry: CollectorRegistry | None = None, *, env: Mapping[str, str] | None = None):
+    def __init__(self, registry: CollectorRegistry | None = None, *, env: Mapping[str, str] | None = None,
+                 token: str | None = None):
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        # Only the digest is kept: compared in constant time against the digest of what was sent.
+        self._token_digest = hashlib.sha256(token.encode("utf-8")).digest() if token else None
         self.multiprocess_dir = multiprocess_dir(env)
         self._knowledge_version: str | None = None
         r = self.registry
@@ -187,8 +196,25 @@ class Metrics:
                            "this process's values are not exported", MULTIPROC_ENV)
         return self
 
+    def authorized(self, header: str | None) -> bool:
+        """True when no token is configured, or ``header`` is ``Bearer <the token>`` (constant time)."""
+        if self._token_digest is None:
+            return True
+        scheme, _, credentials = (header or "").partition(" ")
+        sent = hashlib.sha256(credentials.strip().encode("utf-8", "replace")).digest()
+        # Both digests are compared whatever the scheme, so a wrong scheme costs the same time.
+        return hmac.compare_digest(sent, self._token_digest) & (scheme.lower() == "bearer")
+
     def exposition(self) -> Response:
-        """``GET /metrics``: the text exposition format (all workers added up in multiprocess mode)."""
+        """``GET /metrics``: the text exposition format (all workers added up in multiprocess mode).
+
+        401 (``errors.Unauthorized``: the app's one OperationOutcome, ``WWW-Authenticate: Bearer``)
+        when a token is configured and the request does not carry it.
+        """
+        if not self.authorized(request.headers.get("Authorization")):
+            from service.errors import Unauthorized
+
+            raise Unauthorized("metrics token missing or wrong")
         if self.multiprocess_dir:
             from prometheus_client import multiprocess
 

@@ -46,16 +46,17 @@ def worker_overrides(settings: Settings, options: Mapping[str, Any],
                      env: Mapping[str, str] | None = None) -> dict[str, str]:
     """Settings that follow from how gunicorn runs the workers, unless set explicitly.
 
-    * ``NETCDS_REPLAY_CACHE=database`` when there is more than one worker: a per-process memory
-      would accept a token replayed to another worker (or to a replacement after
-      ``max_requests``).
+    * ``NETCDS_REPLAY_CACHE=database``, whatever the number of workers: a per-process memory would
+      accept a token replayed to another worker, to a replacement after ``max_requests``, or to
+      another instance (pod) behind the same load balancer. (A gunicorn worker also defaults to
+      ``database`` by itself: ``service.config.served_by_gunicorn``.)
     * ``NETCDS_MAX_IN_FLIGHT`` = gunicorn threads - 1: gthread runs at most ``threads`` requests
       per worker at once, so a limit equal to the thread count could never be exceeded (excess
       calls would queue and time out instead of getting a quick 429).
     """
     env = os.environ if env is None else env
     out: dict[str, str] = {}
-    if not env.get("NETCDS_REPLAY_CACHE", "").strip() and int(options["workers"]) > 1:
+    if not env.get("NETCDS_REPLAY_CACHE", "").strip():
         out["NETCDS_REPLAY_CACHE"] = "database"
     if not env.get("NETCDS_MAX_IN_FLIGHT", "").strip():
         out["NETCDS_MAX_IN_FLIGHT"] = str(max(1, int(options["threads"]) - 1))

@@ -43,6 +43,12 @@ The numbers and why:
   session and thread pools must not cross a fork). The cost, per-worker memory and start-up, is
   paid once per ``max_requests``. The master validates settings and knowledge before forking.
 * access log off: the app writes one JSON line per request itself (path without query string).
+* request limits (:data:`LIMIT_REQUEST_LINE`, :data:`LIMIT_REQUEST_FIELDS`,
+  :data:`LIMIT_REQUEST_FIELD_SIZE`): a header line holds the longest JWT the service reads; the
+  shipped nginx (deploy/nginx/nginx.conf) refuses anything beyond them first, as JSON.
+* a request body the application did not read is drained only if it has already arrived
+  (``service.app``), else the connection closes: no worker thread waits on a slow client. The
+  worker ``timeout`` only catches a stuck worker; a slow client is the proxy's to wait for.
 * ``PROMETHEUS_MULTIPROC_DIR``: stale files are wiped when the master starts (an emptyDir
   survives a container restart) and a dead worker's live gauges are dropped in ``child_exit``.
 """
@@ -63,6 +69,16 @@ KEEPALIVE_SECONDS = 75
 MAX_REQUESTS = 20000
 MAX_REQUESTS_JITTER = 2000
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# What gunicorn accepts before the application sees a request. Beyond these gunicorn answers 400
+# itself, in HTML, without CORS: the shipped proxy (deploy/nginx/nginx.conf) refuses first, with
+# an OperationOutcome, so these are reached only by a client talking to gunicorn directly.
+#: the request line (gunicorn's own maximum; nginx refuses request targets of 8,000 characters)
+LIMIT_REQUEST_LINE = 8190
+#: header fields (nginx passes the dozen the service reads, never more)
+LIMIT_REQUEST_FIELDS = 100
+#: one header line: holds ``Authorization: Bearer <JWT>`` of the longest token the service reads
+#: (MAX_TOKEN_CHARS = 16,384); equal to nginx's header buffer (large_client_header_buffers 4 20k)
+LIMIT_REQUEST_FIELD_SIZE = 20 * 1024
 
 
 # ---------------------------------------------------------------------- formulas
@@ -160,9 +176,9 @@ def gunicorn_options(settings: Settings, *, cpu_count: int, env: Mapping[str, st
         "accesslog": None,
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
-        "limit_request_line": 8190,
-        "limit_request_fields": 100,
-        "limit_request_field_size": 16384,
+        "limit_request_line": LIMIT_REQUEST_LINE,
+        "limit_request_fields": LIMIT_REQUEST_FIELDS,
+        "limit_request_field_size": LIMIT_REQUEST_FIELD_SIZE,
         "proc_name": "net-cds",
         "on_starting": on_starting,
         "post_worker_init": post_worker_init,

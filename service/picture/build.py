@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from service.data import fhir_adapter
+from service.data import fhir_adapter, limits
 from service.picture import declined, disease, extent, fitness, pathology, primary, tempo, therapy
 from service.picture.reports import read as reports
 from service.picture.context import Context
@@ -42,7 +42,7 @@ def relevance(term: Terminology):
             return any(
                 isinstance(c, dict) and isinstance(c.get("system"), str) and isinstance(c.get("code"), str)
                 and term.is_observation_code(c["system"], c["code"])
-                for c in code.get("coding") or ()
+                for c in limits.items(code.get("coding"), limits.MAX_CODINGS)
             )
         if rtype == "Condition":
             return relevant_condition(ctx, resource)
@@ -185,6 +185,7 @@ def build_picture(
         hyperparathyroidism=_comorbidity(dx, "hyperparathyroidism", "hyperparathyroidism"),
         dpd_deficiency=_comorbidity(dx, "dpd-deficiency", "DPD deficiency"),
         labs=fit.labs,
+        child_pugh=fitness.child_pugh(terminology, fit.labs),
         unavailable=unavailable,
         incomplete=tuple(sorted(record.incomplete)),
         invalid_resources=adapted.invalid,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from service.data import limits
 from service.data.fhir_adapter import Coding, Concept, MedicationRec, ProcedureRec
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
@@ -56,19 +57,19 @@ def refusal_dict(term: Terminology, resource: dict) -> bool:
     reasons: list[Concept] = []
     for key in ("statusReason", "reasonCode"):
         value = resource.get(key)
-        for item in (value if isinstance(value, list) else [value]):
+        for item in (limits.items(value) if isinstance(value, list) else [value]):
             if isinstance(item, dict):
-                codings = tuple(_coding(c) for c in item.get("coding") or () if isinstance(c, dict))
-                reasons.append(Concept(tuple(c for c in codings if c is not None),
-                                       item["text"] if isinstance(item.get("text"), str) else ""))
-    notes = " ".join(n["text"] for n in resource.get("note") or ()
-                     if isinstance(n, dict) and isinstance(n.get("text"), str))
+                codings = tuple(_coding(c) for c in limits.items(item.get("coding"), limits.MAX_CODINGS)
+                                if isinstance(c, dict))
+                reasons.append(Concept(tuple(c for c in codings if c is not None), limits.text(item.get("text"))))
+    notes = " ".join(limits.text(n["text"]) for n in limits.items(resource.get("note"))
+                     if isinstance(n, dict) and isinstance(n.get("text"), str))[:limits.MAX_NOTES_TEXT]
     return refusal(term, tuple(reasons), notes)
 
 
 def _coding(c: dict) -> Coding | None:
     if isinstance(c.get("system"), str) and isinstance(c.get("code"), str):
-        return Coding(c["system"], c["code"].strip(), c["display"] if isinstance(c.get("display"), str) else "")
+        return Coding(limits.text(c["system"]), limits.text(c["code"]).strip(), limits.text(c.get("display")))
     return None
 
 

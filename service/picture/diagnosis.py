@@ -14,10 +14,12 @@
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from service.data import limits
 from service.data.fhir_adapter import Concept, ConditionRec
 from service.picture.context import Context
 from service.picture.facts import Candidate, choose, dedupe_sources, present, with_report_text
@@ -147,20 +149,20 @@ def condition_infos(ctx: Context) -> list[ConditionInfo]:
 def relevant_condition(ctx: Context, resource: dict) -> bool:
     """Cheap dict-level check: does this Condition carry a code or morphology the picture reads?"""
     code = resource.get("code")
-    if isinstance(code, dict):
-        for c in code.get("coding") or ():
-            if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("system"), str):
-                if ctx.term.lookup("condition", c["system"], c["code"]) is not None:
-                    return True
-    for ext in resource.get("extension") or ():
-        if isinstance(ext, dict) and "histology-morphology" in str(ext.get("url", "")):
+    codings = limits.items(code.get("coding"), limits.MAX_CODINGS) if isinstance(code, dict) else ()
+    for c in codings:
+        if isinstance(c, dict) and isinstance(c.get("code"), str) and isinstance(c.get("system"), str):
+            if ctx.term.lookup("condition", c["system"], c["code"]) is not None:
+                return True
+    for ext in limits.items(resource.get("extension")):
+        if isinstance(ext, dict) and "histology-morphology" in limits.text(ext.get("url")):
             return True
     if isinstance(code, dict) and isinstance(code.get("text"), str):
-        if ctx.term.match_text("condition_text", code["text"]) is not None:
+        if ctx.term.match_text("condition_text", limits.text(code["text"])) is not None:
             return True
     if isinstance(code, dict):
-        words = " ".join([code["text"] if isinstance(code.get("text"), str) else "",
-                          *(c["display"] for c in code.get("coding") or ()
+        words = " ".join([limits.text(code.get("text")),
+                          *(limits.text(c["display"]) for c in codings
                             if isinstance(c, dict) and isinstance(c.get("display"), str))])
         return text_conditions.nen_entry(ctx.term, words) is not None
     return False
@@ -428,7 +430,7 @@ def _site(ctx: Context, dx: Diagnosis, nen: list[ConditionInfo]) -> None:
 
 _GENERIC_SITES = frozenset({"small intestine", "intestine", "midgut", "foregut", "hindgut", "large intestine",
                             "colon", "unknown primary", "other site"})
-_MULTIFOCAL = re.compile(r"\bmultifocal\b|\bmultiple\s+(primary\s+)?(nets?|neuroendocrine|carcinoids?|tumou?rs)",
+_MULTIFOCAL = re.compile(r"\bmultifocal\b|\bmultiple\s{1,3}(primary\s{1,3})?(nets?|neuroendocrine|carcinoids?|tumou?rs)",
                          re.IGNORECASE)
 
 
@@ -548,6 +550,24 @@ _TEXT_SYNDROMES = (("vip", Syndrome.VIPOMA), ("vasoactive", Syndrome.VIPOMA),
                    ("somatostatin", Syndrome.SOMATOSTATINOMA))
 
 
+def _text_source(ctx: Context, info: ConditionInfo, what: str, record_code: str) -> Source:
+    """A Condition fact read from its text (code.text or note) rather than its code: the text as quote and, when
+    the terminology names the precise code (``record_code`` "system|code|display"), the coded Condition that
+    would record it for the clinician to confirm (card contract, "Facts read from report text")."""
+    quote = " ".join((info.rec.code.text or info.rec.note or info.rec.code.all_text).split())[:200]
+    record = None
+    if record_code.count("|") == 2:
+        system, code, display = record_code.split("|")
+        record = json.dumps({
+            "resourceType": "Condition",
+            "code": {"coding": [{"system": ctx.term.system(system), "code": code, "display": display}]},
+            "label": f"Record {what} as a coded diagnosis ({code}), read from the problem-list text",
+            "note": f"Read from the text of {info.rec.ref or 'a Condition'}: \"{quote}\""},
+            sort_keys=True, separators=(",", ":"))
+    return Source(info.rec.ref or None, info.when, f"{what} (read from the condition text)", quote=quote or what,
+                  record=record)
+
+
 def _function_and_heredity(ctx: Context, dx: Diagnosis, infos: list[ConditionInfo]) -> None:
     syndromes: dict[Syndrome, list[Source]] = {}
     hereditary: dict[Hereditary, list[Source]] = {}
@@ -569,7 +589,10 @@ def _function_and_heredity(ctx: Context, dx: Diagnosis, infos: list[ConditionInf
                 continue
             src = info.source(disp)
             if e.get("hereditary"):
-                hereditary.setdefault(Hereditary(str(e.get("hereditary"))), []).append(src)
+                h = Hereditary(str(e.get("hereditary")))
+                # a generic code (Q85.8 "other phakomatoses") that means VHL only through its text: a text fact
+                hereditary.setdefault(h, []).append(
+                    _text_source(ctx, info, h.value, str(e.get("record_code") or "")) if needs_text else src)
             if _yes(e.get("family_history_net")):
                 family.append(src)
             for key in _GASTRIC_BACKGROUND:

@@ -202,11 +202,18 @@ def read(ctx: Context, dx: Diagnosis) -> Disease:
             and not d.liver_metastases.known:
         d.liver_metastases = present(True, d.hepatic_burden.sources)
     if d.liver_metastases.known:
+        # Liver dominance is asserted only when the record says so: a hepatic tumour burden measured on imaging
+        # (the liver disease was quantified) with no extrahepatic metastasis coded. A liver-metastasis code alone
+        # says the liver is involved, not that it dominates (review A W5): MISSING, with the note saying why.
         other = dx.metastatic_sites - {"liver"}
-        if not other:
-            d.liver_dominant = present(True, d.liver_metastases.sources, "no extrahepatic metastasis coded")
-        else:
+        if other:
             d.liver_dominant = Fact.missing("extrahepatic metastases coded: liver dominance needs imaging review")
+        elif d.hepatic_burden.known:
+            d.liver_dominant = present(True, (*d.hepatic_burden.sources, *d.liver_metastases.sources),
+                                       "hepatic tumour burden on record, no extrahepatic metastasis coded")
+        else:
+            d.liver_dominant = Fact.missing("liver metastases on record; extent outside the liver not documented "
+                                            "(no hepatic tumour burden or imaging review on record)")
     d.resectability = _resectability(ctx)
     d.sstr = _sstr(ctx)
     d.fdg_avid = _fdg(ctx)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from service.picture.dates import shift
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
 from service.picture.disease import Disease
@@ -132,7 +133,7 @@ def _signs(ctx: Context, dx: Diagnosis, tx: TherapyHistory, size_history: tuple[
     for p in tx.procedures:
         if p.date is None or p.date > ctx.as_of:
             continue
-        if first is not None and p.date < first - timedelta(days=_BEFORE_DIAGNOSIS_DAYS):
+        if first is not None and p.date < shift(first, -_BEFORE_DIAGNOSIS_DAYS):
             continue   # long before the NEN: not the resection of this tumour
         if p.kind == "endoscopic-resection":
             if detail in _LUMINAL_GI:

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from service.data.fhir_adapter import ObservationRec, Qty
+from service.picture.dates import shift
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
 from service.picture.facts import Candidate, choose, or_unavailable, present
-from service.picture.model import Agent, Fact, FactState, Labs, Quantity, Source, Therapy, TherapyStatus
+from service.picture.model import (Agent, ChildPugh, Fact, FactState, Labs, Quantity, Source, Therapy,
+                                   TherapyStatus)
 from service.picture.terminology import Terminology, normalize_unit
 
 _ECOG_ANSWERS = {"LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA9626-8": 4, "LA9627-6": 5}
@@ -53,7 +55,7 @@ class Fitness:
                 return Fact.unavailable("medication history could not be read")
             return present(False, self.carcinoid_syndrome.sources, "not currently on a somatostatin analogue")
         long_enough = [t for t in ssa if t.start is not None
-                       and t.start <= self.as_of - timedelta(days=self.min_ssa_days)]
+                       and t.start <= shift(self.as_of, -self.min_ssa_days)]
         if not long_enough:
             if all(t.start is None for t in ssa):
                 return Fact.missing("start of the somatostatin analogue not known")
@@ -186,6 +188,50 @@ def _rising(ctx: Context, series: list[tuple[date, Quantity, Source]]) -> Fact:
     return Fact(state, rising, (prev[2], last[2]), "marker trend only: not progression")
 
 
+def child_pugh(term: Terminology, labs: Labs) -> Fact:
+    """The Child-Pugh score the record settles (``ChildPugh``): bilirubin, albumin and INR score their points
+    (cut-offs: the reviewed ``child_pugh_*`` parameters); ascites and encephalopathy are not read and count
+    1-3 points each, like any component not on record. MISSING without bilirubin or albumin."""
+    if not (labs.bilirubin.known or labs.albumin.known):
+        return Fact.missing("neither bilirubin nor albumin on record")
+    bili_cuts = term.parameter("child_pugh_bilirubin_mg_dl")
+    alb_cuts = term.parameter("child_pugh_albumin_g_dl")
+    inr_cuts = term.parameter("child_pugh_inr")
+    a_max, b_max = term.parameter("child_pugh_class_max_points")  # type: ignore[misc]
+
+    def rising(value: float, cuts) -> int:  # type: ignore[no-untyped-def]
+        return 1 if value < cuts[0] else (2 if value <= cuts[1] else 3)
+
+    def falling(value: float, cuts) -> int:  # type: ignore[no-untyped-def]
+        return 1 if value > cuts[0] else (2 if value >= cuts[1] else 3)
+
+    known, unknown, sources, words = 0, [], [], []
+    for name, fact, score, unit in (("bilirubin", labs.bilirubin, lambda v: rising(v, bili_cuts), "mg/dL"),
+                                    ("albumin", labs.albumin, lambda v: falling(v, alb_cuts), "g/dL"),
+                                    ("INR", labs.inr, lambda v: rising(v, inr_cuts), "")):
+        if fact.known:
+            points = score(float(fact.value))
+            known += points
+            sources += fact.sources
+            words.append(f"{name} {round(float(fact.value), 1):g}{' ' + unit if unit else ''} ({points})")
+        else:
+            unknown.append(name)
+    unknown += ["ascites", "encephalopathy"]
+    low, high = known + len(unknown), known + 3 * len(unknown)
+
+    def klass(points: int) -> str:
+        return "A" if points <= a_max else ("B" if points <= b_max else "C")
+
+    value = ChildPugh(low, high, klass(low), klass(high), tuple(unknown))
+    range_words = (f"Child-Pugh {value.min_class} ({low} pts)" if value.settled
+                   else f"Child-Pugh at least {value.min_class} ({low}-{high} pts)")
+    # the unrecorded components are named in the card's missing data (the display stays under 120 characters)
+    display = f"{range_words}: {', '.join(words)}; {len(unknown)} components unrecorded"
+    state = FactState.STALE if any(f.state is FactState.STALE for f in (labs.bilirubin, labs.albumin)
+                                   if f.known) else FactState.PRESENT
+    return Fact(state, value, tuple(Source(s.reference, s.date, display) for s in sources))
+
+
 def ecog_value(obs: ObservationRec) -> int | None:
     value = None
     if obs.integer is not None:
@@ -200,7 +246,7 @@ def ecog_value(obs: ObservationRec) -> int | None:
     return value if value is not None and 0 <= value <= 5 else None
 
 
-_KPS_DISPLAY = re.compile(r"^\s*KPS\s*(\d{1,3})\b", re.IGNORECASE)
+_KPS_DISPLAY = re.compile(r"^\s{0,8}KPS\s{0,3}(\d{1,3})\b", re.IGNORECASE)
 
 
 def karnofsky_value(obs: ObservationRec) -> int | None:
@@ -244,7 +290,7 @@ def _ecog(ctx: Context) -> Fact:
     return choose(cands, as_of=ctx.as_of, lookback_days=ctx.lookback_days, what="performance status")
 
 
-_PER_DAY = re.compile(r"/d|/day|per day|/24\s*h|1/d|\{count\}/d", re.IGNORECASE)
+_PER_DAY = re.compile(r"/d|/day|per day|/24\s{0,3}h|1/d|\{count\}/d", re.IGNORECASE)
 
 
 def count_value(obs: ObservationRec) -> float | None:

@@ -2,26 +2,32 @@
 
 valueQuantity in %; a fraction (unit "1" or no unit, value <= 1: 0.12 -> 12 %) — but 1 with unit "%" is 1 %;
 valueString "12%", "Ki-67: 12 %", "<2%", "≤ 2 %", "10-15%", "10 to 15 %", "approximately 5%"; valueRange.
-Anything else (unknown unit, no number) -> None: never guessed.
+Anything else (unknown unit, no number) -> None: never guessed. Text is cut to ``MAX_PARSE_TEXT`` characters
+(``service/data/limits.py``) before any pattern runs, and every pattern is linear.
 """
 from __future__ import annotations
 
 import re
 
 from service.data.fhir_adapter import ObservationRec, Qty
+from service.data.limits import MAX_PARSE_TEXT
 from service.picture.model import Ki67
 
 _PERCENT_UNITS = frozenset({"%", "percent", "pct", "%{cells}", "{%}"})
 _FRACTION_UNITS = frozenset({"", "1", "{ratio}", "ratio", "fraction"})
 
-_NUM = r"(\d+(?:[.,]\d+)?)"
+# Linear patterns only (issue 15): a number is 1-6 digits with at most 4 decimals, not part of a longer
+# number (the look-arounds), and whitespace runs are bounded, so a run of 100,000 digits, spaces or "1-"
+# costs a few steps per character; the text is cut to MAX_PARSE_TEXT characters before any pattern runs.
+_NUM = r"(?<![\d.,])(\d{1,6}(?:[.,]\d{1,4})?)(?![\d])(?![.,]\d)"
 _CMP = r"(<=|>=|≤|≥|<|>|=)?"
-_RANGE_RE = re.compile(rf"{_NUM}\s*%?\s*(?:-|–|—|to)\s*{_NUM}\s*(%|percent)?", re.IGNORECASE)
-_SINGLE_RE = re.compile(rf"{_CMP}\s*{_NUM}\s*(%|percent)?", re.IGNORECASE)
+_RANGE_RE = re.compile(rf"{_NUM}\s{{0,3}}%?\s{{0,3}}(?:-|–|—|to)\s{{0,3}}{_NUM}\s{{0,3}}(%|percent)?",
+                       re.IGNORECASE)
+_SINGLE_RE = re.compile(rf"{_CMP}\s{{0,3}}{_NUM}\s{{0,3}}(%|percent)?", re.IGNORECASE)
 _LABEL_RE = re.compile(r"ki[- ]?67|mib[- ]?1|labell?ing index|proliferation index", re.IGNORECASE)
-_APPROX_RE = re.compile(r"\b(approx(?:imately)?|about|around|circa|ca\.?|~)\s*", re.IGNORECASE)
-_LESS_WORDS = re.compile(r"\b(less than|below|under)\s+", re.IGNORECASE)
-_MORE_WORDS = re.compile(r"\b(more than|greater than|above|over)\s+", re.IGNORECASE)
+_APPROX_RE = re.compile(r"\b(approx(?:imately)?|about|around|circa|ca\.?|~)\s{0,3}", re.IGNORECASE)
+_LESS_WORDS = re.compile(r"\b(less than|below|under)\s{1,3}", re.IGNORECASE)
+_MORE_WORDS = re.compile(r"\b(more than|greater than|above|over)\s{1,3}", re.IGNORECASE)
 _CMP_NORMAL = {"≤": "<=", "≥": ">=", "": "=", None: "=", "=": "="}
 
 
@@ -50,7 +56,7 @@ def parse_text(text: str) -> Ki67 | None:
     """Ki-67 from free text; None when no single reading is possible."""
     if not text:
         return None
-    t = _LABEL_RE.sub(" ", text)
+    t = _LABEL_RE.sub(" ", text[:MAX_PARSE_TEXT])
     t = _APPROX_RE.sub("", t)
     t = _LESS_WORDS.sub("<", t)
     t = _MORE_WORDS.sub(">", t)
@@ -106,3 +112,22 @@ def display(k: Ki67) -> str:
         return f"Ki-67 {k.low:g}-{k.percent:g} %"
     cmp = "" if k.comparator == "=" else k.comparator + " "
     return f"Ki-67 {cmp}{k.percent:g} %"
+
+
+_WORD = re.compile(r"[A-Za-z]{3,}")
+_VALUE_WORDS = frozenset({"approx", "approximately", "about", "around", "circa", "less", "than", "below", "under",
+                          "more", "greater", "above", "over", "percent", "index", "labelling", "labeling",
+                          "proliferation", "mib", "hot", "spot", "hotspot", "and", "the"})
+
+
+def is_narrative(text: str) -> bool:
+    """A valueString that is a sentence of a report ("Liver core biopsy ... Ki-67 approximately 12 % in hot-spot
+    areas (500 tumour cells counted)"), not a value ("12%", "Ki-67: 12 %", "approximately 5 %"): more than three
+    words besides the label and value words. A value read from it is a text fact, not a coded one."""
+    words = [w for w in _WORD.findall(_LABEL_RE.sub(" ", text)) if w.lower() not in _VALUE_WORDS]
+    return len(words) > 3
+
+
+def names_ki67(text: str) -> bool:
+    """Does this sentence name the Ki-67 / MIB-1 labelling index?"""
+    return _LABEL_RE.search(text) is not None

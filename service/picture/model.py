@@ -263,6 +263,9 @@ class Therapy:
     # relative references of this exposure's MedicationRequests that are still in force (active, or a
     # draft/proposal not yet started): what a change or stop of the current order acts on
     orders: tuple[str, ...] = ()
+    # relative references of this exposure's active MedicationStatements: a regimen the patient takes that the
+    # record holds as a statement, not an order (a change or stop of the current regimen ends these too)
+    statements: tuple[str, ...] = ()
     # date of the latest administration on record (MedicationAdministration or performed Procedure), if any
     last_administered: date | None = None
 
@@ -289,6 +292,23 @@ class Medication:
 
 
 @dataclass(frozen=True, slots=True)
+class ChildPugh:
+    """The Child-Pugh score as far as the record settles it: each component on record scores its points, each
+    one not on record (``unknown``) 1-3 points, so the score and class are ranges (``min_class`` is what the
+    data already prove: "at least B")."""
+
+    min_points: int
+    max_points: int
+    min_class: str                  # "A", "B" or "C"
+    max_class: str
+    unknown: tuple[str, ...] = ()   # components not on record, e.g. ("INR", "ascites", "encephalopathy")
+
+    @property
+    def settled(self) -> bool:
+        return self.min_class == self.max_class
+
+
+@dataclass(frozen=True, slots=True)
 class Quantity:
     value: float
     unit: str                   # canonical unit after conversion (see Labs field docs)
@@ -302,7 +322,7 @@ class Labs:
     creatinine mg/dL, haemoglobin g/dL, WBC and platelets 10^9/L (= 10^3/mm3), bilirubin mg/dL,
     albumin g/dL, glucose mg/dL, HbA1c %, cholesterol/triglycerides mg/dL, BP mm[Hg],
     NT-proBNP pg/mL, 5-HIAA as reported (unit kept), chromogranin A as reported, gastrin pg/mL,
-    body height cm, body weight kg (for doses per m2 or per kg).
+    body height cm, body weight kg (for doses per m2 or per kg), QTc ms, potassium and magnesium mmol/L, INR.
     """
 
     creatinine_clearance: Fact[float] = field(default_factory=Fact.missing)
@@ -331,6 +351,9 @@ class Labs:
     body_height: Fact[float] = field(default_factory=Fact.missing)   # cm (LOINC 8302-2)
     body_weight: Fact[float] = field(default_factory=Fact.missing)   # kg (LOINC 29463-7)
     qtc: Fact[float] = field(default_factory=Fact.missing)            # corrected QT interval, ms
+    potassium: Fact[float] = field(default_factory=Fact.missing)      # mmol/L (mEq/L 1:1)
+    magnesium: Fact[float] = field(default_factory=Fact.missing)      # mmol/L (mg/dL / 2.431)
+    inr: Fact[float] = field(default_factory=Fact.missing)            # INR (ratio; Child-Pugh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +459,9 @@ class NetPicture:
     hyperparathyroidism: Fact[bool] = field(default_factory=Fact.missing)
     dpd_deficiency: Fact[bool] = field(default_factory=Fact.missing)          # DPYD poor/intermediate, DPD deficiency
     labs: Labs = field(default_factory=Labs)
+    # Child-Pugh from bilirubin, albumin and INR on record (ascites and encephalopathy counted 1-3 points each):
+    # MISSING without bilirubin or albumin; sources: the labs used
+    child_pugh: Fact[ChildPugh] = field(default_factory=Fact.missing)
 
     # data completeness
     unavailable: tuple[str, ...] = ()      # data categories that could not be read (e.g. "observations")
@@ -445,7 +471,17 @@ class NetPicture:
     # report (reference, date) and what was not read; facts they may hold are not on the picture
     unread_reports: tuple[Source, ...] = ()
 
+    # order hooks (service.pipeline.advise_orders): the draft orders asked about, added to the record as if
+    # signed today, and the therapy topics the patient-view rows offer this patient without them (None outside
+    # order hooks): a draft is not a therapy the patient takes, and one no row offers has no indication here
+    order_drafts: tuple[str, ...] = ()
+    pathway_topics: frozenset[str] | None = None
+
     # ---- conveniences for rules (pure, derived) ----
+
+    def draft_only(self, t: "Therapy") -> bool:
+        """The exposure is only an order-hook draft (never started, nothing else on record)."""
+        return bool(self.order_drafts) and bool(t.references) and set(t.references) <= set(self.order_drafts)
 
     def therapies_of(self, agent: Agent) -> tuple[Therapy, ...]:
         return tuple(t for t in self.therapies if t.agent == agent)

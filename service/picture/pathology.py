@@ -1,6 +1,7 @@
 """Ki-67, mitotic count, coded grade and the WHO grade (per specimen and date) with discordance."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,9 +24,9 @@ from service.picture.model import (
     Source,
 )
 
-_PER_2MM2 = re.compile(r"^/?(per)?\s*2\s*mm\s*(2|²|\^2)$|^/\[?2\.?mm2\]?$", re.IGNORECASE)
-_PER_10HPF = re.compile(r"^/?(per)?\s*10\s*(hpf|\[hpf\]|high[- ]power[- ]fields?)$", re.IGNORECASE)
-_GRADE_TEXT = re.compile(r"\b(?:NET\s*)?G(?:rade)?\s*([123])\b|\b(NEC)\b", re.IGNORECASE)
+_PER_2MM2 = re.compile(r"^/?(per)?\s{0,3}2\s{0,3}mm\s{0,3}(2|²|\^2)$|^/\[?2\.?mm2\]?$", re.IGNORECASE)
+_PER_10HPF = re.compile(r"^/?(per)?\s{0,3}10\s{0,3}(hpf|\[hpf\]|high[- ]power[- ]fields?)$", re.IGNORECASE)
+_GRADE_TEXT = re.compile(r"\b(?:NET\s{0,3})?G(?:rade)?\s{0,3}([123])\b|\b(NEC)\b", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -66,9 +67,38 @@ def _ki67_candidates(ctx: Context, dx: Diagnosis) -> tuple[list[Candidate[Ki67]]
         spec = _specimen(obs)
         if spec:
             k = Ki67(k.percent, k.comparator, k.low, spec)
+        if obs.string and ki67_reader.is_narrative(obs.string):
+            # read out of a sentence (a pathology text in valueString), not a coded value: provenance says so,
+            # with the sentence and the coded result that would record it (card contract, report text)
+            out.append(Candidate(k, _text_source(obs, k)))
+            continue
         out.append(Candidate(k, Source(obs.ref or None, obs.date, ki67_reader.display(k))))
     out.extend(ctx.from_reports("ki67", besides=out))
     return out, notes
+
+
+def _text_source(obs: ObservationRec, k: Ki67) -> Source:
+    """The source of a Ki-67 read from a narrative valueString: the sentence as quote, and the coded Ki-67
+    Observation (LOINC 29593-1, valueQuantity in %) that would record the value for the clinician to confirm."""
+    shown = ki67_reader.display(k)
+    text = " ".join(obs.string.split())
+    # the sentence that gives the value (the quote the card shows), else the start of the text
+    quote = next((sentence for sentence in re.split(r"(?<=[.;])\s+", text) if ki67_reader.names_ki67(sentence)),
+                 text)[:200]
+    value: dict = ({"valueRange": {"low": {"value": k.low, "unit": "%", "system": "http://unitsofmeasure.org",
+                                           "code": "%"},
+                                   "high": {"value": k.percent, "unit": "%", "system": "http://unitsofmeasure.org",
+                                            "code": "%"}}}
+                   if k.low is not None else
+                   {"valueQuantity": {"value": k.percent, "unit": "%", "system": "http://unitsofmeasure.org",
+                                      "code": "%", **({"comparator": k.comparator} if k.comparator != "=" else {})}})
+    record = {"code": {"coding": [{"system": "http://loinc.org", "code": "29593-1",
+                                   "display": "Cells.Ki-67 nuclear Ag/cells in Tissue by Immune stain"}]},
+              **value, "category": "laboratory",
+              "label": f"Record {shown} as a coded Ki-67 result (read from the result's text)",
+              "note": f"Read from the text of {obs.ref or 'a Ki-67 result'}: \"{quote}\""}
+    return Source(obs.ref or None, obs.date, f"{shown} (read from the result's text)", quote=quote,
+                  record=json.dumps(record, sort_keys=True, separators=(",", ":")))
 
 
 _BREAST_SPECIMEN = re.compile(r"breast|mamma", re.IGNORECASE)
@@ -191,7 +221,26 @@ def read(ctx: Context, dx: Diagnosis) -> Pathology:
     p.grade = _overall(p, dx)
     p.discordant = _discordance(p.assessments)
     p.ki67_ends = _ends(p, dx)
+    p.grade = _range_grade(p)
     return p
+
+
+def _range_grade(p: Pathology) -> Fact:
+    """A Ki-67 range or bound whose ends fall in different grades: the grade keeps its value (the rows decide
+    on it and KR-01 runs them at both ends) but says it is uncertain, with both grades and both ends: "G2-G3
+    uncertain: Ki-67 15-25 % spans a grade cut-off" -- never "G3" alone (review B W3)."""
+    grade = p.grade
+    if len(p.ki67_ends) != 2 or not grade.known:
+        return grade
+    (lo, lo_grade), (hi, hi_grade) = p.ki67_ends
+    if lo_grade is None or hi_grade is None or lo_grade == hi_grade:
+        return grade
+    k: Ki67 = p.ki67.value  # type: ignore[assignment]
+    shown = f"{k.low:g}-{k.percent:g} %" if k.low is not None else f"{k.comparator}{k.percent:g} %"
+    note = (f"{lo_grade.value}-{hi_grade.value} uncertain: Ki-67 {shown} spans a grade cut-off "
+            f"({lo.percent:g} %: {lo_grade.value}; {hi.percent:g} %: {hi_grade.value})")
+    return Fact(grade.state, grade.value, tuple(Source(s.reference, s.date, note, s.quote, s.record)
+                                               for s in grade.sources), note)
 
 
 # how far inside an open bound its end lies ("< 10 %" ends at 9.9 %, "> 20 %" at 20.1 %)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from service.data.fhir_adapter import ObservationRec, Qty
+from service.data.limits import MAX_PARSE_TEXT
 from service.picture.context import Context
 from service.picture.diagnosis import Diagnosis
 from service.picture.facts import Candidate, choose, dedupe_sources, fmt_number, present
@@ -20,8 +21,10 @@ from service.picture.fitness import convert
 from service.picture.model import Fact, FactState, Hereditary, Source
 from service.picture.terminology import Terminology
 
-_NUM = r"\d+(?:[.,]\d+)?"
-_SIZE_RE = re.compile(rf"({_NUM}(?:\s*[x×]\s*{_NUM})*)\s*(mm|cm)\b", re.IGNORECASE)
+# Linear (issue 15): a number is 1-6 digits with at most 4 decimals and not part of a longer number, at most
+# three dimensions, bounded whitespace; the text is cut to MAX_PARSE_TEXT characters first.
+_NUM = r"(?<![\d.,])\d{1,6}(?:[.,]\d{1,4})?(?![\d])(?![.,]\d)"
+_SIZE_RE = re.compile(rf"({_NUM}(?:\s{{0,3}}[x×]\s{{0,3}}{_NUM}){{0,2}})\s{{0,3}}(mm|cm)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(_NUM)
 _MAX_CM = 50.0   # larger is a typo or not a tumour size
 
@@ -33,7 +36,7 @@ def size_cm(term: Terminology, obs: ObservationRec) -> float | None:
         conv = convert(term, "tumor_size", obs.quantity)
         value = conv[0] if conv is not None else None
     elif obs.string:
-        found = _SIZE_RE.findall(obs.string)
+        found = _SIZE_RE.findall(obs.string[:MAX_PARSE_TEXT])
         if len(found) == 1:
             numbers, unit = found[0]
             largest = max(float(n.replace(",", ".")) for n in _NUMBER_RE.findall(numbers))

@@ -31,7 +31,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from service.data import fhir_adapter as fa
+from service.data import fhir_adapter as fa, limits
+from service.data.limits import MAX_CODINGS
 from service.picture import declined, disease, fitness, primary, therapy
 from service.picture.context import Context
 from service.picture.diagnosis import relevant_condition
@@ -323,7 +324,11 @@ def select(resources: Sequence[object], ctx: Context) -> fa.AdaptedRecord:
                 continue
             targets = None
             codings = code.get("coding")
-            for c in codings if type(codings) is list else ():     # a number or object: no codings
+            if type(codings) is not list:
+                codings = ()
+            elif len(codings) > MAX_CODINGS:
+                codings = codings[:MAX_CODINGS]
+            for c in codings:
                 if isinstance(c, dict):
                     system = c.get("system")
                     value = c.get("code")
@@ -449,8 +454,7 @@ def _place(ctx: Context, r: dict, i: int, memo: dict, key_cache: dict,
         return
     code = r.get("code")
     targets = None
-    codings = code.get("coding") if isinstance(code, dict) else None
-    for c in codings if type(codings) is list else ():
+    for c in limits.items(code.get("coding"), MAX_CODINGS) if isinstance(code, dict) else ():
         if isinstance(c, dict) and _is_text(c.get("system")) and _is_text(c.get("code")):
             by_code = memo.setdefault(c.get("system"), {})
             targets = by_code.get(c.get("code"), _UNSEEN)
@@ -516,8 +520,7 @@ REPORT_LIMIT = 50
 
 def _known_code(ctx: Context, r: dict, memo: dict, key_cache: dict, pools: dict) -> bool:
     code = r.get("code")
-    codings = code.get("coding") if isinstance(code, dict) else None
-    for c in codings if type(codings) is list else ():
+    for c in limits.items(code.get("coding"), MAX_CODINGS) if isinstance(code, dict) else ():
         if isinstance(c, dict) and _targets(ctx, c.get("system"), c.get("code"), key_cache, pools) is not None:
             return True
     return False

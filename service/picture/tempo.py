@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
+from service.picture.dates import shift
 from service.picture.context import Context
 from service.picture.facts import fmt_number
 from service.picture.model import Agent, Fact, FactState, Source, Therapy, TherapyStatus
@@ -81,7 +82,7 @@ def progression_interval(ctx: Context, progression_date: Fact, diagnosis_date: F
     grace = int(ctx.term.parameter("progression_grace_days"))  # type: ignore[arg-type]
     running = [t for t in therapies
                if t.agent in antitumour and t.status != TherapyStatus.PLANNED and t.start is not None
-               and t.start <= when and (t.end is None or (t.end - when).days >= -grace)]   # end + grace >= when, no overflow at 9999-12-31
+               and t.start <= when and (t.end is None or shift(t.end, grace) >= when)]
     if running:
         t = max(running, key=lambda t: t.start)  # type: ignore[arg-type,return-value]
         days = (when - t.start).days  # type: ignore[operator]

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
+from service.data import limits
 from service.data.fhir_adapter import Concept, MedicationRec, ProcedureRec
 from service.picture import declined
 from service.picture.context import Context
+from service.picture.dates import open_end, shift
 from service.picture.facts import absent_fact, present
 from service.picture.model import (
     Agent,
@@ -75,7 +77,7 @@ class TherapyHistory:
 def _codings(value: object) -> list[tuple[str, str]]:
     if not isinstance(value, dict):
         return []
-    return [(c["system"], c["code"]) for c in value.get("coding") or ()
+    return [(c["system"], c["code"]) for c in limits.items(value.get("coding"), limits.MAX_CODINGS)
             if isinstance(c, dict) and isinstance(c.get("system"), str) and isinstance(c.get("code"), str)]
 
 
@@ -83,7 +85,7 @@ def _med_concept_dict(resource: dict) -> list[dict]:
     out = []
     if isinstance(resource.get("medicationCodeableConcept"), dict):
         out.append(resource["medicationCodeableConcept"])
-    for c in resource.get("contained") or ():
+    for c in limits.items(resource.get("contained")):
         if isinstance(c, dict) and c.get("resourceType") == "Medication" and isinstance(c.get("code"), dict):
             out.append(c["code"])
     ref = resource.get("medicationReference")
@@ -93,8 +95,9 @@ def _med_concept_dict(resource: dict) -> list[dict]:
 
 
 def _text_of(cc: dict) -> str:
-    parts = [cc.get("text")] + [c.get("display") for c in cc.get("coding") or () if isinstance(c, dict)]
-    return " ".join(p for p in parts if isinstance(p, str))
+    parts = [cc.get("text")] + [c.get("display") for c in limits.items(cc.get("coding"), limits.MAX_CODINGS)
+                                if isinstance(c, dict)]
+    return " ".join(limits.text(p) for p in parts if isinstance(p, str))
 
 
 def relevant_medication(term: Terminology, resource: dict) -> bool:
@@ -244,7 +247,7 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
                 if key not in recent_admins or recent_admins[key][0] < rec.start:
                     recent_admins[key] = (rec.start, med)
             if status in (TherapyStatus.STOPPED, TherapyStatus.COMPLETED) and rec.kind != "MedicationAdministration":
-                when = rec.end or rec.start or rec.authored
+                when = open_end(rec.end) or rec.start or rec.authored
                 if when is not None and (key not in ended or ended[key] < when):
                     ended[key] = when
         if entry is None or entry.get("exclude") or not entry.get("agent"):
@@ -254,7 +257,7 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
         except ValueError:
             continue
         start = rec.start or rec.authored
-        end = rec.end
+        end = open_end(rec.end)
         if rec.kind == "MedicationAdministration":
             end = rec.end or rec.start
         exposures.append(_Exposure(agent, str(entry.get("drug") or name), status, start, end, rec.ref or None,
@@ -298,7 +301,7 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
             agent = Agent(str(entry.get("agent")))
             codes = tuple(f"{c.system}|{c.code}" for c in proc.code.codings)
             exposures.append(_Exposure(agent, str(entry.get("drug") or kind), status, proc.date,
-                                       proc.end or proc.date, proc.ref or None, None, "", codes, True,
+                                       open_end(proc.end) or proc.date, proc.ref or None, None, "", codes, True,
                                        agent == Agent.PRRT, "Procedure"))
     # a resection whose text says R0 is also listed as an "r0-resection"
     r0_refs = {s.reference for s in r0_sources}
@@ -415,6 +418,7 @@ def _merge(ctx: Context, exposures: list[_Exposure], progression_events: tuple[d
                 TherapyStatus.ACTIVE,) else None,
             best_response=best, response_source=best_src,
             orders=_orders(items),
+            statements=tuple(dict.fromkeys(i.ref for i in live if i.ref and i.ref.startswith("MedicationStatement/"))),
             last_administered=max((i.start for i in admins if i.start and i.start <= as_of), default=None),
         ))
     out.sort(key=lambda t: (t.start or date.min, t.agent.value, t.drug))
@@ -428,8 +432,8 @@ _SINGLE_DOSE_KINDS = ("MedicationStatement", "MedicationRequest")
 _CYCLIC = frozenset({Agent.PRRT, Agent.CAPTEM, Agent.STREPTOZOCIN, Agent.PLATINUM_ETOPOSIDE,
                      Agent.OTHER_CHEMOTHERAPY})
 CYCLIC_AGENTS = frozenset(a.value for a in _CYCLIC)
-_DOSE_COUNT = re.compile(r"\b(?:cycle|dose)s?\s*(\d{1,2})\s*(?:of|/)\s*(\d{1,2})\b"
-                         r"|\b(\d{1,2})\s*(?:cycles|doses|treatments)\b|\bx\s*(\d{1,2})\b", re.IGNORECASE)
+_DOSE_COUNT = re.compile(r"\b(?:cycle|dose)s?\s{0,3}(\d{1,2})\s{0,3}(?:of|/)\s{0,3}(\d{1,2})\b"
+                         r"|\b(\d{1,2})\s{0,3}(?:cycles|doses|treatments)\b|\bx\s{0,3}(\d{1,2})\b", re.IGNORECASE)
 
 
 def _dose_dates(agent: Agent, started: list[_Exposure], same_dose: int, as_of: date) -> tuple[date, ...]:
@@ -540,10 +544,7 @@ def _progressed_on(start: date | None, end: date | None, events: tuple[date, ...
                    status_dates: tuple[date, ...], grace: int, as_of: date) -> bool | None:
     if start is None:
         return None
-    try:
-        until = (end + timedelta(days=grace)) if end else as_of
-    except OverflowError:       # an end within the grace of 9999-12-31
-        until = date.max
+    until = shift(end, grace) if end else as_of
     if any(start < d <= until for d in events):
         return True
     if any(start < d <= until for d in status_dates):

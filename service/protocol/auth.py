@@ -52,6 +52,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm, get_default_algorithms
 
+from service import strict_json
 from service.ops import logs
 from service.errors import ConfigError, ServiceUnavailable, Unauthorized
 
@@ -352,7 +353,7 @@ def fetch_jwks_https(url: str, *, timeout: float = JWKS_FETCH_TIMEOUT_SECONDS,
                 body.extend(chunk)
                 if len(body) > max_bytes:
                     raise ValueError("key set too large")
-    return json.loads(bytes(body))
+    return strict_json.loads(bytes(body))
 
 
 @dataclass
@@ -603,7 +604,11 @@ def _b64url_bytes(segment: str) -> bytes:
 
 
 def _b64url_json(segment: str) -> Any:
-    return json.loads(_b64url_bytes(segment))
+    """A JWT header or payload: strict JSON (a repeated member, NaN, a huge number ... is a
+    ``JsonError``, a ``ValueError``: the token is malformed). With the stdlib's ``json.loads`` the
+    last of two ``"alg"`` or ``"aud"`` members would win, so two readers of one token could
+    disagree about what it says."""
+    return strict_json.loads(_b64url_bytes(segment))
 
 
 # PyJWT's verifier object per algorithm we may accept (stateless; built once).

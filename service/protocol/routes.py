@@ -222,7 +222,9 @@ def _answer(state, service: ServiceDef, auth_seconds: float, claims: Any = None)
         raise TypeError("the pipeline returned something other than a list of cards")
     metrics.observe_stages(timings)
     metrics.count_cards(cards)
-    state.issued.submit(cards, service_id=service_id, hook_instance=hook_request.hook_instance)
+    state.issued.submit(cards, service_id=service_id, hook_instance=hook_request.hook_instance,
+                        iss=getattr(claims, "iss", None),
+                        tenant=getattr(claims, "tenant", None) or hook_request.fhir_server)
 
     # No line of its own: these fields ride on the request's one access line (service.app
     # ``_finish``), so a hook call costs one formatted, written and flushed log record.
@@ -268,7 +270,7 @@ def _gather(state, hook_request, deadline: float, stats: Counter):
     client = FhirClient.for_request(hook_request, state.fhir_policy, session=state.fhir_session)
     try:
         return gather(hook_request, client=client, templates=state.prefetch_templates, deadline=deadline,
-                      stats=stats)
+                      stats=stats, max_resources=state.settings.max_prefetch_resources)
     finally:
         if client is not None:
             stats.update(client.stats)
@@ -283,15 +285,42 @@ def _as_of(now: datetime | date) -> date:
 
 @blueprint.post("/cds-services/<service_id>/feedback")
 def feedback(service_id: str):
-    from service.feedback.api import parse_feedback
-
+    """Feedback: kept only for cards this service issued (to this issuer, within 30 days), at most
+    ``MAX_FEEDBACK_PER_CARD`` items per card (404 / 409 otherwise, nothing stored); under the same
+    admission control as hook calls (a slot of ``NETCDS_MAX_IN_FLIGHT`` before the JWT or the body)."""
     state = _state()
-    _authenticate(f"/cds-services/{service_id}/feedback")
+    if not state.in_flight.acquire(timeout=ADMISSION_WAIT_SECONDS):
+        raise TooManyRequests()
+    try:
+        return _store_feedback(state, service_id)
+    finally:
+        state.in_flight.release()
+
+
+def _store_feedback(state, service_id: str):
+    from service.errors import CardNotIssued
+    from service.feedback.api import parse_feedback
+    from service.feedback.store import MAX_FEEDBACK_PER_CARD
+
+    claims = _authenticate(f"/cds-services/{service_id}/feedback")
     _known_service(service_id)
     logs.bind(service_id=service_id)
     data = read_json_body(state.settings.max_body_bytes)
     items = parse_feedback(data)
-    stored = state.feedback_store.record(service_id, items)
+
+    def record() -> int:
+        return state.feedback_store.record(
+            service_id, items, iss=getattr(claims, "iss", None), tenant=getattr(claims, "tenant", None),
+            issued_only=True, max_per_card=MAX_FEEDBACK_PER_CARD)
+
+    try:
+        stored = record()
+    except CardNotIssued:
+        # Cards are registered off the request path (batches every 0.2 s): a card this worker has
+        # just issued may not be written yet. Write them now and look once more.
+        if not state.issued.busy or not state.issued.flush(timeout=1.0):
+            raise
+        stored = record()
     logger.info("feedback stored", extra={
         "feedback_count": len(items),
         "feedback_new": stored,

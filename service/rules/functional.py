@@ -29,8 +29,9 @@ F-04 — carcinoid heart disease  (ENETS-CS 2022; Bhattacharyya 2008)
           cardiology review.
 F-05 — peri-procedural cover that fits the syndrome  (ENETS/NANETS; ENETS-fpNET 2023)  [review row]
     When: functional NET and a procedure either planned (planned surgery / liver-directed therapy / PRRT
-          order, or a next PRRT date on/after today) or suggested by this very answer (a recommend/consider
-          card on the surgery, liver-directed-therapy or PRRT topic, not of a therapy the patient declined).
+          order, or a next PRRT date on/after today) or recommended by this very answer (a recommend card on
+          the surgery, liver-directed-therapy or PRRT topic, not of a therapy the patient declined; a consider
+          card -- an MDT option -- carries the cover as a caution line of its own, no separate card or draft).
           It runs after the other rows to see their suggestions.
     Then: carcinoid syndrome and the other hormone syndromes (VIPoma, glucagonoma, gastrinoma,
           somatostatinoma) -> RECOMMEND octreotide cover before/during the procedure (crisis-prophylaxis), not
@@ -63,6 +64,8 @@ F-09 — VIPoma: not on an SSA -> RECOMMEND IV fluids, K/Mg replacement and octr
     not controlled (>= refractory_bm_per_day bowel movements/day, or recorded refractory) -> RECOMMEND
     escalation (SSA dose, IV fluids, K/Mg, tumour-directed control: debulking, liver-directed therapy, PRRT,
     everolimus/sunitinib); on an SSA with the symptoms not recorded -> insufficient (bowel movements per day).
+    Potassium and magnesium on record are cited with their dates (critical values make the card critical,
+    ``predicates.lab_fact``); only those not on record or older than vipoma_electrolytes_max_days are missing.
 F-10 — glucagonoma: RECOMMEND SSA, nutrition, diabetes care and VTE prophylaxis when not on an SSA; with an
     active DVT/PE on record the card says "confirm therapeutic anticoagulation" instead of prophylaxis (and
     whether an anticoagulant is on record).
@@ -97,6 +100,7 @@ from service.rules.predicates import (
     medication_fact,
     fact_uses,
     functional_carcinoid,
+    lab_facts,
     is_advanced,
     needs_data,
     on_ssa_for,
@@ -131,7 +135,7 @@ def _syndrome(rule_id: str, p: NetPicture, syndrome: Syndrome) -> Outcome | None
 
 
 def _syndrome_facts(p: NetPicture) -> tuple[FactUse, ...]:
-    return tuple(FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+    return tuple(FactUse.of_source("Functional syndrome", s)
                  for s in p.syndrome_sources)
 
 
@@ -252,7 +256,10 @@ def _procedures_ahead(p: NetPicture, as_of: date, k: RuleKnowledge,
         if o.status is not Status.APPLICABLE:
             continue
         spec = k.card_of(o)
-        if spec is None or spec.strength not in ("recommend", "consider") or spec.topic not in _PROCEDURE_TOPICS:
+        # only a procedure this answer recommends counts: a "consider" (an MDT option, e.g. liver-directed therapy
+        # "if liver-dominant") carries the cover as a caution line on its own card, never a separate card with an
+        # octreotide draft for a procedure nobody has planned (review A W6)
+        if spec is None or spec.strength != "recommend" or spec.topic not in _PROCEDURE_TOPICS:
             continue
         if spec.id in k.values("f05_not_tumour_procedure_cards"):
             continue  # e.g. parathyroidectomy in MEN1: not a procedure on the hormone-secreting tumour
@@ -348,13 +355,18 @@ def insulinoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[
         out.append(Outcome.applicable("F-07", card="insulinoma-surgery", params=params, facts=facts,
                                       reason="localized insulinoma"))
     if not p.hypoglycaemia.is_(False):
+        # the latest glucose is cited with its date (below the critical limit the card is critical)
+        glucose = lab_facts(p, k, "glucose")
+        low = (f"; glucose {glucose[0].display} on {glucose[0].date.isoformat()}"
+               if glucose and glucose[0].date is not None else "")
         if p.on(Agent.DIAZOXIDE):
             out.append(Outcome.applicable("F-07", card="diazoxide-insulinoma-optimise", params=params,
-                                          facts=facts + therapy_facts(p, (Agent.DIAZOXIDE,)),
-                                          reason="insulinoma on diazoxide, hypoglycaemia not recorded as controlled"))
+                                          facts=facts + glucose + therapy_facts(p, (Agent.DIAZOXIDE,)),
+                                          reason="insulinoma on diazoxide, hypoglycaemia not recorded as controlled"
+                                          + low))
         else:
-            out.append(Outcome.applicable("F-07", card="diazoxide-insulinoma", params=params, facts=facts,
-                                          reason="insulinoma, hypoglycaemia not controlled on record"))
+            out.append(Outcome.applicable("F-07", card="diazoxide-insulinoma", params=params, facts=facts + glucose,
+                                          reason="insulinoma, hypoglycaemia not controlled on record" + low))
     advanced_state = is_advanced(p)
     if advanced_state:
         out.extend(_malignant_insulinoma_options(p, k, params, facts))
@@ -421,19 +433,38 @@ def vipoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     stop = _syndrome("F-09", p, Syndrome.VIPOMA)
     if stop is not None:
         return stop
+    # the electrolytes on record are cited with their dates (a critical value makes the card critical); only
+    # those not on record, or older than a week, are asked for
+    labs = lab_facts(p, k, "potassium", "magnesium")
+    electrolytes = _electrolytes_missing(p, as_of, k)
     if not p.on(Agent.SSA):
-        return Outcome.applicable("F-09", params=card_params(p), facts=_syndrome_facts(p), reason="VIPoma without SSA")
+        return Outcome.applicable("F-09", params=card_params(p), facts=_syndrome_facts(p) + labs,
+                                  missing=electrolytes, reason="VIPoma without SSA")
     bm = p.bowel_movements_per_day
     if bm.known and float(bm.value) >= k.threshold("refractory_bm_per_day"):  # type: ignore[arg-type]
         return Outcome.applicable("F-09", card="vipoma-not-controlled", params=card_params(p),
-                                  facts=_syndrome_facts(p) + fact_uses(p, "bowel_movements_per_day")
+                                  facts=_syndrome_facts(p) + fact_uses(p, "bowel_movements_per_day") + labs
                                   + therapy_facts(p, (Agent.SSA,)),
-                                  missing=("potassium, magnesium and renal function (today)",),
-                                  reason="VIPoma diarrhoea not controlled on an SSA")
+                                  missing=electrolytes, reason="VIPoma diarrhoea not controlled on an SSA")
     if bm.known:
         return Outcome.not_applicable("F-09", "VIPoma controlled on an SSA")
-    return Outcome.insufficient("F-09", ("bowel movements per day (diary) on the SSA", "potassium and magnesium"),
-                                reason="on an SSA; whether the diarrhoea is controlled is not recorded")
+    return Outcome.insufficient("F-09", ("bowel movements per day (diary) on the SSA",) + electrolytes,
+                                facts=labs, reason="on an SSA; whether the diarrhoea is controlled is not recorded")
+
+
+def _electrolytes_missing(p: NetPicture, as_of: date, k: RuleKnowledge) -> tuple[str, ...]:
+    """What F-09 asks for: potassium, magnesium and renal function not on record or older than
+    ``vipoma_electrolytes_max_days`` (a value on record is cited, never listed as missing)."""
+    max_days = k.threshold("vipoma_electrolytes_max_days")
+    out = []
+    for words, fact in (("potassium", p.labs.potassium), ("magnesium", p.labs.magnesium),
+                        ("renal function (creatinine)", p.labs.creatinine if p.labs.creatinine.known
+                         else p.labs.creatinine_clearance)):
+        if not fact.known:
+            out.append(f"{words} (today)")
+        elif fact.date is None or (as_of - fact.date).days > max_days:
+            out.append(f"{words} more recent than {fact.date.isoformat() if fact.date else 'undated'}")
+    return tuple(out)
 
 
 def _vte_facts(p: NetPicture) -> tuple[FactUse, ...]:

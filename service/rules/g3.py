@@ -35,11 +35,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from service.picture.dates import shift
 from service.picture.model import Agent, FactState, Grade, NetPicture, PrimarySite, SstrStatus
 from service.rules.course import prrt_retreatment
 from service.rules.predicates import (
     SYSTEMIC,
+    card_params,
     ki67_outdated,
+    ki67_text,
     prrt_gates,
     received,
     fact_uses,
@@ -83,8 +86,9 @@ def _facts(p: NetPicture) -> tuple[FactUse, ...]:
 
 
 def _params(p: NetPicture) -> dict[str, str]:
-    ki67 = f"{p.ki67.value.percent:g} %" if p.ki67.known else ""
-    return {"site": site_words(p), "ki67": ki67}
+    ki67 = ki67_text(p.ki67.value) if p.ki67.known else ""   # a range keeps both ends (review B W3)
+    # the grade words: "G3", or "G2-G3" for a Ki-67 range across the 20 % cut-off (card_params)
+    return {"site": site_words(p), "ki67": ki67, "grade": card_params(p).get("grade", "G3")}
 
 
 @rule("G3-01")
@@ -230,6 +234,6 @@ def _current_worst_biopsy(p: NetPicture, as_of: date, k: RuleKnowledge):  # type
     if _GRADE_ORDER[newest.grade] < max(_GRADE_ORDER[a.grade] for a in p.grade_assessments):
         return None
     if p.progression.is_(True) and p.progression_date.known:
-        window = timedelta(days=k.threshold("g3_biopsy_before_progression_days"))
-        return newest if newest.date >= p.progression_date.value - window else None  # type: ignore[operator]
+        window = k.threshold("g3_biopsy_before_progression_days")
+        return newest if newest.date >= shift(p.progression_date.value, -window) else None  # type: ignore[operator]
     return newest if newest.date >= as_of - timedelta(days=k.threshold("g3_current_biopsy_days")) else None

@@ -23,7 +23,9 @@ G-05 — differentiation or grade unknown
     When: a NET whose differentiation or WHO grade is not known (missing, unavailable,
     contradictory).
     Then: NEEDS DATA: request Ki-67 (LOINC 29593-1), mitotic count and differentiation; site rows
-    return insufficient data instead of therapy cards. Source: WHO 2019/2022.
+    return insufficient data instead of therapy cards. Source: WHO 2019/2022. Ki-67 contradictory (results
+    that disagree, none newer) -> ki67-contradictory: reconcile them, both values, sources and dates named
+    (the record has a Ki-67; it is never listed as "not on record").
     Also: Ki-67 > ki67_wd_expert_review_above (55 %) with "well differentiated" only inferred from a
     diagnosis/morphology code (``lists.inferred_differentiation_markers`` in the picture's note) ->
     NEEDS DATA: expert pathology review of differentiation (decision table 1.1 rule 5). The
@@ -61,6 +63,7 @@ from service.picture.model import (
     Differentiation,
     DiseaseStatus,
     Extent,
+    FactState,
     Grade,
     Hereditary,
     NetPicture,
@@ -220,6 +223,16 @@ def grade_or_differentiation_unknown(p: NetPicture, as_of: date, k: RuleKnowledg
             if not missing:
                 missing.append("carcinoid type (typical / atypical)")
     elif not p.grade.known:
+        if p.ki67.state is FactState.CONTRADICTORY and p.ki67.sources:
+            # on record, but contradictory: name both values and dates, never "not on record" (review B W8)
+            readings = " vs ".join(dict.fromkeys(
+                f"{s.display.split(' (read from')[0].removeprefix('Ki-67 ')} "
+                f"{'in report text' if s.quote else 'coded'} {s.date.isoformat() if s.date else 'undated'}"
+                for s in p.ki67.sources))
+            return Outcome.insufficient(
+                "G-05", (f"one reconciled Ki-67 value ({readings})",),
+                card="ki67-contradictory", facts=(FactUse.of("Ki-67", p.ki67),),
+                reason=f"Ki-67 results disagree with none newer: {readings}")
         if not p.ki67.known:
             missing.append("Ki-67 index (LOINC 29593-1)")
         if not p.mitoses_per_2mm2.known:
@@ -284,7 +297,7 @@ def functional_syndrome_first(p: NetPicture, as_of: date, k: RuleKnowledge) -> O
     if not p.syndromes and not p.carcinoid_syndrome.is_(True):
         return Outcome.not_applicable("G-07", "no functional syndrome on record")
     names = sorted(s.value for s in p.syndromes) or [Syndrome.CARCINOID.value]
-    facts = tuple(FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+    facts = tuple(FactUse.of_source("Functional syndrome", s)
                   for s in p.syndrome_sources)
     return Outcome.applicable("G-07", facts=facts, reason="functional syndrome: " + ", ".join(names))
 

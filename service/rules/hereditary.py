@@ -31,7 +31,10 @@ H-04 — VHL pNET not needing immediate surgery  (Welireg label; LITESPARK-004 p
           not pregnant, belzutifan not declined and the patient an adult (adult_age_years, 18: Welireg is
           approved for adults) -> RECOMMEND belzutifan 120 mg daily (with rapid
           growth H-05 also offers surgery: the MDT chooses);
-          otherwise -> RECOMMEND continued surveillance (belzutifan in pregnancy: NR-11).
+          needs therapy but belzutifan not possible (pregnant, under 18, declined) -> RECOMMEND an MDT plan for
+          the growing pNET (vhl-pnet-growing-no-belzutifan: imaging interval, surgical criteria, obstetrics);
+          otherwise -> RECOMMEND continued surveillance (belzutifan in pregnancy: NR-11). Growth coded as
+          progression is never asked for again (only the doubling time, a surgical criterion).
           Size unknown -> needs-data card (pnet-size-needs-data).
 H-05 — VHL pNET >= 3 cm, rapid growth or symptomatic
     When: VHL, not metastatic, and pNET >= 3 cm (>= vhl_pnet_head_surgery_cm, 2 cm, in the pancreatic head --
@@ -84,7 +87,7 @@ def _hereditary_pnet(rule_id: str, p: NetPicture, syndrome: Hereditary) -> Outco
 
 
 def _facts(p: NetPicture) -> tuple[FactUse, ...]:
-    hereditary = tuple(FactUse(name="Hereditary syndrome", display=s.display, date=s.date, reference=s.reference)
+    hereditary = tuple(FactUse.of_source("Hereditary syndrome", s)
                        for s in p.hereditary_sources)
     return hereditary + fact_uses(p, "tumor_size_cm") + growth_facts(p) + fact_uses(p, "grade", "extent", "progression")
 
@@ -98,6 +101,7 @@ def _vhl_rapid(p: NetPicture, k: RuleKnowledge) -> bool | None:
 
 
 _SERIAL_SIZES = "pNET size on two scans >= 3 months apart (growth rate)"
+_DOUBLING = "volume doubling time (pNET size on two dated scans; surgery if under 500 days)"
 
 
 def _localized(rule_id: str, p: NetPicture) -> Outcome | None:
@@ -147,9 +151,9 @@ def _men1_care(p: NetPicture) -> Outcome | None:
         return None
     ptx = [FactUse(name="Procedure", display=pr.display, date=pr.date, reference=pr.reference)
            for pr in p.procedures if pr.kind == "parathyroidectomy"]
-    facts = tuple(FactUse(name="Hereditary syndrome", display=s.display, date=s.date, reference=s.reference)
+    facts = tuple(FactUse.of_source("Hereditary syndrome", s)
                   for s in p.hereditary_sources) + fact_uses(p, "hyperparathyroidism") + tuple(ptx) + tuple(
-        FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+        FactUse.of_source("Functional syndrome", s)
         for s in p.syndrome_sources)
     params = card_params(p)
     if p.hyperparathyroidism.is_(True) and not ptx:
@@ -235,8 +239,10 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
                     "threshold recalled, verify)",)
     facts, params = _facts(p), card_params(p)
     rapid = _vhl_rapid(p, k)
-    # A doubling time < 500 days is a surgical criterion (H-05): without one, say it is missing.
-    growth_gap = (_SERIAL_SIZES,) if rapid is None and not p.progression.is_(False) else ()
+    # A doubling time < 500 days is a surgical criterion (H-05): without one, say it is missing. Growth coded on
+    # record (progression) is never asked for again: only the doubling time it does not give.
+    growth_gap = ((_DOUBLING if p.progression.is_(True) else _SERIAL_SIZES),) \
+        if rapid is None and not p.progression.is_(False) else ()
     needs_therapy = p.progression.is_(True) or bool(rapid)
     # belzutifan's label is for adults (FT-01 withholds it below the label age; the alternative is surveillance)
     minor = p.age_years.known and int(p.age_years.value) < k.threshold("adult_age_years")  # type: ignore[arg-type]
@@ -248,6 +254,13 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
                                   missing=missing + staging + growth_gap, reason=reason)
     why = ("pregnant" if p.pregnant.is_(True) else "belzutifan declined" if p.declined(Agent.BELZUTIFAN)
            else f"aged {p.age_years.value}: belzutifan is approved for adults") if needs_therapy else "not growing"
+    if needs_therapy:
+        # growing on record: never "belzutifan if it grows"; the MDT plans imaging and the surgical criteria
+        return Outcome.applicable("H-04", card="vhl-pnet-growing-no-belzutifan", params=params,
+                                  missing=staging + growth_gap,
+                                  facts=facts + growth_facts(p) + fact_uses(p, "progression", "pregnant")
+                                  + (fact_uses(p, "age_years") if minor else ()),
+                                  reason=f"VHL pNET <3 cm growing on record; belzutifan not possible now: {why}")
     return Outcome.applicable("H-04", card="vhl-pnet-surveillance", params=params, missing=staging + growth_gap,
                               facts=facts + fact_uses(p, "pregnant") + (fact_uses(p, "age_years") if minor else ()),
                               reason=f"VHL pNET <3 cm, {why}")

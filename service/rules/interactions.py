@@ -21,7 +21,10 @@ SB-12 — QT prolongation with sunitinib  (Sutent label)
     When: sunitinib in question and a QT-prolonging current medication, or a QTc >= qtc_caution_ms (470).
     Then: QTc >= qtc_stop_ms (500): NOT RECOMMENDED to start/continue until corrected (drug-safety);
           else CAUTION: baseline and on-treatment ECG, potassium and magnesium, review the other drug.
-          QTc not on record with a QT drug -> listed as missing on the card.
+          QTc not on record with a QT drug -> listed as missing on the card. The QTc fact is critical (the card
+          critical) above critical_qtc_ms (500) or at critical_qtc_with_qt_drugs_ms (480) or more with
+          critical_qtc_min_qt_drugs (2) QT-prolonging drugs, sunitinib counted; potassium and magnesium on record
+          are cited, those not on record are missing.
     Source: Sutent label (QT prolongation, torsades); QTc thresholds: common oncology practice (R).
 SB-13 — known DPD deficiency with capecitabine / 5-FU  (capecitabine and fluorouracil labels; CPIC)
     When: DPD deficiency on record (Condition: DPD deficiency, DPYD poor/intermediate metaboliser) and
@@ -35,11 +38,12 @@ SB-13 — known DPD deficiency with capecitabine / 5-FU  (capecitabine and fluor
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from service.picture.model import Agent, Medication, NetPicture, TherapyStatus
 from service.rules.outcome import FactUse, Outcome, Status
-from service.rules.predicates import exposure_facts, fact_uses, in_play, medication_fact
+from service.rules.predicates import exposure_facts, fact_uses, in_play, lab_facts, medication_fact
 from service.rules.registry import RuleKnowledge, rule
 
 
@@ -137,15 +141,34 @@ def sunitinib_qt(p: NetPicture, as_of: date, k: RuleKnowledge,
         return outcomes
     facts = tuple(medication_fact(m) for m in qt_drugs) + _drug_facts(p, Agent.SUNITINIB, how)
     if qtc.known:
-        facts = (FactUse.of("QTc", qtc, f"{float(qtc.value):g} ms"),) + facts  # type: ignore[arg-type]
+        facts = (_qtc_fact(p, k, len(qt_drugs) + 1),) + facts
+    facts += lab_facts(p, k, "potassium", "magnesium")
     very_long = qtc.known and float(qtc.value) >= k.threshold("qtc_stop_ms")  # type: ignore[arg-type]
     card = "sunitinib-qtc-long" if very_long else "sunitinib-qt-caution"
-    missing = () if qtc.known else ("QTc on a recent ECG (with potassium and magnesium)",)
+    missing = (() if qtc.known else ("QTc on a recent ECG",)) + tuple(
+        w for w, f in (("potassium", p.labs.potassium), ("magnesium", p.labs.magnesium)) if not f.known)
     return outcomes + (Outcome.applicable(
         "SB-12", card=card, facts=facts, missing=missing,
         params={"drug": ", ".join(dict.fromkeys(short_name(m) for m in qt_drugs)) or "no other QT drug"},
         reason=f"sunitinib ({how}) with " + ("a QTc of 500 ms or more" if very_long
                                                else "a QT-prolonging drug or a long QTc")),)
+
+
+def _qtc_fact(p: NetPicture, k: RuleKnowledge, qt_drug_count: int) -> FactUse:
+    """The QTc on record; critical (the card is shown critical) above ``critical_qtc_ms``, or at/above
+    ``critical_qtc_with_qt_drugs_ms`` with ``critical_qtc_min_qt_drugs`` or more QT-prolonging drugs together
+    (sunitinib counted)."""
+    qtc = float(p.labs.qtc.value)  # type: ignore[arg-type]
+    words = f"{qtc:g} ms"
+    critical = False
+    if qtc > k.threshold("critical_qtc_ms"):
+        critical, words = True, words + f" (critical: above {k.threshold('critical_qtc_ms'):g} ms)"
+    elif (qtc >= k.threshold("critical_qtc_with_qt_drugs_ms")
+          and qt_drug_count >= k.threshold("critical_qtc_min_qt_drugs")):
+        critical = True
+        words += (f" (critical: {k.threshold('critical_qtc_with_qt_drugs_ms'):g} ms or more with "
+                  f"{qt_drug_count} QT-prolonging drugs)")
+    return replace(FactUse.of("QTc", p.labs.qtc, words), critical=critical)
 
 
 # Fluoropyrimidine regimens by card-contract topic, with the drug named on the card.

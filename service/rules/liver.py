@@ -26,7 +26,10 @@ LD-02 — liver-directed therapy  (seed 001: no technique superior; ENETS/ESMO)
           that says "once resection is ruled out" (never asserts "not suited to resection": review
           2026-12, Wrong 12). Abdominal pain counts as symptomatic liver disease only when the
           small-bowel primary is not in situ (an unresected small-bowel primary with a mesenteric mass
-          explains the pain: M-10).
+          explains the pain: M-10). Liver dominance is never inferred from a liver-metastasis code alone
+          (the picture needs a hepatic burden and no extrahepatic site): with dominance not documented and no
+          extrahepatic site coded, CONSIDER 'if liver-dominant' (liver-directed-if-liver-dominant) asking for
+          the extent outside the liver; with extrahepatic sites coded, insufficient (imaging/MDT).
 LD-03 — liver transplantation  (seed 001; Milan-NET, Maspero 2022)
     When: WD G1/G2 with Ki-67 < transplant_ki67_max (10 %), metastases in the liver only,
           portal-drained primary (pancreas, midgut, other GI) removed (resection on record),
@@ -114,8 +117,10 @@ def surgical_evaluation(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
         if progression_being_treated(p):
             return Outcome.not_applicable("LD-01", "a therapy for the current progression is running; reassess at the next decision")
         gap = ("surgical/MDT resectability assessment",)
-        if not p.liver_dominant.is_(True):
-            return Outcome.insufficient("LD-01", gap, reason="resectability not assessed; disease not known to be liver-dominant")
+        # no extrahepatic site is coded here (above): liver metastases alone are enough to ask the surgeon; the
+        # card never asserts liver dominance the record does not document (review A W5)
+        if p.liver_dominant.is_(False):
+            return Outcome.insufficient("LD-01", gap, reason="resectability not assessed; disease not liver-dominant")
         if newly_diagnosed(p) is not True:
             return Outcome.insufficient("LD-01", gap, reason="resectability not assessed; not a first-plan decision "
                                         "(at progression LD-02 asks for it)")
@@ -124,7 +129,9 @@ def surgical_evaluation(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
                                         "disease: LD-02 lists it as missing on its card")
         return needs_data("LD-01", p, gap, card="liver-resectability-needs-data",
                           facts=fact_uses(p, "liver_metastases", "liver_dominant", "hepatic_burden_percent", "grade"),
-                          reason="newly diagnosed liver-dominant metastases; resectability not assessed")
+                          reason=("newly diagnosed liver-dominant metastases" if p.liver_dominant.is_(True) else
+                                  "newly diagnosed liver metastases, no extrahepatic site coded")
+                          + "; resectability not assessed")
     if p.resectability.value not in _OPERABLE:
         return Outcome.not_applicable("LD-01", "judged unresectable")
     return Outcome.applicable("LD-01", card="liver-surgery-evaluation", params=card_params(p),
@@ -141,9 +148,8 @@ def liver_directed_therapy(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outc
     stop = _liver_mets("LD-02", p)
     if stop is not None:
         return stop
-    if unknown(p.liver_dominant):
-        return Outcome.insufficient("LD-02", ("liver-dominant disease? (imaging/MDT)",), reason="not known if liver-dominant")
-    if not p.liver_dominant.value:
+    dominance_unknown = unknown(p.liver_dominant)
+    if not dominance_unknown and not p.liver_dominant.value:
         return Outcome.not_applicable("LD-02", "extrahepatic disease dominates")
     if p.resectability.known and p.resectability.value in _OPERABLE:
         return Outcome.not_applicable("LD-02", "resectable/cytoreducible: surgical evaluation (LD-01)")
@@ -161,14 +167,24 @@ def liver_directed_therapy(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outc
             return Outcome.insufficient("LD-02", ("documented progression within 12 months",),
                                         reason="progression status not on record")
         return Outcome.not_applicable("LD-02", "stable and asymptomatic")
-    facts = fact_uses(p, "liver_dominant", "hepatic_burden_percent", "progression", "carcinoid_syndrome",
-                      "abdominal_pain", "resectability")
+    facts = fact_uses(p, "liver_metastases", "liver_dominant", "hepatic_burden_percent", "progression",
+                      "carcinoid_syndrome", "abdominal_pain", "resectability")
     missing = () if p.resectability.known else ("resectability assessment",)
     params = card_params(p)
     if has_bilio_enteric_anastomosis(p):
         return Outcome.applicable("LD-02", card="liver-directed-anastomosis-caution", params=params,
                                   facts=facts + anastomosis_facts(p), missing=missing,
                                   reason="liver-directed therapy considered after bilio-enteric anastomosis")
+    if dominance_unknown:
+        # liver metastases on record, dominance not documented: never asserted; the card is conditional
+        if p.metastatic_sites - {"liver"}:
+            return Outcome.insufficient("LD-02", ("liver-dominant disease? (imaging/MDT)",),
+                                        reason="extrahepatic metastases coded: not known if liver-dominant")
+        return Outcome.applicable("LD-02", card="liver-directed-if-liver-dominant", params=params, facts=facts,
+                                  missing=("extent of disease outside the liver (imaging review: is it liver-dominant?)",
+                                           "hepatic tumour burden (% of liver)") + missing,
+                                  reason="liver metastases on record, liver dominance not documented; "
+                                         + ("progressive" if progressive else "symptomatic"))
     burden = _burden(p)
     bili, uln = p.labs.bilirubin, p.labs.bilirubin_uln
     bilirubin_high = bili.known and uln.known and float(bili.value) > float(uln.value)  # type: ignore[arg-type]

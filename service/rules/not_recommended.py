@@ -44,11 +44,13 @@ NR-16 — SSA for antiproliferation when SSTR-negative (advanced WD G1/G2, no fu
     When: an SSA is ordered or taken. Why: benefit shown in SSTR-positive tumours; keep for hormonal
     symptoms. (No row suggests an SSA for SSTR-negative disease.)
 NR-21 — calling progression on chromogranin A alone (CgA rising, progression not shown on
-    imaging). Why: false elevation (PPI, renal failure, atrophic gastritis).
-NR-23 — two SSAs together, routine everolimus + SSA for antiproliferation (no functional syndrome, or
-    carcinoid syndrome: RADIANT-2 was exactly everolimus + octreotide LAR in carcinoid syndrome), or everolimus
-    during a PRRT course (a dose ordered or scheduled). Why: no added benefit shown; no trial of everolimus with
-    PRRT and additive marrow toxicity.
+    imaging). Why: false elevation (PPI, renal failure, atrophic gastritis). A current imaging assessment on
+    record (stable/improved/remission) is cited (cga-alone-imaging-stable: "imaging on <date> is stable"),
+    never asked for; an older one is named in "imaging more recent than <date>".
+NR-23 — two SSAs together; routine everolimus + long-acting SSA for antiproliferation in non-functional NET
+    outside a PRRT course (the card stops the SSA: the everolimus is the indicated line and is never what it
+    removes; carcinoid syndrome is NR-02's); or everolimus during a PRRT course (a dose ordered or scheduled).
+    Why: no added benefit shown; no trial of everolimus with PRRT and additive marrow toxicity.
 """
 from __future__ import annotations
 
@@ -58,6 +60,7 @@ from service.picture.model import (
     Agent,
     DiseaseStatus,
     Extent,
+    FactState,
     Grade,
     LungType,
     NetPicture,
@@ -347,7 +350,17 @@ def chromogranin_alone(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if _progressing(p):
         return Outcome.not_applicable("NR-21", "progression documented (imaging/disease status)")
     facts = (FactUse.of("Chromogranin A", p.labs.chromogranin_a_rising, "rising"), *_f("Disease status", p.disease_status))
-    return Outcome.applicable("NR-21", facts=facts, missing=("cross-sectional imaging (RECIST 1.1)",),
+    status = p.disease_status
+    if (status.state is FactState.PRESENT and status.date is not None
+            and status.value in (DiseaseStatus.STABLE, DiseaseStatus.IMPROVED, DiseaseStatus.REMISSION)):
+        # the imaging assessment is on record and current: cite it, never ask for it again (review A, W1)
+        return Outcome.applicable("NR-21", card="cga-alone-imaging-stable", facts=facts,
+                                  params={"date": status.date.isoformat()},
+                                  reason=f"chromogranin A rising; imaging assessment {status.value.value} on "
+                                         f"{status.date.isoformat()}")
+    missing = (f"cross-sectional imaging (RECIST 1.1) more recent than {status.date.isoformat()}"
+               if status.known and status.date is not None else "cross-sectional imaging (RECIST 1.1)")
+    return Outcome.applicable("NR-21", facts=facts, missing=(missing,),
                               reason="chromogranin A rising without documented progression")
 
 
@@ -359,15 +372,20 @@ def ssa_combinations(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
     if len(depots) >= 2:
         out.append(Outcome.applicable("NR-23", card="ssa-combination", facts=exposure_facts(p, Agent.SSA),
                                       reason="two long-acting SSAs at the same time"))
-    carcinoid_only = p.carcinoid_syndrome.is_(True) and p.syndromes <= {Syndrome.CARCINOID}
-    if in_play(p, Agent.EVEROLIMUS) and p.on(Agent.SSA) and (not _functional(p) or carcinoid_only):
-        out.append(Outcome.applicable("NR-23", card="everolimus-ssa-combination",
-                                      facts=exposure_facts(p, Agent.EVEROLIMUS, Agent.SSA),
-                                      reason="everolimus with SSA for antiproliferation" + (
-                                          " in carcinoid syndrome (RADIANT-2)" if carcinoid_only else
-                                          ", no functional syndrome")))
     prrt_running = p.on(Agent.PRRT) or any(t.status is TherapyStatus.PLANNED for t in p.therapies_of(Agent.PRRT)) \
         or (p.next_prrt_date.known and p.next_prrt_date.value >= as_of)  # type: ignore[operator]
+    # the routine combination: a long-acting SSA kept beside everolimus for tumour control in non-functional
+    # disease. The everolimus is the indicated line (P-03, M-05); what is not recommended is keeping the SSA, so
+    # the card stops the SSA and never the everolimus. Carcinoid syndrome: the SSA treats the syndrome and
+    # NR-02 speaks about the everolimus (RADIANT-2); during a PRRT course the SSA is part of the PRRT schedule and
+    # the everolimus-during-PRRT card speaks.
+    depot_in_force = any(t.long_acting is not False and t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED)
+                         for t in p.therapies_of(Agent.SSA))
+    if in_play(p, Agent.EVEROLIMUS) and depot_in_force and not _functional(p) and not prrt_running:
+        out.append(Outcome.applicable("NR-23", card="everolimus-ssa-combination",
+                                      facts=exposure_facts(p, Agent.EVEROLIMUS, Agent.SSA),
+                                      reason="long-acting SSA kept beside everolimus for tumour control, no functional "
+                                             "syndrome"))
     if in_play(p, Agent.EVEROLIMUS) and prrt_running:
         out.append(Outcome.applicable("NR-23", card="everolimus-prrt-combination",
                                       facts=exposure_facts(p, Agent.EVEROLIMUS, Agent.PRRT)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping
 
-from service.picture.model import Fact, Ki67, Quantity
+from service.picture.model import Fact, Ki67, Quantity, Source
 
 
 class Status(str, enum.Enum):
@@ -31,6 +31,18 @@ class FactUse:
     source: str = "coded"          # "coded" | "report-text" (card contract, "Facts read from report text")
     quote: str | None = None       # a report-text fact: the sentence it was read from (raw; the renderer escapes)
     record: str | None = None      # a report-text fact: JSON of the coded Observation that would record it
+    # a value at or beyond a critical limit of the knowledge (``critical_values`` in cards/knowledge/safety.yaml):
+    # the card that cites it is shown with indicator "critical" (service.render)
+    critical: bool = False
+
+    @classmethod
+    def of_source(cls, name: str, source: Source, display: str | None = None) -> "FactUse":
+        """One record of the picture as a fact, with its provenance: a source read from text keeps its quote
+        and the record that would code it (source "report-text")."""
+        text = source.quote is not None
+        return cls(name=name, display=display or source.display, date=source.date, reference=source.reference,
+                   source="report-text" if text else "coded", quote=source.quote if text else None,
+                   record=source.record if text else None)
 
     @classmethod
     def of(cls, name: str, fact: Fact[Any], display: str | None = None) -> "FactUse":
@@ -45,8 +57,9 @@ class FactUse:
                     or (source.date == newest.date and source.quote is None and newest.quote is not None):
                 newest = source      # the newest; at one date a coded source before report text
         if display is None:
-            if not fact.known and len({s.origin for s in fact.sources}) > 1:
-                # a coded result and report text disagree: show both readings
+            if not fact.known and (len({s.origin for s in fact.sources}) > 1 or (
+                    fact.state.value == "contradictory" and len({s.display for s in fact.sources}) > 1)):
+                # sources disagree (a coded result and report text, or two results of one date): show both
                 display = f"{fact.state.value}: " + " vs ".join(dict.fromkeys(s.display for s in fact.sources))
             elif not fact.known:
                 display = fact.state.value

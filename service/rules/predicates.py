@@ -6,9 +6,11 @@ returns ``None`` (or an INSUFFICIENT outcome): missing data is never a negative 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Iterable
 
+from service.picture.dates import shift
 from service.picture.model import (
     Agent,
     Differentiation,
@@ -73,6 +75,9 @@ def card_params(p: NetPicture) -> dict[str, str]:
     params = {"site": site_words(p)}
     if p.grade.known:
         params["grade"] = p.grade.value.value  # type: ignore[union-attr]
+        ends = [g for _, g in p.ki67_ends]
+        if len(ends) == 2 and None not in ends and ends[0] != ends[1]:
+            params["grade"] = f"{ends[0].value}-{ends[1].value}"   # a Ki-67 range across a grade cut-off
     if p.ki67.known:
         k: Ki67 = p.ki67.value  # type: ignore[assignment]
         params["ki67"] = ki67_text(k)
@@ -176,6 +181,45 @@ def fact_uses(p: NetPicture, *names: str) -> tuple[FactUse, ...]:
     return tuple(out)
 
 
+# Labs with critical limits in the knowledge (critical_<lab>_below / critical_<lab>_above), their card label and unit.
+_CRITICAL_LABS = {"potassium": ("Potassium", "mmol/L"), "magnesium": ("Magnesium", "mmol/L"),
+                  "glucose": ("Glucose", "mg/dL")}
+
+
+def lab_fact(p: NetPicture, k: RuleKnowledge, lab: str) -> FactUse | None:
+    """The lab value on record (canonical unit, with its date and reference), or None when none is known.
+
+    Beyond a critical limit of the knowledge (``critical_<lab>_below``/``_above``) the fact is marked critical
+    and says so ("2.8 mmol/L (critically low: below 3 mmol/L)"): the card citing it is shown with indicator
+    "critical" -- when the value is at most ``critical_value_max_days`` old (an older one is shown as "low").
+    """
+    fact = getattr(p.labs, lab)
+    if not fact.known:
+        return None
+    name, unit = _CRITICAL_LABS[lab]
+    value = float(fact.value)
+    words = f"{round(value, 2):g} {unit}"
+    raw = FactUse.of(name, fact).display
+    if raw and raw.replace(" ", "") != words.replace(" ", ""):
+        words += f" ({raw})"          # the value as reported, when in another unit
+    critical = False
+    recent = fact.date is not None and (p.as_of - fact.date).days <= k.threshold("critical_value_max_days")
+    for side, test in (("below", lambda v, t: v < t), ("above", lambda v, t: v >= t)):
+        name_t = f"critical_{lab}_{side}"
+        if name_t in k.whole.thresholds:
+            limit = k.threshold(name_t)
+            if test(value, limit):
+                critical = recent     # an older critical value is shown, dated, but does not make the card critical
+                words += f" ({'critically ' if recent else ''}{'low' if side == 'below' else 'high'}: {side} {limit:g} {unit})"
+    base = FactUse.of(name, fact, words)
+    return replace(base, critical=critical)
+
+
+def lab_facts(p: NetPicture, k: RuleKnowledge, *labs: str) -> tuple[FactUse, ...]:
+    """``lab_fact`` of each lab on record."""
+    return tuple(f for lab in labs if (f := lab_fact(p, k, lab)) is not None)
+
+
 def age_fact(p: NetPicture, as_of: date | None) -> FactUse:
     """The patient's age on ``as_of`` (the fact's date), never dated with the birth date (the source's date):
     "43 years (born 1983-06-06)". Without ``as_of`` the fact has no date."""
@@ -229,7 +273,7 @@ def syndrome_facts(p: NetPicture, syndrome: Syndrome) -> tuple[FactUse, ...]:
 
 def syndrome_list_facts(p: NetPicture) -> tuple[FactUse, ...]:
     """Every functional-syndrome record (with dates), for cards of rows that are not syndrome rows."""
-    return tuple(FactUse(name="Functional syndrome", display=s.display, date=s.date, reference=s.reference)
+    return tuple(FactUse.of_source("Functional syndrome", s)
                  for s in p.syndrome_sources)
 
 
@@ -410,9 +454,9 @@ def sstr_outdated(p: NetPicture, k: RuleKnowledge) -> tuple[str, tuple[FactUse, 
     if age > limit:
         return (f"the last SSTR imaging ({when.isoformat()}, {age_words(when, p.as_of)}) is older than "
                 f"{round(limit / 30.4)} months"), ()
-    window = timedelta(days=k.threshold("sstr_before_progression_days"))
+    window = k.threshold("sstr_before_progression_days")
     if (p.progression.is_(True) and p.progression_date.known
-            and p.progression_date.value > when + window):  # type: ignore[operator]
+            and p.progression_date.value > shift(when, window)):  # type: ignore[operator]
         prog = p.progression_date.value
         return (f"the last SSTR imaging ({when.isoformat()}) predates the progression of {prog.isoformat()}",  # type: ignore[union-attr]
                 (FactUse.of("Latest progression", p.progression_date, f"progression {prog.isoformat()}"),))  # type: ignore[union-attr]

@@ -11,7 +11,9 @@ KR-01 — a Ki-67 range across a decision threshold
           answer, the ones that hold at both stay, and one needs-data card (``ki67-range-point-value``,
           data-gap) names the decision thresholds (``lists.ki67_decision_thresholds``: 3, 10, 20, 55 %)
           inside the range, what the table gives at each end, and asks pathology for a point value (or the
-          mitotic count). Never no card, never one end taken silently. No Ki-67 threshold of the knowledge
+          mitotic count). Never no card, never one end taken silently. A suggestion held at both ends but worded
+          by a row of one end only (G3-01 "WD G3" beside M-03 at the G2 end) keeps its card with a finding naming
+          the other end's row; the grade words read "G2-G3" (picture note "uncertain"). No Ki-67 threshold of the knowledge
           inside the range ("< 2 %"): the rows are not run again (they cannot differ).
     Source: WHO 2019/2022 grading (Ki-67 3 % and 20 % cut-offs); CLARINET (< 10 %) and NETTER-2 (10-55 %)
           enrolment; decision table section 1.1.
@@ -86,11 +88,18 @@ def ki67_range(p: NetPicture, as_of: date, k: RuleKnowledge, outcomes: tuple[Out
     common = set(low) & set(high)
     (lo_point, lo_grade), (hi_point, hi_grade) = p.ki67_ends
     revised: list[Outcome] = []
+    (lo_point, lo_grade), (hi_point, hi_grade) = p.ki67_ends
     for o in outcomes:
         spec = k.card_of(o) if o.status is Status.APPLICABLE else None
         if spec is not None and spec.strength in _SUGGESTING and (spec.topic, spec.strength) not in common:
             revised.append(Outcome.not_applicable(o.rule_id, "holds at one end of the reported Ki-67 range only"))
             continue
+        if (spec is not None and spec.strength in _SUGGESTING and lo_grade != hi_grade
+                and o.rule_id not in low.get((spec.topic, spec.strength), ())):
+            # the option holds at both ends, but this row's wording is the high end's (e.g. "WD G3"): say so
+            o = o.amended(note=f"grade {lo_grade.value if lo_grade else '?'}-{hi_grade.value if hi_grade else '?'} "
+                               f"uncertain (Ki-67 {ki67_text(p.ki67.value)}): at the low end the same option comes "
+                               f"from {', '.join(low[(spec.topic, spec.strength)])}")  # type: ignore[arg-type]
         revised.append(o)
     reported: Ki67 = p.ki67.value  # type: ignore[assignment]
     thresholds = [float(t) for t in k.values("ki67_decision_thresholds")

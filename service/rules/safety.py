@@ -52,6 +52,9 @@ NR-19 — everolimus with a strong CYP3A4/P-gp inhibitor; live vaccine on everol
 NR-20 — Cometriq capsules in place of Cabometyx tablets
     Then: NOT RECOMMENDED: different formulations/doses. Source: Cabometyx label.
 SB-01 — on everolimus (active): stomatitis prophylaxis, glucose/lipids, pneumonitis; hyperglycaemia flagged.
+    Impaired liver function: the Child-Pugh class the labs settle (picture child_pugh, a lower bound) at least
+    B/C with a dose above the label's (5 / 2.5 mg) or not known -> everolimus-child-pugh-b/-c (the label dose;
+    order hooks offer it in place of the draft); otherwise the general hepatic-impairment card.
 SB-02 — on sunitinib: hepatotoxicity (boxed), BP, TSH, glucose, LVEF.
 SB-03 — on cabozantinib: BP, LFT, proteinuria; stop >= 3 weeks before planned surgery.
 SB-04 — on/ordered capecitabine (CAPTEM): DPYD test (not asked when DPD deficiency is on record: SB-13);
@@ -84,6 +87,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from service.picture.dates import shift
 from service.picture.model import (
     Agent,
     Fact,
@@ -272,7 +276,8 @@ def belzutifan_safety(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome |
         pregnancy = (FactUse.of("Pregnant", p.pregnant, "yes"), *facts)
         # One card: the critical "stop it / cancel the order" when it is taken or ordered (a second
         # "do not start" card on the belzutifan topic said the same thing: noise, review 2026-11).
-        if p.on(Agent.BELZUTIFAN):
+        taken = any(t.status is TherapyStatus.ACTIVE and not p.draft_only(t) for t in p.therapies_of(Agent.BELZUTIFAN))
+        if taken:  # an order-hook draft is an order, not a drug she takes
             out.append(Outcome.applicable("NR-11", card="belzutifan-pregnancy-current", facts=pregnancy,
                                           reason="on belzutifan in pregnancy"))
         elif ordered:
@@ -305,9 +310,10 @@ def ssa_before_prrt(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if prrt_date is None:
         return Outcome.not_applicable("NR-17", "no PRRT dose scheduled")
     washout = timedelta(days=k.threshold("ssa_long_acting_washout_days"))
+    window_start = shift(prrt_date, -washout.days)
     depots = [t for t in p.therapies_of(Agent.SSA)
               if t.long_acting is True and t.status is TherapyStatus.ACTIVE
-              and (t.end is None or t.end > prrt_date - washout)]
+              and (t.end is None or t.end > window_start)]
     if not depots:
         return Outcome.not_applicable("NR-17", "no long-acting SSA within the washout window")
     facts = (FactUse(name="Next PRRT dose", display=prrt_date.isoformat(), date=prrt_date,
@@ -325,8 +331,8 @@ def ssa_before_prrt(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     depot = next(t for t in depots if t.last_administered == given)
     given_fact = FactUse(name="Last long-acting SSA injection", display=f"{depot.drug} given {given.isoformat()}",
                          date=given, reference=depot.references[-1] if depot.references else None)
-    if given > prrt_date - washout:
-        earliest = given + washout
+    if given > window_start:
+        earliest = shift(given, washout.days)
         return Outcome.applicable(
             "NR-17", card="ssa-before-prrt-postpone", facts=(given_fact, *facts),
             params={"date": prrt_date.isoformat(), "given": given.isoformat(), "earliest": earliest.isoformat()},
@@ -423,9 +429,26 @@ def everolimus_monitoring(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
         liver.append(_lab("Bilirubin", labs.bilirubin, "mg/dL"))
     if labs.albumin.known and labs.albumin.value < k.threshold("everolimus_hepatic_albumin_below"):
         liver.append(_lab("Albumin", labs.albumin, "g/dL"))
+    cp = p.child_pugh
+    if liver and cp.known and cp.value.min_class in ("B", "C"):  # type: ignore[union-attr]
+        # the labs already settle the class (at least B): the label dose, never "assess the Child-Pugh class"
+        klass = cp.value.min_class  # type: ignore[union-attr]
+        cap = k.threshold(f"everolimus_child_pugh_{klass.lower()}_max_mg")
+        doses = [t.dose_mg for t in p.therapies_of(Agent.EVEROLIMUS)
+                 if t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED) and t.dose_mg is not None]
+        if not doses or max(doses) > cap:
+            return Outcome.applicable(
+                "SB-01", card=f"everolimus-child-pugh-{klass.lower()}",
+                facts=(FactUse.of("Child-Pugh class", cp), *liver, *facts),
+                missing=tuple(f"{u} (completes the Child-Pugh class)" for u in cp.value.unknown),  # type: ignore[union-attr]
+                reason=f"at least Child-Pugh {klass} ({cp.value.min_points} points or more) on everolimus"  # type: ignore[union-attr]
+                       + (f" {max(doses):g} mg" if doses else "") + f": at most {cap:g} mg daily")
     if liver:
-        return Outcome.applicable("SB-01", card="everolimus-hepatic-impairment", facts=(*liver, *facts),
-                                  missing=("Child-Pugh class (INR, ascites, encephalopathy)",),
+        unknown = cp.value.unknown if cp.known else ("INR", "ascites", "encephalopathy")  # type: ignore[union-attr]
+        return Outcome.applicable("SB-01", card="everolimus-hepatic-impairment",
+                                  facts=(*((FactUse.of("Child-Pugh class", cp),) if cp.known else ()), *liver,
+                                         *facts),
+                                  missing=(f"Child-Pugh class ({', '.join(unknown)})",) if unknown else (),
                                   reason="impaired liver function on everolimus: Child-Pugh dose")
     high = []
     if p.labs.hba1c.known and p.labs.hba1c.value >= k.threshold("hba1c_diabetes_min"):

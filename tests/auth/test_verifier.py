@@ -565,3 +565,44 @@ def test_full_replay_cache_rejects_rather_than_forgetting(make_verifier, mint, a
     verifier = make_verifier(replay_cache=InMemoryReplayCache(max_entries=1))
     verifier.verify(bearer(mint()), TEST_AUD)
     assert rejected(verifier, bearer(mint()), TEST_AUD, auth_log) == "replay-cache-full"
+
+
+# ------------------------------------------------------------------------ duplicate members (issue 15, finding 11)
+def _signed_raw(header_json: str, payload_json: str, key) -> str:
+    """A correctly signed ES384 token over exactly these JSON texts (duplicates kept as written)."""
+    from jwt.algorithms import ECAlgorithm
+
+    def b64(text: str) -> str:
+        return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+    signing_input = f"{b64(header_json)}.{b64(payload_json)}"
+    signature = ECAlgorithm(ECAlgorithm.SHA384).sign(signing_input.encode(), key)
+    return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+
+def _raw_claims(now: float, jti: str, aud_members: str) -> str:
+    return (f'{{"iss": "{TEST_ISS}", {aud_members}, "iat": {int(now)}, "exp": {int(now) + 300}, '
+            f'"jti": "{jti}"}}')
+
+
+@pytest.mark.parametrize("where", ["header", "payload"])
+def test_a_token_repeating_a_member_is_refused(make_verifier, es384_key, auth_log, where):
+    verifier = make_verifier(clock=lambda: NOW)
+    header = f'{{"alg": "ES384", "typ": "JWT", "kid": "{KID_ES384}"}}'
+    single = _signed_raw(header, _raw_claims(NOW, "dup-ok", f'"aud": "{TEST_AUD}"'), es384_key)
+    assert verifier.verify(bearer(single), TEST_AUD).jti == "dup-ok"      # the same token, no repeat: accepted
+
+    if where == "header":
+        # a reader keeping the first "alg" sees "none"; the stdlib (last wins) saw ES384 and accepted it
+        header = f'{{"alg": "none", "typ": "JWT", "kid": "{KID_ES384}", "alg": "ES384"}}'
+        payload = _raw_claims(NOW, "dup-h", f'"aud": "{TEST_AUD}"')
+    else:
+        # a reader keeping the first "aud" sees another service; the stdlib saw this one
+        payload = _raw_claims(NOW, "dup-p", f'"aud": "https://other.example/cds-services/x", "aud": "{TEST_AUD}"')
+    token = _signed_raw(header, payload, es384_key)
+    auth_log.clear()
+    with pytest.raises(Unauthorized) as excinfo:
+        verifier.verify(bearer(token), TEST_AUD)
+    assert str(excinfo.value) == Unauthorized.public_message and excinfo.value.__cause__ is None
+    reasons = [r.reason for r in auth_log.records if r.name == "service.protocol.auth" and r.levelno == logging.WARNING]
+    assert reasons[-1] == "malformed-token"

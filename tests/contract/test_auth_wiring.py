@@ -92,8 +92,9 @@ def test_audience_is_the_public_url_not_the_request_url(checked_client, mint):
     assert checked_client.post(HOOK_PATH, json=hook_body(), headers=public).status_code == 200
 
 
-def test_feedback_audience_is_the_feedback_url(checked_client, auth_header):
+def test_feedback_audience_is_the_feedback_url(app, checked_client, auth_header):
     body = {"feedback": [{"card": "c1", "outcome": "overridden", "outcomeTimestamp": "2026-11-22T10:00:00Z"}]}
+    app.extensions["netcds"].feedback_store.record_issued([{"uuid": "c1"}], service_id=SERVICE_ID, hook_instance=None)
 
     assert checked_client.post(FEEDBACK_PATH, json=body, headers=auth_header(HOOK_PATH)).status_code == 401
     assert checked_client.post(FEEDBACK_PATH, json=body, headers=auth_header(FEEDBACK_PATH)).status_code == 200

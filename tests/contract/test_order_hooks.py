@@ -169,10 +169,16 @@ def test_a_concordant_draft_gets_no_card(post):
     assert response.get_json() == {"cards": []}
 
 
-def test_feedback_works_for_the_order_services(checked_client, auth_header):
+def test_feedback_works_for_the_order_services(app, checked_client, auth_header):
     path = f"{SIGN_PATH}/feedback"
-    body = {"feedback": [{"card": "00000000-0000-4000-8000-000000000001", "outcome": "overridden",
-                          "outcomeTimestamp": "2026-11-22T09:31:00Z"}]}
-    response = checked_client.post(path, data=json.dumps(body), content_type="application/json",
+    card = "00000000-0000-4000-8000-000000000001"
+    body = {"feedback": [{"card": card, "outcome": "overridden", "outcomeTimestamp": "2026-11-22T09:31:00Z"}]}
+
+    def send():
+        return checked_client.post(path, data=json.dumps(body), content_type="application/json",
                                    headers=auth_header(path))
-    assert response.status_code == 200
+
+    assert send().status_code == 404            # not (yet) a card of net-order-sign: nothing stored
+    app.extensions["netcds"].feedback_store.record_issued([{"uuid": card}], service_id="net-order-sign",
+                                                          hook_instance=None)
+    assert send().status_code == 200

@@ -116,19 +116,23 @@ class _Server(ThreadingHTTPServer):
 class FaultServer:
     """A tiny FHIR-ish server on 127.0.0.1 whose answers each test chooses per resource type."""
 
-    def __init__(self, base_path: str = "/fhir"):
+    def __init__(self, base_path: str = "/fhir", host: str = "127.0.0.1", port: int = 0):
         self.base_path = base_path
         self.routes: dict[str, Behaviour] = {}
         self.default: Behaviour = lambda h: h.send_json({"resourceType": "OperationOutcome"}, 404)
         self.seen: list[tuple[str, str | None]] = []
         self.stopping = threading.Event()
-        self._httpd = _Server(("127.0.0.1", 0), FaultHandler)
+        self._httpd = _Server((host, port), FaultHandler)
         self._httpd.owner = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def origin(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://{self._httpd.server_address[0]}:{self._httpd.server_address[1]}"
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
 
     @property
     def base_url(self) -> str:

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from service.errors import BadRequest, FhirAccessError, PreconditionFailed
+from service.errors import BadRequest, FhirAccessError, PayloadTooLarge, PreconditionFailed
 from service.data.fhir_client import FhirClient, FhirPolicy, new_session, parse_server_url
 from service.data.prefetch import discovery_prefetch, gather
 from tests.data._support import (
@@ -96,6 +96,13 @@ FAULTS = {
     "not-a-bundle": lambda s: s.ok({"resourceType": "OperationOutcome", "issue": []}),
     "slow-drip": lambda s: s.drip(0.05),
     "too-large": lambda s: s.raw(json.dumps(searchset(*[condition(f"c{i}") for i in range(2000)])).encode()),
+    # issue 15, finding 5: the strict loader of request bodies reads FHIR responses too
+    "nan": lambda s: s.raw(json.dumps(searchset({**condition("c1"), "onsetAge": {"value": float("nan")}})).encode()),
+    "infinity": lambda s: s.raw(json.dumps(searchset({**condition("c1"), "onsetAge": {"value": float("inf")}})).encode()),
+    "4000-digit-integer": lambda s: s.raw(json.dumps(searchset(condition("c1"))).encode().replace(
+        b'"total": 1', b'"total": ' + b"9" * 4000)),
+    "duplicate-key": lambda s: s.raw(json.dumps(searchset(condition("c1"))).encode().replace(
+        b'"id": "c1"', b'"id": "c1", "id": "c2"')),
 }
 
 
@@ -215,6 +222,41 @@ def test_prefetched_bundle_with_next_is_completed_from_the_server(ehr, policy, s
     record, _, error = call(ehr, policy, session, prefetch)
     assert error is None
     assert ids(record, "Observation") == {"o1", "o2"} and record.incomplete == frozenset()
+
+
+
+# --------------------------------------------------------------------------- fetched resources are counted (issue 15, finding 2)
+
+
+def call_limited(ehr, policy, session, max_resources, prefetch=None):
+    req = Req(fhir_server=ehr.base_url, fhir_authorization={"access_token": TOKEN}, prefetch=prefetch or {})
+    # generous time limits: these tests count resources, a loaded machine must not cut a read short
+    policy = FhirPolicy.build([ehr.base_url], allow_http=True, timeout=5, max_pages=policy.max_pages,
+                              max_bytes=policy.max_bytes)
+    client = FhirClient.for_request(req, policy, session=session)
+    return elapsed(lambda: gather(req, client=client, templates=TEMPLATES, deadline=time.monotonic() + 10,
+                                  max_resources=max_resources))
+
+
+def test_resources_read_from_the_fhir_server_count_against_the_prefetch_limit(ehr, policy, session):
+    ehr.routes["Observation"] = ehr.ok(searchset(*[observation(f"o{i}") for i in range(40)]))
+    record, _, error = call_limited(ehr, policy, session, max_resources=42)   # patient + c1 + 40: at the limit
+    assert error is None and len(ids(record, "Observation")) == 40
+
+    _, _, error = call_limited(ehr, policy, session, max_resources=41)        # one over
+    assert isinstance(error, PayloadTooLarge) and error.status == 413
+    assert error.expression == "fhirServer" and "41" in error.message
+
+
+def test_next_pages_of_a_prefetched_bundle_count_too_and_paging_stops_at_the_limit(ehr, policy, session):
+    ehr.routes["Observation"] = endless(ehr)          # every page: one Observation and a next link
+    prefetch = {"patient": patient(), "conditions": searchset(condition("c1")),
+                "observations": searchset(*[observation(f"p{i}") for i in range(10)],
+                                          next_url=f"{ehr.base_url}/Observation?patient={PATIENT}&_offset=first")}
+    _, _, error = call_limited(ehr, policy, session, max_resources=13, prefetch=prefetch)   # 12 prefetched
+    assert isinstance(error, PayloadTooLarge)
+    # 12 prefetched + 1 fetched is at the limit, the second page passes it: paging stopped there
+    assert sum(1 for path, _ in ehr.seen if "/Observation" in path) == 2
 
 
 # --------------------------------------------------------------------------- redirects

@@ -242,3 +242,13 @@ def test_largest_allowed_batch_is_stored_in_one_call(store):
     assert store.record(SERVICE, items) == MAX_ITEMS
     assert store.record(SERVICE, items) == 0
     assert count_rows(store) == MAX_ITEMS
+
+
+@pytest.mark.parametrize("ts", ["1970-01-01T00:00:00-14:00", "2099-12-31T23:59:59.999999Z",
+                                "2100-01-01T13:59:59+14:00"])
+def test_timestamps_at_the_edges_of_the_accepted_range_round_trip(store, ts):
+    """The outermost outcomeTimestamps the parser lets through are stored and read back unchanged."""
+    items = parse_feedback(body(overridden("card-edge", ts=ts)))
+    assert store.record(SERVICE, items) == 1
+    assert [s.item.outcome_timestamp for s in store.list_feedback(SERVICE)] == [items[0].outcome_timestamp]
+    assert [r.feedback_items for r in store.report()] == [1]

@@ -28,7 +28,7 @@ from service.feedback.store import (
 )
 from tests.feedback import _workers
 
-HEAD = "0002"   # the newest revision under service/feedback/migrations/versions
+HEAD = "0003"   # the newest revision under service/feedback/migrations/versions
 ITEM = {"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "2021-12-11T10:05:31Z"}]}
 
 

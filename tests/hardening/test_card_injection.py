@@ -10,7 +10,11 @@ checked after removing the reviewed evidence links that the knowledge base itsel
   knowledge writes "Ki-67 <10 %", which no Markdown renderer reads as a tag), no
   ``javascript:`` / ``data:`` / ``vbscript:`` scheme;
 * no unescaped ``[`` or ``](`` (no Markdown link or image made from patient text);
-* no C0/C1 control character other than newline, no bidi override/isolate.
+* no C0/C1 control character other than newline, no bidi override/isolate;
+* no Unicode format character (category Cf: soft hyphen, U+061C, zero-width characters, U+2060, U+FEFF, bidi
+  marks, tag characters ...) anywhere (issue 15, finding 7);
+* nothing a GitHub-flavoured renderer turns into a link by itself (an e-mail address, ``www.``, ``http(s)://``,
+  ``ftp://``, ``mailto:``, ``xmpp:``), read after the renderer's own unescaping (``\\@`` is still an "@").
 """
 from __future__ import annotations
 
@@ -28,6 +32,11 @@ from tests.plugins.app import HOOK_PATH, fixture_hook_request
 REPO = Path(__file__).resolve().parents[2]
 KNOWLEDGE_TEXT = "\n".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "cards").rglob("*.yaml")))
 LINK = re.compile(r"\[([^\[\]\\]*)\]\((https://[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)\)")
+# GFM's autolink extension (and markdown-it's linkify) on the text a renderer sees after unescaping
+AUTOLINK = re.compile(r"[A-Za-z0-9.+_-]+@[A-Za-z0-9_-]+\.[A-Za-z0-9_-]|(?i:(?<![A-Za-z0-9])(?:https?|ftp)://|"
+                      r"(?<![A-Za-z0-9])www\.|(?<![A-Za-z0-9])(?:mailto|xmpp):[^\s])")
+# fields that hold a URL or a code system by contract (the knowledge's own, never patient text)
+URL_KEYS = {"url", "system", "icon", "reference", "profile", "definition", "instantiatesCanonical", "fullUrl"}
 BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f"}
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -42,6 +51,18 @@ HOSTILE = [
     "<a href='vbscript:msgbox'>x</a>",
     "\\[already\\]\\(escaped\\)",
     "|table|cell|\n|---|---|",
+]
+# issue 15, finding 7: text that becomes a link by itself, and characters that hide
+LINKING_AND_HIDDEN = [
+    "write to dr.x@clinic.example or a.b+c@d-e.example.org",
+    "mailto:someone@example.org and xmpp:alice@example.org",
+    "see www.example.org or WWW.EXAMPLE.COM/x",
+    "http://evil.example/a https://evil.example ftp://evil.example",
+    "\\@escaped\\.example",
+    "soft\u00adhyphen, arabic\u061cmark, zero\u200bwidth, joiner\u200d, word\u2060joiner, bom\ufeff",
+    "java\u200bscript:alert(1) and www\u200b.split.example and a\u2060@b.example",
+    "tag\U000e0041\U000e0042\U000e007f characters, invisible\u2064plus, lrm\u200e rlm\u200f",
+    "**bold** _it_ `code` ~~strike~~ # head | cell",
 ]
 
 
@@ -85,11 +106,17 @@ def _problems(cards: list[dict]) -> list[str]:
             found.append(f"{path}: unescaped '['")
         if re.search(r"(?<!\\)\]\(", text):
             found.append(f"{path}: unescaped ']('")
+        key = re.sub(r"\[\d+\]$", "", path).rsplit(".", 1)[-1]
+        link = None if key in URL_KEYS else AUTOLINK.search(re.sub(r"\\(.)", r"\1", text))
+        if link:
+            found.append(f"{path}: autolink {link.group(0)!r}")
         for ch in text:
             if ch in BIDI:
                 found.append(f"{path}: bidi control U+{ord(ch):04X}")
             elif ch != "\n" and unicodedata.category(ch) == "Cc":
                 found.append(f"{path}: control character U+{ord(ch):04X}")
+            elif unicodedata.category(ch) == "Cf":
+                found.append(f"{path}: format character U+{ord(ch):04X}")
     return found
 
 
@@ -137,6 +164,11 @@ def test_the_checker_catches_what_it_guards():
     assert problems([{"detail": "see javascript:alert(1)"}]) and problems([{"label": "\u202eabc"}])
     assert problems([{"detail": "a\x1bb"}]) and problems([{"detail": "x](y"}])
     assert not problems([{"detail": "\\[a\\]\\(b\\) \\<"[:-2] + " 5 \\> 3"}])
+    for linked in ("mail a\\@b\\.org", "x mailto:a", "xmpp:b", "see www\\.x\\.org", "https\\://x", "ftp://y"):
+        assert problems([{"summary": linked}]), linked
+    for hidden in ("\u00ad", "\u061c", "\u200b", "\u2060", "\ufeff", "\U000e0041"):
+        assert problems([{"label": f"a{hidden}b"}]), repr(hidden)
+    assert not problems([{"summary": "a＠b.org, www․x.org, https：//x, mailto：a"}])
 
 
 def test_the_hostile_fixture_net_05_yields_clean_cards(hook_client):
@@ -149,6 +181,31 @@ def test_the_hostile_fixture_net_05_yields_clean_cards(hook_client):
 def test_hostile_text_in_every_free_text_field_is_neutralised(hook_client, patient, payload):
     cards = cards_for(hook_client, poison(fixture_hook_request(patient), payload))
     assert problems(cards) == []
+
+
+@pytest.mark.parametrize("payload", LINKING_AND_HIDDEN)
+def test_text_that_would_link_or_hide_is_neutralised_in_every_field(hook_client, payload):
+    """Every string of every card (the whole JSON walked): no autolinkable e-mail or URL from patient data, no
+    format character; and the payload does reach the cards (or nothing is tested)."""
+    cards = cards_for(hook_client, poison(fixture_hook_request("net-05"), payload))
+    assert problems(cards) == []
+    words = {w for w in re.findall(r"[a-z]{5,}", payload.lower())}
+    seen = " ".join(text.lower() for _, text in strings(cards))
+    assert any(w in seen for w in words), "the payload never reached a card"
+
+
+def test_plain_fields_keep_no_markdown_from_patient_data(hook_client):
+    """Plain-text fields (summary, facts, labels, source labels): no emphasis, code, heading, table, link marks
+    from patient text (look-alikes instead)."""
+    payload = "**b** _i_ `c` ~~s~~ #h |t| [l](u)"
+    cards = cards_for(hook_client, poison(fixture_hook_request("net-05"), payload))
+    facts = [f for c in cards for f in c["extension"]["net-cds"]["facts"]]
+    shown = [f["display"] for f in facts if "∗∗b∗∗" in f["display"]]
+    assert shown, "the payload must reach a fact, or nothing is tested"
+    plain = [c["summary"] for c in cards] + [f["display"] for f in facts] + [f.get("name", "") for f in facts] + [
+        s["label"] for c in cards for s in c.get("suggestions", [])] + [c["source"]["label"] for c in cards]
+    for text in plain:
+        assert not set("*_`#|~[]<>") & set(text.replace("\u2011", "")), text
 
 
 hostile_text = st.text(

@@ -29,6 +29,13 @@ def feedback_body(card: str) -> dict:
                           "overrideReason": {"reason": {"code": "x", "system": "https://net-cds.org/fhir/x"}}}]}
 
 
+def issue_cards(url: str, uuids: list[str]) -> None:
+    """Register cards as issued by net-treatment (feedback is kept only for cards the service issued)."""
+    with FeedbackStore(url) as store:
+        assert store.record_issued([{"uuid": u} for u in uuids], service_id="net-treatment",
+                                   hook_instance=None) == len(uuids)
+
+
 # ---------------------------------------------------------------------- database restart
 
 
@@ -41,6 +48,7 @@ def test_feedback_during_a_database_outage_is_503_then_stored_once_on_retry(post
         app = app_factory(NETCDS_DATABASE_URL=url)
         client = app.test_client()
         body = feedback_body("card-outage")
+        issue_cards(url, ["card-outage"])
         postgres_server.stop()
         try:
             started = time.monotonic()
@@ -69,6 +77,7 @@ def test_feedback_during_a_database_outage_is_503_then_stored_once_on_retry(post
 def test_a_worker_killed_mid_stream_is_replaced_and_no_acknowledged_feedback_is_lost(live_server_factory):
     server = live_server_factory(NETCDS_WORKERS="2", NETCDS_THREADS="4")
     first_workers = server.wait_for_workers(2)
+    issue_cards(server.env["NETCDS_DATABASE_URL"], [f"crash-card-{n}" for n in range(1, 10_000, 2)])
     acknowledged: list[str] = []
     failures: list[str] = []
     hook = fixture_hook_request("net-05")

@@ -155,6 +155,9 @@ def test_very_long_strings_get_a_clear_answer(hook_client):
     (b'{"hook": NaN}', 400, "NaN"),
     (b'{"hook": -Infinity}', 400, "Infinity"),
     (b'{"n": 1e999}', 400, "JSON"),
+    # issue 15, finding 5: Python refuses to convert integers over 4,300 digits (a ValueError that was a 500)
+    (b'{"hook": "patient-view", "n": ' + b"7" * 5000 + b"}", 400, "too large"),
+    (b'{"hook": "patient-view", "n": -' + b"7" * 4000 + b', "hook": "x"}', 400, "too large"),
     (b"\xef\xbb\xbf" + json.dumps(hook_body()).encode(), 200, None),   # a BOM is ignored
     (b"\xff\xfe" + json.dumps(hook_body()).encode("utf-16-le"), 400, None),
     (b"", 400, "empty"),

@@ -147,6 +147,10 @@ def test_429_and_503_answers_are_clean_and_say_when_to_retry(app_factory, auth_h
     response = client.post(HOOK_PATH, json=hook_body(), headers=auth_header(HOOK_PATH))
     _assert_clean_error(response, 429)
     assert response.headers["Retry-After"] == "1"
+    feedback = client.post(FEEDBACK_PATH, json={"feedback": []}, headers=auth_header(FEEDBACK_PATH))
+    _assert_clean_error(feedback, 429)                  # feedback takes a slot too (issue 15, finding 13)
+    for _ in range(state.in_flight.limit):
+        state.in_flight.release()
 
     state.feedback_store.engine.dispose()
     state.feedback_store.engine = __import__("sqlalchemy").create_engine("sqlite:////nonexistent/dir/x.sqlite3")
@@ -163,3 +167,54 @@ def test_client_chosen_ids_in_the_log_context_are_masked(app_factory, capsys):
     client.post(HOOK_PATH, json=hook_body(hookInstance="Test Patient Epsilon <script>"))
     err = capsys.readouterr().err
     assert "eyJ" not in err and "Epsilon" not in err
+
+
+# ---------------------------------------------------------------------- issue 15, finding 9
+
+
+def test_at_debug_third_party_loggers_do_not_write_fhir_urls(capsys):
+    """urllib3 logs every request line at DEBUG ("GET /fhir/Patient/<id>"): held at WARNING."""
+    import time as _time
+
+    from service.data.fhir_client import FhirClient, new_session
+    from service.ops.logs import QUIET_LOGGERS, configure_logging
+    from tests.data._support import FaultServer, patient
+
+    patient_id = "pat-debug-7f3a9"
+    ehr = FaultServer().start()
+    ehr.routes["Patient"] = ehr.ok(patient(patient_id))
+    session = new_session()
+    try:
+        configure_logging("DEBUG")
+        assert logging.getLogger("service").isEnabledFor(logging.DEBUG)        # the service's own DEBUG is on
+        for name in QUIET_LOGGERS:
+            assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+        FhirClient(ehr.base_url, "tok", session=session).read(f"Patient/{patient_id}",
+                                                               deadline=_time.monotonic() + 2)
+        logging.getLogger("urllib3.connectionpool").debug('"GET /fhir/Patient/%s HTTP/1.1" 200', patient_id)
+    finally:
+        session.close()
+        ehr.stop()
+        configure_logging("INFO")
+    assert ehr.seen, "the FHIR server was called"
+    assert patient_id not in capsys.readouterr().err
+
+
+def test_client_chosen_keys_are_cut_in_the_outcome_and_the_log_line(app_factory, capsys):
+    client = app_factory(NETCDS_AUTH_DISABLED="true").test_client()
+    key = "k" * 20_000
+    body = hook_body()
+    body["prefetch"][key] = "not a resource"
+    response = client.post(HOOK_PATH, json=body)
+    assert response.status_code == 400
+    expression = response.get_json()["issue"][0]["expression"][0]
+    assert expression.startswith("prefetch.kkk") and len(expression) <= 200
+
+    duplicate = ('{"hook": "patient-view", "' + key + '": 1, "' + key + '": 2}').encode()
+    response = client.post(HOOK_PATH, data=duplicate, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and "Duplicate" in response.get_json()["issue"][0]["diagnostics"]
+    assert len(response.get_json()["issue"][0]["expression"][0]) <= 200
+
+    lines = [line for line in capsys.readouterr().err.splitlines() if "kkkk" in line]
+    assert lines, "the failures were logged with their expression"
+    assert all("k" * 201 not in line for line in lines)

@@ -50,8 +50,11 @@ def test_the_document_is_valid_openapi_3_0_and_declares_bearer_auth():
     assert DOCUMENT["openapi"].startswith("3.0.")
     scheme = DOCUMENT["components"]["securitySchemes"]["cdsClientJwt"]
     assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
-    for path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
+    for path in ("/healthz", "/readyz", "/openapi.json"):
         assert DOCUMENT["paths"][path]["get"]["security"] == [], f"{path} must be unauthenticated"
+    # /metrics: open, or the operator's bearer token when NETCDS_METRICS_TOKEN is set (issue 15, finding 12)
+    assert DOCUMENT["paths"]["/metrics"]["get"]["security"] == [{}, {"metricsToken": []}]
+    assert "401" in DOCUMENT["paths"]["/metrics"]["get"]["responses"]
     for path in ("/cds-services", "/cds-services/{service_id}", "/cds-services/{service_id}/feedback"):
         assert "options" in DOCUMENT["paths"][path]
 

@@ -2,8 +2,8 @@
 
 Before: each gunicorn worker kept its own in-memory jti set, so a token replayed to another
 worker (or to the replacement of a recycled worker) was accepted again. Now
-``NETCDS_REPLAY_CACHE=database`` (the default whenever ``python -m service`` runs more than
-one worker) inserts ``(iss, jti)`` under a primary key: the second insert fails everywhere.
+``NETCDS_REPLAY_CACHE=database`` (the default whenever the service is served by gunicorn, with
+any number of workers and instances) inserts ``(iss, jti)`` under a primary key: the second insert fails everywhere.
 """
 from __future__ import annotations
 
@@ -85,12 +85,24 @@ def test_an_unreachable_replay_cache_is_503_never_an_accepted_token(tmp_path, ap
         state.verifier._replay.add(f"{ISS}\x00x", expires_at=time.time() + 10, now=time.time())
 
 
-def test_the_replay_cache_is_shared_by_default_when_serving_several_workers():
+def test_the_replay_cache_is_shared_by_default_whenever_served_whatever_the_worker_count():
+    """Issue 15, finding 6: one worker per pod used to keep the memory cache (a token replayed on another pod)."""
     settings = Settings.from_env({"NETCDS_AUTH_DISABLED": "true"})
     assert worker_overrides(settings, {"workers": 3, "threads": 4}, env={})["NETCDS_REPLAY_CACHE"] == "database"
-    assert "NETCDS_REPLAY_CACHE" not in worker_overrides(settings, {"workers": 1, "threads": 4}, env={})
+    assert worker_overrides(settings, {"workers": 1, "threads": 4}, env={})["NETCDS_REPLAY_CACHE"] == "database"
     assert "NETCDS_REPLAY_CACHE" not in worker_overrides(
-        settings, {"workers": 3, "threads": 4}, env={"NETCDS_REPLAY_CACHE": "memory"})
+        settings, {"workers": 1, "threads": 4}, env={"NETCDS_REPLAY_CACHE": "memory"})
+
+
+def test_a_gunicorn_worker_defaults_to_the_shared_cache_the_in_process_factory_to_memory():
+    """However gunicorn was started (``python -m service``, ``gunicorn -c deploy/gunicorn.conf.py``, plain
+    ``gunicorn 'service.app:create_app()'``), its arbiter sets SERVER_SOFTWARE before any worker builds an app."""
+    base = {"NETCDS_AUTH_DISABLED": "true"}
+    assert Settings.from_env(base).replay_cache == "memory"                       # tests, create_app()
+    served = {**base, "SERVER_SOFTWARE": "gunicorn/23.0.0"}
+    assert Settings.from_env(served).replay_cache == "database"
+    assert Settings.from_env({**served, "NETCDS_REPLAY_CACHE": "memory"}).replay_cache == "memory"   # explicit
+    assert Settings.from_env({**base, "SERVER_SOFTWARE": "waitress"}).replay_cache == "memory"
 
 
 def test_per_request_cost_of_the_shared_cache_is_small(db_url):
@@ -119,3 +131,28 @@ def test_a_token_replayed_to_the_live_multi_worker_server_is_refused(live_server
             statuses.append(session.post(live_server.url(HOOK_PATH), json=hook_body(), headers=headers,
                                          timeout=10).status_code)
     assert statuses[0] == 200 and statuses[1:] == [401] * 11, statuses
+
+
+@pytest.mark.slow
+def test_a_token_used_on_one_instance_is_refused_on_another_with_default_settings(
+        live_server_factory, postgres_server):
+    """Two instances (pods) of ``python -m service``, ONE worker each, one PostgreSQL database, no
+    NETCDS_REPLAY_CACHE set: a token accepted by one is 401 on the other (issue 15, finding 6)."""
+    url = postgres_server.create_database()
+    migrate(url)
+    public = "https://netcds.pods.example"          # both behind one load balancer: one public URL (JWT aud)
+    settings = {"NETCDS_WORKERS": "1", "NETCDS_DATABASE_URL": url, "NETCDS_PUBLIC_BASE_URL": public}
+    pod_a, pod_b = live_server_factory(**settings), live_server_factory(**settings)
+    assert "NETCDS_REPLAY_CACHE" not in pod_a.env and "NETCDS_REPLAY_CACHE" not in pod_b.env
+
+    headers = pod_a.auth(HOOK_PATH, aud=public + HOOK_PATH)
+    first = requests.post(pod_a.url(HOOK_PATH), json=hook_body(), headers=headers, timeout=10)
+    replayed = requests.post(pod_b.url(HOOK_PATH), json=hook_body(), headers=headers, timeout=10)
+    fresh = requests.post(pod_b.url(HOOK_PATH), json=hook_body(),
+                          headers=pod_b.auth(HOOK_PATH, aud=public + HOOK_PATH), timeout=10)
+
+    assert first.status_code == 200, first.text
+    assert replayed.status_code == 401 and replayed.headers["WWW-Authenticate"] == "Bearer"
+    assert fresh.status_code == 200, fresh.text
+    if postgres_server.running:
+        postgres_server.drop_database(url)

@@ -149,11 +149,15 @@ def test_ssa_escalation_is_its_own_card_and_replaces_the_lanreotide_order():
     assert "first LAR" not in continue_card["detail"] and "first octreotide LAR" not in continue_card["detail"]
 
 
-def test_escalation_of_a_depot_recorded_only_as_a_statement_drafts_nothing():
-    """net-180: no order here to change, so no draft (a new order beside the current one would be a duplicate)."""
+def test_escalation_of_a_depot_recorded_only_as_a_statement_ends_that_regimen():
+    """net-180 (review A U4): the regimen the patient takes is recorded as a statement; each escalation step stops
+    it and creates the escalated order (one live schedule, never a second one beside it)."""
     escalation = card_with([c for c in cards_of("net-180") if "F-03" in ext(c)["rules"]])
-    assert "suggestions" not in escalation
-    assert "No draft to change octreotide LAR (current)" in words(escalation["detail"])
+    assert escalation["suggestions"]
+    for suggestion in escalation["suggestions"]:
+        kinds = [(a["type"], a.get("resourceId", "")) for a in suggestion["actions"]]
+        assert kinds[-1][0] == "create" and any(t == "delete" and r.startswith("MedicationStatement/")
+                                                for t, r in kinds[:-1]), kinds
 
 
 def test_escalation_on_octreotide_lar_offers_both_steps_each_replacing_the_order():
@@ -183,12 +187,15 @@ def test_gastrinoma_without_a_ppi_gets_the_omeprazole_clinical_drug():
     assert "40 mg" in card["summary"] and "40-60" not in card["summary"]  # the summary says what the draft orders
 
 
-def test_avoid_clarithromycin_deletes_the_clarithromycin_order():
+def test_avoid_clarithromycin_holds_everolimus_first_and_offers_the_switch():
+    """Review A U5: holding everolimus is the preferred action; stopping the antibiotic is the alternative."""
     card = card_with(cards_of("net-184"), rule="NR-19")
     assert card["indicator"] == "critical"
-    (suggestion,) = card["suggestions"]
-    assert suggestion["actions"] == [{"type": "delete", "resourceId": "MedicationRequest/net-184-clarithromycin",
-                                      "description": suggestion["actions"][0]["description"]}]
+    hold, switch = card["suggestions"]
+    assert hold["isRecommended"] and not switch["isRecommended"] and card["selectionBehavior"] == "at-most-one"
+    assert [a["resourceId"] for a in hold["actions"]] == ["MedicationRequest/net-184-everolimus"]
+    assert switch["actions"] == [{"type": "delete", "resourceId": "MedicationRequest/net-184-clarithromycin",
+                                  "description": switch["actions"][0]["description"]}]
 
 
 def test_stop_telotristat_deletes_the_telotristat_order():
@@ -273,7 +280,7 @@ def test_nec_platinum_etoposide_is_one_bounded_21_day_cycle_with_computed_doses(
     card = card_with(cards_of("net-174"), topic="platinum-etoposide")
     ((_, _, regimen),) = list(creates([card]))
     exposures = {e.text.split(" ")[0]: e for e in read_draft(regimen)}
-    assert exposures["Cisplatin"].per_cycle == (75, 80) and exposures["Cisplatin"].days == 1
+    assert exposures["Cisplatin"].per_cycle == (75, 75) and exposures["Cisplatin"].days == 1  # one dose (drugs.yaml dose_choice)
     assert exposures["Etoposide"].per_cycle == (300, 300) and exposures["Etoposide"].days == 3
     assert all(e.cycle_days == 21 and e.cycles == 1 for e in exposures.values())
     assert "Computed for this patient" in card["detail"]

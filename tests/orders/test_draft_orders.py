@@ -37,7 +37,7 @@ GUIDELINE_PER_CYCLE: dict[str, tuple[float, float, str, float]] = {
     "temozolomide-captem": (1000, 1000, "mg/m2", 28),     # 200 mg/m2 daily, days 10-14
     "streptozocin": (2500, 2500, "mg/m2", 42),            # 500 mg/m2 days 1-5, every 6 weeks
     "fluorouracil": (2000, 2000, "mg/m2", 42),            # 400 mg/m2 days 1-5
-    "cisplatin-nec": (75, 80, "mg/m2", 21),               # 75-80 mg/m2 day 1, every 21 days
+    "cisplatin-nec": (75, 75, "mg/m2", 21),               # 75 mg/m2 day 1 (the table range 75-80 keeps to the text)
     "etoposide-nec": (300, 300, "mg/m2", 21),             # 100 mg/m2 days 1-3
     "everolimus-10": (280, 280, "mg", 28),                # 10 mg daily, continuous
     "sunitinib-37-5": (1050, 1050, "mg", 28),             # 37.5 mg daily, continuous
@@ -294,8 +294,10 @@ def assert_no_duplicate(picture: NetPicture, cards: list[dict], k: Knowledge, wh
                 for exposure in read_draft(action["resource"]):
                     drug = drug_of(k, exposure)
                     current = in_force(picture, drug)
-                    orders = {ref for t in current for ref in t.orders}
-                    assert all(t.orders for t in current) and orders <= deletes, (
+                    # never two live schedules: the change ends the active orders, a regimen recorded only as a
+                    # statement, and any pending draft of the class (review A U4)
+                    orders = {ref for t in current for ref in (*t.orders, *t.statements)}
+                    assert all(t.orders or t.statements for t in current) and orders <= deletes, (
                         f"{where}: '{suggestion['label']}' drafts {drug.id} although the patient has "
                         f"{[t.drug for t in current]} in force without deleting {orders - deletes}")
 

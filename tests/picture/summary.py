@@ -7,7 +7,8 @@ from enum import Enum
 from service.picture.model import Fact, NetPicture
 
 GOLDEN_LABS = ("creatinine_clearance", "egfr", "creatinine", "hemoglobin", "neutrophils", "platelets",
-               "bilirubin", "albumin", "nt_probnp", "hiaa5", "chromogranin_a", "chromogranin_a_rising")
+               "bilirubin", "albumin", "nt_probnp", "hiaa5", "chromogranin_a", "chromogranin_a_rising",
+               "glucose", "potassium", "magnesium", "inr", "qtc")
 
 
 def _plain(value: object) -> object:

@@ -16,6 +16,15 @@ from tests.picture.factories import AS_OF, cc, condition, ileal_net, observation
     ("1751-7", 40, "g/L", "albumin", 4.0),
     ("98979-8", 75, "mL/min/{1.73_m2}", "egfr", 75.0),
     ("2164-2", 80, "mL/min", "creatinine_clearance", 80.0),
+    # electrolytes and glucose in the shapes laboratories send (review B U3/M5: read, never "missing")
+    ("2823-3", 2.8, "mmol/L", "potassium", 2.8),
+    ("6298-4", 2.6, "mEq/L", "potassium", 2.6),
+    ("19123-9", 1.0, "mg/dL", "magnesium", 0.4114),
+    ("2601-3", 0.7, "mmol/L", "magnesium", 0.7),
+    ("2601-3", 1.4, "mEq/L", "magnesium", 0.7),
+    ("14749-6", 2.1, "mmol/L", "glucose", 37.83),
+    ("2339-0", 41, "mg/dL", "glucose", 41.0),
+    ("6301-6", 1.8, "{INR}", "inr", 1.8),
 ])
 def test_unit_conversion(picture_of, loinc, value, unit, field, expected):
     p = picture_of(record(ileal_net(), observation(loinc, valueQuantity=qty(value, unit))), as_of=AS_OF)

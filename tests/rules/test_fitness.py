@@ -106,5 +106,6 @@ def test_vhl_teenager_gets_surveillance_not_belzutifan():
     assert adult["belzutifan"].card == "belzutifan-vhl"
     teen = _outcomes(age_years=age(16), **vhl)
     (h04,) = [o for o in teen if o.rule_id == "H-04"]
-    assert h04.card == "vhl-pnet-surveillance" and "belzutifan is approved for adults" in h04.reason
+    # growing on record: the MDT plan for the growing pNET, never "belzutifan if it grows" (review A W2)
+    assert h04.card == "vhl-pnet-growing-no-belzutifan" and "belzutifan is approved for adults" in h04.reason
     assert "belzutifan" not in _suggested(teen)

@@ -151,9 +151,11 @@ def test_vhl_shrinking_pnet_is_not_rapid_growth():
     assert fired_cards("H-05", **shrinking) == set()
 
 
-def test_vhl_declined_belzutifan_falls_back_to_surveillance():
+def test_vhl_declined_belzutifan_growing_gets_the_mdt_plan_not_if_it_grows():
+    """Growth on record and belzutifan declined: the MDT plans imaging and surgery criteria (review A W2), never
+    the surveillance card's "belzutifan if it grows"."""
     growing = dict(VHL, tumor_size_cm=2.0, progression=True, declined_therapies=frozenset({Agent.BELZUTIFAN}))
-    assert fired_cards("H-04", **growing) == {"vhl-pnet-surveillance"}
+    assert fired_cards("H-04", **growing) == {"vhl-pnet-growing-no-belzutifan"}
 
 
 def test_men1_growth_of_half_a_centimetre_a_year_is_rapid():

@@ -45,11 +45,18 @@ def test_resectability_not_assessed_asks_the_surgeon():
     assert any(f.name == "Liver-dominant disease" for f in o.facts)
 
 
+def test_newly_diagnosed_liver_metastases_without_documented_dominance_still_ask_the_surgeon():
+    """A liver-metastasis code without a burden no longer makes the disease 'liver-dominant' (review A W5); with
+    no extrahepatic site coded the first-plan question stands, and its finding does not assert dominance."""
+    (o,) = run("LD-01", liver_dominant=MISSING)
+    assert o.card == "liver-resectability-needs-data" and "liver-dominant" not in o.reason
+
+
 def test_resectability_question_only_at_the_first_plan_of_liver_dominant_disease():
     """Review 2026-11 (noise): the 'ask whether the liver metastases are resectable' card fired for
     nearly every metastatic patient. It now shows only for newly diagnosed liver-dominant disease;
     otherwise the row stays insufficient without a card (never 'not resectable')."""
-    for overrides in ({"liver_dominant": MISSING}, {"liver_dominant": False},
+    for overrides in ({"liver_dominant": False},
                       {"liver_dominant": True, "newly_diagnosed": False,
                        "therapies": (therapy(Agent.SSA, start=date(2025, 1, 1)),)},
                       {"liver_dominant": True, "newly_diagnosed": MISSING},

@@ -18,7 +18,7 @@ from service.picture.model import (
     TherapyStatus,
 )
 from service.rules import Status
-from tests.rules.factories import MISSING, fired_cards, make_labs, run, therapy
+from tests.rules.factories import MISSING, fired_cards, knowledge, make_labs, run, therapy
 
 SSA = therapy(Agent.SSA, drug="octreotide LAR")
 PROGRESSING_ON_SSA = {"progression": True, "therapies": (SSA,)}
@@ -86,7 +86,7 @@ R0 = {"r0_resection": True, "extent": Extent.LOCALIZED, "metastatic_sites": froz
          {"sstr": MISSING, "therapies": (SSA,)}),
         ("NR-16", {"sstr": SstrStatus.NEGATIVE, "therapies": (SSA,)}, {"ssa-sstr-negative"},
          {"sstr": SstrStatus.NEGATIVE}),
-        ("NR-21", {"labs": make_labs(chromogranin_a_rising=True)}, {"cga-alone"},
+        ("NR-21", {"labs": make_labs(chromogranin_a_rising=True), "disease_status": MISSING}, {"cga-alone"},
          {"labs": make_labs(chromogranin_a_rising=True), "disease_status": DiseaseStatus.PROGRESSIVE}),
         ("NR-23", {"therapies": (SSA, therapy(Agent.SSA, drug="lanreotide"))}, {"ssa-combination"},
          {"therapies": (SSA, therapy(Agent.SSA, drug="octreotide", long_acting=False))}),
@@ -121,14 +121,23 @@ def test_nr_rows_stay_quiet_for_a_stable_untreated_patient():
 
 
 def test_nr02_nr23_everolimus_proposed_for_progression_of_a_functional_carcinoid():
-    """Review Wrong 10 (net-46): the reason is the label limitation for functional carcinoid tumours, and the SSA
-    combination (RADIANT-2) is NR-23 too."""
+    """Review Wrong 10 (net-46): the reason is the label limitation for functional carcinoid tumours (NR-02, whose
+    card cites RADIANT-2); NR-23 does not add a second card about the same everolimus (review B W1, ord-02): in
+    carcinoid syndrome the SSA treats the syndrome."""
     proposed = dict(CARCINOID, progression=True,
                     therapies=(SSA, therapy(Agent.EVEROLIMUS, status=TherapyStatus.PLANNED)))
     assert fired_cards("NR-02", **proposed) == {"everolimus-functional-carcinoid-progression"}
-    assert fired_cards("NR-23", **dict(proposed, therapies=(SSA, therapy(Agent.EVEROLIMUS)))) == {
-        "everolimus-ssa-combination"}
+    assert fired_cards("NR-23", **dict(proposed, therapies=(SSA, therapy(Agent.EVEROLIMUS)))) == set()
     assert fired_cards("NR-02", **dict(proposed, progression=False)) == {"everolimus-functional-carcinoid"}
+
+
+def test_nr23_everolimus_with_an_ssa_in_non_functional_net_outside_a_prrt_course():
+    """Review B W1: the combination card fires for non-functional NET and stops the SSA (stops.agents), not during
+    a PRRT course (the SSA is part of the PRRT schedule; the everolimus-during-PRRT card speaks)."""
+    both = (SSA, therapy(Agent.EVEROLIMUS))
+    assert fired_cards("NR-23", therapies=both) == {"everolimus-ssa-combination"}
+    assert knowledge().cards["everolimus-ssa-combination"].stops.agents == ("somatostatin-analog",)
+    assert fired_cards("NR-23", therapies=(*both, therapy(Agent.PRRT))) == {"everolimus-prrt-combination"}
 
 
 def test_nr03_uptake_equal_to_liver_is_a_caution():

@@ -64,7 +64,8 @@ def render(log: dict) -> str:
                 f"- **Effect on the patient:** {h['effect']}",
                 f"- **Severity:** {h['severity']}; **likelihood** {h['likelihood_initial']} before, "
                 f"{h['likelihood_residual']} after controls; **risk** {risk(log, h['likelihood_initial'], h['severity'])}"
-                f" -> {risk(log, h['likelihood_residual'], h['severity'])}",
+                f" -> {risk(log, h['likelihood_residual'], h['severity'])}"
+                + (f" (what remains: {h['residual_note']})" if h.get("residual_note") else ""),
                 "- **Controls:** " + "; ".join(f"`{c['path']}` ({c['what']})" for c in h["controls"]),
                 "- **Tests:** " + ("; ".join(f"`{t}`" for t in h.get("tests") or []) or f"none yet ({h.get('no_test_yet')})"),
                 f"- **Status:** {h['status']}" + (f" (control planned: {h['planned']})" if h.get("planned") else "")]

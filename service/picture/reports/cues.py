@@ -20,6 +20,7 @@ from service.picture.terminology import Terminology
 
 WINDOW = 90
 _YEAR = re.compile(r"(?<![0-9])(19[5-9][0-9]|20[0-9][0-9])(?![0-9])")
+_DIGIT = re.compile(r"[0-9]")
 _CLAUSE_MARKS = re.compile(r";|\s[-\u2013\u2014]\s")
 _EDITION = re.compile(r"(?:WHO|AJCC|ENETS|UICC|TNM)[\s\-]{1,2}$", re.IGNORECASE)
 
@@ -67,7 +68,7 @@ class Phrases:
         for v in by_first.values():
             v.sort(key=len, reverse=True)
         self.by_first = by_first
-        self.prefixes = tuple(sorted(prefixes))
+        self.prefixes = tuple(" " + p for p in sorted(prefixes))   # " prostat" in " ... prostatic ... "
         self.single = frozenset(t[0] for v in by_first.values() for t in v if len(t) == 1)
         self.multi = tuple(" " + " ".join(t) + " " for v in by_first.values() for t in v if len(t) > 1)
 
@@ -80,12 +81,12 @@ class Phrases:
         """:meth:`found_in` for text already cut into lower-case tokens (``tokens(text)``)."""
         if self.single.intersection(toks):
             return True
-        if self.prefixes and any(t.startswith(self.prefixes) for t in toks):
+        if not self.prefixes and not self.multi:
+            return False
+        joined = " " + " ".join(toks) + " "         # substring tests in C, no loop over the tokens
+        if self.prefixes and any(p in joined for p in self.prefixes):
             return True
-        if self.multi:
-            joined = " " + " ".join(toks) + " "
-            return any(m in joined for m in self.multi)
-        return False
+        return any(m in joined for m in self.multi)
 
     def spans(self, tokens: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
         out: list[tuple[int, int]] = []
@@ -126,23 +127,24 @@ class CueIndex:
                 by_first.setdefault(first, []).extend((name, c) for c in cands)
         for v in by_first.values():
             v.sort(key=lambda item: len(item[1]), reverse=True)
-        self.by_first = by_first
+        # (list name, phrase length, the phrase's later words as a list: one C-level slice comparison)
+        self.by_first = {first: tuple((name, len(c), list(c[1:])) for name, c in v) for first, v in by_first.items()}
 
     def spans(self, tokens: list[tuple[int, int, str]]) -> dict[str, list[tuple[int, int]]]:
         out: dict[str, list[tuple[int, int]]] = {name: [] for name in self.lists}
         taken: dict[str, int] = {}           # list -> token index where its last match ended
         n = len(tokens)
         by_first = self.by_first
+        words = [t[2] for t in tokens]
         for i in range(n):
-            cands = by_first.get(tokens[i][2])
+            cands = by_first.get(words[i])
             if not cands:
                 continue
             done: set[str] = set()
-            for name, phrase in cands:
+            for name, k, tail in cands:
                 if name in done or taken.get(name, 0) > i:
                     continue
-                k = len(phrase)
-                if i + k <= n and all(tokens[i + j][2] == phrase[j] for j in range(1, k)):
+                if k == 1 or (i + k <= n and words[i + 1:i + k] == tail):
                     out[name].append((tokens[i][0], tokens[i + k - 1][1]))
                     taken[name] = i + k
                     done.add(name)
@@ -223,7 +225,10 @@ class _Marks:
     __slots__ = ("bounds", "neg_pre", "neg_post", "uncertain", "history", "history_response", "years", "questions")
 
     def __init__(self, sentence: str, lex: "Lexicon") -> None:
-        tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _TOKEN.finditer(sentence)]
+        if sentence.isascii():      # lower() keeps every position: one lower-casing for the whole sentence
+            tokens = [(*m.span(), m.group()) for m in _TOKEN.finditer(sentence.lower())]
+        else:                       # "İ".lower() is two characters: lower each (ASCII) token instead
+            tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _TOKEN.finditer(sentence)]
         found = lex.cue_index.spans(tokens)          # every cue list in one pass over the tokens
         self.bounds = found["terminators"] + [(m.start(), m.end()) for m in _CLAUSE_MARKS.finditer(sentence)]
         self.neg_pre = found["negation_pre"]
@@ -234,7 +239,7 @@ class _Marks:
         self.history_response = found["history_response"]
         self.years = [(m.start(), int(m.group(1))) for m in _YEAR.finditer(sentence)
                       if not _EDITION.search(sentence[max(0, m.start() - 8):m.start()])] \
-            if any(ch.isdigit() for ch in sentence) else []
+            if _DIGIT.search(sentence) else []
         self.questions = [i for i, ch in enumerate(sentence) if ch == "?"] if "?" in sentence else []
 
 

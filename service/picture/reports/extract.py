@@ -502,6 +502,9 @@ _RESPONSE_HISTORY = re.compile(r"previously\s{1,3}(?:documented|noted|described|
                                re.IGNORECASE)
 
 
+_LESION_WORD = re.compile(r"lesion|metasta|tumou?r|node|mass|deposit", re.IGNORECASE)
+
+
 def _sstr_signal(text: str, m: re.Match[str], signal: str, s: Sentence, lex: Lexicon, year: int | None,
                  value: str | None = None) -> Reading:
     mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
@@ -510,9 +513,10 @@ def _sstr_signal(text: str, m: re.Match[str], signal: str, s: Sentence, lex: Lex
 
 def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) -> list[Reading]:
     text = s.text
+    low = text.lower()
     if dual and (not lex.sstr_tracers.found_in(text) or lex.fdg_tracers.found_in(text)):
         return []       # a PET/CT with two tracers: only sentences that name the SSTR tracer alone
-    if _PHYSIOLOGIC.search(text) and not re.search(r"lesion|metasta|tumou?r|node|mass|deposit", text, re.IGNORECASE):
+    if _PHYSIOLOGIC.search(text) and not _LESION_WORD.search(text):
         return []
     out: list[Reading] = []
     taken: list[tuple[int, int]] = []
@@ -520,8 +524,7 @@ def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) ->
     def free(m: re.Match[str]) -> bool:
         return not any(a < m.end() and m.start() < b for a, b in taken)
 
-    study = _STUDY_NEGATIVE.finditer(text) if ("no" in text.lower() or "negative" in text.lower()
-                                                or "normal" in text.lower()) else ()
+    study = _STUDY_NEGATIVE.finditer(text) if ("no" in low or "negative" in low or "normal" in low) else ()
     for m in study:
         before = text[max(0, m.start() - 4):m.start() + 30]
         if _NEW_OR_OTHER.search(before):
@@ -530,13 +533,12 @@ def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) ->
         mods = modifiers(text, m.end(), m.end(), lex, report_year=year)
         out.append(Reading("sstr", "negative-study", "negative-study", s, m.start(), m.end(),
                            Modifiers(False, mods.uncertain, mods.historical), tag="negative-study"))
-    for m in (_KRENNING.finditer(text) if "krenning" in text.lower() else ()):
+    for m in (_KRENNING.finditer(text) if "krenning" in low else ()):
         grades = {int(m.group(1))} | ({int(m.group(2))} if m.group(2) else set())
         taken.append((m.start(), m.end()))
         for g in sorted(grades):
             signal = "higher" if g >= 3 else "equal" if g == 2 else "lower" if g == 1 else "nonavid"
             out.append(_sstr_signal(text, m, signal, s, lex, year))
-    low = text.lower()
     for pattern, signal, gate in _SSTR_PATTERNS:
         if not _has(low, gate):
             continue                 # the words this pattern needs are not in the sentence
@@ -554,7 +556,7 @@ def fdg_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) -> 
     text = s.text
     if dual and (not lex.fdg_tracers.found_in(text) or lex.sstr_tracers.found_in(text)):
         return []
-    if _PHYSIOLOGIC.search(text) and not re.search(r"lesion|metasta|tumou?r|node|mass|deposit", text, re.IGNORECASE):
+    if _PHYSIOLOGIC.search(text) and not _LESION_WORD.search(text):
         return []
     out: list[Reading] = []
     taken: list[tuple[int, int]] = []

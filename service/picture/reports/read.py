@@ -31,8 +31,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from hashlib import blake2b
 
 from service.data.fhir_adapter import ObservationRec, ReportRec
 from service.picture.facts import Candidate
@@ -40,7 +41,7 @@ from service.picture.model import DiseaseStatus, Grade, Ki67, Source, SstrStatus
 from service.picture.reports import extract
 from service.picture.reports.cues import Lexicon, forget, lexicon, modifiers, site_name, tokens
 from service.picture.reports.extract import Reading
-from service.picture.reports.text import decode, quote_of, sentences
+from service.picture.reports.text import Sentence, decode, quote_of, sentences
 from service.picture.terminology import Terminology
 
 READ_STATUSES = frozenset({"final", "amended", "corrected", "appended"})
@@ -156,9 +157,61 @@ def read(reports: Iterable[ReportRec], results: dict[str, tuple[ObservationRec, 
         if not text.strip():
             continue
         out.reports_read += 1
-        for said in report_says(text, kind, lex, rec.date.year if rec.date else None):
+        for said in _says_once(text, kind, lex, rec.date.year if rec.date else None):
             out.candidates.setdefault(said.field, []).append(_candidate(said, rec, kind, lex))
     return out
+
+
+# --------------------------------------------------------------------------- one reading per report content
+#
+# A patient's reports come with every hook call of that patient (each chart opening), and reading them is nearly
+# all that ten reports add to a call. So what a report text says is kept, per worker, keyed by a 16-byte digest
+# of (kind, report year, text) - like the element validator's shared verdicts, it holds no patient text: the
+# sentence a value was read from is kept as its position in the report (offset and length), and rebuilt from the
+# text of the call that asks again (same digest, same text). What is kept: values (Ki-67 %, grade, statuses),
+# displays and records built from them and from the reviewed lexicon, positions. Bounded (cleared when full).
+
+_SAID_CACHE: dict[bytes, tuple[Lexicon, tuple[Said, ...]]] = {}
+_SAID_CACHE_MAX = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _At:
+    """Where a sentence is in its report text (what a cached reading keeps instead of the sentence)."""
+
+    offset: int
+    length: int
+    section: str
+    finding: bool
+    specimen: str | None
+
+
+def _says_once(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Said]:
+    """:func:`report_says`, computed once per report content (see above)."""
+    key = blake2b(f"{kind}\x00{year}\x00".encode() + text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    hit = _SAID_CACHE.get(key)
+    if hit is not None and hit[0] is lex:
+        return [_thaw(s, text) for s in hit[1]]
+    said = report_says(text, kind, lex, year)
+    frozen = []
+    for s in said:
+        sentence = s.reading.sentence
+        offset = text.find(sentence.text)
+        if offset < 0:
+            return said              # not a slice of the text (never expected): not kept
+        at = _At(offset, len(sentence.text), sentence.section, sentence.finding, sentence.specimen)
+        frozen.append(replace(s, reading=replace(s.reading, sentence=at)))
+    if len(_SAID_CACHE) >= _SAID_CACHE_MAX:
+        _SAID_CACHE.clear()
+    _SAID_CACHE[key] = (lex, tuple(frozen))
+    return said
+
+
+def _thaw(said: Said, text: str) -> Said:
+    at: _At = said.reading.sentence  # type: ignore[assignment]
+    sentence = Sentence(text[at.offset:at.offset + at.length], at.section, at.finding, at.specimen)
+    # the record is shared with the cache: it is only read (serialised to JSON by _candidate), never changed
+    return replace(said, reading=replace(said.reading, sentence=sentence))
 
 
 def report_says(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Said]:

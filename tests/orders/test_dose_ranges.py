@@ -1,0 +1,95 @@
+"""A signable draft carries one dose (reviews A U3, B Wd3): over every fixture answer, no draft has a dose range
+(``doseRange`` with low != high, ordered or calculated) unless the knowledge marks the drug as titrated within
+it (``titration``), and then the order is as-needed or its text says it is titrated. Cytotoxic and one-off
+peri-procedural doses are never ranges (cisplatin 75 mg/m2, octreotide cover 100 micrograms); the knowledge's
+``dose_choice`` says why the one dose, and the range stays in the text."""
+from __future__ import annotations
+
+import pytest
+
+from service.errors import KnowledgeError
+from tests.orders.answers import all_answers, drafts
+from tests.rules.factories import knowledge
+
+
+def _drug(mr: dict):
+    code = mr["medicationCodeableConcept"]["coding"][0]["code"]
+    text = mr["medicationCodeableConcept"].get("text")
+    return next((d for d in knowledge().drugs.values() if d.rxnorm == code and d.display == text), None)
+
+
+def range_problems(body: dict) -> list[str]:
+    out = []
+    for card in body["cards"]:
+        for _, mr, _ in drafts(card):
+            dosage = mr["dosageInstruction"][0]
+            for entry in dosage.get("doseAndRate", []):
+                r = entry.get("doseRange")
+                if r is None or r["low"]["value"] == r["high"]["value"]:
+                    continue
+                drug = _drug(mr)
+                name = mr["medicationCodeableConcept"].get("text")
+                as_needed = bool(dosage.get("asNeededCodeableConcept") or dosage.get("asNeededBoolean"))
+                if drug is None or not drug.titration:
+                    out.append(f"{card['summary'][:60]!r}: {name!r} carries a dose range "
+                               f"{r['low']['value']}-{r['high']['value']} {r['low']['code']} with no titration")
+                elif not (as_needed or "titrat" in dosage.get("text", "").lower()):
+                    out.append(f"{card['summary'][:60]!r}: {name!r} is titrated but its order says neither as-needed "
+                               "nor titrated")
+    return out
+
+
+@pytest.fixture(scope="module")
+def answers() -> dict[str, dict]:
+    return all_answers()
+
+
+def test_no_fixture_draft_carries_an_untitrated_dose_range(answers):
+    found = {pid: p for pid, body in sorted(answers.items()) if (p := range_problems(body))}
+    assert not found, "\n".join(f"{pid}: {line}" for pid, lines in found.items() for line in lines)
+
+
+def test_cisplatin_is_one_dose_per_m2_and_one_computed_dose(answers):
+    for pid in ("net-22", "net-233"):
+        (card,) = [c for c in answers[pid]["cards"] if any(
+            mr["medicationCodeableConcept"].get("text", "").startswith("Cisplatin") for _, mr, _ in drafts(c))]
+        (mr,) = [mr for _, mr, _ in drafts(card) if mr["medicationCodeableConcept"]["text"].startswith("Cisplatin")]
+        entries = {e["type"]["coding"][0]["code"]: e for e in mr["dosageInstruction"][0]["doseAndRate"]}
+        assert entries["ordered"]["doseQuantity"]["value"] == 75 and entries["ordered"]["doseQuantity"]["code"] == "mg/m2"
+        assert "75-80" in card["detail"], "the range stays in the card's text"
+        if pid == "net-233":  # 180 cm, 81 kg: BSA 2.01 m2 -> 151 mg, one value
+            assert entries["calculated"]["doseQuantity"]["value"] == 151
+
+
+def test_peri_procedural_octreotide_is_one_bolus(answers):
+    for pid in ("net-47", "net-234"):
+        (card,) = [c for c in answers[pid]["cards"] if c["summary"].startswith("Give octreotide cover")]
+        (_, mr, _), = list(drafts(card))
+        assert mr["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 100, pid
+
+
+def test_the_check_catches_a_cytotoxic_range():
+    from service.render import medication_create
+    from tests.rules.factories import make_picture
+    mr = medication_create("cisplatin-nec", make_picture(), knowledge=knowledge())["resource"]
+    mr["dosageInstruction"][0]["doseAndRate"][0].pop("doseQuantity")
+    mr["dosageInstruction"][0]["doseAndRate"][0]["doseRange"] = {
+        "low": {"value": 75, "code": "mg/m2"}, "high": {"value": 80, "code": "mg/m2"}}
+    body = {"cards": [{"summary": "x", "suggestions": [{"actions": [{"type": "create", "resource": mr}]}]}]}
+    assert range_problems(body)
+
+
+def test_the_loader_refuses_a_range_without_titration(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from service.knowledge import load_knowledge
+    from service.rules import load_rules
+    cards = Path(__file__).resolve().parents[2] / "cards"
+    shutil.copytree(cards, tmp_path / "cards")
+    drugs = tmp_path / "cards" / "knowledge" / "drugs.yaml"
+    text = drugs.read_text(encoding="utf-8")
+    drugs.write_text(text.replace("dose: {value: 75, unit: mg/m2}", "dose: {low: 75, high: 80, unit: mg/m2}"),
+                     encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="dose range needs `titration`"):
+        load_knowledge(tmp_path / "cards", rule_ids=load_rules().keys())
