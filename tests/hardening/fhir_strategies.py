@@ -864,6 +864,9 @@ def seeded_order(r, pool: dict) -> dict:
         body = _request_base(pid, hook, _seeded_prefetch(r, pool, pid))
     drafts = [_for_patient(r.choice(pool["draft"] if r.randrange(4) else pool["ServiceRequest"]), pid)
               for _ in range(r.randint(1, 4))]
+    for k, d in enumerate(drafts):
+        if r.randrange(5):
+            d["id"] = f"draft-{k}"          # mostly valid ids, so most requests pass validation and reach the checks
     if len(drafts) > 1 and r.randrange(5) == 0:
         drafts[1]["id"] = drafts[0]["id"]   # duplicated draft ids
     body["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection",

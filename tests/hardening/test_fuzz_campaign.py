@@ -144,11 +144,11 @@ def fuzz_server(app_factory, mint):
 
 @pytest.fixture(scope="module", autouse=True)
 def _summary(request):
-    """Print what the campaign measured (statuses, times) at the end of the module."""
+    """Print what the campaign measured (statuses, times, CPU) at the end of the module."""
+    wall, cpu = time.perf_counter(), time.process_time()
     yield
     if not STATS["seconds"]:
         return
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     lines = ["", "fuzz campaign summary (loopback HTTP, one werkzeug thread, auth on):"]
     total = 0
     for label, times in STATS["seconds"].items():
@@ -159,13 +159,17 @@ def _summary(request):
             f"  {label}: {len(times)} requests, statuses {dict(sorted(STATS['statuses'][label].items()))}, "
             f"ms p50 {statistics.median(ms):.1f} p99 {ms[int(0.99 * (len(ms) - 1))]:.1f} max {ms[-1]:.1f}; "
             f"ms per resource p50 {statistics.median(per):.2f} max {per[-1]:.2f}")
-    lines.append(f"  total {total} requests; slowest: "
+    lines.append(f"  total {total} requests in {time.perf_counter() - wall:.0f} s wall, "
+                 f"{time.process_time() - cpu:.0f} s CPU (generation, client and server: one process); slowest: "
                  + ", ".join(f"{s * 1000:.0f} ms ({label}, {size} bytes)" for s, label, size in STATS["slowest"]))
-    for line in lines:
-        if reporter is not None:
-            reporter.write_line(line)
-        else:
-            print(line)
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    reporter = request.config.pluginmanager.getplugin("terminalreporter")
+    if capture is not None and reporter is not None:
+        with capture.global_and_fixture_disabled():
+            for line in lines:
+                reporter.write_line(line)
+    else:
+        print("\n".join(lines))
 
 
 # ---------------------------------------------------------------------- the examples
