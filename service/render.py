@@ -656,6 +656,17 @@ def _detail(
         order_reason = group.order_reason or lead_outcome.reason
         if order_reason:
             parts += ["", "Order: " + md(order_reason, 700)]
+        # Each further option keeps its own reasons, caveats (label status, timing) and schedule: a choice
+        # card never drops what the option's own card would have said.
+        for n, (o, s) in enumerate(options, 1):
+            if s.id == lead.id:
+                continue
+            o_params = _params(o, knowledge, markdown=True, sanitiser=sanitiser)
+            parts += ["", f"**Option {n}: why and when**", "", fill(s.why, o_params)]
+            if o.reason:
+                parts += ["", "Finding: " + md(o.reason, 300)]
+            if s.dose:
+                parts += ["", f"Schedule of option {n}: " + fill(s.dose, o_params)]
     elif lead_outcome.reason:
         parts += ["", "Finding: " + md(lead_outcome.reason, 300)]
     shown_ids = {lead.id, *(s.id for _, s in options or ())}
@@ -687,7 +698,8 @@ def _detail(
             line = texts.guideline_lines.get(g)
             parts.append(line if line is not None else f"- [{g.label}]({g.url}): {g.citation}")
     if lead.dose and lead.strength in ("recommend", "consider", "caution"):
-        parts += ["", "**Dose and schedule**", "", fill(lead.dose, md_params)]
+        parts += ["", "**Dose and schedule**" + (" (option 1)" if options and len(options) > 1 else ""), "",
+                  fill(lead.dose, md_params)]
     if drafts:
         parts += ["", "**Draft orders**", ""]
         parts += [f"- {line}" for line in drafts]

@@ -199,8 +199,10 @@ def test_one_decision_one_card_across_rows(pid):
     choices = [c for c in _answers()[pid] if _antitumour_choice(c)]
     assert len(choices) <= 1, f"{pid}: one decision split over cards: {[c['summary'] for c in choices]}"
     for card in choices:
+        # therapy options only: a suggestion that records a fact read from text as coded (an Observation or a
+        # Condition for the clinician to confirm) is not an option of the decision
         options = [s for s in card.get("suggestions", ()) if any(a["type"] == "create" and a["resource"][
-            "resourceType"] != "Observation" for a in s["actions"])]
+            "resourceType"] not in ("Observation", "Condition") for a in s["actions"])]
         if len(options) > 1:
             assert card["selectionBehavior"] == "at-most-one", f"{pid}: a choice must be at-most-one"
             assert sum(s["isRecommended"] for s in options) == 1, f"{pid}: exactly one preferred option"

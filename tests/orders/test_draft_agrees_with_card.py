@@ -131,17 +131,28 @@ def test_every_fixture_draft_agrees_with_its_card_and_the_answer(answers):
 
 
 def test_prrt_retreatment_draft_orders_the_retreatment_series(answers):
+    """The PRRT option (on its own card, or one option of the next-line choice card) is the re-treatment series."""
     for pid in ("net-48", "net-101", "net-230"):
-        (card,) = [c for c in answers[pid]["cards"] if "re-treatment" in c["summary"]]
-        (_, mr, _), = list(drafts(card))
+        (mr,) = _prrt_drafts(answers[pid])
         assert mr["dosageInstruction"][0]["timing"]["repeat"]["count"] == 2, pid
+        assert "further doses" in mr["dosageInstruction"][0]["text"], pid
 
 
 def test_insulinoma_prrt_draft_schedules_no_long_acting_ssa(answers):
     for pid in ("net-134", "net-231"):
-        (card,) = [c for c in answers[pid]["cards"] if "PRRT" in c["summary"] and "insulinoma" in c["summary"]]
-        (_, mr, _), = list(drafts(card))
+        (mr,) = _prrt_drafts(answers[pid])
         assert ("somatostatin-analog", True) not in _scheduled(mr), pid
+
+
+def _prrt_drafts(answer: dict) -> list[dict]:
+    """Every Lu-177 draft of an answer, whichever card (a PRRT card or a choice card's option) carries it."""
+    found = []
+    for card in answer["cards"]:
+        for _, mr, _ in drafts(card):
+            drug = _drug(mr)
+            if drug is not None and drug.agent == "prrt":
+                found.append(mr)
+    return found
 
 
 def test_add_on_octreotide_for_a_patient_on_a_depot_is_not_the_bridge(answers):
