@@ -122,6 +122,9 @@ class DrugSpec:
     titration: str = ""
     # a short-acting cover given only with the first injection of a depot ordered in the same suggestion
     bridge: bool = False
+    #: the order's own schedule gives the somatostatin analogue (PRRT: LAR after each dose): a current depot
+    #: order is ended by the same suggestion (never a second live SSA schedule; no depot in the 4 weeks before a dose)
+    replaces_depot: bool = False
 
 
 @dataclass(frozen=True)
@@ -474,7 +477,8 @@ def _build(
                            dose=_amount(v.get("dose")), strength=_amount(v.get("strength")),
                            max_per_day=_amount(v.get("max_per_day")), as_needed=v.get("as_needed", ""),
                            rxnorm_reason=v.get("rxnorm_reason", ""), file=f,
-                           titration=v.get("titration", ""), bridge=bool(v.get("bridge", False)))
+                           titration=v.get("titration", ""), bridge=bool(v.get("bridge", False)),
+                           replaces_depot=bool(v.get("replaces_depot", False)))
                 for k, f, v in section("drugs")},
         services={k: ServiceSpec(k, v["display"], v.get("code"), v.get("category"), v.get("label", ""))
                   for k, _, v in section("services")},

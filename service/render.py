@@ -587,6 +587,11 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
 
 
 _PREGNANCY_ONLY = ("pregnancy:", "breast-feeding:")  # knowledge cautions shown only where pregnancy is possible
+_PREGNANCY_WORDS = re.compile(r"pregnan|contracept|breast-?feed|childbearing", re.IGNORECASE)
+#: how a choice card names the option a caution belongs to
+_TOPIC_WORDS = {"prrt": "PRRT", "captem": "CAPTEM", "somatostatin-analog": "SSA", "everolimus": "Everolimus",
+                "sunitinib": "Sunitinib", "cabozantinib": "Cabozantinib", "belzutifan": "Belzutifan",
+                "platinum-etoposide": "Platinum-etoposide"}
 _REFERENCE = re.compile(r"^[A-Za-z]{1,64}/[A-Za-z0-9\-.]{1,64}$")
 
 
@@ -705,9 +710,19 @@ def _detail(
         parts += [f"- {line}" for line in drafts]
     # a caution written for pregnancy ("pregnancy: ...") only where pregnancy is possible (review 2026-12 B-Wd1:
     # pregnancy advice to a 17-year-old boy)
-    cautions = _unique([*(c for _, s in group.members for c in s.cautions
-                          if not (c.startswith(_PREGNANCY_ONLY) and not pregnancy_possible))])
-    monitoring = _unique([*(m for _, s in group.members for m in s.monitoring)])
+    # (and any line about pregnancy, contraception or breast-feeding); on a choice card each line names the
+    # option it belongs to (review 2026-12 C: everolimus liver doses under a cabozantinib-first card)
+    several = bool(options) and len(options) > 1
+
+    def keep(line: str) -> bool:
+        return pregnancy_possible or not (line.startswith(_PREGNANCY_ONLY) or _PREGNANCY_WORDS.search(line))
+
+    def whose(s: CardSpec, line: str) -> str:
+        name = _TOPIC_WORDS.get(s.topic, s.topic.replace("-", " "))
+        return f"{name[:1].upper()}{name[1:]}: {line}" if several else line
+
+    cautions = _unique([whose(s, c) for _, s in group.members for c in s.cautions if keep(c)])
+    monitoring = _unique([whose(s, m) for _, s in group.members for m in s.monitoring if keep(m)])
     if cautions or monitoring:
         parts += ["", "**Cautions and monitoring**", ""]
         parts += [f"- {fill(c, md_params)}" for c in cautions]
@@ -841,6 +856,27 @@ class _Drafts:
                 deletes.append({"type": "delete", "resourceId": ref,
                                 "description": self.sanitiser.plain(
                                     f"{what} {ref} ({current[0].drug}); the draft below replaces it",
+                                    _DESCRIPTION_MAX)})
+        # a PRRT schedule that gives its own SSA (LAR after each dose) ends the current depot in the same suggestion:
+        # never two live SSA schedules, and no depot in the 4 weeks before a PRRT dose (NR-17)
+        for drug_id in option.medications:
+            if not k.drugs[drug_id].replaces_depot:
+                continue
+            depots = [t for t in self.picture.therapies if t.agent.value == "somatostatin-analog"
+                      and t.long_acting is not False
+                      and t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED)]
+            refs = _unique([ref for t in depots for ref in (*t.statements, *t.orders)])
+            if not refs:
+                continue
+            names = ", ".join(_therapy_words(t, self.sanitiser.markdown) for t in depots)
+            self._note(f"The PRRT schedule gives octreotide LAR after each dose: the suggestion ends {names}. "
+                       "The last depot injection must be at least 4 weeks before the first PRRT dose; "
+                       "short-acting octreotide covers symptoms until 24 h before it.")
+            for ref in refs:
+                deletes.append({"type": "delete", "resourceId": ref,
+                                "description": self.sanitiser.plain(
+                                    f"End the current long-acting SSA {ref}: the PRRT schedule gives octreotide "
+                                    "LAR after each dose; no depot in the 4 weeks before a PRRT dose",
                                     _DESCRIPTION_MAX)})
         # a bridge (short-acting cover while a first depot takes effect) goes only with a depot drafted here: for a
         # patient already on the depot it would be an add-on that silently stops after its bridging days

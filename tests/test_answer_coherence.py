@@ -310,3 +310,21 @@ def test_a_therapy_that_failed_is_never_listed_as_an_option(pid):
                 if re.search(_AS_OPTION, sentence) and re.search(rf"\b{word}\b", sentence) \
                         and not re.search(rf"(on|after|to) (or after )?{word}\b", sentence):
                     pytest.fail(f"{pid}: '{sentence.strip()}' lists {word}, which failed")
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_cautions_fit_the_patient_and_name_their_option(pid):
+    """Review 2026-12 C-2/C-9: no pregnancy, contraception or breast-feeding caution for a man; on a choice card
+    every caution and monitoring line names the option it belongs to (never an everolimus dose table under a
+    card whose first option is cabozantinib without saying whose it is)."""
+    male = _picture(pid).sex.is_("male")
+    for card in _answers()[pid]:
+        detail = card["detail"]
+        if "**Cautions and monitoring**" not in detail:
+            continue
+        block = detail.split("**Cautions and monitoring**", 1)[1].split("\n**", 1)[0]
+        lines = [line[2:] for line in block.splitlines() if line.startswith("- ")]
+        if male:
+            assert not [l for l in lines if re.search(r"pregnan|contracept|breast-?feed", l, re.I)], (pid, lines)
+        if "**Options for this patient, in order**" in detail:
+            assert all(re.match(r"(Monitor: )?[A-Z][\w-]*( [\w-]+)?: ", l) for l in lines), (pid, lines)

@@ -221,3 +221,26 @@ def test_a_first_lar_bridge_is_never_drafted_without_the_depot():
     on_lar = drafted(make_picture(therapies=(therapy(Agent.SSA, drug="octreotide LAR",
                                                      ref="MedicationRequest/lar"),)))
     assert not any("octreotide LAR takes effect" in t for t in on_lar), on_lar
+
+
+def test_a_prrt_option_ends_the_current_ssa_depot(answers):
+    """Review 2026-12 C-1: choosing PRRT (whose schedule gives octreotide LAR after each dose) must not leave the
+    patient's q4w depot running: the same suggestion ends the current depot record (never two live SSA
+    schedules; no depot in the 4 weeks before a PRRT dose, NR-17)."""
+    for pid in ("net-48", "net-101", "net-230", "net-242"):
+        found = []
+        for card in answers[pid]["cards"]:
+            for suggestion in card.get("suggestions", ()):
+                creates = [a["resource"] for a in suggestion["actions"] if a["type"] == "create"]
+                if any(_drug(r) is not None and _drug(r).agent == "prrt" for r in creates
+                       if r.get("resourceType") == "MedicationRequest"):
+                    found.append([a for a in suggestion["actions"] if a["type"] == "delete"])
+        assert found, pid
+        for deletes in found:
+            assert any("long-acting SSA" in a["description"] for a in deletes), (pid, deletes)
+
+
+def test_an_insulinoma_prrt_option_without_ssa_ends_nothing():
+    from tests.rules.factories import knowledge as k
+    assert not k().drugs["lutathera-no-ssa"].replaces_depot
+    assert k().drugs["lutathera"].replaces_depot and k().drugs["lutathera-retreatment"].replaces_depot
