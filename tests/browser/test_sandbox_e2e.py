@@ -224,12 +224,13 @@ def test_feedback_from_the_sandbox_is_stored(running_demo, browser, screenshot_d
     from service.feedback.store import FeedbackStore
 
     demo = running_demo
-    _hook, _request, response = open_patient(browser, demo, "net-04")
+    # a patient with several cards (net-07, refractory carcinoid syndrome: five cards, four with suggestions)
+    _hook, _request, response = open_patient(browser, demo, "net-07")
     cards = response["cards"]
     wait_for_rendered(browser, len(cards))
     with_suggestion = next(c for c in cards if any(s.get("uuid") for s in c.get("suggestions") or []))
     others = [c for c in cards if c is not with_suggestion and c.get("overrideReasons")]
-    assert len(others) >= 2, "net-04 needs two cards with override reasons besides the one with a suggestion"
+    assert len(others) >= 2, "net-07 needs two cards with override reasons besides the one with a suggestion"
     plain, with_reason = others[0], others[1]
     reason = with_reason["overrideReasons"][0]
     suggestion = next(s for s in with_suggestion["suggestions"] if s.get("uuid"))
@@ -248,7 +249,7 @@ def test_feedback_from_the_sandbox_is_stored(running_demo, browser, screenshot_d
     browser.accept_suggestion(with_suggestion["summary"], suggestion["label"])
     posts = browser.wait_for(lambda: feedback_posts(3), timeout=30, what="feedback for the accepted suggestion")
     assert [p.status for p in posts] == [200, 200, 200], [(p.url, p.status, p.failed) for p in posts]
-    browser.screenshot(screenshot_dir / "net-04-after-feedback.png")
+    browser.screenshot(screenshot_dir / "net-07-after-feedback.png")
 
     with FeedbackStore(f"sqlite:///{demo.database}") as store:
         stored = {f.item.card_uuid: f.item for f in store.list_feedback("net-treatment")}
