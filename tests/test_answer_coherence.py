@@ -328,3 +328,13 @@ def test_cautions_fit_the_patient_and_name_their_option(pid):
             assert not [l for l in lines if re.search(r"pregnan|contracept|breast-?feed", l, re.I)], (pid, lines)
         if "**Options for this patient, in order**" in detail:
             assert all(re.match(r"(Monitor: )?[A-Z][\w-]*( [\w-]+)?: ", l) for l in lines), (pid, lines)
+
+
+@pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
+def test_prrt_in_a_nec_is_never_the_first_option(pid):
+    """Review 2026-12 C-N3 (net-59): PRRT in a high-grade NEC (N-04) is for the MDT or a trial, after second-line
+    chemotherapy; on a choice card it is never the preferred option when another is offered."""
+    for card in _answers()[pid]:
+        ext = _ext(card)
+        if "N-04" in ext["rules"] and ext.get("alternatives"):
+            assert ext["topic"] != "prrt", f"{pid}: {card['summary']}"

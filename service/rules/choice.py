@@ -84,6 +84,11 @@ def _order(decision: str, members: list, p: NetPicture, k: RuleKnowledge, outcom
         notes.append("pancreatic NET with no targeted agent given yet: everolimus or sunitinib before PRRT "
                      "(ESMO places PRRT after the approved lines in pNET)")
 
+    option_words = dict(w.split("=", 1) for w in k.values("choice_option_words"))
+
+    def words_of(topic: str) -> str:
+        return option_words.get(topic, topic)
+
     def row_rank(rule_id: str, strength: str) -> float:
         # a row's options of one strength stay together, in the row's own order, at the row's best place
         return min(rank.get(s.topic, later) for _, o, s in members if o.rule_id == rule_id and s.strength == strength)
@@ -98,7 +103,14 @@ def _order(decision: str, members: list, p: NetPicture, k: RuleKnowledge, outcom
     clean = [s for _, _, s in members if s.topic not in hit]
     moved = ("options without an interaction first: " + "; ".join(r for rs in hit.values() for r in rs)
              + " (see the interaction card)") if hit and clean else ""
+    # an option only for the MDT or a trial (N-04: PRRT in NEC) after the others of its strength
+    last_rows = set(k.values("choice_last_rows"))
+    trial_only = [s for _, o, s in members if o.rule_id in last_rows]
+    if trial_only and any(o.rule_id not in last_rows for _, o, _ in members):
+        notes.append(", ".join(dict.fromkeys(words_of(s.topic) for s in trial_only))
+                     + " last: in a high-grade NEC only in the MDT or a trial, after second-line chemotherapy")
     ordered = sorted(members, key=lambda m: (m[2].topic in hit and bool(clean), _SUGGESTING[m[2].strength],
+                                             m[1].rule_id in last_rows,
                                              row_rank(m[1].rule_id, m[2].strength), m[0]))
     seen: set[str] = set()
     cards: list[str] = []
