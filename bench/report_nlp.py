@@ -11,8 +11,8 @@ Same sentences, same target spans (``service.picture.reports.extract``), same pe
 Prints precision/recall per field, the time per report, and (medspaCy) import time and memory. medspaCy is not
 a project dependency: run this in a separate environment that has it::
 
-    python -m venv /tmp/ms && /tmp/ms/bin/pip install medspacy==1.3.1 "fhir.resources==8.3.0" orjson pyyaml
-    /tmp/ms/bin/python -m bench.report_nlp --medspacy         # from the repository root
+    python -m venv .venv-medspacy && .venv-medspacy/bin/pip install medspacy==1.3.1 "fhir.resources==8.3.0" orjson pyyaml
+    .venv-medspacy/bin/python -m bench.report_nlp --medspacy         # from the repository root
     .venv/bin/python -m bench.report_nlp                       # ours
 
 The figures and the decision are in docs/reports.md.
