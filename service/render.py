@@ -869,14 +869,14 @@ class _Drafts:
             if not refs:
                 continue
             names = ", ".join(_therapy_words(t, self.sanitiser.markdown) for t in depots)
-            self._note(f"The PRRT schedule gives octreotide LAR after each dose: the suggestion ends {names}. "
+            self._note(f"PRRT: the suggestion ends {names}; the SSA resumes 4-24 h after each PRRT dose and as maintenance. "
                        "The last depot injection must be at least 4 weeks before the first PRRT dose; "
                        "short-acting octreotide covers symptoms until 24 h before it.")
             for ref in refs:
                 deletes.append({"type": "delete", "resourceId": ref,
                                 "description": self.sanitiser.plain(
-                                    f"End the current long-acting SSA {ref}: the PRRT schedule gives octreotide "
-                                    "LAR after each dose; no depot in the 4 weeks before a PRRT dose",
+                                    f"End the current long-acting SSA {ref} before PRRT: no depot in the 4 weeks "
+                                    "before a dose; the SSA resumes 4-24 h after each dose and as maintenance",
                                     _DESCRIPTION_MAX)})
         # a bridge (short-acting cover while a first depot takes effect) goes only with a depot drafted here: for a
         # patient already on the depot it would be an add-on that silently stops after its bridging days
