@@ -38,10 +38,10 @@ BASE_URL = "http://127.0.0.1:8080"
 STAGES = ("auth", "decode", "validate", "data", "picture", "rules", "render", "store", "encode")
 SERVICE_STAGES = ("auth", "data", "picture", "rules", "render")
 
-FULL_REPEAT = {"small": 300, "typical": 150, "large": 30}
-FULL_WARMUP = {"small": 20, "typical": 10, "large": 3}
-QUICK_REPEAT = {"small": 30, "typical": 15, "large": 4}
-QUICK_WARMUP = {"small": 3, "typical": 2, "large": 1}
+FULL_REPEAT = {"small": 300, "typical": 150, "typical-no-reports": 150, "large": 30}
+FULL_WARMUP = {"small": 20, "typical": 10, "typical-no-reports": 10, "large": 3}
+QUICK_REPEAT = {"small": 30, "typical": 15, "typical-no-reports": 15, "large": 4}
+QUICK_WARMUP = {"small": 3, "typical": 2, "typical-no-reports": 2, "large": 1}
 
 
 @contextlib.contextmanager

@@ -83,6 +83,9 @@ _ORJSON_GUARDS_ITS_STACK = _ORJSON_LIMIT <= 4096
 _WRAP = _ORJSON_LIMIT - MAX_DEPTH if _ORJSON_GUARDS_ITS_STACK else 0
 _PREFIX, _SUFFIX = b"[" * _WRAP, b"]" * _WRAP
 _NOT_WRAPPED = object()
+# Bodies up to this size are counted for openers first (two memchr-speed scans): with at most
+# MAX_DEPTH of them they cannot nest deeper than MAX_DEPTH and skip the wrapper.
+_SHALLOW_MAX_BYTES = 16_384
 # Without orjson's limit (orjson < 3.9, e.g. a shared interpreter): bodies with fewer openers than
 # this cannot be deep enough to hurt orjson and are parsed, then walked; larger ones are scanned first.
 _LEGACY_SAFE_OPENERS = 20_000
@@ -110,7 +113,14 @@ def loads(body: bytes | bytearray | memoryview | str) -> Any:
         body = body[len(_BOM):]
     if not body or body.isspace():
         raise JsonError(EMPTY)
-    if _ORJSON_GUARDS_ITS_STACK:
+    if len(body) <= _SHALLOW_MAX_BYTES and body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        # Too few openers to nest deeper than MAX_DEPTH (JWT headers and payloads, small FHIR
+        # answers): parsed as it is, without the wrapper arrays (~924 levels to unwrap in Python).
+        try:
+            value = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise _explain(body) from None
+    elif _ORJSON_GUARDS_ITS_STACK:
         try:
             value = _unwrap(orjson.loads(_PREFIX + body + _SUFFIX))
         except orjson.JSONDecodeError:
