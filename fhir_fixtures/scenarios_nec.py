@@ -36,3 +36,53 @@ def s265():
                         "progression": True, "extent": "metastatic"},
                 rows=["N-03", "G-02"], also=["NR-06"], not_rows=["N-02", "N-04"],
                 shapes=["carboplatin/etoposide MedicationAdministrations x4", "best response 'stable' only"])
+
+
+@scenario
+def s269():
+    p = P("net-269", "Test Patient Nec-E", "female", "1946-03-09")
+    p.condition("primary", "C7A.012", onset=ago(years=4), text="Well-differentiated ileal NET G2")
+    p.condition("liver", "C7B.02", onset=ago(years=4))
+    p.ki67("ki67", ago(years=4), 8)
+    p.sstr("sstr", ago(days=30), "higher-than-liver")
+    for i, when in enumerate([ago(days=84), ago(days=56), ago(days=28)], start=1):
+        p.med_admin(f"lar-{i}", "octreotide_lar30", when)
+    p.status("status", ago(days=30), "progressive")
+    p.ecog("ecog", ago(days=30), 1)
+    good_labs(p, ago(days=10))
+    return meta(p, "80-year-old woman, ileal NET progressing on octreotide LAR: no pregnancy lines, every other hazard",
+                "80-year-old woman with a metastatic ileal NET G2 (Ki-67 8 %), SSTR uptake above liver, progressing "
+                "on octreotide LAR; organ function in range. PRRT and everolimus are offered; pregnancy, "
+                "breast-feeding and contraception lines are not shown to a woman of 80 (no child-bearing potential, "
+                "no pregnancy on record), but the other hazards written in the same lines (myelosuppression, CYP3A4 "
+                "inhibitors and inducers, live vaccines) stay.",
+                expect={"site": "midgut", "grade": "G2", "ki67": 8, "sstr": "positive_all", "progression": True,
+                        "extent": "metastatic"},
+                rows=["M-04"], also=["M-05", "LD-01", "LD-02"], not_rows=["NR-04"],
+                shapes=["octreotide LAR MedicationAdministrations", "birth date 1946 (80 years)"])
+
+
+@scenario
+def s270():
+    p = P("net-270", "Test Patient Nec-F", "female", "1981-07-14")
+    p.condition("primary", "C25.4", onset=ago(years=2), text="Non-functioning pancreatic NET G2")
+    p.condition("liver", "C7B.02", onset=ago(years=2))
+    p.condition("pji", (SCT, "441637004", "Infection of prosthetic joint"), onset=ago(days=50),
+                text="Staphylococcal prosthetic knee joint infection (retained implant)")
+    p.ki67("ki67", ago(years=2), 12)
+    p.sstr("sstr", ago(days=30), "lower-than-liver")
+    p.burden("burden", ago(days=30), 20)
+    p.med_statement("lanreotide", "lanreotide120", ago(years=2), dosage="120 mg deep SC every 4 weeks")
+    p.med_request("rif", None, ago(days=40), text="rifampicin 450 mg by mouth twice daily")
+    p.status("status", ago(days=25), "progressive")
+    p.ecog("ecog", ago(days=25), 0)
+    good_labs(p, ago(days=10))
+    return meta(p, "45-year-old woman, progressive pNET, rifampicin for a prosthetic-joint infection (not TB)",
+                "45-year-old woman with a metastatic pNET G2 (Ki-67 12 %, SSTR below liver) progressing on "
+                "lanreotide, taking rifampicin for a staphylococcal prosthetic-joint infection. The "
+                "CYP3A4-inducer cautions for everolimus and sunitinib name rifampicin and never an indication that is "
+                "not on record (no tuberculosis).",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 12, "sstr": "lower_than_liver", "progression": True,
+                        "extent": "metastatic"},
+                rows=["P-03", "P-07"], also=["P-04", "G-08", "NR-03"], not_rows=["NR-19", "M-04"],
+                shapes=["uncoded rifampicin MedicationRequest (text only)", "SNOMED prosthetic-joint infection"])

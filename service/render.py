@@ -540,7 +540,7 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         "indicator": _indicator(group),
         "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge, sanitiser,
                           options=options if choice else [], drafts=drafts.notes,
-                          pregnancy_possible=not picture.sex.is_("male")),
+                          pregnancy_possible=_pregnancy_possible(picture, knowledge)),
         "source": {
             "label": knowledge.source_label,
             "url": knowledge.source_url,
@@ -584,6 +584,14 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         extension["missing"] = [sanitiser.plain(m) for m in missing]
     card["extension"] = {EXTENSION_KEY: _drop_empty(extension, keep={"evidence", "facts", "rules"})}
     return card
+
+
+def _pregnancy_possible(picture: NetPicture, knowledge: Knowledge) -> bool:
+    """Pregnancy/breast-feeding lines only for a patient who could be pregnant (``predicates.pregnancy_possible``:
+    never a man; a woman of child-bearing age in knowledge, or with a pregnancy/breast-feeding on record)."""
+    from service.rules.predicates import pregnancy_possible
+    return pregnancy_possible(picture, knowledge.thresholds["childbearing_age_min"].value,
+                              knowledge.thresholds["childbearing_age_max"].value)
 
 
 _PREGNANCY_ONLY = ("pregnancy:", "breast-feeding:")  # knowledge cautions shown only where pregnancy is possible
@@ -714,15 +722,26 @@ def _detail(
     # option it belongs to (review 2026-12 C: everolimus liver doses under a cabozantinib-first card)
     several = bool(options) and len(options) > 1
 
-    def keep(line: str) -> bool:
-        return pregnancy_possible or not (line.startswith(_PREGNANCY_ONLY) or _PREGNANCY_WORDS.search(line))
+    def kept(line: str) -> str | None:
+        """The line as shown: where pregnancy is not possible, a line about pregnancy is dropped, and from a
+        line of several clauses ("myelosuppression ...; pregnancy test before each dose") only the pregnancy
+        clauses are dropped -- the other hazards of the line stay (NEC review 2026-12)."""
+        if pregnancy_possible:
+            return line
+        if line.startswith(_PREGNANCY_ONLY):
+            return None
+        clauses = [c for c in line.split("; ") if not _PREGNANCY_WORDS.search(c)]
+        if not clauses:
+            return None
+        out = "; ".join(clauses)
+        return out if out.endswith(".") or not line.endswith(".") else out + "."
 
     def whose(s: CardSpec, line: str) -> str:
         name = _TOPIC_WORDS.get(s.topic, s.topic.replace("-", " "))
         return f"{name[:1].upper()}{name[1:]}: {line}" if several else line
 
-    cautions = _unique([whose(s, c) for _, s in group.members for c in s.cautions if keep(c)])
-    monitoring = _unique([whose(s, m) for _, s in group.members for m in s.monitoring if keep(m)])
+    cautions = _unique([whose(s, k) for _, s in group.members for c in s.cautions if (k := kept(c))])
+    monitoring = _unique([whose(s, k) for _, s in group.members for m in s.monitoring if (k := kept(m))])
     if cautions or monitoring:
         parts += ["", "**Cautions and monitoring**", ""]
         parts += [f"- {fill(c, md_params)}" for c in cautions]

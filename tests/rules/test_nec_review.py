@@ -1,0 +1,50 @@
+"""NEC specialist's review 2026-12 (helper nec): wording and lines that must follow the record."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from service.rules.predicates import pregnancy_possible
+from tests.rules.factories import MISSING, make_picture
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "cards"
+PREGNANCY = re.compile(r"pregnan|contracept|breast-?feed", re.IGNORECASE)
+
+
+def _cards(pid: str) -> list[dict]:
+    return json.loads((GOLDEN / f"{pid}.json").read_text())["cards"]
+
+
+@pytest.mark.parametrize(("sex", "age", "pregnant", "expected"), [
+    ("female", 80, MISSING, False),   # finding 5: no pregnancy lines at 80
+    ("female", 56, MISSING, False),
+    ("female", 55, MISSING, True),
+    ("female", 30, MISSING, True),
+    ("female", 11, MISSING, False),
+    ("female", MISSING, MISSING, True),  # age unknown: missing is not negative
+    (MISSING, 40, MISSING, True),
+    ("male", 30, MISSING, False),
+    ("female", 58, True, True),       # a pregnancy on record always shows them
+])
+def test_pregnancy_lines_only_with_child_bearing_potential(sex, age, pregnant, expected):
+    p = make_picture(sex=sex, age_years=age, pregnant=pregnant)
+    assert pregnancy_possible(p, 12, 55) is expected
+
+
+def test_woman_of_80_sees_no_pregnancy_line_but_every_other_hazard_of_the_line():
+    """net-269: 'myelosuppression ...; pregnancy test before each dose' keeps its first clause."""
+    text = "\n".join(c["detail"] for c in _cards("net-269"))
+    assert not PREGNANCY.search(text), PREGNANCY.search(text)
+    assert "avoid strong CYP3A4/P-gp inhibitors" in text
+    assert re.search(r"PRRT: [Mm]yelosuppression", text)
+
+
+def test_interaction_card_asserts_no_indication_not_on_record():
+    """net-270: rifampicin for a prosthetic-joint infection; nothing says tuberculosis."""
+    cards = _cards("net-270")
+    assert any("rifampicin" in c["summary"] for c in cards)
+    text = json.dumps(cards)
+    assert not re.search(r"\bTB\b|tubercul", text, re.IGNORECASE)
