@@ -86,3 +86,31 @@ def s270():
                         "extent": "metastatic"},
                 rows=["P-03", "P-07"], also=["P-04", "G-08", "NR-03"], not_rows=["NR-19", "M-04"],
                 shapes=["uncoded rifampicin MedicationRequest (text only)", "SNOMED prosthetic-joint infection"])
+
+
+@scenario
+def s271():
+    p = P("net-271", "Test Patient Nec-G", "male", "1958-02-19")
+    p.condition("primary", "C25.4", onset=ago(years=2), text="Non-functioning pancreatic NET G2, body (not resected)")
+    p.condition("liver", "C7B.02", onset=ago(years=2))
+    p.procedure("biopsy", ago(years=2), (SCT, "86273004", "Biopsy"), text="EUS-guided FNA of the pancreatic body")
+    p.ki67("ki67", ago(years=2), 6)
+    p.sstr("sstr", ago(months=2), "higher-than-liver")
+    p.med_request("everolimus", "everolimus10_afinitor", ago(years=1, months=4), status="stopped",
+                  dosage="10 mg daily")
+    p.status("status-1", ago(months=8), "progressive")
+    p.status("status", ago(months=1), "progressive", note="Liver-only progression; no extrahepatic disease.")
+    p.burden("burden", ago(months=1), 30)
+    p.obs("resect", cc(text="Resectability of liver metastases"), ago(months=1), value={"valueString": "unresectable"})
+    p.ecog("ecog", ago(months=1), 1)
+    good_labs(p, ago(days=10))
+    return meta(p, "Non-functional pNET, no bilio-enteric anastomosis: no functional or anastomosis caution lines",
+                "68-year-old man with an unresected non-functioning pNET G2 (Ki-67 6 %) and liver-only progression "
+                "after everolimus; SSTR uptake above liver; procedures on record (a biopsy) but no Whipple or other "
+                "bilio-enteric anastomosis, and no hormone syndrome. The PRRT and liver-directed cards carry no "
+                "'functional pNET' crisis line and no 'bilio-enteric anastomosis' abscess line: those conditions are "
+                "not on record.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 6, "sstr": "positive_all", "progression": True,
+                        "extent": "metastatic"},
+                rows=["P-05", "G-08"], also=["P-03", "P-06", "LD-02", "LD-01"], not_rows=["P-08", "NR-18"],
+                shapes=["procedure on record that is not an anastomosis", "no syndrome"])

@@ -48,3 +48,27 @@ def test_interaction_card_asserts_no_indication_not_on_record():
     assert any("rifampicin" in c["summary"] for c in cards)
     text = json.dumps(cards)
     assert not re.search(r"\bTB\b|tubercul", text, re.IGNORECASE)
+
+
+def test_caution_clauses_split_outside_parentheses():
+    from service.render import _clauses
+    assert _clauses("a (b; c); d") == ["a (b; c)", "d"]
+    assert _clauses("one clause") == ["one clause"]
+
+
+@pytest.mark.parametrize("pid", ["net-14", "net-271"])
+def test_no_functional_pnet_line_for_a_non_functional_tumour(pid):
+    """Finding 7 (net-14): the PRRT 'functional pNET: hormonal crisis' line only with a syndrome on record."""
+    text = "\n".join(c["detail"] for c in _cards(pid))
+    assert not re.search(r"functional (pNET|tumours?):", text, re.IGNORECASE)
+
+
+def test_functional_line_kept_for_a_functional_tumour():
+    text = "\n".join(c["detail"] for c in _cards("net-07"))
+    assert re.search(r"functional (pNET|tumours?):", text, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("pid", ["net-48", "net-271"])
+def test_no_anastomosis_line_without_an_anastomosis_on_record(pid):
+    """Finding 7 (net-48): 'bilio-enteric anastomosis: high abscess risk' only with one on record."""
+    assert "bilio-enteric anastomosis:" not in "\n".join(c["detail"] for c in _cards(pid))
