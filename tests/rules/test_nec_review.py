@@ -72,3 +72,15 @@ def test_functional_line_kept_for_a_functional_tumour():
 def test_no_anastomosis_line_without_an_anastomosis_on_record(pid):
     """Finding 7 (net-48): 'bilio-enteric anastomosis: high abscess risk' only with one on record."""
     assert "bilio-enteric anastomosis:" not in "\n".join(c["detail"] for c in _cards(pid))
+
+
+def test_no_card_calls_the_patient_newly_diagnosed():
+    """Finding 3 (net-119, net-211): 'newly diagnosed' was said of metastases found years ago; the rows mean 'no
+    prior systemic therapy', and LD-01 says when the liver metastases were first recorded."""
+    for path in GOLDEN.glob("*.json"):
+        for card in json.loads(path.read_text())["cards"]:
+            shown = card["summary"] + "\n" + "\n".join(
+                line for line in card["detail"].split("\n") if line.startswith(("Finding:", "1.", "2.", "3.")))
+            assert not re.search(r"newly diagnosed|— new ", shown, re.IGNORECASE), (path.name, shown[:200])
+    finding = [line for c in _cards("net-119") for line in c["detail"].split("\n") if line.startswith("Finding: liver")]
+    assert finding and "first recorded 2024" in finding[0].replace("\\", "")
