@@ -540,7 +540,8 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         "indicator": _indicator(group),
         "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge, sanitiser,
                           options=options if choice else [], drafts=drafts.notes,
-                          pregnancy_possible=not picture.sex.is_("male")),
+                          pregnancy_possible=_pregnancy_possible(picture, knowledge),
+                          absent=_absent_conditions(picture)),
         "source": {
             "label": knowledge.source_label,
             "url": knowledge.source_url,
@@ -584,6 +585,43 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         extension["missing"] = [sanitiser.plain(m) for m in missing]
     card["extension"] = {EXTENSION_KEY: _drop_empty(extension, keep={"evidence", "facts", "rules"})}
     return card
+
+
+def _pregnancy_possible(picture: NetPicture, knowledge: Knowledge) -> bool:
+    """Pregnancy/breast-feeding lines only for a patient who could be pregnant (``predicates.pregnancy_possible``:
+    never a man; a woman of child-bearing age in knowledge, or with a pregnancy/breast-feeding on record)."""
+    from service.rules.predicates import pregnancy_possible
+    return pregnancy_possible(picture, knowledge.thresholds["childbearing_age_min"].value,
+                              knowledge.thresholds["childbearing_age_max"].value)
+
+
+def _absent_conditions(picture: NetPicture) -> frozenset[str]:
+    """The conditions of ``conditional_caution_clauses`` the record shows NOT to hold for this patient (a caution
+    clause written for them is dropped). Unknown is not absent: a clause stays when the record cannot say
+    (procedures unreadable). NEC review 2026-12: the functional-pNET PRRT line for a non-functional pNET (net-14),
+    the anastomosis line with no anastomosis on record (net-48)."""
+    from service.rules.predicates import any_functional, has_bilio_enteric_anastomosis
+    absent = set()
+    if not any_functional(picture):
+        absent.add("functional")
+    if has_bilio_enteric_anastomosis(picture) is False:
+        absent.add("anastomosis")
+    return frozenset(absent)
+
+
+def _clauses(line: str) -> list[str]:
+    """The "; "-separated clauses of a caution line, outside parentheses ("a (b; c); d" -> ["a (b; c)", "d"])."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(line):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch == ";" and depth == 0 and line[i + 1:i + 2] == " ":
+            out.append(line[start:i])
+            start = i + 2
+    out.append(line[start:])
+    return out
 
 
 _PREGNANCY_ONLY = ("pregnancy:", "breast-feeding:")  # knowledge cautions shown only where pregnancy is possible
@@ -646,6 +684,7 @@ def _detail(
     options: list[tuple[Outcome, CardSpec]] | None = None,
     drafts: list[str] | None = None,
     pregnancy_possible: bool = True,
+    absent: frozenset[str] = frozenset(),
 ) -> str:
     if sanitiser is None:
         sanitiser = _Sanitiser(card_texts(knowledge))
@@ -714,15 +753,37 @@ def _detail(
     # option it belongs to (review 2026-12 C: everolimus liver doses under a cabozantinib-first card)
     several = bool(options) and len(options) > 1
 
-    def keep(line: str) -> bool:
-        return pregnancy_possible or not (line.startswith(_PREGNANCY_ONLY) or _PREGNANCY_WORDS.search(line))
+    # a clause written for a condition ("functional pNET: ...", "bilio-enteric anastomosis: ...") only where the
+    # condition is not known to be absent (knowledge list conditional_caution_clauses)
+    dropped_prefixes = tuple(prefix.lower() for prefix, _, condition in
+                             (v.rpartition("=") for v in knowledge.lists.get("conditional_caution_clauses", ()))
+                             if condition in absent)
+
+    def kept(line: str) -> str | None:
+        """The line as shown: where pregnancy is not possible, a line about pregnancy is dropped, and from a
+        line of several clauses ("myelosuppression ...; pregnancy test before each dose") only the pregnancy
+        clauses are dropped -- the other hazards of the line stay (NEC review 2026-12)."""
+        if pregnancy_possible and not dropped_prefixes:
+            return line
+        if not pregnancy_possible and line.startswith(_PREGNANCY_ONLY):
+            return None
+        every = _clauses(line)
+        clauses = [c for c in every
+                   if not (not pregnancy_possible and _PREGNANCY_WORDS.search(c))
+                   and not c.lower().startswith(dropped_prefixes)]
+        if len(clauses) == len(every):
+            return line
+        if not clauses:
+            return None
+        out = "; ".join(clauses)
+        return out if out.endswith(".") or not line.endswith(".") else out + "."
 
     def whose(s: CardSpec, line: str) -> str:
         name = _TOPIC_WORDS.get(s.topic, s.topic.replace("-", " "))
         return f"{name[:1].upper()}{name[1:]}: {line}" if several else line
 
-    cautions = _unique([whose(s, c) for _, s in group.members for c in s.cautions if keep(c)])
-    monitoring = _unique([whose(s, m) for _, s in group.members for m in s.monitoring if keep(m)])
+    cautions = _unique([whose(s, k) for _, s in group.members for c in s.cautions if (k := kept(c))])
+    monitoring = _unique([whose(s, k) for _, s in group.members for m in s.monitoring if (k := kept(m))])
     if cautions or monitoring:
         parts += ["", "**Cautions and monitoring**", ""]
         parts += [f"- {fill(c, md_params)}" for c in cautions]

@@ -123,7 +123,7 @@ def g3_sstr_positive(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | 
     elif new is True:  # the NETTER-2 population: first line
         prrt = Outcome.applicable(
             "G3-01", card="g3-prrt-first-line", facts=facts + fact_uses(p, "newly_diagnosed"), params=params,
-            reason="newly diagnosed WD G3, SSTR uptake >= liver in every lesion, Ki-67 within NETTER-2 range")
+            reason="no prior systemic therapy, WD G3, SSTR uptake >= liver in every lesion, Ki-67 within NETTER-2 range")
     elif new is False:  # e.g. on lanreotide: PRRT after prior therapy, never "first-line"
         prrt = Outcome.applicable(
             "G3-01", card="g3-prrt-pretreated", facts=facts + therapy_facts(p, sorted(SYSTEMIC, key=str)),

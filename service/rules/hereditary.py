@@ -64,6 +64,7 @@ from service.picture.model import (
 )
 from service.rules.predicates import (
     needs_data,
+    pregnancy_possible,
     any_functional,
     card_params,
     fact_uses,
@@ -248,7 +249,8 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     # belzutifan's label is for adults (FT-01 withholds it below the label age; the alternative is surveillance)
     minor = p.age_years.known and int(p.age_years.value) < k.threshold("adult_age_years")  # type: ignore[arg-type]
     if needs_therapy and not p.pregnant.is_(True) and not p.declined(Agent.BELZUTIFAN) and not minor:
-        missing = ("pregnancy status (test before start)",) if unknown(p.pregnant) and p.sex.is_("female") else ()
+        missing = ("pregnancy status (test before start)",) if unknown(p.pregnant) and p.sex.is_("female") \
+            and pregnancy_possible(p, k.threshold("childbearing_age_min"), k.threshold("childbearing_age_max")) else ()
         reason = ("VHL pNET <3 cm with volume doubling time < 500 days: belzutifan or surgery (see the surgery card), MDT"
                   if rapid else "growing VHL pNET <3 cm, surgery not yet needed")
         return Outcome.applicable("H-04", card="belzutifan-vhl", params=params, facts=facts,
@@ -257,7 +259,8 @@ def vhl_pnet_medical(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
            else f"aged {p.age_years.value}: belzutifan is approved for adults") if needs_therapy else "not growing"
     # the label limit this patient meets: adults only under 18; pregnancy only where it is possible (never
     # pregnancy advice to a boy: review 2026-12 B-Wd1, net-111)
-    limit = "adults only" if minor else "adults" if p.sex.is_("male") else "adults; not in pregnancy"
+    possible = pregnancy_possible(p, k.threshold("childbearing_age_min"), k.threshold("childbearing_age_max"))
+    limit = "adults only" if minor else "adults; not in pregnancy" if possible else "adults"
     params = {**params, "belzutifan_limit": limit}
     if needs_therapy:
         # growing on record: never "belzutifan if it grows"; the MDT plans imaging and the surgical criteria

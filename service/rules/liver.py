@@ -67,7 +67,7 @@ from service.rules.predicates import (
     therapy_facts,
     well_differentiated_low_grade,
 )
-from service.rules.outcome import FactUse, Outcome, unknown
+from service.rules.outcome import FactUse, Outcome, age_words, unknown
 from service.rules.predicates import (
     anastomosis_facts,
     has_bilio_enteric_anastomosis,
@@ -90,6 +90,16 @@ def _liver_mets(rule_id: str, p: NetPicture) -> Outcome | None:
 
 def _burden(p: NetPicture) -> float | None:
     return float(p.hepatic_burden_percent.value) if p.hepatic_burden_percent.known else None  # type: ignore[arg-type]
+
+
+def _recorded_since(p: NetPicture, as_of: date) -> str:
+    """" (first recorded 2021-09-24, 5 years ago)": the wording follows the date on record, never "newly
+    diagnosed" for metastases found years ago (NEC review 2026-12, net-119/net-211)."""
+    dates = [s.date for s in p.liver_metastases.sources if s.date is not None]
+    if not dates:
+        return " (date not recorded)"
+    first = min(dates)
+    return f" (first recorded {first.isoformat()}, {age_words(first, as_of)})"
 
 
 @rule("LD-01")
@@ -129,8 +139,9 @@ def surgical_evaluation(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
                                         "disease: LD-02 lists it as missing on its card")
         return needs_data("LD-01", p, gap, card="liver-resectability-needs-data",
                           facts=fact_uses(p, "liver_metastases", "liver_dominant", "hepatic_burden_percent", "grade"),
-                          reason=("newly diagnosed liver-dominant metastases" if p.liver_dominant.is_(True) else
-                                  "newly diagnosed liver metastases, no extrahepatic site coded")
+                          reason=("liver-dominant metastases" if p.liver_dominant.is_(True) else
+                                  "liver metastases, no extrahepatic site coded")
+                          + _recorded_since(p, as_of) + ", no systemic therapy yet"
                           + "; resectability not assessed")
     if p.resectability.value not in _OPERABLE:
         return Outcome.not_applicable("LD-01", "judged unresectable")

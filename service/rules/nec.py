@@ -17,8 +17,9 @@ N-03 — advanced NEC after platinum-etoposide
     NEC (NCCN 2B); biomarker-directed therapy: the MMR/MSI, TMB and BRAF V600E results are asked for on a
     data-gap card (pembrolizumab and dabrafenib + trametinib need them). Progression at least
     nec_platinum_rechallenge_min_days (84: 3 months / 12 weeks, R) after the last platinum-etoposide dose, with no
-    other line since -> CONSIDER platinum-etoposide re-challenge (late relapse after first line). Source: NCCN;
-    DART; ENETS NEC 2023.
+    other line since, AND a response (improved/remission) to the first line on record -> CONSIDER platinum-etoposide
+    re-challenge (late relapse after a response). Response not on record -> NEEDS DATA (never assumed); stable
+    disease only -> no re-challenge card. Source: NCCN; DART; ENETS NEC 2023.
 N-04 — NEC with SSTR uptake >= liver and Ki-67 < 55 % after chemotherapy
     Then: CONSIDER PRRT only in an MDT / clinical-trial setting; outdated SSTR imaging or missing/outdated
     eligibility labs give the needs-data card instead (``predicates.prrt_gates``). Source: ENETS NEC 2023.
@@ -27,11 +28,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from service.picture.model import Agent, Extent, NetPicture, PrimarySite, Resectability, SstrStatus, TherapyStatus
+from service.picture.model import Agent, DiseaseStatus, Extent, NetPicture, PrimarySite, Resectability, SstrStatus, TherapyStatus
 from service.rules.predicates import (
     exposure_facts,
     is_advanced,
     is_nec,
+    needs_data,
     prrt_gates,
     site_words,
 )
@@ -148,8 +150,31 @@ def _late_relapse(p: NetPicture, k: RuleKnowledge) -> Outcome | None:
         FactUse(name="Progression after the last platinum-etoposide dose",
                 display=f"{interval} days (last dose {last.isoformat()})", date=p.progression_date.value,
                 reference=p.progression_date.sources[-1].reference if p.progression_date.sources else None),)
-    return Outcome.applicable("N-03", card="nec-platinum-rechallenge", facts=facts, params={"site": site_words(p)},
-                              reason=f"late relapse: progression {interval} days after the last platinum-etoposide dose")
+    params = {"site": site_words(p)}
+    # Re-challenge needs BOTH a late relapse and a response to the first line (ENETS NEC 2023): the response is
+    # never assumed. Not recorded -> a needs-data card that asks for it; stable disease only (no objective
+    # response) -> no re-challenge card (the second-line regimens stay).
+    responses = [t for t in courses if t.best_response is not None]
+    best = min((t.best_response for t in responses), key=lambda r: _RESPONSE_ORDER.get(r, 9), default=None)
+    if best is None:
+        return needs_data("N-03", p, ("response to first-line platinum-etoposide (best response on imaging, "
+                                      "e.g. RECIST partial/complete response)",),
+                          card="nec-platinum-rechallenge-needs-response", facts=facts,
+                          reason=f"progression {interval} days after the last platinum-etoposide dose; response to "
+                                 "the first line not on record: re-challenge needs one")
+    if best not in RESPONDED:
+        return None  # no objective response to the first line: re-challenge is not the late-relapse option
+    source = next(t.response_source for t in responses if t.best_response is best)
+    facts += (FactUse(name="Best response to first-line platinum-etoposide", display=best.value,
+                      date=source.date if source else None, reference=source.reference if source else None),)
+    return Outcome.applicable("N-03", card="nec-platinum-rechallenge", facts=facts, params=params,
+                              reason=f"late relapse after a response ({best.value}): progression {interval} days "
+                                     "after the last platinum-etoposide dose")
+
+
+#: an objective response to the first line (stable disease is disease control, not a response)
+RESPONDED = frozenset({DiseaseStatus.IMPROVED, DiseaseStatus.REMISSION})
+_RESPONSE_ORDER = {DiseaseStatus.REMISSION: 0, DiseaseStatus.IMPROVED: 1, DiseaseStatus.STABLE: 2}
 
 
 @rule("N-04")

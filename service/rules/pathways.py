@@ -69,7 +69,7 @@ def prrt_first_line(rule_id: str, p: NetPicture, k: RuleKnowledge) -> Outcome:
     return Outcome.applicable(
         rule_id, card="prrt-first-line", params=card_params(p), missing=ki67_outdated(p, k),
         facts=fact_uses(p, "primary_site", "ki67", "sstr", "extent", "newly_diagnosed"),
-        reason="newly diagnosed, SSTR >= liver everywhere, Ki-67 in the NETTER-2 range",
+        reason="no prior systemic therapy, SSTR >= liver everywhere, Ki-67 in the NETTER-2 range",
     )
 
 

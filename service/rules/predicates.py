@@ -426,6 +426,20 @@ def newly_diagnosed(p: NetPicture) -> bool | None:
     return None
 
 
+def pregnancy_possible(p: NetPicture, age_min: float, age_max: float) -> bool:
+    """Whether pregnancy or breast-feeding lines apply to this patient: never for a man; always when a pregnancy
+    or breast-feeding is on record; otherwise for a woman (or sex not recorded) of child-bearing age
+    (``childbearing_age_min``..``childbearing_age_max``, knowledge) or of unknown age (missing is not negative).
+    NEC review 2026-12: no pregnancy lines for an 80-year-old woman."""
+    if p.sex.is_("male"):
+        return False
+    if p.pregnant.is_(True) or p.breastfeeding.is_(True):
+        return True
+    if p.age_years.known:
+        return age_min <= p.age_years.value <= age_max  # type: ignore[operator]
+    return True
+
+
 def functional_carcinoid(p: NetPicture) -> bool:
     return p.has_syndrome(Syndrome.CARCINOID) or p.carcinoid_syndrome.is_(True)
 

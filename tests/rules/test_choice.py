@@ -66,7 +66,7 @@ def test_no_order_when_one_option_is_left(pid):
 
 
 def test_an_option_an_interaction_card_cautions_about_goes_after_the_others():
-    """Review 2026-12 B-W6 (net-140: rifampicin for active TB): everolimus and sunitinib lose exposure with a strong
+    """Review 2026-12 B-W6 (net-140: a current rifampicin, strong CYP3A4 inducer): everolimus and sunitinib lose exposure with a strong
     CYP3A4 inducer; CAPTEM, without an interaction, comes first, with the reason."""
     order, reason = _order("net-140")
     assert order[0].startswith("captem") and "strong CYP3A4 inducer" in reason

@@ -42,7 +42,7 @@ def test_g3_01_first_line_prrt_only_when_newly_diagnosed():
     pretreated, first_line = k.cards["g3-prrt-pretreated"], k.cards["g3-prrt-first-line"]
     assert "first-line" not in pretreated.summary.lower() and "prior therapy" in pretreated.summary
     assert "NETTER-2" not in pretreated.evidence and pretreated.strength == "consider" and pretreated.order
-    assert "NETTER-2" in first_line.evidence and "newly diagnosed" in first_line.summary
+    assert "NETTER-2" in first_line.evidence and "untreated" in first_line.summary  # NEC review 2026-12: not "newly diagnosed"
 
 
 def test_g3_01_newly_diagnosed_gets_first_line_netter2():

@@ -4,6 +4,7 @@ from __future__ import annotations
 from service.picture.model import (
     Agent,
     Differentiation,
+    DiseaseStatus,
     Extent,
     Grade,
     Ki67,
@@ -68,8 +69,9 @@ def test_n03_pancreatic_nec_gets_no_ipilimumab_nivolumab():
 from datetime import date  # noqa: E402
 
 
-def _course(last: date):
-    return (therapy(Agent.PLATINUM_ETOPOSIDE, status=TherapyStatus.COMPLETED, start=date(2026, 1, 5), end=last),)
+def _course(last: date, response: DiseaseStatus | None = DiseaseStatus.IMPROVED):
+    return (therapy(Agent.PLATINUM_ETOPOSIDE, status=TherapyStatus.COMPLETED, start=date(2026, 1, 5), end=last,
+                    best_response=response),)
 
 
 def test_n03_platinum_rechallenge_after_a_late_relapse():
@@ -81,6 +83,21 @@ def test_n03_platinum_rechallenge_after_a_late_relapse():
     another_line = dict(late, therapies=_course(date(2026, 7, 1)) + (
         therapy(Agent.OTHER_CHEMOTHERAPY, status=TherapyStatus.COMPLETED, start=date(2026, 8, 1)),))
     assert "nec-platinum-rechallenge" not in fired_cards("N-03", **another_line)
+
+
+def test_n03_rechallenge_never_assumes_a_response_to_the_first_line():
+    """NEC review 2026-12 (net-59): a late relapse alone is not enough; the response must be on record."""
+    late = dict(NEC, progression=True, progression_date=date(2026, 10, 20))
+    unrecorded = run("N-03", therapies=_course(date(2026, 7, 1), response=None), **late)
+    assert "nec-platinum-rechallenge" not in {o.card for o in unrecorded if o.status is Status.APPLICABLE}
+    (ask,) = [o for o in unrecorded if o.card == "nec-platinum-rechallenge-needs-response"]
+    assert ask.status is Status.INSUFFICIENT
+    assert any("response to first-line platinum-etoposide" in m for m in ask.missing)
+    # stable disease only is disease control, not a response: no re-challenge, and nothing to ask for
+    stable = run("N-03", therapies=_course(date(2026, 7, 1), response=DiseaseStatus.STABLE), **late)
+    assert not {o.card for o in stable} & {"nec-platinum-rechallenge", "nec-platinum-rechallenge-needs-response"}
+    remission = fired_cards("N-03", therapies=_course(date(2026, 7, 1), response=DiseaseStatus.REMISSION), **late)
+    assert "nec-platinum-rechallenge" in remission
 
 
 def test_n03_near_miss_before_platinum():
@@ -100,3 +117,17 @@ def test_n04_near_miss_ki67_55_or_more():
 def test_n04_near_miss_no_prior_chemo():
     picture = {**NEC, "ki67": Ki67(35.0), "sstr": SstrStatus.POSITIVE_ALL}
     assert fired_cards("N-04", **picture) == set()
+
+
+def test_fixture_patients_rechallenge_follows_the_recorded_response():
+    """net-133 responded (improved) -> re-challenge; net-59 response not on record -> asked for, not offered;
+    net-265 stable disease only -> neither."""
+    from tests.rules.test_choice import _outcomes
+
+    def cards(pid):
+        return {(o.card, o.status) for o in _outcomes(pid) if o.rule_id == "N-03"}
+
+    assert ("nec-platinum-rechallenge", Status.APPLICABLE) in cards("net-133")
+    assert ("nec-platinum-rechallenge-needs-response", Status.INSUFFICIENT) in cards("net-59")
+    assert not any(c == "nec-platinum-rechallenge" for c, _ in cards("net-59"))
+    assert not any(c and c.startswith("nec-platinum-rechallenge") for c, _ in cards("net-265"))
