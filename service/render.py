@@ -375,7 +375,65 @@ def render(
     sanitiser = _Sanitiser(texts, picture.as_of)
     # No log line here: the request's one access line carries the card count, uuids, rule ids and
     # knowledge version (service/app.py).
-    return [_card(g, picture, knowledge, uuid_factory, sanitiser) for g in ordered]
+    deferred: list[tuple[list, list, set[str]]] = []
+    cards = [_card(g, picture, knowledge, uuid_factory, sanitiser, deferred) for g in ordered]
+    if deferred:
+        cards.append(_records_card(deferred, picture, knowledge, uuid_factory, sanitiser))
+    return cards
+
+
+def _recorded_value(label: str) -> str:
+    """The value a record suggestion's label names: "Record from the pathology report: Ki-67 8 %" -> "Ki-67 8 %",
+    "Record Ki-67 12 % as a coded Ki-67 result (...)" -> "Ki-67 12 %"."""
+    if ": " in label:
+        return label.split(": ", 1)[1]
+    if label.startswith("Record ") and " as a coded " in label:
+        return label[len("Record "):label.index(" as a coded ")]
+    return label
+
+
+def _records_card(deferred: list[tuple[list, list, set[str]]], picture: NetPicture, knowledge: Knowledge,
+                  uuid_factory: Callable[[], str], sanitiser: _Sanitiser) -> dict[str, Any]:
+    """One card with the record suggestions of report-text facts whose cards are choices ("at-most-one"): each
+    value once, any of them may be accepted (card contract, "Facts read from report text"). Its wording is
+    reviewed knowledge (list ``report_record_card``)."""
+    words = dict(w.split("=", 1) for w in knowledge.lists.get("report_record_card", ()))
+    records: list[dict[str, Any]] = []
+    facts: list[dict[str, str]] = []
+    lines: list[str] = []
+    seen: set[str] = set()
+    rows: set[str] = set()
+    for card_records, card_facts, card_rows in deferred:
+        rows |= card_rows
+        for fact, line in card_facts:
+            if fact not in facts:
+                facts.append(fact)
+                lines.append(line)
+        for record in card_records:
+            key = json.dumps(record["actions"], sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                records.append(record)
+    values = "; ".join(_recorded_value(r["label"]) for r in records)
+    summary = plain_text(f"{words.get('summary', 'Confirm values read from report text')}: {values}", max_length=140)
+    detail = "\n".join(["**Why**", "", sanitiser.markdown(words.get("why", ""), 600), "",
+                        "**Patient facts used**", "", *lines])
+    card: dict[str, Any] = {
+        "uuid": uuid_factory(),
+        "summary": summary,
+        "indicator": "info",
+        "detail": detail,
+        "source": {"label": knowledge.source_label, "url": knowledge.source_url,
+                   "topic": {"system": TOPIC_SYSTEM, "code": "data-gap", "display": "data gap"}},
+    }
+    card["suggestions"] = records
+    card["selectionBehavior"] = "any"
+    card["overrideReasons"] = [
+        {"system": OVERRIDE_SYSTEM, "code": code, "display": display} for code, display in knowledge.override_reasons
+    ]
+    card["extension"] = {EXTENSION_KEY: {"topic": "data-gap", "strength": "info", "rules": sorted(rows),
+                                         "knowledgeVersion": knowledge.version, "evidence": [], "facts": facts}}
+    return card
 
 
 def _agents(spec: CardSpec, knowledge: Knowledge) -> frozenset[str]:
@@ -478,7 +536,12 @@ def _choice_summary(options: list[tuple[Outcome, CardSpec]], params: Mapping[str
 
 
 def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory: Callable[[], str],
-          sanitiser: _Sanitiser | None = None) -> dict[str, Any]:
+          sanitiser: _Sanitiser | None = None, deferred: list[tuple[list, list, set[str]]] | None = None
+          ) -> dict[str, Any]:
+    """One card. ``deferred``, when given, receives the record suggestions of report-text facts that cannot go on
+    this card because its suggestions are alternatives ("at-most-one": recording a value is never an alternative
+    to a therapy), with the facts they record and the card's rows; :func:`render` puts them on one card of their
+    own."""
     if sanitiser is None:
         sanitiser = _Sanitiser(card_texts(knowledge))
     lead_outcome, lead = group.lead
@@ -527,6 +590,11 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     # What the rules found missing; a card's own `missing` list is the fallback for rules
     # that name none.
     missing = _unique([*(m for o, s in members for m in (o.missing or s.missing)), *drafts.missing])
+    # "any" only when every suggestion may be taken together: independent requests, or one order beside
+    # records of report-text facts. Alternatives (two options of one decision, a hold and the stop it replaces)
+    # stay "at-most-one", and the records of report-text facts then go on a card of their own (``deferred``).
+    together = independent or len(suggestions) <= 1
+    records_elsewhere = not together and deferred is not None and any(_record(f) for f in facts)
     evidence_ids = _unique(e for _, s in members for e in s.evidence)
     evidence = [knowledge.evidence[e] for e in evidence_ids]
     # each source cited once: a guideline citation of a source already cited as evidence is dropped
@@ -541,7 +609,7 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge, sanitiser,
                           options=options if choice else [], drafts=drafts.notes,
                           pregnancy_possible=_pregnancy_possible(picture, knowledge),
-                          absent=_absent_conditions(picture)),
+                          absent=_absent_conditions(picture), records_elsewhere=records_elsewhere),
         "source": {
             "label": knowledge.source_label,
             "url": knowledge.source_url,
@@ -550,16 +618,16 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     }
     # facts read from report text: a suggestion each that records the value as a coded Observation
     records = _record_suggestions(facts, picture, uuid_factory, sanitiser)
+    if records_elsewhere:
+        deferred.append((records, [(sanitiser.fact_json(f), sanitiser.fact_line(f)) for f in facts if _record(f)],  # type: ignore[union-attr]
+                         {o.rule_id for o, _ in members}))
+        records = []
     if suggestions or records:
         # CDS Hooks: at most one suggestion of a card is the recommended one -- the first (the option preferred
         # for this patient in a choice; the first test of a needs-data card); a record suggestion never is
         for i, suggestion in enumerate(suggestions):
             suggestion["isRecommended"] = i == 0
         card["suggestions"] = suggestions + records
-        # "any" only when every suggestion may be taken together: independent requests, or one order beside
-        # records of report-text facts. A choice between options stays "at-most-one" (records included): two
-        # options of one decision must never both be accepted.
-        together = independent or len(suggestions) <= 1
         card["selectionBehavior"] = "any" if together and len(card["suggestions"]) > 1 else "at-most-one"
     card["overrideReasons"] = [
         {"system": OVERRIDE_SYSTEM, "code": code, "display": display} for code, display in knowledge.override_reasons
@@ -685,6 +753,7 @@ def _detail(
     drafts: list[str] | None = None,
     pregnancy_possible: bool = True,
     absent: frozenset[str] = frozenset(),
+    records_elsewhere: bool = False,
 ) -> str:
     if sanitiser is None:
         sanitiser = _Sanitiser(card_texts(knowledge))
@@ -795,6 +864,9 @@ def _detail(
     if read:
         parts += ["", "**Read from report text**", ""]
         parts += [f"- {md(d, 400)}" for d in read]
+        if records_elsewhere:
+            words = dict(w.split("=", 1) for w in knowledge.lists.get("report_record_card", ()))
+            parts += ["", md(words.get("pointer", ""), 400)]
     return "\n".join(parts).strip()
 
 

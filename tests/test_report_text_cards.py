@@ -35,11 +35,20 @@ def text_source(quote: str = "The Ki-67 proliferation index is 12 % (hot spot)."
     return Source(ref, when, "Ki-67 12 % (read from the pathology report text)", quote=quote, record=RECORD)
 
 
-def ki67_card(source: Source):
+def ki67_cards(source: Source) -> list[dict]:
+    """M-02 (octreotide LAR or lanreotide: a choice card) deciding on a Ki-67 read from report text."""
     fact = Fact(FactState.PRESENT, Ki67(12.0), (source,))
     outcome = Outcome.applicable("M-02", facts=(FactUse.of("Ki-67", fact),))
-    (card,) = render([outcome], make_picture(), knowledge=knowledge(), uuid_factory=uuids())
-    return card
+    return render([outcome], make_picture(), knowledge=knowledge(), uuid_factory=uuids())
+
+
+def ki67_card(source: Source):
+    return ki67_cards(source)[0]
+
+
+def records(cards: list[dict]) -> list[dict]:
+    return [s for c in cards for s in c.get("suggestions", ()) for a in s["actions"][:1]
+            if isinstance(a.get("resource"), dict) and a["resource"].get("resourceType") == "Observation"]
 
 
 def test_a_fact_read_from_text_is_marked_quoted_and_referenced():
@@ -54,9 +63,9 @@ def test_a_fact_read_from_text_is_marked_quoted_and_referenced():
     assert "read from report text: “The Ki\\-67 proliferation index is 12 % \\(hot spot\\)\\.”" in card["detail"]
 
 
-def test_the_card_offers_to_record_the_value_as_a_coded_observation_not_preselected():
-    card = ki67_card(text_source())
-    record = [s for s in card["suggestions"] if s["actions"][0]["resource"]["resourceType"] == "Observation"]
+def test_the_answer_offers_to_record_the_value_as_a_coded_observation_not_preselected():
+    cards = ki67_cards(text_source())
+    record = records(cards)
     assert len(record) == 1
     suggestion = record[0]
     assert suggestion["isRecommended"] is False and suggestion["uuid"]
@@ -71,10 +80,30 @@ def test_the_card_offers_to_record_the_value_as_a_coded_observation_not_preselec
     assert obs["effectiveDateTime"] == "2026-10-01"
     assert obs["derivedFrom"] == [{"reference": "DiagnosticReport/path-1"}]
     assert obs["category"][0]["coding"][0]["code"] == "laboratory"
-    # the order and the record are independent choices -- but a choice card (two options of one decision,
-    # here octreotide LAR or lanreotide) stays at-most-one: its options must never both be accepted
-    choice = len([s for s in card["suggestions"] if s not in record]) > 1
-    assert card["selectionBehavior"] == ("at-most-one" if choice or len(card["suggestions"]) == 1 else "any")
+    # a choice card (two options of one decision, here octreotide LAR or lanreotide) is at-most-one: its options
+    # must never both be accepted, and recording a value is no alternative to a therapy, so the record is not on
+    # it but on a card of its own, where any record may be accepted; the choice card says where it is
+    choice, records_card = cards
+    assert choice["selectionBehavior"] == "at-most-one" and len(choice["suggestions"]) == 2
+    assert not records([choice])
+    assert "Confirm values read from report text" in choice["detail"]
+    assert records_card["suggestions"] == record and records_card["selectionBehavior"] == "any"
+    assert records_card["indicator"] == "info"
+    ext = records_card["extension"]["net-cds"]
+    assert ext["topic"] == "data-gap" and ext["strength"] == "info" and ext["rules"] == ["M-02"]
+    (fact,) = ext["facts"]
+    assert fact["source"] == "report-text" and fact["reference"] == "DiagnosticReport/path-1"
+    assert records_card["summary"] == "Confirm values read from report text: Ki-67 12 %"
+    jsonschema.Draft202012Validator(SCHEMA).validate(records_card)
+
+
+def test_a_record_beside_one_order_stays_on_its_card():
+    """A card with one order (not a choice) keeps its record suggestion, "any": both may be accepted."""
+    fact = Fact(FactState.PRESENT, Ki67(12.0), (text_source(),))
+    outcome = Outcome.applicable("M-05", facts=(FactUse.of("Ki-67", fact),))
+    cards = render([outcome], make_picture(), knowledge=knowledge(), uuid_factory=uuids())
+    (card,) = cards
+    assert len(records([card])) == 1 and card["selectionBehavior"] == "any"
 
 
 def test_a_hostile_quote_is_escaped_everywhere_and_bounded():
@@ -83,7 +112,7 @@ def test_a_hostile_quote_is_escaped_everywhere_and_bounded():
     (fact,) = card["extension"]["net-cds"]["facts"]
     assert len(fact["quote"]) <= 200 and "<" not in fact["quote"] and "javascript:" not in fact["quote"]
     assert "<script>" not in card["detail"] and "javascript:" not in card["detail"].lower()
-    note = card["suggestions"][-1]["actions"][0]["resource"]["note"][0]["text"]
+    note = records(ki67_cards(text_source(quote=quote[:200])))[0]["actions"][0]["resource"]["note"][0]["text"]
     assert "<" not in note
 
 
@@ -128,5 +157,10 @@ def test_a_prrt_card_deciding_on_text_sstr_says_so():
     facts = prrt[0]["extension"]["net-cds"]["facts"]
     assert any(f.get("source") == "report-text" and f["reference"] == "DiagnosticReport/pet-1" for f in facts)
     assert "Read from report text" in prrt[0]["detail"]
-    assert any(a["resource"]["resourceType"] == "Observation" and a["resource"]["code"]["coding"][0]["code"]
-               == "sstr-imaging" for s in prrt[0]["suggestions"] for a in s["actions"])
+    # the record is offered once in the answer: on the PRRT card, or, when that card is a choice between
+    # options (at-most-one), on the card of values read from report text
+    (record,) = [s for s in records(cards) if s["actions"][0]["resource"]["code"]["coding"][0]["code"] == "sstr-imaging"]
+    choice = prrt[0]["selectionBehavior"] == "at-most-one" and len(prrt[0]["suggestions"]) > 1
+    holder = [c for c in cards if record in c.get("suggestions", ())]
+    assert len(holder) == 1
+    assert (holder[0]["extension"]["net-cds"]["topic"] == "data-gap") == choice
