@@ -12,8 +12,8 @@ a class of defect:
 """
 from __future__ import annotations
 
-from .fhir import CPT, SCT, P, ago
-from .scenarios import meta, scenario
+from .fhir import CPT, RXNORM, SCT, P, ago
+from .scenarios import good_labs, meta, scenario
 
 
 @scenario
@@ -67,3 +67,46 @@ def s279():
                 rows=["F-09", "G-07"], also=["G-08", "LD-01", "LD-02", "M-03", "P-05", "P-02"],
                 not_rows=["F-01"],
                 shapes=["magnesium Observation in mmol/L (LOINC 2601-3)", "creatinine older than a week"])
+
+
+def _sunitinib_pnet(p: P) -> None:
+    p.condition("primary", "C25.4", onset=ago(years=2), text="Pancreatic NET G2")
+    p.condition("liver", "C7B.02", onset=ago(years=2))
+    p.ki67("ki67", ago(years=2), 8)
+    p.sstr("sstr", ago(days=90), "negative")
+    p.med_request("sunitinib", "sunitinib37", ago(months=3), dosage="37.5 mg by mouth once daily")
+    p.status("status", ago(days=30), "stable")
+    good_labs(p, ago(days=10))
+
+
+@scenario
+def s282():
+    p = P("net-282", "Test Patient Vipoma-E", "male", "1957-01-30")
+    _sunitinib_pnet(p)
+    p.med_request("rif", None, ago(days=6), text="rifampicin 600 mg (with levofloxacin)")
+    return meta(p, "On sunitinib; one uncoded record 'rifampicin 600 mg (with levofloxacin)'",
+                "69-year-old man with a metastatic pNET stable on sunitinib; one medication record, text only, reads "
+                "'rifampicin 600 mg (with levofloxacin)'. The QT caution names levofloxacin (the QT-prolonging drug) "
+                "and says it is named in the text of the rifampicin record; the CYP3A4-inducer caution names "
+                "rifampicin. Never 'review rifampicin' for a QT risk.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 8, "sstr": "negative", "progression": False,
+                        "extent": "metastatic"},
+                rows=["SB-12", "SB-11"], also=["G-08", "P-07"], not_rows=["NR-19"],
+                shapes=["uncoded MedicationRequest whose text names two drugs"])
+
+
+@scenario
+def s283():
+    p = P("net-283", "Test Patient Vipoma-F", "female", "1962-05-17")
+    _sunitinib_pnet(p)
+    p.med_request("rif", (RXNORM, "9384", "rifampin"), ago(days=4),
+                  text="rifampicin 600 mg daily (with levofloxacin 500 mg daily)", dosage="600 mg by mouth once daily")
+    return meta(p, "On sunitinib; a record coded rifampin whose text also names levofloxacin",
+                "60-year-old woman with a metastatic pNET stable on sunitinib; one order coded RxNorm rifampin whose "
+                "text reads 'rifampicin 600 mg daily (with levofloxacin 500 mg daily)'. The QT caution names "
+                "levofloxacin and says it is named in the text of the rifampin record (the coding names rifampin, "
+                "which is not QT-prolonging); the CYP3A4-inducer caution names rifampicin.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 8, "sstr": "negative", "progression": False,
+                        "extent": "metastatic"},
+                rows=["SB-12", "SB-11"], also=["G-08", "P-07"], not_rows=["NR-19"],
+                shapes=["RxNorm-coded rifampin whose text names a second (QT-prolonging) drug"])
