@@ -92,6 +92,7 @@ LAB = {
     "tg": ((LOINC, "2571-8", "Triglyceride [Mass/volume] in Serum or Plasma"), "mg/dL", "mg/dL"),
     "tsh": ((LOINC, "3016-3", "Thyrotropin [Units/volume] in Serum or Plasma"), "mIU/L", "m[IU]/L"),
     "potassium": ((LOINC, "2823-3", "Potassium [Moles/volume] in Serum or Plasma"), "mmol/L", "mmol/L"),
+    "magnesium": ((LOINC, "2601-3", "Magnesium [Moles/volume] in Serum or Plasma"), "mmol/L", "mmol/L"),
     "sodium": ((LOINC, "2951-2", "Sodium [Moles/volume] in Serum or Plasma"), "mmol/L", "mmol/L"),
     "calcium": ((LOINC, "17861-6", "Calcium [Mass/volume] in Serum or Plasma"), "mg/dL", "mg/dL"),
     "pth": ((LOINC, "2731-8", "Parathyrin.intact [Mass/volume] in Serum or Plasma"), "pg/mL", "pg/mL"),

@@ -19,7 +19,7 @@ import json
 import logging
 import re
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -148,6 +148,8 @@ class ServiceSpec:
     code: Mapping[str, str] | None = None
     category: Mapping[str, str] | None = None
     label: str = ""
+    lab_facts: tuple[str, ...] = ()   # a lab request: the picture labs it measures (service.picture.model Labs)
+    recent_within: str = ""           # threshold (days): a value this recent on record makes the request unnecessary
 
 
 @dataclass(frozen=True)
@@ -480,7 +482,8 @@ def _build(
                            titration=v.get("titration", ""), bridge=bool(v.get("bridge", False)),
                            replaces_depot=bool(v.get("replaces_depot", False)))
                 for k, f, v in section("drugs")},
-        services={k: ServiceSpec(k, v["display"], v.get("code"), v.get("category"), v.get("label", ""))
+        services={k: ServiceSpec(k, v["display"], v.get("code"), v.get("category"), v.get("label", ""),
+                                 tuple(v.get("lab", {}).get("facts", ())), v.get("lab", {}).get("recent_within", ""))
                   for k, _, v in section("services")},
         regimens={k: RegimenSpec(k, v["label"], v["display"], int(v["cycle_days"]), int(v["cycles"]),
                                  {d: (int(x["first_day"]), int(x["last_day"])) for d, x in v["drugs"].items()},
@@ -627,8 +630,22 @@ def _check_orders(k: Knowledge) -> None:
             # a signable order carries one dose; a range only for an order titrated within it (and saying so)
             raise KnowledgeError(f"{where}: a dose range needs `titration` (why the order is titrated within it); "
                                  "otherwise choose one dose and say why in `dose_choice`")
-        if drug.titration and low != high and not (drug.as_needed or "titrat" in drug.dosage.lower()):
-            raise KnowledgeError(f"{where}: a titrated range is an as-needed order or its dosage text says it is titrated")
+        if low != high and not drug.as_needed:
+            # a scheduled order is signed as one dose: the titration is said in the text, each step a new order
+            # (specialist review: the scheduled short-acting octreotide draft carried 100-250 micrograms)
+            raise KnowledgeError(f"{where}: a scheduled order carries one dose (a dose range only on an as-needed "
+                                 "order); start at one dose and say the titration in the dosage text")
+    from service.picture.model import Labs  # the picture's lab names (a lab request names the labs it measures)
+    lab_names = {f.name for f in fields(Labs)}
+    for service in k.services.values():
+        if not service.lab_facts:
+            continue
+        where = f"services/{service.id}"
+        unknown_labs = [f for f in service.lab_facts if f not in lab_names]
+        if unknown_labs:
+            raise KnowledgeError(f"{where}: lab {unknown_labs[0]!r} is not a lab of the picture")
+        if service.recent_within not in k.thresholds or k.thresholds[service.recent_within].unit != "days":
+            raise KnowledgeError(f"{where}: lab.recent_within {service.recent_within!r} is not a threshold in days")
     regimen_drugs: dict[str, str] = {}
     for regimen in k.regimens.values():
         where = f"{regimen.file}: regimens/{regimen.id}"

@@ -1025,7 +1025,7 @@ class _Drafts:
             actions.append(self._regimen_action(k.regimens[option.regimen]))
         else:
             actions += [self._medication_action(k.drugs[d]) for d in option.medications if d not in skipped]
-        actions += [self._service_action(k.services[sv]) for sv in option.services]
+        actions += [self._service_action(k.services[sv]) for sv in option.services if not self._lab_recent(k.services[sv])]
         if not actions:
             return None
         label = self.sanitiser.texts.labels.get((spec.id, index)) or plain_text(spec.id, max_length=80)
@@ -1102,6 +1102,20 @@ class _Drafts:
                    for ref, name in refs]
         label = self.sanitiser.texts.labels.get((spec.id, -1)) or plain_text(spec.id, max_length=80)
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions}
+
+    def _lab_recent(self, service: ServiceSpec) -> bool:
+        """A lab request is not drafted when a value of what it measures is on record within its
+        ``recent_within`` days (the card cites that value with its date; an older one does not count)."""
+        if not service.lab_facts:
+            return False
+        max_days = self.knowledge.thresholds[service.recent_within].value
+        for name in service.lab_facts:
+            fact = getattr(self.picture.labs, name)
+            if fact.known and fact.date is not None and 0 <= (self.picture.as_of - fact.date).days <= max_days:
+                self._note(f"No request for {service.display}: a value from {fact.date.isoformat()} is on record "
+                           f"(within {max_days:g} days).")
+                return True
+        return False
 
     def _note(self, line: str) -> None:
         """A line for the detail's **Draft orders**: knowledge text and numbers as written, patient-derived

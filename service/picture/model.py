@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Generic, Iterable, TypeVar
 
 T = TypeVar("T")
 
@@ -289,6 +289,15 @@ class Medication:
     reference: str | None
     flags: frozenset[str] = frozenset()  # e.g. {"strong-cyp3a4-inhibitor", "live-vaccine"}
     date: date | None = None             # start, else authoredOn/effective date of the record
+    # which drug of the record carries each flag: (flag, drug) pairs -- the coded drug's name, or the drug named in
+    # the record's text ("rifampicin 600 mg (with levofloxacin)": qt-prolonging is levofloxacin's, not rifampicin's)
+    flag_drugs: tuple[tuple[str, str], ...] = ()
+    coded_drug: str | None = None        # the drug the record's coding names (terminology), when known
+
+    def drugs_with(self, flags: "Iterable[str]") -> tuple[str, ...]:
+        """The drugs of this record that carry any of ``flags`` (in record order, no repeats)."""
+        wanted = set(flags)
+        return tuple(dict.fromkeys(d for f, d in self.flag_drugs if f in wanted))
 
 
 @dataclass(frozen=True, slots=True)

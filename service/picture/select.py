@@ -243,7 +243,7 @@ def _choose_medications(sel: _Selection, ctx: Context, indices: list[int]) -> No
         cls = classified.get(concept_key)
         if cls is None:
             entry, _ = therapy._classify_med(term, rec.medication)
-            cls = classified[concept_key] = (entry, therapy._flags(term, rec.medication))
+            cls = classified[concept_key] = (entry, therapy._flags(term, rec.medication)[0])
         entry, flags = cls
         if not flags and (entry is None or entry.get("exclude")):
             continue   # neither a therapy nor an interaction flag: never read

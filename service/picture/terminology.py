@@ -159,6 +159,25 @@ class Terminology:
             return ()
         return tuple(e for e in t.patterns if e.pattern is not None and e.pattern.search(text))
 
+    def match_all_words(self, table: str, text: str | None) -> tuple[tuple[Entry, str], ...]:
+        """Every entry of ``table`` whose pattern occurs in ``text``, each with the word it matched (the whole
+        word around the first match, lower case: "levofloxacin" in "rifampicin 600 mg (with levofloxacin)")."""
+        t = self._tables.get(table)
+        if t is None or not text:
+            return ()
+        out = []
+        for e in t.patterns:
+            m = e.pattern.search(text) if e.pattern is not None else None
+            if m is None:
+                continue
+            start, end = m.start(), m.end()
+            while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-'"):
+                start -= 1
+            while end < len(text) and (text[end].isalnum() or text[end] in "-'"):
+                end += 1
+            out.append((e, text[start:end].strip().lower() or m.group(0).lower()))
+        return tuple(out)
+
     def has_table(self, table: str) -> bool:
         return table in self._tables
 

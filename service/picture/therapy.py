@@ -142,17 +142,29 @@ def _classify_med(term: Terminology, med: Concept) -> tuple[Entry | None, tuple[
     return term.match_text("medication_text", med.all_text), codes
 
 
-def _flags(term: Terminology, med: Concept) -> frozenset[str]:
+def _flags(term: Terminology, med: Concept) -> tuple[frozenset[str], tuple[tuple[str, str], ...], str | None]:
+    """The record's flags, which drug carries each (flag, drug), and the drug its coding names.
+
+    A coded flag belongs to the coded drug; a flag read from the text belongs to the drug word the text names
+    (a record "rifampicin 600 mg (with levofloxacin)" is QT-prolonging because of levofloxacin)."""
     flags: set[str] = set()
+    carriers: list[tuple[str, str]] = []
+    coded: str | None = None
     for c in med.codings:
         e = term.lookup("medication_flag", c.system, c.code)
         if e is not None:
-            flags.update(str(f) for f in e.get("flags") or ())
+            coded = coded or (str(e.get("drug")) if e.get("drug") else None)
+            for f in e.get("flags") or ():
+                flags.add(str(f))
+                carriers.append((str(f), str(e.get("drug") or _med_name(med))))
     # every matching pattern counts: one drug can carry several flags (clarithromycin: strong CYP3A4
     # inhibitor and QT-prolonging), each on its own list
-    for e in term.match_all("medication_flag_text", med.all_text):
-        flags.update(str(f) for f in e.get("flags") or ())
-    return frozenset(flags)
+    for e, word in term.match_all_words("medication_flag_text", med.all_text):
+        for f in e.get("flags") or ():
+            flags.add(str(f))
+            if not any(flag == str(f) for flag, _ in carriers):
+                carriers.append((str(f), word))
+    return frozenset(flags), tuple(dict.fromkeys(carriers)), coded
 
 
 def _med_status(rec: MedicationRec, as_of: date) -> TherapyStatus | None:
@@ -235,11 +247,11 @@ def read(ctx: Context, progression_events: tuple[date, ...], status_dates: tuple
         if status is None or declined.refused_cancellation(ctx, rec):
             continue
         entry, codes = _classify_med(term, rec.medication)
-        flags = _flags(term, rec.medication)
+        flags, carriers, coded = _flags(term, rec.medication)
         name = _med_name(rec.medication)
         if flags or (entry is not None and not entry.get("exclude")):
             key = _med_key(term, entry, rec.medication, codes, name)
-            med = Medication(name, codes, rec.ref or None, flags, rec.start or rec.authored)
+            med = Medication(name, codes, rec.ref or None, flags, rec.start or rec.authored, carriers, coded)
             if status == TherapyStatus.ACTIVE:
                 active_meds.setdefault(key, med)
             elif (rec.kind == "MedicationAdministration" and rec.start and rec.start <= as_of

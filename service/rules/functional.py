@@ -60,12 +60,15 @@ F-08 — gastrinoma / ZES  (ENETS-fpNET 2023; seed 001)
     When: gastrinoma.
     Then: RECOMMEND high-dose PPI (info card "continue" if already on a PPI); sporadic (no MEN1) and
           localized -> RECOMMEND curative surgery.
-F-09 — VIPoma: not on an SSA -> RECOMMEND IV fluids, K/Mg replacement and octreotide; on an SSA with diarrhoea
+F-09 — VIPoma: not on an SSA -> RECOMMEND IV fluids, K/Mg replacement and octreotide (one signable SC dose,
+    100 micrograms TID, the titration in the text); on an SSA with diarrhoea
     not controlled (>= refractory_bm_per_day bowel movements/day, or recorded refractory) -> RECOMMEND
     escalation (SSA dose, IV fluids, K/Mg, tumour-directed control: debulking, liver-directed therapy, PRRT,
     everolimus/sunitinib); on an SSA with the symptoms not recorded -> insufficient (bowel movements per day).
     Potassium and magnesium on record are cited with their dates (critical values make the card critical,
-    ``predicates.lab_fact``); only those not on record or older than vipoma_electrolytes_max_days are missing.
+    ``predicates.lab_fact``); only those not on record or older than vipoma_electrolytes_max_days are missing, and
+    then a needs-data card (vipoma-electrolytes-needed) offers a lab request for each of potassium, magnesium and
+    creatinine -- the renderer drafts only those with no value on record within that many days.
 F-10 — glucagonoma: RECOMMEND SSA, nutrition, diabetes care and VTE prophylaxis when not on an SSA; with an
     active DVT/PE on record the card says "confirm therapeutic anticoagulation" instead of prophylaxis (and
     whether an anticoagulant is on record).
@@ -77,6 +80,7 @@ F-12 — somatostatinoma: CONSIDER an SSA trial when not on an SSA and not local
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from service.picture.model import (
@@ -429,27 +433,45 @@ def _ssa_syndrome(rule_id: str, p: NetPicture, syndrome: Syndrome, reason: str) 
 
 
 @rule("F-09")
-def vipoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+def vipoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outcome, ...]:
     stop = _syndrome("F-09", p, Syndrome.VIPOMA)
     if stop is not None:
         return stop
-    # the electrolytes on record are cited with their dates (a critical value makes the card critical); only
-    # those not on record, or older than a week, are asked for
-    labs = lab_facts(p, k, "potassium", "magnesium")
+    # the electrolytes and creatinine on record are cited with their dates (a critical value makes the card
+    # critical); those not on record, or older than a week, are asked for on a needs-data card with a lab request
+    # each (the renderer drafts only the ones without a recent value)
+    labs = lab_facts(p, k, "potassium", "magnesium") + _renal_facts(p)
     electrolytes = _electrolytes_missing(p, as_of, k)
+    # the request card cites the values (why one is not requested again) but is not itself escalated by them:
+    # the treatment card beside it is the critical one
+    lab_card = (Outcome.insufficient("F-09", electrolytes, card="vipoma-electrolytes-needed",
+                                     facts=tuple(replace(f, critical=False) for f in labs),
+                                     reason="VIPoma: potassium, magnesium or creatinine not recent"),
+                ) if electrolytes else ()
     if not p.on(Agent.SSA):
-        return Outcome.applicable("F-09", params=card_params(p), facts=_syndrome_facts(p) + labs,
-                                  missing=electrolytes, reason="VIPoma without SSA")
+        return (Outcome.applicable("F-09", params=card_params(p), facts=_syndrome_facts(p) + labs,
+                                   missing=electrolytes, reason="VIPoma without SSA"),) + lab_card
     bm = p.bowel_movements_per_day
     if bm.known and float(bm.value) >= k.threshold("refractory_bm_per_day"):  # type: ignore[arg-type]
-        return Outcome.applicable("F-09", card="vipoma-not-controlled", params=card_params(p),
-                                  facts=_syndrome_facts(p) + fact_uses(p, "bowel_movements_per_day") + labs
-                                  + therapy_facts(p, (Agent.SSA,)),
-                                  missing=electrolytes, reason="VIPoma diarrhoea not controlled on an SSA")
+        return (Outcome.applicable("F-09", card="vipoma-not-controlled", params=card_params(p),
+                                   facts=_syndrome_facts(p) + fact_uses(p, "bowel_movements_per_day") + labs
+                                   + therapy_facts(p, (Agent.SSA,)),
+                                   missing=electrolytes, reason="VIPoma diarrhoea not controlled on an SSA"),
+                ) + lab_card
     if bm.known:
-        return Outcome.not_applicable("F-09", "VIPoma controlled on an SSA")
-    return Outcome.insufficient("F-09", ("bowel movements per day (diary) on the SSA",) + electrolytes,
-                                facts=labs, reason="on an SSA; whether the diarrhoea is controlled is not recorded")
+        return (Outcome.not_applicable("F-09", "VIPoma controlled on an SSA"),) + lab_card
+    return (Outcome.insufficient("F-09", ("bowel movements per day (diary) on the SSA",) + electrolytes,
+                                 facts=labs, reason="on an SSA; whether the diarrhoea is controlled is not recorded"),
+            ) + lab_card
+
+
+def _renal_facts(p: NetPicture) -> tuple[FactUse, ...]:
+    """Creatinine on record (else creatinine clearance), with its date."""
+    if p.labs.creatinine.known:
+        return (FactUse.of("Creatinine", p.labs.creatinine),)
+    if p.labs.creatinine_clearance.known:
+        return (FactUse.of("Creatinine clearance", p.labs.creatinine_clearance),)
+    return ()
 
 
 def _electrolytes_missing(p: NetPicture, as_of: date, k: RuleKnowledge) -> tuple[str, ...]:

@@ -18,6 +18,10 @@ SB-11 — strong CYP3A4 inhibitors and inducers with everolimus, sunitinib, cabo
           inducer: increase by 20 mg (60 -> 80 mg, R).
     Source: Afinitor, Sutent, Cabometyx labels (decision table section 5).
 SB-12 — QT prolongation with sunitinib  (Sutent label)
+    The card names the drug that carries the QT flag (``flag_name``): the coded drug when its code carries it,
+    else the drug the record's text names; when that is not the record's own drug (its coding, else its first
+    words) a fact line says so ("levofloxacin (QT-prolonging) is named in the text of the rifampicin record") --
+    never "review rifampicin" for levofloxacin's QT risk (net-282, net-283). SB-11 names its drugs the same way.
     When: sunitinib in question and a QT-prolonging current medication, or a QTc >= qtc_caution_ms (470).
     Then: QTc >= qtc_stop_ms (500): NOT RECOMMENDED to start/continue until corrected (drug-safety);
           else CAUTION: baseline and on-treatment ECG, potassium and magnesium, review the other drug.
@@ -75,6 +79,30 @@ def _flagged(p: NetPicture, flags: tuple[str, ...]) -> list[Medication]:
     return [m for m in p.current_medications if m.flags & wanted]
 
 
+def flag_name(m: Medication, flags: tuple[str, ...]) -> str:
+    """The drug of ``m`` that carries one of ``flags``: the coded drug when its code carries it, else the drug the
+    record's text names ("levofloxacin" for a record "rifampicin 600 mg (with levofloxacin)")."""
+    carriers = m.drugs_with(flags)
+    return " and ".join(carriers) if carriers else short_name(m)
+
+
+def flag_facts(meds: list[Medication], flags: tuple[str, ...], what: str) -> tuple[FactUse, ...]:
+    """Each flagged record (``medication_fact``); when the drug carrying the flag is not the drug the record is
+    for (its coding, else the first words of its text), a line saying so: the flag is never attributed to the
+    record's own drug ("levofloxacin (QT-prolonging) is named in the text of the rifampicin record")."""
+    out: list[FactUse] = []
+    for m in meds:
+        out.append(medication_fact(m))
+        record = m.coded_drug or short_name(m)
+        others = [c for c in m.drugs_with(flags)
+                  if c.lower() not in record.lower() and record.lower() not in c.lower()]
+        if others:
+            out.append(FactUse(name="Flag read from the record text",
+                               display=f"{' and '.join(others)} ({what}) is named in the text of the {record} record",
+                               date=m.date, reference=m.reference))
+    return tuple(out)
+
+
 def short_name(m: Medication) -> str:
     """The drug's name without strength and directions ("rifampicin 600 mg by mouth ..." -> "rifampicin")."""
     words = []
@@ -122,8 +150,10 @@ def cyp3a4_interactions(p: NetPicture, as_of: date, k: RuleKnowledge,
                 continue  # NR-19: critical "avoid the combination"
             added.append(Outcome.applicable(
                 "SB-11", card=_CYP3A4_CARDS[(agent, kind)],
-                facts=tuple(medication_fact(m) for m in meds) + _drug_facts(p, agent, how),
-                params={"drug": ", ".join(dict.fromkeys(short_name(m) for m in meds))},
+                facts=flag_facts(meds, k.values(f"strong_cyp3a4_{kind}_flags"), f"strong CYP3A4 {kind}")
+                + _drug_facts(p, agent, how),
+                params={"drug": ", ".join(dict.fromkeys(flag_name(m, k.values(
+                    f"strong_cyp3a4_{kind}_flags")) for m in meds))},
                 reason=f"{agent.value} ({how}) with a strong CYP3A4 {kind}"))
     return outcomes + tuple(added)
 
@@ -139,7 +169,8 @@ def sunitinib_qt(p: NetPicture, as_of: date, k: RuleKnowledge,
     how = _in_question(p, Agent.SUNITINIB, suggested_topics(k, outcomes))
     if how is None:
         return outcomes
-    facts = tuple(medication_fact(m) for m in qt_drugs) + _drug_facts(p, Agent.SUNITINIB, how)
+    facts = flag_facts(qt_drugs, k.values("qt_prolonging_flags"), "QT-prolonging") + _drug_facts(
+        p, Agent.SUNITINIB, how)
     if qtc.known:
         facts = (_qtc_fact(p, k, len(qt_drugs) + 1),) + facts
     facts += lab_facts(p, k, "potassium", "magnesium")
@@ -149,7 +180,8 @@ def sunitinib_qt(p: NetPicture, as_of: date, k: RuleKnowledge,
         w for w, f in (("potassium", p.labs.potassium), ("magnesium", p.labs.magnesium)) if not f.known)
     return outcomes + (Outcome.applicable(
         "SB-12", card=card, facts=facts, missing=missing,
-        params={"drug": ", ".join(dict.fromkeys(short_name(m) for m in qt_drugs)) or "no other QT drug"},
+        params={"drug": ", ".join(dict.fromkeys(flag_name(m, k.values("qt_prolonging_flags")) for m in qt_drugs))
+                or "no other QT drug"},
         reason=f"sunitinib ({how}) with " + ("a QTc of 500 ms or more" if very_long
                                                else "a QT-prolonging drug or a long QTc")),)
 

@@ -1,6 +1,7 @@
 """A signable draft carries one dose (reviews A U3, B Wd3): over every fixture answer, no draft has a dose range
 (``doseRange`` with low != high, ordered or calculated) unless the knowledge marks the drug as titrated within
-it (``titration``), and then the order is as-needed or its text says it is titrated. Cytotoxic and one-off
+it (``titration``), and then only on an as-needed order: a scheduled order (octreotide SC three times daily) is
+one dose with the titration in its text (specialist review, VIPoma: net-278, net-279). Cytotoxic and one-off
 peri-procedural doses are never ranges (cisplatin 75 mg/m2, octreotide cover 100 micrograms); the knowledge's
 ``dose_choice`` says why the one dose, and the range stays in the text."""
 from __future__ import annotations
@@ -33,9 +34,10 @@ def range_problems(body: dict) -> list[str]:
                 if drug is None or not drug.titration:
                     out.append(f"{card['summary'][:60]!r}: {name!r} carries a dose range "
                                f"{r['low']['value']}-{r['high']['value']} {r['low']['code']} with no titration")
-                elif not (as_needed or "titrat" in dosage.get("text", "").lower()):
-                    out.append(f"{card['summary'][:60]!r}: {name!r} is titrated but its order says neither as-needed "
-                               "nor titrated")
+                elif not as_needed:
+                    out.append(f"{card['summary'][:60]!r}: {name!r} is a scheduled order with a dose range "
+                               f"{r['low']['value']}-{r['high']['value']} {r['low']['code']} (one dose, titration in "
+                               "the text)")
     return out
 
 
@@ -93,3 +95,42 @@ def test_the_loader_refuses_a_range_without_titration(tmp_path):
                      encoding="utf-8")
     with pytest.raises(KnowledgeError, match="dose range needs `titration`"):
         load_knowledge(tmp_path / "cards", rule_ids=load_rules().keys())
+
+
+def test_the_loader_refuses_a_titrated_range_on_a_scheduled_order(tmp_path):
+    """Titration words in the text do not make a scheduled range signable: only an as-needed order has one."""
+    import shutil
+    from pathlib import Path
+
+    from service.knowledge import load_knowledge
+    from service.rules import load_rules
+    cards = Path(__file__).resolve().parents[2] / "cards"
+    shutil.copytree(cards, tmp_path / "cards")
+    drugs = tmp_path / "cards" / "knowledge" / "drugs.yaml"
+    text = drugs.read_text(encoding="utf-8")
+    old = "    bridge: true\n    dose: {value: 100, unit: ug}"
+    assert old in text
+    drugs.write_text(text.replace(old, "    bridge: true\n    dose: {low: 100, high: 250, unit: ug}"), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="scheduled order carries one dose"):
+        load_knowledge(tmp_path / "cards", rule_ids=load_rules().keys())
+
+
+def test_scheduled_short_acting_octreotide_is_one_dose(answers):
+    """The VIPoma / carcinoid-syndrome start (octreotide SC TID bridge) and the VIPoma add-on are one dose each."""
+    seen = 0
+    for pid, body in answers.items():
+        for card in body["cards"]:
+            for _, mr, _ in drafts(card):
+                dosage = mr["dosageInstruction"][0]
+                text = mr["medicationCodeableConcept"].get("text", "")
+                if not (text.startswith("Octreotide") and "three times daily" in text) or \
+                        dosage.get("asNeededCodeableConcept") or dosage.get("asNeededBoolean"):
+                    continue
+                seen += 1
+                (entry,) = dosage["doseAndRate"]
+                assert entry["doseQuantity"]["value"] == 100 and "doseRange" not in entry, pid
+                assert "250" in dosage["text"], f"{pid}: the titration stays in the text"
+    assert seen, "no fixture drafts scheduled short-acting octreotide"
+    for pid in ("net-278", "net-279"):
+        assert any("three times daily" in mr["medicationCodeableConcept"].get("text", "")
+                   for card in answers[pid]["cards"] for _, mr, _ in drafts(card)), pid

@@ -14,7 +14,11 @@ VIPOMA = dict(primary_site=PrimarySite.PANCREAS, site_detail="pancreas", syndrom
 
 
 def _f09(**labs):
-    (out,) = run("F-09", **VIPOMA, labs=make_labs(**labs))
+    """The treatment outcome of F-09; a second outcome, the lab-request card, comes only with something missing."""
+    out, *lab_card = run("F-09", **VIPOMA, labs=make_labs(**labs))
+    assert [o.card for o in lab_card] == (["vipoma-electrolytes-needed"] if out.missing else [])
+    if lab_card:
+        assert lab_card[0].missing == out.missing and not any(f.critical for f in lab_card[0].facts)
     return out
 
 
