@@ -139,7 +139,7 @@ def _nec_after_cisplatin_etoposide(pid: str, name: str, sex: str, born: str):  #
     return p
 
 
-_NEC_EXPECT = {"scope": "nec", "differentiation": "poor", "grade": "NEC", "ki67": 70, "progression": True,
+_NEC_EXPECT = {"scope": "nec", "site": "other_gi", "differentiation": "poor", "grade": "NEC", "ki67": 70, "progression": True,
                "extent": "metastatic"}
 
 
