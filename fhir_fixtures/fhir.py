@@ -226,6 +226,7 @@ ICDO = {
 ICDO_TOPO = {  # ICD-O-3 topography (Condition.bodySite)
     "C16.2": "Body of stomach",
     "C25.1": "Body of pancreas",
+    "C20.9": "Rectum",
     "C80.9": "Unknown primary site",
 }
 

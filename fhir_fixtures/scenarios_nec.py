@@ -114,3 +114,86 @@ def s271():
                         "extent": "metastatic"},
                 rows=["P-05", "G-08"], also=["P-03", "P-06", "LD-02", "LD-01"], not_rows=["P-08", "NR-18"],
                 shapes=["procedure on record that is not an anastomosis", "no syndrome"])
+
+
+# --------------------------------------------------------------------------- NEC later line: FOLFOX/FOLFIRI drafts and
+# pharmacogenomics (helper chemo, 2026-12): DPD status unknown / partial / complete, UGT1A1 poor metaboliser.
+# Ids net-273..net-277.
+
+
+def _nec_after_cisplatin_etoposide(pid: str, name: str, sex: str, born: str):  # type: ignore[no-untyped-def]
+    """A rectal NEC (Ki-67 70 %) with liver metastases progressing after 4 cycles of cisplatin-etoposide: N-03."""
+    p = P(pid, name, sex, born)
+    p.condition("primary", "C7A.1", onset=ago(months=8), morphology="8013/3",
+                text="Poorly differentiated large-cell neuroendocrine carcinoma of the rectum",
+                body_site=cc((ICDO3, "C20.9", ICDO_TOPO["C20.9"]), text="Rectum"))
+    p.condition("liver", "C78.7", onset=ago(months=8))
+    p.ki67("ki67", ago(months=8), 70, site="liver metastasis (core biopsy)")
+    p.differentiation("diff", ago(months=8), "poor")
+    for i, when in enumerate([ago(days=d) for d in (200, 179, 158, 137)], start=1):
+        p.med_admin(f"cisplatin-{i}", "cisplatin", when, text="cisplatin 75 mg/m2 IV day 1")
+        p.med_admin(f"etoposide-{i}", "etoposide", when, text="etoposide 100 mg/m2 IV days 1-3")
+    p.status("status", ago(days=14), "progressive", note="New liver lesions during follow-up after 4 cycles.")
+    p.ecog("ecog", ago(days=14), 1)
+    good_labs(p, ago(days=10))
+    return p
+
+
+_NEC_EXPECT = {"scope": "nec", "site": "other_gi", "differentiation": "poor", "grade": "NEC", "ki67": 70, "progression": True,
+               "extent": "metastatic"}
+
+
+@scenario
+def s273():
+    p = _nec_after_cisplatin_etoposide("net-273", "Test Patient Chemo-A", "male", "1961-03-11")
+    return meta(p, "Rectal NEC after cisplatin-etoposide, DPD and UGT1A1 status not on record: drafts + tests",
+                "65-year-old man with a large-cell NEC of the rectum (Ki-67 70 %) and liver metastases progressing "
+                "after 4 cycles of cisplatin-etoposide. Second line: FOLFOX and FOLFIRI are drafted as one signable "
+                "14-day cycle each (5-FU bolus then a 46-hour infusion, in sequence after leucovorin). No DPD or "
+                "UGT1A1 status is on record, which is never read as normal: DPYD testing is asked before the "
+                "fluoropyrimidine and UGT1A1 genotyping is offered before irinotecan.",
+                expect=_NEC_EXPECT, rows=["N-03", "SB-13", "SB-14"], also=["G-02"], not_rows=["N-02"],
+                shapes=["large-cell NEC of the rectum (ICD-O-3 C20.9)", "no pharmacogenomic record"])
+
+
+@scenario
+def s274():
+    p = _nec_after_cisplatin_etoposide("net-274", "Test Patient Chemo-B", "female", "1958-10-02")
+    p.condition("dpd", onset=ago(years=1),
+                text="Partial dihydropyrimidine dehydrogenase deficiency - DPYD intermediate metabolizer "
+                     "(activity score 1)")
+    return meta(p, "Rectal NEC after cisplatin-etoposide, partial DPD deficiency: 50 % fluoropyrimidine, no standard-dose draft",
+                "68-year-old woman with the same rectal NEC progressing after cisplatin-etoposide, with partial DPD "
+                "deficiency (DPYD intermediate metaboliser) on record. The FOLFOX/FOLFIRI card is led by a caution: "
+                "the fluoropyrimidine starts at 50 % of the dose (CPIC), so no standard-dose draft is offered; no "
+                "DPYD test is asked (the status is known). UGT1A1 status is not on record.",
+                expect=_NEC_EXPECT, rows=["N-03", "SB-13"], also=["G-02", "SB-14"], not_rows=["N-02"],
+                shapes=["partial DPD deficiency as Condition text (no specific code)"])
+
+
+@scenario
+def s275():
+    p = _nec_after_cisplatin_etoposide("net-275", "Test Patient Chemo-C", "male", "1955-05-23")
+    p.condition("dpd", onset=ago(years=2),
+                text="DPYD poor metabolizer (c.1905+1G>A homozygous): complete dihydropyrimidine dehydrogenase "
+                     "deficiency")
+    p.condition("ugt", onset=ago(years=2), text="UGT1A1 poor metabolizer (*28/*28)")
+    return meta(p, "Rectal NEC after cisplatin-etoposide, complete DPD deficiency and UGT1A1 *28/*28",
+                "70-year-old man with the same rectal NEC progressing after cisplatin-etoposide, a DPYD poor "
+                "metaboliser (complete DPD deficiency) and UGT1A1 poor metaboliser. Fluoropyrimidine chemotherapy "
+                "(FOLFOX, FOLFIRI, CAPOX) at standard dose is not recommended and not drafted; the UGT1A1 caution "
+                "says irinotecan would start at a reduced dose.",
+                expect=_NEC_EXPECT, rows=["N-03", "SB-13"], also=["G-02"], not_rows=["N-02"],
+                shapes=["complete DPD deficiency as Condition text", "UGT1A1 *28/*28 as Condition text"])
+
+
+@scenario
+def s276():
+    p = _nec_after_cisplatin_etoposide("net-276", "Test Patient Chemo-D", "female", "1963-01-30")
+    p.condition("ugt", onset=ago(years=3), text="Gilbert syndrome; UGT1A1*28 homozygous (poor metabolizer)")
+    return meta(p, "Rectal NEC after cisplatin-etoposide, UGT1A1 poor metaboliser, DPD status not on record",
+                "63-year-old woman with the same rectal NEC progressing after cisplatin-etoposide and a UGT1A1 poor "
+                "metaboliser genotype on record. FOLFOX and FOLFIRI are drafted; the UGT1A1 caution asks for a "
+                "reduced irinotecan starting dose (DPWG 70 %) before signing FOLFIRI; DPYD testing is asked.",
+                expect=_NEC_EXPECT, rows=["N-03", "SB-13", "SB-14"], also=["G-02"], not_rows=["N-02"],
+                shapes=["UGT1A1 poor metaboliser as Condition text"])

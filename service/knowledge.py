@@ -125,6 +125,9 @@ class DrugSpec:
     #: the order's own schedule gives the somatostatin analogue (PRRT: LAR after each dose): a current depot
     #: order is ended by the same suggestion (never a second live SSA schedule; no depot in the 4 weeks before a dose)
     replaces_depot: bool = False
+    #: how long one administration runs (value, "min" | "h"): an infusion over 2 h, a continuous infusion over
+    #: 46 h; None = no stated duration (oral, injection, bolus). Rendered as Timing.repeat.duration/durationUnit
+    infusion: tuple[float, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,9 @@ class RegimenSpec:
     days: Mapping[str, tuple[int, int]]   # drug id -> (first day, last day) within the cycle
     note: str = ""
     file: str = ""
+    #: drug id -> the drug of the same day whose administration ends before it starts (leucovorin, then the
+    #: fluorouracil bolus, then the 46-h infusion)
+    after: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -480,14 +486,16 @@ def _build(
                            max_per_day=_amount(v.get("max_per_day")), as_needed=v.get("as_needed", ""),
                            rxnorm_reason=v.get("rxnorm_reason", ""), file=f,
                            titration=v.get("titration", ""), bridge=bool(v.get("bridge", False)),
-                           replaces_depot=bool(v.get("replaces_depot", False)))
+                           replaces_depot=bool(v.get("replaces_depot", False)),
+                           infusion=(float(v["infusion"]["value"]), v["infusion"]["unit"]) if "infusion" in v else None)
                 for k, f, v in section("drugs")},
         services={k: ServiceSpec(k, v["display"], v.get("code"), v.get("category"), v.get("label", ""),
                                  tuple(v.get("lab", {}).get("facts", ())), v.get("lab", {}).get("recent_within", ""))
                   for k, _, v in section("services")},
         regimens={k: RegimenSpec(k, v["label"], v["display"], int(v["cycle_days"]), int(v["cycles"]),
                                  {d: (int(x["first_day"]), int(x["last_day"])) for d, x in v["drugs"].items()},
-                                 v.get("note", ""), f)
+                                 v.get("note", ""), f,
+                                 {d: x["after"] for d, x in v["drugs"].items() if "after" in x})
                   for k, f, v in section("regimens")},
         routes={k: RouteSpec(k, v["code"], v["display"]) for k, _, v in section("routes")},
         cards=cards,
@@ -623,6 +631,12 @@ def _check_orders(k: Knowledge) -> None:
                 if abs(units - round(units)) > 1e-9 or round(units) < 1:
                     raise KnowledgeError(f"{where}: dose {_fmt(bound)} {drug.dose.unit} is not a whole number of "
                                          f"{_fmt(unit)} {drug.strength.unit} units")
+        if drug.infusion is not None:
+            if drug.route != "intravenous":
+                raise KnowledgeError(f"{where}: an infusion duration is for an intravenous drug")
+            if _fmt(drug.infusion[0]) not in numbers:
+                raise KnowledgeError(f"{where}: the dosage text does not state the infusion duration "
+                                     f"{_fmt(drug.infusion[0])} {drug.infusion[1]}")
         if drug.as_needed and drug.max_per_day is None:
             raise KnowledgeError(f"{where}: an as-needed drug needs max_per_day")
         low, high = drug.dose.bounds
@@ -664,6 +678,11 @@ def _check_orders(k: Knowledge) -> None:
                     or "duration_days" in timing:
                 raise KnowledgeError(f"{drug.file}: drugs/{drug_id}: a regimen drug's timing is doses per day; the regimen "
                                      "bounds it to its days of the cycle")
+        for drug_id, before in regimen.after.items():
+            if before not in regimen.days or before == drug_id:
+                raise KnowledgeError(f"{where}: {drug_id} comes after {before!r}, which is not another drug of the regimen")
+            if regimen.days[before][0] != regimen.days[drug_id][0]:
+                raise KnowledgeError(f"{where}: {drug_id} comes after {before}, which starts on another day")
         if not any(first == 1 for first, _ in regimen.days.values()):
             raise KnowledgeError(f"{where}: no drug starts on day 1 of the cycle")
     for card in k.cards.values():

@@ -1140,6 +1140,10 @@ class _Drafts:
             repeat["count"] = int(t["frequency"] * bound / t["period"])
         elif "count" in t:
             repeat["count"] = t["count"]
+        if drug.infusion is not None:
+            # how long each administration runs (an infusion over 2 h; a continuous infusion over 46 h)
+            repeat["duration"] = int(drug.infusion[0]) if drug.infusion[0] == int(drug.infusion[0]) else drug.infusion[0]
+            repeat["durationUnit"] = drug.infusion[1]
         dosage["timing"] = {"repeat": repeat}
         if drug.as_needed:
             dosage["asNeededCodeableConcept"] = {"text": drug.as_needed}
@@ -1193,7 +1197,10 @@ class _Drafts:
                 else f"day {first} of each {regimen.cycle_days}-day cycle",
                 "resource": {"reference": f"#{drug_id}"},
             }
-            if first > 1:
+            if drug_id in regimen.after:
+                # same day, in sequence: starts when the named drug's administration has ended
+                action["relatedAction"] = [{"actionId": regimen.after[drug_id], "relationship": "after-end"}]
+            elif first > 1:
                 action["relatedAction"] = [{"actionId": anchor, "relationship": "after-start",
                                             "offsetDuration": _days(first - 1)}]
             sub_actions.append(action)

@@ -62,6 +62,16 @@ def _comorbidity(dx, key: str, what: str) -> Fact:  # type: ignore[no-untyped-de
     return Fact.missing()
 
 
+def _dpd_partial(dx) -> Fact:  # type: ignore[no-untyped-def]
+    """Partial DPD deficiency: every record of the deficiency states the partial degree; else MISSING (one record
+    without the degree, or a complete deficiency, is read as complete by SB-13)."""
+    deficient = dx.comorbidities.get("dpd-deficiency", ())
+    partial = set(dx.comorbidities.get("dpd-partial", ()))
+    if deficient and all(s in partial for s in deficient):
+        return Fact(FactState.PRESENT, True, tuple(deficient))
+    return Fact.missing()
+
+
 def build_picture(
     record: PatientRecord,
     *,
@@ -184,6 +194,8 @@ def build_picture(
         venous_thromboembolism=_comorbidity(dx, "vte", "venous thromboembolism"),
         hyperparathyroidism=_comorbidity(dx, "hyperparathyroidism", "hyperparathyroidism"),
         dpd_deficiency=_comorbidity(dx, "dpd-deficiency", "DPD deficiency"),
+        dpd_partial=_dpd_partial(dx),
+        ugt1a1_poor=_comorbidity(dx, "ugt1a1-poor", "UGT1A1 poor metaboliser"),
         diabetes=_comorbidity(dx, "diabetes", "diabetes mellitus"),
         labs=fit.labs,
         child_pugh=fitness.child_pugh(terminology, fit.labs),

@@ -467,6 +467,10 @@ class NetPicture:
     venous_thromboembolism: Fact[bool] = field(default_factory=Fact.missing)  # DVT / PE
     hyperparathyroidism: Fact[bool] = field(default_factory=Fact.missing)
     dpd_deficiency: Fact[bool] = field(default_factory=Fact.missing)          # DPYD poor/intermediate, DPD deficiency
+    #: True only when every record of the deficiency says partial / intermediate metaboliser; otherwise MISSING
+    #: (a deficiency of unstated degree is read as complete by SB-13: never under-read)
+    dpd_partial: Fact[bool] = field(default_factory=Fact.missing)
+    ugt1a1_poor: Fact[bool] = field(default_factory=Fact.missing)             # UGT1A1 poor metaboliser (*28/*28)
     diabetes: Fact[bool] = field(default_factory=Fact.missing)                # coded or written in a diagnosis
     labs: Labs = field(default_factory=Labs)
     # Child-Pugh from bilirubin, albumin and INR on record (ascites and encephalopathy counted 1-3 points each):

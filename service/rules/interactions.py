@@ -30,7 +30,7 @@ SB-12 — QT prolongation with sunitinib  (Sutent label)
           critical_qtc_min_qt_drugs (2) QT-prolonging drugs, sunitinib counted; potassium and magnesium on record
           are cited, those not on record are missing.
     Source: Sutent label (QT prolongation, torsades); QTc thresholds: common oncology practice (R).
-SB-13 — known DPD deficiency with capecitabine / 5-FU  (capecitabine and fluorouracil labels; CPIC)
+SB-13 — DPD status with capecitabine / 5-FU  (capecitabine and fluorouracil labels; CPIC; EMA 2020)
     When: DPD deficiency on record (Condition: DPD deficiency, DPYD poor/intermediate metaboliser) and
           a fluoropyrimidine regimen in question: CAPTEM (capecitabine), streptozocin + 5-FU, or other
           fluoropyrimidine chemotherapy (FOLFOX/FOLFIRI/CAPOX).
@@ -38,7 +38,19 @@ SB-13 — known DPD deficiency with capecitabine / 5-FU  (capecitabine and fluor
           dose; suggested -> NOT RECOMMENDED on the regimen's own topic (it leads that topic, so the
           standard-dose draft is not offered): temozolomide alone, or a genotype-guided reduced dose only
           with specialist pharmacology advice (complete deficiency: avoid).
-    Source: capecitabine/fluorouracil labels (boxed in the US since 2024, R); CPIC DPYD guideline.
+          Partial deficiency (every record of it says partial / intermediate metaboliser; a deficiency of
+          unstated degree is read as complete): suggested -> CAUTION on the regimen's own topic (it leads the
+          topic: no standard-dose draft), start the fluoropyrimidine at 50 % (CPIC); taken/ordered -> CRITICAL.
+          DPD status not on record (never read as normal) and a fluoropyrimidine suggested or ordered but not
+          yet given -> NEEDS DATA (drug-safety, warning): test DPYD before starting, the test offered (EMA 2020;
+          a caution card offers no order in this contract, a needs-data card offers the test).
+    Source: capecitabine/fluorouracil labels (boxed in the US since 2024, R); CPIC DPYD guideline; EMA 2020.
+SB-14 — UGT1A1 with irinotecan  (irinotecan label; DPWG 2022)
+    When: irinotecan taken/ordered (an other-chemotherapy therapy named irinotecan/FOLFIRI...) or suggested (a
+          recommend/consider card drafts a drug of the knowledge list irinotecan_drugs).
+    Then: UGT1A1 poor metaboliser on record -> CAUTION (drug-safety): reduced starting dose (DPWG 70 %), the
+          FOLFIRI draft carries the standard dose; status not on record, suggested or ordered not yet given ->
+          NEEDS DATA: consider UGT1A1 genotyping (test offered).
 """
 from __future__ import annotations
 
@@ -203,21 +215,24 @@ def _qtc_fact(p: NetPicture, k: RuleKnowledge, qt_drug_count: int) -> FactUse:
     return replace(FactUse.of("QTc", p.labs.qtc, words), critical=critical)
 
 
-# Fluoropyrimidine regimens by card-contract topic, with the drug named on the card.
+# Fluoropyrimidine regimens by card-contract topic: (card for a known deficiency of complete or unstated degree,
+# card for a partial deficiency), and the regimen's name on the "test DPYD" card.
 _FLUOROPYRIMIDINE_TOPICS = {
-    Agent.CAPTEM.value: "dpd-captem",
-    Agent.STREPTOZOCIN.value: "dpd-streptozocin-5fu",
-    Agent.OTHER_CHEMOTHERAPY.value: "dpd-other-chemotherapy",
+    Agent.CAPTEM.value: ("dpd-captem", "dpd-partial-captem", "CAPTEM"),
+    Agent.STREPTOZOCIN.value: ("dpd-streptozocin-5fu", "dpd-partial-streptozocin-5fu", "streptozocin + 5-FU"),
+    Agent.OTHER_CHEMOTHERAPY.value: ("dpd-other-chemotherapy", "dpd-partial-other-chemotherapy", "FOLFOX/FOLFIRI"),
 }
 
 
-def _fluoropyrimidine_given(p: NetPicture, k: RuleKnowledge) -> list[FactUse]:
+def _fluoropyrimidine_given(p: NetPicture, k: RuleKnowledge,
+                            statuses: tuple[TherapyStatus, ...] = (TherapyStatus.ACTIVE, TherapyStatus.PLANNED)
+                            ) -> list[FactUse]:
     """Taken or ordered capecitabine / 5-FU (by drug name: CAPTEM also holds temozolomide alone)."""
     words = k.values("fluoropyrimidine_words")
     out = []
     for agent in (Agent.CAPTEM, Agent.STREPTOZOCIN, Agent.OTHER_CHEMOTHERAPY):
         for t in p.therapies_of(agent):
-            if t.status not in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED):
+            if t.status not in statuses:
                 continue
             if any(w in t.drug.lower() for w in words) or agent is Agent.OTHER_CHEMOTHERAPY:
                 out.append(FactUse(name="Therapy", display=f"{t.drug} ({t.status.value})", date=t.start,
@@ -226,19 +241,71 @@ def _fluoropyrimidine_given(p: NetPicture, k: RuleKnowledge) -> list[FactUse]:
 
 
 @rule("SB-13", review=True)
-def dpd_deficiency_fluoropyrimidines(p: NetPicture, as_of: date, k: RuleKnowledge,
-                                     outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
-    if not p.dpd_deficiency.is_(True):
-        return outcomes
-    dpd = (FactUse.of("DPD deficiency", p.dpd_deficiency),)
-    added: list[Outcome] = []
-    given = _fluoropyrimidine_given(p, k)
-    if given:
-        added.append(Outcome.applicable("SB-13", card="dpd-fluoropyrimidine-current", facts=dpd + tuple(given),
-                                        reason="fluoropyrimidine taken or ordered with DPD deficiency on record"))
+def dpd_status_fluoropyrimidines(p: NetPicture, as_of: date, k: RuleKnowledge,
+                                 outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
     suggested = suggested_topics(k, outcomes)
-    for topic, card in _FLUOROPYRIMIDINE_TOPICS.items():
-        if topic in suggested:
-            added.append(Outcome.applicable("SB-13", card=card, facts=dpd + fact_uses(p, "grade"),
-                                            reason=f"{topic} suggested with DPD deficiency on record"))
-    return outcomes + tuple(added)
+    topics = [t for t in _FLUOROPYRIMIDINE_TOPICS if t in suggested]
+    if p.dpd_deficiency.is_(True):
+        partial = p.dpd_partial.is_(True)
+        dpd = (FactUse.of("DPD deficiency", p.dpd_deficiency),)
+        added: list[Outcome] = []
+        given = _fluoropyrimidine_given(p, k)
+        if given:
+            added.append(Outcome.applicable("SB-13", card="dpd-fluoropyrimidine-current", facts=dpd + tuple(given),
+                                            reason="fluoropyrimidine taken or ordered with DPD deficiency on record"))
+        for topic in topics:
+            complete_card, partial_card, _ = _FLUOROPYRIMIDINE_TOPICS[topic]
+            added.append(Outcome.applicable(
+                "SB-13", card=partial_card if partial else complete_card, facts=dpd + fact_uses(p, "grade"),
+                reason=f"{topic} suggested with {'partial ' if partial else ''}DPD deficiency on record"
+                       + ("" if partial else " (complete or of unstated degree)")))
+        return outcomes + tuple(added)
+    # DPD status not on record (never read as normal): test before the first dose of a suggested or ordered,
+    # not yet given, fluoropyrimidine (one already being given is SB-04's monitoring card)
+    planned = _fluoropyrimidine_given(p, k, (TherapyStatus.PLANNED,))
+    if not topics and not planned:
+        return outcomes
+    names = [_FLUOROPYRIMIDINE_TOPICS[t][2] for t in topics]
+    facts = tuple(planned) + tuple(FactUse(name="Suggested on another card", display=n) for n in names)
+    drug = ", ".join(dict.fromkeys(names + ["the ordered fluoropyrimidine"] * bool(planned)))
+    return outcomes + (Outcome.applicable(
+        "SB-13", card="dpd-test-before-fluoropyrimidine", facts=facts, missing=("DPYD genotype / DPD activity",),
+        params={"drug": drug}, reason="fluoropyrimidine suggested or ordered with no DPD status on record"),)
+
+
+def _irinotecan_suggested(k: RuleKnowledge, outcomes: tuple[Outcome, ...]) -> bool:
+    """A recommend/consider card of this answer drafts an irinotecan regimen (knowledge list irinotecan_drugs)."""
+    wanted = set(k.values("irinotecan_drugs"))
+    for o in outcomes:
+        if o.status is not Status.APPLICABLE:
+            continue
+        spec = k.card_of(o)
+        if (spec is not None and spec.strength in ("recommend", "consider") and spec.order is not None
+                and wanted & set(spec.order.medications)):
+            return True
+    return False
+
+
+@rule("SB-14", review=True)
+def ugt1a1_irinotecan(p: NetPicture, as_of: date, k: RuleKnowledge,
+                      outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
+    words = k.values("irinotecan_words")
+    given = [t for t in p.therapies_of(Agent.OTHER_CHEMOTHERAPY)
+             if t.status in (TherapyStatus.ACTIVE, TherapyStatus.PLANNED) and any(w in t.drug.lower() for w in words)]
+    suggested = _irinotecan_suggested(k, outcomes)
+    facts = tuple(FactUse(name="Therapy", display=f"{t.drug} ({t.status.value})", date=t.start,
+                          reference=t.references[0] if t.references else None) for t in given)
+    if suggested:
+        facts += (FactUse(name="Suggested on another card", display="FOLFIRI (irinotecan)"),)
+    if p.ugt1a1_poor.is_(True):
+        if not given and not suggested:
+            return outcomes
+        return outcomes + (Outcome.applicable(
+            "SB-14", card="ugt1a1-poor-irinotecan", facts=(FactUse.of("UGT1A1 poor metaboliser", p.ugt1a1_poor),) + facts,
+            reason="irinotecan in question with UGT1A1 poor metaboliser status on record"),)
+    # status not on record (never read as normal): only before the first dose
+    if not suggested and not any(t.status is TherapyStatus.PLANNED for t in given):
+        return outcomes
+    return outcomes + (Outcome.applicable(
+        "SB-14", card="ugt1a1-test-before-irinotecan", facts=facts, missing=("UGT1A1 genotype",),
+        reason="irinotecan suggested or ordered with no UGT1A1 status on record"),)

@@ -96,12 +96,19 @@ def read_draft(resource: dict) -> list[Exposure]:
         repeat = cycle["timingTiming"]["repeat"]
         cycle_days = repeat["period"] * _DAYS[repeat["periodUnit"]]
         cycles = repeat["count"]
+        first_days: dict[str, int] = {}
         for action in cycle["action"]:
             first_day = 1
             for related in action.get("relatedAction", []):
+                if related["relationship"] == "after-end":
+                    # same day, in sequence after an earlier drug of the cycle (no offset: never a day later)
+                    assert "offsetDuration" not in related and related["actionId"] in first_days
+                    first_day = first_days[related["actionId"]]
+                    continue
                 assert related["relationship"] == "after-start"
                 offset = related["offsetDuration"]
                 first_day = 1 + int(offset["value"] * _DAYS[offset["code"]])
+            first_days[action["id"]] = first_day
             mr = contained[action["resource"]["reference"].lstrip("#")]
             out.append(read_medication_request(mr, cycle_days=cycle_days, first_day=first_day, cycles=cycles))
     return out

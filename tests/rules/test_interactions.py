@@ -1,4 +1,4 @@
-"""SB-11..SB-13: interactions and pharmacogenetics that read the whole answer (review rows)."""
+"""SB-11..SB-14: interactions and pharmacogenetics that read the whole answer (review rows)."""
 from __future__ import annotations
 
 from datetime import date
@@ -54,7 +54,8 @@ def test_sb12_qt_drug_or_long_qtc_with_sunitinib():
 def test_sb13_dpd_deficiency_blocks_the_standard_dose_fluoropyrimidine_suggestion():
     suggested = dict(PROGRESSIVE_PNET, dpd_deficiency=True)
     assert "dpd-captem" in fired_cards("SB-13", **suggested)
-    assert fired_cards("SB-13", **dict(suggested, dpd_deficiency=MISSING)) == set()
+    # status not on record: never read as normal -> test before the first dose (never the standard-dose block)
+    assert fired_cards("SB-13", **dict(suggested, dpd_deficiency=MISSING)) == {"dpd-test-before-fluoropyrimidine"}
     taking = dict(PNET, dpd_deficiency=True, therapies=(therapy(Agent.CAPTEM, drug="capecitabine"),))
     assert "dpd-fluoropyrimidine-current" in fired_cards("SB-13", **taking)
 
@@ -96,3 +97,40 @@ def test_xc01_withdraws_monitoring_of_a_drug_another_card_refuses():
     alone = evaluate(make_picture(**dict(PNET, therapies=(therapy(Agent.EVEROLIMUS),))), as_of=date(2026, 11, 1),
                      knowledge=knowledge())
     assert any(x.rule_id == "SB-01" and x.status is Status.APPLICABLE for x in alone)
+
+
+# --------------------------------------------------------------------------- SB-13 degrees, SB-14 UGT1A1
+
+def test_sb13_partial_deficiency_is_a_dose_reduction_on_the_regimen_topic_never_the_complete_block():
+    partial = dict(PROGRESSIVE_PNET, dpd_deficiency=True, dpd_partial=True)
+    cards = fired_cards("SB-13", **partial)
+    assert "dpd-partial-captem" in cards and "dpd-captem" not in cards
+    assert "dpd-test-before-fluoropyrimidine" not in cards  # the status is known
+    # a deficiency of unstated degree is read as complete (never under-read)
+    cards = fired_cards("SB-13", **dict(partial, dpd_partial=MISSING))
+    assert "dpd-captem" in cards and "dpd-partial-captem" not in cards
+
+
+def test_sb13_partial_deficiency_with_a_fluoropyrimidine_given_is_still_critical():
+    taking = dict(PNET, dpd_deficiency=True, dpd_partial=True, progression=False,
+                  therapies=(therapy(Agent.CAPTEM, drug="capecitabine"),))
+    assert "dpd-fluoropyrimidine-current" in fired_cards("SB-13", **taking)
+
+
+def test_sb13_unknown_status_asks_for_the_test_before_an_ordered_regimen_not_once_it_is_given():
+    from service.picture.model import TherapyStatus
+    ordered = dict(PNET, progression=False,
+                   therapies=(therapy(Agent.OTHER_CHEMOTHERAPY, drug="FOLFOX", status=TherapyStatus.PLANNED),))
+    assert fired_cards("SB-13", **ordered) == {"dpd-test-before-fluoropyrimidine"}
+    given = dict(ordered, therapies=(therapy(Agent.OTHER_CHEMOTHERAPY, drug="FOLFOX"),))
+    assert fired_cards("SB-13", **given) == set()
+
+
+def test_sb14_irinotecan_ordered_poor_metaboliser_or_unknown():
+    from service.picture.model import TherapyStatus
+    ordered = dict(PNET, progression=False,
+                   therapies=(therapy(Agent.OTHER_CHEMOTHERAPY, drug="FOLFIRI", status=TherapyStatus.PLANNED),))
+    assert fired_cards("SB-14", **ordered) == {"ugt1a1-test-before-irinotecan"}
+    assert fired_cards("SB-14", **dict(ordered, ugt1a1_poor=True)) == {"ugt1a1-poor-irinotecan"}
+    folfox = dict(ordered, therapies=(therapy(Agent.OTHER_CHEMOTHERAPY, drug="FOLFOX", status=TherapyStatus.PLANNED),))
+    assert fired_cards("SB-14", **folfox) == set() and fired_cards("SB-14", **dict(folfox, ugt1a1_poor=True)) == set()
