@@ -88,7 +88,7 @@ def advise_orders(
     with_drafts = replace(record, resources=record.resources + tuple(_as_record_resource(d, record, as_of)
                                                                      for d in drafts))
     after = build_picture(with_drafts, as_of=as_of, terminology=terminology)
-    after = replace(after, order_drafts=tuple(sorted(asked)))
+    after = replace(after, order_drafts=tuple(sorted(asked)), all_drafts=tuple(sorted(set(references))))
     if _needs_pathway(after, knowledge):
         # is the drafted therapy one the rows offer this patient? (the patient-view answer without the drafts)
         before = build_picture(record, as_of=as_of, terminology=terminology)

@@ -6,6 +6,8 @@ their data category could not be fetched), never a negative finding.
 """
 from __future__ import annotations
 
+import json
+
 import logging
 from datetime import date
 
@@ -60,6 +62,22 @@ def _comorbidity(dx, key: str, what: str) -> Fact:  # type: ignore[no-untyped-de
     if sources:
         return Fact(FactState.PRESENT, True, tuple(sources))
     return Fact.missing()
+
+
+def _medication_records(record: PatientRecord, therapies, medications) -> tuple[tuple[str, str], ...]:
+    """The raw in-force MedicationRequests/MedicationStatements the picture refers to (what a stop or hold
+    updates), as JSON text keyed by relative reference."""
+    wanted = {ref for t in therapies for ref in (*t.orders, *t.statements)}
+    wanted |= {m.reference for m in medications if m.reference}
+    out: dict[str, str] = {}
+    for resource in record.resources:
+        if not isinstance(resource, dict) or resource.get("resourceType") not in ("MedicationRequest",
+                                                                                 "MedicationStatement"):
+            continue
+        ref = f"{resource.get('resourceType')}/{resource.get('id')}"
+        if ref in wanted and ref not in out:
+            out[ref] = json.dumps(resource, sort_keys=True, ensure_ascii=False)
+    return tuple(sorted(out.items()))
 
 
 def build_picture(
@@ -191,6 +209,7 @@ def build_picture(
         incomplete=tuple(sorted(record.incomplete)),
         invalid_resources=adapted.invalid,
         unread_reports=tuple(found.unread),
+        medication_records=_medication_records(record, tx.therapies, tx.current_medications),
     )
     log.debug("picture built", extra={"scope": picture.scope.value, "invalid_resources": adapted.invalid})
     return picture
