@@ -507,6 +507,14 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         if made:
             suggestions += made
             suggested_topics.append(spec.topic)
+    if lead.strength in ("caution", "not-recommended"):
+        # a caution or not-recommended card offers what a clinician does about it: its tests (an ECG, potassium and
+        # magnesium for a QT hazard), independent requests ("any"); the loader allows tests only here, never a drug
+        for spec in _unique(s for _, s in members if s.strength in ("caution", "not-recommended") and s.order):
+            assert spec.order is not None
+            suggestions += [x for i, o in enumerate(spec.order.options) if not o.medications
+                            and (x := drafts.suggestion(spec, i, o)) is not None]
+        independent = True
     stops = [x for spec in _unique(s for _, s in members if s.stops is not None)
              for x in drafts.stop_suggestions(spec)]
     # advice against a therapy class the patient has in force acts on it: a not-recommended card about a drug

@@ -122,8 +122,9 @@ def assert_contract(card: dict, k: Knowledge) -> None:
             else:
                 assert requests, f"unexpected draft {resource['resourceType']}"
     if ext["strength"] in ("caution", "not-recommended", "info"):
-        # only a stop: stops/holds of current orders or removal of a draft, never a new drug
-        assert all(a["type"] in ("delete", "update") for s in card.get("suggestions", []) for a in s["actions"])
+        # only a stop (stops/holds of current orders, removal of a draft) or a test (ECG, labs), never a new drug
+        assert all(a["type"] in ("delete", "update") or a["resource"]["resourceType"] == "ServiceRequest"
+                   for s in card.get("suggestions", []) for a in s["actions"])
     if drug_suggestion and card["source"]["topic"]["code"] in ("everolimus", "prrt", "captem"):
         # no suggestion only when the patient already has that therapy in force: never a duplicate order
         assert card.get("suggestions") or "No new order for" in card["detail"] or "No draft to change" in card["detail"], \
