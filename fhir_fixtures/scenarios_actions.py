@@ -78,3 +78,28 @@ def s262():
                         "extent": "metastatic"},
                 rows=["M-04"], also=["M-05", "M-08", "LD-02", "G-08", "NR-04"],
                 shapes=["MedicationAdministration of the last depot injection beside the statement"])
+
+
+@scenario
+def s263():
+    p = P("net-263", "Test Patient Actions-D", "female", "1957-07-07")
+    p.condition("primary", "C7A.012", onset=ago(years=4))
+    p.condition("liver", "C7B.02", onset=ago(years=4))
+    p.ki67("ki67", ago(years=4), 5)
+    p.sstr("sstr", ago(months=1), "lower-than-liver")
+    p.med_statement("lar", "octreotide_lar30", ago(years=3), dosage="30 mg IM every 4 weeks")
+    p.status("status", ago(months=1), "progressive")
+    p.ecog("ecog", ago(months=1), 1)
+    p.lab("crcl", ago(days=75), 82)
+    p.lab("hb", ago(days=75), 12.9)
+    p.lab("wbc", ago(days=75), 5.8)
+    p.lab("plt", ago(days=75), 240)
+    return meta(p, "Ileal NET progressing on octreotide LAR, SSTR below liver: everolimus with baseline labs to do",
+                "69-year-old woman with a non-functioning metastatic ileal NET G2 progressing on octreotide LAR; SSTR "
+                "uptake below liver (no PRRT). Everolimus is the option; her blood counts and creatinine clearance "
+                "are 75 days old and no glucose, HbA1c or lipids are on record: the everolimus card lists each "
+                "(with the last date) as missing and offers the pre-everolimus blood tests beside the order.",
+                expect={"site": "midgut", "grade": "G2", "ki67": 5, "sstr": "lower_than_liver", "progression": True,
+                        "extent": "metastatic"},
+                rows=["M-05", "SB-14"], also=["NR-03", "LD-02", "M-08", "M-07", "G-08", "M-06", "NR-16"],
+                shapes=["labs older than 30 days before a suggested drug"])

@@ -363,6 +363,17 @@ def render(
     for group in groups.values():
         if group.decision and group.decision in orders:
             _order_choice(group, *orders[group.decision])
+    # a needs-data card asking for the tests before a therapy (SB-14: labs before everolimus) joins the card that
+    # suggests that therapy, where its missing data are listed; a card with that one option also offers its tests
+    # beside the order ("any"); on a choice of several options ("at most one") the tests are listed, not offered
+    for key, group in list(groups.items()):
+        if group.decision or any(s.strength != "needs-data" for _, s in group.members):
+            continue
+        home = [g for g in groups.values() if g.decision
+                and group.topic in {s.topic for _, s in g.members if s.strength in ("recommend", "consider")}]
+        if len(home) == 1:
+            home[0].members.extend(group.members)
+            del groups[key]
 
     # G-07: with a functional syndrome, symptom-control (F-row) cards lead within their rank.
     symptom_first = any(o.rule_id == "G-07" and o.status is Status.APPLICABLE for o in outcomes)
@@ -507,6 +518,15 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         if made:
             suggestions += made
             suggested_topics.append(spec.topic)
+    if lead.strength in ("recommend", "consider") and not choice:
+        # the tests a merged needs-data row asks for before the suggested therapy (SB-14: baseline labs before
+        # everolimus) go beside the order: independent requests, both may be taken ("any")
+        for spec in _unique(s for _, s in members if s.strength == "needs-data" and s.order is not None):
+            tests = [x for i, o in enumerate(spec.order.options) if not o.medications
+                     and (x := drafts.suggestion(spec, i, o)) is not None]
+            if tests:
+                suggestions += tests
+                independent = True
     if lead.strength in ("caution", "not-recommended"):
         # a caution or not-recommended card offers what a clinician does about it: its tests (an ECG, potassium and
         # magnesium for a QT hazard), independent requests ("any"); the loader allows tests only here, never a drug

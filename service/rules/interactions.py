@@ -35,6 +35,13 @@ SB-13 — known DPD deficiency with capecitabine / 5-FU  (capecitabine and fluor
           standard-dose draft is not offered): temozolomide alone, or a genotype-guided reduced dose only
           with specialist pharmacology advice (complete deficiency: avoid).
     Source: capecitabine/fluorouracil labels (boxed in the US since 2024, R); CPIC DPYD guideline.
+SB-14 — baseline labs before everolimus  (Afinitor label: monitoring before and during treatment)
+    When: everolimus suggested by this answer (a recommend/consider card or choice option) or ordered and not yet
+          taken, and a baseline lab (``lists.everolimus_baseline_labs``: CBC, creatinine clearance, fasting glucose
+          or HbA1c, lipids) is not on record or older than ``drug_labs_max_age_days`` (30).
+    Then: NEEDS DATA on the everolimus topic, like PRRT's labs: each lab named "not on record" or with its last
+          date and age ("repeat"); the card offers the pre-everolimus blood tests (a draft ServiceRequest). The
+          everolimus suggestion itself stays (the labs are checks before the first dose, not eligibility gates).
 """
 from __future__ import annotations
 
@@ -43,7 +50,7 @@ from datetime import date
 
 from service.picture.model import Agent, Medication, NetPicture, TherapyStatus
 from service.rules.outcome import FactUse, Outcome, Status
-from service.rules.predicates import exposure_facts, fact_uses, in_play, lab_facts, medication_fact
+from service.rules.predicates import exposure_facts, fact_uses, in_play, lab_facts, labs_not_current, medication_fact
 from service.rules.registry import RuleKnowledge, rule
 
 
@@ -210,3 +217,28 @@ def dpd_deficiency_fluoropyrimidines(p: NetPicture, as_of: date, k: RuleKnowledg
             added.append(Outcome.applicable("SB-13", card=card, facts=dpd + fact_uses(p, "grade"),
                                             reason=f"{topic} suggested with DPD deficiency on record"))
     return outcomes + tuple(added)
+
+
+@rule("SB-14", review=True)
+def everolimus_baseline_labs(p: NetPicture, as_of: date, k: RuleKnowledge,
+                             outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
+    how = _in_question(p, Agent.EVEROLIMUS, suggested_topics(k, outcomes))
+    if how not in ("suggested", "ordered"):
+        return outcomes  # taken: SB-01 monitors; not in question: nothing to check
+    for o in outcomes:  # advice against everolimus in this answer: no labs for a drug not to give
+        spec = k.card_of(o) if o.status is Status.APPLICABLE else None
+        if spec is not None and spec.topic == Agent.EVEROLIMUS.value and spec.strength in ("not-recommended",
+                                                                                            "caution"):
+            return outcomes
+    limit = k.threshold("drug_labs_max_age_days")
+    names = [n for n in k.values("everolimus_baseline_labs")]
+    # fasting glucose or HbA1c: either one current is enough
+    if "glucose" in names and p.labs.hba1c.known and p.labs.hba1c.date is not None \
+            and (as_of - p.labs.hba1c.date).days <= limit:
+        names.remove("glucose")
+    todo, old = labs_not_current(p, names, limit)
+    if not todo:
+        return outcomes
+    return outcomes + (Outcome.insufficient(
+        "SB-14", tuple(f"before everolimus: {t}" for t in todo), card="everolimus-baseline-labs", facts=tuple(old),
+        reason=f"everolimus {how}: baseline labs missing or older than {limit:g} days"),)
