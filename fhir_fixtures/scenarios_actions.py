@@ -101,5 +101,5 @@ def s263():
                 "(with the last date) as missing and offers the pre-everolimus blood tests beside the order.",
                 expect={"site": "midgut", "grade": "G2", "ki67": 5, "sstr": "lower_than_liver", "progression": True,
                         "extent": "metastatic"},
-                rows=["M-05", "SB-14"], also=["NR-03", "LD-02", "M-08", "M-07", "G-08", "M-06", "NR-16"],
+                rows=["M-05", "SB-15"], also=["NR-03", "LD-02", "M-08", "M-07", "G-08", "M-06", "NR-16"],
                 shapes=["labs older than 30 days before a suggested drug"])

@@ -363,7 +363,7 @@ def render(
     for group in groups.values():
         if group.decision and group.decision in orders:
             _order_choice(group, *orders[group.decision])
-    # a needs-data card asking for the tests before a therapy (SB-14: labs before everolimus) joins the card that
+    # a needs-data card asking for the tests before a therapy (SB-15: labs before everolimus) joins the card that
     # suggests that therapy, where its missing data are listed; a card with that one option also offers its tests
     # beside the order ("any"); on a choice of several options ("at most one") the tests are listed, not offered
     for key, group in list(groups.items()):
@@ -519,7 +519,7 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
             suggestions += made
             suggested_topics.append(spec.topic)
     if lead.strength in ("recommend", "consider") and not choice:
-        # the tests a merged needs-data row asks for before the suggested therapy (SB-14: baseline labs before
+        # the tests a merged needs-data row asks for before the suggested therapy (SB-15: baseline labs before
         # everolimus) go beside the order: independent requests, both may be taken ("any")
         for spec in _unique(s for _, s in members if s.strength == "needs-data" and s.order is not None):
             tests = [x for i, o in enumerate(spec.order.options) if not o.medications

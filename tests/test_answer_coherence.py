@@ -192,7 +192,7 @@ def _antitumour_choice(card: dict) -> bool:
 
 
 def _baseline_tests(resource: dict) -> bool:
-    """The pre-everolimus blood tests (SB-14) drafted beside a single everolimus option."""
+    """The pre-everolimus blood tests (SB-15) drafted beside a single everolimus option."""
     return resource["resourceType"] == "ServiceRequest" and any(
         c.get("code") == "everolimus-labs" for c in resource.get("code", {}).get("coding", []))
 
@@ -207,7 +207,7 @@ def test_one_decision_one_card_across_rows(pid):
     for card in choices:
         # therapy options only: a suggestion that records a fact read from text as coded (an Observation or a
         # Condition for the clinician to confirm) is not an option of the decision
-        # nor is a test asked for before the therapy (SB-14: baseline labs before everolimus, a ServiceRequest beside
+        # nor is a test asked for before the therapy (SB-15: baseline labs before everolimus, a ServiceRequest beside
         # a single therapy option, which may be taken with it)
         options = [s for s in card.get("suggestions", ()) if any(a["type"] == "create" and a["resource"][
             "resourceType"] not in ("Observation", "Condition") and not _baseline_tests(a["resource"])

@@ -35,7 +35,7 @@ SB-13 — known DPD deficiency with capecitabine / 5-FU  (capecitabine and fluor
           standard-dose draft is not offered): temozolomide alone, or a genotype-guided reduced dose only
           with specialist pharmacology advice (complete deficiency: avoid).
     Source: capecitabine/fluorouracil labels (boxed in the US since 2024, R); CPIC DPYD guideline.
-SB-14 — baseline labs before everolimus  (Afinitor label: monitoring before and during treatment)
+SB-15 — baseline labs before everolimus  (Afinitor label: monitoring before and during treatment)
     When: everolimus suggested by this answer (a recommend/consider card or choice option) or ordered and not yet
           taken, and a baseline lab (``lists.everolimus_baseline_labs``: CBC, creatinine clearance, fasting glucose
           or HbA1c, lipids) is not on record or older than ``drug_labs_max_age_days`` (30).
@@ -219,7 +219,7 @@ def dpd_deficiency_fluoropyrimidines(p: NetPicture, as_of: date, k: RuleKnowledg
     return outcomes + tuple(added)
 
 
-@rule("SB-14", review=True)
+@rule("SB-15", review=True)
 def everolimus_baseline_labs(p: NetPicture, as_of: date, k: RuleKnowledge,
                              outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
     how = _in_question(p, Agent.EVEROLIMUS, suggested_topics(k, outcomes))
@@ -240,5 +240,5 @@ def everolimus_baseline_labs(p: NetPicture, as_of: date, k: RuleKnowledge,
     if not todo:
         return outcomes
     return outcomes + (Outcome.insufficient(
-        "SB-14", tuple(f"before everolimus: {t}" for t in todo), card="everolimus-baseline-labs", facts=tuple(old),
+        "SB-15", tuple(f"before everolimus: {t}" for t in todo), card="everolimus-baseline-labs", facts=tuple(old),
         reason=f"everolimus {how}: baseline labs missing or older than {limit:g} days"),)

@@ -1,4 +1,4 @@
-"""Everolimus suggested without its baseline labs (orders helper finding 5, 2026-12; SB-14): like PRRT's labs, the
+"""Everolimus suggested without its baseline labs (orders helper finding 5, 2026-12; SB-15): like PRRT's labs, the
 everolimus card names each baseline lab (CBC, creatinine clearance, fasting glucose or HbA1c, lipids) not on record
 or older than 30 days -- with the last date -- and, where everolimus is the card's one option, offers the
 pre-everolimus blood tests beside the order (both may be taken: "any"). Labs on record and current are never asked
@@ -16,7 +16,7 @@ def answers() -> dict[str, dict]:
 
 
 def _everolimus(body: dict) -> dict:
-    (card,) = [c for c in body["cards"] if "SB-14" in c["extension"]["net-cds"]["rules"]]
+    (card,) = [c for c in body["cards"] if "SB-15" in c["extension"]["net-cds"]["rules"]]
     return card
 
 
@@ -50,4 +50,4 @@ def test_current_labs_or_advice_against_everolimus_ask_for_nothing(answers):
     missing = _everolimus(answers["net-12"])["extension"]["net-cds"]["missing"]
     assert [m for m in missing if m.startswith("before everolimus")] == [
         "before everolimus: lipids (cholesterol, triglycerides) (not on record)"]
-    assert not [c for c in answers["net-46"]["cards"] if "SB-14" in c["extension"]["net-cds"]["rules"]]
+    assert not [c for c in answers["net-46"]["cards"] if "SB-15" in c["extension"]["net-cds"]["rules"]]

@@ -98,19 +98,19 @@ def test_xc01_withdraws_monitoring_of_a_drug_another_card_refuses():
     assert any(x.rule_id == "SB-01" and x.status is Status.APPLICABLE for x in alone)
 
 
-def test_sb14_baseline_labs_before_a_suggested_everolimus():
-    """SB-14 fires for everolimus suggested by this answer (P-03) with baseline labs missing, and names each one;
+def test_sb15_baseline_labs_before_a_suggested_everolimus():
+    """SB-15 fires for everolimus suggested by this answer (P-03) with baseline labs missing, and names each one;
     near misses: all labs current, everolimus taken (SB-01 monitors), everolimus not in question."""
     from tests.rules.factories import fact, run
     recent = date(2026, 10, 20)  # 12 days before the factories' as-of date
-    missing = [o for o in run("SB-14", **PROGRESSIVE_PNET) if o.status is Status.INSUFFICIENT]
+    missing = [o for o in run("SB-15", **PROGRESSIVE_PNET) if o.status is Status.INSUFFICIENT]
     assert missing and missing[0].card == "everolimus-baseline-labs"
     assert "before everolimus: fasting glucose or HbA1c (not on record)" in missing[0].missing
     full = make_labs(**{n: fact(v, on=recent) for n, v in (("hemoglobin", 13.0), ("wbc", 6.0), ("platelets", 250.0),
                                                               ("creatinine_clearance", 90.0), ("hba1c", 5.6),
                                                               ("cholesterol", 180.0))})
-    assert not [o for o in run("SB-14", **dict(PROGRESSIVE_PNET, labs=full)) if o.rule_id == "SB-14"
+    assert not [o for o in run("SB-15", **dict(PROGRESSIVE_PNET, labs=full)) if o.rule_id == "SB-15"
                 and o.status is not Status.NOT_APPLICABLE]
     taken = dict(PNET, therapies=(therapy(Agent.EVEROLIMUS),))
-    assert not [o for o in run("SB-14", **taken) if o.status is Status.INSUFFICIENT]
-    assert not [o for o in run("SB-14", **PNET) if o.status is Status.INSUFFICIENT]
+    assert not [o for o in run("SB-15", **taken) if o.status is Status.INSUFFICIENT]
+    assert not [o for o in run("SB-15", **PNET) if o.status is Status.INSUFFICIENT]
