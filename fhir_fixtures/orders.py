@@ -184,6 +184,25 @@ SITUATIONS: list[dict] = [
                "hook says not recommended for lack of indication, not only a caution.",
          drafts=[med("ord-24-cabozantinib", "1790173", "cabozantinib 60 MG Oral Tablet", dose=(60, "mg"), per_day=1)],
          expect=["XO-01"]),
+    # order-hook timing and combinations (orders helper, 2026-12)
+    dict(id="ord-25", base="net-262", hook="order-sign", title="Lu-177 dotatate drafted 10 days after an octreotide LAR injection",
+         story="A Lutathera dose is signed for a man whose last octreotide LAR injection was 10 days ago: no PRRT dose "
+               "within 4 weeks of a long-acting SSA (NR-17): not recommended; remove the draft and reschedule on or "
+               "after 4 weeks from the injection.",
+         drafts=[med("ord-25-lutathera", "1999682", "25 ML lutetium Lu 177 dotatate 10 MCI/ML Injection",
+                     dose=(7.4, "GBq"))],
+         expect=["NR-17"]),
+    dict(id="ord-26", base="net-261", hook="order-select", title="Lanreotide depot drafted 8 days before PRRT cycle 2",
+         story="Lanreotide 120 mg selected for a woman whose Lu-177 dotatate cycle 2 is due in 8 days: no long-acting "
+               "SSA in the 4 weeks before a PRRT dose (NR-17): not recommended; give it 4-24 h after the dose.",
+         drafts=[med("ord-26-lanreotide", "749814", "0.5 ML lanreotide 240 MG/ML Prefilled Syringe",
+                     dose=(120, "mg"), per_day=1, period_days=28)],
+         expect=["NR-17"]),
+    dict(id="ord-27", base="net-261", hook="order-sign", title="Everolimus drafted during a Lu-177 dotatate course",
+         story="Everolimus 10 mg signed for a woman between PRRT cycles 1 and 2: the table does not combine "
+               "everolimus with ongoing PRRT (NR-23): not recommended, remove the draft.",
+         drafts=[med("ord-27-everolimus", "845507", "everolimus 10 MG Oral Tablet", dose=(10, "mg"), per_day=1)],
+         expect=["NR-23"]),
 ]
 
 

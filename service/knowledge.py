@@ -568,7 +568,10 @@ def _check(k: Knowledge, rule_ids: set[str]) -> None:
         if card.topic in DRUG_TOPICS and card.strength in SUGGESTING_STRENGTHS and card.order is None:
             raise KnowledgeError(f"{where}: a {card.strength} card about {card.topic} needs an order")
         if card.order is not None and card.strength not in SUGGESTING_STRENGTHS | {"needs-data"}:
-            raise KnowledgeError(f"{where}: a {card.strength} card must not offer an order")
+            # a caution/not-recommended card may ask for tests (a QT hazard: ECG, potassium, magnesium), never a drug
+            if card.strength not in ("caution", "not-recommended") or card.order.medications or any(
+                    o.regimen for o in card.order.options):
+                raise KnowledgeError(f"{where}: a {card.strength} card must not offer an order (tests only)")
         texts = (card.summary, card.choice_summary, card.why, card.dose, *card.cautions, *card.monitoring)
         for text in texts:
             for name in template_fields(text):

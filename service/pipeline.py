@@ -88,7 +88,7 @@ def advise_orders(
     with_drafts = replace(record, resources=record.resources + tuple(_as_record_resource(d, record, as_of)
                                                                      for d in drafts))
     after = build_picture(with_drafts, as_of=as_of, terminology=terminology)
-    after = replace(after, order_drafts=tuple(sorted(asked)))
+    after = replace(after, order_drafts=tuple(sorted(asked)), all_drafts=tuple(sorted(set(references))))
     if _needs_pathway(after, knowledge):
         # is the drafted therapy one the rows offer this patient? (the patient-view answer without the drafts)
         before = build_picture(record, as_of=as_of, terminology=terminology)
@@ -235,8 +235,7 @@ def _order_card(card: dict, concerns: list[Outcome], about: dict[int, list[str]]
         removable = [ref for ref in drafts if (draft_topics or {}).get(ref) in named]
         if not removable:
             # nothing of the draft is what the card stops: its own stop suggestion (current orders) is the action
-            card["suggestions"] = [s for s in card.get("suggestions", ())
-                                   if not any(a.get("type") == "create" for a in s.get("actions", ()))]
+            card["suggestions"] = [s for s in card.get("suggestions", ()) if not _creates_therapy(s)]
             if card["suggestions"]:
                 card["suggestions"][0] = {**card["suggestions"][0], "isRecommended": True}
                 card["selectionBehavior"] = "at-most-one"
@@ -261,7 +260,7 @@ def _order_card(card: dict, concerns: list[Outcome], about: dict[int, list[str]]
     kept = []
     for s in card.get("suggestions", ()):
         actions = s.get("actions", ())
-        if any(a.get("type") == "create" for a in actions):
+        if _creates_therapy(s):
             continue
         rest = [a for a in actions if not (a.get("type") == "delete" and a.get("resourceId") in removed)]
         if rest:
@@ -273,5 +272,15 @@ def _order_card(card: dict, concerns: list[Outcome], about: dict[int, list[str]]
         suggestions = [{**h, "isRecommended": True} for h in holds] + [{**s, "isRecommended": False} for s in suggestions]
         kept = [s for s in kept if s not in holds]
     card["suggestions"] = [*suggestions, *({**s, "isRecommended": False} for s in kept)]
-    card["selectionBehavior"] = "at-most-one"
+    # alternatives (a hold, or a corrected order, against the plain removal) exclude each other; otherwise the
+    # removal of the draft, the tests a hazard asks for (an ECG, labs) and stops of other current drugs go together
+    alternatives = bool(holds) or fixed is not None
+    card["selectionBehavior"] = "any" if not alternatives and len(card["suggestions"]) > 1 else "at-most-one"
     return card
+
+
+def _creates_therapy(suggestion: Mapping[str, Any]) -> bool:
+    """The suggestion drafts a therapy (a new order an order hook does not repeat); a test it asks for (a
+    ServiceRequest: an ECG, labs) is kept."""
+    return any(a.get("type") == "create" and (a.get("resource") or {}).get("resourceType") != "ServiceRequest"
+               for a in suggestion.get("actions", ()))

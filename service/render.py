@@ -363,6 +363,17 @@ def render(
     for group in groups.values():
         if group.decision and group.decision in orders:
             _order_choice(group, *orders[group.decision])
+    # a needs-data card asking for the tests before a therapy (SB-15: labs before everolimus) joins the card that
+    # suggests that therapy, where its missing data are listed; a card with that one option also offers its tests
+    # beside the order ("any"); on a choice of several options ("at most one") the tests are listed, not offered
+    for key, group in list(groups.items()):
+        if group.decision or any(s.strength != "needs-data" for _, s in group.members):
+            continue
+        home = [g for g in groups.values() if g.decision
+                and group.topic in {s.topic for _, s in g.members if s.strength in ("recommend", "consider")}]
+        if len(home) == 1:
+            home[0].members.extend(group.members)
+            del groups[key]
 
     # G-07: with a functional syndrome, symptom-control (F-row) cards lead within their rank.
     symptom_first = any(o.rule_id == "G-07" and o.status is Status.APPLICABLE for o in outcomes)
@@ -570,13 +581,30 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         if made:
             suggestions += made
             suggested_topics.append(spec.topic)
+    if lead.strength in ("recommend", "consider") and not choice:
+        # the tests a merged needs-data row asks for before the suggested therapy (SB-15: baseline labs before
+        # everolimus) go beside the order: independent requests, both may be taken ("any")
+        for spec in _unique(s for _, s in members if s.strength == "needs-data" and s.order is not None):
+            tests = [x for i, o in enumerate(spec.order.options) if not o.medications
+                     and (x := drafts.suggestion(spec, i, o)) is not None]
+            if tests:
+                suggestions += tests
+                independent = True
+    if lead.strength in ("caution", "not-recommended"):
+        # a caution or not-recommended card offers what a clinician does about it: its tests (an ECG, potassium and
+        # magnesium for a QT hazard), independent requests ("any"); the loader allows tests only here, never a drug
+        for spec in _unique(s for _, s in members if s.strength in ("caution", "not-recommended") and s.order):
+            assert spec.order is not None
+            suggestions += [x for i, o in enumerate(spec.order.options) if not o.medications
+                            and (x := drafts.suggestion(spec, i, o)) is not None]
+        independent = True
     stops = [x for spec in _unique(s for _, s in members if s.stops is not None)
              for x in drafts.stop_suggestions(spec)]
     # advice against a therapy class the patient has in force acts on it: a not-recommended card about a drug
     # topic with no `stops` of its own stops that drug's current records (reviews A M1, B U7)
     stops += [x for spec in _unique(s for _, s in members if s.stops is None and s.strength == "not-recommended")
               if (x := drafts.topic_stop_suggestion(spec)) is not None
-              and not any(a["resourceId"] in {b["resourceId"] for st in stops for b in st["actions"]}
+              and not any(_action_target(a) in {_action_target(b) for st in stops for b in st["actions"]}
                           for a in x["actions"])]
     if stops:
         suggestions += stops
@@ -718,6 +746,14 @@ def _fact_json(fact: FactUse, sanitiser: _Sanitiser | None = None) -> dict[str, 
     if fact.source == REPORT_TEXT and fact.quote:
         out["quote"] = plain(fact.quote, QUOTE_LENGTH)
     return out
+
+
+def _action_target(action: Mapping[str, Any]) -> str:
+    """The record an action acts on: ``resourceId`` of a delete, ``Type/id`` of an update's resource."""
+    if "resourceId" in action:
+        return str(action["resourceId"])
+    resource = action.get("resource") or {}
+    return f"{resource.get('resourceType')}/{resource.get('id')}"
 
 
 def _drop_empty(mapping: dict[str, Any], *, keep: set[str]) -> dict[str, Any]:
@@ -985,11 +1021,10 @@ class _Drafts:
                 continue
             self._note(f"{drug.display} replaces {names}: the suggestion deletes the current order.")
             for ref in orders:
-                what = "Stop the current regimen" if ref.startswith("MedicationStatement/") else "End the current order"
-                deletes.append({"type": "delete", "resourceId": ref,
-                                "description": self.sanitiser.plain(
-                                    f"{what} {ref} ({current[0].drug}); the draft below replaces it",
-                                    _DESCRIPTION_MAX)})
+                what = "Stop the current regimen" if ref.startswith("MedicationStatement/") else "Stop the current order"
+                end = self.end_action(ref, "stopped", f"{what} {ref} ({current[0].drug}); the draft below replaces it")
+                if end is not None:
+                    deletes.append(end)
         # a PRRT schedule that gives its own SSA (LAR after each dose) ends the current depot in the same suggestion:
         # never two live SSA schedules, and no depot in the 4 weeks before a PRRT dose (NR-17)
         for drug_id in option.medications:
@@ -1006,11 +1041,11 @@ class _Drafts:
                        "The last depot injection must be at least 4 weeks before the first PRRT dose; "
                        "short-acting octreotide covers symptoms until 24 h before it.")
             for ref in refs:
-                deletes.append({"type": "delete", "resourceId": ref,
-                                "description": self.sanitiser.plain(
-                                    f"End the current long-acting SSA {ref} before PRRT: no depot in the 4 weeks "
-                                    "before a dose; the SSA resumes 4-24 h after each dose and as maintenance",
-                                    _DESCRIPTION_MAX)})
+                end = self.end_action(ref, "stopped",
+                                      f"Stop the current long-acting SSA {ref} before PRRT: no depot in the 4 weeks "
+                                      "before a dose; the SSA resumes 4-24 h after each dose and as maintenance")
+                if end is not None:
+                    deletes.append(end)
         # a bridge (short-acting cover while a first depot takes effect) goes only with a depot drafted here: for a
         # patient already on the depot it would be an add-on that silently stops after its bridging days
         depot_drafted = any(k.drugs[d].long_acting for d in option.medications if d not in skipped)
@@ -1030,7 +1065,7 @@ class _Drafts:
             return None
         label = self.sanitiser.texts.labels.get((spec.id, index)) or plain_text(spec.id, max_length=80)
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True,
-                "actions": _unique(deletes, key=lambda a: a["resourceId"]) + actions}
+                "actions": _unique(deletes, key=_action_target) + actions}
 
     def stop_suggestions(self, spec: CardSpec) -> list[dict[str, Any]]:
         """The card's stop suggestion, led by its hold suggestion when it holds a current drug instead (the
@@ -1054,11 +1089,12 @@ class _Drafts:
         refs = _unique(refs, key=lambda r: r[0])
         if not refs:
             return None
-        actions = [{"type": "delete", "resourceId": ref,
-                    "description": self.sanitiser.plain(
-                        f"Hold {name}: end the current order {ref} for the course of the interacting drug; "
-                        "re-order it after the course", _DESCRIPTION_MAX)}
-                   for ref, name in refs]
+        actions = [a for ref, name in refs
+                   if (a := self.end_action(ref, "on-hold",
+                                            f"Hold {name}: put the current order {ref} on hold for the course of the "
+                                            "interacting drug; resume it after the course")) is not None]
+        if not actions:
+            return None
         label = self.sanitiser.texts.labels.get((spec.id, -2)) or plain_text(spec.id, max_length=80)
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions, "_hold": True}
 
@@ -1072,11 +1108,13 @@ class _Drafts:
         refs = _unique([(ref, t.drug) for t in current for ref in (*t.orders, *t.statements)], key=lambda r: r[0])
         if not refs:
             return None
-        actions = [{"type": "delete", "resourceId": ref,
-                    "description": self.sanitiser.plain(
-                        f"Stop the current {'regimen' if ref.startswith('MedicationStatement/') else 'order'} {ref} "
-                        f"({name})", _DESCRIPTION_MAX)}
-                   for ref, name in refs]
+        actions = [a for ref, name in refs
+                   if (a := self.end_action(
+                       ref, "stopped",
+                       f"Stop the current {'regimen' if ref.startswith('MedicationStatement/') else 'order'} {ref} "
+                       f"({name})")) is not None]
+        if not actions:
+            return None
         names = " and ".join(_unique(name for _, name in refs))
         label = self.sanitiser.plain(f"Stop {names}", 80)
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions}
@@ -1095,11 +1133,13 @@ class _Drafts:
         refs = _unique(refs, key=lambda r: r[0])
         if not refs:
             return None
-        actions = [{"type": "delete", "resourceId": ref,
-                    "description": self.sanitiser.plain(
-                        f"Stop the current {'regimen' if ref.startswith('MedicationStatement/') else 'order'} {ref} "
-                        f"({name})", _DESCRIPTION_MAX)}
-                   for ref, name in refs]
+        actions = [a for ref, name in refs
+                   if (a := self.end_action(
+                       ref, "stopped",
+                       f"Stop the current {'regimen' if ref.startswith('MedicationStatement/') else 'order'} {ref} "
+                       f"({name})")) is not None]
+        if not actions:
+            return None
         label = self.sanitiser.texts.labels.get((spec.id, -1)) or plain_text(spec.id, max_length=80)
         return {"label": label, "uuid": self.uuid_factory(), "isRecommended": True, "actions": actions}
 
@@ -1116,6 +1156,29 @@ class _Drafts:
                            f"(within {max_days:g} days).")
                 return True
         return False
+
+    def end_action(self, ref: str, status: str, description: str) -> dict[str, Any] | None:
+        """The action that ends (``stopped``) or holds (``on-hold``) a record in force: an ``update`` of the whole
+        recorded resource with its new status (its history stays), never a ``delete``. A draft of this order-hook
+        call is not yet a record: removing it is a ``delete``. None when the record itself is not at hand (an
+        update must carry the whole resource: a partial one would erase what the record holds)."""
+        resource = self.picture.medication_record(ref)
+        if (ref in self.picture.all_drafts or ref in self.picture.order_drafts
+                or (resource is not None and resource.get("status") == "draft")):
+            return {"type": "delete", "resourceId": ref,
+                    "description": self.sanitiser.plain(f"Remove the draft order {ref} (never signed)",
+                                                        _DESCRIPTION_MAX)}
+        if resource is None:
+            self._note(f"{self.sanitiser.markdown(ref)} is not in the data sent: stop or hold it where it is "
+                       "prescribed.")
+            return None
+        if (status == "stopped" and ref.startswith("MedicationRequest/")
+                and any(ref in t.orders and t.status is TherapyStatus.PLANNED for t in self.picture.therapies)):
+            status = "cancelled"  # an order withdrawn before any dose was given (FHIR MedicationRequest.status)
+        resource["status"] = status
+        words = {"stopped": "status stopped", "on-hold": "status on-hold", "cancelled": "status cancelled"}[status]
+        return {"type": "update", "description": self.sanitiser.plain(f"{description} ({words})", _DESCRIPTION_MAX),
+                "resource": resource}
 
     def _note(self, line: str) -> None:
         """A line for the detail's **Draft orders**: knowledge text and numbers as written, patient-derived

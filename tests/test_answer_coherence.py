@@ -191,6 +191,12 @@ def _antitumour_choice(card: dict) -> bool:
     return ext["topic"] == "active-surveillance" and bool(ext.get("alternatives")) or _drafts_therapy(card)
 
 
+def _baseline_tests(resource: dict) -> bool:
+    """The pre-everolimus blood tests (SB-15) drafted beside a single everolimus option."""
+    return resource["resourceType"] == "ServiceRequest" and any(
+        c.get("code") == "everolimus-labs" for c in resource.get("code", {}).get("coding", []))
+
+
 @pytest.mark.parametrize("pid", [h.stem for h in HOOKS])
 def test_one_decision_one_card_across_rows(pid):
     """Card contract "One decision, one card: choices" (review A-U2, A-C1, A-W4; B-W2): the options for the next
@@ -201,8 +207,11 @@ def test_one_decision_one_card_across_rows(pid):
     for card in choices:
         # therapy options only: a suggestion that records a fact read from text as coded (an Observation or a
         # Condition for the clinician to confirm) is not an option of the decision
+        # nor is a test asked for before the therapy (SB-15: baseline labs before everolimus, a ServiceRequest beside
+        # a single therapy option, which may be taken with it)
         options = [s for s in card.get("suggestions", ()) if any(a["type"] == "create" and a["resource"][
-            "resourceType"] not in ("Observation", "Condition") for a in s["actions"])]
+            "resourceType"] not in ("Observation", "Condition") and not _baseline_tests(a["resource"])
+            for a in s["actions"])]
         if len(options) > 1:
             assert card["selectionBehavior"] == "at-most-one", f"{pid}: a choice must be at-most-one"
             assert sum(s["isRecommended"] for s in options) == 1, f"{pid}: exactly one preferred option"

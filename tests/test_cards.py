@@ -92,9 +92,14 @@ def assert_contract(card: dict, k: Knowledge) -> None:
         assert suggestion["uuid"] and suggestion["isRecommended"] is (suggestion is card["suggestions"][0])
         assert len(suggestion["label"]) <= 80 and not suggestion["label"].endswith("…"), "label cut"
         for action in suggestion["actions"]:
-            if action["type"] == "delete":  # a change or stop of a current order
+            if action["type"] == "delete":  # removal of a draft order (never signed)
                 assert re.fullmatch(r"MedicationRequest/[A-Za-z0-9\-.]{1,64}", action["resourceId"])
                 assert "resource" not in action
+                continue
+            if action["type"] == "update":  # a stop or hold of a record in force: the whole resource, new status
+                assert "resourceId" not in action
+                assert action["resource"]["resourceType"] in ("MedicationRequest", "MedicationStatement")
+                assert action["resource"]["id"] and action["resource"]["status"] in ("stopped", "on-hold", "cancelled")
                 continue
             resource = action["resource"]
             assert action["type"] == "create"
@@ -117,8 +122,9 @@ def assert_contract(card: dict, k: Knowledge) -> None:
             else:
                 assert requests, f"unexpected draft {resource['resourceType']}"
     if ext["strength"] in ("caution", "not-recommended", "info"):
-        # only a stop: deletes of current orders, never a draft
-        assert all(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])
+        # only a stop (stops/holds of current orders, removal of a draft) or a test (ECG, labs), never a new drug
+        assert all(a["type"] in ("delete", "update") or a["resource"]["resourceType"] == "ServiceRequest"
+                   for s in card.get("suggestions", []) for a in s["actions"])
     if drug_suggestion and card["source"]["topic"]["code"] in ("everolimus", "prrt", "captem"):
         # no suggestion only when the patient already has that therapy in force: never a duplicate order
         assert card.get("suggestions") or "No new order for" in card["detail"] or "No draft to change" in card["detail"], \
@@ -487,7 +493,9 @@ def _suggested_drug_topics(card: dict, k: Knowledge, by_rxnorm: dict[str, str]) 
     out = set()
     for suggestion in card.get("suggestions", []):
         for action in suggestion["actions"]:
-            resource = action.get("resource", {})  # a delete carries none
+            if action.get("type", "create") != "create":
+                continue  # a delete carries no resource; an update stops or holds a recorded order
+            resource = action.get("resource", {})
             for request in [resource, *resource.get("contained", [])]:
                 for coding in request.get("medicationCodeableConcept", {}).get("coding", []):
                     out.add(by_rxnorm.get(coding["code"], "?"))

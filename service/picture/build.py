@@ -6,6 +6,8 @@ their data category could not be fetched), never a negative finding.
 """
 from __future__ import annotations
 
+import json
+
 import logging
 from datetime import date
 
@@ -70,6 +72,22 @@ def _dpd_partial(dx) -> Fact:  # type: ignore[no-untyped-def]
     if deficient and all(s in partial for s in deficient):
         return Fact(FactState.PRESENT, True, tuple(deficient))
     return Fact.missing()
+
+
+def _medication_records(record: PatientRecord, therapies, medications) -> tuple[tuple[str, str], ...]:
+    """The raw in-force MedicationRequests/MedicationStatements the picture refers to (what a stop or hold
+    updates), as JSON text keyed by relative reference."""
+    wanted = {ref for t in therapies for ref in (*t.orders, *t.statements)}
+    wanted |= {m.reference for m in medications if m.reference}
+    out: dict[str, str] = {}
+    for resource in record.resources:
+        if not isinstance(resource, dict) or resource.get("resourceType") not in ("MedicationRequest",
+                                                                                 "MedicationStatement"):
+            continue
+        ref = f"{resource.get('resourceType')}/{resource.get('id')}"
+        if ref in wanted and ref not in out:
+            out[ref] = json.dumps(resource, sort_keys=True, ensure_ascii=False)
+    return tuple(sorted(out.items()))
 
 
 def build_picture(
@@ -203,6 +221,7 @@ def build_picture(
         incomplete=tuple(sorted(record.incomplete)),
         invalid_resources=adapted.invalid,
         unread_reports=tuple(found.unread),
+        medication_records=_medication_records(record, tx.therapies, tx.current_medications),
     )
     log.debug("picture built", extra={"scope": picture.scope.value, "invalid_resources": adapted.invalid})
     return picture

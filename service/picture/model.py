@@ -11,6 +11,8 @@ states, never ``None`` and never a negative finding.
 """
 from __future__ import annotations
 
+import json
+
 import enum
 from dataclasses import dataclass, field
 from datetime import date
@@ -490,6 +492,19 @@ class NetPicture:
     # order hooks): a draft is not a therapy the patient takes, and one no row offers has no indication here
     order_drafts: tuple[str, ...] = ()
     pathway_topics: frozenset[str] | None = None
+    # every draft order of an order-hook call (asked about or only context): a stop of one of them removes the
+    # draft (``delete``); a record that is in force is stopped or held with an ``update`` instead
+    all_drafts: tuple[str, ...] = ()
+    # the in-force MedicationRequests/MedicationStatements as recorded (relative reference, JSON text): a stop or
+    # hold of a current drug is an ``update`` of the whole resource with its new status (CDS Hooks 2.0 Action)
+    medication_records: tuple[tuple[str, str], ...] = ()
+
+    def medication_record(self, reference: str) -> dict | None:
+        """The recorded MedicationRequest/MedicationStatement ``reference`` (a fresh dict), or None."""
+        for ref, text in self.medication_records:
+            if ref == reference:
+                return json.loads(text)
+        return None
 
     # ---- conveniences for rules (pure, derived) ----
 

@@ -51,6 +51,13 @@ SB-14 — UGT1A1 with irinotecan  (irinotecan label; DPWG 2022)
     Then: UGT1A1 poor metaboliser on record -> CAUTION (drug-safety): reduced starting dose (DPWG 70 %), the
           FOLFIRI draft carries the standard dose; status not on record, suggested or ordered not yet given ->
           NEEDS DATA: consider UGT1A1 genotyping (test offered).
+SB-15 — baseline labs before everolimus  (Afinitor label: monitoring before and during treatment)
+    When: everolimus suggested by this answer (a recommend/consider card or choice option) or ordered and not yet
+          taken, and a baseline lab (``lists.everolimus_baseline_labs``: CBC, creatinine clearance, fasting glucose
+          or HbA1c, lipids) is not on record or older than ``drug_labs_max_age_days`` (30).
+    Then: NEEDS DATA on the everolimus topic, like PRRT's labs: each lab named "not on record" or with its last
+          date and age ("repeat"); the card offers the pre-everolimus blood tests (a draft ServiceRequest). The
+          everolimus suggestion itself stays (the labs are checks before the first dose, not eligibility gates).
 """
 from __future__ import annotations
 
@@ -59,7 +66,7 @@ from datetime import date
 
 from service.picture.model import Agent, Medication, NetPicture, TherapyStatus
 from service.rules.outcome import FactUse, Outcome, Status
-from service.rules.predicates import exposure_facts, fact_uses, in_play, lab_facts, medication_fact
+from service.rules.predicates import exposure_facts, fact_uses, in_play, lab_facts, labs_not_current, medication_fact
 from service.rules.registry import RuleKnowledge, rule
 
 
@@ -309,3 +316,28 @@ def ugt1a1_irinotecan(p: NetPicture, as_of: date, k: RuleKnowledge,
     return outcomes + (Outcome.applicable(
         "SB-14", card="ugt1a1-test-before-irinotecan", facts=facts, missing=("UGT1A1 genotype",),
         reason="irinotecan suggested or ordered with no UGT1A1 status on record"),)
+
+
+@rule("SB-15", review=True)
+def everolimus_baseline_labs(p: NetPicture, as_of: date, k: RuleKnowledge,
+                             outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
+    how = _in_question(p, Agent.EVEROLIMUS, suggested_topics(k, outcomes))
+    if how not in ("suggested", "ordered"):
+        return outcomes  # taken: SB-01 monitors; not in question: nothing to check
+    for o in outcomes:  # advice against everolimus in this answer: no labs for a drug not to give
+        spec = k.card_of(o) if o.status is Status.APPLICABLE else None
+        if spec is not None and spec.topic == Agent.EVEROLIMUS.value and spec.strength in ("not-recommended",
+                                                                                            "caution"):
+            return outcomes
+    limit = k.threshold("drug_labs_max_age_days")
+    names = [n for n in k.values("everolimus_baseline_labs")]
+    # fasting glucose or HbA1c: either one current is enough
+    if "glucose" in names and p.labs.hba1c.known and p.labs.hba1c.date is not None \
+            and (as_of - p.labs.hba1c.date).days <= limit:
+        names.remove("glucose")
+    todo, old = labs_not_current(p, names, limit)
+    if not todo:
+        return outcomes
+    return outcomes + (Outcome.insufficient(
+        "SB-15", tuple(f"before everolimus: {t}" for t in todo), card="everolimus-baseline-labs", facts=tuple(old),
+        reason=f"everolimus {how}: baseline labs missing or older than {limit:g} days"),)

@@ -521,6 +521,7 @@ LAB_WORDS = {
     "creatinine_clearance": "creatinine clearance", "egfr": "eGFR", "creatinine": "creatinine",
     "hemoglobin": "haemoglobin", "wbc": "white cell count", "neutrophils": "neutrophils",
     "platelets": "platelets", "bilirubin": "bilirubin", "albumin": "albumin", "alt": "ALT", "ast": "AST",
+    "glucose": "fasting glucose or HbA1c", "hba1c": "HbA1c", "cholesterol": "lipids (cholesterol, triglycerides)",
 }
 
 

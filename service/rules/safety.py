@@ -38,7 +38,10 @@ NR-17 — long-acting SSA within 4 weeks before a PRRT dose
     ssa_long_acting_washout_days (28) before the PRRT date -> "given on <date>: postpone the PRRT dose to
     <date + 4 weeks> or later; confirm with nuclear medicine" (ssa-before-prrt-postpone); given earlier ->
     no further depot dose before the PRRT dose (ssa-before-prrt); no injection date on record -> check it
-    (ssa-before-prrt-check). Short-acting octreotide stops 24 h before each dose. Source: Lutathera label.
+    (ssa-before-prrt-check). Short-acting octreotide stops 24 h before each dose. Order hooks, the draft itself
+    inside the washout: NOT RECOMMENDED (a Lutathera draft within 4 weeks of a depot injection:
+    prrt-draft-after-ssa, reschedule; a depot draft within 4 weeks before a PRRT dose: ssa-draft-before-prrt, give
+    it 4-24 h after the dose). Source: Lutathera label.
 NR-18 — liver embolisation/ablation after bilio-enteric anastomosis
     When: bilio-enteric anastomosis or pancreaticoduodenectomy on record and liver-directed therapy
     ordered or in play (liver-dominant liver metastases).
@@ -304,8 +307,55 @@ def _next_prrt(p: NetPicture, as_of: date) -> date | None:
     return min(upcoming) if upcoming else None
 
 
+def _draft_timing(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | None:
+    """Order hooks: the draft itself breaks the washout -- NOT RECOMMENDED (the table says "not recommended").
+    A Lutathera draft (dose on its start date, else today) with a long-acting SSA injection less than
+    ssa_long_acting_washout_days before it (prrt-draft-after-ssa: reschedule on or after the earliest date), or a
+    long-acting SSA draft (given today) with a PRRT dose scheduled within the washout (ssa-draft-before-prrt: give
+    the SSA 4-24 h after the PRRT dose instead)."""
+    drafts = set(p.order_drafts)
+    if not drafts:
+        return None
+    days = int(k.threshold("ssa_long_acting_washout_days"))
+    for t in p.therapies_of(Agent.PRRT):
+        if not set(t.references) & drafts:
+            continue
+        dose = t.start if t.start is not None and t.start >= as_of else as_of
+        given = [s for s in p.therapies_of(Agent.SSA) if s.long_acting is True and s.last_administered is not None
+                 and shift(dose, -days) < s.last_administered <= dose]
+        if given:
+            last = max(given, key=lambda s: s.last_administered)  # type: ignore[arg-type, return-value]
+            when = last.last_administered
+            assert when is not None
+            earliest = shift(when, days)
+            facts = (therapy_fact(t, "draft order"),
+                     FactUse(name="Last long-acting SSA injection", display=f"{last.drug} given {when.isoformat()}",
+                             date=when, reference=last.references[-1] if last.references else None))
+            return Outcome.applicable(
+                "NR-17", card="prrt-draft-after-ssa", facts=facts,
+                params={"given": when.isoformat(), "earliest": earliest.isoformat()},
+                reason=f"Lu-177 dotatate drafted {(dose - when).days} days after a long-acting SSA injection "
+                       f"(at least {days} needed)")
+    prrt_date = _next_prrt(p, as_of)
+    if prrt_date is None or (prrt_date - as_of).days >= days:
+        return None
+    for t in p.therapies_of(Agent.SSA):
+        if t.long_acting is not False and set(t.references) & drafts:
+            facts = (therapy_fact(t, "draft order"),
+                     FactUse(name="Next PRRT dose", display=prrt_date.isoformat(), date=prrt_date,
+                             reference=(p.next_prrt_date.sources[0].reference if p.next_prrt_date.sources else None)))
+            return Outcome.applicable(
+                "NR-17", card="ssa-draft-before-prrt", facts=facts, params={"date": prrt_date.isoformat()},
+                reason=f"long-acting SSA drafted {(prrt_date - as_of).days} days before the PRRT dose "
+                       f"(at least {days} needed)")
+    return None
+
+
 @rule("NR-17")
 def ssa_before_prrt(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
+    drafted = _draft_timing(p, as_of, k)
+    if drafted is not None:
+        return drafted
     prrt_date = _next_prrt(p, as_of)
     if prrt_date is None:
         return Outcome.not_applicable("NR-17", "no PRRT dose scheduled")

@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.orders.ends import target
+
 from service.picture.model import Agent, Fact, FactState, Source, TherapyStatus
 from service.render import render
 from service.rules import Outcome, Status, evaluate
@@ -142,8 +144,10 @@ def test_ssa_escalation_is_its_own_card_and_replaces_the_lanreotide_order():
     escalation = next(c for c in ssa if "F-03" in ext(c)["rules"])
     assert "F-03" not in ext(continue_card)["rules"] and "lanreotide to 120 mg every 14 days" in escalation["summary"]
     (suggestion,) = escalation["suggestions"]
-    assert [(a["type"], a.get("resourceId")) for a in suggestion["actions"]] == [
-        ("delete", "MedicationRequest/net-179-lanreotide"), ("create", None)]
+    # the current order is stopped (an update to status stopped: its history stays), the escalated one created
+    assert [(a["type"], target(a) if a["type"] != "create" else None) for a in suggestion["actions"]] == [
+        ("update", "MedicationRequest/net-179-lanreotide"), ("create", None)]
+    assert suggestion["actions"][0]["resource"]["status"] == "stopped"
     (exposure,) = read_draft(suggestion["actions"][1]["resource"])
     assert exposure.per_dose == (120, 120) and exposure.per_cycle == (240, 240)  # 120 mg every 14 days
     (rescue,) = continue_card["suggestions"]
@@ -158,9 +162,10 @@ def test_escalation_of_a_depot_recorded_only_as_a_statement_ends_that_regimen():
     escalation = card_with([c for c in cards_of("net-180") if "F-03" in ext(c)["rules"]])
     assert escalation["suggestions"]
     for suggestion in escalation["suggestions"]:
-        kinds = [(a["type"], a.get("resourceId", "")) for a in suggestion["actions"]]
-        assert kinds[-1][0] == "create" and any(t == "delete" and r.startswith("MedicationStatement/")
-                                                for t, r in kinds[:-1]), kinds
+        kinds = [(a["type"], target(a)) for a in suggestion["actions"]]
+        assert kinds[-1][0] == "create" and any(
+            a["type"] == "update" and a["resource"]["status"] == "stopped" and target(a).startswith("MedicationStatement/")
+            for a in suggestion["actions"][:-1]), kinds
 
 
 def test_escalation_on_octreotide_lar_offers_both_steps_each_replacing_the_order():
@@ -168,8 +173,9 @@ def test_escalation_on_octreotide_lar_offers_both_steps_each_replacing_the_order
     assert drafted(card) == ["Octreotide LAR 30 mg IM every 3 weeks (escalated interval)",
                              "Octreotide LAR 60 mg IM every 4 weeks (escalated dose: two 30 mg injections)"]
     for suggestion in card["suggestions"]:
-        assert suggestion["actions"][0] == {**suggestion["actions"][0], "type": "delete",
-                                            "resourceId": "MedicationRequest/net-07-lar"}
+        first = suggestion["actions"][0]
+        assert first["type"] == "update" and target(first) == "MedicationRequest/net-07-lar"
+        assert first["resource"]["status"] == "stopped"
 
 
 # --------------------------------------------------------------------------- duplicates and stops (Wrong 1)
@@ -196,15 +202,20 @@ def test_avoid_clarithromycin_holds_everolimus_first_and_offers_the_switch():
     assert card["indicator"] == "critical"
     hold, switch = card["suggestions"]
     assert hold["isRecommended"] and not switch["isRecommended"] and card["selectionBehavior"] == "at-most-one"
-    assert [a["resourceId"] for a in hold["actions"]] == ["MedicationRequest/net-184-everolimus"]
-    assert switch["actions"] == [{"type": "delete", "resourceId": "MedicationRequest/net-184-clarithromycin",
-                                  "description": switch["actions"][0]["description"]}]
+    assert [target(a) for a in hold["actions"]] == ["MedicationRequest/net-184-everolimus"]
+    assert [a["resource"]["status"] for a in hold["actions"]] == ["on-hold"]
+    (stop,) = switch["actions"]
+    assert stop["type"] == "update" and target(stop) == "MedicationRequest/net-184-clarithromycin"
+    assert stop["resource"]["status"] == "stopped"
+    # the whole recorded order, only its status changed (an update replaces the resource)
+    assert stop["resource"]["medicationCodeableConcept"]["coding"][0]["code"] == "21212"
 
 
 def test_stop_telotristat_deletes_the_telotristat_order():
     card = card_with(cards_of("net-185"), rule="NR-10")
     (suggestion,) = card["suggestions"]
-    assert [a["resourceId"] for a in suggestion["actions"]] == ["MedicationRequest/net-185-telotristat"]
+    assert [target(a) for a in suggestion["actions"]] == ["MedicationRequest/net-185-telotristat"]
+    assert [a["resource"]["status"] for a in suggestion["actions"]] == ["stopped"]
 
 
 def test_cancel_the_belzutifan_order_in_pregnancy():

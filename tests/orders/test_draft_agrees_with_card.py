@@ -13,6 +13,8 @@ that a card of the same answer says not to give.
 """
 from __future__ import annotations
 
+from tests.orders.ends import ends
+
 import re
 
 import pytest
@@ -234,10 +236,12 @@ def test_a_prrt_option_ends_the_current_ssa_depot(answers):
                 creates = [a["resource"] for a in suggestion["actions"] if a["type"] == "create"]
                 if any(_drug(r) is not None and _drug(r).agent == "prrt" for r in creates
                        if r.get("resourceType") == "MedicationRequest"):
-                    found.append([a for a in suggestion["actions"] if a["type"] == "delete"])
+                    found.append([a for a in suggestion["actions"] if ends(a)])
         assert found, pid
         for deletes in found:
             assert any("long-acting SSA" in a["description"] for a in deletes), (pid, deletes)
+            # the depot record is stopped (update to status stopped), never deleted with its history
+            assert all(a["type"] == "update" and a["resource"]["status"] == "stopped" for a in deletes), (pid, deletes)
 
 
 def test_an_insulinoma_prrt_option_without_ssa_ends_nothing():

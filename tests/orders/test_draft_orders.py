@@ -9,6 +9,8 @@ the knowledge (review U1, Wrong 1 and 4; issue 12 items 1-2).
 """
 from __future__ import annotations
 
+from tests.orders.ends import ended
+
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -287,7 +289,7 @@ def in_force(picture: NetPicture, drug: DrugSpec) -> list:
 def assert_no_duplicate(picture: NetPicture, cards: list[dict], k: Knowledge, where: str) -> None:
     for card in cards:
         for suggestion in card.get("suggestions", []):
-            deletes = {a["resourceId"] for a in suggestion["actions"] if a["type"] == "delete"}
+            deletes = set(ended(suggestion["actions"]))
             for action in suggestion["actions"]:
                 if action["type"] != "create":
                     continue

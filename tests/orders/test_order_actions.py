@@ -4,6 +4,8 @@ or a regimen recorded as a statement) so that two schedules are never live; an i
 infection: the preferred action holds everolimus, stopping the antibiotic is the alternative switch."""
 from __future__ import annotations
 
+from tests.orders.ends import ended, target
+
 import pytest
 
 from tests.orders.answers import all_answers
@@ -19,7 +21,7 @@ def _cards(body: dict, rule: str) -> list[dict]:
 
 
 def _deletes(card: dict) -> list[str]:
-    return [a["resourceId"] for s in card.get("suggestions", []) for a in s["actions"] if a["type"] == "delete"]
+    return [ref for s in card.get("suggestions", []) for ref in ended(s["actions"])]
 
 
 def test_nr23_never_deletes_everolimus_and_stops_the_ssa(answers):
@@ -44,7 +46,7 @@ def test_ssa_escalation_ends_the_regimen_the_patient_takes(answers):
     for pid, current in (("net-43", "MedicationStatement/net-43-lar"), ("net-236", "MedicationStatement/net-236-lar")):
         (card,) = [c for c in answers[pid]["cards"] if "escalating" in c["summary"]]
         for suggestion in card["suggestions"]:
-            assert current in [a["resourceId"] for a in suggestion["actions"] if a["type"] == "delete"], pid
+            assert current in ended(suggestion["actions"]), pid
             assert [a["type"] for a in suggestion["actions"]][-1] == "create"
 
 
@@ -53,6 +55,8 @@ def test_interacting_antibiotic_holds_everolimus_first(answers):
         (card,) = _cards(answers[pid], "NR-19")
         first = card["suggestions"][0]
         assert first["isRecommended"] and first["label"].startswith("Hold everolimus"), pid
-        assert all("everolimus" in a["resourceId"] for a in first["actions"]), pid
+        assert all("everolimus" in target(a) for a in first["actions"]), pid
+        # a current everolimus is held (status on-hold), a draft one removed
+        assert all(a["type"] == "delete" or a["resource"]["status"] == "on-hold" for a in first["actions"]), pid
         assert all(not s["isRecommended"] for s in card["suggestions"][1:]), pid
         assert card["selectionBehavior"] == "at-most-one", pid

@@ -4,6 +4,8 @@ order, an active statement, an order not yet started) carries a suggestion that 
 "SSA not recommended in NEC" with lanreotide running, "everolimus during a PRRT course" with everolimus taken."""
 from __future__ import annotations
 
+from tests.orders.ends import ended
+
 import pytest
 
 from service.picture.model import TherapyStatus
@@ -29,7 +31,7 @@ def stop_problems(picture, body: dict) -> list[str]:
         current = _in_force(picture, net["topic"])
         if not current:
             continue
-        deletes = {a["resourceId"] for s in card.get("suggestions", []) for a in s["actions"] if a["type"] == "delete"}
+        deletes = {ref for s in card.get("suggestions", []) for ref in ended(s["actions"])}
         if not current & deletes:
             out.append(f"{card['summary'][:80]!r}: not recommended, the patient has {sorted(current)} in force and "
                        "no suggestion stops or holds it")

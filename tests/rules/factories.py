@@ -162,7 +162,7 @@ def knowledge() -> Knowledge:
 def run(rule_id: str, picture: NetPicture | None = None, **overrides: Any) -> tuple[Outcome, ...]:
     """Run one registered row on ``picture`` (or ``make_picture(**overrides)``); always a tuple.
 
-    A review row (F-05, PD-01, SB-11..SB-13, XC-01) reads the other rows' outcomes: it is run through the whole
+    A review row (F-05, PD-01, SB-11..SB-15, XC-01) reads the other rows' outcomes: it is run through the whole
     evaluation and its own outcomes (plus the outcomes it withdrew, as not applicable) are returned."""
     if picture is None:
         picture = make_picture(**overrides)

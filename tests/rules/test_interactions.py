@@ -134,3 +134,21 @@ def test_sb14_irinotecan_ordered_poor_metaboliser_or_unknown():
     assert fired_cards("SB-14", **dict(ordered, ugt1a1_poor=True)) == {"ugt1a1-poor-irinotecan"}
     folfox = dict(ordered, therapies=(therapy(Agent.OTHER_CHEMOTHERAPY, drug="FOLFOX", status=TherapyStatus.PLANNED),))
     assert fired_cards("SB-14", **folfox) == set() and fired_cards("SB-14", **dict(folfox, ugt1a1_poor=True)) == set()
+
+
+def test_sb15_baseline_labs_before_a_suggested_everolimus():
+    """SB-15 fires for everolimus suggested by this answer (P-03) with baseline labs missing, and names each one;
+    near misses: all labs current, everolimus taken (SB-01 monitors), everolimus not in question."""
+    from tests.rules.factories import fact, run
+    recent = date(2026, 10, 20)  # 12 days before the factories' as-of date
+    missing = [o for o in run("SB-15", **PROGRESSIVE_PNET) if o.status is Status.INSUFFICIENT]
+    assert missing and missing[0].card == "everolimus-baseline-labs"
+    assert "before everolimus: fasting glucose or HbA1c (not on record)" in missing[0].missing
+    full = make_labs(**{n: fact(v, on=recent) for n, v in (("hemoglobin", 13.0), ("wbc", 6.0), ("platelets", 250.0),
+                                                              ("creatinine_clearance", 90.0), ("hba1c", 5.6),
+                                                              ("cholesterol", 180.0))})
+    assert not [o for o in run("SB-15", **dict(PROGRESSIVE_PNET, labs=full)) if o.rule_id == "SB-15"
+                and o.status is not Status.NOT_APPLICABLE]
+    taken = dict(PNET, therapies=(therapy(Agent.EVEROLIMUS),))
+    assert not [o for o in run("SB-15", **taken) if o.status is Status.INSUFFICIENT]
+    assert not [o for o in run("SB-15", **PNET) if o.status is Status.INSUFFICIENT]
