@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from hashlib import blake2b
 
@@ -200,7 +200,7 @@ def _says_once(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Sai
         if offset < 0:
             return said              # not a slice of the text (never expected): not kept
         at = _At(offset, len(sentence.text), sentence.section, sentence.finding, sentence.specimen)
-        frozen.append(replace(s, reading=replace(s.reading, sentence=at)))
+        frozen.append(_with_sentence(s, at))
     if len(_SAID_CACHE) >= _SAID_CACHE_MAX:
         _SAID_CACHE.clear()
     _SAID_CACHE[key] = (lex, tuple(frozen))
@@ -211,7 +211,16 @@ def _thaw(said: Said, text: str) -> Said:
     at: _At = said.reading.sentence  # type: ignore[assignment]
     sentence = Sentence(text[at.offset:at.offset + at.length], at.section, at.finding, at.specimen)
     # the record is shared with the cache: it is only read (serialised to JSON by _candidate), never changed
-    return replace(said, reading=replace(said.reading, sentence=sentence))
+    return _with_sentence(said, sentence)
+
+
+def _with_sentence(said: Said, sentence: object) -> Said:
+    """``said`` with its reading's sentence replaced (what ``dataclasses.replace`` twice would give, built
+    directly: ``replace`` inspects the fields on every call)."""
+    r = said.reading
+    reading = Reading(r.field, r.value, r.display, sentence, r.start, r.end, r.mods,  # type: ignore[arg-type]
+                      r.specimen, r.tag)
+    return Said(said.field, said.value, said.display, reading, said.record, said.specimen)
 
 
 def report_says(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Said]:
@@ -472,6 +481,10 @@ def _status(readings: list[Reading], compares: bool) -> tuple[DiseaseStatus, Rea
 # --------------------------------------------------------------------------- candidates
 
 
+#: ``json.dumps(record, sort_keys=True, separators=(",", ":"))`` without building an encoder per call
+_RECORD_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
 def _candidate(said: Said, rec: ReportRec, kind: str, lex: Lexicon) -> Candidate:
     r = said.reading
     quote = quote_of(r.sentence.text, r.start, r.end, lex.quote_chars)
@@ -489,6 +502,5 @@ def _candidate(said: Said, rec: ReportRec, kind: str, lex: Lexicon) -> Candidate
     if category:
         record["category"] = category
     display = f"{said.display} (read from the {kind} report text)"
-    source = Source(rec.ref or None, rec.date, display, quote=quote,
-                    record=json.dumps(record, sort_keys=True, separators=(",", ":")))
+    source = Source(rec.ref or None, rec.date, display, quote=quote, record=_RECORD_JSON(record))
     return Candidate(said.value, source)

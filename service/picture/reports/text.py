@@ -20,6 +20,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from service.data.fhir_adapter import AttachmentRec
 
@@ -129,6 +130,24 @@ def normalise_header(text: str) -> str:
     return " ".join(text.lower().replace("-", " ").split())
 
 
+# A gate before ``_HEADER`` (a few microseconds a line): a header the reader acts on is, normalised, one of
+# ``non_finding`` or ``_FINDING_HEADERS``; its name starts the (stripped) line and ends before a blank, ":", "-",
+# "." or the line's end, so the line's leading run of ASCII letters is the header's first word. A line whose
+# first word starts no known header is not matched at all (the match would be ignored anyway).
+_LEAD = re.compile(r"[A-Za-z]+")
+
+
+@lru_cache(maxsize=8)
+def _header_firsts(non_finding: frozenset[str]) -> frozenset[str]:
+    """The first words (leading runs of letters) of the headers that open a section."""
+    out = set()
+    for header in non_finding | _FINDING_HEADERS:
+        lead = re.match(r"[a-z]+", header)
+        if lead is not None:
+            out.add(lead.group())
+    return frozenset(out)
+
+
 def _site_of(text: str, sites: Iterable[str]) -> str | None:
     """The first site word in ``text`` (whole words; the longest at a position)."""
     low = text.lower()
@@ -149,6 +168,7 @@ def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...],
     """Cut capped report text into sentences with their section, finding flag and specimen."""
     out: list[Sentence] = []
     section, finding, specimen = "", True, None
+    firsts = _header_firsts(non_finding)
     for raw_line in text.splitlines():
         line = raw_line.strip()
         if not line:
@@ -159,7 +179,11 @@ def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...],
         for piece in _split(line):
             body = piece
             colon = piece.find(":")
-            m = _HEADER.match(piece) if (0 <= colon <= 52 or len(piece) <= 52) else None
+            m = None
+            if 0 <= colon <= 52 or len(piece) <= 52:
+                lead = _LEAD.match(piece)        # a header's first word must be one of the known headers'
+                if lead is not None and lead.group().lower() in firsts:
+                    m = _HEADER.match(piece)
             if m is not None:
                 header = normalise_header(m.group(1) or m.group(2))
                 if header in non_finding or header in _FINDING_HEADERS:
@@ -198,7 +222,8 @@ def _specimen_label(line: str, sites: tuple[str, ...]) -> tuple[str | None] | No
     return (site,) if site is not None or s is not None else None
 
 
-_PUNCT = re.compile(r"[.?!]")
+# a "." / "?" / "!" ends a sentence only when a blank follows it (see :func:`_ends_sentence`): only those are tried
+_PUNCT = re.compile(r"[.?!](?=\s)")
 
 
 def _ends_sentence(line: str, i: int) -> bool:
@@ -229,9 +254,13 @@ def _split(line: str) -> list[str]:
     ``MAX_SENTENCE`` characters. A scan over the line's punctuation marks: linear, no pattern."""
     if len(line) <= MAX_SENTENCE and "." not in line and "?" not in line and "!" not in line:
         return [line]
+    ends = _PUNCT.search(line)
+    if ends is None and len(line) <= MAX_SENTENCE:
+        rest = line.strip()                   # no mark followed by a blank: nothing ends before the line's end
+        return [rest] if rest else []
     parts: list[str] = []
     start = 0
-    for m in _PUNCT.finditer(line):
+    for m in _PUNCT.finditer(line, ends.start() if ends is not None else len(line)):
         i = m.start()
         if _ends_sentence(line, i):
             piece = line[start:i + 1].strip()
