@@ -230,16 +230,19 @@ class _Marks:
         else:                       # "İ".lower() is two characters: lower each (ASCII) token instead
             tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _TOKEN.finditer(sentence)]
         found = lex.cue_index.spans(tokens)          # every cue list in one pass over the tokens
-        self.bounds = found["terminators"] + [(m.start(), m.end()) for m in _CLAUSE_MARKS.finditer(sentence)]
+        self.bounds = found["terminators"]
+        if ";" in sentence or "-" in sentence or "\u2013" in sentence or "\u2014" in sentence:   # what it needs
+            self.bounds = self.bounds + [(m.start(), m.end()) for m in _CLAUSE_MARKS.finditer(sentence)]
         self.neg_pre = found["negation_pre"]
         self.neg_post = found["negation_post"]
         self.uncertain = [(a, b) for a, b in found["uncertainty"]
                           if not (sentence[a:b].lower() in ("vs", "versus") and _COMPARED.match(sentence[b:b + 16]))]
         self.history = found["history"]
         self.history_response = found["history_response"]
+        # a year needs "19" or "20" in the sentence
         self.years = [(m.start(), int(m.group(1))) for m in _YEAR.finditer(sentence)
                       if not _EDITION.search(sentence[max(0, m.start() - 8):m.start()])] \
-            if _DIGIT.search(sentence) else []
+            if ("19" in sentence or "20" in sentence) else []
         self.questions = [i for i, ch in enumerate(sentence) if ch == "?"] if "?" in sentence else []
 
 
@@ -279,7 +282,10 @@ def clause(sentence: str, start: int, end: int, lex: Lexicon) -> tuple[int, int]
 
 
 def _within(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:
-    return any(lo <= s and e <= hi for s, e in spans)
+    for s, e in spans:
+        if lo <= s and e <= hi:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,17 +304,27 @@ def modifiers(sentence: str, start: int, end: int, lex: Lexicon, *, report_year:
               response: bool = False) -> Modifiers:
     """Negation, uncertainty and history of the statement at [start, end) of ``sentence``."""
     marks = _marks(sentence, lex)
-    a, b = clause(sentence, start, end, lex)
+    a, b = 0, len(sentence)                  # the clause (see :func:`clause`), from the same marks
+    for m_start, m_end in marks.bounds:
+        if m_end <= start and m_end > a:
+            a = m_end
+        elif m_start >= end and m_start < b:
+            b = m_start
     lo, hi = max(a, start - WINDOW), min(b, end + WINDOW)
-    negated = _within(marks.neg_pre, lo, start) or _within(marks.neg_post, end, hi)
-    uncertain = (_within(marks.uncertain, lo, start) or _within(marks.uncertain, end, hi)
-                 or any(a <= q < b for q in marks.questions))
+    # (most sentences have no cue of a kind: an empty list is not searched)
+    negated = bool(marks.neg_pre and _within(marks.neg_pre, lo, start)
+                   or marks.neg_post and _within(marks.neg_post, end, hi))
+    spans = marks.uncertain
+    uncertain = bool(spans and (_within(spans, lo, start) or _within(spans, end, hi))
+                     or marks.questions and any(a <= q < b for q in marks.questions))
     history = marks.history_response if response else marks.history
-    historical = _within(history, lo, start) or _within(history, end, hi)
-    if not historical and report_year is not None:
+    historical = bool(history and (_within(history, lo, start) or _within(history, end, hi)))
+    if not historical and report_year is not None and marks.years:
         historical = any(a <= at < b and year != report_year for at, year in marks.years)
-    return Modifiers(negated, uncertain, historical)
+    return _MODIFIERS[negated, uncertain, historical]
 
+
+_MODIFIERS = {(n, u, h): Modifiers(n, u, h) for n in (False, True) for u in (False, True) for h in (False, True)}
 
 _COMPARED = re.compile(r"^\.?\s{0,3}(?:the\s{1,3})?(?:prior|previous|baseline|last|earlier|\d)", re.IGNORECASE)
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from hashlib import blake2b
@@ -41,6 +41,7 @@ from service.picture.model import DiseaseStatus, Grade, Ki67, Source, SstrStatus
 from service.picture.reports import extract
 from service.picture.reports.cues import Lexicon, forget, lexicon, modifiers, site_name, tokens
 from service.picture.reports.extract import Reading
+from service.picture.reports.gates import fold, gate
 from service.picture.reports.text import Sentence, decode, quote_of, sentences
 from service.picture.terminology import Terminology
 
@@ -273,13 +274,19 @@ def _names_nen(findings, lex: Lexicon, year: int | None) -> bool:
     NEN's report). Negated and historical mentions never count."""
     hedged = False
     for s in findings:
+        if not _G_NEN_DIAGNOSIS(fold(s.text)):
+            continue             # none of the words a diagnosis needs
         for m in extract.NEN_DIAGNOSIS.finditer(s.text):
             mods = modifiers(s.text, m.start(), m.end(), lex, report_year=year)
             if mods.plain:
                 return True
             if not mods.negated and not mods.historical:
                 hedged = True
-    return hedged and not any(_OTHER_CARCINOMA.search(s.text) for s in findings)
+    return hedged and not any(_G_OTHER_CARCINOMA(fold(s.text)) and _OTHER_CARCINOMA.search(s.text)
+                              for s in findings)
+
+
+_G_NEN_DIAGNOSIS, _G_OTHER_CARCINOMA = gate(extract.NEN_DIAGNOSIS), gate(_OTHER_CARCINOMA)
 
 
 def _per_specimen(readings: list[Reading], name: str, record, lex: Lexicon) -> list[Said]:
@@ -390,7 +397,7 @@ def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
     scope = impression or findings
     readings = [r for s in scope if extract._has(s.text.lower(), extract.RESPONSE_GATE)
                 for r in extract.response_readings(s, lex, year)]
-    got_status = _status(readings, extract.report_compares(sents))
+    got_status = _status(readings, lambda: extract.report_compares(sents))
     if got_status is not None:
         status, pick = got_status
         code, display = _STATUS_CODES[status]
@@ -454,13 +461,18 @@ def _fdg(readings: list[Reading]) -> tuple[bool, Reading] | None:
     return None
 
 
-def _status(readings: list[Reading], compares: bool) -> tuple[DiseaseStatus, Reading] | None:
+def _status(readings: list[Reading], compares: Callable[[], bool]) -> tuple[DiseaseStatus, Reading] | None:
+    """``compares()``: does the report compare with an earlier study (asked only when a "new lesion" needs it)."""
     plain = []
+    compared: bool | None = None
     for r in readings:
         if not r.mods.plain:
             continue
-        if r.value is DiseaseStatus.PROGRESSIVE and r.tag.startswith(("new", "additional")) and not compares:
-            continue             # "new lesion" in a report that compares with nothing: not a response
+        if r.value is DiseaseStatus.PROGRESSIVE and r.tag.startswith(("new", "additional")):
+            if compared is None:
+                compared = compares()
+            if not compared:
+                continue         # "new lesion" in a report that compares with nothing: not a response
         plain.append(r)
     hedged_progression = any(r.value is DiseaseStatus.PROGRESSIVE and r.mods.uncertain and not r.mods.negated
                              for r in readings)

@@ -1,0 +1,131 @@
+"""Cheap gates before report patterns: the words a pattern cannot match without, derived from the pattern itself.
+
+A pattern over a sentence costs microseconds (an ``IGNORECASE`` alternation is tried at nearly every character);
+a substring test (``"liver" in low``) costs tens of nanoseconds. :func:`gate` reads a compiled pattern's parse
+tree and returns clauses of literal words such that *every* match of the pattern contains, for each clause, at
+least one of its words (lower-cased). A sentence whose folded lower-case text (:func:`fold`) fails a clause
+cannot match: the pattern is not run. The gate is a necessary condition only - when it passes the pattern still
+decides - so gating never changes what is read, only what is tried.
+
+How the clauses are found (a parse-tree walk, no guessing):
+
+- a run of literal characters in a sequence is a word the match must contain;
+- a group, or an item repeated at least once, must match: its clauses hold;
+- an alternation holds a clause made of one clause of each branch (one word of it is in whichever branch
+  matched); a branch without any clause (an empty or all-optional branch) leaves the alternation without one;
+- anything else (character classes, optional items, lookarounds, anchors) gives nothing and breaks a run.
+
+Case: ``IGNORECASE`` lets ASCII letters also match "İ", "ı", "ſ" and the Kelvin sign; :func:`fold` maps those
+(after ``str.lower``) to the ASCII letter they match, so a folded text contains a word whenever a match does.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+import re._constants as _c
+import re._parser as _p
+
+_MAX_CLAUSES = 8          # clauses kept per node (the most selective first)
+_MAX_WORDS = 24           # words per clause: a longer clause tests more than it saves
+_FOLD = {0x307: None, 0x131: "i", 0x17F: "s"}   # "İ".lower() is "i" + U+0307; "ı" and "ſ" match "i" and "s"
+
+
+def fold(text: str) -> str:
+    """``text`` lower-cased for gates: every character an ``IGNORECASE`` ASCII literal matches becomes it."""
+    return folded(text.lower())
+
+
+def folded(low: str) -> str:
+    """:func:`fold` of text already lower-cased (``text.lower()``)."""
+    return low if low.isascii() else low.translate(_FOLD)
+
+
+Clause = tuple[str, ...]
+
+
+def _rank(clause: Clause) -> tuple[int, int]:
+    """Most selective first: longer shortest word, then fewer words."""
+    return (-min(len(w) for w in clause), len(clause))
+
+
+def _prune(clauses: list[Clause]) -> list[Clause]:
+    """Drop clauses implied by a kept one (a superset of its words), long ones, duplicates; best first."""
+    out: list[Clause] = []
+    for c in sorted({tuple(sorted(set(c))) for c in clauses if c and len(set(c)) <= _MAX_WORDS}, key=_rank):
+        words = set(c)
+        if any(set(k) <= words for k in out):
+            continue
+        # a word containing another word of the clause adds nothing ("avid" covers "avidity")
+        reduced = tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
+        out.append(reduced)
+    return sorted(set(out), key=_rank)[:_MAX_CLAUSES]
+
+
+def _clauses(items) -> list[Clause] | None:
+    """Clauses of a sequence of parse items; None when nothing is required."""
+    found: list[Clause] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            found.append(("".join(run).lower(),))
+            run.clear()
+
+    for op, av in items:
+        if op is _c.LITERAL and av < 128:
+            run.append(chr(av))        # ASCII only: a non-ASCII literal may match other characters (µ/μ)
+            continue
+        flush()
+        if op is _c.SUBPATTERN:
+            sub = _clauses(av[3])
+            if sub:
+                found += sub
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            low, _high, body = av
+            if low >= 1:
+                sub = _clauses(body)
+                if sub:
+                    found += sub
+        elif op is _c.ATOMIC_GROUP:
+            sub = _clauses(av)
+            if sub:
+                found += sub
+        elif op is _c.BRANCH:
+            branches = [_clauses(b) for b in av[1]]
+            if all(branches):
+                combos = itertools.islice(itertools.product(*branches), 64)
+                found += [tuple(w for c in combo for w in c) for combo in combos]
+        # IN, ANY, AT, ASSERT, ASSERT_NOT, GROUPREF, NOT_LITERAL, CATEGORY ...: nothing required
+    flush()
+    pruned = _prune(found)
+    return pruned or None
+
+
+class Gate:
+    """The clauses of one pattern: ``gate(low)`` is False only when the pattern cannot match the text whose
+    :func:`fold` is ``low``."""
+
+    __slots__ = ("clauses", "pattern")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        if not isinstance(pattern.pattern, str) or pattern.flags & re.VERBOSE:
+            self.clauses: tuple[Clause, ...] = ()
+        else:
+            self.clauses = tuple(_clauses(_p.parse(pattern.pattern, pattern.flags)) or ())
+        self.pattern = pattern.pattern
+
+    def __call__(self, low: str) -> bool:
+        for clause in self.clauses:
+            for word in clause:
+                if word in low:
+                    break
+            else:
+                return False
+        return True
+
+    def __repr__(self) -> str:
+        return f"Gate({self.clauses!r})"
+
+
+def gate(pattern: re.Pattern[str]) -> Gate:
+    return Gate(pattern)
