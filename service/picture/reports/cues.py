@@ -77,6 +77,14 @@ class Phrases:
         Token set and joined-token substring tests: C-level work, no per-token Python loop."""
         return self.found_in_tokens(_TOKEN.findall(text.lower()))
 
+    def found_in_any(self, texts: list[str]) -> bool:
+        """``any(self.found_in(t) for t in texts)``: first one test over the tokens of all the texts (a phrase
+        in any text is found there too), and only when that finds something, text by text (a phrase of two
+        words could be the last word of one text and the first of the next)."""
+        if not texts or not self.found_in_tokens(_TOKEN.findall("\n".join(texts).lower())):
+            return False
+        return any(self.found_in(t) for t in texts)
+
     def found_in_tokens(self, toks: list[str]) -> bool:
         """:meth:`found_in` for text already cut into lower-case tokens (``tokens(text)``)."""
         if self.single.intersection(toks):

@@ -393,7 +393,9 @@ RESPONSE_GATE = ("progress", "stable", "unchanged", "new", "increase", "enlarg",
                  "pd", "similar", "same", "additional", "reduction")
 
 
-def pathology_readings(sentences: list[Sentence], lex: Lexicon, year: int | None) -> list[Reading]:
+def pathology_readings(sentences: list[Sentence], lex: Lexicon, year: int | None, *,
+                       other_tumour: bool | None = None) -> list[Reading]:
+    """``other_tumour``: whether any finding sentence names another tumour (False: no sentence is tested)."""
     out: list[Reading] = []
     for s in sentences:
         if not s.finding or _UNCHECKED.match(s.text):
@@ -408,7 +410,7 @@ def pathology_readings(sentences: list[Sentence], lex: Lexicon, year: int | None
             found += differentiation_readings(s, lex, year)
         if _has(low, _GRADE_GATE):
             found += grade_readings(s, lex, year)
-        if found and lex.other_tumour.found_in(s.text):
+        if found and other_tumour is not False and lex.other_tumour.found_in(s.text):
             continue                 # a sentence about another tumour (breast, prostate ...): nothing read
         out += found
     return out
@@ -524,9 +526,10 @@ def _sstr_signal(text: str, m: re.Match[str], signal: str, s: Sentence, lex: Lex
     return Reading("sstr", value or signal, signal, s, m.start(), m.end(), mods, tag=signal)
 
 
-def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) -> list[Reading]:
+def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool, low: str | None = None) -> list[Reading]:
+    """``low``: ``s.text.lower()`` when the caller has it."""
     text = s.text
-    low = text.lower()
+    low = text.lower() if low is None else low
     f = folded(low)
     if dual and (not lex.sstr_tracers.found_in(text) or lex.fdg_tracers.found_in(text)):
         return []       # a PET/CT with two tracers: only sentences that name the SSTR tracer alone
@@ -567,11 +570,11 @@ def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) ->
     return out
 
 
-def fdg_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) -> list[Reading]:
+def fdg_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool, low: str | None = None) -> list[Reading]:
     text = s.text
     if dual and (not lex.fdg_tracers.found_in(text) or lex.sstr_tracers.found_in(text)):
         return []
-    f = fold(text)
+    f = fold(text) if low is None else folded(low)
     if _G_PHYSIOLOGIC(f) and _PHYSIOLOGIC.search(text) and not _LESION_WORD.search(text):
         return []
     out: list[Reading] = []
@@ -594,7 +597,7 @@ def fdg_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) -> 
     return out
 
 
-def response_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
+def response_readings(s: Sentence, lex: Lexicon, year: int | None, *, low: str | None = None) -> list[Reading]:
     text = s.text
     out: list[Reading] = []
     taken: list[tuple[int, int]] = []
@@ -610,7 +613,7 @@ def response_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Readi
         out.append(Reading("status", status, f"disease status: {status.value}", s, m.start(), m.end(), mods,
                            tag=m.group(0).lower()))
 
-    low = text.lower()
+    low = text.lower() if low is None else low
     f = folded(low)
     for pattern, status, words, needs in _RESPONSE_PATTERNS:
         if not _has(low, words) or not needs(f):

@@ -242,8 +242,8 @@ def _pathology(sents, lex: Lexicon, year: int | None) -> list[Said]:
     findings = [s for s in sents if s.finding]
     if not _names_nen(findings, lex, year):
         return []            # no neuroendocrine neoplasm affirmed in the findings: not the NEN's report
-    other = any(lex.other_tumour.found_in(s.text) for s in findings)
-    readings = [r for r in extract.pathology_readings(sents, lex, year) if r.mods.plain
+    other = lex.other_tumour.found_in_any([s.text for s in findings])
+    readings = [r for r in extract.pathology_readings(sents, lex, year, other_tumour=other) if r.mods.plain
                 and (not other or r.field == "differentiation" or extract.NE_WORDS.search(r.sentence.text))]
     said: list[Said] = []
     said += _per_specimen(readings, "ki67", _ki67_record, lex)
@@ -373,10 +373,11 @@ def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
     sstr_study, fdg_study = study_tracers(text, sents, lex)
     dual = sstr_study and fdg_study
     findings = [s for s in sents if s.finding]
+    lows = {id(s): s.text.lower() for s in findings}     # each finding sentence lower-cased once
     said: list[Said] = []
     if sstr_study:
-        readings = [r for s in findings if extract._has(s.text.lower(), extract.SSTR_GATE)
-                    for r in extract.sstr_readings(s, lex, year, dual=dual)]
+        readings = [r for s in findings if extract._has(lows[id(s)], extract.SSTR_GATE)
+                    for r in extract.sstr_readings(s, lex, year, dual=dual, low=lows[id(s)])]
         got = _sstr(readings)
         if got is not None:
             value, display, pick, code = got
@@ -385,8 +386,8 @@ def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
                    if code is None else _coded("sstr", lex, None, code))
             said.append(Said("sstr", value, display, pick, rec))
     if fdg_study:
-        readings = [r for s in findings if extract._has(s.text.lower(), extract.FDG_GATE)
-                    for r in extract.fdg_readings(s, lex, year, dual=dual)]
+        readings = [r for s in findings if extract._has(lows[id(s)], extract.FDG_GATE)
+                    for r in extract.fdg_readings(s, lex, year, dual=dual, low=lows[id(s)])]
         got_fdg = _fdg(readings)
         if got_fdg is not None:
             avid, pick = got_fdg
@@ -395,8 +396,8 @@ def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
     impression = [s for s in findings if s.section in ("impression", "impressions", "conclusion", "conclusions",
                                                         "summary", "opinion", "interpretation")]
     scope = impression or findings
-    readings = [r for s in scope if extract._has(s.text.lower(), extract.RESPONSE_GATE)
-                for r in extract.response_readings(s, lex, year)]
+    readings = [r for s in scope if extract._has(lows[id(s)], extract.RESPONSE_GATE)
+                for r in extract.response_readings(s, lex, year, low=lows[id(s)])]
     got_status = _status(readings, lambda: extract.report_compares(sents))
     if got_status is not None:
         status, pick = got_status
