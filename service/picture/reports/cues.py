@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+from itertools import accumulate, compress
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -45,6 +46,7 @@ def fragments(words: list[str] | tuple[str, ...]) -> re.Pattern[str]:
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+|\?")
+_TOKEN_SPLIT = re.compile(r"([A-Za-z0-9]+|\?)")     # split() keeps the tokens: gap, token, gap, ..., gap
 
 
 class Phrases:
@@ -125,7 +127,7 @@ class CueIndex:
     """All the cue lists in one index: a single pass over a sentence's tokens finds the spans of each list
     (within a list leftmost-longest and non-overlapping, as :class:`Phrases` does; lists overlap freely)."""
 
-    __slots__ = ("lists", "by_first")
+    __slots__ = ("lists", "by_first", "singles", "pairs")
 
     def __init__(self, lists: dict[str, Phrases]) -> None:
         self.lists = tuple(lists)
@@ -137,6 +139,42 @@ class CueIndex:
             v.sort(key=lambda item: len(item[1]), reverse=True)
         # (list name, phrase length, the phrase's later words as a list: one C-level slice comparison)
         self.by_first = {first: tuple((name, len(c), list(c[1:])) for name, c in v) for first, v in by_first.items()}
+        # for spans_of: the one-word cues of a first word; the longer ones by their first two words (same order)
+        self.singles = {first: tuple(name for name, k, _ in v if k == 1) for first, v in self.by_first.items()}
+        self.pairs: dict[tuple[str, str], tuple[tuple[str, int, list[str]], ...]] = {}
+        for first, v in self.by_first.items():
+            for name, k, tail in v:
+                if k > 1:
+                    self.pairs[first, tail[0]] = self.pairs.get((first, tail[0]), ()) + ((name, k, tail),)
+
+    def spans_of(self, words: list[str], starts: list[int], ends: list[int]) -> dict[str, list[tuple[int, int]]]:
+        """:meth:`spans` of tokens given as three lists (word, start, end); only the tokens that start a cue are
+        visited (picked in C: ``compress`` over a membership map)."""
+        out: dict[str, list[tuple[int, int]]] = {name: [] for name in self.lists}
+        pairs, singles = self.pairs, self.singles
+        taken: dict[str, int] = {}
+        n = len(words)
+        # the candidates of :meth:`spans` at token i, in its order (longest first): a phrase of several words
+        # can only match when its second word is the next token; then the one-word cues
+        for i in compress(range(n), map(self.by_first.__contains__, words)):
+            w = words[i]
+            done: set[str] = set()
+            longer = pairs.get((w, words[i + 1])) if i + 1 < n else None
+            if longer:
+                for name, k, tail in longer:
+                    if name in done or taken.get(name, 0) > i:
+                        continue
+                    if i + k <= n and words[i + 1:i + k] == tail:
+                        out[name].append((starts[i], ends[i + k - 1]))
+                        taken[name] = i + k
+                        done.add(name)
+            for name in singles[w]:
+                if name in done or taken.get(name, 0) > i:
+                    continue
+                out[name].append((starts[i], ends[i]))
+                taken[name] = i + 1
+                done.add(name)
+        return out
 
     def spans(self, tokens: list[tuple[int, int, str]]) -> dict[str, list[tuple[int, int]]]:
         out: dict[str, list[tuple[int, int]]] = {name: [] for name in self.lists}
@@ -234,10 +272,14 @@ class _Marks:
 
     def __init__(self, sentence: str, lex: "Lexicon") -> None:
         if sentence.isascii():      # lower() keeps every position: one lower-casing for the whole sentence
-            tokens = [(*m.span(), m.group()) for m in _TOKEN.finditer(sentence.lower())]
+            # the tokens and the gaps between them, their positions summed from their lengths: no match object
+            # and no Python step per token (see CueIndex.spans_of)
+            parts = _TOKEN_SPLIT.split(sentence.lower())
+            ends = list(accumulate(map(len, parts)))
+            found = lex.cue_index.spans_of(parts[1::2], ends[0:-1:2], ends[1::2])
         else:                       # "İ".lower() is two characters: lower each (ASCII) token instead
             tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _TOKEN.finditer(sentence)]
-        found = lex.cue_index.spans(tokens)          # every cue list in one pass over the tokens
+            found = lex.cue_index.spans(tokens)      # every cue list in one pass over the tokens
         self.bounds = found["terminators"]
         if ";" in sentence or "-" in sentence or "\u2013" in sentence or "\u2014" in sentence:   # what it needs
             self.bounds = self.bounds + [(m.start(), m.end()) for m in _CLAUSE_MARKS.finditer(sentence)]

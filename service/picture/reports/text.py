@@ -169,6 +169,7 @@ def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...],
     out: list[Sentence] = []
     section, finding, specimen = "", True, None
     firsts = _header_firsts(non_finding)
+    lead_match, header_match, append = _LEAD.match, _HEADER.match, out.append
     for raw_line in text.splitlines():
         line = raw_line.strip()
         if not line:
@@ -176,14 +177,17 @@ def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...],
         specimen_line = pathology and _may_open_specimen(line) and _specimen_label(line, sites)
         if specimen_line:
             specimen = specimen_line[0]
-        for piece in _split(line):
+        if len(line) <= MAX_SENTENCE and "." not in line and "?" not in line and "!" not in line:
+            pieces: list[str] = [line]           # _split's own first test, without the call
+        else:
+            pieces = _split(line)
+        for piece in pieces:
             body = piece
-            colon = piece.find(":")
             m = None
-            if 0 <= colon <= 52 or len(piece) <= 52:
-                lead = _LEAD.match(piece)        # a header's first word must be one of the known headers'
+            if len(piece) <= 52 or 0 <= piece.find(":", 0, 53):
+                lead = lead_match(piece)         # a header's first word must be one of the known headers'
                 if lead is not None and lead.group().lower() in firsts:
-                    m = _HEADER.match(piece)
+                    m = header_match(piece)
             if m is not None:
                 header = normalise_header(m.group(1) or m.group(2))
                 if header in non_finding or header in _FINDING_HEADERS:
@@ -197,7 +201,7 @@ def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...],
                         label = _specimen_label(body, sites)
                         if label:
                             specimen = label[0]
-            out.append(Sentence(body, section, finding, specimen))
+            append(Sentence(body, section, finding, specimen))
     return out
 
 
