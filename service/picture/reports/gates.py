@@ -9,7 +9,8 @@ decides - so gating never changes what is read, only what is tried.
 
 How the clauses are found (a parse-tree walk, no guessing):
 
-- a run of literal characters in a sequence is a word the match must contain;
+- a run of literal characters in a sequence is a word the match must contain (a class of up to four literal
+  characters makes the run one of a few words: ``[<>]=`` is "<=" or ">=");
 - a group, or an item repeated at least once, must match: its clauses hold;
 - an alternation holds a clause made of one clause of each branch (one word of it is in whichever branch
   matched); a branch without any clause (an empty or all-optional branch) leaves the alternation without one;
@@ -25,7 +26,8 @@ import re
 import re._constants as _c
 import re._parser as _p
 
-_MAX_CLAUSES = 8          # clauses kept per node (the most selective first)
+_MAX_CLAUSES = 16         # clauses kept per node (the most selective first)
+_GATE_CLAUSES = 4         # clauses a gate tests
 _MAX_WORDS = 24           # words per clause: a longer clause tests more than it saves
 _FOLD = {0x307: None, 0x131: "i", 0x17F: "s"}   # "İ".lower() is "i" + U+0307; "ı" and "ſ" match "i" and "s"
 
@@ -44,8 +46,8 @@ Clause = tuple[str, ...]
 
 
 def _rank(clause: Clause) -> tuple[int, int]:
-    """Most selective first: longer shortest word, then fewer words."""
-    return (-min(len(w) for w in clause), len(clause))
+    """Most selective first: longer shortest word (a sign such as ">" or "%" counts as rare), then fewer words."""
+    return (-min(len(w) if w.isalnum() or len(w) > 1 else 5 for w in clause), len(clause))
 
 
 def _prune(clauses: list[Clause]) -> list[Clause]:
@@ -61,19 +63,41 @@ def _prune(clauses: list[Clause]) -> list[Clause]:
     return sorted(set(out), key=_rank)[:_MAX_CLAUSES]
 
 
+# non-ASCII characters a literal may be: uncased signs (IGNORECASE matches them only as themselves)
+_SIGNS = frozenset("\u2248\u00b2\u2013\u2014\u2264\u2265\u00b0\u00b1\u00d7")
+_MAX_RUN = 16             # alternatives of one literal run ("[<>]=" is two)
+
+
+def _chars(op, av) -> tuple[str, ...] | None:
+    """The characters one parse item matches when it is a literal or a small class of literals, else None."""
+    if op is _c.LITERAL:
+        c = chr(av)
+        return (c,) if av < 128 or c in _SIGNS else None
+    if op is _c.IN and 0 < len(av) <= 4 and all(o is _c.LITERAL for o, _ in av):
+        cs = tuple(chr(v) for _, v in av)
+        return cs if all(ord(c) < 128 or c in _SIGNS for c in cs) else None
+    return None
+
+
 def _clauses(items) -> list[Clause] | None:
     """Clauses of a sequence of parse items; None when nothing is required."""
     found: list[Clause] = []
-    run: list[str] = []
+    run: list[str] = []           # the strings the literal run so far may be (one per class choice)
 
     def flush() -> None:
-        if run:
-            found.append(("".join(run).lower(),))
-            run.clear()
+        if run and run[0]:
+            found.append(tuple(r.lower() for r in run))
+        run.clear()
 
     for op, av in items:
-        if op is _c.LITERAL and av < 128:
-            run.append(chr(av))        # ASCII only: a non-ASCII literal may match other characters (µ/μ)
+        chars = _chars(op, av)
+        if chars is not None:
+            grown = [r + c for r in (run or [""]) for c in chars]
+            if len(grown) <= _MAX_RUN:
+                run[:] = grown
+                continue
+            flush()
+            run[:] = list(chars)
             continue
         flush()
         if op is _c.SUBPATTERN:
@@ -95,7 +119,7 @@ def _clauses(items) -> list[Clause] | None:
             if all(branches):
                 combos = itertools.islice(itertools.product(*branches), 64)
                 found += [tuple(w for c in combo for w in c) for combo in combos]
-        # IN, ANY, AT, ASSERT, ASSERT_NOT, GROUPREF, NOT_LITERAL, CATEGORY ...: nothing required
+        # other classes, ANY, AT, ASSERT, ASSERT_NOT, GROUPREF, NOT_LITERAL, CATEGORY ...: nothing required
     flush()
     pruned = _prune(found)
     return pruned or None
@@ -111,7 +135,8 @@ class Gate:
         if not isinstance(pattern.pattern, str) or pattern.flags & re.VERBOSE:
             self.clauses: tuple[Clause, ...] = ()
         else:
-            self.clauses = tuple(_clauses(_p.parse(pattern.pattern, pattern.flags)) or ())
+            # a few clauses: a sentence that passes (the one the pattern then scans) pays for every clause
+            self.clauses = tuple((_clauses(_p.parse(pattern.pattern, pattern.flags)) or [])[:_GATE_CLAUSES])
         self.pattern = pattern.pattern
 
     def __call__(self, low: str) -> bool:
