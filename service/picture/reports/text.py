@@ -276,6 +276,9 @@ def _split(line: str) -> list[str]:
         parts.append(rest)
     out: list[str] = []
     for piece in parts:
+        if len(piece) <= MAX_SENTENCE:
+            out.append(piece)                    # stripped, not empty, short: kept as it is
+            continue
         start, n = 0, len(piece)
         while n - start > MAX_SENTENCE:          # cut by position: no copy of the rest per cut
             cut = piece.rfind(" ", start, start + MAX_SENTENCE)
