@@ -54,15 +54,17 @@ class Phrases:
     length, leftmost-longest, non-overlapping (what an alternation regex would find, without trying every
     alternative at every character)."""
 
-    __slots__ = ("by_first", "prefixes", "single", "multi")
+    __slots__ = ("by_first", "prefixes", "single", "multi", "needles")
 
     def __init__(self, words, *, prefix: bool = False) -> None:
         by_first: dict[str, list[tuple[str, ...]]] = {}
         prefixes: list[str] = []
+        needles: set[str] = set()
         for w in {str(x).strip().lower() for x in words if str(x).strip()}:
             toks = tuple(t.lower() for t in _TOKEN.findall(w))
             if not toks:
                 continue
+            needles.add(max(toks, key=len))
             if prefix and len(toks) == 1:
                 prefixes.append(toks[0])          # "prostat" also finds "prostatic"
             else:
@@ -73,17 +75,31 @@ class Phrases:
         self.prefixes = tuple(" " + p for p in sorted(prefixes))   # " prostat" in " ... prostatic ... "
         self.single = frozenset(t[0] for v in by_first.values() for t in v if len(t) == 1)
         self.multi = tuple(" " + " ".join(t) + " " for v in by_first.values() for t in v if len(t) > 1)
+        # a phrase found in a text has each of its words in the lower-cased text (as a substring): its longest
+        # word is tested before the text is cut into tokens
+        self.needles = tuple(sorted(needles, key=len, reverse=True))
 
     def found_in(self, text: str) -> bool:
         """Does any phrase occur in ``text`` (as whole words; a prefix word as the start of a word)?
         Token set and joined-token substring tests: C-level work, no per-token Python loop."""
-        return self.found_in_tokens(_TOKEN.findall(text.lower()))
+        return self.found_in_low(text.lower())
+
+    def may_be_in(self, low: str) -> bool:
+        """False when no phrase can be in the lower-cased text ``low`` (none of their longest words is in it)."""
+        for needle in self.needles:
+            if needle in low:
+                return True
+        return False
+
+    def found_in_low(self, low: str) -> bool:
+        """:meth:`found_in` of text already lower-cased."""
+        return self.may_be_in(low) and self.found_in_tokens(_TOKEN.findall(low))
 
     def found_in_any(self, texts: list[str]) -> bool:
         """``any(self.found_in(t) for t in texts)``: first one test over the tokens of all the texts (a phrase
         in any text is found there too), and only when that finds something, text by text (a phrase of two
         words could be the last word of one text and the first of the next)."""
-        if not texts or not self.found_in_tokens(_TOKEN.findall("\n".join(texts).lower())):
+        if not texts or not self.found_in_low("\n".join(texts).lower()):
             return False
         return any(self.found_in(t) for t in texts)
 

@@ -361,12 +361,19 @@ def study_tracers(text: str, sents, lex: Lexicon) -> tuple[bool, bool]:
     (an SSTR PET that mentions "the recent FDG PET" is not an FDG study), else from the whole text."""
     head = [text.strip().split("\n", 1)[0]] + [s.text for s in sents if not s.finding or s.section in (
         "examination", "exam", "study", "procedure")]
-    toks = tokens("\n".join(head))
-    sstr, fdg = lex.sstr_tracers.found_in_tokens(toks), lex.fdg_tracers.found_in_tokens(toks)
+    sstr, fdg = _tracers("\n".join(head).lower(), lex)
     if sstr or fdg:
         return sstr, fdg
-    toks = tokens(text)
-    return lex.sstr_tracers.found_in_tokens(toks), lex.fdg_tracers.found_in_tokens(toks)
+    return _tracers(text.lower(), lex)
+
+
+def _tracers(low: str, lex: Lexicon) -> tuple[bool, bool]:
+    """(an SSTR tracer named, an FDG tracer named) in lower-cased text; cut into tokens only when one may be."""
+    may_sstr, may_fdg = lex.sstr_tracers.may_be_in(low), lex.fdg_tracers.may_be_in(low)
+    if not (may_sstr or may_fdg):
+        return False, False
+    toks = tokens(low)
+    return (may_sstr and lex.sstr_tracers.found_in_tokens(toks)), (may_fdg and lex.fdg_tracers.found_in_tokens(toks))
 
 
 def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:

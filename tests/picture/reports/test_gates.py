@@ -68,3 +68,24 @@ def test_the_hand_written_gates_let_through_every_text_their_pattern_matches():
         missed = [t[:80] for t in TEXTS + ["WD NET", "PD-NEC", "a \u2013 b", "G2", "in 1998"]
                   if pattern.search(t) is not None and not needs(t)]
         assert not missed, (pattern.pattern, missed[:3])
+
+
+def test_a_phrase_list_s_substring_test_before_tokens_changes_no_answer():
+    """``Phrases.found_in`` tests the phrases' longest words as substrings before cutting the text into tokens:
+    the answer is the token test's, for every phrase list of the lexicon and every text."""
+    from pathlib import Path
+
+    from service.picture.terminology import load_terminology
+    lex = cues.lexicon(load_terminology(Path(__file__).resolve().parents[3] / "cards" / "terminology"))
+    lists = dict(lex.cue_lists, sstr=lex.sstr_tracers, fdg=lex.fdg_tracers, other=lex.other_tumour)
+    found = 0
+    for name, phrases in lists.items():
+        for t in TEXTS:
+            expected = phrases.found_in_tokens(cues.tokens(t))
+            assert phrases.found_in(t) == expected, (name, t[:80])
+            found += expected
+    assert found > 100
+    texts = [t for t in TEXTS[:50]]
+    assert lex.other_tumour.found_in_any(texts) == any(lex.other_tumour.found_in(t) for t in texts)
+    assert lex.other_tumour.found_in_any(["ductal", "carcinoma of the ileum"]) is False   # not across texts
+    assert lex.other_tumour.found_in_any(["a ductal carcinoma"]) is True
