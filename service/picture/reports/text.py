@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from service.data.fhir_adapter import AttachmentRec
+from service.picture.reports.gates import fold, gate
 
 MAX_SENTENCE = 600
 TEXT_TYPES = ("text/plain", "text/html")
@@ -126,6 +127,9 @@ _NOT_SPECIMEN = re.compile(r"ki[\s\-]?67|mitos|mitotic|grade|type|diagnos|impres
                            r"necrosis|procedure|technique|finding", re.IGNORECASE)
 
 
+_NOT_SPECIMEN_NEEDS = gate(_NOT_SPECIMEN)      # the words _NOT_SPECIMEN cannot match without (see gates)
+
+
 def normalise_header(text: str) -> str:
     return " ".join(text.lower().replace("-", " ").split())
 
@@ -218,7 +222,7 @@ def _specimen_label(line: str, sites: tuple[str, ...]) -> tuple[str | None] | No
     label = s.group(2) if s is not None else named.group(1) if named is not None else None
     if label is None:
         terse = _SPECIMEN_TERSE.match(line)
-        if terse is None or _NOT_SPECIMEN.search(terse.group(1)):
+        if terse is None or (_NOT_SPECIMEN_NEEDS(fold(terse.group(1))) and _NOT_SPECIMEN.search(terse.group(1))):
             return None
         site = _site_of(terse.group(1), sites)
         return (site,) if site is not None else None
