@@ -607,9 +607,10 @@ def response_readings(s: Sentence, lex: Lexicon, year: int | None, *, low: str |
         mods = modifiers(text, m.start(), m.end(), lex, report_year=year, response=True)
         if status is DiseaseStatus.STABLE:
             mods = Modifiers(False, mods.uncertain, mods.historical)   # "no progression" is the reading
-        if status is DiseaseStatus.PROGRESSIVE and \
-                _RESPONSE_HISTORY.search(text[max(0, m.start() - 60):m.end() + 60]) is not None:
-            mods = Modifiers(mods.negated, mods.uncertain, True)
+        if status is DiseaseStatus.PROGRESSIVE:
+            around = text[max(0, m.start() - 60):m.end() + 60]
+            if _G_RESPONSE_HISTORY(fold(around)) and _RESPONSE_HISTORY.search(around) is not None:
+                mods = Modifiers(mods.negated, mods.uncertain, True)
         out.append(Reading("status", status, f"disease status: {status.value}", s, m.start(), m.end(), mods,
                            tag=m.group(0).lower()))
 
@@ -626,7 +627,7 @@ def response_readings(s: Sentence, lex: Lexicon, year: int | None, *, low: str |
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         a, b = clause(text, m.start(), m.end(), lex)
-        if _TUMOUR_NOUN.search(text[a:b]):
+        if _G_TUMOUR_NOUN(fold(text[a:b])) and _TUMOUR_NOUN.search(text[a:b]):
             add(m, DiseaseStatus.STABLE)
     m_pd = _PD_ALONE.match(text)
     if m_pd is not None:
@@ -650,5 +651,6 @@ _G_OTHER_GRADING, _G_GRADE_PREFIXED = gate(_OTHER_GRADING), gate(_GRADE_PREFIXED
 _G_PHYSIOLOGIC, _G_STUDY_NEGATIVE = gate(_PHYSIOLOGIC), gate(_STUDY_NEGATIVE)
 _G_FDG_NOT, _G_FDG_WEAK, _G_FDG_AVID = gate(_FDG_NOT), gate(_FDG_WEAK), gate(_FDG_AVID)
 _G_STABLE_WORD, _G_COMPARISON = gate(_STABLE_WORD), gate(_COMPARISON)
+_G_RESPONSE_HISTORY, _G_TUMOUR_NOUN = gate(_RESPONSE_HISTORY), gate(_TUMOUR_NOUN)
 _SSTR_PATTERNS = tuple((p, signal, words, gate(p)) for p, signal, words in _SSTR_PATTERNS)
 _RESPONSE_PATTERNS = tuple((p, status, words, gate(p)) for p, status, words in _RESPONSE_PATTERNS)
