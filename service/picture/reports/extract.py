@@ -18,7 +18,7 @@ from typing import Any
 
 from service.picture.model import DiseaseStatus, Grade, Ki67
 from service.picture.reports.cues import Lexicon, Modifiers, clause, modifiers
-from service.picture.reports.gates import fold, folded, gate
+from service.picture.reports.gates import fold, folded, gate, lowered
 from service.picture.reports.text import Sentence
 
 # --------------------------------------------------------------------------- shared pieces
@@ -533,7 +533,9 @@ def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool, lo
     f = folded(low)
     if dual and (not lex.sstr_tracers.found_in(text) or lex.fdg_tracers.found_in(text)):
         return []       # a PET/CT with two tracers: only sentences that name the SSTR tracer alone
-    if _G_PHYSIOLOGIC(f) and _PHYSIOLOGIC.search(text) and not _LESION_WORD.search(text):
+    # ASCII text: the case-sensitive twins run on the lower-cased text (same spans, see gates.lowered)
+    on, asc = (low, True) if text.isascii() else (text, False)
+    if _G_PHYSIOLOGIC(f) and _scan(_PHYSIOLOGIC, on, asc).search(on) and not _LESION_WORD.search(text):
         return []
     out: list[Reading] = []
     taken: list[tuple[int, int]] = []
@@ -541,7 +543,7 @@ def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool, lo
     def free(m: re.Match[str]) -> bool:
         return not any(a < m.end() and m.start() < b for a, b in taken)
 
-    study = _STUDY_NEGATIVE.finditer(text) if ("no" in low or "negative" in low or "normal" in low) \
+    study = _scan(_STUDY_NEGATIVE, on, asc).finditer(on) if ("no" in low or "negative" in low or "normal" in low) \
         and _G_STUDY_NEGATIVE(f) else ()
     for m in study:
         before = text[max(0, m.start() - 4):m.start() + 30]
@@ -560,7 +562,7 @@ def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool, lo
     for pattern, signal, words, needs in _SSTR_PATTERNS:
         if not _has(low, words) or not needs(f):
             continue                 # the words this pattern needs are not in the sentence
-        for m in pattern.finditer(text):
+        for m in _scan(pattern, on, asc).finditer(on):
             if not free(m):
                 continue
             if signal == "nonavid" and _NEW_OR_OTHER.search(text[max(0, m.start() - 3):m.end() + 25]):
@@ -574,22 +576,24 @@ def fdg_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool, low
     text = s.text
     if dual and (not lex.fdg_tracers.found_in(text) or lex.sstr_tracers.found_in(text)):
         return []
-    f = fold(text) if low is None else folded(low)
-    if _G_PHYSIOLOGIC(f) and _PHYSIOLOGIC.search(text) and not _LESION_WORD.search(text):
+    low = text.lower() if low is None else low
+    f = folded(low)
+    on, asc = (low, True) if text.isascii() else (text, False)
+    if _G_PHYSIOLOGIC(f) and _scan(_PHYSIOLOGIC, on, asc).search(on) and not _LESION_WORD.search(text):
         return []
     out: list[Reading] = []
     taken: list[tuple[int, int]] = []
-    for m in (_FDG_NOT.finditer(text) if _G_FDG_NOT(f) else ()):
+    for m in (_scan(_FDG_NOT, on, asc).finditer(on) if _G_FDG_NOT(f) else ()):
         if _NEW_OR_OTHER.search(text[max(0, m.start() - 3):m.end() + 20]):
             continue
         taken.append((m.start(), m.end()))
         mods = modifiers(text, m.end(), m.end(), lex, report_year=year)
         out.append(Reading("fdg", False, "not FDG-avid", s, m.start(), m.end(),
                            Modifiers(False, mods.uncertain, mods.historical)))
-    for m in (_FDG_WEAK.finditer(text) if _G_FDG_WEAK(f) else ()):
+    for m in (_scan(_FDG_WEAK, on, asc).finditer(on) if _G_FDG_WEAK(f) else ()):
         taken.append((m.start(), m.end()))
         out.append(Reading("fdg", True, "FDG-avid", s, m.start(), m.end(), Modifiers(False, True, False), tag="weak"))
-    for m in (_FDG_AVID.finditer(text) if _G_FDG_AVID(f) else ()):
+    for m in (_scan(_FDG_AVID, on, asc).finditer(on) if _G_FDG_AVID(f) else ()):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
@@ -616,13 +620,14 @@ def response_readings(s: Sentence, lex: Lexicon, year: int | None, *, low: str |
 
     low = text.lower() if low is None else low
     f = folded(low)
+    on, asc = (low, True) if text.isascii() else (text, False)
     for pattern, status, words, needs in _RESPONSE_PATTERNS:
         if not _has(low, words) or not needs(f):
             continue
-        for m in pattern.finditer(text):
+        for m in _scan(pattern, on, asc).finditer(on):
             if not any(a < m.end() and m.start() < b for a, b in taken):
                 add(m, status)
-    for m in (_STABLE_WORD.finditer(text) if _has(low, ("stable", "unchanged", "similar", "same"))
+    for m in (_scan(_STABLE_WORD, on, asc).finditer(on) if _has(low, ("stable", "unchanged", "similar", "same"))
               and _G_STABLE_WORD(f) else ()):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
@@ -652,5 +657,19 @@ _G_PHYSIOLOGIC, _G_STUDY_NEGATIVE = gate(_PHYSIOLOGIC), gate(_STUDY_NEGATIVE)
 _G_FDG_NOT, _G_FDG_WEAK, _G_FDG_AVID = gate(_FDG_NOT), gate(_FDG_WEAK), gate(_FDG_AVID)
 _G_STABLE_WORD, _G_COMPARISON = gate(_STABLE_WORD), gate(_COMPARISON)
 _G_RESPONSE_HISTORY, _G_TUMOUR_NOUN = gate(_RESPONSE_HISTORY), gate(_TUMOUR_NOUN)
+
+# case-sensitive twins of the imaging patterns, for lower-cased ASCII sentences (see ``gates.lowered``)
+_TWINS: dict[re.Pattern[str], re.Pattern[str]] = {}
+for _p in (_PHYSIOLOGIC, _STUDY_NEGATIVE, _FDG_NOT, _FDG_WEAK, _FDG_AVID, _STABLE_WORD,
+           *(p for p, *_ in _SSTR_PATTERNS), *(p for p, *_ in _RESPONSE_PATTERNS)):
+    _twin = lowered(_p)
+    if _twin is not None:
+        _TWINS[_p] = _twin
+del _p, _twin
+
+
+def _scan(pattern: re.Pattern[str], on: str, ascii_lowered: bool) -> re.Pattern[str]:
+    """The pattern to run on ``on``: its twin when ``on`` is a lower-cased ASCII sentence, else itself."""
+    return _TWINS.get(pattern, pattern) if ascii_lowered else pattern
 _SSTR_PATTERNS = tuple((p, signal, words, gate(p)) for p, signal, words in _SSTR_PATTERNS)
 _RESPONSE_PATTERNS = tuple((p, status, words, gate(p)) for p, status, words in _RESPONSE_PATTERNS)

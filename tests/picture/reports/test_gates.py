@@ -89,3 +89,22 @@ def test_a_phrase_list_s_substring_test_before_tokens_changes_no_answer():
     assert lex.other_tumour.found_in_any(texts) == any(lex.other_tumour.found_in(t) for t in texts)
     assert lex.other_tumour.found_in_any(["ductal", "carcinoma of the ileum"]) is False   # not across texts
     assert lex.other_tumour.found_in_any(["a ductal carcinoma"]) is True
+
+
+def test_a_case_sensitive_twin_finds_the_same_spans_on_lower_cased_ascii_text():
+    """``gates.lowered``: the twin of an IGNORECASE pattern, run on the lower-cased text, finds what the pattern
+    finds on the text (spans and lower-cased matches), for every ASCII text; the reader uses one for each
+    imaging pattern it has (``extract._TWINS``), and none is made where it would not be the same pattern."""
+    from service.picture.reports.gates import lowered
+    assert len(extract._TWINS) >= 12
+    ascii_texts = [t for t in TEXTS if t.isascii()]
+    ascii_texts += [t.swapcase() for t in ascii_texts[:100]]
+    for pattern, twin in extract._TWINS.items():
+        for t in ascii_texts:
+            want = [(m.span(), m.group(0).lower()) for m in pattern.finditer(t)]
+            assert [(m.span(), m.group(0)) for m in twin.finditer(t.lower())] == want, (pattern.pattern[:60], t[:80])
+    assert lowered(re.compile(r"(?-i:NET)|carcinoid", re.IGNORECASE)) is None       # a case-sensitive part
+    assert lowered(re.compile(r"(?P<area>mm)", re.IGNORECASE)) is None
+    assert lowered(re.compile(r"[A-z]x", re.IGNORECASE)) is None                    # a range mixing letters
+    assert lowered(re.compile(r"PD\b", re.IGNORECASE)).pattern == r"pd\b"
+    assert lowered(re.compile(r"pd")) is None                                       # not IGNORECASE
