@@ -172,22 +172,24 @@ def _specimen_near(text: str, start: int, end: int, lex: Lexicon) -> str | None:
 def ki67_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
     out: list[Reading] = []
     text = s.text
-    labels = list(_KI67_LABEL.finditer(text))
+    asc = text.isascii()
+    on = text.lower() if asc else text       # lower-cased ASCII: the patterns' case-sensitive twins run on it
+    labels = list(_scan(_KI67_LABEL, on, asc).finditer(on))
     for n, label in enumerate(labels):
         stop = labels[n + 1].start() if n + 1 < len(labels) else len(text)
         a, b = clause(text, label.start(), label.end(), lex)
         stop = min(stop, label.end() + 110)
-        window = text[label.end():stop]
+        window = on[label.end():stop]        # (the text's window, lower-cased when ASCII)
         found: list[tuple[int, int, Ki67]] = []
         taken: list[tuple[int, int]] = []
         if not _G_KI67_VALUE(fold(window)):
             continue             # no "%" / "per cent" after the label: no value (what both patterns need)
-        for m in _KI67_RANGE.finditer(window):
+        for m in _scan(_KI67_RANGE, window, asc).finditer(window):
             k = _ki67_value(m, True)
             if k is not None:
                 found.append((label.end() + m.start(), label.end() + m.end(), k))
                 taken.append((m.start(), m.end()))
-        for m in _KI67_SINGLE.finditer(window):
+        for m in _scan(_KI67_SINGLE, window, asc).finditer(window):
             if any(x <= m.start() < y for x, y in taken):
                 continue
             k = _ki67_value(m, False)
@@ -244,11 +246,13 @@ def _ki67_display(k: Ki67) -> str:
 
 def mitosis_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
     text = s.text
-    if _MIT_WORD.search(text) is None:
+    asc = text.isascii()
+    on = text.lower() if asc else text       # lower-cased ASCII: the patterns' case-sensitive twins run on it
+    if _scan(_MIT_WORD, on, asc).search(on) is None:
         return []
     f = fold(text)
     out: list[Reading] = []
-    for m in (_MIT_VALUE.finditer(text) if _G_MIT_VALUE(f) else ()):
+    for m in (_scan(_MIT_VALUE, on, asc).finditer(on) if _G_MIT_VALUE(f) else ()):
         area = " ".join(m.group("area").lower().split())
         if area.startswith("50"):
             continue                          # per 50 HPF (GIST convention): not an NEN area
@@ -276,7 +280,7 @@ def mitosis_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Readin
         out.append(Reading("mitoses", value, disp, s, m.start(), m.end(), mods, s.specimen,
                            "10hpf" if per_hpf else ""))
     if not out:
-        for m in (_MIT_WORDS_VALUE.finditer(text) if _G_MIT_WORDS_VALUE(f) else ()):
+        for m in (_scan(_MIT_WORDS_VALUE, on, asc).finditer(on) if _G_MIT_WORDS_VALUE(f) else ()):
             mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
             n = _num(m.group(2))
             cmp = _cmp(m.group(1))
@@ -288,7 +292,7 @@ def mitosis_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Readin
                 continue
             out.append(Reading("mitoses", value, f"mitoses {shown}", s, m.start(), m.end(), mods, s.specimen))
     if not out:
-        for m in (_MIT_NONE.finditer(text) if _G_MIT_NONE(f) else ()):
+        for m in (_scan(_MIT_NONE, on, asc).finditer(on) if _G_MIT_NONE(f) else ()):
             mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
             # "no mitoses" is itself a negation: only uncertainty and history count
             mods = Modifiers(False, mods.uncertain, mods.historical)
@@ -658,10 +662,11 @@ _G_FDG_NOT, _G_FDG_WEAK, _G_FDG_AVID = gate(_FDG_NOT), gate(_FDG_WEAK), gate(_FD
 _G_STABLE_WORD, _G_COMPARISON = gate(_STABLE_WORD), gate(_COMPARISON)
 _G_RESPONSE_HISTORY, _G_TUMOUR_NOUN = gate(_RESPONSE_HISTORY), gate(_TUMOUR_NOUN)
 
-# case-sensitive twins of the imaging patterns, for lower-cased ASCII sentences (see ``gates.lowered``)
+# case-sensitive twins of the field patterns, for lower-cased ASCII sentences (see ``gates.lowered``)
 _TWINS: dict[re.Pattern[str], re.Pattern[str]] = {}
 for _p in (_PHYSIOLOGIC, _STUDY_NEGATIVE, _FDG_NOT, _FDG_WEAK, _FDG_AVID, _STABLE_WORD,
-           *(p for p, *_ in _SSTR_PATTERNS), *(p for p, *_ in _RESPONSE_PATTERNS)):
+           *(p for p, *_ in _SSTR_PATTERNS), *(p for p, *_ in _RESPONSE_PATTERNS),
+           _KI67_LABEL, _KI67_RANGE, _KI67_SINGLE, _MIT_WORD, _MIT_VALUE, _MIT_WORDS_VALUE, _MIT_NONE):
     _twin = lowered(_p)
     if _twin is not None:
         _TWINS[_p] = _twin

@@ -171,15 +171,17 @@ def lowered(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     none (inline case flags, named groups, an escaped backslash, a class range mixing letters and others)."""
     src, flags = pattern.pattern, pattern.flags
     if not flags & re.IGNORECASE or flags & (re.VERBOSE | re.LOCALE) or "(?" in src.replace("(?:", "").replace(
-            "(?<!", "").replace("(?<=", "").replace("(?!", "").replace("(?=", "") or "\\\\" in src:
+            "(?<!", "").replace("(?<=", "").replace("(?!", "").replace("(?=", "").replace("(?P<", "") \
+            or "\\\\" in src:
         return None
-    twin_src = re.sub(r"(?<!\\)[A-Z]", lambda m: m.group().lower(), src)
+    # letters lower-cased, not after a backslash (escapes: \S, \B ...) nor after "?" ("(?P<name>")
+    twin_src = re.sub(r"(?<![\\?])[A-Z]", lambda m: m.group().lower(), src)
     try:
         twin = re.compile(twin_src, flags & ~re.IGNORECASE)
         same = _shape(_p.parse(src, flags), True) == _shape(_p.parse(twin_src, flags & ~re.IGNORECASE), False)
     except (re.error, ValueError):
         return None
-    return twin if same else None
+    return twin if same and twin.groupindex == pattern.groupindex else None
 
 
 class _Unsafe(ValueError):
@@ -200,7 +202,7 @@ def _shape(items, lower: bool):
                 raise _Unsafe(av)                      # a range mixing letters and other characters
             out.append((op, av))
         elif op is _c.IN:
-            out.append((op, tuple(_shape(av, lower))))
+            out.append((op, frozenset(_shape(av, lower))))    # a set: its order and repeats do not count
         elif op is _c.SUBPATTERN:
             group, add, dele, sub = av
             if add or dele:
