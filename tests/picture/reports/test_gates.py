@@ -105,7 +105,8 @@ def test_a_case_sensitive_twin_finds_the_same_spans_on_lower_cased_ascii_text():
             got = [(m.span(), list(m.groups()), m.group(0)) for m in twin.finditer(t.lower())]
             assert got == want, (pattern.pattern[:60], t[:80])
     assert lowered(re.compile(r"(?-i:NET)|carcinoid", re.IGNORECASE)) is None       # a case-sensitive part
-    assert lowered(re.compile(r"(?P<area>mm)", re.IGNORECASE)) is None
+    assert lowered(re.compile(r"(?P<Area>MM)", re.IGNORECASE)) is None              # a group name would change
+    assert lowered(re.compile(r"(?P<area>MM)", re.IGNORECASE)).pattern == r"(?P<area>mm)"
     assert lowered(re.compile(r"[A-z]x", re.IGNORECASE)) is None                    # a range mixing letters
     assert lowered(re.compile(r"PD\b", re.IGNORECASE)).pattern == r"pd\b"
     assert lowered(re.compile(r"pd")) is None                                       # not IGNORECASE
