@@ -46,7 +46,6 @@ def fragments(words: list[str] | tuple[str, ...]) -> re.Pattern[str]:
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+|\?")
-_TOKEN_SPLIT = re.compile(r"([A-Za-z0-9]+|\?)")     # split() keeps the tokens: gap, token, gap, ..., gap
 
 
 class Phrases:
@@ -290,9 +289,13 @@ class _Marks:
         if sentence.isascii():      # lower() keeps every position: one lower-casing for the whole sentence
             # the tokens and the gaps between them, their positions summed from their lengths: no match object
             # and no Python step per token (see CueIndex.spans_of)
-            parts = _TOKEN_SPLIT.split(sentence.lower())
+            low = sentence.lower()
+            words = _TOKEN.findall(low)
+            parts: list[str] = [""] * (2 * len(words) + 1)   # gap, token, gap, ..., gap (slices filled in C)
+            parts[0::2] = _TOKEN.split(low)
+            parts[1::2] = words
             ends = list(accumulate(map(len, parts)))
-            found = lex.cue_index.spans_of(parts[1::2], ends[0:-1:2], ends[1::2])
+            found = lex.cue_index.spans_of(words, ends[0:-1:2], ends[1::2])
         else:                       # "İ".lower() is two characters: lower each (ASCII) token instead
             tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _TOKEN.finditer(sentence)]
             found = lex.cue_index.spans(tokens)      # every cue list in one pass over the tokens

@@ -138,7 +138,7 @@ def normalise_header(text: str) -> str:
 # ``non_finding`` or ``_FINDING_HEADERS``; its name starts the (stripped) line and ends before a blank, ":", "-",
 # "." or the line's end, so the line's leading run of ASCII letters is the header's first word. A line whose
 # first word starts no known header is not matched at all (the match would be ignored anyway).
-_LEAD = re.compile(r"[A-Za-z]+")
+_LEAD = re.compile(r"[A-Za-z]{1,49}")     # (a header's first word is shorter: a longer run is no header's)
 
 
 @lru_cache(maxsize=8)
