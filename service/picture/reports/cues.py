@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+from itertools import accumulate, compress
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -52,15 +53,17 @@ class Phrases:
     length, leftmost-longest, non-overlapping (what an alternation regex would find, without trying every
     alternative at every character)."""
 
-    __slots__ = ("by_first", "prefixes", "single", "multi")
+    __slots__ = ("by_first", "prefixes", "single", "multi", "needles")
 
     def __init__(self, words, *, prefix: bool = False) -> None:
         by_first: dict[str, list[tuple[str, ...]]] = {}
         prefixes: list[str] = []
+        needles: set[str] = set()
         for w in {str(x).strip().lower() for x in words if str(x).strip()}:
             toks = tuple(t.lower() for t in _TOKEN.findall(w))
             if not toks:
                 continue
+            needles.add(max(toks, key=len))
             if prefix and len(toks) == 1:
                 prefixes.append(toks[0])          # "prostat" also finds "prostatic"
             else:
@@ -71,11 +74,33 @@ class Phrases:
         self.prefixes = tuple(" " + p for p in sorted(prefixes))   # " prostat" in " ... prostatic ... "
         self.single = frozenset(t[0] for v in by_first.values() for t in v if len(t) == 1)
         self.multi = tuple(" " + " ".join(t) + " " for v in by_first.values() for t in v if len(t) > 1)
+        # a phrase found in a text has each of its words in the lower-cased text (as a substring): its longest
+        # word is tested before the text is cut into tokens
+        self.needles = tuple(sorted(needles, key=len, reverse=True))
 
     def found_in(self, text: str) -> bool:
         """Does any phrase occur in ``text`` (as whole words; a prefix word as the start of a word)?
         Token set and joined-token substring tests: C-level work, no per-token Python loop."""
-        return self.found_in_tokens(_TOKEN.findall(text.lower()))
+        return self.found_in_low(text.lower())
+
+    def may_be_in(self, low: str) -> bool:
+        """False when no phrase can be in the lower-cased text ``low`` (none of their longest words is in it)."""
+        for needle in self.needles:
+            if needle in low:
+                return True
+        return False
+
+    def found_in_low(self, low: str) -> bool:
+        """:meth:`found_in` of text already lower-cased."""
+        return self.may_be_in(low) and self.found_in_tokens(_TOKEN.findall(low))
+
+    def found_in_any(self, texts: list[str]) -> bool:
+        """``any(self.found_in(t) for t in texts)``: first one test over the tokens of all the texts (a phrase
+        in any text is found there too), and only when that finds something, text by text (a phrase of two
+        words could be the last word of one text and the first of the next)."""
+        if not texts or not self.found_in_low("\n".join(texts).lower()):
+            return False
+        return any(self.found_in(t) for t in texts)
 
     def found_in_tokens(self, toks: list[str]) -> bool:
         """:meth:`found_in` for text already cut into lower-case tokens (``tokens(text)``)."""
@@ -117,7 +142,7 @@ class CueIndex:
     """All the cue lists in one index: a single pass over a sentence's tokens finds the spans of each list
     (within a list leftmost-longest and non-overlapping, as :class:`Phrases` does; lists overlap freely)."""
 
-    __slots__ = ("lists", "by_first")
+    __slots__ = ("lists", "by_first", "singles", "pairs")
 
     def __init__(self, lists: dict[str, Phrases]) -> None:
         self.lists = tuple(lists)
@@ -129,6 +154,42 @@ class CueIndex:
             v.sort(key=lambda item: len(item[1]), reverse=True)
         # (list name, phrase length, the phrase's later words as a list: one C-level slice comparison)
         self.by_first = {first: tuple((name, len(c), list(c[1:])) for name, c in v) for first, v in by_first.items()}
+        # for spans_of: the one-word cues of a first word; the longer ones by their first two words (same order)
+        self.singles = {first: tuple(name for name, k, _ in v if k == 1) for first, v in self.by_first.items()}
+        self.pairs: dict[tuple[str, str], tuple[tuple[str, int, list[str]], ...]] = {}
+        for first, v in self.by_first.items():
+            for name, k, tail in v:
+                if k > 1:
+                    self.pairs[first, tail[0]] = self.pairs.get((first, tail[0]), ()) + ((name, k, tail),)
+
+    def spans_of(self, words: list[str], starts: list[int], ends: list[int]) -> dict[str, list[tuple[int, int]]]:
+        """:meth:`spans` of tokens given as three lists (word, start, end); only the tokens that start a cue are
+        visited (picked in C: ``compress`` over a membership map)."""
+        out: dict[str, list[tuple[int, int]]] = {name: [] for name in self.lists}
+        pairs, singles = self.pairs, self.singles
+        taken: dict[str, int] = {}
+        n = len(words)
+        # the candidates of :meth:`spans` at token i, in its order (longest first): a phrase of several words
+        # can only match when its second word is the next token; then the one-word cues
+        for i in compress(range(n), map(self.by_first.__contains__, words)):
+            w = words[i]
+            done: set[str] = set()
+            longer = pairs.get((w, words[i + 1])) if i + 1 < n else None
+            if longer:
+                for name, k, tail in longer:
+                    if name in done or taken.get(name, 0) > i:
+                        continue
+                    if i + k <= n and words[i + 1:i + k] == tail:
+                        out[name].append((starts[i], ends[i + k - 1]))
+                        taken[name] = i + k
+                        done.add(name)
+            for name in singles[w]:
+                if name in done or taken.get(name, 0) > i:
+                    continue
+                out[name].append((starts[i], ends[i]))
+                taken[name] = i + 1
+                done.add(name)
+        return out
 
     def spans(self, tokens: list[tuple[int, int, str]]) -> dict[str, list[tuple[int, int]]]:
         out: dict[str, list[tuple[int, int]]] = {name: [] for name in self.lists}
@@ -226,20 +287,31 @@ class _Marks:
 
     def __init__(self, sentence: str, lex: "Lexicon") -> None:
         if sentence.isascii():      # lower() keeps every position: one lower-casing for the whole sentence
-            tokens = [(*m.span(), m.group()) for m in _TOKEN.finditer(sentence.lower())]
+            # the tokens and the gaps between them, their positions summed from their lengths: no match object
+            # and no Python step per token (see CueIndex.spans_of)
+            low = sentence.lower()
+            words = _TOKEN.findall(low)
+            parts: list[str] = [""] * (2 * len(words) + 1)   # gap, token, gap, ..., gap (slices filled in C)
+            parts[0::2] = _TOKEN.split(low)
+            parts[1::2] = words
+            ends = list(accumulate(map(len, parts)))
+            found = lex.cue_index.spans_of(words, ends[0:-1:2], ends[1::2])
         else:                       # "İ".lower() is two characters: lower each (ASCII) token instead
             tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _TOKEN.finditer(sentence)]
-        found = lex.cue_index.spans(tokens)          # every cue list in one pass over the tokens
-        self.bounds = found["terminators"] + [(m.start(), m.end()) for m in _CLAUSE_MARKS.finditer(sentence)]
+            found = lex.cue_index.spans(tokens)      # every cue list in one pass over the tokens
+        self.bounds = found["terminators"]
+        if ";" in sentence or "-" in sentence or "\u2013" in sentence or "\u2014" in sentence:   # what it needs
+            self.bounds = self.bounds + [(m.start(), m.end()) for m in _CLAUSE_MARKS.finditer(sentence)]
         self.neg_pre = found["negation_pre"]
         self.neg_post = found["negation_post"]
         self.uncertain = [(a, b) for a, b in found["uncertainty"]
                           if not (sentence[a:b].lower() in ("vs", "versus") and _COMPARED.match(sentence[b:b + 16]))]
         self.history = found["history"]
         self.history_response = found["history_response"]
+        # a year needs "19" or "20" in the sentence
         self.years = [(m.start(), int(m.group(1))) for m in _YEAR.finditer(sentence)
                       if not _EDITION.search(sentence[max(0, m.start() - 8):m.start()])] \
-            if _DIGIT.search(sentence) else []
+            if ("19" in sentence or "20" in sentence) else []
         self.questions = [i for i, ch in enumerate(sentence) if ch == "?"] if "?" in sentence else []
 
 
@@ -279,7 +351,10 @@ def clause(sentence: str, start: int, end: int, lex: Lexicon) -> tuple[int, int]
 
 
 def _within(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:
-    return any(lo <= s and e <= hi for s, e in spans)
+    for s, e in spans:
+        if lo <= s and e <= hi:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,17 +373,27 @@ def modifiers(sentence: str, start: int, end: int, lex: Lexicon, *, report_year:
               response: bool = False) -> Modifiers:
     """Negation, uncertainty and history of the statement at [start, end) of ``sentence``."""
     marks = _marks(sentence, lex)
-    a, b = clause(sentence, start, end, lex)
+    a, b = 0, len(sentence)                  # the clause (see :func:`clause`), from the same marks
+    for m_start, m_end in marks.bounds:
+        if m_end <= start and m_end > a:
+            a = m_end
+        elif m_start >= end and m_start < b:
+            b = m_start
     lo, hi = max(a, start - WINDOW), min(b, end + WINDOW)
-    negated = _within(marks.neg_pre, lo, start) or _within(marks.neg_post, end, hi)
-    uncertain = (_within(marks.uncertain, lo, start) or _within(marks.uncertain, end, hi)
-                 or any(a <= q < b for q in marks.questions))
+    # (most sentences have no cue of a kind: an empty list is not searched)
+    negated = bool(marks.neg_pre and _within(marks.neg_pre, lo, start)
+                   or marks.neg_post and _within(marks.neg_post, end, hi))
+    spans = marks.uncertain
+    uncertain = bool(spans and (_within(spans, lo, start) or _within(spans, end, hi))
+                     or marks.questions and any(a <= q < b for q in marks.questions))
     history = marks.history_response if response else marks.history
-    historical = _within(history, lo, start) or _within(history, end, hi)
-    if not historical and report_year is not None:
+    historical = bool(history and (_within(history, lo, start) or _within(history, end, hi)))
+    if not historical and report_year is not None and marks.years:
         historical = any(a <= at < b and year != report_year for at, year in marks.years)
-    return Modifiers(negated, uncertain, historical)
+    return _MODIFIERS[negated, uncertain, historical]
 
+
+_MODIFIERS = {(n, u, h): Modifiers(n, u, h) for n in (False, True) for u in (False, True) for h in (False, True)}
 
 _COMPARED = re.compile(r"^\.?\s{0,3}(?:the\s{1,3})?(?:prior|previous|baseline|last|earlier|\d)", re.IGNORECASE)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from service.picture.model import DiseaseStatus, Grade, Ki67
 from service.picture.reports.cues import Lexicon, Modifiers, clause, modifiers
+from service.picture.reports.gates import fold, folded, gate, lowered
 from service.picture.reports.text import Sentence
 
 # --------------------------------------------------------------------------- shared pieces
@@ -171,20 +172,24 @@ def _specimen_near(text: str, start: int, end: int, lex: Lexicon) -> str | None:
 def ki67_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
     out: list[Reading] = []
     text = s.text
-    labels = list(_KI67_LABEL.finditer(text))
+    asc = text.isascii()
+    on = text.lower() if asc else text       # lower-cased ASCII: the patterns' case-sensitive twins run on it
+    labels = list(_scan(_KI67_LABEL, on, asc).finditer(on))
     for n, label in enumerate(labels):
         stop = labels[n + 1].start() if n + 1 < len(labels) else len(text)
         a, b = clause(text, label.start(), label.end(), lex)
         stop = min(stop, label.end() + 110)
-        window = text[label.end():stop]
+        window = on[label.end():stop]        # (the text's window, lower-cased when ASCII)
         found: list[tuple[int, int, Ki67]] = []
         taken: list[tuple[int, int]] = []
-        for m in _KI67_RANGE.finditer(window):
+        if not _G_KI67_VALUE(fold(window)):
+            continue             # no "%" / "per cent" after the label: no value (what both patterns need)
+        for m in _scan(_KI67_RANGE, window, asc).finditer(window):
             k = _ki67_value(m, True)
             if k is not None:
                 found.append((label.end() + m.start(), label.end() + m.end(), k))
                 taken.append((m.start(), m.end()))
-        for m in _KI67_SINGLE.finditer(window):
+        for m in _scan(_KI67_SINGLE, window, asc).finditer(window):
             if any(x <= m.start() < y for x, y in taken):
                 continue
             k = _ki67_value(m, False)
@@ -241,10 +246,13 @@ def _ki67_display(k: Ki67) -> str:
 
 def mitosis_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
     text = s.text
-    if _MIT_WORD.search(text) is None:
+    asc = text.isascii()
+    on = text.lower() if asc else text       # lower-cased ASCII: the patterns' case-sensitive twins run on it
+    if _scan(_MIT_WORD, on, asc).search(on) is None:
         return []
+    f = fold(text)
     out: list[Reading] = []
-    for m in _MIT_VALUE.finditer(text):
+    for m in (_scan(_MIT_VALUE, on, asc).finditer(on) if _G_MIT_VALUE(f) else ()):
         area = " ".join(m.group("area").lower().split())
         if area.startswith("50"):
             continue                          # per 50 HPF (GIST convention): not an NEN area
@@ -272,7 +280,7 @@ def mitosis_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Readin
         out.append(Reading("mitoses", value, disp, s, m.start(), m.end(), mods, s.specimen,
                            "10hpf" if per_hpf else ""))
     if not out:
-        for m in _MIT_WORDS_VALUE.finditer(text):
+        for m in (_scan(_MIT_WORDS_VALUE, on, asc).finditer(on) if _G_MIT_WORDS_VALUE(f) else ()):
             mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
             n = _num(m.group(2))
             cmp = _cmp(m.group(1))
@@ -284,7 +292,7 @@ def mitosis_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Readin
                 continue
             out.append(Reading("mitoses", value, f"mitoses {shown}", s, m.start(), m.end(), mods, s.specimen))
     if not out:
-        for m in _MIT_NONE.finditer(text):
+        for m in (_scan(_MIT_NONE, on, asc).finditer(on) if _G_MIT_NONE(f) else ()):
             mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
             # "no mitoses" is itself a negation: only uncertainty and history count
             mods = Modifiers(False, mods.uncertain, mods.historical)
@@ -295,7 +303,10 @@ def mitosis_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Readin
 def differentiation_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
     text = s.text
     out: list[Reading] = []
-    for pattern, value in ((_MIXED, "mixed"), (_POOR, "poor"), (_WELL, "well")):
+    f = fold(text)
+    for pattern, value, needs in ((_MIXED, "mixed", _G_MIXED), (_POOR, "poor", _G_POOR), (_WELL, "well", _G_WELL)):
+        if not needs(f):
+            continue
         for m in pattern.finditer(text):
             before = text[max(0, m.start() - 28):m.start()]
             if value == "poor" and _NOT_NE_DIFF.search(before):
@@ -306,7 +317,7 @@ def differentiation_readings(s: Sentence, lex: Lexicon, year: int | None) -> lis
             mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
             out.append(Reading("differentiation", value, _DIFF_LABEL[value], s, m.start(), m.end(), mods, s.specimen))
     if not out:
-        m = _DIFF_KV.search(text)
+        m = _DIFF_KV.search(text) if _G_DIFF_KV(f) else None
         if m is not None:
             value = "well" if m.group(1).lower() == "well" else "poor"
             mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
@@ -332,11 +343,12 @@ def _drop_nested(readings: list[Reading]) -> list[Reading]:
 
 def grade_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
     text = s.text
-    if _OTHER_GRADING.search(text):
+    f = fold(text)
+    if _G_OTHER_GRADING(f) and _OTHER_GRADING.search(text):
         return []
     out: list[Reading] = []
     spans: list[tuple[int, int]] = []
-    for m in _GRADE_PREFIXED.finditer(text):
+    for m in (_GRADE_PREFIXED.finditer(text) if _G_GRADE_PREFIXED(f) else ()):
         digit = m.group(1) or m.group(2) or _ROMAN.get((m.group(3) or m.group(4) or "").upper())
         if digit is None:
             continue
@@ -347,7 +359,7 @@ def grade_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]
         out.append(Reading("grade", Grade(f"G{digit}"), f"WHO grade G{digit}", s, m.start(), m.end(), mods,
                            s.specimen))
     if True:     # bare "G2": pathology reads only reports that name a neuroendocrine neoplasm
-        for m in _GRADE_BARE.finditer(text):
+        for m in (_GRADE_BARE.finditer(text) if ("G1" in text or "G2" in text or "G3" in text) else ()):
             if any(a <= m.start() < b for a, b in spans) or _AT_LEAST.search(text[max(0, m.start() - 14):m.start()]):
                 continue
             mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
@@ -369,6 +381,11 @@ _MITOSIS_GATE = ("mitos", "mitotic")
 _DIFF_GATE = ("differentiat", "carcino", "minen", "manec", "small cell", "small-cell", "large cell", "large-cell",
               "mixed", "neuroendocrine", "neuro-endocrine")
 _NET_WORD = re.compile(r"\b(?:Pan)?NE[TC]s?\b|\b[WP]D\b")
+
+
+def _may_name_net(text: str) -> bool:
+    """What ``_NET_WORD`` (case-sensitive) needs: "NET" / "NEC" / "WD" / "PD" in the text."""
+    return "NET" in text or "NEC" in text or "WD" in text or "PD" in text
 _GRADE_GATE = ("grade", "g1", "g2", "g3", "g 1", "g 2", "g 3")
 SSTR_GATE = ("uptake", "avid", "krenning", "liver", "hepatic", "spleen", "splenic", "heterogen", "mixed", "discordan",
              "mismatch", "photopenic", "negative", "express", "positive", "variable", "accumulat", "intens",
@@ -380,7 +397,9 @@ RESPONSE_GATE = ("progress", "stable", "unchanged", "new", "increase", "enlarg",
                  "pd", "similar", "same", "additional", "reduction")
 
 
-def pathology_readings(sentences: list[Sentence], lex: Lexicon, year: int | None) -> list[Reading]:
+def pathology_readings(sentences: list[Sentence], lex: Lexicon, year: int | None, *,
+                       other_tumour: bool | None = None) -> list[Reading]:
+    """``other_tumour``: whether any finding sentence names another tumour (False: no sentence is tested)."""
     out: list[Reading] = []
     for s in sentences:
         if not s.finding or _UNCHECKED.match(s.text):
@@ -391,11 +410,11 @@ def pathology_readings(sentences: list[Sentence], lex: Lexicon, year: int | None
             found += ki67_readings(s, lex, year)
         if _has(low, _MITOSIS_GATE):
             found += mitosis_readings(s, lex, year)
-        if _has(low, _DIFF_GATE) or _NET_WORD.search(s.text) is not None:
+        if _has(low, _DIFF_GATE) or (_may_name_net(s.text) and _NET_WORD.search(s.text) is not None):
             found += differentiation_readings(s, lex, year)
         if _has(low, _GRADE_GATE):
             found += grade_readings(s, lex, year)
-        if found and lex.other_tumour.found_in(s.text):
+        if found and other_tumour is not False and lex.other_tumour.found_in(s.text):
             continue                 # a sentence about another tumour (breast, prostate ...): nothing read
         out += found
     return out
@@ -511,12 +530,16 @@ def _sstr_signal(text: str, m: re.Match[str], signal: str, s: Sentence, lex: Lex
     return Reading("sstr", value or signal, signal, s, m.start(), m.end(), mods, tag=signal)
 
 
-def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) -> list[Reading]:
+def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool, low: str | None = None) -> list[Reading]:
+    """``low``: ``s.text.lower()`` when the caller has it."""
     text = s.text
-    low = text.lower()
+    low = text.lower() if low is None else low
+    f = folded(low)
     if dual and (not lex.sstr_tracers.found_in(text) or lex.fdg_tracers.found_in(text)):
         return []       # a PET/CT with two tracers: only sentences that name the SSTR tracer alone
-    if _PHYSIOLOGIC.search(text) and not _LESION_WORD.search(text):
+    # ASCII text: the case-sensitive twins run on the lower-cased text (same spans, see gates.lowered)
+    on, asc = (low, True) if text.isascii() else (text, False)
+    if _G_PHYSIOLOGIC(f) and _scan(_PHYSIOLOGIC, on, asc).search(on) and not _LESION_WORD.search(text):
         return []
     out: list[Reading] = []
     taken: list[tuple[int, int]] = []
@@ -524,7 +547,8 @@ def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) ->
     def free(m: re.Match[str]) -> bool:
         return not any(a < m.end() and m.start() < b for a, b in taken)
 
-    study = _STUDY_NEGATIVE.finditer(text) if ("no" in low or "negative" in low or "normal" in low) else ()
+    study = _scan(_STUDY_NEGATIVE, on, asc).finditer(on) if ("no" in low or "negative" in low or "normal" in low) \
+        and _G_STUDY_NEGATIVE(f) else ()
     for m in study:
         before = text[max(0, m.start() - 4):m.start() + 30]
         if _NEW_OR_OTHER.search(before):
@@ -539,10 +563,10 @@ def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) ->
         for g in sorted(grades):
             signal = "higher" if g >= 3 else "equal" if g == 2 else "lower" if g == 1 else "nonavid"
             out.append(_sstr_signal(text, m, signal, s, lex, year))
-    for pattern, signal, gate in _SSTR_PATTERNS:
-        if not _has(low, gate):
+    for pattern, signal, words, needs in _SSTR_PATTERNS:
+        if not _has(low, words) or not needs(f):
             continue                 # the words this pattern needs are not in the sentence
-        for m in pattern.finditer(text):
+        for m in _scan(pattern, on, asc).finditer(on):
             if not free(m):
                 continue
             if signal == "nonavid" and _NEW_OR_OTHER.search(text[max(0, m.start() - 3):m.end() + 25]):
@@ -552,25 +576,28 @@ def sstr_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) ->
     return out
 
 
-def fdg_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) -> list[Reading]:
+def fdg_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool, low: str | None = None) -> list[Reading]:
     text = s.text
     if dual and (not lex.fdg_tracers.found_in(text) or lex.sstr_tracers.found_in(text)):
         return []
-    if _PHYSIOLOGIC.search(text) and not _LESION_WORD.search(text):
+    low = text.lower() if low is None else low
+    f = folded(low)
+    on, asc = (low, True) if text.isascii() else (text, False)
+    if _G_PHYSIOLOGIC(f) and _scan(_PHYSIOLOGIC, on, asc).search(on) and not _LESION_WORD.search(text):
         return []
     out: list[Reading] = []
     taken: list[tuple[int, int]] = []
-    for m in _FDG_NOT.finditer(text):
+    for m in (_scan(_FDG_NOT, on, asc).finditer(on) if _G_FDG_NOT(f) else ()):
         if _NEW_OR_OTHER.search(text[max(0, m.start() - 3):m.end() + 20]):
             continue
         taken.append((m.start(), m.end()))
         mods = modifiers(text, m.end(), m.end(), lex, report_year=year)
         out.append(Reading("fdg", False, "not FDG-avid", s, m.start(), m.end(),
                            Modifiers(False, mods.uncertain, mods.historical)))
-    for m in _FDG_WEAK.finditer(text):
+    for m in (_scan(_FDG_WEAK, on, asc).finditer(on) if _G_FDG_WEAK(f) else ()):
         taken.append((m.start(), m.end()))
         out.append(Reading("fdg", True, "FDG-avid", s, m.start(), m.end(), Modifiers(False, True, False), tag="weak"))
-    for m in _FDG_AVID.finditer(text):
+    for m in (_scan(_FDG_AVID, on, asc).finditer(on) if _G_FDG_AVID(f) else ()):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         mods = modifiers(text, m.start(), m.end(), lex, report_year=year)
@@ -578,7 +605,7 @@ def fdg_readings(s: Sentence, lex: Lexicon, year: int | None, *, dual: bool) -> 
     return out
 
 
-def response_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Reading]:
+def response_readings(s: Sentence, lex: Lexicon, year: int | None, *, low: str | None = None) -> list[Reading]:
     text = s.text
     out: list[Reading] = []
     taken: list[tuple[int, int]] = []
@@ -588,24 +615,28 @@ def response_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Readi
         mods = modifiers(text, m.start(), m.end(), lex, report_year=year, response=True)
         if status is DiseaseStatus.STABLE:
             mods = Modifiers(False, mods.uncertain, mods.historical)   # "no progression" is the reading
-        if status is DiseaseStatus.PROGRESSIVE and \
-                _RESPONSE_HISTORY.search(text[max(0, m.start() - 60):m.end() + 60]) is not None:
-            mods = Modifiers(mods.negated, mods.uncertain, True)
+        if status is DiseaseStatus.PROGRESSIVE:
+            around = text[max(0, m.start() - 60):m.end() + 60]
+            if _G_RESPONSE_HISTORY(fold(around)) and _RESPONSE_HISTORY.search(around) is not None:
+                mods = Modifiers(mods.negated, mods.uncertain, True)
         out.append(Reading("status", status, f"disease status: {status.value}", s, m.start(), m.end(), mods,
                            tag=m.group(0).lower()))
 
-    low = text.lower()
-    for pattern, status, gate in _RESPONSE_PATTERNS:
-        if not _has(low, gate):
+    low = text.lower() if low is None else low
+    f = folded(low)
+    on, asc = (low, True) if text.isascii() else (text, False)
+    for pattern, status, words, needs in _RESPONSE_PATTERNS:
+        if not _has(low, words) or not needs(f):
             continue
-        for m in pattern.finditer(text):
+        for m in _scan(pattern, on, asc).finditer(on):
             if not any(a < m.end() and m.start() < b for a, b in taken):
                 add(m, status)
-    for m in (_STABLE_WORD.finditer(text) if _has(low, ("stable", "unchanged", "similar", "same")) else ()):
+    for m in (_scan(_STABLE_WORD, on, asc).finditer(on) if _has(low, ("stable", "unchanged", "similar", "same"))
+              and _G_STABLE_WORD(f) else ()):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         a, b = clause(text, m.start(), m.end(), lex)
-        if _TUMOUR_NOUN.search(text[a:b]):
+        if _G_TUMOUR_NOUN(fold(text[a:b])) and _TUMOUR_NOUN.search(text[a:b]):
             add(m, DiseaseStatus.STABLE)
     m_pd = _PD_ALONE.match(text)
     if m_pd is not None:
@@ -616,4 +647,34 @@ def response_readings(s: Sentence, lex: Lexicon, year: int | None) -> list[Readi
 def report_compares(sentences: list[Sentence]) -> bool:
     """Does the report compare with an earlier study (a comparison section or words)?"""
     return any(s.section in ("comparison", "comparisons", "prior studies", "previous studies")
-               or _COMPARISON.search(s.text) is not None for s in sentences)
+               or (_G_COMPARISON(fold(s.text)) and _COMPARISON.search(s.text) is not None) for s in sentences)
+
+
+# --------------------------------------------------------------------------- gates (see ``gates``)
+# The words each pattern cannot match without, read from the pattern: a sentence without them is not scanned.
+
+_G_KI67_VALUE = gate(_KI67_SINGLE)           # _KI67_RANGE ends with the same per-cent sign
+_G_MIT_VALUE, _G_MIT_WORDS_VALUE, _G_MIT_NONE = gate(_MIT_VALUE), gate(_MIT_WORDS_VALUE), gate(_MIT_NONE)
+_G_MIXED, _G_POOR, _G_WELL, _G_DIFF_KV = gate(_MIXED), gate(_POOR), gate(_WELL), gate(_DIFF_KV)
+_G_OTHER_GRADING, _G_GRADE_PREFIXED = gate(_OTHER_GRADING), gate(_GRADE_PREFIXED)
+_G_PHYSIOLOGIC, _G_STUDY_NEGATIVE = gate(_PHYSIOLOGIC), gate(_STUDY_NEGATIVE)
+_G_FDG_NOT, _G_FDG_WEAK, _G_FDG_AVID = gate(_FDG_NOT), gate(_FDG_WEAK), gate(_FDG_AVID)
+_G_STABLE_WORD, _G_COMPARISON = gate(_STABLE_WORD), gate(_COMPARISON)
+_G_RESPONSE_HISTORY, _G_TUMOUR_NOUN = gate(_RESPONSE_HISTORY), gate(_TUMOUR_NOUN)
+
+# case-sensitive twins of the field patterns, for lower-cased ASCII sentences (see ``gates.lowered``)
+_TWINS: dict[re.Pattern[str], re.Pattern[str]] = {}
+for _p in (_PHYSIOLOGIC, _STUDY_NEGATIVE, _FDG_NOT, _FDG_WEAK, _FDG_AVID, _STABLE_WORD,
+           *(p for p, *_ in _SSTR_PATTERNS), *(p for p, *_ in _RESPONSE_PATTERNS),
+           _KI67_LABEL, _KI67_RANGE, _KI67_SINGLE, _MIT_WORD, _MIT_VALUE, _MIT_WORDS_VALUE, _MIT_NONE):
+    _twin = lowered(_p)
+    if _twin is not None:
+        _TWINS[_p] = _twin
+del _p, _twin
+
+
+def _scan(pattern: re.Pattern[str], on: str, ascii_lowered: bool) -> re.Pattern[str]:
+    """The pattern to run on ``on``: its twin when ``on`` is a lower-cased ASCII sentence, else itself."""
+    return _TWINS.get(pattern, pattern) if ascii_lowered else pattern
+_SSTR_PATTERNS = tuple((p, signal, words, gate(p)) for p, signal, words in _SSTR_PATTERNS)
+_RESPONSE_PATTERNS = tuple((p, status, words, gate(p)) for p, status, words in _RESPONSE_PATTERNS)

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from hashlib import blake2b
 
@@ -41,6 +41,7 @@ from service.picture.model import DiseaseStatus, Grade, Ki67, Source, SstrStatus
 from service.picture.reports import extract
 from service.picture.reports.cues import Lexicon, forget, lexicon, modifiers, site_name, tokens
 from service.picture.reports.extract import Reading
+from service.picture.reports.gates import fold, gate
 from service.picture.reports.text import Sentence, decode, quote_of, sentences
 from service.picture.terminology import Terminology
 
@@ -200,7 +201,7 @@ def _says_once(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Sai
         if offset < 0:
             return said              # not a slice of the text (never expected): not kept
         at = _At(offset, len(sentence.text), sentence.section, sentence.finding, sentence.specimen)
-        frozen.append(replace(s, reading=replace(s.reading, sentence=at)))
+        frozen.append(_with_sentence(s, at))
     if len(_SAID_CACHE) >= _SAID_CACHE_MAX:
         _SAID_CACHE.clear()
     _SAID_CACHE[key] = (lex, tuple(frozen))
@@ -211,7 +212,16 @@ def _thaw(said: Said, text: str) -> Said:
     at: _At = said.reading.sentence  # type: ignore[assignment]
     sentence = Sentence(text[at.offset:at.offset + at.length], at.section, at.finding, at.specimen)
     # the record is shared with the cache: it is only read (serialised to JSON by _candidate), never changed
-    return replace(said, reading=replace(said.reading, sentence=sentence))
+    return _with_sentence(said, sentence)
+
+
+def _with_sentence(said: Said, sentence: object) -> Said:
+    """``said`` with its reading's sentence replaced (what ``dataclasses.replace`` twice would give, built
+    directly: ``replace`` inspects the fields on every call)."""
+    r = said.reading
+    reading = Reading(r.field, r.value, r.display, sentence, r.start, r.end, r.mods,  # type: ignore[arg-type]
+                      r.specimen, r.tag)
+    return Said(said.field, said.value, said.display, reading, said.record, said.specimen)
 
 
 def report_says(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Said]:
@@ -232,8 +242,8 @@ def _pathology(sents, lex: Lexicon, year: int | None) -> list[Said]:
     findings = [s for s in sents if s.finding]
     if not _names_nen(findings, lex, year):
         return []            # no neuroendocrine neoplasm affirmed in the findings: not the NEN's report
-    other = any(lex.other_tumour.found_in(s.text) for s in findings)
-    readings = [r for r in extract.pathology_readings(sents, lex, year) if r.mods.plain
+    other = lex.other_tumour.found_in_any([s.text for s in findings])
+    readings = [r for r in extract.pathology_readings(sents, lex, year, other_tumour=other) if r.mods.plain
                 and (not other or r.field == "differentiation" or extract.NE_WORDS.search(r.sentence.text))]
     said: list[Said] = []
     said += _per_specimen(readings, "ki67", _ki67_record, lex)
@@ -264,13 +274,19 @@ def _names_nen(findings, lex: Lexicon, year: int | None) -> bool:
     NEN's report). Negated and historical mentions never count."""
     hedged = False
     for s in findings:
+        if not _G_NEN_DIAGNOSIS(fold(s.text)):
+            continue             # none of the words a diagnosis needs
         for m in extract.NEN_DIAGNOSIS.finditer(s.text):
             mods = modifiers(s.text, m.start(), m.end(), lex, report_year=year)
             if mods.plain:
                 return True
             if not mods.negated and not mods.historical:
                 hedged = True
-    return hedged and not any(_OTHER_CARCINOMA.search(s.text) for s in findings)
+    return hedged and not any(_G_OTHER_CARCINOMA(fold(s.text)) and _OTHER_CARCINOMA.search(s.text)
+                              for s in findings)
+
+
+_G_NEN_DIAGNOSIS, _G_OTHER_CARCINOMA = gate(extract.NEN_DIAGNOSIS), gate(_OTHER_CARCINOMA)
 
 
 def _per_specimen(readings: list[Reading], name: str, record, lex: Lexicon) -> list[Said]:
@@ -345,22 +361,30 @@ def study_tracers(text: str, sents, lex: Lexicon) -> tuple[bool, bool]:
     (an SSTR PET that mentions "the recent FDG PET" is not an FDG study), else from the whole text."""
     head = [text.strip().split("\n", 1)[0]] + [s.text for s in sents if not s.finding or s.section in (
         "examination", "exam", "study", "procedure")]
-    toks = tokens("\n".join(head))
-    sstr, fdg = lex.sstr_tracers.found_in_tokens(toks), lex.fdg_tracers.found_in_tokens(toks)
+    sstr, fdg = _tracers("\n".join(head).lower(), lex)
     if sstr or fdg:
         return sstr, fdg
-    toks = tokens(text)
-    return lex.sstr_tracers.found_in_tokens(toks), lex.fdg_tracers.found_in_tokens(toks)
+    return _tracers(text.lower(), lex)
+
+
+def _tracers(low: str, lex: Lexicon) -> tuple[bool, bool]:
+    """(an SSTR tracer named, an FDG tracer named) in lower-cased text; cut into tokens only when one may be."""
+    may_sstr, may_fdg = lex.sstr_tracers.may_be_in(low), lex.fdg_tracers.may_be_in(low)
+    if not (may_sstr or may_fdg):
+        return False, False
+    toks = tokens(low)
+    return (may_sstr and lex.sstr_tracers.found_in_tokens(toks)), (may_fdg and lex.fdg_tracers.found_in_tokens(toks))
 
 
 def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
     sstr_study, fdg_study = study_tracers(text, sents, lex)
     dual = sstr_study and fdg_study
     findings = [s for s in sents if s.finding]
+    lows = {id(s): s.text.lower() for s in findings}     # each finding sentence lower-cased once
     said: list[Said] = []
     if sstr_study:
-        readings = [r for s in findings if extract._has(s.text.lower(), extract.SSTR_GATE)
-                    for r in extract.sstr_readings(s, lex, year, dual=dual)]
+        readings = [r for s in findings if extract._has(lows[id(s)], extract.SSTR_GATE)
+                    for r in extract.sstr_readings(s, lex, year, dual=dual, low=lows[id(s)])]
         got = _sstr(readings)
         if got is not None:
             value, display, pick, code = got
@@ -369,8 +393,8 @@ def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
                    if code is None else _coded("sstr", lex, None, code))
             said.append(Said("sstr", value, display, pick, rec))
     if fdg_study:
-        readings = [r for s in findings if extract._has(s.text.lower(), extract.FDG_GATE)
-                    for r in extract.fdg_readings(s, lex, year, dual=dual)]
+        readings = [r for s in findings if extract._has(lows[id(s)], extract.FDG_GATE)
+                    for r in extract.fdg_readings(s, lex, year, dual=dual, low=lows[id(s)])]
         got_fdg = _fdg(readings)
         if got_fdg is not None:
             avid, pick = got_fdg
@@ -379,9 +403,9 @@ def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
     impression = [s for s in findings if s.section in ("impression", "impressions", "conclusion", "conclusions",
                                                         "summary", "opinion", "interpretation")]
     scope = impression or findings
-    readings = [r for s in scope if extract._has(s.text.lower(), extract.RESPONSE_GATE)
-                for r in extract.response_readings(s, lex, year)]
-    got_status = _status(readings, extract.report_compares(sents))
+    readings = [r for s in scope if extract._has(lows[id(s)], extract.RESPONSE_GATE)
+                for r in extract.response_readings(s, lex, year, low=lows[id(s)])]
+    got_status = _status(readings, lambda: extract.report_compares(sents))
     if got_status is not None:
         status, pick = got_status
         code, display = _STATUS_CODES[status]
@@ -445,13 +469,18 @@ def _fdg(readings: list[Reading]) -> tuple[bool, Reading] | None:
     return None
 
 
-def _status(readings: list[Reading], compares: bool) -> tuple[DiseaseStatus, Reading] | None:
+def _status(readings: list[Reading], compares: Callable[[], bool]) -> tuple[DiseaseStatus, Reading] | None:
+    """``compares()``: does the report compare with an earlier study (asked only when a "new lesion" needs it)."""
     plain = []
+    compared: bool | None = None
     for r in readings:
         if not r.mods.plain:
             continue
-        if r.value is DiseaseStatus.PROGRESSIVE and r.tag.startswith(("new", "additional")) and not compares:
-            continue             # "new lesion" in a report that compares with nothing: not a response
+        if r.value is DiseaseStatus.PROGRESSIVE and r.tag.startswith(("new", "additional")):
+            if compared is None:
+                compared = compares()
+            if not compared:
+                continue         # "new lesion" in a report that compares with nothing: not a response
         plain.append(r)
     hedged_progression = any(r.value is DiseaseStatus.PROGRESSIVE and r.mods.uncertain and not r.mods.negated
                              for r in readings)
@@ -472,6 +501,10 @@ def _status(readings: list[Reading], compares: bool) -> tuple[DiseaseStatus, Rea
 # --------------------------------------------------------------------------- candidates
 
 
+#: ``json.dumps(record, sort_keys=True, separators=(",", ":"))`` without building an encoder per call
+_RECORD_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
 def _candidate(said: Said, rec: ReportRec, kind: str, lex: Lexicon) -> Candidate:
     r = said.reading
     quote = quote_of(r.sentence.text, r.start, r.end, lex.quote_chars)
@@ -489,6 +522,5 @@ def _candidate(said: Said, rec: ReportRec, kind: str, lex: Lexicon) -> Candidate
     if category:
         record["category"] = category
     display = f"{said.display} (read from the {kind} report text)"
-    source = Source(rec.ref or None, rec.date, display, quote=quote,
-                    record=json.dumps(record, sort_keys=True, separators=(",", ":")))
+    source = Source(rec.ref or None, rec.date, display, quote=quote, record=_RECORD_JSON(record))
     return Candidate(said.value, source)

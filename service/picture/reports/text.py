@@ -20,8 +20,10 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from service.data.fhir_adapter import AttachmentRec
+from service.picture.reports.gates import fold, gate
 
 MAX_SENTENCE = 600
 TEXT_TYPES = ("text/plain", "text/html")
@@ -125,8 +127,29 @@ _NOT_SPECIMEN = re.compile(r"ki[\s\-]?67|mitos|mitotic|grade|type|diagnos|impres
                            r"necrosis|procedure|technique|finding", re.IGNORECASE)
 
 
+_NOT_SPECIMEN_NEEDS = gate(_NOT_SPECIMEN)      # the words _NOT_SPECIMEN cannot match without (see gates)
+
+
 def normalise_header(text: str) -> str:
     return " ".join(text.lower().replace("-", " ").split())
+
+
+# A gate before ``_HEADER`` (a few microseconds a line): a header the reader acts on is, normalised, one of
+# ``non_finding`` or ``_FINDING_HEADERS``; its name starts the (stripped) line and ends before a blank, ":", "-",
+# "." or the line's end, so the line's leading run of ASCII letters is the header's first word. A line whose
+# first word starts no known header is not matched at all (the match would be ignored anyway).
+_LEAD = re.compile(r"[A-Za-z]{1,49}")     # (a header's first word is shorter: a longer run is no header's)
+
+
+@lru_cache(maxsize=8)
+def _header_firsts(non_finding: frozenset[str]) -> frozenset[str]:
+    """The first words (leading runs of letters) of the headers that open a section."""
+    out = set()
+    for header in non_finding | _FINDING_HEADERS:
+        lead = re.match(r"[a-z]+", header)
+        if lead is not None:
+            out.add(lead.group())
+    return frozenset(out)
 
 
 def _site_of(text: str, sites: Iterable[str]) -> str | None:
@@ -149,6 +172,8 @@ def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...],
     """Cut capped report text into sentences with their section, finding flag and specimen."""
     out: list[Sentence] = []
     section, finding, specimen = "", True, None
+    firsts = _header_firsts(non_finding)
+    lead_match, header_match, append = _LEAD.match, _HEADER.match, out.append
     for raw_line in text.splitlines():
         line = raw_line.strip()
         if not line:
@@ -156,10 +181,17 @@ def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...],
         specimen_line = pathology and _may_open_specimen(line) and _specimen_label(line, sites)
         if specimen_line:
             specimen = specimen_line[0]
-        for piece in _split(line):
+        if len(line) <= MAX_SENTENCE and "." not in line and "?" not in line and "!" not in line:
+            pieces: list[str] = [line]           # _split's own first test, without the call
+        else:
+            pieces = _split(line)
+        for piece in pieces:
             body = piece
-            colon = piece.find(":")
-            m = _HEADER.match(piece) if (0 <= colon <= 52 or len(piece) <= 52) else None
+            m = None
+            if len(piece) <= 52 or 0 <= piece.find(":", 0, 53):
+                lead = lead_match(piece)         # a header's first word must be one of the known headers'
+                if lead is not None and lead.group().lower() in firsts:
+                    m = header_match(piece)
             if m is not None:
                 header = normalise_header(m.group(1) or m.group(2))
                 if header in non_finding or header in _FINDING_HEADERS:
@@ -173,7 +205,7 @@ def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...],
                         label = _specimen_label(body, sites)
                         if label:
                             specimen = label[0]
-            out.append(Sentence(body, section, finding, specimen))
+            append(Sentence(body, section, finding, specimen))
     return out
 
 
@@ -190,7 +222,7 @@ def _specimen_label(line: str, sites: tuple[str, ...]) -> tuple[str | None] | No
     label = s.group(2) if s is not None else named.group(1) if named is not None else None
     if label is None:
         terse = _SPECIMEN_TERSE.match(line)
-        if terse is None or _NOT_SPECIMEN.search(terse.group(1)):
+        if terse is None or (_NOT_SPECIMEN_NEEDS(fold(terse.group(1))) and _NOT_SPECIMEN.search(terse.group(1))):
             return None
         site = _site_of(terse.group(1), sites)
         return (site,) if site is not None else None
@@ -198,7 +230,8 @@ def _specimen_label(line: str, sites: tuple[str, ...]) -> tuple[str | None] | No
     return (site,) if site is not None or s is not None else None
 
 
-_PUNCT = re.compile(r"[.?!]")
+# a "." / "?" / "!" ends a sentence only when a blank follows it (see :func:`_ends_sentence`): only those are tried
+_PUNCT = re.compile(r"[.?!](?=\s)")
 
 
 def _ends_sentence(line: str, i: int) -> bool:
@@ -229,9 +262,13 @@ def _split(line: str) -> list[str]:
     ``MAX_SENTENCE`` characters. A scan over the line's punctuation marks: linear, no pattern."""
     if len(line) <= MAX_SENTENCE and "." not in line and "?" not in line and "!" not in line:
         return [line]
+    ends = _PUNCT.search(line)
+    if ends is None and len(line) <= MAX_SENTENCE:
+        rest = line.strip()                   # no mark followed by a blank: nothing ends before the line's end
+        return [rest] if rest else []
     parts: list[str] = []
     start = 0
-    for m in _PUNCT.finditer(line):
+    for m in _PUNCT.finditer(line, ends.start() if ends is not None else len(line)):
         i = m.start()
         if _ends_sentence(line, i):
             piece = line[start:i + 1].strip()
@@ -243,6 +280,9 @@ def _split(line: str) -> list[str]:
         parts.append(rest)
     out: list[str] = []
     for piece in parts:
+        if len(piece) <= MAX_SENTENCE:
+            out.append(piece)                    # stripped, not empty, short: kept as it is
+            continue
         start, n = 0, len(piece)
         while n - start > MAX_SENTENCE:          # cut by position: no copy of the rest per cut
             cut = piece.rfind(" ", start, start + MAX_SENTENCE)
