@@ -405,9 +405,9 @@ def _recorded_value(label: str) -> str:
 
 def _records_card(deferred: list[tuple[list, list, set[str]]], picture: NetPicture, knowledge: Knowledge,
                   uuid_factory: Callable[[], str], sanitiser: _Sanitiser) -> dict[str, Any]:
-    """One card with the record suggestions of report-text facts whose cards are choices ("at-most-one"): each
-    value once, any of them may be accepted (card contract, "Facts read from report text"). Its wording is
-    reviewed knowledge (list ``report_record_card``)."""
+    """One card with the record suggestions of the report-text facts the answer's cards use: each value once,
+    any of them may be accepted (card contract, "Facts read from report text"). Its wording is reviewed knowledge
+    (list ``report_record_card``)."""
     words = dict(w.split("=", 1) for w in knowledge.lists.get("report_record_card", ()))
     records: list[dict[str, Any]] = []
     facts: list[dict[str, str]] = []
@@ -549,10 +549,9 @@ def _choice_summary(options: list[tuple[Outcome, CardSpec]], params: Mapping[str
 def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory: Callable[[], str],
           sanitiser: _Sanitiser | None = None, deferred: list[tuple[list, list, set[str]]] | None = None
           ) -> dict[str, Any]:
-    """One card. ``deferred``, when given, receives the record suggestions of report-text facts that cannot go on
-    this card because its suggestions are alternatives ("at-most-one": recording a value is never an alternative
-    to a therapy), with the facts they record and the card's rows; :func:`render` puts them on one card of their
-    own."""
+    """One card. ``deferred``, when given, receives the record suggestions of report-text facts, with the facts
+    they record and the card's rows; :func:`render` puts them on one card of the answer (each value once; never
+    beside a choice's alternatives). Without ``deferred`` the records stay on the card."""
     if sanitiser is None:
         sanitiser = _Sanitiser(card_texts(knowledge))
     lead_outcome, lead = group.lead
@@ -618,11 +617,12 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
     # What the rules found missing; a card's own `missing` list is the fallback for rules
     # that name none.
     missing = _unique([*(m for o, s in members for m in (o.missing or s.missing)), *drafts.missing])
-    # "any" only when every suggestion may be taken together: independent requests, or one order beside
-    # records of report-text facts. Alternatives (two options of one decision, a hold and the stop it replaces)
-    # stay "at-most-one", and the records of report-text facts then go on a card of their own (``deferred``).
+    # "any" only when every suggestion may be taken together (independent requests); alternatives (two options of
+    # one decision, a hold and the stop it replaces) stay "at-most-one". The records of report-text facts go on
+    # one card of the answer (``deferred``): never an alternative to a therapy, and each value offered once even
+    # when several cards use it (review 2026-12 D: the same record on three cards, recorded three times).
     together = independent or len(suggestions) <= 1
-    records_elsewhere = not together and deferred is not None and any(_record(f) for f in facts)
+    records_elsewhere = deferred is not None and any(_record(f) for f in facts)
     evidence_ids = _unique(e for _, s in members for e in s.evidence)
     evidence = [knowledge.evidence[e] for e in evidence_ids]
     # each source cited once: a guideline citation of a source already cited as evidence is dropped
@@ -900,9 +900,9 @@ def _detail(
     if read:
         parts += ["", "**Read from report text**", ""]
         parts += [f"- {md(d, 400)}" for d in read]
-        if records_elsewhere:
-            words = dict(w.split("=", 1) for w in knowledge.lists.get("report_record_card", ()))
-            parts += ["", md(words.get("pointer", ""), 400)]
+    if records_elsewhere:
+        words = dict(w.split("=", 1) for w in knowledge.lists.get("report_record_card", ()))
+        parts += ["", md(words.get("pointer", ""), 400)]
     return "\n".join(parts).strip()
 
 

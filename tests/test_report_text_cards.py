@@ -97,13 +97,20 @@ def test_the_answer_offers_to_record_the_value_as_a_coded_observation_not_presel
     jsonschema.Draft202012Validator(SCHEMA).validate(records_card)
 
 
-def test_a_record_beside_one_order_stays_on_its_card():
-    """A card with one order (not a choice) keeps its record suggestion, "any": both may be accepted."""
+def test_a_value_used_by_several_cards_is_offered_once_on_the_records_card():
+    """Two cards (one order each, not choices) using one report-text value: the record is offered once, on the
+    records card, never on the cards themselves (review 2026-12 D: one value recorded three times)."""
     fact = Fact(FactState.PRESENT, Ki67(12.0), (text_source(),))
-    outcome = Outcome.applicable("M-05", facts=(FactUse.of("Ki-67", fact),))
-    cards = render([outcome], make_picture(), knowledge=knowledge(), uuid_factory=uuids())
-    (card,) = cards
-    assert len(records([card])) == 1 and card["selectionBehavior"] == "any"
+    use = (FactUse.of("Ki-67", fact),)
+    outcomes = [Outcome.applicable("M-05", facts=use), Outcome.applicable("G-04", facts=use)]
+    cards = render(outcomes, make_picture(), knowledge=knowledge(), uuid_factory=uuids())
+    *advice, records_card = cards
+    assert len(advice) >= 2, [c["summary"] for c in cards]
+    assert len(records(cards)) == 1 and records(cards) == records([records_card])
+    for card in advice:
+        assert not records([card])
+        assert "Confirm values read from report text" in card["detail"]
+    assert set(records_card["extension"]["net-cds"]["rules"]) == {"M-05", "G-04"}
 
 
 def test_a_hostile_quote_is_escaped_everywhere_and_bounded():
@@ -157,10 +164,7 @@ def test_a_prrt_card_deciding_on_text_sstr_says_so():
     facts = prrt[0]["extension"]["net-cds"]["facts"]
     assert any(f.get("source") == "report-text" and f["reference"] == "DiagnosticReport/pet-1" for f in facts)
     assert "Read from report text" in prrt[0]["detail"]
-    # the record is offered once in the answer: on the PRRT card, or, when that card is a choice between
-    # options (at-most-one), on the card of values read from report text
+    # the record is offered once in the answer, on the card of values read from report text
     (record,) = [s for s in records(cards) if s["actions"][0]["resource"]["code"]["coding"][0]["code"] == "sstr-imaging"]
-    choice = prrt[0]["selectionBehavior"] == "at-most-one" and len(prrt[0]["suggestions"]) > 1
     holder = [c for c in cards if record in c.get("suggestions", ())]
-    assert len(holder) == 1
-    assert (holder[0]["extension"]["net-cds"]["topic"] == "data-gap") == choice
+    assert len(holder) == 1 and holder[0]["summary"].startswith("Confirm values read from report text")
