@@ -7,11 +7,14 @@ Fictional patients written for net-cds on 2026-12-08; dates relative to AS_OF. E
   size and risk features (margin, base, mesoappendiceal invasion > 3 mm, lympho-vascular invasion, G2), read from
   the record text; a feature the record does not state is listed as missing, never read as absent; the generic
   G-01 follow-up card does not speak beside it.
+- net-267, net-268: a drug named in a medication record's free text raises its interaction flag only when the text
+  names it as current: "rifampicin stopped 2 weeks ago" on an everolimus patient gives no CYP3A4-inducer caution
+  (net-267, in an uncoded list entry and in the everolimus order's own text); a current rifampicin does (net-268).
 """
 from __future__ import annotations
 
 from .fhir import CPT, P, ago
-from .scenarios import meta, scenario
+from .scenarios import good_labs, meta, scenario
 from .scenarios_reports import pathology
 
 
@@ -83,3 +86,45 @@ def s266():
                         "tumor_size_cm": 0.6},
                 rows=["O-05"], not_rows=["G-01", "M-02", "G-06"],
                 shapes=["appendectomy CPT 44970 with margin text"])
+
+
+def _everolimus_pnet(p: P, evero_text: str | None = None) -> None:
+    p.condition("primary", "C25.4", onset=ago(years=2), text="Pancreatic NET G2")
+    p.condition("liver", "C7B.02", onset=ago(years=2))
+    p.ki67("ki67", ago(years=2), 9)
+    p.sstr("sstr", ago(days=80), "negative")
+    p.med_request("everolimus", "everolimus10", ago(months=4), dosage="10 mg by mouth once daily", text=evero_text)
+    p.status("status", ago(days=30), "stable")
+    good_labs(p, ago(days=10))
+
+
+@scenario
+def s267():
+    p = P("net-267", "Test Patient Rif-Stopped", "male", "1960-04-21")
+    _everolimus_pnet(p, evero_text="everolimus 10 mg daily; rifampicin stopped 2 weeks ago")
+    p.med_statement("rif", None, ago(months=3), text="Rifampicin 600 mg daily - stopped 2 weeks ago (course completed)")
+    return meta(p, "On everolimus; rifampicin named in medication text as stopped 2 weeks ago",
+                "66-year-old man with a metastatic pNET stable on everolimus. The medication list still holds an "
+                "active, uncoded entry 'Rifampicin 600 mg daily - stopped 2 weeks ago (course completed)' and the "
+                "everolimus order's text reads 'everolimus 10 mg daily; rifampicin stopped 2 weeks ago'. A stopped "
+                "drug is not a current interaction: no CYP3A4-inducer caution (SB-11).",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 9, "sstr": "negative", "progression": False,
+                        "extent": "metastatic"},
+                rows=[], also=["G-08", "P-07", "P-03"], not_rows=["SB-11"],
+                shapes=["uncoded MedicationStatement whose text says the drug was stopped",
+                        "coded everolimus order whose text names a stopped drug"])
+
+
+@scenario
+def s268():
+    p = P("net-268", "Test Patient Rif-Current", "female", "1958-11-03")
+    _everolimus_pnet(p)
+    p.med_statement("rif", None, ago(days=20), text="Rifampicin 600 mg daily (latent TB, started 3 weeks ago)")
+    return meta(p, "On everolimus; current rifampicin in an uncoded medication record",
+                "68-year-old woman with a metastatic pNET stable on everolimus; an uncoded medication entry reads "
+                "'Rifampicin 600 mg daily (latent TB, started 3 weeks ago)'. The CYP3A4-inducer caution (SB-11) "
+                "names rifampicin.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 9, "sstr": "negative", "progression": False,
+                        "extent": "metastatic"},
+                rows=["SB-11"], also=["G-08", "P-07", "P-03"], not_rows=[],
+                shapes=["uncoded MedicationStatement naming a current interacting drug"])
