@@ -22,9 +22,13 @@ O-04 — rectal, localized  (ENETS colorectal 2023)
           otherwise (1-2 cm G1) -> CONSIDER EUS/MRI staging and MDT. Size unknown -> insufficient.
 O-05 — appendix, localized  (ENETS appendiceal 2023; Czech national guideline, WHO 2019)
     When: appendix primary, localized or resectable locoregional.
-    Then: G3 or >= appendix_hemicolectomy_min_cm (2 cm) -> RECOMMEND right hemicolectomy;
-          < appendix_small_max_cm (1 cm) -> appendectomy alone;
-          1-2 cm -> CONSIDER hemicolectomy if risk features (R1, base, mesoappendix >3 mm, LVI, G2).
+    Then: G3, >= appendix_hemicolectomy_min_cm (2 cm) or mesoappendiceal invasion >3 mm -> RECOMMEND right
+          hemicolectomy, then imaging follow-up;
+          < appendix_small_max_cm (1 cm), R0 -> appendectomy alone, no routine follow-up (margin unknown: needs data);
+          < 2 cm with a risk feature (R1; at 1-2 cm also base, LVI, G2) -> CONSIDER right hemicolectomy in the MDT;
+          1-2 cm, R0, every feature stated absent, G1 -> appendectomy suffices, no or limited follow-up;
+          a feature not stated -> needs-data card listing it (never "no follow-up").
+    Risk features are read from record text (service/picture/appendix.py); unstated = MISSING, never absent.
 O-06 — advanced stomach/duodenum/colon/rectum  (RADIANT-4, NETTER-1/-2, CABINET; FDA PRRT label covers foregut/hindgut)
     When: other-GI primary, WD G1/G2, advanced.
     Then: the extra-pancreatic pathway of midgut.py (M-02..M-07 logic): SSA if SSTR+, PRRT first line
@@ -252,11 +256,15 @@ def appendix_localized(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     size = float(p.tumor_size_cm.value) if p.tumor_size_cm.known else None  # type: ignore[arg-type]
     if size is not None:
         params["size"] = f"{size:g}"
+    risks, unknown_features, feature_facts = appendix_risk(p)
     if p.grade.is_(Grade.G3) or (size is not None and size >= k.threshold("appendix_hemicolectomy_min_cm")):
         return Outcome.applicable("O-05", card="appendix-hemicolectomy", params=params, facts=facts,
                                   reason="appendiceal NET >=2 cm or G3")
-    risks, unknown_features, feature_facts = appendix_risk(p)
     facts += feature_facts
+    if p.appendix_meso_deep.is_(True):
+        # decision table O-05: mesoappendiceal invasion >3 mm -> right hemicolectomy, like >= 2 cm or G3
+        return Outcome.applicable("O-05", card="appendix-hemicolectomy", params=params, facts=facts,
+                                  reason="appendiceal NET with mesoappendiceal invasion >3 mm")
     gaps = tuple(m for m, gap in (("tumour size (cm)", size is None),
                                   ("WHO grade (Ki-67 and mitotic count)", not p.grade.known)) if gap)
     if gaps:

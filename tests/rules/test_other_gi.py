@@ -63,11 +63,18 @@ def test_appendix_small_without_margin_is_not_cured_by_default():
 
 
 @pytest.mark.parametrize("risk, said", [({"r0_resection": False}, "R1 margin"), ({"appendix_base": True}, "base"),
-                                        ({"appendix_meso_deep": True}, "mesoappendix >3 mm"),
+                                        ({"appendix_lvi": True}, "LVI"),
                                         ({"grade": Grade.G2, "ki67": Ki67(4)}, "G2")])
 def test_appendix_each_risk_feature_leads_to_hemicolectomy_discussion(risk, said):
     (o,) = run("O-05", **dict(APPENDIX_NO_RISK, tumor_size_cm=1.5, **risk))
     assert o.card == "appendix-hemicolectomy-discuss" and said in o.params["risks"]
+
+
+@pytest.mark.parametrize("size", [0.8, 1.5])
+def test_appendix_deep_mesoappendiceal_invasion_is_a_hemicolectomy_at_any_size(size):
+    """Decision table O-05: mesoappendiceal invasion >3 mm -> right hemicolectomy (as >= 2 cm or G3)."""
+    assert fired_cards("O-05", **dict(APPENDIX_NO_RISK, tumor_size_cm=size, appendix_meso_deep=True)) == {
+        "appendix-hemicolectomy"}
 
 
 def test_appendix_after_appendectomy_g01_leaves_follow_up_to_o05():
