@@ -699,10 +699,12 @@ def s28():
     p.size("size", ago(months=2), 1.1)
     return meta(p, "Appendiceal NET 1.1 cm after appendectomy",
                 "26-year-old woman with an incidental 1.1 cm appendiceal NET G1 at the tip after appendectomy for "
-                "appendicitis; no risk features.",
+                "appendicitis; no risk features (margins clear, no mesoappendiceal invasion, no lympho-vascular "
+                "invasion, tip: each stated in the record). O-05: appendectomy suffices, no or limited follow-up, "
+                "each deciding fact listed with its date; no generic G-01 follow-up card beside it.",
                 expect={"site": "midgut", "site_detail": "appendix", "grade": "G1", "ki67": 1,
                         "extent": "localized", "tumor_size_cm": 1.1},
-                rows=["O-05"], also=["G-01", "NR-08"], not_rows=["M-02", "M-01", "G-06"],
+                rows=["O-05"], also=["NR-08"], not_rows=["M-02", "M-01", "G-06", "G-01"],
                 shapes=["appendectomy CPT 44950", "Condition clinicalStatus resolved"])
 
 

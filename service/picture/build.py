@@ -12,7 +12,7 @@ import logging
 from datetime import date
 
 from service.data import fhir_adapter, limits
-from service.picture import declined, disease, extent, fitness, pathology, primary, tempo, therapy
+from service.picture import appendix, declined, disease, extent, fitness, pathology, primary, tempo, therapy
 from service.picture.reports import read as reports
 from service.picture.context import Context
 from service.picture.diagnosis import diagnose, relevant_condition
@@ -135,6 +135,9 @@ def build_picture(
         else:
             extent_fact = extent.infer_localized(ctx, dx, dis, tx, sizes, frozenset(record.incomplete),
                                                  dx.carcinoid_syndrome.is_(True))
+    risk = (appendix.read(ctx, frozenset(s.reference for s in dx.scope_sources if s.reference),
+                          therapy._classify_proc)
+            if dx.site_detail.known and "appendi" in str(dx.site_detail.value).lower() else appendix.AppendixRisk())
     declined_agents, declined_sources = declined.read(ctx, dx, tx.therapies, therapy._classify_proc,
                                                       therapy._classify_med)
 
@@ -180,6 +183,9 @@ def build_picture(
         progression_interval_days=obs_fact(
             tempo.progression_interval(ctx, dis.progression_date, dx.diagnosis_date, tx.therapies), "progression"),
         r0_resection=tx.r0_resection,
+        appendix_lvi=risk.lvi,
+        appendix_meso_deep=risk.meso_deep,
+        appendix_base=risk.base,
         in_remission=(Fact(FactState.PRESENT, True, dx.remission_sources) if dx.remission_sources
                       else Fact.missing()),
         newly_diagnosed=tx.newly_diagnosed,

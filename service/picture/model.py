@@ -426,6 +426,11 @@ class NetPicture:
     # date) to that progression; sources: the start (therapy or diagnosis) and the progression
     progression_interval_days: Fact[int] = field(default_factory=Fact.missing)
     r0_resection: Fact[bool] = field(default_factory=Fact.missing)   # curative (R0) resection documented
+    # appendiceal NET risk features (O-05), read from record text (service/picture/appendix.py): True stated,
+    # False stated as absent ("no LVI"), MISSING when not stated (never "absent")
+    appendix_lvi: Fact[bool] = field(default_factory=Fact.missing)         # lympho-vascular (angio-)invasion
+    appendix_meso_deep: Fact[bool] = field(default_factory=Fact.missing)   # mesoappendiceal invasion > 3 mm
+    appendix_base: Fact[bool] = field(default_factory=Fact.missing)        # location at the appendix base
     # every NEN Condition is history (remission/resolved/inactive/abated or a personal-history code) and no active
     # metastasis is coded: True (treated disease under surveillance), else MISSING (never "not in remission")
     in_remission: Fact[bool] = field(default_factory=Fact.missing)

@@ -178,6 +178,14 @@ class Terminology:
             out.append((e, text[start:end].strip().lower() or m.group(0).lower()))
         return tuple(out)
 
+    def match_all_spans(self, table: str, text: str | None) -> tuple[tuple[Entry, int, int], ...]:
+        """Every occurrence of every pattern of ``table`` in ``text``: (entry, start, end), in text order."""
+        t = self._tables.get(table)
+        if t is None or not text:
+            return ()
+        out = [(e, m.start(), m.end()) for e in t.patterns if e.pattern is not None for m in e.pattern.finditer(text)]
+        return tuple(sorted(out, key=lambda x: (x[1], x[2])))
+
     def has_table(self, table: str) -> bool:
         return table in self._tables
 

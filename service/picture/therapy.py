@@ -23,11 +23,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from service.data import limits
 from service.data.fhir_adapter import Concept, MedicationRec, ProcedureRec
 from service.picture import declined
 from service.picture.context import Context
+from service.picture.reports import cues
 from service.picture.dates import open_end, shift
 from service.picture.facts import absent_fact, present
 from service.picture.model import (
@@ -159,12 +161,60 @@ def _flags(term: Terminology, med: Concept) -> tuple[frozenset[str], tuple[tuple
                 carriers.append((str(f), str(e.get("drug") or _med_name(med))))
     # every matching pattern counts: one drug can carry several flags (clarithromycin: strong CYP3A4
     # inhibitor and QT-prolonging), each on its own list
-    for e, word in term.match_all_words("medication_flag_text", med.all_text):
+    for e, word in current_mentions(term, med.all_text):
         for f in e.get("flags") or ():
             flags.add(str(f))
             if not any(flag == str(f) for flag, _ in carriers):
                 carriers.append((str(f), word))
     return frozenset(flags), tuple(dict.fromkeys(carriers)), coded
+
+
+_SCOPE_END = re.compile(r"[;\n]|\.(?:\s|$)")
+
+
+@lru_cache(maxsize=8)
+def _mention_cues(term: Terminology) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], int]:
+    p = term.parameter
+    return (cues.phrases(list(p("medication_text_not_current_before"))),  # type: ignore[arg-type]
+            cues.phrases(list(p("medication_text_not_current_after"))),  # type: ignore[arg-type]
+            cues.phrases(list(p("medication_text_current"))),  # type: ignore[arg-type]
+            int(p("medication_text_scope_chars")["value"]  # type: ignore[index]
+                if isinstance(p("medication_text_scope_chars"), dict) else p("medication_text_scope_chars")))
+
+
+def current_mentions(term: Terminology, text: str) -> tuple[tuple[Entry, str], ...]:
+    """The interaction-flag entries ``text`` names as current, each with the drug word it matched (the first
+    current mention). A mention the text says was stopped, completed, or is history ("rifampicin stopped 2 weeks
+    ago", "previously on carbamazepine") is not current; its scope ends at the neighbouring drug mention, ";",
+    "." or a line end (``medication_text_*`` cue lists). A cue of current use in the scope ("restarted") keeps it."""
+    spans = term.match_all_spans("medication_flag_text", text)
+    if not spans:
+        return ()
+    before_cue, after_cue, current_cue, window = _mention_cues(term)
+    starts = sorted({a for _, a, _ in spans})
+    out: dict[int, tuple[Entry, str]] = {}
+    for e, a, b in spans:
+        if id(e) in out:
+            continue
+        lo = max([x for x in starts if x < a] + [0, a - window])
+        for m in _SCOPE_END.finditer(text, lo, a):
+            lo = max(lo, m.end())
+        hi = min([x for x in starts if x > a] + [len(text), b + window])
+        end = _SCOPE_END.search(text, b, hi)
+        if end is not None:
+            hi = end.start()
+        before, after = text[lo:a], text[b:hi]
+        stopped = before_cue.search(before) is not None or after_cue.search(after) is not None
+        if stopped and current_cue.search(before + " " + after) is None:
+            continue
+        w0, w1 = a, b
+        while w0 > 0 and (text[w0 - 1].isalnum() or text[w0 - 1] in "-'"):
+            w0 -= 1
+        while w1 < len(text) and (text[w1].isalnum() or text[w1] in "-'"):
+            w1 += 1
+        out[id(e)] = (e, text[w0:w1].strip().lower() or text[a:b].lower())
+    order = {id(e): i for i, e in enumerate(term.entries("medication_flag_text"))}   # the table's order
+    return tuple(v for _, v in sorted(out.items(), key=lambda kv: order.get(kv[0], 0)))
 
 
 def _med_status(rec: MedicationRec, as_of: date) -> TherapyStatus | None:

@@ -144,6 +144,10 @@ def _after_resection(p: NetPicture) -> Outcome:
     """G-01 after the primary was removed: follow-up, never adjuvant therapy (NR-08 names any proposed)."""
     if p.extent.is_(Extent.METASTATIC) or p.progression.is_(True):
         return Outcome.not_applicable("G-01", "resected primary but metastatic or recurrent disease: site rows apply")
+    if _appendix_after_appendectomy(p):
+        # one answer: the appendix row says surgery AND follow-up for this size and these risk features
+        return Outcome.not_applicable("G-01", "appendiceal NET after appendectomy: O-05 decides further surgery "
+                                              "and follow-up by size and risk features")
     facts = tuple(FactUse(name="Resection", display=pr.display, date=pr.date, reference=pr.reference)
                   for pr in p.procedures if pr.kind in PRIMARY_RESECTIONS)
     if p.r0_resection.is_(True):
@@ -151,6 +155,16 @@ def _after_resection(p: NetPicture) -> Outcome:
     facts += tuple(fu for fu, f in ((extent_fact(p), p.extent), (grade_fact(p), p.grade)) if f.known)
     return Outcome.applicable("G-01", card="post-resection-follow-up", facts=facts,
                               params={"site": site_words(p)}, reason="primary resected, no metastatic disease on record")
+
+
+def _appendix_after_appendectomy(p: NetPicture) -> bool:
+    """A localized appendiceal NET whose resections on record are appendectomies (no colectomy yet): the
+    appendix row (O-05) gives its further surgery and follow-up, so G-01's generic follow-up stays silent."""
+    detail = str(p.site_detail.value).lower() if p.site_detail.known else ""
+    if "appendi" not in detail or not p.extent.is_(Extent.LOCALIZED):
+        return False
+    resections = [pr.display.lower() for pr in p.procedures if pr.kind in PRIMARY_RESECTIONS]
+    return bool(resections) and not any("colectomy" in d or "ileocec" in d or "ileocaec" in d for d in resections)
 
 
 def _in_remission(p: NetPicture) -> Outcome:

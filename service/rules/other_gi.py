@@ -22,9 +22,13 @@ O-04 — rectal, localized  (ENETS colorectal 2023)
           otherwise (1-2 cm G1) -> CONSIDER EUS/MRI staging and MDT. Size unknown -> insufficient.
 O-05 — appendix, localized  (ENETS appendiceal 2023; Czech national guideline, WHO 2019)
     When: appendix primary, localized or resectable locoregional.
-    Then: G3 or >= appendix_hemicolectomy_min_cm (2 cm) -> RECOMMEND right hemicolectomy;
-          < appendix_small_max_cm (1 cm) -> appendectomy alone;
-          1-2 cm -> CONSIDER hemicolectomy if risk features (R1, base, mesoappendix >3 mm, LVI, G2).
+    Then: G3, >= appendix_hemicolectomy_min_cm (2 cm) or mesoappendiceal invasion >3 mm -> RECOMMEND right
+          hemicolectomy, then imaging follow-up;
+          < appendix_small_max_cm (1 cm), R0 -> appendectomy alone, no routine follow-up (margin unknown: needs data);
+          < 2 cm with a risk feature (R1; at 1-2 cm also base, LVI, G2) -> CONSIDER right hemicolectomy in the MDT;
+          1-2 cm, R0, every feature stated absent, G1 -> appendectomy suffices, no or limited follow-up;
+          a feature not stated -> needs-data card listing it (never "no follow-up").
+    Risk features are read from record text (service/picture/appendix.py); unstated = MISSING, never absent.
 O-06 — advanced stomach/duodenum/colon/rectum  (RADIANT-4, NETTER-1/-2, CABINET; FDA PRRT label covers foregut/hindgut)
     When: other-GI primary, WD G1/G2, advanced.
     Then: the extra-pancreatic pathway of midgut.py (M-02..M-07 logic): SSA if SSTR+, PRRT first line
@@ -61,7 +65,7 @@ from service.rules.pathways import (
     ssa_first_line,
     sstr_negative_progression,
 )
-from service.rules.outcome import Outcome, Status, unknown
+from service.rules.outcome import FactUse, Outcome, Status, _outcome, unknown
 from service.rules.registry import RuleKnowledge, rule
 
 OTHER_GI = frozenset({PrimarySite.OTHER_GI})
@@ -193,6 +197,51 @@ def rectal_localized(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
                               reason="rectal NET 1-2 cm G1")
 
 
+def _feature_use(name: str, fact, yes: str, no: str) -> FactUse:  # type: ignore[no-untyped-def]
+    """A risk feature as a fact of the card: its value in words and the record clause that says it."""
+    if fact.known:
+        said = fact.sources[0].display if fact.sources else ""
+        return FactUse.of(name, fact, f"{yes if fact.value else no}" + (f" — {said}" if said else ""))
+    return FactUse.of(name, fact)
+
+
+def appendix_risk(p: NetPicture) -> tuple[tuple[str, ...], tuple[str, ...], tuple[FactUse, ...]]:
+    """(risk features present, risk features not on record, the facts that say them) of an appendiceal NET.
+
+    The features of decision table O-05 / ENETS appendiceal 2023 for a 1-2 cm tumour: involved margin (R1),
+    location at the base, mesoappendiceal invasion > 3 mm, lympho-vascular invasion, grade G2. A feature the
+    record does not state is missing, never absent."""
+    present: list[str] = []
+    missing: list[str] = []
+    facts: list[FactUse] = []
+    for name, short, fact, risk, label, yes, no in (
+            ("Resection margin", "R1 margin", p.r0_resection, False, "resection margin (R0 / R1)", "R0 (clear)",
+             "R1 (involved)"),
+            ("Location at the appendix base", "base location", p.appendix_base, True,
+             "tumour location (base of the appendix or not)", "at the base", "not at the base"),
+            ("Mesoappendiceal invasion >3 mm", "mesoappendix >3 mm", p.appendix_meso_deep, True,
+             "mesoappendiceal invasion and its depth (mm)", "yes", "no"),
+            ("Lympho-vascular invasion", "LVI", p.appendix_lvi, True, "lympho-vascular (angio-)invasion", "present",
+             "not present")):
+        if fact.known:
+            facts.append(_feature_use(name, fact, yes, no))
+            if fact.value is risk:
+                present.append(short)
+        else:
+            if fact.sources:
+                facts.append(FactUse.of(name, fact))
+            missing.append(label + (f" ({fact.note})" if fact.note else ""))
+    if p.grade.is_(Grade.G2):
+        present.append("G2")
+    return tuple(present), tuple(missing), tuple(facts)
+
+
+def _appendix_needs_data(missing: tuple[str, ...], params: dict[str, str], facts: tuple[FactUse, ...],
+                         reason: str) -> Outcome:
+    """O-05 cannot decide: the appendix needs-data card, the facts on record and what is missing listed."""
+    return _outcome("O-05", Status.INSUFFICIENT, "appendix-risk-review", facts, missing, reason, params)
+
+
 @rule("O-05")
 def appendix_localized(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     if p.scope is not Scope.NET or p.differentiation.is_(Differentiation.POOR) or p.grade.is_(Grade.NEC):
@@ -205,18 +254,40 @@ def appendix_localized(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
     facts = fact_uses(p, "site_detail", "tumor_size_cm", "grade", "ki67", "extent")
     params = card_params(p)
     size = float(p.tumor_size_cm.value) if p.tumor_size_cm.known else None  # type: ignore[arg-type]
+    if size is not None:
+        params["size"] = f"{size:g}"
+    risks, unknown_features, feature_facts = appendix_risk(p)
     if p.grade.is_(Grade.G3) or (size is not None and size >= k.threshold("appendix_hemicolectomy_min_cm")):
         return Outcome.applicable("O-05", card="appendix-hemicolectomy", params=params, facts=facts,
                                   reason="appendiceal NET >=2 cm or G3")
-    if size is None:
-        return Outcome.insufficient("O-05", ("tumour size (cm)",), reason="size not on record")
-    if unknown(p.grade):
-        return Outcome.insufficient("O-05", ("WHO grade (Ki-67 and mitotic count)",), reason="grade not known")
+    facts += feature_facts
+    if p.appendix_meso_deep.is_(True):
+        # decision table O-05: mesoappendiceal invasion >3 mm -> right hemicolectomy, like >= 2 cm or G3
+        return Outcome.applicable("O-05", card="appendix-hemicolectomy", params=params, facts=facts,
+                                  reason="appendiceal NET with mesoappendiceal invasion >3 mm")
+    gaps = tuple(m for m, gap in (("tumour size (cm)", size is None),
+                                  ("WHO grade (Ki-67 and mitotic count)", not p.grade.known)) if gap)
+    if gaps:
+        return _appendix_needs_data(gaps + unknown_features, params, facts, "size or grade not on record")
+    assert size is not None
+    params["risks"] = ", ".join(risks)
     if size < k.threshold("appendix_small_max_cm"):
-        return Outcome.applicable("O-05", card="appendix-appendectomy-only", params=params, facts=facts,
-                                  reason="appendiceal NET <1 cm")
-    return Outcome.applicable("O-05", card="appendix-risk-review", params=params, facts=facts,
-                              reason="appendiceal NET 1-2 cm")
+        if p.r0_resection.is_(True):
+            return Outcome.applicable("O-05", card="appendix-appendectomy-only", params=params, facts=facts,
+                                      reason="appendiceal NET <1 cm, R0")
+        if p.r0_resection.is_(False):
+            return Outcome.applicable("O-05", card="appendix-hemicolectomy-discuss", params=params, facts=facts,
+                                      missing=unknown_features, reason="appendiceal NET <1 cm with an involved margin")
+        return _appendix_needs_data(("resection margin (R0 / R1)",), params, facts,
+                                        "appendiceal NET <1 cm, margin not on record")
+    if risks:
+        return Outcome.applicable("O-05", card="appendix-hemicolectomy-discuss", params=params, facts=facts,
+                                  missing=unknown_features, reason="appendiceal NET 1-2 cm with risk features")
+    if unknown_features:
+        return _appendix_needs_data(unknown_features, params, facts,
+                                    "appendiceal NET 1-2 cm, risk features not all on record")
+    return Outcome.applicable("O-05", card="appendix-no-risk-features", params=params, facts=facts,
+                              reason="appendiceal NET 1-2 cm, R0, no risk features")
 
 
 @rule("O-06")

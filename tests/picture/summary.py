@@ -41,6 +41,15 @@ def fact(f: Fact) -> object:
 
 
 def summarize(p: NetPicture) -> dict:
+    out = _summarize(p)
+    if p.site_detail.known and "appendi" in str(p.site_detail.value).lower():
+        # appendiceal NET risk features (O-05), pinned only for appendiceal NETs
+        out["appendix_risk"] = {"lvi": fact(p.appendix_lvi), "meso_deep": fact(p.appendix_meso_deep),
+                                "base": fact(p.appendix_base)}
+    return out
+
+
+def _summarize(p: NetPicture) -> dict:
     return {
         "scope": p.scope.value,
         "site": fact(p.primary_site),
