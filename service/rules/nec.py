@@ -108,8 +108,16 @@ def nec_second_line(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | t
         return Outcome.not_applicable("N-03", "not advanced")
     facts = _facts(p) + exposure_facts(p, Agent.PLATINUM_ETOPOSIDE)
     params = {"site": site_words(p)}
-    out: list[Outcome] = [Outcome.applicable("N-03", card="nec-second-line", facts=facts, params=params,
-                                             reason="advanced NEC after platinum-etoposide")]
+    # UGT1A1 poor metaboliser on record: the standard-dose FOLFIRI draft (irinotecan 180 mg/m2) is not offered; the
+    # card keeps FOLFOX and says irinotecan starts at 70 % if chosen (DPWG), prescribed by hand (SB-14's class)
+    if p.ugt1a1_poor.is_(True):
+        out: list[Outcome] = [Outcome.applicable(
+            "N-03", card="nec-second-line-ugt1a1-poor", params=params,
+            facts=facts + (FactUse.of("UGT1A1 poor metaboliser", p.ugt1a1_poor),),
+            reason="advanced NEC after platinum-etoposide; UGT1A1 poor metaboliser: no standard-dose FOLFIRI draft")]
+    else:
+        out = [Outcome.applicable("N-03", card="nec-second-line", facts=facts, params=params,
+                                  reason="advanced NEC after platinum-etoposide")]
     if p.primary_site.is_(PrimarySite.PANCREAS):
         pass
     elif not p.primary_site.known:
