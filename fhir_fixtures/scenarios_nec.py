@@ -167,7 +167,7 @@ def s274():
                 "deficiency (DPYD intermediate metaboliser) on record. The FOLFOX/FOLFIRI card is led by a caution: "
                 "the fluoropyrimidine starts at 50 % of the dose (CPIC), so no standard-dose draft is offered; no "
                 "DPYD test is asked (the status is known). UGT1A1 status is not on record.",
-                expect=_NEC_EXPECT, rows=["N-03", "SB-13"], also=["G-02", "SB-14"], not_rows=["N-02"],
+                expect=_NEC_EXPECT, rows=["N-03", "SB-13"], also=["G-02"], not_rows=["N-02", "SB-14"],
                 shapes=["partial DPD deficiency as Condition text (no specific code)"])
 
 
@@ -181,9 +181,11 @@ def s275():
     return meta(p, "Rectal NEC after cisplatin-etoposide, complete DPD deficiency and UGT1A1 *28/*28",
                 "70-year-old man with the same rectal NEC progressing after cisplatin-etoposide, a DPYD poor "
                 "metaboliser (complete DPD deficiency) and UGT1A1 poor metaboliser. Fluoropyrimidine chemotherapy "
-                "(FOLFOX, FOLFIRI, CAPOX) at standard dose is not recommended and not drafted; the UGT1A1 caution "
-                "says irinotecan would start at a reduced dose.",
-                expect=_NEC_EXPECT, rows=["N-03", "SB-13"], also=["G-02"], not_rows=["N-02"],
+                "(FOLFOX, FOLFIRI, CAPOX, CAPTEM's capecitabine) is contraindicated at any dose and not drafted; the "
+                "card names the fluoropyrimidine-free options (immunotherapy, biomarker-directed, temozolomide "
+                "alone, re-challenge, trial). No UGT1A1 card: no irinotecan regimen is offered (never a card "
+                "pointing to FOLFOX).",
+                expect=_NEC_EXPECT, rows=["N-03", "SB-13"], also=["G-02"], not_rows=["N-02", "SB-14"],
                 shapes=["complete DPD deficiency as Condition text", "UGT1A1 *28/*28 as Condition text"])
 
 
@@ -193,7 +195,8 @@ def s276():
     p.condition("ugt", onset=ago(years=3), text="Gilbert syndrome; UGT1A1*28 homozygous (poor metabolizer)")
     return meta(p, "Rectal NEC after cisplatin-etoposide, UGT1A1 poor metaboliser, DPD status not on record",
                 "63-year-old woman with the same rectal NEC progressing after cisplatin-etoposide and a UGT1A1 poor "
-                "metaboliser genotype on record. FOLFOX and FOLFIRI are drafted; the UGT1A1 caution asks for a "
-                "reduced irinotecan starting dose (DPWG 70 %) before signing FOLFIRI; DPYD testing is asked.",
-                expect=_NEC_EXPECT, rows=["N-03", "SB-13", "SB-14"], also=["G-02"], not_rows=["N-02"],
+                "metaboliser genotype on record. FOLFOX is drafted, the standard-dose FOLFIRI draft is not (the "
+                "second-line card says FOLFIRI only with irinotecan at 70 %, DPWG, prescribed with the pharmacist); "
+                "no separate UGT1A1 card; DPYD testing is asked.",
+                expect=_NEC_EXPECT, rows=["N-03", "SB-13"], also=["G-02"], not_rows=["N-02", "SB-14"],
                 shapes=["UGT1A1 poor metaboliser as Condition text"])

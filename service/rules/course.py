@@ -57,6 +57,11 @@ def _months(days: int) -> str:
     return f"{days / 30.4:.0f} months" if days >= 60 else f"{days} days"
 
 
+def _after_end(t: Therapy) -> bool:
+    """Progression came after the course ended (not during it): the interval from the last dose is positive."""
+    return t.end_to_progression_days is not None and t.end_to_progression_days > 0
+
+
 def course_fact(t: Therapy, as_of: date) -> FactUse:
     """One course in words: "Lu-177 dotatate: 4 doses, last 2024-03-02 (2 years ago); progression
     2025-06-01, 15 months after the last dose; best response: improved", dated with its last dose."""
@@ -192,8 +197,18 @@ def progressed_on_review(p: NetPicture, as_of: date, k: RuleKnowledge,
         named = [t for a, t in failed.items() if a.value != spec.topic and a.value in mentions
                  and (mentions[a.value].search(spec.summary) or mentions[a.value].search(spec.why))]
         if named:
-            words = ", ".join(f"{t.drug} (progressed on it"
-                              + (f", started {t.start.isoformat()})" if t.start else ")") for t in named)
-            o = o.amended(note=f"already failed: {words}", facts=tuple(course_fact(t, as_of) for t in named))
+            # "progressed on it" only of progression during the course; progression after its end (within the
+            # grace period) is said as such (net-58: a relapse 85 days after a response is not a failure on it)
+            during = [t for t in named if not _after_end(t)]
+            after = [t for t in named if _after_end(t)]
+            notes = []
+            if during:
+                notes.append("already failed: " + ", ".join(
+                    f"{t.drug} (progressed on it" + (f", started {t.start.isoformat()})" if t.start else ")")
+                    for t in during))
+            if after:
+                notes.append("given before: " + ", ".join(
+                    f"{t.drug} (progression {t.end_to_progression_days} days after its last dose)" for t in after))
+            o = o.amended(note="; ".join(notes), facts=tuple(course_fact(t, as_of) for t in named))
         revised.append(o)
     return tuple(revised)

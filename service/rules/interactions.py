@@ -34,10 +34,12 @@ SB-13 — DPD status with capecitabine / 5-FU  (capecitabine and fluorouracil la
     When: DPD deficiency on record (Condition: DPD deficiency, DPYD poor/intermediate metaboliser) and
           a fluoropyrimidine regimen in question: CAPTEM (capecitabine), streptozocin + 5-FU, or other
           fluoropyrimidine chemotherapy (FOLFOX/FOLFIRI/CAPOX).
-    Then: taken or ordered -> CRITICAL (drug-safety): stop / do not give the fluoropyrimidine at standard
-          dose; suggested -> NOT RECOMMENDED on the regimen's own topic (it leads that topic, so the
-          standard-dose draft is not offered): temozolomide alone, or a genotype-guided reduced dose only
-          with specialist pharmacology advice (complete deficiency: avoid).
+    Then: complete (or unstated) deficiency: contraindicated at ANY dose (labels, EMA 2020, CPIC: avoid) --
+          taken or ordered -> CRITICAL (drug-safety): stop / do not give the fluoropyrimidine; suggested -> NOT
+          RECOMMENDED at any dose on the regimen's own topic (it leads that topic, so no draft is offered), the
+          card naming the options without a fluoropyrimidine the table gives (temozolomide alone for CAPTEM,
+          doxorubicin as the streptozocin partner, for NEC N-03's immunotherapy / biomarker-directed options,
+          re-challenge or a trial); no reduced dose is offered (net-275).
           Partial deficiency (every record of it says partial / intermediate metaboliser; a deficiency of
           unstated degree is read as complete): suggested -> CAUTION on the regimen's own topic (it leads the
           topic: no standard-dose draft), start the fluoropyrimidine at 50 % (CPIC); taken/ordered -> CRITICAL.
@@ -48,8 +50,13 @@ SB-13 — DPD status with capecitabine / 5-FU  (capecitabine and fluorouracil la
 SB-14 — UGT1A1 with irinotecan  (irinotecan label; DPWG 2022)
     When: irinotecan taken/ordered (an other-chemotherapy therapy named irinotecan/FOLFIRI...) or suggested (a
           recommend/consider card drafts a drug of the knowledge list irinotecan_drugs).
+          "Suggested" means offered: a draft on a card whose topic no caution/not-recommended card of this answer
+          leads (FOLFIRI blocked by a DPD deficiency on record is not offered, so SB-14 says nothing about it;
+          net-275). A poor metaboliser is never offered the standard-dose FOLFIRI draft: N-03 gives its
+          FOLFOX-only card nec-second-line-ugt1a1-poor (net-276).
     Then: UGT1A1 poor metaboliser on record -> CAUTION (drug-safety): reduced starting dose (DPWG 70 %), the
-          FOLFIRI draft carries the standard dose; status not on record, suggested or ordered not yet given ->
+          dose of the order checked; the card never names another regimen (a fluoropyrimidine one may be
+          contraindicated by DPD deficiency); status not on record, suggested or ordered not yet given ->
           NEEDS DATA: consider UGT1A1 genotyping (test offered).
 SB-15 — baseline labs before everolimus  (Afinitor label: monitoring before and during treatment)
     When: everolimus suggested by this answer (a recommend/consider card or choice option) or ordered and not yet
@@ -258,7 +265,8 @@ def dpd_status_fluoropyrimidines(p: NetPicture, as_of: date, k: RuleKnowledge,
         added: list[Outcome] = []
         given = _fluoropyrimidine_given(p, k)
         if given:
-            added.append(Outcome.applicable("SB-13", card="dpd-fluoropyrimidine-current", facts=dpd + tuple(given),
+            added.append(Outcome.applicable("SB-13", card="dpd-partial-fluoropyrimidine-current" if partial
+                                            else "dpd-fluoropyrimidine-current", facts=dpd + tuple(given),
                                             reason="fluoropyrimidine taken or ordered with DPD deficiency on record"))
         for topic in topics:
             complete_card, partial_card, _ = _FLUOROPYRIMIDINE_TOPICS[topic]
@@ -281,16 +289,14 @@ def dpd_status_fluoropyrimidines(p: NetPicture, as_of: date, k: RuleKnowledge,
 
 
 def _irinotecan_suggested(k: RuleKnowledge, outcomes: tuple[Outcome, ...]) -> bool:
-    """A recommend/consider card of this answer drafts an irinotecan regimen (knowledge list irinotecan_drugs)."""
+    """This answer actually offers an irinotecan draft: a recommend/consider card drafts a drug of the knowledge list
+    irinotecan_drugs AND no caution or not-recommended card of this answer speaks about that card's topic (such a
+    card leads the topic and the draft is not offered: FOLFIRI blocked by a DPD deficiency on record, SB-13)."""
     wanted = set(k.values("irinotecan_drugs"))
-    for o in outcomes:
-        if o.status is not Status.APPLICABLE:
-            continue
-        spec = k.card_of(o)
-        if (spec is not None and spec.strength in ("recommend", "consider") and spec.order is not None
-                and wanted & set(spec.order.medications)):
-            return True
-    return False
+    specs = [k.card_of(o) for o in outcomes if o.status is Status.APPLICABLE]
+    blocked = {s.topic for s in specs if s is not None and s.strength in ("not-recommended", "caution")}
+    return any(s is not None and s.strength in ("recommend", "consider") and s.order is not None
+               and wanted & set(s.order.medications) and s.topic not in blocked for s in specs)
 
 
 @rule("SB-14", review=True)

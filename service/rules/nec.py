@@ -18,8 +18,13 @@ N-03 — advanced NEC after platinum-etoposide
     data-gap card (pembrolizumab and dabrafenib + trametinib need them). Progression at least
     nec_platinum_rechallenge_min_days (84: 3 months / 12 weeks, R) after the last platinum-etoposide dose, with no
     other line since, AND a response (improved/remission) to the first line on record -> CONSIDER platinum-etoposide
-    re-challenge (late relapse after a response). Response not on record -> NEEDS DATA (never assumed); stable
-    disease only -> no re-challenge card. Source: NCCN; DART; ENETS NEC 2023.
+    re-challenge (late relapse after a response), the interval counted from the last dose on record (else the
+    course end); the re-challenge repeats the platinum of the first line: carboplatin given -> the
+    carboplatin card (AUC dosing: an oncology referral, never a cisplatin draft; net-133). TC-01 keeps the
+    re-challenge card (its own conditions decide). Response not on record -> NEEDS DATA (never assumed); stable
+    disease only, or progression under the threshold -> no re-challenge card, and the second-line card's
+    finding says why (net-58, net-284). UGT1A1 poor metaboliser on record -> the second-line card without the
+    standard-dose FOLFIRI draft (nec-second-line-ugt1a1-poor, net-276). Source: NCCN; DART; ENETS NEC 2023.
 N-04 — NEC with SSTR uptake >= liver and Ki-67 < 55 % after chemotherapy
     Then: CONSIDER PRRT only in an MDT / clinical-trial setting; outdated SSTR imaging or missing/outdated
     eligibility labs give the needs-data card instead (``predicates.prrt_gates``). Source: ENETS NEC 2023.
@@ -108,8 +113,16 @@ def nec_second_line(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | t
         return Outcome.not_applicable("N-03", "not advanced")
     facts = _facts(p) + exposure_facts(p, Agent.PLATINUM_ETOPOSIDE)
     params = {"site": site_words(p)}
-    out: list[Outcome] = [Outcome.applicable("N-03", card="nec-second-line", facts=facts, params=params,
-                                             reason="advanced NEC after platinum-etoposide")]
+    # UGT1A1 poor metaboliser on record: the standard-dose FOLFIRI draft (irinotecan 180 mg/m2) is not offered; the
+    # card keeps FOLFOX and says irinotecan starts at 70 % if chosen (DPWG), prescribed by hand (SB-14's class)
+    if p.ugt1a1_poor.is_(True):
+        out: list[Outcome] = [Outcome.applicable(
+            "N-03", card="nec-second-line-ugt1a1-poor", params=params,
+            facts=facts + (FactUse.of("UGT1A1 poor metaboliser", p.ugt1a1_poor),),
+            reason="advanced NEC after platinum-etoposide; UGT1A1 poor metaboliser: no standard-dose FOLFIRI draft")]
+    else:
+        out = [Outcome.applicable("N-03", card="nec-second-line", facts=facts, params=params,
+                                  reason="advanced NEC after platinum-etoposide")]
     if p.primary_site.is_(PrimarySite.PANCREAS):
         pass
     elif not p.primary_site.known:
@@ -119,9 +132,11 @@ def nec_second_line(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | t
                                       reason="non-pancreatic NEC after platinum-etoposide"))
     out.append(Outcome.applicable("N-03", card="nec-biomarkers-later-line", facts=facts, params=params,
                                   reason="MMR/MSI, TMB and BRAF V600E decide the biomarker-directed options"))
-    rechallenge = _late_relapse(p, k)
+    rechallenge, why_not = _late_relapse(p, k)
     if rechallenge is not None:
         out.append(rechallenge)
+    if why_not:  # the answer says why no re-challenge is offered after a first line with progression
+        out[0] = out[0].amended(note=why_not)
     return tuple(out)
 
 
@@ -129,23 +144,28 @@ NON_PLATINUM_LINES = frozenset({Agent.OTHER_CHEMOTHERAPY, Agent.CAPTEM, Agent.IM
                                 Agent.SUNITINIB, Agent.CABOZANTINIB, Agent.PRRT, Agent.STREPTOZOCIN})
 
 
-def _late_relapse(p: NetPicture, k: RuleKnowledge) -> Outcome | None:
-    """Platinum-etoposide re-challenge: progression >= nec_platinum_rechallenge_min_days after the last dose."""
+def _late_relapse(p: NetPicture, k: RuleKnowledge) -> tuple[Outcome | None, str]:
+    """Platinum-etoposide re-challenge: progression >= nec_platinum_rechallenge_min_days after the last dose (the
+    latest dose date on record, else the course end, else its start), and why it is not offered when the first
+    line was followed by progression but the conditions fail (said on the second-line card, net-58)."""
     if not (p.progression.is_(True) and p.progression_date.known):
-        return None
+        return None, ""
     courses = [t for t in p.therapies_of(Agent.PLATINUM_ETOPOSIDE)
                if t.status is not TherapyStatus.PLANNED and not p.on(Agent.PLATINUM_ETOPOSIDE)]
-    last = max((t.end or t.start for t in courses if (t.end or t.start) is not None), default=None)
+    stops = [d for d in (t.last_dose or t.end or t.start for t in courses) if d is not None]
+    last = max(stops, default=None)
     if last is None:
         return Outcome.insufficient("N-03", ("date of the last platinum-etoposide dose",),
-                                    reason="re-challenge depends on the time from the last dose to progression")
+                                    reason="re-challenge depends on the time from the last dose to progression"), ""
     later = [t for t in p.therapies if t.agent in NON_PLATINUM_LINES and t.start is not None and t.start > last
              and t.status is not TherapyStatus.PLANNED]
     if later:
-        return None  # another line came after platinum-etoposide: not a relapse after the first line
+        return None, ""  # another line came after platinum-etoposide: not a relapse after the first line
     interval = (p.progression_date.value - last).days  # type: ignore[operator]
-    if interval < k.threshold("nec_platinum_rechallenge_min_days"):
-        return None
+    minimum = k.threshold("nec_platinum_rechallenge_min_days")
+    if interval < minimum:
+        return None, (f"platinum-etoposide re-challenge not offered: progression {interval} days after the last "
+                      f"dose ({last.isoformat()}), under the {minimum:g}-day (12-week) late-relapse threshold")
     facts = _facts(p) + exposure_facts(p, Agent.PLATINUM_ETOPOSIDE) + (
         FactUse(name="Progression after the last platinum-etoposide dose",
                 display=f"{interval} days (last dose {last.isoformat()})", date=p.progression_date.value,
@@ -161,15 +181,21 @@ def _late_relapse(p: NetPicture, k: RuleKnowledge) -> Outcome | None:
                                       "e.g. RECIST partial/complete response)",),
                           card="nec-platinum-rechallenge-needs-response", facts=facts,
                           reason=f"progression {interval} days after the last platinum-etoposide dose; response to "
-                                 "the first line not on record: re-challenge needs one")
-    if best not in RESPONDED:
-        return None  # no objective response to the first line: re-challenge is not the late-relapse option
+                                 "the first line not on record: re-challenge needs one"), ""
+    if best not in RESPONDED:  # no objective response to the first line: re-challenge is not the late-relapse option
+        return None, (f"platinum-etoposide re-challenge not offered: best response to the first line {best.value} "
+                      "(no objective response)")
     source = next(t.response_source for t in responses if t.best_response is best)
     facts += (FactUse(name="Best response to first-line platinum-etoposide", display=best.value,
                       date=source.date if source else None, reference=source.reference if source else None),)
-    return Outcome.applicable("N-03", card="nec-platinum-rechallenge", facts=facts, params=params,
+    # a re-challenge repeats the platinum the NEC responded to: carboplatin given -> carboplatin (no cisplatin draft)
+    words = k.values("carboplatin_words")
+    responded = [t for t in responses if t.best_response in RESPONDED]
+    carboplatin = any(any(w in t.drug.lower() for w in words) for t in responded)
+    return Outcome.applicable("N-03", card="nec-platinum-rechallenge-carboplatin" if carboplatin
+                              else "nec-platinum-rechallenge", facts=facts, params=params,
                               reason=f"late relapse after a response ({best.value}): progression {interval} days "
-                                     "after the last platinum-etoposide dose")
+                                     "after the last platinum-etoposide dose"), ""
 
 
 #: an objective response to the first line (stable disease is disease control, not a response)

@@ -54,7 +54,14 @@ def test_partial_or_complete_dpd_deficiency_withdraws_the_standard_dose_drafts()
     assert "50 %" in card_with(cards_of("net-274"), topic="other-chemotherapy")["summary"]
 
 
-def test_ugt1a1_poor_metaboliser_is_warned_beside_the_folfiri_draft():
+def test_ugt1a1_poor_metaboliser_gets_no_standard_dose_folfiri_draft():
+    """net-276 (UGT1A1 *28/*28): no FOLFIRI draft at irinotecan 180 mg/m2; FOLFOX stays; the second-line card says
+    why; net-275 (complete DPD deficiency): no SB-14 card, and nothing points to FOLFOX (review D, unsafe 1-2)."""
     cards = cards_of("net-276")
-    assert "reduce the irinotecan starting dose" in card_with(cards, rule="SB-14")["summary"]
-    assert "FOLFIRI" in _regimens("net-276")
+    assert "FOLFIRI" not in _regimens("net-276") and "FOLFOX" in _regimens("net-276")
+    chemo = card_with(cards, topic="other-chemotherapy")
+    assert "70 %" in chemo["detail"] and "UGT1A1" in chemo["detail"]
+    assert not any("SB-14" in ext(c)["rules"] for c in cards)
+    for c in cards_of("net-275"):
+        assert "SB-14" not in ext(c)["rules"]
+        assert "choose a regimen without irinotecan" not in c["detail"]

@@ -114,7 +114,9 @@ def test_sb13_partial_deficiency_is_a_dose_reduction_on_the_regimen_topic_never_
 def test_sb13_partial_deficiency_with_a_fluoropyrimidine_given_is_still_critical():
     taking = dict(PNET, dpd_deficiency=True, dpd_partial=True, progression=False,
                   therapies=(therapy(Agent.CAPTEM, drug="capecitabine"),))
-    assert "dpd-fluoropyrimidine-current" in fired_cards("SB-13", **taking)
+    assert "dpd-partial-fluoropyrimidine-current" in fired_cards("SB-13", **taking)
+    complete = dict(taking, dpd_partial=None)  # complete (or unstated) deficiency: the any-dose contraindication card
+    assert "dpd-fluoropyrimidine-current" in fired_cards("SB-13", **complete)
 
 
 def test_sb13_unknown_status_asks_for_the_test_before_an_ordered_regimen_not_once_it_is_given():

@@ -127,7 +127,12 @@ def test_fixture_patients_rechallenge_follows_the_recorded_response():
     def cards(pid):
         return {(o.card, o.status) for o in _outcomes(pid) if o.rule_id == "N-03"}
 
-    assert ("nec-platinum-rechallenge", Status.APPLICABLE) in cards("net-133")
+    # net-133's first line was carboplatin: the re-challenge repeats carboplatin (never a cisplatin draft)
+    assert ("nec-platinum-rechallenge-carboplatin", Status.APPLICABLE) in cards("net-133")
+    assert ("nec-platinum-rechallenge", Status.APPLICABLE) not in cards("net-133")
+    # net-58: partial response, progression 85 days after the last carboplatin (>= 84): re-challenge offered,
+    # not withdrawn by TC-01 as "progressed on it"
+    assert ("nec-platinum-rechallenge-carboplatin", Status.APPLICABLE) in cards("net-58")
     assert ("nec-platinum-rechallenge-needs-response", Status.INSUFFICIENT) in cards("net-59")
     assert not any(c == "nec-platinum-rechallenge" for c, _ in cards("net-59"))
     assert not any(c and c.startswith("nec-platinum-rechallenge") for c, _ in cards("net-265"))
