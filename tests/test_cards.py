@@ -595,7 +595,10 @@ def assert_declined_never_suggested(cards: list[dict], picture: NetPicture, k: K
     for card in cards:
         ext = card["extension"]["net-cds"]
         if ext["strength"] in ("recommend", "consider", "needs-data") and card["indicator"] != "critical":
-            assert ext["topic"] not in declined, f"{ext['topic']} ({ext['rules']}) suggested although declined"
+            # a listed safety card on the declined topic (the insulinoma glucose cover sits on the diazoxide topic)
+            # stays, with PD-01 on the same card saying so
+            kept = ext["topic"] in kept_topics and "PD-01" in ext["rules"]
+            assert ext["topic"] not in declined or kept, f"{ext['topic']} ({ext['rules']}) suggested although declined"
         clash = _suggested_drug_topics(card, k, by_rxnorm) & declined
         if clash and ext["topic"] in kept_topics:
             assert any("PD-01" in c["extension"]["net-cds"]["rules"] and c["extension"]["net-cds"]["topic"] in clash
@@ -614,6 +617,24 @@ def test_declined_invariant_catches_a_declined_prrt_suggestion():
                   "coding": [{"code": lutathera.rxnorm}]}}}]}]}]
     with pytest.raises(AssertionError):
         assert_declined_never_suggested(cards, make_picture(declined_therapies=frozenset({Agent.PRRT})), k)
+
+
+def test_declined_diazoxide_keeps_the_insulinoma_glucose_cover_with_pd01():
+    """An insulinoma with a procedure planned and diazoxide declined: the peri-procedural glucose cover (F-05, on the
+    diazoxide topic) is safety, not diazoxide therapy -- it stays, with the PD-01 line on it, and orders no
+    diazoxide (found by the random-picture property below)."""
+    from service.picture.model import Syndrome, TherapyStatus
+    from tests.rules.factories import therapy
+    k = knowledge()
+    from tests.rules.test_functional import syndrome
+    picture = make_picture(**syndrome(Syndrome.INSULINOMA, therapies=(therapy(Agent.SURGERY, status=TherapyStatus.PLANNED),),
+                                      declined_therapies=frozenset({Agent.DIAZOXIDE})))
+    cards = render(evaluate(picture, as_of=AS_OF, knowledge=k), picture, knowledge=k, uuid_factory=uuids())
+    (cover,) = [c for c in cards if "F-05" in c["extension"]["net-cds"]["rules"]]
+    assert cover["extension"]["net-cds"]["topic"] == "diazoxide" and "PD-01" in cover["extension"]["net-cds"]["rules"]
+    assert "declined diazoxide" in cover["detail"]
+    assert not _suggested_drug_topics(cover, k, {k.drugs[d].rxnorm: t for d, t in drug_topics(k).items()})
+    assert_declined_never_suggested(cards, picture, k)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
