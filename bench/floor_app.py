@@ -27,7 +27,11 @@ def service_json_library() -> dict[str, str]:
     from service import app as service_app
     from service.protocol import request as hook_request
 
-    decoder = "orjson" if getattr(hook_request, "orjson", None) is not None else "json"
+    # the body goes through service.strict_json (orjson inside) since the hardening round; before, request.py
+    # imported orjson itself
+    strict = getattr(hook_request, "strict_json", None)
+    decoder = ("orjson" if getattr(hook_request, "orjson", None) is not None
+               or (strict is not None and getattr(strict, "orjson", None) is not None) else "json")
     encoder = "orjson" if "orjson" in inspect.getsource(service_app) else "json"
     return {"decode": decoder, "encode": encoder}
 
