@@ -605,6 +605,18 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
               if (x := drafts.topic_stop_suggestion(spec)) is not None
               and not any(_action_target(a) in {_action_target(b) for st in stops for b in st["actions"]}
                           for a in x["actions"])]
+    # one suggestion per record: two rows stopping the same drug (a not-recommended row and its safety row) must
+    # not offer the same stop twice (review D: "Stop sunitinib" twice on net-52)
+    # (a hold and the stop of one record are different actions, both kept: they are the alternatives)
+    seen_actions: set = set()
+    unique_stops = []
+    for st in stops:
+        acts = {(a["type"], _action_target(a), (a.get("resource") or {}).get("status")) for a in st["actions"]}
+        if acts and acts <= seen_actions:
+            continue
+        seen_actions |= acts
+        unique_stops.append(st)
+    stops = unique_stops
     if stops:
         suggestions += stops
         # a hold and the stop it replaces are alternatives (at most one); plain stops are independent
