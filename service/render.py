@@ -41,6 +41,7 @@ from service.knowledge import (
 )
 from service.picture.model import Agent, Fact, NetPicture, Therapy, TherapyStatus
 from service.rules.outcome import FactUse, Outcome, Status, age_words
+from service.rules.predicates import beyond_critical
 
 
 _AGENTS = frozenset(a.value for a in Agent)
@@ -1145,13 +1146,17 @@ class _Drafts:
 
     def _lab_recent(self, service: ServiceSpec) -> bool:
         """A lab request is not drafted when a value of what it measures is on record within its
-        ``recent_within`` days (the card cites that value with its date; an older one does not count)."""
+        ``recent_within`` days (the card cites that value with its date; an older one does not count) -- unless
+        that value is beyond a critical limit of the knowledge (``critical_<lab>_below``/``_above``): a critical
+        value is re-checked (review D: potassium 2.8 mmol/L four days ago was "recent" and not requested)."""
         if not service.lab_facts:
             return False
         max_days = self.knowledge.thresholds[service.recent_within].value
         for name in service.lab_facts:
             fact = getattr(self.picture.labs, name)
             if fact.known and fact.date is not None and 0 <= (self.picture.as_of - fact.date).days <= max_days:
+                if beyond_critical(self.knowledge.thresholds, name, float(fact.value)) is not None:  # type: ignore[arg-type]
+                    continue   # a recent value beyond a critical limit is repeated now (after replacement), never skipped
                 self._note(f"No request for {service.display}: a value from {fact.date.isoformat()} is on record "
                            f"(within {max_days:g} days).")
                 return True
