@@ -638,7 +638,8 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge, sanitiser,
                           options=options if choice else [], drafts=drafts.notes,
                           pregnancy_possible=_pregnancy_possible(picture, knowledge),
-                          absent=_absent_conditions(picture), records_elsewhere=records_elsewhere),
+                          absent=_absent_conditions(picture), records_elsewhere=records_elsewhere,
+                          drafted=_drafted_drugs(suggestions, knowledge)),
         "source": {
             "label": knowledge.source_label,
             "url": knowledge.source_url,
@@ -757,6 +758,33 @@ def _action_target(action: Mapping[str, Any]) -> str:
     return f"{resource.get('resourceType')}/{resource.get('id')}"
 
 
+def _drafted_drugs(suggestions: list[dict[str, Any]], knowledge: Knowledge) -> tuple[str, ...]:
+    """The knowledge drug ids of the medications a card's suggestions draft (matched by RxNorm code)."""
+    codes = {c.get("code") for s in suggestions for a in s.get("actions", ())
+             if a.get("type") == "create" and (a.get("resource") or {}).get("resourceType") == "MedicationRequest"
+             for c in a["resource"].get("medicationCodeableConcept", {}).get("coding", ())}
+    return tuple(d for d, drug in knowledge.drugs.items() if drug.rxnorm and drug.rxnorm in codes)
+
+
+def _instead_of(spec: CardSpec, drafted: tuple[str, ...], knowledge: Knowledge) -> str:
+    """The words that lead a merged line ("Also on this topic") naming a drug of the same class as one the card
+    drafts but not that drug (review D net-278: octreotide LAR drafted, "Start lanreotide 120 mg" merged below
+    it, so two long-acting SSAs could be started): the line is an alternative to the draft, never an addition.
+    Empty when the line names no drug, or only drugs the card drafts."""
+    if spec.order is None or not spec.order.medications or not drafted:
+        return ""
+    own = [knowledge.drugs[d] for d in spec.order.medications if d in knowledge.drugs]
+    if any(d in drafted for d in spec.order.medications):
+        return ""
+    same = [knowledge.drugs[d] for d in drafted
+            if any(knowledge.drugs[d].agent == o.agent and knowledge.drugs[d].long_acting == o.long_acting
+                   for o in own)]
+    if not same:
+        return ""
+    words = dict(w.split("=", 1) for w in knowledge.lists.get("merged_alternative_line", ()))
+    return words.get("prefix", "Alternative to {drug}, not in addition:").replace("{drug}", same[0].label).rstrip() + " "
+
+
 def _drop_empty(mapping: dict[str, Any], *, keep: set[str]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if k in keep or v not in (None, "", [], {})}
 
@@ -791,6 +819,7 @@ def _detail(
     pregnancy_possible: bool = True,
     absent: frozenset[str] = frozenset(),
     records_elsewhere: bool = False,
+    drafted: tuple[str, ...] = (),
 ) -> str:
     if sanitiser is None:
         sanitiser = _Sanitiser(card_texts(knowledge))
@@ -830,7 +859,8 @@ def _detail(
         parts += ["", "Also on this topic:"]
         for o, s in others:
             summary = fill(s.summary, _params(o, knowledge, sanitiser=sanitiser))
-            parts.append(f"- {md(summary, 200)}")
+            instead = _instead_of(s, drafted, knowledge)
+            parts.append(f"- {md(instead + summary, 260)}" if instead else f"- {md(summary, 200)}")
     parts += ["", "**Patient facts used**", ""]
     if facts:
         parts += [sanitiser.fact_line(f) for f in facts]
