@@ -502,7 +502,7 @@ def _electrolytes_missing(p: NetPicture, as_of: date, k: RuleKnowledge) -> tuple
         elif fact.date is None or (as_of - fact.date).days > max_days:
             out.append((lab, f"{words} more recent than {fact.date.isoformat() if fact.date else 'undated'}"))
         elif lab != "creatinine" and beyond_critical(k.whole.thresholds, lab, float(fact.value)) is not None:  # type: ignore[arg-type]
-            out.append((lab, f"{words} again today and after replacement (critical value of {fact.date.isoformat()})"))
+            out.append((lab, f"{words}: repeat today and after replacement (critical value of {fact.date.isoformat()})"))
     return tuple(out)
 
 
