@@ -6,6 +6,8 @@ a class of defect:
 - net-278, net-279: VIPoma (F-09): the scheduled short-acting octreotide draft is one signable dose (the
   titration is in its text); potassium, magnesium and creatinine are requested (LOINC-coded lab drafts) only
   when no value is on record within a week, a recent value is cited with its date, a critical one escalates.
+- net-287: a recent critical potassium (VIPoma, F-09) is replaced and requested again with an ECG, while the
+  recent non-critical magnesium and creatinine beside it are cited and not requested (review D).
 - net-280, net-281: appendiceal NET after appendectomy: the follow-up card is the appendix one (O-05 risk
   features), unknown risk features listed as missing, never read as absent.
 - net-282, net-283: a medication record naming two drugs: the QT caution names the drug that carries the flag.
@@ -56,17 +58,47 @@ def s279():
     p.lab("magnesium", ago(days=2), 0.45, interpretation="LL")
     p.lab("creatinine", ago(days=25), 1.1)
     p.status("status", ago(days=60), "stable")
-    return meta(p, "VIPoma not controlled on octreotide LAR: critical magnesium cited, only creatinine requested",
+    return meta(p, "VIPoma not controlled on octreotide LAR: critical magnesium replaced and repeated, ECG",
                 "61-year-old man with a metastatic pancreatic VIPoma on octreotide LAR 30 mg for 10 months, 7 watery "
                 "stools a day; potassium 3.4 and magnesium 0.45 mmol/L two days ago (magnesium critically low), "
                 "creatinine 25 days ago. The escalation card is critical (the magnesium), cites the values with "
-                "their dates, adds SC octreotide 100 micrograms three times daily as one dose; the lab card "
-                "requests only creatinine (potassium and magnesium are recent).",
+                "their dates, adds SC octreotide 100 micrograms three times daily as one dose. A critical card says "
+                "replace magnesium now and requests magnesium (critical, so requested although 2 days old), "
+                "creatinine (25 days old) and a 12-lead ECG; potassium 3.4 (recent, not critical) is cited, not "
+                "requested. (Review D: the critical magnesium was 'recent' and not repeated.)",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 5, "sstr": "positive_all", "extent": "metastatic",
                         "syndromes": ["vipoma"], "progression": False},
                 rows=["F-09", "G-07"], also=["G-08", "LD-01", "LD-02", "M-03", "P-05", "P-02"],
                 not_rows=["F-01"],
                 shapes=["magnesium Observation in mmol/L (LOINC 2601-3)", "creatinine older than a week"])
+
+
+@scenario
+def s287():
+    p = P("net-287", "Test Patient Vipoma-C", "female", "1969-05-14")
+    p.condition("primary", "C25.4", (SCT, "253005002", "VIPoma"), onset=ago(days=20),
+                text="Pancreatic VIPoma with liver metastases")
+    p.condition("vip", "E16.8", onset=ago(days=20), text="VIPoma syndrome (watery diarrhoea, hypokalaemia)")
+    p.condition("liver", "C7B.02", onset=ago(days=20))
+    p.morphology("morph", ago(days=20), "8155/3")
+    p.ki67("ki67", ago(days=20), 4)
+    p.sstr("sstr", ago(days=15), "higher-than-liver")
+    p.bowel("bm", ago(days=1), 12)
+    p.lab("potassium", ago(days=3), 2.7, interpretation="LL")
+    p.lab("magnesium", ago(days=3), 0.8)
+    p.lab("creatinine", ago(days=3), 0.9)
+    return meta(p, "New VIPoma, potassium 2.7 three days ago: replace now, repeat potassium today, ECG",
+                "57-year-old woman with a newly diagnosed metastatic pancreatic VIPoma, 12 watery stools a day, no "
+                "SSA yet; potassium 2.7 mmol/L (critically low), magnesium 0.8 mmol/L and creatinine 0.9 mg/dL, all "
+                "three days ago. The VIPoma card is critical (the potassium) and drafts octreotide. A critical card "
+                "says replace potassium now (per local protocol), requests potassium again (critical, so not "
+                "skipped as recent) and a 12-lead ECG; the recent normal magnesium and creatinine are cited and not "
+                "requested. Before review D the critical potassium counted as 'recent' and nothing was requested.",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 4, "sstr": "positive_all", "extent": "metastatic",
+                        "syndromes": ["vipoma"]},
+                rows=["F-09", "G-07"], also=["G-08", "P-02", "LD-01", "LD-02", "M-03", "P-05", "G-06"],
+                not_rows=["F-01"],
+                shapes=["critical potassium Observation three days old beside recent normal magnesium and creatinine"])
 
 
 def _sunitinib_pnet(p: P) -> None:

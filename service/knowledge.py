@@ -647,11 +647,21 @@ def _check_orders(k: Knowledge) -> None:
             # a signable order carries one dose; a range only for an order titrated within it (and saying so)
             raise KnowledgeError(f"{where}: a dose range needs `titration` (why the order is titrated within it); "
                                  "otherwise choose one dose and say why in `dose_choice`")
-        if low != high and not drug.as_needed:
-            # a scheduled order is signed as one dose: the titration is said in the text, each step a new order
-            # (specialist review: the scheduled short-acting octreotide draft carried 100-250 micrograms)
-            raise KnowledgeError(f"{where}: a scheduled order carries one dose (a dose range only on an as-needed "
-                                 "order); start at one dose and say the titration in the dosage text")
+        if low != high:
+            # an order is signed as one dose: the titration is said in the text, each step a new order (specialist
+            # review: the scheduled short-acting octreotide draft carried 100-250 micrograms; review D: so did the
+            # as-needed rescue draft, timed once a day beside "up to three times a day")
+            raise KnowledgeError(f"{where}: an order carries one dose (scheduled or as needed); start at one dose "
+                                 "and say the titration in the dosage text")
+        if drug.as_needed and drug.timing is not None and drug.max_per_day is not None:
+            # the timing of an as-needed order is its shortest interval: the doses it allows in a day, times the
+            # dose, is the maximum per day (net-02: frequency 1 a day beside a maximum of three doses a day)
+            t = drug.timing
+            per_day = t["frequency"] * {"h": 24, "d": 1}.get(t["period_unit"], 0) / t["period"]
+            if "frequency_max" in t or abs(per_day * low - drug.max_per_day.bounds[0]) > 1e-9:
+                raise KnowledgeError(f"{where}: an as-needed order's timing (its shortest interval, no frequencyMax) "
+                                     f"allows {per_day:g} doses a day of {_fmt(low)}, but max_per_day is "
+                                     f"{_fmt(drug.max_per_day.bounds[0])}")
     from service.picture.model import Labs  # the picture's lab names (a lab request names the labs it measures)
     lab_names = {f.name for f in fields(Labs)}
     for service in k.services.values():

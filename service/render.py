@@ -41,6 +41,7 @@ from service.knowledge import (
 )
 from service.picture.model import Agent, Fact, NetPicture, Therapy, TherapyStatus
 from service.rules.outcome import FactUse, Outcome, Status, age_words
+from service.rules.predicates import beyond_critical
 
 
 _AGENTS = frozenset(a.value for a in Agent)
@@ -649,7 +650,8 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge, sanitiser,
                           options=options if choice else [], drafts=drafts.notes,
                           pregnancy_possible=_pregnancy_possible(picture, knowledge),
-                          absent=_absent_conditions(picture), records_elsewhere=records_elsewhere),
+                          absent=_absent_conditions(picture), records_elsewhere=records_elsewhere,
+                          drafted=_drafted_drugs(suggestions, knowledge)),
         "source": {
             "label": knowledge.source_label,
             "url": knowledge.source_url,
@@ -768,6 +770,33 @@ def _action_target(action: Mapping[str, Any]) -> str:
     return f"{resource.get('resourceType')}/{resource.get('id')}"
 
 
+def _drafted_drugs(suggestions: list[dict[str, Any]], knowledge: Knowledge) -> tuple[str, ...]:
+    """The knowledge drug ids of the medications a card's suggestions draft (matched by RxNorm code)."""
+    codes = {c.get("code") for s in suggestions for a in s.get("actions", ())
+             if a.get("type") == "create" and (a.get("resource") or {}).get("resourceType") == "MedicationRequest"
+             for c in a["resource"].get("medicationCodeableConcept", {}).get("coding", ())}
+    return tuple(d for d, drug in knowledge.drugs.items() if drug.rxnorm and drug.rxnorm in codes)
+
+
+def _instead_of(spec: CardSpec, drafted: tuple[str, ...], knowledge: Knowledge) -> str:
+    """The words that lead a merged line ("Also on this topic") naming a drug of the same class as one the card
+    drafts but not that drug (review D net-278: octreotide LAR drafted, "Start lanreotide 120 mg" merged below
+    it, so two long-acting SSAs could be started): the line is an alternative to the draft, never an addition.
+    Empty when the line names no drug, or only drugs the card drafts."""
+    if spec.order is None or not spec.order.medications or not drafted:
+        return ""
+    own = [knowledge.drugs[d] for d in spec.order.medications if d in knowledge.drugs]
+    if any(d in drafted for d in spec.order.medications):
+        return ""
+    same = [knowledge.drugs[d] for d in drafted
+            if any(knowledge.drugs[d].agent == o.agent and knowledge.drugs[d].long_acting == o.long_acting
+                   for o in own)]
+    if not same:
+        return ""
+    words = dict(w.split("=", 1) for w in knowledge.lists.get("merged_alternative_line", ()))
+    return words.get("prefix", "Alternative to {drug}, not in addition:").replace("{drug}", same[0].label).rstrip() + " "
+
+
 def _drop_empty(mapping: dict[str, Any], *, keep: set[str]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if k in keep or v not in (None, "", [], {})}
 
@@ -802,6 +831,7 @@ def _detail(
     pregnancy_possible: bool = True,
     absent: frozenset[str] = frozenset(),
     records_elsewhere: bool = False,
+    drafted: tuple[str, ...] = (),
 ) -> str:
     if sanitiser is None:
         sanitiser = _Sanitiser(card_texts(knowledge))
@@ -841,7 +871,8 @@ def _detail(
         parts += ["", "Also on this topic:"]
         for o, s in others:
             summary = fill(s.summary, _params(o, knowledge, sanitiser=sanitiser))
-            parts.append(f"- {md(summary, 200)}")
+            instead = _instead_of(s, drafted, knowledge)
+            parts.append(f"- {md(instead + summary, 260)}" if instead else f"- {md(summary, 200)}")
     parts += ["", "**Patient facts used**", ""]
     if facts:
         parts += [sanitiser.fact_line(f) for f in facts]
@@ -1157,13 +1188,17 @@ class _Drafts:
 
     def _lab_recent(self, service: ServiceSpec) -> bool:
         """A lab request is not drafted when a value of what it measures is on record within its
-        ``recent_within`` days (the card cites that value with its date; an older one does not count)."""
+        ``recent_within`` days (the card cites that value with its date; an older one does not count) -- unless
+        that value is beyond a critical limit of the knowledge (``critical_<lab>_below``/``_above``): a critical
+        value is re-checked (review D: potassium 2.8 mmol/L four days ago was "recent" and not requested)."""
         if not service.lab_facts:
             return False
         max_days = self.knowledge.thresholds[service.recent_within].value
         for name in service.lab_facts:
             fact = getattr(self.picture.labs, name)
             if fact.known and fact.date is not None and 0 <= (self.picture.as_of - fact.date).days <= max_days:
+                if beyond_critical(self.knowledge.thresholds, name, float(fact.value)) is not None:  # type: ignore[arg-type]
+                    continue   # a recent value beyond a critical limit is repeated now (after replacement), never skipped
                 self._note(f"No request for {service.display}: a value from {fact.date.isoformat()} is on record "
                            f"(within {max_days:g} days).")
                 return True

@@ -118,6 +118,7 @@ from service.rules.predicates import (
 )
 from service.rules.outcome import FactUse, Outcome, Status, unknown
 from service.rules.predicates import (
+    beyond_critical,
     has_bilio_enteric_anastomosis,
 )
 from service.rules.registry import RuleKnowledge, rule
@@ -441,13 +442,24 @@ def vipoma(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome | tuple[Outc
     # critical); those not on record, or older than a week, are asked for on a needs-data card with a lab request
     # each (the renderer drafts only the ones without a recent value)
     labs = lab_facts(p, k, "potassium", "magnesium") + _renal_facts(p)
-    electrolytes = _electrolytes_missing(p, as_of, k)
-    # the request card cites the values (why one is not requested again) but is not itself escalated by them:
-    # the treatment card beside it is the critical one
-    lab_card = (Outcome.insufficient("F-09", electrolytes, card="vipoma-electrolytes-needed",
-                                     facts=tuple(replace(f, critical=False) for f in labs),
-                                     reason="VIPoma: potassium, magnesium or creatinine not recent"),
-                ) if electrolytes else ()
+    asked = _electrolytes_missing(p, as_of, k)
+    electrolytes = tuple(words for _, words in asked)
+    requested = {"labs": _words_and([lab for lab, _ in asked])}     # the summary names exactly what is requested
+    critical = [f.name.lower() for f in labs if f.critical and f.name in ("Potassium", "Magnesium")]
+    if critical:
+        # a recent critical potassium or magnesium is not "on record, not asked again": replace it now, repeat it
+        # today (the renderer drafts a critical value's request however recent) and record an ECG (review D)
+        lab_card: tuple[Outcome, ...] = (
+            Outcome.applicable("F-09", card="vipoma-electrolytes-critical", facts=labs, missing=electrolytes,
+                               params={"critical": _words_and(critical), **requested},
+                               reason=f"VIPoma: critical {_words_and(critical)}"),)
+    else:
+        # the request card cites the values (why one is not requested again) but is not itself escalated by them:
+        # the treatment card beside it is the critical one
+        lab_card = (Outcome.insufficient("F-09", electrolytes, card="vipoma-electrolytes-needed",
+                                         facts=tuple(replace(f, critical=False) for f in labs), params=requested,
+                                         reason="VIPoma: potassium, magnesium or creatinine not recent"),
+                    ) if electrolytes else ()
     if not p.on(Agent.SSA):
         return (Outcome.applicable("F-09", params=card_params(p), facts=_syndrome_facts(p) + labs,
                                    missing=electrolytes, reason="VIPoma without SSA"),) + lab_card
@@ -474,19 +486,29 @@ def _renal_facts(p: NetPicture) -> tuple[FactUse, ...]:
     return ()
 
 
-def _electrolytes_missing(p: NetPicture, as_of: date, k: RuleKnowledge) -> tuple[str, ...]:
-    """What F-09 asks for: potassium, magnesium and renal function not on record or older than
-    ``vipoma_electrolytes_max_days`` (a value on record is cited, never listed as missing)."""
+def _electrolytes_missing(p: NetPicture, as_of: date, k: RuleKnowledge) -> tuple[tuple[str, str], ...]:
+    """What F-09 asks for, as (lab, missing-data words): potassium, magnesium and renal function not on record
+    or older than ``vipoma_electrolytes_max_days``, and a recent potassium or magnesium beyond a critical limit
+    (repeated today and after replacement: the renderer drafts its request however recent). A recent
+    non-critical value on record is cited, never listed as missing."""
     max_days = k.threshold("vipoma_electrolytes_max_days")
     out = []
-    for words, fact in (("potassium", p.labs.potassium), ("magnesium", p.labs.magnesium),
-                        ("renal function (creatinine)", p.labs.creatinine if p.labs.creatinine.known
-                         else p.labs.creatinine_clearance)):
+    for lab, words, fact in (("potassium", "potassium", p.labs.potassium),
+                             ("magnesium", "magnesium", p.labs.magnesium),
+                             ("creatinine", "renal function (creatinine)", p.labs.creatinine if p.labs.creatinine.known
+                              else p.labs.creatinine_clearance)):
         if not fact.known:
-            out.append(f"{words} (today)")
+            out.append((lab, f"{words} (today)"))
         elif fact.date is None or (as_of - fact.date).days > max_days:
-            out.append(f"{words} more recent than {fact.date.isoformat() if fact.date else 'undated'}")
+            out.append((lab, f"{words} more recent than {fact.date.isoformat() if fact.date else 'undated'}"))
+        elif lab != "creatinine" and beyond_critical(k.whole.thresholds, lab, float(fact.value)) is not None:  # type: ignore[arg-type]
+            out.append((lab, f"{words}: repeat today and after replacement (critical value of {fact.date.isoformat()})"))
     return tuple(out)
+
+
+def _words_and(words: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1] if words else ""
 
 
 def _vte_facts(p: NetPicture) -> tuple[FactUse, ...]:

@@ -151,9 +151,10 @@ class Outcome:
         reason: str = "",
         facts: tuple[FactUse, ...] = (),
         card: str | None = None,
+        params: Mapping[str, str] | None = None,
     ) -> "Outcome":
         """The row cannot be decided. With ``card`` set the renderer shows it (a needs-data card)."""
-        return _outcome(rule_id, Status.INSUFFICIENT, card, tuple(facts), tuple(missing), reason, {})
+        return _outcome(rule_id, Status.INSUFFICIENT, card, tuple(facts), tuple(missing), reason, dict(params or {}))
 
 
 _OUTCOME_FIELDS = ("rule_id", "status", "card", "facts", "missing", "reason", "params")

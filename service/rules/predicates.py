@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from service.picture.dates import shift
 from service.picture.model import (
@@ -186,6 +186,17 @@ _CRITICAL_LABS = {"potassium": ("Potassium", "mmol/L"), "magnesium": ("Magnesium
                   "glucose": ("Glucose", "mg/dL")}
 
 
+def beyond_critical(thresholds: Mapping[str, Any], lab: str, value: float) -> tuple[str, float] | None:
+    """("below" | "above", limit) when ``value`` of ``lab`` is beyond a critical limit of the knowledge
+    (``critical_<lab>_below``: value < limit; ``critical_<lab>_above``: value >= limit), else None. Shared by the
+    rules (a critical fact) and the renderer (a recent critical value is requested again, never skipped)."""
+    for side, test in (("below", lambda v, t: v < t), ("above", lambda v, t: v >= t)):
+        threshold = thresholds.get(f"critical_{lab}_{side}")
+        if threshold is not None and test(value, float(threshold.value)):
+            return side, float(threshold.value)
+    return None
+
+
 def lab_fact(p: NetPicture, k: RuleKnowledge, lab: str) -> FactUse | None:
     """The lab value on record (canonical unit, with its date and reference), or None when none is known.
 
@@ -204,13 +215,11 @@ def lab_fact(p: NetPicture, k: RuleKnowledge, lab: str) -> FactUse | None:
         words += f" ({raw})"          # the value as reported, when in another unit
     critical = False
     recent = fact.date is not None and (p.as_of - fact.date).days <= k.threshold("critical_value_max_days")
-    for side, test in (("below", lambda v, t: v < t), ("above", lambda v, t: v >= t)):
-        name_t = f"critical_{lab}_{side}"
-        if name_t in k.whole.thresholds:
-            limit = k.threshold(name_t)
-            if test(value, limit):
-                critical = recent     # an older critical value is shown, dated, but does not make the card critical
-                words += f" ({'critically ' if recent else ''}{'low' if side == 'below' else 'high'}: {side} {limit:g} {unit})"
+    beyond = beyond_critical(k.whole.thresholds, lab, value)
+    if beyond is not None:
+        side, limit = beyond
+        critical = recent     # an older critical value is shown, dated, but does not make the card critical
+        words += f" ({'critically ' if recent else ''}{'low' if side == 'below' else 'high'}: {side} {limit:g} {unit})"
     base = FactUse.of(name, fact, words)
     return replace(base, critical=critical)
 

@@ -1,7 +1,8 @@
 """A signable draft carries one dose (reviews A U3, B Wd3): over every fixture answer, no draft has a dose range
 (``doseRange`` with low != high, ordered or calculated) unless the knowledge marks the drug as titrated within
-it (``titration``), and then only on an as-needed order: a scheduled order (octreotide SC three times daily) is
-one dose with the titration in its text (specialist review, VIPoma: net-278, net-279). Cytotoxic and one-off
+it (``titration``) -- and since review D not even then, as-needed orders included: a scheduled order (octreotide SC
+three times daily) is one dose with the titration in its text (specialist review, VIPoma: net-278, net-279), and
+so is the as-needed rescue (review D net-02: 100-250 micrograms timed once a day beside "up to three times a day"). Cytotoxic and one-off
 peri-procedural doses are never ranges (cisplatin 75 mg/m2, octreotide cover 100 micrograms); the knowledge's
 ``dose_choice`` says why the one dose, and the range stays in the text."""
 from __future__ import annotations
@@ -34,10 +35,10 @@ def range_problems(body: dict) -> list[str]:
                 if drug is None or not drug.titration:
                     out.append(f"{card['summary'][:60]!r}: {name!r} carries a dose range "
                                f"{r['low']['value']}-{r['high']['value']} {r['low']['code']} with no titration")
-                elif not as_needed:
-                    out.append(f"{card['summary'][:60]!r}: {name!r} is a scheduled order with a dose range "
-                               f"{r['low']['value']}-{r['high']['value']} {r['low']['code']} (one dose, titration in "
-                               "the text)")
+                else:
+                    out.append(f"{card['summary'][:60]!r}: {name!r} is an {'as-needed' if as_needed else 'scheduled'} "
+                               f"order with a dose range {r['low']['value']}-{r['high']['value']} {r['low']['code']} "
+                               "(one dose, titration in the text)")
     return out
 
 
@@ -111,8 +112,54 @@ def test_the_loader_refuses_a_titrated_range_on_a_scheduled_order(tmp_path):
     old = "    bridge: true\n    dose: {value: 100, unit: ug}"
     assert old in text
     drugs.write_text(text.replace(old, "    bridge: true\n    dose: {low: 100, high: 250, unit: ug}"), encoding="utf-8")
-    with pytest.raises(KnowledgeError, match="scheduled order carries one dose"):
+    with pytest.raises(KnowledgeError, match="an order carries one dose"):
         load_knowledge(tmp_path / "cards", rule_ids=load_rules().keys())
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("    dose: {value: 100, unit: ug}\n    timing: {frequency: 1, period: 8, period_unit: h}",
+     "    dose: {low: 100, high: 250, unit: ug}\n    timing: {frequency: 1, period: 8, period_unit: h}",
+     "dose range needs `titration`|an order carries one dose"),
+    ("timing: {frequency: 1, period: 8, period_unit: h}", "timing: {frequency: 1, period: 1, period_unit: d}",
+     "allows 1 doses a day"),
+])
+def test_the_loader_refuses_an_as_needed_range_or_timing_that_disagrees_with_its_maximum(tmp_path, old, new, message):
+    """Review D net-02: the rescue octreotide draft was 100-250 micrograms, timed once a day, max 750 a day."""
+    import shutil
+    from pathlib import Path
+
+    from service.knowledge import load_knowledge
+    from service.rules import load_rules
+    cards = Path(__file__).resolve().parents[2] / "cards"
+    shutil.copytree(cards, tmp_path / "cards")
+    drugs = tmp_path / "cards" / "knowledge" / "drugs.yaml"
+    text = drugs.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    drugs.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=message):
+        load_knowledge(tmp_path / "cards", rule_ids=load_rules().keys())
+
+
+def test_as_needed_rescue_octreotide_structure_says_what_the_text_says(answers):
+    """One dose, as needed, at most every 8 hours, at most 3 doses (300 micrograms) a day (review D net-02)."""
+    seen = 0
+    for pid, body in answers.items():
+        for card in body["cards"]:
+            for _, mr, _ in drafts(card):
+                dosage = mr["dosageInstruction"][0]
+                if not dosage.get("asNeededCodeableConcept"):
+                    continue
+                seen += 1
+                (entry,) = dosage["doseAndRate"]
+                assert "doseRange" not in entry, pid
+                dose = entry["doseQuantity"]["value"]
+                repeat = dosage["timing"]["repeat"]
+                assert "frequencyMax" not in repeat, pid
+                per_day = repeat["frequency"] * {"h": 24, "d": 1}[repeat["periodUnit"]] / repeat["period"]
+                assert per_day * dose == dosage["maxDosePerPeriod"]["numerator"]["value"], pid
+                if "three times a day" in dosage["text"]:
+                    assert per_day == 3, pid
+    assert seen, "no fixture drafts an as-needed order"
 
 
 def test_scheduled_short_acting_octreotide_is_one_dose(answers):

@@ -252,7 +252,8 @@ def test_rescue_octreotide_is_an_as_needed_clinical_drug_order():
     assert drug.rxnorm_tty == "SCD" and drug.rxnorm != "7617" and drug.as_needed
     exposures = [e for c in every_knowledge_order(k) for _, _, r in creates([c]) for e in read_draft(r)
                  if e.text == drug.display]
-    assert exposures and all(e.as_needed and e.per_dose == (100, 250) and e.per_cycle[1] == 750 for e in exposures)
+    # one dose, at most 3 a day (review D net-02: a 100-250 microgram range timed once a day, max 750)
+    assert exposures and all(e.as_needed and e.per_dose == (100, 100) and e.per_cycle[1] == 300 for e in exposures)
     assert "LAR" not in drug.dosage  # rescue text never speaks of a first LAR injection
 
 

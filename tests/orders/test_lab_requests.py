@@ -28,15 +28,39 @@ def test_no_electrolytes_on_record_requests_all_three(answers):
 
 
 def test_recent_values_are_cited_not_requested(answers):
-    body = answers["net-279"]
-    assert _lab_codes(body) == ["2160-0"], "potassium and magnesium are 2 days old; creatinine 25 days"
-    (card,) = [c for c in body["cards"] if c["summary"].startswith("Escalate VIPoma")]
-    assert card["indicator"] == "critical", "magnesium 0.45 mmol/L two days ago is critical"
+    # net-287: potassium 2.7 (critical), magnesium 0.8 and creatinine 0.9, all three days old
+    assert sorted(_lab_codes(answers["net-287"])) == ["2823-3", "34534-8"], \
+        "only the critical potassium is requested again (with an ECG); normal recent values are cited"
+
+
+def test_a_recent_critical_value_is_requested_again_with_an_ecg(answers):
+    """Review D (net-17, net-137, net-279): a critical potassium/magnesium 2-4 days old was "recent" and not
+    repeated. A critical value is requested however recent, with a 12-lead ECG and "replace now"."""
+    body = answers["net-279"]     # K 3.4 and Mg 0.45 (critical) two days ago, creatinine 25 days ago
+    assert sorted(_lab_codes(body)) == ["19123-9", "2160-0", "34534-8"], "Mg (critical) and creatinine, not K"
+    (card,) = [c for c in body["cards"] if c["summary"].startswith("Replace magnesium now")]
+    assert card["indicator"] == "critical"
     assert "0\\.45 mmol/L" in card["detail"] and "2026-11-20" in card["detail"]
+    assert "repeat magnesium and creatinine today" in card["summary"], "the summary names what is requested"
+    for pid in ("net-17", "net-137"):       # K 2.9 / 2.8 three / four days ago
+        assert "2823-3" in _lab_codes(answers[pid]) and "34534-8" in _lab_codes(answers[pid]), pid
+        assert any(c["summary"].startswith("Replace potassium now") for c in answers[pid]["cards"]), pid
+
+
+def test_the_lab_card_summary_names_what_it_requests(answers):
+    names = {"2823-3": "potassium", "19123-9": "magnesium", "2160-0": "creatinine"}
+    for pid, body in answers.items():
+        for card in body["cards"]:
+            if card["summary"].startswith(("Check ", "Replace ")) and "VIPoma" in card["summary"]:
+                asked = {names[c] for c in _lab_codes({"cards": [card]}) if c in names}
+                said = card["summary"].split("today")[0]
+                assert asked and all(n in said for n in asked), (pid, card["summary"], asked)
+                assert all(n not in said.split("repeat")[-1] for n in set(names.values()) - asked), \
+                    (pid, card["summary"], asked)
 
 
 def test_a_vipoma_with_recent_values_gets_no_lab_card(answers):
     for pid, body in answers.items():
         for card in body["cards"]:
-            if card["summary"].startswith("Check potassium, magnesium and creatinine"):
+            if "VIPoma watery diarrhoea" in card["summary"] and card["summary"].startswith("Check "):
                 assert card.get("suggestions"), f"{pid}: a lab card with nothing to request"

@@ -16,9 +16,13 @@ VIPOMA = dict(primary_site=PrimarySite.PANCREAS, site_detail="pancreas", syndrom
 def _f09(**labs):
     """The treatment outcome of F-09; a second outcome, the lab-request card, comes only with something missing."""
     out, *lab_card = run("F-09", **VIPOMA, labs=make_labs(**labs))
-    assert [o.card for o in lab_card] == (["vipoma-electrolytes-needed"] if out.missing else [])
+    critical = any(f.critical and f.name in ("Potassium", "Magnesium") for f in out.facts)
+    assert [o.card for o in lab_card] == (["vipoma-electrolytes-critical"] if critical else
+                                          ["vipoma-electrolytes-needed"] if out.missing else [])
     if lab_card:
-        assert lab_card[0].missing == out.missing and not any(f.critical for f in lab_card[0].facts)
+        assert lab_card[0].missing == out.missing
+        # the needs-data card is not escalated by the values it cites; the replacement card is (review D)
+        assert any(f.critical for f in lab_card[0].facts) == critical
     return out
 
 
@@ -27,7 +31,10 @@ def test_potassium_on_record_is_cited_and_critical_not_missing():
                creatinine=fact(1.0, on=AS_OF))
     k = [f for f in out.facts if f.name == "Potassium"]
     assert k and k[0].critical and k[0].date == AS_OF - timedelta(days=3) and "2.8 mmol/L" in k[0].display
-    assert not any("potassium" in m or "magnesium" in m for m in out.missing)
+    # review D: a recent critical value is repeated (not skipped as recent), never listed as not on record
+    assert [m for m in out.missing if "potassium" in m] == [
+        f"potassium: repeat today and after replacement (critical value of {(AS_OF - timedelta(days=3)).isoformat()})"]
+    assert not any("magnesium" in m for m in out.missing)
     assert not [f for f in out.facts if f.name == "Magnesium" and f.critical]
 
 
@@ -52,7 +59,7 @@ def _indicator(picture, rule_id):
 
 def test_critical_fact_makes_the_card_critical():
     pic = make_picture(**VIPOMA, labs=make_labs(potassium=fact(2.8, on=AS_OF)))
-    assert _indicator(pic, "F-09") == ["critical"]
+    assert _indicator(pic, "F-09") == ["critical", "critical"], "treatment card and replace-and-repeat card"
     pic = make_picture(**VIPOMA, labs=make_labs(potassium=fact(4.0, on=AS_OF)))
     assert _indicator(pic, "F-09") == ["warning"]
 
