@@ -581,6 +581,13 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         if made:
             suggestions += made
             suggested_topics.append(spec.topic)
+    if (lead.strength in ("recommend", "consider") and not choice and lead.order is not None
+            and all(not o.medications and o.services and all(
+                (knowledge.services[sv].category or {}).get("code") != _REFERRAL_CATEGORY for sv in o.services)
+                for o in lead.order.options)):
+        # a card whose options are all tests (labs, an ECG: F-09's critical electrolytes) asks for independent
+        # requests that may all be taken ("any"), not alternatives (review D: potassium OR magnesium OR the ECG)
+        independent = True
     if lead.strength in ("recommend", "consider") and not choice:
         # the tests a merged needs-data row asks for before the suggested therapy (SB-15: baseline labs before
         # everolimus) go beside the order: independent requests, both may be taken ("any")
@@ -760,6 +767,9 @@ def _fact_json(fact: FactUse, sanitiser: _Sanitiser | None = None) -> dict[str, 
     if fact.source == REPORT_TEXT and fact.quote:
         out["quote"] = plain(fact.quote, QUOTE_LENGTH)
     return out
+
+
+_REFERRAL_CATEGORY = "3457005"   # SNOMED CT "Patient referral": a service of this category is a referral, not a test
 
 
 def _action_target(action: Mapping[str, Any]) -> str:

@@ -64,3 +64,36 @@ def test_a_vipoma_with_recent_values_gets_no_lab_card(answers):
         for card in body["cards"]:
             if "VIPoma watery diarrhoea" in card["summary"] and card["summary"].startswith("Check "):
                 assert card.get("suggestions"), f"{pid}: a lab card with nothing to request"
+
+
+def _tests_only(card: dict) -> bool:
+    """Every suggestion creates ServiceRequests that are not referrals (labs, an ECG)."""
+    referral = "3457005"
+    suggestions = card.get("suggestions", [])
+    return len(suggestions) > 1 and all(
+        a["type"] == "create" and isinstance(a.get("resource"), dict)
+        and a["resource"].get("resourceType") == "ServiceRequest"
+        and not any(c.get("code") == referral for cat in a["resource"].get("category", []) for c in cat.get("coding", []))
+        for s in suggestions for a in s["actions"])
+
+
+def test_a_card_of_several_tests_lets_all_be_taken():
+    """Review D: the critical-electrolyte card offered potassium, magnesium, creatinine and an ECG as alternatives
+    ("at-most-one"); independent tests are "any" in every answer."""
+    import glob
+    import json
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1] / "golden"
+    seen = 0
+    for path in sorted(glob.glob(str(root / "cards" / "*.json"))) + sorted(glob.glob(str(root / "orders" / "*.json"))):
+        for card in json.loads(Path(path).read_text(encoding="utf-8"))["cards"]:
+            if _tests_only(card):
+                seen += 1
+                assert card["selectionBehavior"] == "any", (Path(path).stem, card["summary"])
+    assert seen >= 5   # net-17, net-137, net-250, net-279, net-287 at least
+
+
+def test_the_tests_only_check_can_fail():
+    card = {"suggestions": [{"actions": [{"type": "create", "resource": {"resourceType": "ServiceRequest"}}]}] * 2,
+            "selectionBehavior": "at-most-one"}
+    assert _tests_only(card) and card["selectionBehavior"] != "any"
