@@ -89,8 +89,23 @@ def without_reviewed_links(text: str) -> str:
 
 def problems(cards: list[dict]) -> list[str]:
     """Every problem in every string of the cards (no tolerance: the extension's facts and the detail are held
-    to the same rules as every other field)."""
-    return _problems(cards)
+    to the same rules as every other field). One exception: the resource of an ``update`` action is the EHR's own
+    record sent back whole with only its status changed (FHIR update semantics: a partial or rewritten copy would
+    overwrite what the record says) -- its recorded text is the EHR's, not the service's, and is not rendered by a
+    CDS client. What the service writes into it (the status) is still checked, and
+    ``tests/orders/test_update_not_delete.py`` checks that an update differs from the record only in its status."""
+    return _problems(_without_echoed_records(cards))
+
+
+def _without_echoed_records(cards: list[dict]) -> list[dict]:
+    cards = copy.deepcopy(cards)
+    for card in cards:
+        for suggestion in card.get("suggestions", ()):
+            for action in suggestion.get("actions", ()):
+                resource = action.get("resource")
+                if action.get("type") == "update" and isinstance(resource, dict):
+                    action["resource"] = {k: resource[k] for k in ("resourceType", "id", "status") if k in resource}
+    return cards
 
 
 def _problems(cards: list[dict]) -> list[str]:
