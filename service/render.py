@@ -1090,12 +1090,13 @@ class _Drafts:
             if not refs:
                 continue
             names = ", ".join(_therapy_words(t, self.sanitiser.markdown) for t in depots)
-            self._note(f"PRRT: the suggestion ends {names}; the SSA resumes 4-24 h after each PRRT dose and as maintenance. "
+            self._note(f"PRRT: the suggestion puts {names} on hold; the SSA resumes 4-24 h after each PRRT dose and as maintenance. "
                        "The last depot injection must be at least 4 weeks before the first PRRT dose; "
                        "short-acting octreotide covers symptoms until 24 h before it.")
             for ref in refs:
-                end = self.end_action(ref, "stopped",
-                                      f"Stop the current long-acting SSA {ref} before PRRT: no depot in the 4 weeks "
+                # on hold, not stopped: the SSA resumes after each dose and as maintenance (review E)
+                end = self.end_action(ref, "on-hold",
+                                      f"Hold the current long-acting SSA {ref} before PRRT: no depot in the 4 weeks "
                                       "before a dose; the SSA resumes 4-24 h after each dose and as maintenance")
                 if end is not None:
                     deletes.append(end)
@@ -1203,6 +1204,10 @@ class _Drafts:
         value is re-checked (review D: potassium 2.8 mmol/L four days ago was "recent" and not requested)."""
         if not service.lab_facts:
             return False
+        if self._critical_lab():
+            # one critical value changes what the others mean (magnesium before potassium can be corrected; renal
+            # function before IV replacement): every lab the card asks for is repeated together (review E)
+            return False
         max_days = self.knowledge.thresholds[service.recent_within].value
         for name in service.lab_facts:
             fact = getattr(self.picture.labs, name)
@@ -1212,6 +1217,20 @@ class _Drafts:
                 self._note(f"No request for {service.display}: a value from {fact.date.isoformat()} is on record "
                            f"(within {max_days:g} days).")
                 return True
+        return False
+
+    def _critical_lab(self) -> bool:
+        """A lab requested by knowledge (``lab.facts`` of any service) is on record recently and beyond a critical
+        limit."""
+        for service in self.knowledge.services.values():
+            if not service.lab_facts or not service.recent_within:
+                continue
+            max_days = self.knowledge.thresholds[service.recent_within].value
+            for name in service.lab_facts:
+                fact = getattr(self.picture.labs, name)
+                if (fact.known and fact.date is not None and 0 <= (self.picture.as_of - fact.date).days <= max_days
+                        and beyond_critical(self.knowledge.thresholds, name, float(fact.value)) is not None):  # type: ignore[arg-type]
+                    return True
         return False
 
     def end_action(self, ref: str, status: str, description: str) -> dict[str, Any] | None:

@@ -493,10 +493,23 @@ def _electrolytes_missing(p: NetPicture, as_of: date, k: RuleKnowledge) -> tuple
     non-critical value on record is cited, never listed as missing."""
     max_days = k.threshold("vipoma_electrolytes_max_days")
     out = []
-    for lab, words, fact in (("potassium", "potassium", p.labs.potassium),
-                             ("magnesium", "magnesium", p.labs.magnesium),
-                             ("creatinine", "renal function (creatinine)", p.labs.creatinine if p.labs.creatinine.known
-                              else p.labs.creatinine_clearance)):
+    labs = (("potassium", "potassium", p.labs.potassium),
+            ("magnesium", "magnesium", p.labs.magnesium),
+            ("creatinine", "renal function (creatinine)", p.labs.creatinine if p.labs.creatinine.known
+             else p.labs.creatinine_clearance))
+    # one recent critical potassium or magnesium: all three are repeated together today (magnesium decides whether
+    # potassium can be corrected; renal function comes before IV replacement) -- review E
+    any_critical = any(lab != "creatinine" and fact.known and fact.date is not None
+                       and (as_of - fact.date).days <= max_days
+                       and beyond_critical(k.whole.thresholds, lab, float(fact.value)) is not None  # type: ignore[arg-type]
+                       for lab, _, fact in labs)
+    for lab, words, fact in labs:
+        if any_critical and fact.known and fact.date is not None and (as_of - fact.date).days <= max_days:
+            if lab != "creatinine" and beyond_critical(k.whole.thresholds, lab, float(fact.value)) is not None:  # type: ignore[arg-type]
+                out.append((lab, f"{words}: repeat today and after replacement (critical value of {fact.date.isoformat()})"))
+            else:
+                out.append((lab, f"{words}: repeat today with the critical value (last {fact.date.isoformat()})"))
+            continue
         if not fact.known:
             out.append((lab, f"{words} (today)"))
         elif fact.date is None or (as_of - fact.date).days > max_days:

@@ -1,7 +1,8 @@
 """A critical safety card offers what a clinician would do (orders helper finding 1, 2026-12): over every fixture
 answer, a critical drug-safety card carries at least one suggestion; the QT card (SB-12) asks for a 12-lead ECG,
-potassium and magnesium as LOINC-coded draft ServiceRequests and stops the other QT-prolonging drug it cites (an
-update of that order to status stopped), on the chart and in order hooks (net-141, net-255, net-260, ord-09)."""
+potassium and magnesium as LOINC-coded draft ServiceRequests, on the chart and in order hooks (net-141, net-255,
+net-260, ord-09). It never stops the other QT-prolonging drug in one click (review E, net-141: an antibiotic stopped
+mid-course with no replacement, an SSRI stopped abruptly): its detail says to review each with its prescriber."""
 from __future__ import annotations
 
 import pytest
@@ -34,11 +35,13 @@ def critical_problems(body: dict) -> list[str]:
             if not QT_TESTS <= _tests(card):
                 out.append(f"{card['summary'][:80]!r}: QT card without ECG/potassium/magnesium ({_tests(card)})")
             cited = {f["reference"] for f in net["facts"] if f["name"] == "Current medication" and "reference" in f}
-            # a record in force is stopped (update), a draft of an order hook removed (delete)
+            # a record in force of the other QT drug is never ended by the card: reviewed with its prescriber
             stopped = {target(a) for s in card.get("suggestions", []) for a in s["actions"]
-                       if a["type"] == "delete" or (a["type"] == "update" and a["resource"]["status"] == "stopped")}
-            if cited - stopped:
-                out.append(f"{card['summary'][:80]!r}: the QT drug {sorted(cited - stopped)} is not stopped")
+                       if a["type"] == "update" and a["resource"]["status"] in ("stopped", "on-hold")}
+            if cited & stopped:
+                out.append(f"{card['summary'][:80]!r}: the QT drug {sorted(cited & stopped)} is stopped in one click")
+            if cited and "prescriber" not in card["detail"]:
+                out.append(f"{card['summary'][:80]!r}: no word on reviewing the QT drug with its prescriber")
     return out
 
 
@@ -51,7 +54,7 @@ def test_every_critical_safety_card_offers_an_action(answers):
 def test_the_qt_card_asks_for_ecg_and_electrolytes(answers, sid):
     (card,) = [c for c in answers[sid]["cards"] if "SB-12" in c["extension"]["net-cds"]["rules"]]
     assert card["indicator"] == "critical" and QT_TESTS <= _tests(card)
-    # the tests, the removal of a draft and the stop of another drug may all be taken together
+    # the tests (and, in an order hook, the removal of a draft) may all be taken together
     assert card["selectionBehavior"] == "any"
 
 
@@ -60,4 +63,11 @@ def test_the_critical_check_can_fail(answers):
                       if "SB-12" in c["extension"]["net-cds"]["rules"]]}
     problems = critical_problems(body)
     assert any("nothing to do" in p for p in problems) and any("without ECG" in p for p in problems)
-    assert any("is not stopped" in p for p in problems)
+    (qt,) = [c for c in answers["net-141"]["cards"] if "SB-12" in c["extension"]["net-cds"]["rules"]]
+    cited = [f["reference"] for f in qt["extension"]["net-cds"]["facts"] if f["name"] == "Current medication"]
+    assert cited
+    one_click = {**qt, "detail": "no review", "suggestions": [{"actions": [
+        {"type": "update", "resource": {"resourceType": cited[0].split("/")[0], "id": cited[0].split("/")[1],
+                                        "status": "stopped"}}]}]}
+    problems = critical_problems({"cards": [one_click]})
+    assert any("stopped in one click" in p for p in problems) and any("prescriber" in p for p in problems)

@@ -27,21 +27,30 @@ def test_no_electrolytes_on_record_requests_all_three(answers):
     assert sorted(_lab_codes(answers["net-278"])) == ["19123-9", "2160-0", "2823-3"]
 
 
-def test_recent_values_are_cited_not_requested(answers):
-    # net-287: potassium 2.7 (critical), magnesium 0.8 and creatinine 0.9, all three days old
-    assert sorted(_lab_codes(answers["net-287"])) == ["2823-3", "34534-8"], \
-        "only the critical potassium is requested again (with an ECG); normal recent values are cited"
+def test_with_a_critical_value_all_three_are_repeated_together(answers):
+    # net-287: potassium 2.7 (critical), magnesium 0.8 and creatinine 0.9, all three days old. Review E: magnesium
+    # decides whether potassium can be corrected and renal function comes before IV replacement, so with one
+    # critical value all three are repeated today (with an ECG); a value a few days old is not today's
+    assert sorted(_lab_codes(answers["net-287"])) == ["19123-9", "2160-0", "2823-3", "34534-8"]
+
+
+def test_recent_values_are_cited_not_requested_without_a_critical_one(answers):
+    # a VIPoma patient with recent non-critical values only: nothing is requested again
+    for pid, body in answers.items():
+        for card in body["cards"]:
+            if "F-09" in card["extension"]["net-cds"]["rules"] and card["indicator"] != "critical":
+                assert "34534-8" not in _lab_codes({"cards": [card]}), pid
 
 
 def test_a_recent_critical_value_is_requested_again_with_an_ecg(answers):
     """Review D (net-17, net-137, net-279): a critical potassium/magnesium 2-4 days old was "recent" and not
     repeated. A critical value is requested however recent, with a 12-lead ECG and "replace now"."""
     body = answers["net-279"]     # K 3.4 and Mg 0.45 (critical) two days ago, creatinine 25 days ago
-    assert sorted(_lab_codes(body)) == ["19123-9", "2160-0", "34534-8"], "Mg (critical) and creatinine, not K"
+    assert sorted(_lab_codes(body)) == ["19123-9", "2160-0", "2823-3", "34534-8"], "Mg (critical), K and creatinine"
     (card,) = [c for c in body["cards"] if c["summary"].startswith("Replace magnesium now")]
     assert card["indicator"] == "critical"
     assert "0\\.45 mmol/L" in card["detail"] and "2026-11-20" in card["detail"]
-    assert "repeat magnesium and creatinine today" in card["summary"], "the summary names what is requested"
+    assert "repeat potassium, magnesium and creatinine today" in card["summary"], "the summary names what is requested"
     for pid in ("net-17", "net-137"):       # K 2.9 / 2.8 three / four days ago
         assert "2823-3" in _lab_codes(answers[pid]) and "34534-8" in _lab_codes(answers[pid]), pid
         assert any(c["summary"].startswith("Replace potassium now") for c in answers[pid]["cards"]), pid
