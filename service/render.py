@@ -966,7 +966,8 @@ def _detail(
     if cautions or monitoring:
         parts += ["", "**Cautions and monitoring**", ""]
         parts += [f"- {fill(c, md_params)}" for c in cautions]
-        parts += [f"- {line}" for line in inducer_lines]
+        # on a choice card it concerns every option (each other line names its own)
+        parts += [f"- {'All options: ' if several else ''}{line}" for line in inducer_lines]
         parts += [f"- Monitor: {fill(m, md_params)}" for m in monitoring]
     if missing:
         parts += ["", "**Missing data**", ""]
