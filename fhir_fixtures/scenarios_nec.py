@@ -88,6 +88,51 @@ def s270():
                 shapes=["uncoded rifampicin MedicationRequest (text only)", "SNOMED prosthetic-joint infection"])
 
 
+def _pnet_on_inducer(pid: str, name: str, sex: str, born: str, inducer_text: str):  # type: ignore[no-untyped-def]
+    """net-270's progressive pNET (SSTR below liver, after lanreotide) with a current enzyme inducer."""
+    p = P(pid, name, sex, born)
+    p.condition("primary", "C25.4", onset=ago(years=2), text="Non-functioning pancreatic NET G2")
+    p.condition("liver", "C7B.02", onset=ago(years=2))
+    p.ki67("ki67", ago(years=2), 12)
+    p.sstr("sstr", ago(days=30), "lower-than-liver")
+    p.burden("burden", ago(days=30), 20)
+    p.med_statement("lanreotide", "lanreotide120", ago(years=2), dosage="120 mg deep SC every 4 weeks")
+    p.med_request("inducer", None, ago(days=40), text=inducer_text)
+    p.status("status", ago(days=25), "progressive")
+    p.ecog("ecog", ago(days=25), 0)
+    good_labs(p, ago(days=10))
+    return p
+
+
+@scenario
+def s288():
+    p = _pnet_on_inducer("net-288", "Test Patient Contra-A", "male", "1974-02-03",
+                         "rifampicin 450 mg by mouth twice daily")
+    return meta(p, "52-year-old man, progressive pNET, rifampicin: no pregnancy or contraception lines",
+                "net-270's progressive pNET and rifampicin in a 52-year-old man. Everolimus, sunitinib and CAPTEM are "
+                "offered with their other hazards, but no pregnancy, contraception or hormonal-contraception line "
+                "(pregnancy is not possible).",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 12, "sstr": "lower_than_liver", "progression": True,
+                        "extent": "metastatic"},
+                rows=["P-03", "P-07"], also=["P-04", "G-08", "NR-03"], not_rows=["NR-19", "M-04"],
+                shapes=["uncoded rifampicin MedicationRequest (text only)", "male"])
+
+
+@scenario
+def s289():
+    p = _pnet_on_inducer("net-289", "Test Patient Contra-B", "female", "1992-06-18",
+                         "carbamazepine 400 mg by mouth twice daily (epilepsy)")
+    return meta(p, "34-year-old woman, progressive pNET, carbamazepine: contraception lines, hormonal methods unreliable",
+                "34-year-old woman with net-270's progressive pNET, taking carbamazepine for epilepsy (a strong enzyme "
+                "inducer). Every drug option (everolimus, sunitinib, CAPTEM) carries its label's pregnancy-test and "
+                "contraception line (8 weeks, 4 weeks, 6 months after the last dose), and the card says that "
+                "carbamazepine makes hormonal contraception unreliable (copper IUD or a method inducers do not affect).",
+                expect={"site": "pancreas", "grade": "G2", "ki67": 12, "sstr": "lower_than_liver", "progression": True,
+                        "extent": "metastatic"},
+                rows=["P-03", "P-07"], also=["P-04", "G-08", "NR-03"], not_rows=["NR-19", "M-04"],
+                shapes=["uncoded carbamazepine MedicationRequest (text only)"])
+
+
 @scenario
 def s271():
     p = P("net-271", "Test Patient Nec-G", "male", "1958-02-19")

@@ -657,6 +657,7 @@ def _card(group: _Group, picture: NetPicture, knowledge: Knowledge, uuid_factory
         "detail": _detail(group, md_params, facts, missing, evidence, guideline, knowledge, sanitiser,
                           options=options if choice else [], drafts=drafts.notes,
                           pregnancy_possible=_pregnancy_possible(picture, knowledge),
+                          inducers=_enzyme_inducers(picture, knowledge),
                           absent=_absent_conditions(picture), records_elsewhere=records_elsewhere,
                           drafted=_drafted_drugs(suggestions, knowledge)),
         "source": {
@@ -712,6 +713,16 @@ def _pregnancy_possible(picture: NetPicture, knowledge: Knowledge) -> bool:
                               knowledge.thresholds["childbearing_age_max"].value)
 
 
+def _enzyme_inducers(picture: NetPicture, knowledge: Knowledge) -> tuple[str, ...]:
+    """The names of the current medications that carry a strong CYP3A4 (enzyme) inducer flag (SB-11's flags,
+    knowledge ``strong_cyp3a4_inducer_flags``): they make hormonal contraception unreliable (review 2026-12 D,
+    net-270: rifampicin with no contraception advice)."""
+    from service.rules.interactions import flag_name
+    flags = knowledge.lists.get("strong_cyp3a4_inducer_flags", ())
+    wanted = set(flags)
+    return tuple(dict.fromkeys(flag_name(m, flags) for m in picture.current_medications if m.flags & wanted))
+
+
 def _absent_conditions(picture: NetPicture) -> frozenset[str]:
     """The conditions of ``conditional_caution_clauses`` the record shows NOT to hold for this patient (a caution
     clause written for them is dropped). Unknown is not absent: a clause stays when the record cannot say
@@ -743,6 +754,8 @@ def _clauses(line: str) -> list[str]:
 
 _PREGNANCY_ONLY = ("pregnancy:", "breast-feeding:")  # knowledge cautions shown only where pregnancy is possible
 _PREGNANCY_WORDS = re.compile(r"pregnan|contracept|breast-?feed|childbearing", re.IGNORECASE)
+_CONTRACEPTION = re.compile(r"contracept", re.IGNORECASE)
+_HORMONAL_CONTRACEPTION = re.compile(r"(?<!non-)hormonal contracept", re.IGNORECASE)
 #: how a choice card names the option a caution belongs to
 _TOPIC_WORDS = {"prrt": "PRRT", "captem": "CAPTEM", "somatostatin-analog": "SSA", "everolimus": "Everolimus",
                 "sunitinib": "Sunitinib", "cabozantinib": "Cabozantinib", "belzutifan": "Belzutifan",
@@ -839,6 +852,7 @@ def _detail(
     options: list[tuple[Outcome, CardSpec]] | None = None,
     drafts: list[str] | None = None,
     pregnancy_possible: bool = True,
+    inducers: tuple[str, ...] = (),
     absent: frozenset[str] = frozenset(),
     records_elsewhere: bool = False,
     drafted: tuple[str, ...] = (),
@@ -942,9 +956,18 @@ def _detail(
 
     cautions = _unique([whose(s, k) for _, s in group.members for c in s.cautions if (k := kept(c))])
     monitoring = _unique([whose(s, k) for _, s in group.members for m in s.monitoring if (k := kept(m))])
+    # where a contraception line is shown and an enzyme inducer is current: hormonal contraception is unreliable
+    # (review 2026-12 D, net-270: rifampicin) -- unless a shown line already says hormonal methods may fail
+    inducer_lines: list[str] = []
+    if pregnancy_possible and inducers and any(_CONTRACEPTION.search(x) for x in cautions + monitoring) \
+            and not any(_HORMONAL_CONTRACEPTION.search(x) for x in cautions + monitoring):
+        inducer_lines = [fill(t, {"drug": md(" and ".join(inducers), 80)})
+                         for t in knowledge.lists.get("inducer_contraception_line", ())]
     if cautions or monitoring:
         parts += ["", "**Cautions and monitoring**", ""]
         parts += [f"- {fill(c, md_params)}" for c in cautions]
+        # on a choice card it concerns every option (each other line names its own)
+        parts += [f"- {'All options: ' if several else ''}{line}" for line in inducer_lines]
         parts += [f"- Monitor: {fill(m, md_params)}" for m in monitoring]
     if missing:
         parts += ["", "**Missing data**", ""]

@@ -151,7 +151,7 @@ def surveillance_or_ssa(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
 
 @rule("M-02")
 def first_line_ssa(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome:
-    return _midgut_row("M-02", p) or ssa_first_line("M-02", p)
+    return _midgut_row("M-02", p) or ssa_first_line("M-02", p, k)
 
 
 @rule("M-03")

@@ -296,7 +296,7 @@ def advanced_other_gi(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome |
     if stop is not None:
         return stop
     results: list[Outcome] = []
-    for step in (ssa_first_line("O-06", p), prrt_first_line("O-06", p, k), prrt_after_ssa("O-06", p, k),
+    for step in (ssa_first_line("O-06", p, k), prrt_first_line("O-06", p, k), prrt_after_ssa("O-06", p, k),
                  everolimus_progressive("O-06", p, k), sstr_negative_progression("O-06", p),
                  after_prrt_or_everolimus("O-06", p, k)):
         results.extend(step if isinstance(step, tuple) else (step,))

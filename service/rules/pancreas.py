@@ -105,6 +105,7 @@ from service.rules.predicates import (
 from service.rules.course import prrt_retreatment
 from service.rules.pathways import (
     prrt_first_line,
+    ssa_line,
 )
 from service.rules.outcome import FactUse, Outcome, unknown
 from service.rules.registry import RuleKnowledge, rule
@@ -183,8 +184,9 @@ def first_line_ssa_pnet(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outcome
         return Outcome.not_applicable("P-02", "hepatic burden >50 %: cytoreductive options (P-04)")
     missing = ("hepatic tumour burden (% of liver)",) if high is None else ()
     functional = any_functional(p)
+    line, why_stopped = ssa_line(p, k)
     return Outcome.applicable("P-02", card="pnet-ssa-first-line-functional" if functional else None,
-                              params=card_params(p), missing=missing,
+                              params=card_params(p) | line, missing=missing + why_stopped,
                               facts=fact_uses(p, "grade", "ki67", "sstr", "extent", "hepatic_burden_percent")
                               + (syndrome_list_facts(p) if functional else ()),
                               reason="advanced SSTR+ pNET, Ki-67 <10 %" + (", hormone syndrome" if functional else ""))

@@ -14,6 +14,7 @@ from service.rules.predicates import (
     SSTR_NOT_PRRT,
     SSTR_POSITIVE,
     card_params,
+    exposure_facts,
     fact_uses,
     functional_carcinoid,
     had_any,
@@ -33,7 +34,17 @@ from service.rules.course import prrt_retreatment
 from service.rules.registry import RuleKnowledge
 
 
-def ssa_first_line(rule_id: str, p: NetPicture) -> Outcome:
+def ssa_line(p: NetPicture, k: RuleKnowledge) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The ``ssa_line`` card parameter and the missing items of a long-acting SSA start: "first line", or a restart
+    when an SSA was given before -- then why it was stopped is asked (review 2026-12 D, net-36: a restart after
+    21 months of octreotide LAR was called first line). Words in knowledge ``ssa_line_words``."""
+    words = dict(v.split("=", 1) for v in k.values("ssa_line_words"))
+    if received(p, Agent.SSA):
+        return {"ssa_line": words["restart"]}, (words["why_stopped"],)
+    return {"ssa_line": words["first"]}, ()
+
+
+def ssa_first_line(rule_id: str, p: NetPicture, k: RuleKnowledge) -> Outcome:
     if p.on(Agent.SSA):
         return Outcome.not_applicable(rule_id, "already on a somatostatin analogue")
     if progressed_on(p, Agent.SSA):
@@ -42,10 +53,12 @@ def ssa_first_line(rule_id: str, p: NetPicture) -> Outcome:
         return Outcome.insufficient(rule_id, ("SSTR imaging (G-06)",), reason="no SSTR imaging on record")
     if p.sstr.value not in SSTR_POSITIVE:
         return Outcome.not_applicable(rule_id, f"SSTR {p.sstr.value.value}: low expected SSA benefit (NR-16)")  # type: ignore[union-attr]
+    line, missing = ssa_line(p, k)
     return Outcome.applicable(
-        rule_id, card="ssa-first-line", params=card_params(p),
-        facts=fact_uses(p, "primary_site", "grade", "ki67", "extent", "sstr"),
-        reason="advanced SSTR-positive WD NET, no SSA yet",
+        rule_id, card="ssa-first-line", params=card_params(p) | line, missing=missing,
+        facts=fact_uses(p, "primary_site", "grade", "ki67", "extent", "sstr")
+        + (exposure_facts(p, Agent.SSA) if missing else ()),
+        reason="advanced SSTR-positive WD NET, " + ("SSA given before, none now" if missing else "no SSA yet"),
     )
 
 

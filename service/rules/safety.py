@@ -24,7 +24,9 @@ NR-09 — telotristat outside label
     than telotristat_max_dose_mg per dose or telotristat_max_doses_per_day doses a day -- tablets counted at
     the product's strength -- or a dosage text naming 500 mg), without carcinoid
     syndrome, or for flushing only (flushing recorded, bowel movements <= telotristat_no_diarrhoea_bm_max).
-    Then: NOT RECOMMENDED (label: 250 mg TID with SSA, for carcinoid diarrhoea). Source: Xermelo label; TELESTAR.
+    Then: NOT RECOMMENDED (label: 250 mg TID with SSA, for carcinoid diarrhoea); the dose alone above label:
+    change to 250 mg TID; without an SSA only (within label otherwise): CAUTION, restart the SSA and keep
+    telotristat as its add-on. Source: Xermelo label; TELESTAR.
 NR-10 — telotristat with severe constipation or severe/worsening abdominal pain
     Then: CRITICAL: stop telotristat and assess; the card's suggestion deletes the telotristat order.
     Source: Xermelo label.
@@ -246,7 +248,11 @@ def telotristat_off_label(p: NetPicture, as_of: date, k: RuleKnowledge) -> Outco
     if not reasons:
         return Outcome.not_applicable("NR-09", "telotristat used within label")
     dose_only = len(reasons) == 1 and reasons[0].startswith("dose above")
-    return Outcome.applicable("NR-09", card="telotristat-above-label-dose" if dose_only else None, facts=facts,
+    # telotristat within label except that the SSA lapsed: the plan is to restart the SSA and keep telotristat as
+    # its add-on (review 2026-12 D, net-36), not a review of telotristat for conditions that do not apply
+    no_ssa_only = reasons == ["no current somatostatin analogue"]
+    card = "telotristat-above-label-dose" if dose_only else "telotristat-without-ssa" if no_ssa_only else None
+    return Outcome.applicable("NR-09", card=card, facts=facts,
                               reason="; ".join(reasons))
 
 

@@ -106,7 +106,17 @@ def test_nr04_missing_labs_with_prrt_ordered_asks_for_them():
 
 
 def test_nr09_telotristat_without_ssa():
-    assert fired_cards("NR-09", therapies=(therapy(Agent.TELOTRISTAT),)) == {"telotristat-off-label"}
+    # within label except that no SSA is current: the plan card (restart the SSA, keep telotristat), review D net-36
+    assert fired_cards("NR-09", therapies=(therapy(Agent.TELOTRISTAT),)) == {"telotristat-without-ssa"}
+    assert fired_cards("NR-09", therapies=(therapy(Agent.TELOTRISTAT),), carcinoid_syndrome=True) == {
+        "telotristat-without-ssa"}
+
+
+def test_nr09_telotristat_without_ssa_and_another_reason_keeps_the_review_card():
+    t = therapy(Agent.TELOTRISTAT, dose_text="500 mg three times daily")
+    assert fired_cards("NR-09", therapies=(t,), carcinoid_syndrome=True) == {"telotristat-off-label"}
+    assert fired_cards("NR-09", therapies=(therapy(Agent.TELOTRISTAT),), carcinoid_syndrome=False) == {
+        "telotristat-off-label"}
 
 
 def test_nr09_telotristat_500mg():
