@@ -23,7 +23,8 @@ def s260():
                 "66-year-old man on sunitinib for a metastatic pNET; haloperidol started 3 weeks ago for delirium; "
                 "QTc 506 ms two days ago; no potassium or magnesium on record. The critical QT card (do not continue "
                 "sunitinib until corrected) offers a 12-lead ECG, potassium and magnesium as draft ServiceRequests "
-                "(LOINC coded) and the stop of haloperidol as an update of its order to status stopped.",
+                "(LOINC coded); its text holds sunitinib and says a short haloperidol course is stopped or replaced with its "
+                "prescriber (no one-click stop of the other QT drug: review E).",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 9, "sstr": "negative", "extent": "metastatic",
                         "progression": False},
                 rows=["SB-12"], also=["G-08", "P-07", "SB-02", "LD-01", "P-01", "G-01"], not_rows=["NR-01"],

@@ -6,8 +6,9 @@ a class of defect:
 - net-278, net-279: VIPoma (F-09): the scheduled short-acting octreotide draft is one signable dose (the
   titration is in its text); potassium, magnesium and creatinine are requested (LOINC-coded lab drafts) only
   when no value is on record within a week, a recent value is cited with its date, a critical one escalates.
-- net-287: a recent critical potassium (VIPoma, F-09) is replaced and requested again with an ECG, while the
-  recent non-critical magnesium and creatinine beside it are cited and not requested (review D).
+- net-287: a recent critical potassium (VIPoma, F-09) is replaced and requested again with an ECG, and the
+  recent non-critical magnesium and creatinine beside it are repeated with it (review E: one critical value,
+  all three together).
 - net-280, net-281: appendiceal NET after appendectomy: the follow-up card is the appendix one (O-05 risk
   features), unknown risk features listed as missing, never read as absent.
 - net-282, net-283: a medication record naming two drugs: the QT caution names the drug that carries the flag.
@@ -64,8 +65,9 @@ def s279():
                 "creatinine 25 days ago. The escalation card is critical (the magnesium), cites the values with "
                 "their dates, adds SC octreotide 100 micrograms three times daily as one dose. A critical card says "
                 "replace magnesium now and requests magnesium (critical, so requested although 2 days old), "
-                "creatinine (25 days old) and a 12-lead ECG; potassium 3.4 (recent, not critical) is cited, not "
-                "requested. (Review D: the critical magnesium was 'recent' and not repeated.)",
+                "potassium 3.4 (repeated with it: magnesium decides whether potassium can be corrected), "
+                "creatinine (25 days old) and a 12-lead ECG. (Review D: the critical magnesium was 'recent' and not "
+                "repeated; review E: all three together.)",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 5, "sstr": "positive_all", "extent": "metastatic",
                         "syndromes": ["vipoma"], "progression": False},
                 rows=["F-09", "G-07"], also=["G-08", "LD-01", "LD-02", "M-03", "P-05", "P-02"],
@@ -92,8 +94,9 @@ def s287():
                 "SSA yet; potassium 2.7 mmol/L (critically low), magnesium 0.8 mmol/L and creatinine 0.9 mg/dL, all "
                 "three days ago. The VIPoma card is critical (the potassium) and drafts octreotide. A critical card "
                 "says replace potassium now (per local protocol), requests potassium again (critical, so not "
-                "skipped as recent) and a 12-lead ECG; the recent normal magnesium and creatinine are cited and not "
-                "requested. Before review D the critical potassium counted as 'recent' and nothing was requested.",
+                "skipped as recent) with magnesium and creatinine (repeated together with a critical value, review E) "
+                "and a 12-lead ECG. Before review D the critical potassium counted as 'recent' and nothing was "
+                "requested.",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 4, "sstr": "positive_all", "extent": "metastatic",
                         "syndromes": ["vipoma"]},
                 rows=["F-09", "G-07"], also=["G-08", "P-02", "LD-01", "LD-02", "M-03", "P-05", "G-06"],
