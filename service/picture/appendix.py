@@ -32,7 +32,7 @@ from service.picture.reports import cues
 from service.picture.reports.read import readable, report_text
 from service.picture.reports.text import quote_of, sentences
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s{1,64}|\n{1,64}")  # bounded (hardening lint); empty pieces are dropped
 _DEPTH = re.compile(r"(?<![0-9.])(\d{1,2}(?:[.,]\d{1,2})?)\s{0,2}mm\b", re.IGNORECASE)
 _VALUE_SEP = re.compile(r"^\s{0,3}[:=\-\u2013]?\s{0,3}")
 
