@@ -172,19 +172,8 @@ def read(reports: Iterable[ReportRec], results: dict[str, tuple[ObservationRec, 
 # text of the call that asks again (same digest, same text). What is kept: values (Ki-67 %, grade, statuses),
 # displays and records built from them and from the reviewed lexicon, positions. Bounded (cleared when full).
 
-_SAID_CACHE: dict[bytes, tuple[Lexicon, tuple[Said, ...]]] = {}
+_SAID_CACHE: dict[bytes, tuple[Lexicon, tuple[tuple, ...]]] = {}
 _SAID_CACHE_MAX = 1024
-
-
-@dataclass(frozen=True, slots=True)
-class _At:
-    """Where a sentence is in its report text (what a cached reading keeps instead of the sentence)."""
-
-    offset: int
-    length: int
-    section: str
-    finding: bool
-    specimen: str | None
 
 
 def _says_once(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Said]:
@@ -195,33 +184,31 @@ def _says_once(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Sai
         return [_thaw(s, text) for s in hit[1]]
     said = report_says(text, kind, lex, year)
     frozen = []
+    find = text.find
     for s in said:
-        sentence = s.reading.sentence
-        offset = text.find(sentence.text)
+        r = s.reading
+        sentence = r.sentence
+        offset = find(sentence.text)
         if offset < 0:
             return said              # not a slice of the text (never expected): not kept
-        at = _At(offset, len(sentence.text), sentence.section, sentence.finding, sentence.specimen)
-        frozen.append(_with_sentence(s, at))
+        # the Said and its Reading as plain values, the sentence as where it is (offset, length, section, finding,
+        # specimen word): a tuple each, cheaper to build than the frozen classes (rebuilt by _thaw)
+        frozen.append((s.field, s.value, s.display, s.record, s.specimen, r.field, r.value, r.display, r.start, r.end,
+                       r.mods, r.specimen, r.tag,
+                       (offset, len(sentence.text), sentence.section, sentence.finding, sentence.specimen)))
     if len(_SAID_CACHE) >= _SAID_CACHE_MAX:
         _SAID_CACHE.clear()
     _SAID_CACHE[key] = (lex, tuple(frozen))
     return said
 
 
-def _thaw(said: Said, text: str) -> Said:
-    at: _At = said.reading.sentence  # type: ignore[assignment]
-    sentence = Sentence(text[at.offset:at.offset + at.length], at.section, at.finding, at.specimen)
+def _thaw(kept: tuple, text: str) -> Said:
+    field_, value, display, record, specimen, r_field, r_value, r_display, start, end, mods, r_specimen, tag, at = kept
+    offset, length, section, finding, s_specimen = at
+    sentence = Sentence(text[offset:offset + length], section, finding, s_specimen)
     # the record is shared with the cache: it is only read (serialised to JSON by _candidate), never changed
-    return _with_sentence(said, sentence)
-
-
-def _with_sentence(said: Said, sentence: object) -> Said:
-    """``said`` with its reading's sentence replaced (what ``dataclasses.replace`` twice would give, built
-    directly: ``replace`` inspects the fields on every call)."""
-    r = said.reading
-    reading = Reading(r.field, r.value, r.display, sentence, r.start, r.end, r.mods,  # type: ignore[arg-type]
-                      r.specimen, r.tag)
-    return Said(said.field, said.value, said.display, reading, said.record, said.specimen)
+    reading = Reading(r_field, r_value, r_display, sentence, start, end, mods, r_specimen, tag)
+    return Said(field_, value, display, reading, record, specimen)
 
 
 def report_says(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Said]:

@@ -156,7 +156,7 @@ def _site_of(text: str, sites: Iterable[str]) -> str | None:
     """The first site word in ``text`` (whole words; the longest at a position)."""
     low = text.lower()
     best: tuple[int, int, str] | None = None
-    for site in sites:
+    for site in filter(low.__contains__, sites):    # (in C: the few sites in the text, in their order)
         at = low.find(site)
         while at >= 0:
             end = at + len(site)
