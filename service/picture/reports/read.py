@@ -42,7 +42,7 @@ from service.picture.reports import extract
 from service.picture.reports.cues import Lexicon, forget, lexicon, modifiers, site_name, tokens
 from service.picture.reports.extract import Reading
 from service.picture.reports.gates import fold, gate
-from service.picture.reports.text import Sentence, decode, quote_of, sentences
+from service.picture.reports.text import decode, quote_of, make_sentence as new_sentence, sentences
 from service.picture.terminology import Terminology
 
 READ_STATUSES = frozenset({"final", "amended", "corrected", "appended"})
@@ -205,7 +205,7 @@ def _says_once(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Sai
 def _thaw(kept: tuple, text: str) -> Said:
     field_, value, display, record, specimen, r_field, r_value, r_display, start, end, mods, r_specimen, tag, at = kept
     offset, length, section, finding, s_specimen = at
-    sentence = Sentence(text[offset:offset + length], section, finding, s_specimen)
+    sentence = new_sentence(text[offset:offset + length], section, finding, s_specimen)
     # the record is shared with the cache: it is only read (serialised to JSON by _candidate), never changed
     reading = Reading(r_field, r_value, r_display, sentence, start, end, mods, r_specimen, tag)
     return Said(field_, value, display, reading, record, specimen)
