@@ -174,14 +174,17 @@ def _site_index(sites: tuple[str, ...]) -> tuple[dict[str, int], tuple[int, ...]
     words: dict[str, int] = {}
     others: list[int] = []
     for n, site in enumerate(sites):
-        if site.isascii() and site.isalpha() and site == site.lower():
+        if site.isascii() and site.isalpha() and site == site.lower() and len(site) <= _MAX_RUN:
             words.setdefault(site, n)
         else:
             others.append(n)
     return words, tuple(others)
 
 
-_LETTERS = re.compile(r"[a-z]+")
+_MAX_RUN = 64
+# runs of letters (a longer run is cut in pieces: no site of up to _MAX_RUN letters is a whole word there, and a
+# piece that happens to be a site is only tried: the scan below still asks for a whole word)
+_LETTERS = re.compile(r"[a-z]{1,64}")
 
 
 def _site_of(text: str, sites: tuple[str, ...]) -> str | None:
