@@ -42,7 +42,7 @@ from service.picture.reports import extract
 from service.picture.reports.cues import Lexicon, forget, lexicon, modifiers, site_name, tokens
 from service.picture.reports.extract import Reading
 from service.picture.reports.gates import fold, gate
-from service.picture.reports.text import Sentence, decode, quote_of, sentences
+from service.picture.reports.text import decode, quote_of, make_sentence as new_sentence, sentences
 from service.picture.terminology import Terminology
 
 READ_STATUSES = frozenset({"final", "amended", "corrected", "appended"})
@@ -172,19 +172,8 @@ def read(reports: Iterable[ReportRec], results: dict[str, tuple[ObservationRec, 
 # text of the call that asks again (same digest, same text). What is kept: values (Ki-67 %, grade, statuses),
 # displays and records built from them and from the reviewed lexicon, positions. Bounded (cleared when full).
 
-_SAID_CACHE: dict[bytes, tuple[Lexicon, tuple[Said, ...]]] = {}
+_SAID_CACHE: dict[bytes, tuple[Lexicon, tuple[tuple, ...]]] = {}
 _SAID_CACHE_MAX = 1024
-
-
-@dataclass(frozen=True, slots=True)
-class _At:
-    """Where a sentence is in its report text (what a cached reading keeps instead of the sentence)."""
-
-    offset: int
-    length: int
-    section: str
-    finding: bool
-    specimen: str | None
 
 
 def _says_once(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Said]:
@@ -195,33 +184,31 @@ def _says_once(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Sai
         return [_thaw(s, text) for s in hit[1]]
     said = report_says(text, kind, lex, year)
     frozen = []
+    find = text.find
     for s in said:
-        sentence = s.reading.sentence
-        offset = text.find(sentence.text)
+        r = s.reading
+        sentence = r.sentence
+        offset = find(sentence.text)
         if offset < 0:
             return said              # not a slice of the text (never expected): not kept
-        at = _At(offset, len(sentence.text), sentence.section, sentence.finding, sentence.specimen)
-        frozen.append(_with_sentence(s, at))
+        # the Said and its Reading as plain values, the sentence as where it is (offset, length, section, finding,
+        # specimen word): a tuple each, cheaper to build than the frozen classes (rebuilt by _thaw)
+        frozen.append((s.field, s.value, s.display, s.record, s.specimen, r.field, r.value, r.display, r.start, r.end,
+                       r.mods, r.specimen, r.tag,
+                       (offset, len(sentence.text), sentence.section, sentence.finding, sentence.specimen)))
     if len(_SAID_CACHE) >= _SAID_CACHE_MAX:
         _SAID_CACHE.clear()
     _SAID_CACHE[key] = (lex, tuple(frozen))
     return said
 
 
-def _thaw(said: Said, text: str) -> Said:
-    at: _At = said.reading.sentence  # type: ignore[assignment]
-    sentence = Sentence(text[at.offset:at.offset + at.length], at.section, at.finding, at.specimen)
+def _thaw(kept: tuple, text: str) -> Said:
+    field_, value, display, record, specimen, r_field, r_value, r_display, start, end, mods, r_specimen, tag, at = kept
+    offset, length, section, finding, s_specimen = at
+    sentence = new_sentence(text[offset:offset + length], section, finding, s_specimen)
     # the record is shared with the cache: it is only read (serialised to JSON by _candidate), never changed
-    return _with_sentence(said, sentence)
-
-
-def _with_sentence(said: Said, sentence: object) -> Said:
-    """``said`` with its reading's sentence replaced (what ``dataclasses.replace`` twice would give, built
-    directly: ``replace`` inspects the fields on every call)."""
-    r = said.reading
-    reading = Reading(r.field, r.value, r.display, sentence, r.start, r.end, r.mods,  # type: ignore[arg-type]
-                      r.specimen, r.tag)
-    return Said(said.field, said.value, said.display, reading, said.record, said.specimen)
+    reading = Reading(r_field, r_value, r_display, sentence, start, end, mods, r_specimen, tag)
+    return Said(field_, value, display, reading, record, specimen)
 
 
 def report_says(text: str, kind: str, lex: Lexicon, year: int | None) -> list[Said]:
@@ -322,8 +309,25 @@ def _key(value: object) -> object:
     return value
 
 
+_SHARED: dict[tuple, dict] = {}
+
+
+def _shared(key: tuple, build: Callable[[], dict]) -> dict:
+    """One record dict per value (records are only read: see _pieces), so its JSON pieces are built once."""
+    got = _SHARED.get(key)
+    if got is None:
+        if len(_SHARED) >= 512:
+            _SHARED.clear()
+        got = _SHARED[key] = build()
+    return got
+
+
 def _ki67_record(r: Reading) -> dict:
     k: Ki67 = r.value
+    return _shared(("ki67", type(k.percent), k.percent, k.comparator, type(k.low), k.low), lambda: _ki67_new(k))
+
+
+def _ki67_new(k: Ki67) -> dict:
     if k.low is not None:
         value = {"valueRange": {"low": {"value": k.low, "unit": "%", "system": UCUM, "code": "%"},
                                 "high": {"value": k.percent, "unit": "%", "system": UCUM, "code": "%"}}}
@@ -336,6 +340,10 @@ def _ki67_record(r: Reading) -> dict:
 
 
 def _mitoses_record(r: Reading) -> dict:
+    return _shared(("mitoses", r.display, type(r.value), r.value, r.tag), lambda: _mitoses_new(r))
+
+
+def _mitoses_new(r: Reading) -> dict:
     text = r.display
     shown = text.split(" ", 1)[1] if " " in text else text
     if shown.startswith(("<", ">")):
@@ -346,6 +354,10 @@ def _mitoses_record(r: Reading) -> dict:
 
 
 def _coded(name: str, lex: Lexicon, codes: dict | None, code: str) -> dict:
+    return _shared(("coded", name, code), lambda: _coded_new(name, code))
+
+
+def _coded_new(name: str, code: str) -> dict:
     systems = {"differentiation": "https://net-cds.org/fhir/CodeSystem/differentiation",
                "grade": "https://net-cds.org/fhir/CodeSystem/grade",
                "sstr": "https://net-cds.org/fhir/CodeSystem/sstr-uptake",
@@ -388,8 +400,8 @@ def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
         got = _sstr(readings)
         if got is not None:
             value, display, pick, code = got
-            rec = ({"field": "sstr", "interpretation": [{"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": "POS"}]}]}
+            rec = (_shared(("sstr-pos",), lambda: {"field": "sstr", "interpretation": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": "POS"}]}]})
                    if code is None else _coded("sstr", lex, None, code))
             said.append(Said("sstr", value, display, pick, rec))
     if fdg_study:
@@ -410,8 +422,8 @@ def _imaging(text: str, sents, lex: Lexicon, year: int | None) -> list[Said]:
         status, pick = got_status
         code, display = _STATUS_CODES[status]
         said.append(Said("status", status, f"disease status: {status.value}", pick,
-                         {"field": "status", "valueCodeableConcept": {"coding": [
-                             {"system": "http://snomed.info/sct", "code": code, "display": display}]}}))
+                         _shared(("status", code, display), lambda: {"field": "status", "valueCodeableConcept": {
+                             "coding": [{"system": "http://snomed.info/sct", "code": code, "display": display}]}})))
     return said
 
 
@@ -503,24 +515,59 @@ def _status(readings: list[Reading], compares: Callable[[], bool]) -> tuple[Dise
 
 #: ``json.dumps(record, sort_keys=True, separators=(",", ":"))`` without building an encoder per call
 _RECORD_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+_TEXT_JSON = json.encoder.encode_basestring_ascii      # what that encoder does with a string (ensure_ascii)
+
+# The JSON of a candidate's record is the same for every reading of one value but for three strings that hold the
+# quote and the date (label, detail, note): it is built once per (record, kind) as the pieces between those three
+# strings (the encoder's own output for each key, in its sorted order) and joined with them per candidate. Keyed
+# by the record object (records of one value are one shared dict, see _shared) and kept with it, so an id is never
+# read for another record; no patient text is kept (the quote and date are never in the pieces). Bounded.
+_LABEL, _DETAIL, _NOTE = object(), object(), object()
+_PIECES: dict[tuple[int, str, int], tuple[dict, Lexicon, tuple[str, ...]]] = {}
+_PIECES_MAX = 256
+
+
+def _pieces(said: Said, kind: str, lex: Lexicon) -> tuple[str, ...]:
+    """(before, slot, between, slot, between, slot, after): the record's JSON with the three text slots named by
+    "label" / "detail" / "note" in the order the encoder writes them."""
+    key = (id(said.record), kind, id(lex))
+    hit = _PIECES.get(key)
+    if hit is not None and hit[0] is said.record and hit[1] is lex:
+        return hit[2]
+    code = lex.record_codes[said.field]
+    record = {"code": {"coding": [{"system": code["system"], "code": code["code"], "display": code["display"]}]},
+              **{k: v for k, v in said.record.items() if k != "field"},
+              "label": _LABEL, "detail": _DETAIL, "note": _NOTE}
+    category = lex.record_texts["categories"].get(said.field)
+    if category:
+        record["category"] = category
+    out: list[str] = []
+    run = "{"
+    for n, (k, v) in enumerate(sorted(record.items())):
+        run += ("," if n else "") + _TEXT_JSON(k) + ":"
+        if v is _LABEL or v is _DETAIL or v is _NOTE:
+            out += [run, "label" if v is _LABEL else "detail" if v is _DETAIL else "note"]
+            run = ""
+        else:
+            run += _RECORD_JSON(v)
+    out.append(run + "}")
+    pieces = tuple(out)
+    if len(_PIECES) >= _PIECES_MAX:
+        _PIECES.clear()
+    _PIECES[key] = (said.record, lex, pieces)
+    return pieces
 
 
 def _candidate(said: Said, rec: ReportRec, kind: str, lex: Lexicon) -> Candidate:
     r = said.reading
     quote = quote_of(r.sentence.text, r.start, r.end, lex.quote_chars)
-    code = lex.record_codes[said.field]
     words = lex.record_texts
-    what = words["names"][said.field]
-    value = said.display.split(" (", 1)[0]
-    fill = {"what": what, "kind": kind, "value": value, "quote": quote,
-            "date": rec.date.isoformat() if rec.date else "unknown date"}
-    record = {"code": {"coding": [{"system": code["system"], "code": code["code"], "display": code["display"]}]},
-              **{k: v for k, v in said.record.items() if k != "field"},
-              "label": words["label"].format(**fill), "detail": words["detail"].format(**fill),
-              "note": words["note"].format(**fill)}
-    category = words["categories"].get(said.field)
-    if category:
-        record["category"] = category
+    fill = {"what": words["names"][said.field], "kind": kind, "value": said.display.split(" (", 1)[0],
+            "quote": quote, "date": rec.date.isoformat() if rec.date else "unknown date"}
+    p = _pieces(said, kind, lex)
+    texts = {"label": words["label"], "detail": words["detail"], "note": words["note"]}
+    record = (p[0] + _TEXT_JSON(texts[p[1]].format(**fill)) + p[2] + _TEXT_JSON(texts[p[3]].format(**fill)) + p[4]
+              + _TEXT_JSON(texts[p[5]].format(**fill)) + p[6])
     display = f"{said.display} (read from the {kind} report text)"
-    source = Source(rec.ref or None, rec.date, display, quote=quote, record=_RECORD_JSON(record))
+    source = Source(rec.ref or None, rec.date, display, quote=quote, record=record)
     return Candidate(said.value, source)

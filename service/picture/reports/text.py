@@ -41,6 +41,22 @@ class Sentence:
     specimen: str | None  # site word of the specimen it is under (pathology), if any
 
 
+_NEW = object.__new__
+_SET_TEXT, _SET_SECTION, _SET_FINDING, _SET_SPECIMEN = (Sentence.text.__set__, Sentence.section.__set__,  # type: ignore[attr-defined]
+                                                        Sentence.finding.__set__, Sentence.specimen.__set__)  # type: ignore[attr-defined]
+
+
+def make_sentence(text: str, section: str, finding: bool, specimen: str | None) -> Sentence:
+    """``Sentence(text, section, finding, specimen)``, built by its slots directly (the frozen class's own
+    ``__init__`` sets each field through ``object.__setattr__``: a third of cutting a report into sentences)."""
+    s = _NEW(Sentence)
+    _SET_TEXT(s, text)
+    _SET_SECTION(s, section)
+    _SET_FINDING(s, finding)
+    _SET_SPECIMEN(s, specimen)
+    return s
+
+
 @dataclass(frozen=True, slots=True)
 class Decoded:
     text: str | None      # plain text, or None when the attachment could not be read
@@ -152,11 +168,39 @@ def _header_firsts(non_finding: frozenset[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def _site_of(text: str, sites: Iterable[str]) -> str | None:
+@lru_cache(maxsize=8)
+def _site_index(sites: tuple[str, ...]) -> tuple[dict[str, int], tuple[int, ...]]:
+    """(ASCII one-word site -> its position in ``sites``, the positions of the other sites)."""
+    words: dict[str, int] = {}
+    others: list[int] = []
+    for n, site in enumerate(sites):
+        if site.isascii() and site.isalpha() and site == site.lower() and len(site) <= _MAX_RUN:
+            words.setdefault(site, n)
+        else:
+            others.append(n)
+    return words, tuple(others)
+
+
+_MAX_RUN = 64
+# runs of letters (a longer run is cut in pieces: no site of up to _MAX_RUN letters is a whole word there, and a
+# piece that happens to be a site is only tried: the scan below still asks for a whole word)
+_LETTERS = re.compile(r"[a-z]{1,64}")
+
+
+def _site_of(text: str, sites: tuple[str, ...]) -> str | None:
     """The first site word in ``text`` (whole words; the longest at a position)."""
     low = text.lower()
+    if low.isascii():
+        # in ASCII text a one-word site occurs as a whole word only as one of the text's runs of letters: only
+        # those sites, and the others (several words, non-letters) found as substrings, are tried, in their order
+        words, others = _site_index(sites)
+        found = {words[w] for w in _LETTERS.findall(low) if w in words}
+        found.update(n for n in others if sites[n] in low)
+        tried: Iterable[str] = [sites[n] for n in sorted(found)]
+    else:
+        tried = filter(low.__contains__, sites)       # (in C: the sites in the text, in their order)
     best: tuple[int, int, str] | None = None
-    for site in sites:
+    for site in tried:
         at = low.find(site)
         while at >= 0:
             end = at + len(site)
@@ -174,6 +218,7 @@ def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...],
     section, finding, specimen = "", True, None
     firsts = _header_firsts(non_finding)
     lead_match, header_match, append = _LEAD.match, _HEADER.match, out.append
+    new_sentence = make_sentence
     for raw_line in text.splitlines():
         line = raw_line.strip()
         if not line:
@@ -205,7 +250,7 @@ def sentences(text: str, *, non_finding: frozenset[str], sites: tuple[str, ...],
                         label = _specimen_label(body, sites)
                         if label:
                             specimen = label[0]
-            append(Sentence(body, section, finding, specimen))
+            append(new_sentence(body, section, finding, specimen))
     return out
 
 
