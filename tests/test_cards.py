@@ -488,8 +488,19 @@ def drug_topics(k: Knowledge) -> dict[str, str]:
     return out
 
 
-def _suggested_drug_topics(card: dict, k: Knowledge, by_rxnorm: dict[str, str]) -> set[str]:
-    """The therapy topics of every drug a card's suggestions would create (a regimen's contained orders too)."""
+def _by_rxnorm(topics: dict[str, str], k: Knowledge) -> dict[str, set[str]]:
+    """RxNorm code -> the therapy topics of the drugs carrying it (one ingredient, e.g. fluorouracil, can be part of
+    several regimens: streptozocin + 5-FU, FOLFOX, FOLFIRI)."""
+    out: dict[str, set[str]] = {}
+    for d, t in topics.items():
+        out.setdefault(k.drugs[d].rxnorm, set()).add(t)
+    return out
+
+
+def _suggested_drug_topics(card: dict, k: Knowledge, by_rxnorm: dict[str, set[str]]) -> set[str]:
+    """The therapy topics of every drug a card's suggestions would create (a regimen's contained orders too); a code
+    shared by several regimens counts as the card's own topic when that is one of them."""
+    own = card.get("extension", {}).get("net-cds", {}).get("topic")
     out = set()
     for suggestion in card.get("suggestions", []):
         for action in suggestion["actions"]:
@@ -498,13 +509,14 @@ def _suggested_drug_topics(card: dict, k: Knowledge, by_rxnorm: dict[str, str]) 
             resource = action.get("resource", {})
             for request in [resource, *resource.get("contained", [])]:
                 for coding in request.get("medicationCodeableConcept", {}).get("coding", []):
-                    out.add(by_rxnorm.get(coding["code"], "?"))
+                    seen = by_rxnorm.get(coding["code"], {"?"})
+                    out |= {own} if own in seen else seen
     return out
 
 
 def assert_never_suggested_and_not_recommended(cards: list[dict], k: Knowledge) -> None:
     topics = drug_topics(k)
-    by_rxnorm = {k.drugs[d].rxnorm: t for d, t in topics.items()}
+    by_rxnorm = _by_rxnorm(topics, k)
     refused = {c["extension"]["net-cds"]["topic"] for c in cards
                if c["extension"]["net-cds"]["strength"] == "not-recommended"}
     for card in cards:
@@ -590,7 +602,7 @@ def assert_declined_never_suggested(cards: list[dict], picture: NetPicture, k: K
     against carcinoid crisis), must come with the PD-01 card that tells the clinician to confirm it."""
     declined = {agent.value for agent in picture.declined_therapies}
     topics = drug_topics(k)
-    by_rxnorm = {k.drugs[d].rxnorm: t for d, t in topics.items()}
+    by_rxnorm = _by_rxnorm(topics, k)
     kept_topics = {k.cards[pair.split(":")[0]].topic for pair in k.lists["declined_kept_safety_cards"]}
     for card in cards:
         ext = card["extension"]["net-cds"]
@@ -633,7 +645,7 @@ def test_declined_diazoxide_keeps_the_insulinoma_glucose_cover_with_pd01():
     (cover,) = [c for c in cards if "F-05" in c["extension"]["net-cds"]["rules"]]
     assert cover["extension"]["net-cds"]["topic"] == "diazoxide" and "PD-01" in cover["extension"]["net-cds"]["rules"]
     assert "declined diazoxide" in cover["detail"]
-    assert not _suggested_drug_topics(cover, k, {k.drugs[d].rxnorm: t for d, t in drug_topics(k).items()})
+    assert not _suggested_drug_topics(cover, k, _by_rxnorm(drug_topics(k), k))
     assert_declined_never_suggested(cards, picture, k)
 
 

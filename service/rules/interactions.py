@@ -330,6 +330,8 @@ def everolimus_baseline_labs(p: NetPicture, as_of: date, k: RuleKnowledge,
     how = _in_question(p, Agent.EVEROLIMUS, suggested_topics(k, outcomes))
     if how not in ("suggested", "ordered"):
         return outcomes  # taken: SB-01 monitors; not in question: nothing to check
+    if Agent.EVEROLIMUS in p.declined_therapies:
+        return outcomes  # declined: PD-01 withdraws the suggestion and asks to confirm an order, so no labs for it
     for o in outcomes:  # advice against everolimus in this answer: no labs for a drug not to give
         spec = k.card_of(o) if o.status is Status.APPLICABLE else None
         if spec is not None and spec.topic == Agent.EVEROLIMUS.value and spec.strength in ("not-recommended",

@@ -240,8 +240,9 @@ def test_a_prrt_option_ends_the_current_ssa_depot(answers):
         assert found, pid
         for deletes in found:
             assert any("long-acting SSA" in a["description"] for a in deletes), (pid, deletes)
-            # the depot record is stopped (update to status stopped), never deleted with its history
-            assert all(a["type"] == "update" and a["resource"]["status"] == "stopped" for a in deletes), (pid, deletes)
+            # the depot record is put on hold (it resumes after each PRRT dose: review E), never deleted with its
+            # history
+            assert all(a["type"] == "update" and a["resource"]["status"] == "on-hold" for a in deletes), (pid, deletes)
 
 
 def test_an_insulinoma_prrt_option_without_ssa_ends_nothing():
