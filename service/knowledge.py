@@ -21,6 +21,7 @@ import re
 import string
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 
 import jsonschema
@@ -271,6 +272,12 @@ class Knowledge:
             view = views[rule_id] = RuleKnowledge(self, rule_id)
         return view
 
+    def pairs(self, name: str) -> Mapping[str, str]:
+        """A list of ``key=value`` entries (``choice_option_words``, ``report_record_card``, ...) as a mapping,
+        parsed once per knowledge (the first ``=`` separates; an absent list is empty)."""
+        return self.derive(f"pairs:{name}", lambda k: MappingProxyType(
+            dict(v.split("=", 1) for v in k.lists.get(name, ()))))
+
     def derive(self, name: str, build: "Callable[[Knowledge], Any]") -> Any:
         """``build(self)``, computed once per knowledge and kept (the knowledge never changes after load)."""
         value = self.derived.get(name)
@@ -312,6 +319,11 @@ class RuleKnowledge:
             return self._knowledge.lists[name]
         except KeyError:
             raise KnowledgeError(f"rule {self.rule_id}: unknown list {name!r}") from None
+
+    def pairs(self, name: str) -> Mapping[str, str]:
+        """A named ``key=value`` list as a mapping (:meth:`Knowledge.pairs`); unknown list: KnowledgeError."""
+        self.values(name)
+        return self._knowledge.pairs(name)
 
     @property
     def own_cards(self) -> tuple[CardSpec, ...]:

@@ -41,7 +41,7 @@ from service.knowledge import (
 )
 from service.picture.model import Agent, Fact, NetPicture, Therapy, TherapyStatus
 from service.rules.outcome import FactUse, Outcome, Status, age_words
-from service.rules.predicates import beyond_critical
+from service.rules.predicates import beyond_critical, recent_critical
 
 
 _AGENTS = frozenset(a.value for a in Agent)
@@ -409,7 +409,7 @@ def _records_card(deferred: list[tuple[list, list, set[str]]], picture: NetPictu
     """One card with the record suggestions of the report-text facts the answer's cards use: each value once,
     any of them may be accepted (card contract, "Facts read from report text"). Its wording is reviewed knowledge
     (list ``report_record_card``)."""
-    words = dict(w.split("=", 1) for w in knowledge.lists.get("report_record_card", ()))
+    words = knowledge.pairs("report_record_card")
     records: list[dict[str, Any]] = []
     facts: list[dict[str, str]] = []
     lines: list[str] = []
@@ -533,7 +533,7 @@ def _choice_summary(options: list[tuple[Outcome, CardSpec]], params: Mapping[str
     (_, lead), others = options[0], options[1:]
     if lead.choice_summary and all(s.rules == lead.rules for _, s in others):
         return fill(lead.choice_summary, params)
-    words = dict(w.split("=", 1) for w in knowledge.lists.get("choice_option_words", ()))
+    words = knowledge.pairs("choice_option_words")
     names = [words.get(s.topic, s.topic.replace("-", " ")) for _, s in options]
     if len(names) == 2:
         listed = f"{names[0]} (first here) or {names[1]}"
@@ -816,7 +816,7 @@ def _instead_of(spec: CardSpec, drafted: tuple[str, ...], knowledge: Knowledge) 
                    for o in own)]
     if not same:
         return ""
-    words = dict(w.split("=", 1) for w in knowledge.lists.get("merged_alternative_line", ()))
+    words = knowledge.pairs("merged_alternative_line")
     return words.get("prefix", "Alternative to {drug}, not in addition:").replace("{drug}", same[0].label).rstrip() + " "
 
 
@@ -977,7 +977,7 @@ def _detail(
         parts += ["", "**Read from report text**", ""]
         parts += [f"- {md(d, 400)}" for d in read]
     if records_elsewhere:
-        words = dict(w.split("=", 1) for w in knowledge.lists.get("report_record_card", ()))
+        words = knowledge.pairs("report_record_card")
         parts += ["", md(words.get("pointer", ""), 400)]
     return "\n".join(parts).strip()
 
@@ -1249,11 +1249,9 @@ class _Drafts:
             if not service.lab_facts or not service.recent_within:
                 continue
             max_days = self.knowledge.thresholds[service.recent_within].value
-            for name in service.lab_facts:
-                fact = getattr(self.picture.labs, name)
-                if (fact.known and fact.date is not None and 0 <= (self.picture.as_of - fact.date).days <= max_days
-                        and beyond_critical(self.knowledge.thresholds, name, float(fact.value)) is not None):  # type: ignore[arg-type]
-                    return True
+            if any(recent_critical(self.knowledge.thresholds, name, getattr(self.picture.labs, name),
+                                   self.picture.as_of, max_days) for name in service.lab_facts):
+                return True
         return False
 
     def end_action(self, ref: str, status: str, description: str) -> dict[str, Any] | None:

@@ -84,7 +84,7 @@ def _order(decision: str, members: list, p: NetPicture, k: RuleKnowledge, outcom
         notes.append("pancreatic NET with no targeted agent given yet: everolimus or sunitinib before PRRT "
                      "(ESMO places PRRT after the approved lines in pNET)")
 
-    option_words = dict(w.split("=", 1) for w in k.values("choice_option_words"))
+    option_words = k.pairs("choice_option_words")
 
     def words_of(topic: str) -> str:
         return option_words.get(topic, topic)
@@ -94,7 +94,7 @@ def _order(decision: str, members: list, p: NetPicture, k: RuleKnowledge, outcom
         return min(rank.get(s.topic, later) for _, o, s in members if o.rule_id == rule_id and s.strength == strength)
 
     # an option an interaction card of this answer cautions about goes after the options without one
-    interaction = dict(w.split("=", 1) for w in k.values("choice_interaction_cards"))
+    interaction = k.pairs("choice_interaction_cards")
     hit: dict[str, list[str]] = {}
     for o in outcomes:
         topic = interaction.get(o.card or "") if o.status is Status.APPLICABLE else None
@@ -121,7 +121,7 @@ def _order(decision: str, members: list, p: NetPicture, k: RuleKnowledge, outcom
     strengths = {spec.strength for _, _, spec in members}
     if len(strengths) > 1:
         notes.insert(0, "recommended options before those to consider")
-    words = dict(w.split("=", 1) for w in k.values("choice_option_words"))
+    words = k.pairs("choice_option_words")
     for strength in _SUGGESTING:
         rows = list(dict.fromkeys(o.rule_id for _, o, s in ordered if s.strength == strength))
         if len(rows) > 1:  # equal options from several rows: the usual sequence decided

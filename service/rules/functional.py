@@ -119,6 +119,7 @@ from service.rules.predicates import (
 from service.rules.outcome import FactUse, Outcome, Status, unknown
 from service.rules.predicates import (
     beyond_critical,
+    recent_critical,
     has_bilio_enteric_anastomosis,
 )
 from service.rules.registry import RuleKnowledge, rule
@@ -499,9 +500,7 @@ def _electrolytes_missing(p: NetPicture, as_of: date, k: RuleKnowledge) -> tuple
              else p.labs.creatinine_clearance))
     # one recent critical potassium or magnesium: all three are repeated together today (magnesium decides whether
     # potassium can be corrected; renal function comes before IV replacement) -- review E
-    any_critical = any(lab != "creatinine" and fact.known and fact.date is not None
-                       and (as_of - fact.date).days <= max_days
-                       and beyond_critical(k.whole.thresholds, lab, float(fact.value)) is not None  # type: ignore[arg-type]
+    any_critical = any(lab != "creatinine" and recent_critical(k.whole.thresholds, lab, fact, as_of, max_days)
                        for lab, _, fact in labs)
     for lab, words, fact in labs:
         if any_critical and fact.known and fact.date is not None and (as_of - fact.date).days <= max_days:

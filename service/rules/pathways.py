@@ -38,7 +38,7 @@ def ssa_line(p: NetPicture, k: RuleKnowledge) -> tuple[dict[str, str], tuple[str
     """The ``ssa_line`` card parameter and the missing items of a long-acting SSA start: "first line", or a restart
     when an SSA was given before -- then why it was stopped is asked (review 2026-12 D, net-36: a restart after
     21 months of octreotide LAR was called first line). Words in knowledge ``ssa_line_words``."""
-    words = dict(v.split("=", 1) for v in k.values("ssa_line_words"))
+    words = k.pairs("ssa_line_words")
     if received(p, Agent.SSA):
         return {"ssa_line": words["restart"]}, (words["why_stopped"],)
     return {"ssa_line": words["first"]}, ()

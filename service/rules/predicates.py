@@ -197,6 +197,13 @@ def beyond_critical(thresholds: Mapping[str, Any], lab: str, value: float) -> tu
     return None
 
 
+def recent_critical(thresholds: Mapping[str, Any], lab: str, fact: Fact, as_of: date, max_days: float) -> bool:
+    """``fact`` (a lab of the picture) is known, at most ``max_days`` old and beyond a critical limit: the one test
+    both F-09 (what it asks for) and the renderer (which lab requests it drafts) apply to a recent value."""
+    return (fact.known and fact.date is not None and 0 <= (as_of - fact.date).days <= max_days
+            and beyond_critical(thresholds, lab, float(fact.value)) is not None)  # type: ignore[arg-type]
+
+
 def lab_fact(p: NetPicture, k: RuleKnowledge, lab: str) -> FactUse | None:
     """The lab value on record (canonical unit, with its date and reference), or None when none is known.
 
