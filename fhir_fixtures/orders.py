@@ -98,7 +98,7 @@ SITUATIONS: list[dict] = [
          drafts=[med("ord-08-everolimus", "845507", "everolimus 10 MG Oral Tablet", dose=(10, "mg"), per_day=1)],
          expect=["SB-11"]),
     dict(id="ord-09", base="net-141", hook="order-select", title="Ondansetron for a patient on sunitinib with a long QTc",
-         story="Ondansetron selected as an antiemetic for a man on sunitinib with QTc 488 ms and citalopram.",
+         story="Ondansetron selected as an antiemetic for a woman on sunitinib with QTc 488 ms and citalopram.",
          drafts=[med("ord-09-ondansetron", "312086", "ondansetron 8 MG Oral Tablet", dose=(8, "mg"), per_day=2)],
          expect=["SB-12"]),
     dict(id="ord-10", base="net-07", hook="order-sign", title="Telotristat 500 mg three times daily",

@@ -148,7 +148,7 @@ def s255():
     return meta(p, "Sunitinib and citalopram with QTc 0.482 s (Fridericia): critical QT card",
                 "61-year-old woman on sunitinib for a metastatic pNET, long-term citalopram; QTc (Fridericia) recorded "
                 "as 0.482 s yesterday, potassium 3.4 mmol/L. Two QT-prolonging drugs with a QTc of 480 ms or more: "
-                "the QT card is critical, cites the QTc and potassium and asks only for magnesium.",
+                "the QT card is critical, cites the QTc and potassium, and asks for an ECG, potassium and magnesium.",
                 expect={"site": "pancreas", "grade": "G2", "ki67": 7, "sstr": "negative", "extent": "metastatic",
                         "progression": False},
                 rows=["SB-12"], also=["G-08", "P-07", "SB-02", "LD-01"], not_rows=["NR-01"],
